@@ -1,0 +1,125 @@
+package paseto
+
+import (
+	"bytes"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/x509"
+	"encoding/pem"
+	"fmt"
+)
+
+// maxPEMLength bounds PEM input; real keys of the supported types are well
+// under 1 KiB.
+const maxPEMLength = 16 << 10
+
+// decodeOnePEM returns the single PEM block in data. Anything other than
+// white space around the block is rejected, so a file cannot smuggle a second
+// key.
+func decodeOnePEM(data []byte) (*pem.Block, error) {
+	if len(data) > maxPEMLength {
+		return nil, fmt.Errorf("%w: PEM input too long", ErrInvalidKey)
+	}
+	block, rest := pem.Decode(data)
+	if block == nil {
+		return nil, fmt.Errorf("%w: no PEM block", ErrInvalidKey)
+	}
+	if len(bytes.TrimSpace(rest)) != 0 {
+		return nil, fmt.Errorf("%w: data after the PEM block", ErrInvalidKey)
+	}
+	if len(block.Headers) != 0 {
+		return nil, fmt.Errorf("%w: PEM headers are not supported (encrypted PEM?)", ErrInvalidKey)
+	}
+	return block, nil
+}
+
+// ParseSecretKeyPEM reads a signing key for version v from PEM: a PKCS#8
+// "PRIVATE KEY" holding an Ed25519 key (v2, v4) or a P-384 ECDSA key (v3), or
+// a SEC1 "EC PRIVATE KEY" on P-384 (v3). The version is not in the PEM for
+// Ed25519, so the caller names it; a key of another type than v requires is
+// an error.
+func ParseSecretKeyPEM(v Version, data []byte) (*SecretKey, error) {
+	block, err := decodeOnePEM(data)
+	if err != nil {
+		return nil, err
+	}
+	var key any
+	switch block.Type {
+	case "PRIVATE KEY":
+		key, err = x509.ParsePKCS8PrivateKey(block.Bytes)
+	case "EC PRIVATE KEY":
+		key, err = x509.ParseECPrivateKey(block.Bytes)
+	default:
+		return nil, fmt.Errorf("%w: PEM type %q is not a supported private key", ErrInvalidKey, block.Type)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: unparsable private key", ErrInvalidKey)
+	}
+	switch k := key.(type) {
+	case ed25519.PrivateKey:
+		if v != V2 && v != V4 {
+			return nil, fmt.Errorf("%w: an Ed25519 key is for v2 or v4, not %s", ErrInvalidKey, v)
+		}
+		return newEd25519SecretKey(v, append(ed25519.PrivateKey(nil), k...)), nil
+	case *ecdsa.PrivateKey:
+		if v != V3 || k.Curve != elliptic.P384() {
+			return nil, fmt.Errorf("%w: an ECDSA key is for v3 on P-384 only", ErrInvalidKey)
+		}
+		return newECDSASecretKey(k)
+	}
+	return nil, fmt.Errorf("%w: unsupported private key type", ErrInvalidKey)
+}
+
+// ParsePublicKeyPEM reads a verifying key for version v from a PKIX "PUBLIC
+// KEY" PEM block: Ed25519 for v2 and v4, P-384 ECDSA for v3. The point of a
+// P-384 key is validated.
+func ParsePublicKeyPEM(v Version, data []byte) (*PublicKey, error) {
+	block, err := decodeOnePEM(data)
+	if err != nil {
+		return nil, err
+	}
+	if block.Type != "PUBLIC KEY" {
+		return nil, fmt.Errorf("%w: PEM type %q is not a PKIX public key", ErrInvalidKey, block.Type)
+	}
+	key, err := x509.ParsePKIXPublicKey(block.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("%w: unparsable public key", ErrInvalidKey)
+	}
+	switch k := key.(type) {
+	case ed25519.PublicKey:
+		return NewPublicKey(v, k)
+	case *ecdsa.PublicKey:
+		if v != V3 || k.Curve != elliptic.P384() {
+			return nil, fmt.Errorf("%w: an ECDSA key is for v3 on P-384 only", ErrInvalidKey)
+		}
+		return newECDSAPublicKey(k)
+	}
+	return nil, fmt.Errorf("%w: unsupported public key type", ErrInvalidKey)
+}
+
+// MarshalPEM encodes the key as a PKCS#8 "PRIVATE KEY" PEM block.
+func (k *SecretKey) MarshalPEM() ([]byte, error) {
+	var key any = k.ed
+	if k.ec != nil {
+		key = k.ec
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return nil, fmt.Errorf("%w: cannot encode key", ErrInvalidKey)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), nil
+}
+
+// MarshalPEM encodes the key as a PKIX "PUBLIC KEY" PEM block.
+func (k *PublicKey) MarshalPEM() ([]byte, error) {
+	var key any = k.ed
+	if k.ec != nil {
+		key = k.ec
+	}
+	der, err := x509.MarshalPKIXPublicKey(key)
+	if err != nil {
+		return nil, fmt.Errorf("%w: cannot encode key", ErrInvalidKey)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), nil
+}
