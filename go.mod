@@ -3,10 +3,13 @@ module github.com/pasetokit/pasetokit
 go 1.26.0
 
 require (
-	aidanwoods.dev/go-paseto v1.6.0 // indirect
+	aidanwoods.dev/go-paseto v1.6.0
+	github.com/fxamacker/cbor/v2 v2.10.0
+	golang.org/x/crypto v0.58.0
+)
+
+require (
 	aidanwoods.dev/go-result v0.3.1 // indirect
-	github.com/fxamacker/cbor/v2 v2.10.0 // indirect
 	github.com/x448/float16 v0.8.4 // indirect
-	golang.org/x/crypto v0.58.0 // indirect
 	golang.org/x/sys v0.49.0 // indirect
 )

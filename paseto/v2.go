@@ -12,8 +12,15 @@ import (
 func v2Encrypt(key *SymmetricKey, b, payload, footer []byte) string {
 	h, _ := blake2b.New(24, b)
 	h.Write(payload)
+	var nonce [24]byte
+	h.Sum(nonce[:0])
+	return v2Seal(key, nonce[:], payload, footer)
+}
+
+// v2Seal encrypts payload under the final 24-byte XChaCha20-Poly1305 nonce.
+func v2Seal(key *SymmetricKey, nonce, payload, footer []byte) string {
 	body := make([]byte, 24, 24+len(payload)+chacha20poly1305.Overhead)
-	h.Sum(body[:0])
+	copy(body, nonce)
 	aead, _ := chacha20poly1305.NewX(key.key[:])
 	body = aead.Seal(body, body[:24], payload, pae([]byte("v2.local."), body[:24], footer))
 	return buildToken("v2.local.", body, footer)

@@ -1,0 +1,172 @@
+package paseto
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/pasetokit/pasetokit/internal/strictjson"
+)
+
+// Claims holds the registered claims of the PASETO specification. Embed it
+// in your own payload struct to add claims of your own:
+//
+//	type MyClaims struct {
+//		paseto.Claims
+//		Role string `json:"role"`
+//	}
+//
+// Empty fields are left out when encoding.
+type Claims struct {
+	Issuer     string   `json:"iss,omitempty"` // who issued the token
+	Subject    string   `json:"sub,omitempty"` // whom the token is about
+	Audience   Audience `json:"aud,omitempty"` // for whom the token is meant
+	Expiration Time     `json:"exp,omitzero"`  // not valid at or after this time
+	NotBefore  Time     `json:"nbf,omitzero"`  // not valid before this time
+	IssuedAt   Time     `json:"iat,omitzero"`  // when the token was made
+	TokenID    string   `json:"jti,omitempty"` // unique id of the token
+}
+
+// Validate checks the time claims against now, allowing leeway for clock
+// skew: exp must be after now-leeway, nbf and iat no later than now+leeway.
+// Absent claims are not checked; requiring them is the caller's policy. It
+// returns ErrExpired, ErrNotYetValid or ErrIssuedInFuture.
+func (c *Claims) Validate(now time.Time, leeway time.Duration) error {
+	if leeway < 0 {
+		leeway = 0
+	}
+	if !c.Expiration.IsZero() && !now.Add(-leeway).Before(c.Expiration.Time) {
+		return ErrExpired
+	}
+	if !c.NotBefore.IsZero() && now.Add(leeway).Before(c.NotBefore.Time) {
+		return ErrNotYetValid
+	}
+	if !c.IssuedAt.IsZero() && now.Add(leeway).Before(c.IssuedAt.Time) {
+		return ErrIssuedInFuture
+	}
+	return nil
+}
+
+// Time is a claim time. It is written as RFC 3339 in UTC with a "Z"
+// (fractional seconds only when present) and read from RFC 3339 with any
+// offset, with or without fractional seconds. The zero Time is an absent
+// claim.
+type Time struct{ time.Time }
+
+// NewTime returns t as a claim time.
+func NewTime(t time.Time) Time { return Time{t} }
+
+// MarshalJSON writes t as an RFC 3339 string in UTC.
+func (t Time) MarshalJSON() ([]byte, error) {
+	if y := t.UTC().Year(); y < 0 || y > 9999 {
+		return nil, fmt.Errorf("%w: time outside years 0-9999", ErrInvalidClaims)
+	}
+	b := make([]byte, 0, len(time.RFC3339Nano)+2)
+	b = append(b, '"')
+	b = t.UTC().AppendFormat(b, time.RFC3339Nano)
+	return append(b, '"'), nil
+}
+
+// MarshalText writes t as RFC 3339 in UTC, for encoders other than JSON.
+func (t Time) MarshalText() ([]byte, error) {
+	b, err := t.MarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	return b[1 : len(b)-1], nil
+}
+
+// UnmarshalJSON reads an RFC 3339 string. null leaves t unchanged.
+func (t *Time) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		return nil
+	}
+	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' || bytes.IndexByte(b[1:len(b)-1], '\\') >= 0 {
+		return fmt.Errorf("%w: a time claim must be an RFC 3339 string", ErrInvalidClaims)
+	}
+	return t.UnmarshalText(b[1 : len(b)-1])
+}
+
+// UnmarshalText reads an RFC 3339 time, with or without fractional seconds.
+func (t *Time) UnmarshalText(b []byte) error {
+	p, err := time.Parse(time.RFC3339Nano, string(b))
+	if err != nil {
+		return fmt.Errorf("%w: a time claim must be an RFC 3339 string", ErrInvalidClaims)
+	}
+	t.Time = p.UTC()
+	return nil
+}
+
+// Audience is the aud claim: one or more recipients. One recipient is
+// written as a plain string, several as a list; both forms are read.
+type Audience []string
+
+// Contains reports whether a names s.
+func (a Audience) Contains(s string) bool {
+	for _, x := range a {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// MarshalJSON writes a single audience as a string and several as a list.
+func (a Audience) MarshalJSON() ([]byte, error) {
+	if len(a) == 1 {
+		return json.Marshal(a[0])
+	}
+	return json.Marshal([]string(a))
+}
+
+// UnmarshalJSON reads a string or a list of strings.
+func (a *Audience) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		return nil
+	}
+	if len(b) > 0 && b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return fmt.Errorf("%w: aud must be a string or a list of strings", ErrInvalidClaims)
+		}
+		*a = Audience{s}
+		return nil
+	}
+	var l []string
+	if err := json.Unmarshal(b, &l); err != nil {
+		return fmt.Errorf("%w: aud must be a string or a list of strings", ErrInvalidClaims)
+	}
+	*a = l
+	return nil
+}
+
+// Default limits for payloads decoded by UnmarshalClaims.
+const (
+	DefaultMaxPayloadDepth = 32
+	DefaultMaxPayloadKeys  = 4096
+)
+
+// UnmarshalClaims decodes a verified JSON payload into v (a pointer to a
+// struct such as Claims, or to a map). The payload must be a single JSON
+// object with no duplicate keys (compared case-insensitively, because
+// encoding/json matches struct fields that way), at most
+// DefaultMaxPayloadDepth deep and with at most DefaultMaxPayloadKeys keys.
+// Numbers decoded into interface values keep their precision as
+// json.Number. Errors match ErrInvalidClaims.
+func UnmarshalClaims(payload []byte, v any) error {
+	if err := strictjson.ValidateObject(payload, strictjson.Limits{MaxDepth: DefaultMaxPayloadDepth, MaxKeys: DefaultMaxPayloadKeys}); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalidClaims, err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(payload))
+	dec.UseNumber()
+	if err := dec.Decode(v); err != nil {
+		if errors.Is(err, ErrInvalidClaims) {
+			return err // from Time or Audience; carries no claim value
+		}
+		// encoding/json's messages can quote values ("number 12345"): keep them out.
+		return fmt.Errorf("%w: a claim has the wrong type", ErrInvalidClaims)
+	}
+	return nil
+}
