@@ -3,11 +3,10 @@ package paseto
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
-	"github.com/pasetokit/pasetokit/internal/strictjson"
+	"github.com/pasetokit/pasetokit/serializer"
 )
 
 // Claims holds the registered claims of the PASETO specification. Embed it
@@ -142,31 +141,17 @@ func (a *Audience) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// Default limits for payloads decoded by UnmarshalClaims.
-const (
-	DefaultMaxPayloadDepth = 32
-	DefaultMaxPayloadKeys  = 4096
-)
-
 // UnmarshalClaims decodes a verified JSON payload into v (a pointer to a
-// struct such as Claims, or to a map). The payload must be a single JSON
-// object with no duplicate keys (compared case-insensitively, because
-// encoding/json matches struct fields that way), at most
-// DefaultMaxPayloadDepth deep and with at most DefaultMaxPayloadKeys keys.
-// Numbers decoded into interface values keep their precision as
-// json.Number. Errors match ErrInvalidClaims.
+// struct such as Claims, or to a map) with serializer.JSON: the payload must
+// be a single JSON object within that serializer's default limits (1 MiB, 32
+// levels, 4096 keys), with no duplicate keys (compared case-insensitively,
+// because encoding/json matches struct fields that way) and no registered
+// claim name in another letter case ({"EXP":…} is not the exp claim, and is
+// rejected rather than misread). Numbers decoded into interface values keep
+// their precision as json.Number. Errors match ErrInvalidClaims.
 func UnmarshalClaims(payload []byte, v any) error {
-	if err := strictjson.ValidateObject(payload, strictjson.Limits{MaxDepth: DefaultMaxPayloadDepth, MaxKeys: DefaultMaxPayloadKeys}); err != nil {
+	if err := serializer.JSON.Unmarshal(payload, v); err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalidClaims, err)
-	}
-	dec := json.NewDecoder(bytes.NewReader(payload))
-	dec.UseNumber()
-	if err := dec.Decode(v); err != nil {
-		if errors.Is(err, ErrInvalidClaims) {
-			return err // from Time or Audience; carries no claim value
-		}
-		// encoding/json's messages can quote values ("number 12345"): keep them out.
-		return fmt.Errorf("%w: a claim has the wrong type", ErrInvalidClaims)
 	}
 	return nil
 }

@@ -64,7 +64,7 @@ func TestBadClaims(t *testing.T) {
 	tests := []string{
 		``, `[]`, `"x"`, `{"a":1,"a":2}`, `{"exp":"x","EXP":"y"}`, `{"exp":1700000000}`, `{"exp":"2022-01-01"}`,
 		`{"exp":"2022-01-01 00:00:00Z"}`, `{"aud":1}`, `{"aud":[1]}`, `{"iss":5}`, `{"a":1} x`, `{"a":` + strings.Repeat("[", 100) + strings.Repeat("]", 100) + `}`,
-		`{"exp":"2022-01-01T00:00:00\u005a"}`,
+		`{"exp":"2022-01-01T00:00:00\u005a"}`, `{"EXP":"2022-01-01T00:00:00Z"}`, `{"Aud":"x"}`,
 	}
 	for _, in := range tests {
 		var c Claims
