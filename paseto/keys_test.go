@@ -276,3 +276,47 @@ func offCurveX(t *testing.T) []byte {
 	t.Fatal("no off-curve x found")
 	return nil
 }
+
+func TestParseKeyPEM(t *testing.T) {
+	ed, _ := GenerateSecretKey(V4)
+	p384, _ := GenerateSecretKey(V3)
+	edPEM, _ := ed.MarshalPEM()
+	edPubPEM, _ := ed.Public().MarshalPEM()
+	ecPEM, _ := p384.MarshalPEM()
+	ecPubPEM, _ := p384.Public().MarshalPEM()
+	tests := []struct {
+		name      string
+		pem       []byte
+		edVersion Version
+		want      string // "secret vN", "public vN" or "" for an error
+	}{
+		{"ed25519 secret v4", edPEM, V4, "secret v4"},
+		{"ed25519 secret v2", edPEM, V2, "secret v2"},
+		{"ed25519 public v2", edPubPEM, V2, "public v2"},
+		{"ed25519 as v3", edPEM, V3, ""},
+		{"ed25519 as v0", edPubPEM, 0, ""},
+		{"p384 secret ignores edVersion", ecPEM, V4, "secret v3"},
+		{"p384 public", ecPubPEM, V2, "public v3"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			k, err := ParseKeyPEM(tt.pem, tt.edVersion)
+			if tt.want == "" {
+				if !errors.Is(err, ErrInvalidKey) {
+					t.Fatalf("got %v, want ErrInvalidKey", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			kind := "public"
+			if _, ok := k.(*SecretKey); ok {
+				kind = "secret"
+			}
+			if got := kind + " " + k.Version().String(); got != tt.want {
+				t.Fatalf("got %s, want %s", got, tt.want)
+			}
+		})
+	}
+}
