@@ -104,6 +104,11 @@ func NewCBOR(cfg CBORConfig) (Serializer, error) {
 		SimpleValues:      simple,
 		NaN:               cbor.NaNDecodeForbidden,
 		Inf:               cbor.InfDecodeForbidden,
+		// Types with a text form (paseto.Time, net.IP, ...) decode from a
+		// text string, matching the encoder below; MarshalBinary forms are
+		// Go-specific and are not used.
+		TextUnmarshaler:   cbor.TextUnmarshalerTextString,
+		BinaryUnmarshaler: cbor.BinaryUnmarshalerNone,
 	}.DecMode()
 	if err != nil {
 		return nil, err
@@ -112,6 +117,11 @@ func NewCBOR(cfg CBORConfig) (Serializer, error) {
 	encOpts := cbor.CoreDetEncOptions()
 	encOpts.Time = cbor.TimeRFC3339NanoUTC
 	encOpts.TagsMd = cbor.TagsForbidden
+	// paseto.Time embeds time.Time and so inherits its Go-specific
+	// MarshalBinary; encode such types through MarshalText instead, which
+	// gives the same RFC 3339 UTC string as JSON.
+	encOpts.TextMarshaler = cbor.TextMarshalerTextString
+	encOpts.BinaryMarshaler = cbor.BinaryMarshalerNone
 	enc, err := encOpts.EncMode()
 	if err != nil {
 		return nil, err
