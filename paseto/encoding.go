@@ -66,9 +66,9 @@ func pae(pieces ...[]byte) []byte {
 }
 
 // paeWrite streams the Pre-Authentication Encoding of pieces into h, so a MAC
-// or digest over it needs no buffer.
-func paeWrite(h hash.Hash, pieces ...[]byte) {
-	var n [8]byte
+// or digest over it needs no buffer. n is scratch space for the lengths,
+// passed in because anything h.Write sees escapes to the heap.
+func paeWrite(h hash.Hash, n *[8]byte, pieces ...[]byte) {
 	le64(n[:], uint64(len(pieces)))
 	h.Write(n[:])
 	for _, p := range pieces {

@@ -25,7 +25,8 @@ func v3Keys(key *SymmetricKey, n []byte) (ek, n2, ak []byte) {
 
 func v3MAC(ak, n, c, footer, implicit, dst []byte) []byte {
 	m := hmac.New(sha512.New384, ak)
-	paeWrite(m, []byte("v3.local."), n, c, footer, implicit)
+	var le [8]byte
+	paeWrite(m, &le, []byte("v3.local."), n, c, footer, implicit)
 	return m.Sum(dst)
 }
 
@@ -58,7 +59,8 @@ func v3Decrypt(key *SymmetricKey, body, footer, implicit []byte) ([]byte, error)
 // v3Digest is SHA-384 of PAE(pk, h, m, f, i).
 func v3Digest(pk, m, footer, implicit []byte) []byte {
 	h := sha512.New384()
-	paeWrite(h, pk, []byte("v3.public."), m, footer, implicit)
+	var le [8]byte
+	paeWrite(h, &le, pk, []byte("v3.public."), m, footer, implicit)
 	return h.Sum(nil)
 }
 

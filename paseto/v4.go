@@ -9,34 +9,48 @@ import (
 	"golang.org/x/crypto/chacha20"
 )
 
-// v4Keys derives the encryption key, XChaCha20 nonce and authentication key
-// of v4.local from key and the 32-byte nonce n.
-func v4Keys(key *SymmetricKey, n []byte) (ek, n2, ak []byte) {
-	var tmp [56 + 32]byte
-	h, _ := blake2b.New(56, key.key[:])
-	h.Write([]byte("paseto-encryption-key"))
-	h.Write(n)
-	h.Sum(tmp[:0])
-	a, _ := blake2b.New256(key.key[:])
-	a.Write([]byte("paseto-auth-key-for-aead"))
-	a.Write(n)
-	a.Sum(tmp[56:56])
-	return tmp[:32], tmp[32:56], tmp[56:]
+var (
+	v4LocalHeader = []byte("v4.local.")
+	encKeyInfo    = []byte("paseto-encryption-key")
+	authKeyInfo   = []byte("paseto-auth-key-for-aead")
+)
+
+// v4Scratch is the working memory of one v4.local operation, in a single
+// allocation: hashing through hash.Hash makes any buffer it touches escape.
+type v4Scratch struct {
+	keys [56 + 32]byte // Ek || n2 || Ak
+	tag  [32]byte
+	le   [8]byte
 }
 
-func v4MAC(ak, n, c, footer, implicit, dst []byte) []byte {
+// derive derives the encryption key, XChaCha20 nonce and authentication key
+// of v4.local from key and the 32-byte nonce n.
+func (sc *v4Scratch) derive(key *SymmetricKey, n []byte) (ek, n2, ak []byte) {
+	h, _ := blake2b.New(56, key.key[:])
+	h.Write(encKeyInfo)
+	h.Write(n)
+	h.Sum(sc.keys[:0])
+	a, _ := blake2b.New256(key.key[:])
+	a.Write(authKeyInfo)
+	a.Write(n)
+	a.Sum(sc.keys[56:56])
+	return sc.keys[:32], sc.keys[32:56], sc.keys[56:]
+}
+
+func (sc *v4Scratch) mac(ak, n, c, footer, implicit, dst []byte) []byte {
 	m, _ := blake2b.New256(ak)
-	paeWrite(m, []byte("v4.local."), n, c, footer, implicit)
+	paeWrite(m, &sc.le, v4LocalHeader, n, c, footer, implicit)
 	return m.Sum(dst)
 }
 
 func v4Encrypt(key *SymmetricKey, nonce, payload, footer, implicit []byte) string {
+	var sc v4Scratch
 	body := make([]byte, 32+len(payload), 32+len(payload)+32)
 	copy(body, nonce[:32])
-	ek, n2, ak := v4Keys(key, body[:32])
+	ek, n2, ak := sc.derive(key, body[:32])
 	s, _ := chacha20.NewUnauthenticatedCipher(ek, n2)
 	s.XORKeyStream(body[32:], payload)
-	body = v4MAC(ak, body[:32], body[32:], footer, implicit, body)
+	body = sc.mac(ak, body[:32], body[32:], footer, implicit, body)
 	return buildToken("v4.local.", body, footer)
 }
 
@@ -44,11 +58,11 @@ func v4Decrypt(key *SymmetricKey, body, footer, implicit []byte) ([]byte, error)
 	if len(body) < 32+32 {
 		return nil, fmt.Errorf("%w: body too short", ErrMalformed)
 	}
+	var sc v4Scratch
 	n, c, t := body[:32], body[32:len(body)-32], body[len(body)-32:]
-	ek, n2, ak := v4Keys(key, n)
-	var want [32]byte
-	v4MAC(ak, n, c, footer, implicit, want[:0])
-	if subtle.ConstantTimeCompare(want[:], t) != 1 {
+	ek, n2, ak := sc.derive(key, n)
+	sc.mac(ak, n, c, footer, implicit, sc.tag[:0])
+	if subtle.ConstantTimeCompare(sc.tag[:], t) != 1 {
 		return nil, ErrInvalidMAC
 	}
 	s, _ := chacha20.NewUnauthenticatedCipher(ek, n2)
