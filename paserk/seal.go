@@ -3,7 +3,6 @@ package paserk
 import (
 	"crypto/ecdh"
 	"crypto/elliptic"
-	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha512"
 	"crypto/subtle"
@@ -67,22 +66,6 @@ func sealKeys(v paseto.Version, h string, xk, epk, pk []byte) (ek, n, ak []byte)
 	s.Write(epk)
 	s.Write(pk)
 	return ek, s.Sum(nil), ak
-}
-
-// sealTag computes the authentication tag over h || epk || edk.
-func sealTag(v paseto.Version, ak []byte, h string, epk, edk []byte) []byte {
-	if v == paseto.V3 {
-		m := hmac.New(sha512.New384, ak)
-		m.Write([]byte(h))
-		m.Write(epk)
-		m.Write(edk)
-		return m.Sum(nil)
-	}
-	m, _ := blake2b.New256(ak) // ak is 32 bytes: cannot fail
-	m.Write([]byte(h))
-	m.Write(epk)
-	m.Write(edk)
-	return m.Sum(nil)
 }
 
 // p384Decompress turns a 49-byte compressed P-384 point into a crypto/ecdh
@@ -185,7 +168,7 @@ func Seal(k *paseto.SymmetricKey, to *paseto.PublicKey) (string, error) {
 	edk := out[ts+len(epk):]
 	copy(edk, pdk)
 	xorKeyStream(v, ek, n, edk)
-	copy(out[:ts], sealTag(v, ak, h, epk, edk))
+	copy(out[:ts], macTag(v, ak, h, epk, edk))
 	return h + b64.EncodeToString(out), nil
 }
 
@@ -249,7 +232,7 @@ func Unseal(s string, sk *paseto.SecretKey) (*paseto.SymmetricKey, error) {
 	ek, n, ak := sealKeys(v, h, xk, epk, pk)
 	defer clear(ek)
 	defer clear(ak)
-	if subtle.ConstantTimeCompare(t, sealTag(v, ak, h, epk, edk)) != 1 {
+	if subtle.ConstantTimeCompare(t, macTag(v, ak, h, epk, edk)) != 1 {
 		return nil, ErrInvalidTag
 	}
 	xorKeyStream(v, ek, n, edk)

@@ -8,6 +8,7 @@ import (
 	"crypto/sha512"
 	"crypto/subtle"
 	"fmt"
+	"hash"
 
 	"github.com/pasetokit/pasetokit/paseto"
 	"golang.org/x/crypto/blake2b"
@@ -59,19 +60,19 @@ func pieKeys(v paseto.Version, wk, n []byte) (ek, n2, ak []byte) {
 	return x[:32], x[32:], h.Sum(nil)
 }
 
-// pieTag computes the authentication tag over h || n || c.
-func pieTag(v paseto.Version, ak []byte, h string, n, c []byte) []byte {
+// macTag is the authentication tag of the pie and seal protocols over h
+// followed by parts: HMAC-SHA384 for v3, keyed BLAKE2b-256 for v2 and v4.
+func macTag(v paseto.Version, ak []byte, h string, parts ...[]byte) []byte {
+	var m hash.Hash
 	if v == paseto.V3 {
-		m := hmac.New(sha512.New384, ak)
-		m.Write([]byte(h))
-		m.Write(n)
-		m.Write(c)
-		return m.Sum(nil)
+		m = hmac.New(sha512.New384, ak)
+	} else {
+		m, _ = blake2b.New256(ak) // ak is 32 bytes: cannot fail
 	}
-	m, _ := blake2b.New256(ak) // ak is 32 bytes: cannot fail
 	m.Write([]byte(h))
-	m.Write(n)
-	m.Write(c)
+	for _, p := range parts {
+		m.Write(p)
+	}
 	return m.Sum(nil)
 }
 
@@ -97,7 +98,7 @@ func pieWrap(v paseto.Version, h string, wk, ptk []byte) []byte {
 	ek, n2, ak := pieKeys(v, wk, n)
 	copy(c, ptk)
 	xorKeyStream(v, ek, n2, c)
-	copy(out[:ts], pieTag(v, ak, h, n, c))
+	copy(out[:ts], macTag(v, ak, h, n, c))
 	clear(ek)
 	clear(ak)
 	return out
@@ -112,7 +113,7 @@ func pieUnwrap(v paseto.Version, h string, wk, data []byte) ([]byte, error) {
 	ek, n2, ak := pieKeys(v, wk, n)
 	defer clear(ek)
 	defer clear(ak)
-	if subtle.ConstantTimeCompare(t, pieTag(v, ak, h, n, c)) != 1 {
+	if subtle.ConstantTimeCompare(t, macTag(v, ak, h, n, c)) != 1 {
 		return nil, ErrInvalidTag
 	}
 	xorKeyStream(v, ek, n2, c)
@@ -169,15 +170,7 @@ func UnwrapLocal(s string, wk *paseto.SymmetricKey) (*paseto.SymmetricKey, error
 	}
 	defer clear(w)
 	v := wk.Version()
-	data, err := expect(s, v, TypeLocalWrap)
-	if err != nil {
-		return nil, err
-	}
-	raw, err := decodeData(data, pieTagSize(v)+pieNonceSize+localSize)
-	if err != nil {
-		return nil, err
-	}
-	ptk, err := pieUnwrap(v, prefix(v, TypeLocalWrap), w, raw)
+	ptk, err := unwrapPIE(s, v, TypeLocalWrap, localSize, w)
 	if err != nil {
 		return nil, err
 	}
@@ -216,18 +209,24 @@ func UnwrapSecret(s string, wk *paseto.SymmetricKey) (*paseto.SecretKey, error) 
 	}
 	defer clear(w)
 	v := wk.Version()
-	data, err := expect(s, v, TypeSecretWrap)
-	if err != nil {
-		return nil, err
-	}
-	raw, err := decodeData(data, pieTagSize(v)+pieNonceSize+secretSize(v))
-	if err != nil {
-		return nil, err
-	}
-	ptk, err := pieUnwrap(v, prefix(v, TypeSecretWrap), w, raw)
+	ptk, err := unwrapPIE(s, v, TypeSecretWrap, secretSize(v), w)
 	if err != nil {
 		return nil, err
 	}
 	defer clear(ptk)
 	return newSecret(v, ptk)
+}
+
+// unwrapPIE checks that s is a PASERK of version v and type typ holding a
+// wrapped key of size bytes, and decrypts it with the wrapping key bytes w.
+func unwrapPIE(s string, v paseto.Version, typ string, size int, w []byte) ([]byte, error) {
+	data, err := expect(s, v, typ)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := decodeData(data, pieTagSize(v)+pieNonceSize+size)
+	if err != nil {
+		return nil, err
+	}
+	return pieUnwrap(v, prefix(v, typ), w, raw)
 }
