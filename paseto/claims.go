@@ -120,6 +120,14 @@ func (a Audience) MarshalJSON() ([]byte, error) {
 	return json.Marshal([]string(a))
 }
 
+// UnmarshalText reads a single audience from its text form. It lets
+// decoders other than JSON (such as the CBOR serializer) accept the
+// single-string form of aud.
+func (a *Audience) UnmarshalText(b []byte) error {
+	*a = Audience{string(b)}
+	return nil
+}
+
 // UnmarshalJSON reads a string or a list of strings.
 func (a *Audience) UnmarshalJSON(b []byte) error {
 	if string(b) == "null" {

@@ -38,3 +38,18 @@ func TestCBORRegisteredClaims(t *testing.T) {
 		t.Fatalf("round trip: %+v", back)
 	}
 }
+
+// aud may be a single string in CBOR as in JSON.
+func TestCBORSingleAudience(t *testing.T) {
+	b, err := serializer.CBOR.Marshal(map[string]any{"aud": "api", "sub": "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c paseto.Claims
+	if err := serializer.CBOR.Unmarshal(b, &c); err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Audience) != 1 || c.Audience[0] != "api" {
+		t.Fatalf("aud decoded as %#v", c.Audience)
+	}
+}

@@ -1,0 +1,76 @@
+package verifier_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/pasetokit/pasetokit/paseto"
+	"github.com/pasetokit/pasetokit/verifier"
+)
+
+// BenchmarkVerify verifies one v4.public token with a kid: with 1 and 1000
+// configured keys (the cost must not grow with the number of keys), and
+// with the verified-token cache.
+func BenchmarkVerify(b *testing.B) {
+	signers := make([]*signer, 1000)
+	keys := make([]verifier.Key, len(signers))
+	for i := range signers {
+		signers[i] = newSigner(b, paseto.V4, false)
+		keys[i] = signers[i].key("https://issuer.example")
+	}
+	now := newClock().Now
+	run := func(b *testing.B, cfg verifier.Config, s *signer) {
+		v := newVerifier(b, cfg)
+		tok := s.token(b, claims("aud", "api"), s.kid, nil)
+		ctx := context.Background()
+		if _, err := v.Verify(ctx, tok, nil); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := v.Verify(ctx, tok, nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	for _, n := range []int{1, 1000} {
+		b.Run(fmt.Sprintf("keys=%d", n), func(b *testing.B) {
+			run(b, verifier.Config{Keys: keys[:n], Audiences: []string{"api"}, Now: now}, signers[n-1])
+		})
+	}
+	b.Run("cached", func(b *testing.B) {
+		run(b, verifier.Config{Keys: keys[:1], Audiences: []string{"api"}, Now: now, CacheSize: 1024}, signers[0])
+	})
+	b.Run("cached/keys=1000", func(b *testing.B) {
+		run(b, verifier.Config{Keys: keys, Audiences: []string{"api"}, Now: now, CacheSize: 1024}, signers[999])
+	})
+}
+
+// BenchmarkKeySelection isolates what BenchmarkVerify's signature check
+// drowns: parsing, the footer's kid and the key lookup, with 1 and 1000
+// keys. The kid names a v4.local key on a v4.public token, so Verify stops
+// with ErrWrongKey before any cryptography.
+func BenchmarkKeySelection(b *testing.B) {
+	signers := make([]*signer, 1000)
+	keys := make([]verifier.Key, len(signers))
+	for i := range signers {
+		signers[i] = newSigner(b, paseto.V4, true)
+		keys[i] = signers[i].key("")
+	}
+	pub := newSigner(b, paseto.V4, false)
+	for _, n := range []int{1, 1000} {
+		b.Run(fmt.Sprintf("keys=%d", n), func(b *testing.B) {
+			v := newVerifier(b, verifier.Config{Keys: keys[:n], Now: newClock().Now})
+			tok := pub.token(b, claims(), signers[n-1].kid, nil)
+			ctx := context.Background()
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := v.Verify(ctx, tok, nil); !errors.Is(err, verifier.ErrWrongKey) {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,411 @@
+package verifier
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/pasetokit/pasetokit/internal/keyload"
+	"github.com/pasetokit/pasetokit/keyset"
+	"github.com/pasetokit/pasetokit/paserk"
+	"github.com/pasetokit/pasetokit/paseto"
+	"github.com/pasetokit/pasetokit/serializer"
+)
+
+// Defaults for zero KeySet fields.
+const (
+	// DefaultRefreshInterval is the longest a fetched key set is used
+	// before it is fetched again, and the refresh interval when the
+	// response has no Cache-Control max-age.
+	DefaultRefreshInterval = time.Hour
+	// DefaultMinRefreshInterval is the shortest time between two fetches
+	// of one key set, whatever Cache-Control says and however many tokens
+	// with unknown kids arrive.
+	DefaultMinRefreshInterval = time.Minute
+	// DefaultFetchTimeout bounds one fetch of a key set.
+	DefaultFetchTimeout = 10 * time.Second
+)
+
+// Config configures a Verifier. Only Keys or KeySets must be set: every
+// other zero field has the safe behaviour its documentation gives. New
+// copies what it needs, so changing a Config after New has no effect.
+type Config struct {
+	// Keys are the local (symmetric) and public keys the verifier accepts.
+	// Each key's kid is its PASERK id (k4.pid.… for public keys, k4.lid.…
+	// for local keys). Secret keys are rejected with ErrSecretKey, and a key
+	// given twice with ErrDuplicateKey. Replace them later with SetKeys.
+	Keys []Key
+
+	// KeySets are remote key set documents (see package keyset) whose
+	// public keys the verifier accepts too. They are fetched when first
+	// needed, or by Refresh; New does no network I/O. When a kid names
+	// both a configured key and a remote one, the configured key wins; when
+	// it names keys in two sets, the set listed first wins.
+	KeySets []KeySet
+
+	// Issuers, if not empty, are the accepted values of the iss claim: a
+	// token whose iss is missing or not one of them is ErrWrongIssuer. This
+	// applies in addition to each key's own Issuer binding.
+	Issuers []string
+
+	// Audiences, if not empty, are the accepted audiences: at least one of
+	// the token's aud values (a string or a list) must be among them, and
+	// a token without aud is ErrWrongAudience. Empty means aud is not
+	// checked.
+	Audiences []string
+
+	// AllowMissingExpiration accepts tokens without an exp claim. By
+	// default such tokens are ErrMissingExpiration: a token that never
+	// expires should be a deliberate choice.
+	AllowMissingExpiration bool
+
+	// Leeway is the clock skew tolerated when checking exp, nbf, iat and
+	// MaxAge, as a time.Duration (for example 30 * time.Second; a bare 30
+	// would be 30 nanoseconds). Zero means none; negative is an error.
+	Leeway time.Duration
+
+	// MaxAge, if not zero, rejects tokens issued longer ago than this with
+	// ErrTooOld: the token is treated as if it also had exp = iat + MaxAge.
+	// A token without iat is then ErrTooOld too. Negative is an error.
+	MaxAge time.Duration
+
+	// RequireKeyID rejects tokens whose footer has no kid, with
+	// ErrMissingKeyID. By default a token without a kid is tried against
+	// every key of its version and purpose, which costs one signature or
+	// tag check per such key: set RequireKeyID when there are many keys
+	// (key sets may hold up to keyset.MaxKeys) and every issuer sets kids.
+	RequireKeyID bool
+
+	// Rules run, in order, after every built-in check has passed, on every
+	// call to Verify, including cache hits. The first error stops
+	// verification and is returned wrapped in a *RuleError.
+	Rules []Rule
+
+	// Serializer decodes payloads. Nil means serializer.JSON, the
+	// standard PASETO payload format. Token.Decode uses it too.
+	Serializer serializer.Serializer
+
+	// MaxTokenLength bounds a token in bytes; it is checked before anything
+	// else, and before the token is hashed for the cache. Zero means
+	// paseto.DefaultMaxTokenLength (64 KiB).
+	MaxTokenLength int
+
+	// FooterLimits bound the JSON footer read before verification to find
+	// the kid. The zero value applies the paseto defaults.
+	FooterLimits paseto.FooterLimits
+
+	// CacheSize, if positive, keeps up to this many verified tokens so that
+	// verifying one again skips the signature or tag check and payload
+	// decoding. The time claims, issuer and audience checks and Rules still
+	// run on every call with the current clock, and an entry is dropped as
+	// soon as its key is no longer configured. Zero disables the cache.
+	// Each entry holds the token's payload and footer, so the cache holds
+	// at most about CacheSize times twice MaxTokenLength bytes.
+	CacheSize int
+
+	// Now returns the current time. Nil means time.Now. It is called on
+	// every Verify and by key set fetches, from several goroutines at once,
+	// so it must be safe for concurrent use; New never calls it.
+	Now func() time.Time
+}
+
+// Key is one configured key: a plaintext PASERK or a PEM key, optionally
+// bound to an issuer.
+type Key struct {
+	// PASERK is a plaintext k2/k3/k4 "local" or "public" PASERK. Set
+	// either PASERK or PEM.
+	PASERK string
+	// PEM is a PEM public key: Ed25519 (used for v4, or v2 if Version says
+	// so) or P-384 (v3).
+	PEM []byte
+	// Version, if not zero, must be the key's version; for an Ed25519 PEM
+	// key it picks V2 or V4 (zero means V4).
+	Version paseto.Version
+	// Issuer, if not empty, binds the key to an issuer: a token verified
+	// with it must have exactly this iss claim, or it is ErrWrongIssuer.
+	Issuer string
+}
+
+// KeySet is a remote key set document, as package keyset defines it,
+// fetched over HTTPS.
+//
+// The set is fetched the first time a token needs it, or when Refresh is
+// called, and then again when its Cache-Control max-age (clamped between
+// MinRefreshInterval and RefreshInterval, and RefreshInterval without one)
+// has run out. A refresh due because of age runs in the background: tokens
+// keep being verified with the copy in hand. A token whose kid is unknown
+// makes the verifier fetch the sets again, at most once per
+// MinRefreshInterval per set, and waits for that fetch (bounded by its
+// context). When a fetch fails, the last good copy stays in use, for as
+// long as fetches keep failing.
+type KeySet struct {
+	// URL is where the document is served. It must be https, except for
+	// a loopback host (localhost, 127.0.0.0/8, ::1), which may use http.
+	URL string
+	// Issuer binds the set's keys: tokens they verify must have this iss
+	// claim. A document naming another non-empty issuer is rejected with
+	// ErrKeySetIssuer. When Issuer is empty, the keys are bound to the
+	// issuer the document names, if it names one.
+	Issuer string
+	// Client makes the requests. Nil means a client with a
+	// DefaultFetchTimeout timeout that follows at most 5 redirects, and
+	// only to https or loopback URLs.
+	Client *http.Client
+	// RefreshInterval is the longest a fetched copy is used before it is
+	// fetched again. Zero means DefaultRefreshInterval.
+	RefreshInterval time.Duration
+	// MinRefreshInterval is the shortest time between two fetches of the
+	// set, whatever their cause (Refresh excepted). Zero means
+	// DefaultMinRefreshInterval, or RefreshInterval if that is shorter. It
+	// must not exceed RefreshInterval.
+	MinRefreshInterval time.Duration
+	// MaxResponseSize bounds the document in bytes; a larger response is
+	// an error and the last good copy stays in use. Zero means
+	// keyset.MaxSize, which is also the largest value allowed.
+	MaxResponseSize int64
+	// Timeout bounds each fetch, whichever client makes it. Zero means
+	// DefaultFetchTimeout.
+	Timeout time.Duration
+}
+
+// Rule is a check of the caller's own, run after the built-in checks on
+// every verification. It gets the caller's context (with its values and
+// cancellation) and the token, which it must not modify. Returning an error
+// rejects the token; keep claim values out of the error text.
+type Rule func(ctx context.Context, t *Token) error
+
+// settings is the normalized, immutable part of a Config.
+type settings struct {
+	issuers      map[string]struct{}
+	audiences    map[string]struct{}
+	allowNoExp   bool
+	leeway       time.Duration
+	maxAge       time.Duration
+	requireKID   bool
+	rules        []Rule
+	ser          serializer.Serializer
+	jsonSer      bool // ser is serializer.JSON: decode with paseto.UnmarshalClaims
+	footer       paseto.FooterLimits
+	maxTokenLen  int
+	now          func() time.Time
+	cacheEntries int
+}
+
+func cfgErr(field string, err error) error { return &ConfigError{Field: field, Err: err} }
+
+func (c *Config) settings() (*settings, error) {
+	s := &settings{
+		allowNoExp:   c.AllowMissingExpiration,
+		leeway:       c.Leeway,
+		maxAge:       c.MaxAge,
+		requireKID:   c.RequireKeyID,
+		ser:          c.Serializer,
+		footer:       c.FooterLimits,
+		maxTokenLen:  c.MaxTokenLength,
+		now:          c.Now,
+		cacheEntries: c.CacheSize,
+	}
+	if s.leeway < 0 {
+		return nil, cfgErr("Leeway", errors.New("negative"))
+	}
+	if s.maxAge < 0 {
+		return nil, cfgErr("MaxAge", errors.New("negative"))
+	}
+	if s.maxTokenLen < 0 {
+		return nil, cfgErr("MaxTokenLength", errors.New("negative"))
+	}
+	if s.maxTokenLen == 0 {
+		s.maxTokenLen = paseto.DefaultMaxTokenLength
+	}
+	if s.cacheEntries < 0 {
+		return nil, cfgErr("CacheSize", errors.New("negative"))
+	}
+	if f := s.footer; f.MaxLength < 0 || f.MaxDepth < 0 || f.MaxKeys < 0 {
+		return nil, cfgErr("FooterLimits", errors.New("negative limit"))
+	}
+	if s.ser == nil {
+		s.ser = serializer.JSON
+	}
+	s.jsonSer = s.ser == serializer.JSON
+	if s.now == nil {
+		s.now = time.Now
+	}
+	var err error
+	if s.issuers, err = stringSet("Issuers", c.Issuers); err != nil {
+		return nil, err
+	}
+	if s.audiences, err = stringSet("Audiences", c.Audiences); err != nil {
+		return nil, err
+	}
+	for i, r := range c.Rules {
+		if r == nil {
+			return nil, cfgErr(fmt.Sprintf("Rules[%d]", i), errors.New("nil rule"))
+		}
+	}
+	s.rules = append([]Rule(nil), c.Rules...)
+	return s, nil
+}
+
+func stringSet(field string, l []string) (map[string]struct{}, error) {
+	if len(l) == 0 {
+		return nil, nil
+	}
+	m := make(map[string]struct{}, len(l))
+	for i, s := range l {
+		if s == "" {
+			return nil, cfgErr(fmt.Sprintf("%s[%d]", field, i), errors.New("empty string"))
+		}
+		m[s] = struct{}{}
+	}
+	return m, nil
+}
+
+// loadKeys turns configured keys into entries, reusing the entries of old
+// whose kid and issuer are unchanged, so that cached tokens of keys that
+// stay configured survive a rotation.
+func loadKeys(keys []Key, old []*keyEntry) ([]*keyEntry, error) {
+	prev := make(map[string]*keyEntry, len(old))
+	for _, e := range old {
+		prev[e.kid] = e
+	}
+	out := make([]*keyEntry, 0, len(keys))
+	seen := make(map[string]int, len(keys))
+	for i, k := range keys {
+		field := fmt.Sprintf("Keys[%d]", i)
+		key, err := keyload.Load(k.PASERK, k.PEM, k.Version)
+		if err != nil {
+			return nil, cfgErr(field, err)
+		}
+		var kid string
+		switch key := key.(type) {
+		case *paseto.SecretKey:
+			return nil, cfgErr(field, ErrSecretKey)
+		case *paseto.PublicKey:
+			kid = paserk.PublicID(key)
+		case *paseto.SymmetricKey:
+			kid = paserk.LocalID(key)
+		}
+		if kid == "" {
+			return nil, cfgErr(field, fmt.Errorf("%w: unusable key", paseto.ErrInvalidKey))
+		}
+		if j, dup := seen[kid]; dup {
+			return nil, cfgErr(field, fmt.Errorf("%w: same key as Keys[%d]", ErrDuplicateKey, j))
+		}
+		seen[kid] = i
+		if e := prev[kid]; e != nil && e.issuer == k.Issuer {
+			out = append(out, e)
+			continue
+		}
+		out = append(out, newEntry(kid, key, k.Issuer, nil))
+	}
+	return out, nil
+}
+
+// remoteConfig is a normalized KeySet.
+type remoteConfig struct {
+	url        string
+	redacted   string
+	issuer     string
+	client     *http.Client
+	maxRefresh time.Duration
+	minRefresh time.Duration
+	maxSize    int64
+	timeout    time.Duration
+}
+
+func (ks *KeySet) normalize(i int) (*remoteConfig, error) {
+	field := fmt.Sprintf("KeySets[%d]", i)
+	u, err := checkURL(ks.URL)
+	if err != nil {
+		return nil, cfgErr(field+".URL", err)
+	}
+	rc := &remoteConfig{
+		url:        u.String(),
+		redacted:   u.Redacted(),
+		issuer:     ks.Issuer,
+		client:     ks.Client,
+		maxRefresh: ks.RefreshInterval,
+		minRefresh: ks.MinRefreshInterval,
+		maxSize:    ks.MaxResponseSize,
+		timeout:    ks.Timeout,
+	}
+	switch {
+	case rc.maxRefresh < 0:
+		return nil, cfgErr(field+".RefreshInterval", errors.New("negative"))
+	case rc.minRefresh < 0:
+		return nil, cfgErr(field+".MinRefreshInterval", errors.New("negative"))
+	case rc.maxSize < 0:
+		return nil, cfgErr(field+".MaxResponseSize", errors.New("negative"))
+	case rc.maxSize > keyset.MaxSize:
+		return nil, cfgErr(field+".MaxResponseSize", fmt.Errorf("over keyset.MaxSize (%d), which keyset.Parse enforces", keyset.MaxSize))
+	case rc.timeout < 0:
+		return nil, cfgErr(field+".Timeout", errors.New("negative"))
+	}
+	if rc.maxRefresh == 0 {
+		rc.maxRefresh = DefaultRefreshInterval
+	}
+	if rc.minRefresh == 0 {
+		rc.minRefresh = min(DefaultMinRefreshInterval, rc.maxRefresh)
+	}
+	if rc.minRefresh > rc.maxRefresh {
+		return nil, cfgErr(field+".MinRefreshInterval", errors.New("greater than RefreshInterval"))
+	}
+	if rc.maxSize == 0 {
+		rc.maxSize = keyset.MaxSize
+	}
+	if rc.timeout == 0 {
+		rc.timeout = DefaultFetchTimeout
+	}
+	if rc.client == nil {
+		rc.client = &http.Client{Timeout: rc.timeout, CheckRedirect: checkRedirect}
+	}
+	return rc, nil
+}
+
+// checkURL accepts absolute https URLs, and http URLs of loopback hosts.
+func checkURL(s string) (*url.URL, error) {
+	u, err := url.Parse(s)
+	if err != nil {
+		return nil, errors.New("not a valid URL")
+	}
+	if u.Host == "" || u.Opaque != "" {
+		return nil, errors.New("not an absolute URL")
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "https":
+	case "http":
+		if !isLoopback(u.Hostname()) {
+			return nil, errors.New("http is only allowed for loopback hosts; use https")
+		}
+	default:
+		return nil, errors.New("scheme must be https")
+	}
+	u.Fragment, u.RawFragment = "", ""
+	return u, nil
+}
+
+// isLoopback reports whether host is localhost, in 127.0.0.0/8 or ::1.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// checkRedirect is the default client's redirect policy: the same scheme
+// rule as for the configured URL, and at most 5 redirects.
+func checkRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) >= 5 {
+		return errors.New("too many redirects")
+	}
+	if _, err := checkURL(req.URL.String()); err != nil {
+		return fmt.Errorf("redirect refused: %w", err)
+	}
+	return nil
+}
