@@ -1,0 +1,306 @@
+package httpauth
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/pasetokit/pasetokit/paseto"
+	"github.com/pasetokit/pasetokit/verifier"
+)
+
+// Errors of this package. The middleware hands them to the ErrorHandler
+// inside an *Error; match them with errors.Is.
+var (
+	// ErrMissingToken: no configured source found a token (code
+	// token_missing). Require rejects such a request; Optional lets it
+	// through without a token.
+	ErrMissingToken = errors.New("httpauth: no token in request")
+	// ErrAmbiguousToken: one source found more than one value, such as two
+	// Authorization header lines or a query parameter given twice (code
+	// token_ambiguous, 400 Bad Request). Tokens in two different sources
+	// are not ambiguous: the first source in Config.Sources wins.
+	ErrAmbiguousToken = errors.New("httpauth: more than one token in one source")
+	// ErrInvalidConfig: New was given an invalid Config. The error text
+	// says which field is wrong.
+	ErrInvalidConfig = errors.New("httpauth: invalid config")
+
+	// errNoCredentials: a header with a matching scheme (or a WebSocket
+	// value with the prefix) and nothing after it. It matches
+	// paseto.ErrMalformed.
+	errNoCredentials = &wrapError{"httpauth: no credentials after the authentication scheme", paseto.ErrMalformed}
+	// errNilToken: the TokenVerifier returned neither a token nor an
+	// error. The request is rejected (code token_rejected).
+	errNilToken = errors.New("httpauth: verifier returned no token and no error")
+)
+
+type wrapError struct {
+	msg string
+	err error
+}
+
+func (e *wrapError) Error() string { return e.msg + ": " + e.err.Error() }
+func (e *wrapError) Unwrap() error { return e.err }
+
+// configError is an invalid Config, described by msg.
+type configError string
+
+func (e configError) Error() string { return ErrInvalidConfig.Error() + ": " + string(e) }
+func (e configError) Unwrap() error { return ErrInvalidConfig }
+
+func quote(s string) string { return strconv.Quote(s) }
+
+// Error is an authentication failure, as passed to Config.ErrorHandler and
+// returned by Middleware.Authenticate.
+//
+// Unwrap returns Err, so errors.Is(e, ErrMissingToken),
+// errors.Is(e, verifier.ErrExpired), errors.Is(e, paseto.ErrTokenTooLong)
+// and the like work on an *Error. Err may hold details, such as which claim
+// failed; log it if you like, but do not send its text to the client (the
+// default ErrorHandler never does).
+type Error struct {
+	// Code is the stable, machine-readable class of the failure, as
+	// returned by Code: token_missing, token_ambiguous, token_malformed,
+	// token_expired, token_not_yet_valid, token_invalid,
+	// token_unknown_key, token_wrong_issuer, token_wrong_audience,
+	// token_rejected, key_set_unavailable or temporarily_unavailable.
+	Code string
+	// Status is the HTTP status for the response: 401 Unauthorized for
+	// rejected or missing tokens, 400 Bad Request for token_ambiguous, 503
+	// Service Unavailable for key_set_unavailable and
+	// temporarily_unavailable.
+	Status int
+	// Source names where the token was found, as "header:Authorization",
+	// "cookie:<name>", "query:<name>", "websocket-header:<name>" or
+	// "websocket-query:<name>" (header names in canonical form). It is empty
+	// for token_missing.
+	Source string
+	// Err is the underlying error: ErrMissingToken, ErrAmbiguousToken, an
+	// error from the TokenVerifier, or paseto.ErrTokenTooLong for a token
+	// over Config.MaxTokenLength.
+	Err error
+
+	class *class
+}
+
+// Error returns "httpauth: <code> (<source>): <underlying error>". It is for
+// logs, not for clients.
+func (e *Error) Error() string {
+	s := "httpauth: " + e.Code
+	if e.Source != "" {
+		s += " (" + e.Source + ")"
+	}
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+// Unwrap returns e.Err.
+func (e *Error) Unwrap() error { return e.Err }
+
+// class is one failure class: its code, status, RFC 6750 error code and
+// fixed texts. Everything sent to the client comes from here.
+type class struct {
+	code   string
+	status int
+	oauth  string // RFC 6750 error attribute ("" for none)
+	detail string // fixed human text: JSON detail and error_description
+	body   []byte // the default JSON body
+}
+
+var (
+	classMissing     = newClass("token_missing", http.StatusUnauthorized, "", "No access token was provided.")
+	classAmbiguous   = newClass("token_ambiguous", http.StatusBadRequest, "invalid_request", "The request carries more than one access token in the same place.")
+	classMalformed   = newClass("token_malformed", http.StatusUnauthorized, "invalid_token", "The access token is malformed or of an unsupported kind.")
+	classExpired     = newClass("token_expired", http.StatusUnauthorized, "invalid_token", "The access token has expired.")
+	classNotYetValid = newClass("token_not_yet_valid", http.StatusUnauthorized, "invalid_token", "The access token is not valid yet.")
+	classInvalid     = newClass("token_invalid", http.StatusUnauthorized, "invalid_token", "The access token could not be verified.")
+	classUnknownKey  = newClass("token_unknown_key", http.StatusUnauthorized, "invalid_token", "The access token does not name a key this server knows.")
+	classIssuer      = newClass("token_wrong_issuer", http.StatusUnauthorized, "invalid_token", "The access token comes from an issuer this server does not accept.")
+	classAudience    = newClass("token_wrong_audience", http.StatusUnauthorized, "invalid_token", "The access token is not meant for this server.")
+	classRejected    = newClass("token_rejected", http.StatusUnauthorized, "invalid_token", "The access token was rejected.")
+	classKeySet      = newClass("key_set_unavailable", http.StatusServiceUnavailable, "", "The keys needed to verify the access token are temporarily unavailable.")
+	classUnavailable = newClass("temporarily_unavailable", http.StatusServiceUnavailable, "", "Token verification is temporarily unavailable.")
+
+	classes = []*class{
+		classMissing, classAmbiguous, classMalformed, classExpired,
+		classNotYetValid, classInvalid, classUnknownKey, classIssuer,
+		classAudience, classRejected, classKeySet, classUnavailable,
+	}
+)
+
+func newClass(code string, status int, oauth, detail string) *class {
+	return &class{code: code, status: status, oauth: oauth, detail: detail, body: jsonBody(code, detail)}
+}
+
+func jsonBody(code, detail string) []byte {
+	b, err := json.Marshal(struct {
+		Error  string `json:"error"`
+		Detail string `json:"detail"`
+	}{code, detail})
+	if err != nil { // cannot happen for strings
+		return []byte(`{"error":"token_rejected"}` + "\n")
+	}
+	return append(b, '\n')
+}
+
+// sentinel classes, in the order they are tried: the first match wins.
+var sentinelClasses = []struct {
+	err error
+	c   *class
+}{
+	// A server-side problem first: it is not the client's fault even when
+	// it also wraps another error.
+	{verifier.ErrKeySetUnavailable, classKeySet},
+	{ErrMissingToken, classMissing},
+	{ErrAmbiguousToken, classAmbiguous},
+	{paseto.ErrMalformed, classMalformed},
+	{paseto.ErrTokenTooLong, classMalformed},
+	{paseto.ErrFooterTooLong, classMalformed},
+	{paseto.ErrInvalidFooter, classMalformed},
+	{paseto.ErrKeyInFooter, classMalformed},
+	{paseto.ErrInvalidClaims, classMalformed},
+	{paseto.ErrUnsupported, classMalformed},
+	{paseto.ErrImplicitUnsupported, classMalformed},
+	{paseto.ErrExpired, classExpired},
+	{verifier.ErrTooOld, classExpired},
+	{paseto.ErrNotYetValid, classNotYetValid},
+	{paseto.ErrIssuedInFuture, classNotYetValid},
+	{paseto.ErrInvalidSignature, classInvalid},
+	{paseto.ErrInvalidMAC, classInvalid},
+	{paseto.ErrWrongKey, classInvalid},
+	{verifier.ErrUnknownKey, classUnknownKey},
+	{verifier.ErrMissingKeyID, classUnknownKey},
+	{verifier.ErrWrongIssuer, classIssuer},
+	{verifier.ErrWrongAudience, classAudience},
+	{verifier.ErrMissingExpiration, classRejected},
+	{verifier.ErrRule, classRejected},
+	// The request's context ended (client gone, deadline passed) while
+	// the verifier waited, typically on a key set.
+	{context.Canceled, classUnavailable},
+	{context.DeadlineExceeded, classUnavailable},
+}
+
+// classify maps err to its class. Anything unknown is token_rejected:
+// the middleware fails closed, and never with a 500.
+func classify(err error) *class {
+	var e *Error
+	if errors.As(err, &e) && e.class != nil {
+		return e.class
+	}
+	for _, s := range sentinelClasses {
+		if errors.Is(err, s.err) {
+			return s.c
+		}
+	}
+	return classRejected
+}
+
+// Code returns the machine-readable class of an error from the middleware
+// or from a TokenVerifier, as sent in the "error" member of the default JSON
+// body:
+//
+//	token_missing            ErrMissingToken
+//	token_ambiguous          ErrAmbiguousToken
+//	token_malformed          ErrMalformed, ErrTokenTooLong, ErrFooterTooLong,
+//	                         ErrInvalidFooter, ErrKeyInFooter, ErrInvalidClaims,
+//	                         ErrUnsupported, ErrImplicitUnsupported (paseto)
+//	token_expired            ErrExpired, verifier.ErrTooOld
+//	token_not_yet_valid      ErrNotYetValid, ErrIssuedInFuture
+//	token_invalid            ErrInvalidSignature, ErrInvalidMAC, ErrWrongKey
+//	token_unknown_key        verifier.ErrUnknownKey, verifier.ErrMissingKeyID
+//	token_wrong_issuer       verifier.ErrWrongIssuer
+//	token_wrong_audience     verifier.ErrWrongAudience
+//	token_rejected           verifier.ErrRule, verifier.ErrMissingExpiration,
+//	                         and any other error
+//	key_set_unavailable      verifier.ErrKeySetUnavailable (503)
+//	temporarily_unavailable  context.Canceled, context.DeadlineExceeded (503)
+//
+// The verifier sentinels that alias paseto ones (verifier.ErrExpired and so
+// on) map as their paseto counterparts. An *Error maps to its own Code.
+// Code(nil) is "".
+func Code(err error) string {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) && e.Code != "" {
+		return e.Code
+	}
+	return classify(err).code
+}
+
+func newError(c *class, source string, err error) *Error {
+	return &Error{Code: c.code, Status: c.status, Source: source, Err: err, class: c}
+}
+
+// DefaultErrorHandler is the ErrorHandler used when Config.ErrorHandler is
+// nil. It writes e.Status (401 if e.Status is not a 4xx or 5xx code) with
+// the headers Content-Type: application/json, Cache-Control: no-store and
+// X-Content-Type-Options: nosniff, and the body
+//
+//	{"error":"<code>","detail":"<fixed text>"}
+//
+// The detail is a fixed text per code, never the text of e.Err. A custom
+// ErrorHandler may call it after logging.
+func DefaultErrorHandler(w http.ResponseWriter, r *http.Request, e *Error) {
+	var body []byte
+	status := http.StatusUnauthorized
+	if e != nil {
+		if e.Status >= 400 && e.Status <= 599 {
+			status = e.Status
+		}
+		body = bodyFor(e)
+	} else {
+		body = classRejected.body
+	}
+	h := w.Header()
+	h["Content-Type"] = []string{"application/json"}
+	h["Cache-Control"] = []string{"no-store"}
+	h["X-Content-Type-Options"] = []string{"nosniff"}
+	h.Del("Content-Length")
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+// bodyFor returns the JSON body for e: the fixed body of its class, or for
+// an *Error made outside this package, one built from its Code.
+func bodyFor(e *Error) []byte {
+	if e.class != nil && e.class.code == e.Code {
+		return e.class.body
+	}
+	if c := classByCode(e.Code); c != nil {
+		return c.body
+	}
+	if e.Code == "" {
+		return classRejected.body
+	}
+	return jsonBody(e.Code, classRejected.detail)
+}
+
+// classByCode returns the class of code, or nil.
+func classByCode(code string) *class {
+	for _, c := range classes {
+		if c.code == code {
+			return c
+		}
+	}
+	return nil
+}
+
+// challenge builds the WWW-Authenticate value for class c.
+func challenge(scheme, realm string, c *class) string {
+	s := scheme
+	sep := " "
+	if realm != "" {
+		s += sep + `realm="` + realm + `"`
+		sep = ", "
+	}
+	if c.oauth != "" {
+		s += sep + `error="` + c.oauth + `", error_description="` + c.detail + `"`
+	}
+	return s
+}
