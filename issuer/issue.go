@@ -1,0 +1,499 @@
+package issuer
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/bits"
+	"strings"
+	"time"
+
+	"github.com/fxamacker/cbor/v2"
+	"github.com/pasetokit/pasetokit/paseto"
+	"github.com/pasetokit/pasetokit/serializer"
+)
+
+// IssueOptions adjusts a single IssueWith call. The zero value changes
+// nothing: IssueWith(claims, IssueOptions{}) is Issue(claims).
+type IssueOptions struct {
+	// Expiration, when not zero, is the lifetime of this one token instead
+	// of Config.Expiration; it adds exp even when Config.NoExpiration is
+	// set. It must be at least one second. Use it, not an exp of your own
+	// in the claims, which is ErrClaimConflict whenever the issuer adds
+	// exp.
+	Expiration time.Duration
+	// Footer holds footer claims for this token, written into the JSON
+	// footer next to the kid. The footer must stay within the defaults of
+	// paseto.FooterLimits (a flat object: string, number, boolean or null
+	// values; at most 32 keys and 2 KiB in all), so that verifiers with
+	// default limits accept it. A "kid" key, in any letter case, is a
+	// *ClaimConflictError unless Config.DisableKeyID is set, and a kid
+	// holding a PASERK key is always an error. The footer is sent in
+	// clear, even on local tokens: put nothing secret in it. The map is
+	// not modified.
+	Footer map[string]any
+	// Implicit is an implicit assertion: bytes bound to the token but not
+	// sent in it, which the verifier must supply identically (for example
+	// a session or client id). v3 and v4 only: with a v2 signing key it is
+	// an error matching both ErrInvalidOptions and
+	// paseto.ErrImplicitUnsupported, rather than being dropped.
+	Implicit []byte
+}
+
+// Issue encodes claims with the configured serializer, adds the issuer's
+// claims and footer, and signs (secret key) or encrypts (local key) the
+// result with the first configured key. See IssueWith.
+func (i *Issuer) Issue(claims any) (string, error) {
+	return i.IssueWith(claims, IssueOptions{})
+}
+
+// IssueWith is Issue with per-call options.
+//
+// claims is anything the serializer encodes as an object: a map[string]any,
+// or a struct of the caller's own, which may embed paseto.Claims for the
+// registered claims. It is only read, never modified. The issuer adds iss,
+// iat, nbf, exp and jti as Config says; if claims already hold one of the
+// claims the issuer adds on this call (compared case-insensitively), the
+// result is a *ClaimConflictError naming it, and no token is made. The
+// registered claims the issuer does not add (sub, aud, and any it is
+// configured not to add) are the caller's to set.
+func (i *Issuer) IssueWith(claims any, opts IssueOptions) (string, error) {
+	if i == nil {
+		return "", errNotNew
+	}
+	r := i.ring.Load()
+	if r == nil {
+		return "", errNotNew
+	}
+	s := &i.s
+
+	add := s.claimNames
+	exp := s.exp
+	if opts.Expiration != 0 {
+		if opts.Expiration < time.Second {
+			return "", fmt.Errorf("%w: Expiration is negative or under one second", ErrInvalidOptions)
+		}
+		exp = opts.Expiration
+	}
+	if exp != 0 {
+		add |= claimEXP
+	}
+	if len(opts.Implicit) > 0 && r.signer.Version() == paseto.V2 {
+		return "", fmt.Errorf("%w: %w", ErrInvalidOptions, paseto.ErrImplicitUnsupported)
+	}
+	footer, err := s.footer(r, opts.Footer)
+	if err != nil {
+		return "", err
+	}
+
+	body, err := s.ser.Marshal(claims)
+	if err != nil {
+		return "", claimsError(err)
+	}
+
+	var t timeClaims
+	if add&(claimIAT|claimNBF|claimEXP) != 0 {
+		if t, err = s.times(exp, opts.Expiration != 0); err != nil {
+			return "", err
+		}
+	}
+	var jti [22]byte
+	if add&claimJTI != 0 {
+		var b [16]byte
+		rand.Read(b[:])
+		base64.RawURLEncoding.Encode(jti[:], b[:])
+	}
+
+	var payload []byte
+	if s.cbor {
+		payload, err = s.addCBOR(body, add, &t, jti[:])
+	} else {
+		payload, err = s.addJSON(body, add, &t, jti[:])
+	}
+	if err != nil {
+		return "", err
+	}
+
+	var token string
+	switch k := r.signer.(type) {
+	case *paseto.SecretKey:
+		token, err = paseto.Sign(k, payload, footer, opts.Implicit)
+	case *paseto.SymmetricKey:
+		token, err = paseto.Encrypt(k, payload, footer, opts.Implicit)
+	}
+	if err != nil { // unreachable: the key and options were checked above
+		return "", fmt.Errorf("%w: %w", ErrInvalidKey, err)
+	}
+	if len(token) > s.maxToken {
+		return "", fmt.Errorf("%w: %w (%d bytes, MaxTokenLength is %d)", ErrInvalidClaims, paseto.ErrTokenTooLong, len(token), s.maxToken)
+	}
+	return token, nil
+}
+
+// timeClaims holds the time claims of one token, already formatted.
+type timeClaims struct {
+	now, exp [len("2006-01-02T15:04:05Z")]byte
+}
+
+// times reads the clock once and computes the token's times. perCall says
+// whether exp comes from IssueOptions, to blame the right input when exp
+// cannot be written.
+func (s *settings) times(exp time.Duration, perCall bool) (timeClaims, error) {
+	var t timeClaims
+	now := s.now()
+	if now.IsZero() {
+		return t, fmt.Errorf("%w: Now returned the zero time", ErrInvalidConfig)
+	}
+	now = now.UTC().Truncate(time.Second)
+	if !writable(now) {
+		return t, fmt.Errorf("%w: Now returned a time outside years 0000-9999", ErrInvalidConfig)
+	}
+	now.AppendFormat(t.now[:0], time.RFC3339)
+	if exp != 0 {
+		e := now.Add(exp).Truncate(time.Second)
+		if !writable(e) {
+			if perCall {
+				return t, fmt.Errorf("%w: exp would fall after year 9999", ErrInvalidOptions)
+			}
+			return t, fmt.Errorf("%w: exp would fall after year 9999", ErrInvalidConfig)
+		}
+		e.AppendFormat(t.exp[:0], time.RFC3339)
+	}
+	return t, nil
+}
+
+// writable reports whether t (in UTC) formats as a 20-byte RFC 3339 time.
+func writable(t time.Time) bool {
+	y := t.Year()
+	return y >= 0 && y <= 9999
+}
+
+// claimsError converts an error of Serializer.Marshal.
+func claimsError(err error) error {
+	if errors.Is(err, serializer.ErrNotObject) {
+		return fmt.Errorf("%w: %w", ErrNotObject, err)
+	}
+	return fmt.Errorf("%w: %w", ErrInvalidClaims, err)
+}
+
+// footer returns the footer of a token: the key ring's own when there are
+// no per-call claims, else a new JSON object holding the kid and them.
+func (s *settings) footer(r *keyRing, extra map[string]any) ([]byte, error) {
+	if len(extra) == 0 {
+		return r.footer, nil
+	}
+	if s.kid {
+		for k := range extra {
+			if strings.EqualFold(k, "kid") {
+				return nil, &ClaimConflictError{Claim: "kid", Footer: true}
+			}
+		}
+	}
+	b, err := json.Marshal(extra)
+	if err != nil || len(b) < 3 || b[0] != '{' || b[len(b)-1] != '}' {
+		// json's errors may quote the value: do not wrap them.
+		return nil, fmt.Errorf("%w: Footer cannot be encoded as JSON", ErrInvalidOptions)
+	}
+	if s.kid {
+		f := make([]byte, 0, len(r.footer)+len(b))
+		f = append(f, r.footer[:len(r.footer)-1]...)
+		f = append(f, ',')
+		b = append(f, b[1:]...)
+	}
+	if _, err := (paseto.FooterLimits{}).KeyID(b); err != nil {
+		return nil, fmt.Errorf("%w: Footer: %w", ErrInvalidOptions, err)
+	}
+	return b, nil
+}
+
+// conflict returns the name of the claim of add that key names, compared
+// case-insensitively (as encoding/json matches struct fields), or "".
+func conflict(key []byte, add uint8) string {
+	// A name of three ASCII letters folds to at most three runes of at
+	// most three bytes each (the Kelvin sign folds to k).
+	if len(key) < 3 || len(key) > 9 {
+		return ""
+	}
+	for n, name := range claimNames {
+		if add&(1<<n) != 0 && bytes.EqualFold(key, []byte(name)) {
+			return name
+		}
+	}
+	return ""
+}
+
+// addJSON writes the issuer's claims into body, a JSON object from the
+// serializer, before its closing brace, after checking that body holds none
+// of them. The result is then checked against the serializer's limits, so
+// the issuer never makes a payload its own serializer would refuse.
+func (s *settings) addJSON(body []byte, add uint8, t *timeClaims, jti []byte) ([]byte, error) {
+	sc, err := scanObject(body, add)
+	if err != nil {
+		return nil, err
+	}
+	if sc.name != "" {
+		return nil, &ClaimConflictError{Claim: sc.name}
+	}
+	out := make([]byte, 0, sc.end+len(s.issJSON)+len(`,"iat":"","nbf":"","exp":"","jti":""}`)+3*len(t.now)+len(jti))
+	out = append(out, body[:sc.end]...)
+	sep := sc.top > 0
+	field := func(name string) {
+		if sep {
+			out = append(out, ',')
+		}
+		sep = true
+		out = append(out, '"')
+		out = append(out, name...)
+		out = append(out, '"', ':')
+	}
+	if add&claimISS != 0 {
+		if sep {
+			out = append(out, ',')
+		}
+		sep = true
+		out = append(out, s.issJSON...)
+	}
+	if add&claimIAT != 0 {
+		field("iat")
+		out = append(append(append(out, '"'), t.now[:]...), '"')
+	}
+	if add&claimNBF != 0 {
+		field("nbf")
+		out = append(append(append(out, '"'), t.now[:]...), '"')
+	}
+	if add&claimEXP != 0 {
+		field("exp")
+		out = append(append(append(out, '"'), t.exp[:]...), '"')
+	}
+	if add&claimJTI != 0 {
+		field("jti")
+		out = append(append(append(out, '"'), jti...), '"')
+	}
+	out = append(out, '}')
+
+	// Adding up to five keys can push a payload near the serializer's
+	// limits over them. The issuer's keys are new (no duplicates, checked
+	// above) and flat (no deeper nesting), so only the length and the key
+	// count can break a limit. They are known for serializer.JSON; another
+	// JSON serializer has to check the whole payload.
+	if s.ser == defaultJSON {
+		if len(out) > serializer.DefaultJSONMaxLength || sc.total+bits.OnesCount8(add) > serializer.DefaultJSONMaxKeys {
+			return nil, fmt.Errorf("%w: with the issuer's claims: %w", ErrInvalidClaims, serializer.ErrTooLarge)
+		}
+		return out, nil
+	}
+	checked, err := s.ser.Marshal(json.RawMessage(out))
+	if err != nil {
+		return nil, fmt.Errorf("%w: with the issuer's claims: %w", ErrInvalidClaims, err)
+	}
+	return checked, nil
+}
+
+// defaultJSON is serializer.JSON as this package found it, whose limits
+// are the documented defaults (serializer.JSON is a variable).
+var defaultJSON = serializer.JSON
+
+// addCBOR decodes body, a CBOR map from the serializer, checks that it
+// holds none of the issuer's claims, adds them (times and jti as text, like
+// paseto.Time) and re-encodes the map with the serializer, which sorts the
+// keys deterministically and checks its limits.
+func (s *settings) addCBOR(body []byte, add uint8, t *timeClaims, jti []byte) ([]byte, error) {
+	var m map[string]cbor.RawMessage
+	if err := s.ser.Unmarshal(body, &m); err != nil {
+		return nil, claimsError(err)
+	}
+	for k := range m {
+		if name := conflict([]byte(k), add); name != "" {
+			return nil, &ClaimConflictError{Claim: name}
+		}
+	}
+	if m == nil {
+		m = make(map[string]cbor.RawMessage, 5)
+	}
+	text := func(b []byte) cbor.RawMessage {
+		out, _ := cbor.Marshal(string(b)) // cannot fail for a string
+		return out
+	}
+	if add&claimISS != 0 {
+		m["iss"] = text([]byte(s.issuer))
+	}
+	if add&claimIAT != 0 {
+		m["iat"] = text(t.now[:])
+	}
+	if add&claimNBF != 0 {
+		m["nbf"] = text(t.now[:])
+	}
+	if add&claimEXP != 0 {
+		m["exp"] = text(t.exp[:])
+	}
+	if add&claimJTI != 0 {
+		m["jti"] = text(jti)
+	}
+	out, err := s.ser.Marshal(m)
+	if err != nil {
+		return nil, fmt.Errorf("%w: with the issuer's claims: %w", ErrInvalidClaims, err)
+	}
+	return out, nil
+}
+
+// errMalformedJSON is returned when a serializer named "json" hands back
+// something that is not a JSON object. serializer.JSON never does.
+var errMalformedJSON = fmt.Errorf("%w: the serializer's output is not a JSON object", ErrInvalidClaims)
+
+// objectScan is what scanObject finds in a JSON object.
+type objectScan struct {
+	end   int    // offset of the closing brace
+	top   int    // number of top-level keys
+	total int    // number of keys at every depth
+	name  string // the first claim of add that a top-level key names, or ""
+}
+
+// scanObject reads data, a JSON object already validated by the
+// serializer, and reports its closing brace, its key counts and the first
+// claim of add that one of its top-level keys names. It is written
+// defensively: any surprise is an error, never a panic.
+func scanObject(data []byte, add uint8) (objectScan, error) {
+	var sc objectScan
+	i := skipSpace(data, 0)
+	if i >= len(data) || data[i] != '{' {
+		return sc, fmt.Errorf("%w: %w", ErrNotObject, serializer.ErrNotObject)
+	}
+	i = skipSpace(data, i+1)
+	if i < len(data) && data[i] == '}' {
+		sc.end = i
+		return sc, trailing(data, i)
+	}
+	for {
+		if i >= len(data) || data[i] != '"' {
+			return sc, errMalformedJSON
+		}
+		j, escaped := skipString(data, i)
+		if j < 0 {
+			return sc, errMalformedJSON
+		}
+		sc.top++
+		if sc.name == "" {
+			key := data[i+1 : j-1]
+			if escaped {
+				var k string
+				if json.Unmarshal(data[i:j], &k) != nil {
+					return sc, errMalformedJSON
+				}
+				key = []byte(k)
+			}
+			sc.name = conflict(key, add)
+		}
+		i = skipSpace(data, j)
+		if i >= len(data) || data[i] != ':' {
+			return sc, errMalformedJSON
+		}
+		var nested int
+		if i, nested = skipValue(data, skipSpace(data, i+1)); i < 0 {
+			return sc, errMalformedJSON
+		}
+		sc.total += nested
+		i = skipSpace(data, i)
+		if i >= len(data) {
+			return sc, errMalformedJSON
+		}
+		switch data[i] {
+		case ',':
+			i = skipSpace(data, i+1)
+		case '}':
+			sc.end = i
+			sc.total += sc.top
+			return sc, trailing(data, i)
+		default:
+			return sc, errMalformedJSON
+		}
+	}
+}
+
+// trailing checks that only white space follows the closing brace at end.
+func trailing(data []byte, end int) error {
+	if skipSpace(data, end+1) != len(data) {
+		return errMalformedJSON
+	}
+	return nil
+}
+
+func skipSpace(data []byte, i int) int {
+	for i < len(data) {
+		switch data[i] {
+		case ' ', '\t', '\n', '\r':
+			i++
+		default:
+			return i
+		}
+	}
+	return i
+}
+
+// skipString returns the offset after the string starting at data[i] (a
+// '"'), and whether it holds escapes; -1 if it does not end.
+func skipString(data []byte, i int) (int, bool) {
+	escaped := false
+	for i++; i < len(data); i++ {
+		switch data[i] {
+		case '\\':
+			escaped = true
+			i++
+		case '"':
+			return i + 1, escaped
+		}
+	}
+	return -1, false
+}
+
+// skipValue returns the offset after the value starting at data[i], or -1,
+// and the number of object keys inside the value: the colons outside
+// strings, since every key is followed by one and nothing else is.
+func skipValue(data []byte, i int) (int, int) {
+	if i >= len(data) {
+		return -1, 0
+	}
+	switch data[i] {
+	case '"':
+		j, _ := skipString(data, i)
+		return j, 0
+	case '{', '[':
+		depth, keys := 0, 0
+		for i < len(data) {
+			switch data[i] {
+			case '"':
+				j, _ := skipString(data, i)
+				if j < 0 {
+					return -1, 0
+				}
+				i = j
+				continue
+			case ':':
+				keys++
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return i + 1, keys
+				}
+			}
+			i++
+		}
+		return -1, 0
+	}
+	start := i
+	for i < len(data) {
+		switch data[i] {
+		case ',', '}', ']', ' ', '\t', '\n', '\r':
+			if i == start {
+				return -1, 0
+			}
+			return i, 0
+		}
+		i++
+	}
+	return -1, 0
+}
