@@ -284,7 +284,7 @@ func rawV4Encrypt(key, payload []byte) []byte {
 	s.XORKeyStream(c, payload)
 	m, _ := blake2b.New256(ak)
 	rawPAE(m, rawV4LocalHeader, n, c, nil, nil)
-	m.Sum(c[len(c):len(c)])
+	m.Sum(c[len(c):])
 	return body
 }
 
