@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/fxamacker/cbor/v2"
+	"github.com/pasetokit/pasetokit/internal/strictjson"
 	"github.com/pasetokit/pasetokit/paseto"
 	"github.com/pasetokit/pasetokit/serializer"
 )
@@ -351,149 +352,23 @@ type objectScan struct {
 	name  string // the first claim of add that a top-level key names, or ""
 }
 
-// scanObject reads data, a JSON object already validated by the
-// serializer, and reports its closing brace, its key counts and the first
-// claim of add that one of its top-level keys names. It is written
-// defensively: any surprise is an error, never a panic.
+// scanObject reads data, a JSON object from the serializer, and reports
+// its closing brace, its key counts and the first claim of add that one of
+// its top-level keys names.
 func scanObject(data []byte, add uint8) (objectScan, error) {
 	var sc objectScan
-	i := skipSpace(data, 0)
-	if i >= len(data) || data[i] != '{' {
-		return sc, fmt.Errorf("%w: %w", ErrNotObject, serializer.ErrNotObject)
-	}
-	i = skipSpace(data, i+1)
-	if i < len(data) && data[i] == '}' {
-		sc.end = i
-		return sc, trailing(data, i)
-	}
-	for {
-		if i >= len(data) || data[i] != '"' {
-			return sc, errMalformedJSON
-		}
-		j, escaped := skipString(data, i)
-		if j < 0 {
-			return sc, errMalformedJSON
-		}
-		sc.top++
+	info, err := strictjson.ScanObject(data, strictjson.Limits{}, func(key []byte) error {
 		if sc.name == "" {
-			key := data[i+1 : j-1]
-			if escaped {
-				var k string
-				if json.Unmarshal(data[i:j], &k) != nil {
-					return sc, errMalformedJSON
-				}
-				key = []byte(k)
-			}
 			sc.name = conflict(key, add)
 		}
-		i = skipSpace(data, j)
-		if i >= len(data) || data[i] != ':' {
-			return sc, errMalformedJSON
-		}
-		var nested int
-		if i, nested = skipValue(data, skipSpace(data, i+1)); i < 0 {
-			return sc, errMalformedJSON
-		}
-		sc.total += nested
-		i = skipSpace(data, i)
-		if i >= len(data) {
-			return sc, errMalformedJSON
-		}
-		switch data[i] {
-		case ',':
-			i = skipSpace(data, i+1)
-		case '}':
-			sc.end = i
-			sc.total += sc.top
-			return sc, trailing(data, i)
-		default:
-			return sc, errMalformedJSON
-		}
+		return nil
+	})
+	if errors.Is(err, strictjson.ErrNotObject) {
+		return sc, fmt.Errorf("%w: %w", ErrNotObject, serializer.ErrNotObject)
 	}
-}
-
-// trailing checks that only white space follows the closing brace at end.
-func trailing(data []byte, end int) error {
-	if skipSpace(data, end+1) != len(data) {
-		return errMalformedJSON
+	if err != nil {
+		return sc, errMalformedJSON
 	}
-	return nil
-}
-
-func skipSpace(data []byte, i int) int {
-	for i < len(data) {
-		switch data[i] {
-		case ' ', '\t', '\n', '\r':
-			i++
-		default:
-			return i
-		}
-	}
-	return i
-}
-
-// skipString returns the offset after the string starting at data[i] (a
-// '"'), and whether it holds escapes; -1 if it does not end.
-func skipString(data []byte, i int) (int, bool) {
-	escaped := false
-	for i++; i < len(data); i++ {
-		switch data[i] {
-		case '\\':
-			escaped = true
-			i++
-		case '"':
-			return i + 1, escaped
-		}
-	}
-	return -1, false
-}
-
-// skipValue returns the offset after the value starting at data[i], or -1,
-// and the number of object keys inside the value: the colons outside
-// strings, since every key is followed by one and nothing else is.
-func skipValue(data []byte, i int) (int, int) {
-	if i >= len(data) {
-		return -1, 0
-	}
-	switch data[i] {
-	case '"':
-		j, _ := skipString(data, i)
-		return j, 0
-	case '{', '[':
-		depth, keys := 0, 0
-		for i < len(data) {
-			switch data[i] {
-			case '"':
-				j, _ := skipString(data, i)
-				if j < 0 {
-					return -1, 0
-				}
-				i = j
-				continue
-			case ':':
-				keys++
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					return i + 1, keys
-				}
-			}
-			i++
-		}
-		return -1, 0
-	}
-	start := i
-	for i < len(data) {
-		switch data[i] {
-		case ',', '}', ']', ' ', '\t', '\n', '\r':
-			if i == start {
-				return -1, 0
-			}
-			return i, 0
-		}
-		i++
-	}
-	return -1, 0
+	sc.end, sc.top, sc.total = info.End, info.TopKeys, info.TotalKeys
+	return sc, nil
 }

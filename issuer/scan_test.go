@@ -6,6 +6,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/pasetokit/pasetokit/internal/strictjson"
 )
 
 const allClaims = claimISS | claimIAT | claimNBF | claimEXP | claimJTI
@@ -82,8 +84,9 @@ func FuzzScanObject(f *testing.F) {
 		sc, err := scanObject(data, allClaims)
 		var m map[string]json.RawMessage
 		trimmed := bytes.TrimSpace(data)
-		if len(trimmed) == 0 || trimmed[0] != '{' || json.Unmarshal(data, &m) != nil {
-			return // invalid input: only the absence of a panic matters
+		if len(trimmed) == 0 || trimmed[0] != '{' || json.Unmarshal(data, &m) != nil ||
+			strictjson.ValidateObject(data, strictjson.Limits{}) != nil {
+			return // not what the serializer hands over: only the absence of a panic matters
 		}
 		if err != nil {
 			t.Fatalf("valid object refused: %v", err)

@@ -120,7 +120,7 @@ const smallObjectKeys = 16
 // scanned. The returned error, if any, is a *SyntaxError wrapping one of the
 // package's sentinel errors.
 func Validate(data []byte, lim Limits) error {
-	_, err := validate(data, lim)
+	_, err := validate(data, lim, nil)
 	return err
 }
 
@@ -128,7 +128,7 @@ func Validate(data []byte, lim Limits) error {
 // value to be an object. A well-formed value of another kind is rejected
 // with ErrNotObject.
 func ValidateObject(data []byte, lim Limits) error {
-	isObject, err := validate(data, lim)
+	isObject, err := validate(data, lim, nil)
 	if err != nil {
 		return err
 	}
@@ -136,6 +136,46 @@ func ValidateObject(data []byte, lim Limits) error {
 		return errAt(skipSpace(data, 0), ErrNotObject)
 	}
 	return nil
+}
+
+// ObjectInfo describes an object that ScanObject accepted.
+type ObjectInfo struct {
+	// End is the offset of the top-level object's closing brace.
+	End int
+	// TopKeys is the number of top-level keys; TotalKeys counts keys at
+	// every depth.
+	TopKeys, TotalKeys int
+}
+
+// ScanObject is ValidateObject that also reports where the object ends and
+// how many keys it has, and calls topKey, if not nil, with each top-level
+// key (unescaped; the slice is only valid during the call). An error from
+// topKey stops the scan and is returned unwrapped.
+func ScanObject(data []byte, lim Limits, topKey func(key []byte) error) (ObjectInfo, error) {
+	st := &scan{topKey: topKey}
+	isObject, err := validate(data, lim, st)
+	if st.err != nil {
+		return ObjectInfo{}, st.err
+	}
+	if err != nil {
+		return ObjectInfo{}, err
+	}
+	if !isObject {
+		return ObjectInfo{}, errAt(skipSpace(data, 0), ErrNotObject)
+	}
+	end := len(data) - 1
+	for data[end] != '}' { // only white space follows it: validate checked
+		end--
+	}
+	return ObjectInfo{End: end, TopKeys: st.top, TotalKeys: st.total}, nil
+}
+
+// scan is what ScanObject collects during validate.
+type scan struct {
+	topKey     func([]byte) error
+	buf        []byte
+	top, total int
+	err        error // from topKey
 }
 
 // frame is an open object or array.
@@ -177,7 +217,7 @@ func fingerprint(key []byte, ascii bool) uint32 {
 
 // validate does the work of Validate and reports whether the top-level
 // value is an object.
-func validate(data []byte, lim Limits) (isObject bool, err error) {
+func validate(data []byte, lim Limits, st *scan) (isObject bool, err error) {
 	switch {
 	case lim.MaxLength < 0:
 		return false, errAt(0, ErrTooLong)
@@ -282,6 +322,17 @@ func validate(data []byte, lim Limits) (isObject bool, err error) {
 			}
 		}
 
+		if st != nil && len(frames) == 1 {
+			st.top++
+			if st.topKey != nil {
+				// Hand over a copy: passing key itself would make the
+				// stack buffers it may point into escape on every call.
+				st.buf = append(st.buf[:0], key...)
+				if st.err = st.topKey(st.buf); st.err != nil {
+					return start, st.err
+				}
+			}
+		}
 		i = skipSpace(data, end)
 		if i >= n || data[i] != ':' {
 			return i, ErrSyntax
@@ -374,6 +425,9 @@ value:
 			if len(frames) == 0 {
 				if i != n {
 					return false, errAt(i, ErrSyntax)
+				}
+				if st != nil {
+					st.total = totalKeys
 				}
 				return isObject, nil
 			}

@@ -717,3 +717,38 @@ func TestExactKeys(t *testing.T) {
 		}
 	}
 }
+
+func TestScanObject(t *testing.T) {
+	var keys []string
+	info, err := ScanObject([]byte(" {\"a\":1,\"b\\u0022\":{\"c\":[{\"d\":2}]},\"e\":\"}\"} \n"), Limits{}, func(k []byte) error {
+		keys = append(keys, string(k))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.End != 41 || info.TopKeys != 3 || info.TotalKeys != 5 {
+		t.Fatalf("got %+v", info)
+	}
+	if strings.Join(keys, ",") != `a,b",e` {
+		t.Fatalf("keys %q", keys)
+	}
+	stop := errors.New("stop")
+	if _, err := ScanObject([]byte(`{"a":1,"b":2}`), Limits{}, func(k []byte) error {
+		if string(k) == "b" {
+			return stop
+		}
+		return nil
+	}); err != stop {
+		t.Fatalf("callback error: %v", err)
+	}
+	if _, err := ScanObject([]byte(`[1]`), Limits{}, nil); !errors.Is(err, ErrNotObject) {
+		t.Fatalf("array: %v", err)
+	}
+	if _, err := ScanObject([]byte(`{"a":1,"a":2}`), Limits{}, nil); !errors.Is(err, ErrDuplicateKey) {
+		t.Fatalf("duplicate: %v", err)
+	}
+	if info, err := ScanObject([]byte(`{}`), Limits{}, nil); err != nil || info.End != 1 || info.TopKeys != 0 {
+		t.Fatalf("empty: %+v %v", info, err)
+	}
+}
