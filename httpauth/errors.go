@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/pasetokit/pasetokit/paseto"
+	"github.com/pasetokit/pasetokit/store"
 	"github.com/pasetokit/pasetokit/verifier"
 )
 
@@ -155,6 +156,9 @@ var sentinelClasses = []struct {
 	// A server-side problem first: it is not the client's fault even when
 	// it also wraps another error.
 	{verifier.ErrKeySetUnavailable, classKeySet},
+	// Shared state (revocation, one-time tokens) could not be consulted:
+	// the token is refused, but it is the server's problem.
+	{store.ErrUnavailable, classUnavailable},
 	{ErrMissingToken, classMissing},
 	{ErrAmbiguousToken, classAmbiguous},
 	{paseto.ErrMalformed, classMalformed},
@@ -217,7 +221,7 @@ func classify(err error) *class {
 //	token_rejected           verifier.ErrRule, verifier.ErrMissingExpiration,
 //	                         and any other error
 //	key_set_unavailable      verifier.ErrKeySetUnavailable (503)
-//	temporarily_unavailable  context.Canceled, context.DeadlineExceeded (503)
+//	temporarily_unavailable  store.ErrUnavailable, context.Canceled, context.DeadlineExceeded (503)
 //
 // The verifier sentinels that alias paseto ones (verifier.ErrExpired and so
 // on) map as their paseto counterparts. An *Error maps to its own Code.

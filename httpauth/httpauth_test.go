@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/pasetokit/pasetokit/paseto"
+	"github.com/pasetokit/pasetokit/store"
 	"github.com/pasetokit/pasetokit/verifier"
 )
 
@@ -292,6 +293,7 @@ func TestErrorClasses(t *testing.T) {
 		{&verifier.KeySetError{URL: "https://" + secret, Err: verifier.ErrKeySetUnavailable}, 503, "key_set_unavailable", "-"},
 		{context.Canceled, 503, "temporarily_unavailable", "-"},
 		{fmt.Errorf("fetch: %w", context.DeadlineExceeded), 503, "temporarily_unavailable", "-"},
+		{fmt.Errorf("revocation check: %w", store.ErrUnavailable), 503, "temporarily_unavailable", "-"},
 		{fmt.Errorf("%w and %w", verifier.ErrExpired, context.Canceled), 401, "token_expired", "invalid_token"},
 	}
 	for _, tt := range tests {
