@@ -1,0 +1,35 @@
+package redisstore_test
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"time"
+
+	"github.com/pasetokit/pasetokit/store/redisstore"
+	"github.com/redis/go-redis/v9"
+)
+
+// This example needs a Redis server on 127.0.0.1:6379, so it is compiled
+// but not run by go test.
+func Example() {
+	client := redis.NewClient(&redis.Options{
+		Addr:                  "127.0.0.1:6379",
+		ContextTimeoutEnabled: true, // lets Config.Timeout bound every call
+	})
+	defer client.Close()
+	s, err := redisstore.New(client, redisstore.Config{Prefix: "myapp:"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx := context.Background()
+	exp := time.Now().Add(time.Hour) // the token's expiry
+
+	// A refresh token may be used once, by whichever machine sees it first.
+	first, err := s.Consume(ctx, "rt:4f2a", exp)
+	if err != nil {
+		// store.ErrUnavailable: fail closed, reject the token.
+		log.Fatal(err)
+	}
+	fmt.Println("first use:", first)
+}

@@ -1,0 +1,253 @@
+// Package redisstore is a store.Store kept in Redis, for applications that
+// run on several machines: a logout, a revoked token or a used one-time
+// token recorded by one machine is seen by all.
+//
+// It lives in its own module so that the main pasetokit module does not
+// depend on a Redis client.
+//
+// Every entry is a Redis key that expires with the token it describes (SET
+// with PXAT), so the data set never grows without bound and needs no
+// cleaning. Each method is one round trip and atomic: Consume is SET NX, and
+// the read-compare-write of Revoke and SetCutoff runs as a Lua script.
+//
+// Every failure to reach Redis, or to get an answer within Config.Timeout,
+// is returned as an error matching store.ErrUnavailable; a method never
+// reports "not revoked" when it does not know. When Redis comes back, the
+// same Store works again: the client reconnects by itself.
+package redisstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pasetokit/pasetokit/store"
+	"github.com/redis/go-redis/v9"
+)
+
+// DefaultPrefix is the key prefix of a Store whose Config.Prefix is empty.
+const DefaultPrefix = "pasetokit:"
+
+// DefaultTimeout bounds each operation of a Store whose Config.Timeout is
+// zero.
+const DefaultTimeout = time.Second
+
+// Config configures New. The zero value is ready to use.
+type Config struct {
+	// Prefix starts the name of every Redis key the Store writes, so
+	// that several applications can share a Redis database. Empty means
+	// DefaultPrefix. Revocations and consumed keys are stored at
+	// Prefix+"r:"+key and cutoffs at Prefix+"c:"+key, so the two key
+	// spaces of store.Store never collide.
+	Prefix string
+
+	// Timeout bounds each operation, on top of the caller's context.
+	// Zero means DefaultTimeout; a negative value is an error. The Redis
+	// client honours it while waiting for an answer only when it was
+	// created with ContextTimeoutEnabled set (otherwise its ReadTimeout
+	// applies), so set that option.
+	Timeout time.Duration
+
+	// Now returns the current time; nil means time.Now. It decides only
+	// whether an expiry is already in the past; entries themselves expire
+	// by the clock of the Redis server.
+	Now func() time.Time
+}
+
+// Store is a store.Store kept in Redis. It is safe for concurrent use.
+//
+// Revoke and Consume share one key space (a consumed key is reported by
+// Revoked, and a revoked key cannot be consumed); cutoffs have their own.
+// Times are stored in milliseconds, rounded up: a cutoff or an expiry is
+// never made earlier than asked.
+type Store struct {
+	c       redis.UniversalClient
+	prefix  string
+	timeout time.Duration
+	now     func() time.Time
+}
+
+// New returns a Store that uses client, which the caller keeps and closes.
+// New does not contact Redis, so it succeeds while Redis is down.
+func New(client redis.UniversalClient, cfg Config) (*Store, error) {
+	if client == nil {
+		return nil, errors.New("redisstore: nil client")
+	}
+	if cfg.Timeout < 0 {
+		return nil, fmt.Errorf("redisstore: negative Timeout %v", cfg.Timeout)
+	}
+	s := &Store{c: client, prefix: cfg.Prefix, timeout: cfg.Timeout, now: cfg.Now}
+	if s.prefix == "" {
+		s.prefix = DefaultPrefix
+	}
+	if s.timeout == 0 {
+		s.timeout = DefaultTimeout
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	return s, nil
+}
+
+func (s *Store) markKey(key string) string   { return s.prefix + "r:" + key }
+func (s *Store) cutoffKey(key string) string { return s.prefix + "c:" + key }
+
+// unavailable wraps err, a failure of operation op, so that it matches
+// store.ErrUnavailable (and still matches err, such as
+// context.DeadlineExceeded).
+func unavailable(op string, err error) error {
+	return fmt.Errorf("%w: redisstore: %s: %w", store.ErrUnavailable, op, err)
+}
+
+// ceilMilli returns t in Unix milliseconds, rounded up.
+func ceilMilli(t time.Time) int64 {
+	ms := t.UnixMilli()
+	if t.After(time.UnixMilli(ms)) {
+		ms++
+	}
+	return ms
+}
+
+// The value of a revocation or consumed key is its expiry in Unix
+// milliseconds, so that revokeScript can compare without another call.
+var revokeScript = redis.NewScript(`
+local cur = tonumber(redis.call('GET', KEYS[1]))
+if cur and cur >= tonumber(ARGV[1]) then
+	return 0
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PXAT', ARGV[1])
+return 1
+`)
+
+// The value of a cutoff key is "cutoff:expiry", both in Unix milliseconds;
+// each keeps the larger of the stored and the given value.
+var cutoffScript = redis.NewScript(`
+local t, u = ARGV[1], ARGV[2]
+local cur = redis.call('GET', KEYS[1])
+if cur then
+	local ct, cu = string.match(cur, '^(-?%d+):(%d+)$')
+	if ct and tonumber(ct) > tonumber(t) then t = ct end
+	if cu and tonumber(cu) > tonumber(u) then u = cu end
+end
+redis.call('SET', KEYS[1], t .. ':' .. u, 'PXAT', u)
+return 1
+`)
+
+// Revoke implements store.Store. A until that is not after the current time
+// records nothing: the token it names has expired already.
+func (s *Store) Revoke(ctx context.Context, key string, until time.Time) error {
+	if !s.now().Before(until) {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	u := ceilMilli(until)
+	err := revokeScript.Run(ctx, s.c, []string{s.markKey(key)}, u).Err()
+	if err != nil {
+		return unavailable("revoke", err)
+	}
+	return nil
+}
+
+// Revoked implements store.Store with one EXISTS of all keys (one EXISTS
+// per key in one pipeline when client is a cluster or a ring, whose keys
+// live on different nodes). With no keys it reports false without
+// contacting Redis.
+func (s *Store) Revoked(ctx context.Context, keys ...string) (bool, error) {
+	if len(keys) == 0 {
+		return false, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	full := make([]string, len(keys))
+	for i, k := range keys {
+		full[i] = s.markKey(k)
+	}
+	if _, single := s.c.(*redis.Client); single || len(full) == 1 {
+		n, err := s.c.Exists(ctx, full...).Result()
+		if err != nil {
+			return false, unavailable("revoked", err)
+		}
+		return n > 0, nil
+	}
+	cmds := make([]*redis.IntCmd, len(full))
+	_, err := s.c.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, k := range full {
+			cmds[i] = p.Exists(ctx, k)
+		}
+		return nil
+	})
+	if err != nil {
+		return false, unavailable("revoked", err)
+	}
+	for _, c := range cmds {
+		if c.Val() > 0 {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// Consume implements store.Store with SET NX. A until that is not after the
+// current time records nothing and reports false: the one-time token it
+// names has expired, so no call may use it.
+func (s *Store) Consume(ctx context.Context, key string, until time.Time) (bool, error) {
+	if !s.now().Before(until) {
+		return false, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	u := ceilMilli(until)
+	err := s.c.SetArgs(ctx, s.markKey(key), u, redis.SetArgs{Mode: "NX", ExpireAt: time.UnixMilli(u)}).Err()
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, redis.Nil):
+		return false, nil
+	default:
+		return false, unavailable("consume", err)
+	}
+}
+
+// SetCutoff implements store.Store. The stored cutoff and its expiry are
+// each the later of the stored and the given one. A zero t, or a until that
+// is not after the current time, records nothing.
+func (s *Store) SetCutoff(ctx context.Context, key string, t, until time.Time) error {
+	if t.IsZero() || !s.now().Before(until) {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	err := cutoffScript.Run(ctx, s.c, []string{s.cutoffKey(key)}, ceilMilli(t), ceilMilli(until)).Err()
+	if err != nil {
+		return unavailable("set cutoff", err)
+	}
+	return nil
+}
+
+// Cutoff implements store.Store. The time returned is in UTC, to the
+// millisecond.
+func (s *Store) Cutoff(ctx context.Context, key string) (time.Time, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	v, err := s.c.Get(ctx, s.cutoffKey(key)).Result()
+	switch {
+	case errors.Is(err, redis.Nil):
+		return time.Time{}, nil
+	case err != nil:
+		return time.Time{}, unavailable("cutoff", err)
+	}
+	ts, _, _ := strings.Cut(v, ":")
+	ms, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil {
+		// Not written by this package. Failing closed is the only safe
+		// answer: the cutoff is unknown.
+		return time.Time{}, fmt.Errorf("%w: redisstore: cutoff: malformed value %q", store.ErrUnavailable, v)
+	}
+	return time.UnixMilli(ms).UTC(), nil
+}
+
+var _ store.Store = (*Store)(nil)
