@@ -1,0 +1,628 @@
+package authtoken_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pasetokit/pasetokit/authtoken"
+	"github.com/pasetokit/pasetokit/issuer"
+	"github.com/pasetokit/pasetokit/paserk"
+	"github.com/pasetokit/pasetokit/paseto"
+	"github.com/pasetokit/pasetokit/store"
+	"github.com/pasetokit/pasetokit/verifier"
+)
+
+var ctx = context.Background()
+
+func TestKindsAndLifetimes(t *testing.T) {
+	tests := []struct {
+		name     string
+		edit     func(*authtoken.Config)
+		kind     string
+		make     func(m *authtoken.Manager) (string, error)
+		lifetime time.Duration // 0: no exp
+		fresh    any           // expected "fresh" claim, nil for none
+		fam      bool
+	}{
+		{"access default", nil, "access", func(m *authtoken.Manager) (string, error) {
+			return m.CreateAccessToken(ctx, "alice", true, nil)
+		}, 15 * time.Minute, true, false},
+		{"access not fresh", nil, "access", func(m *authtoken.Manager) (string, error) {
+			return m.CreateAccessToken(ctx, "alice", false, nil)
+		}, 15 * time.Minute, false, false},
+		{"refresh default", nil, "refresh", func(m *authtoken.Manager) (string, error) {
+			return m.CreateRefreshToken(ctx, "alice", nil)
+		}, 30 * 24 * time.Hour, nil, true},
+		{"custom default", nil, "reset", func(m *authtoken.Manager) (string, error) {
+			return m.CreateToken(ctx, "reset", "alice", nil)
+		}, 30 * 24 * time.Hour, nil, false},
+		{"access configured", func(c *authtoken.Config) { c.Access.Lifetime = time.Hour }, "access", func(m *authtoken.Manager) (string, error) {
+			return m.CreateAccessToken(ctx, "alice", true, nil)
+		}, time.Hour, true, false},
+		{"refresh configured", func(c *authtoken.Config) { c.Refresh.Lifetime = 48 * time.Hour }, "refresh", func(m *authtoken.Manager) (string, error) {
+			return m.CreateRefreshToken(ctx, "alice", nil)
+		}, 48 * time.Hour, nil, true},
+		{"custom configured", func(c *authtoken.Config) { c.Custom["reset"] = authtoken.KindConfig{Lifetime: 10 * time.Minute} }, "reset", func(m *authtoken.Manager) (string, error) {
+			return m.CreateToken(ctx, "reset", "alice", nil)
+		}, 10 * time.Minute, nil, false},
+		{"access no expiry", func(c *authtoken.Config) { c.Access.NoExpiry = true }, "access", func(m *authtoken.Manager) (string, error) {
+			return m.CreateAccessToken(ctx, "alice", false, nil)
+		}, 0, false, false},
+		{"refresh no expiry", func(c *authtoken.Config) { c.Refresh.NoExpiry = true }, "refresh", func(m *authtoken.Manager) (string, error) {
+			return m.CreateRefreshToken(ctx, "alice", nil)
+		}, 0, nil, true},
+		{"custom no expiry", func(c *authtoken.Config) { c.Custom["reset"] = authtoken.KindConfig{NoExpiry: true} }, "reset", func(m *authtoken.Manager) (string, error) {
+			return m.CreateToken(ctx, "reset", "alice", nil)
+		}, 0, nil, false},
+		{"login access", nil, "access", func(m *authtoken.Manager) (string, error) {
+			p, err := m.Login(ctx, "alice", nil)
+			return p.Access, err
+		}, 15 * time.Minute, true, true},
+		{"login refresh", nil, "refresh", func(m *authtoken.Manager) (string, error) {
+			p, err := m.Login(ctx, "alice", nil)
+			return p.Refresh, err
+		}, 30 * 24 * time.Hour, nil, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, func(c *authtoken.Config) {
+				c.Issuer = "https://auth.example"
+				c.Audience = []string{"https://api.example"}
+				if tt.edit != nil {
+					tt.edit(c)
+				}
+			})
+			tok, err := tt.make(e.m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := claimsOf(t, e.m, tt.kind, tok)
+			now := t0.Format(time.RFC3339)
+			want := map[string]any{"sub": "alice", "type": tt.kind, "iat": now, "nbf": now,
+				"iss": "https://auth.example", "aud": "https://api.example"}
+			for k, v := range want {
+				if c[k] != v {
+					t.Errorf("%s = %v, want %v", k, c[k], v)
+				}
+			}
+			if jti, _ := c["jti"].(string); len(jti) < 16 {
+				t.Errorf("jti = %v", c["jti"])
+			}
+			if tt.lifetime == 0 {
+				if _, ok := c["exp"]; ok {
+					t.Errorf("exp present without expiry: %v", c["exp"])
+				}
+			} else if c["exp"] != t0.Add(tt.lifetime).Format(time.RFC3339) {
+				t.Errorf("exp = %v, want now+%v", c["exp"], tt.lifetime)
+			}
+			if c["fresh"] != tt.fresh {
+				t.Errorf("fresh = %v, want %v", c["fresh"], tt.fresh)
+			}
+			if fam, _ := c["fam"].(string); (fam != "") != tt.fam {
+				t.Errorf("fam = %q, want present %v", fam, tt.fam)
+			}
+			if tt.lifetime != 0 {
+				// Valid one second before exp, expired at exp.
+				e.clock.Advance(tt.lifetime - time.Second)
+				if _, err := e.m.Verify(ctx, tt.kind, tok); err != nil {
+					t.Errorf("before exp: %v", err)
+				}
+				e.clock.Advance(time.Second)
+				if _, err := e.m.Verify(ctx, tt.kind, tok); !errors.Is(err, verifier.ErrExpired) {
+					t.Errorf("at exp: %v, want ErrExpired", err)
+				}
+			}
+		})
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	pub := func() string {
+		k, _ := paseto.GenerateSecretKey(paseto.V4)
+		s, _ := paserk.Encode(k.Public())
+		return s
+	}()
+	v3pub := func() string {
+		k, _ := paseto.GenerateSecretKey(paseto.V3)
+		s, _ := paserk.Encode(k.Public())
+		return s
+	}()
+	tests := []struct {
+		name string
+		edit func(*authtoken.Config)
+	}{
+		{"no access key", func(c *authtoken.Config) { c.Access.Key = issuer.Key{} }},
+		{"bad key", func(c *authtoken.Config) { c.Access.Key = issuer.Key{PASERK: "k4.local.nope"} }},
+		{"public key cannot issue", func(c *authtoken.Config) { c.Refresh.Key = issuer.Key{PASERK: pub} }},
+		{"negative lifetime", func(c *authtoken.Config) { c.Access.Lifetime = -time.Second }},
+		{"lifetime under a second", func(c *authtoken.Config) { c.Refresh.Lifetime = time.Millisecond }},
+		{"no expiry and lifetime", func(c *authtoken.Config) { c.Access.NoExpiry, c.Access.Lifetime = true, time.Hour }},
+		{"custom no expiry and lifetime", func(c *authtoken.Config) {
+			c.Custom["reset"] = authtoken.KindConfig{NoExpiry: true, Lifetime: time.Hour}
+		}},
+		{"custom named access", func(c *authtoken.Config) { c.Custom["access"] = authtoken.KindConfig{} }},
+		{"custom named refresh", func(c *authtoken.Config) { c.Custom["refresh"] = authtoken.KindConfig{} }},
+		{"custom empty name", func(c *authtoken.Config) { c.Custom[""] = authtoken.KindConfig{} }},
+		{"custom bad name", func(c *authtoken.Config) { c.Custom["a b"] = authtoken.KindConfig{} }},
+		{"verify key of other purpose", func(c *authtoken.Config) { c.Access.VerifyKeys = []verifier.Key{{PASERK: pub}} }},
+		{"verify key of other version", func(c *authtoken.Config) { c.Refresh.VerifyKeys = []verifier.Key{{PASERK: v3pub}} }},
+		{"negative leeway", func(c *authtoken.Config) { c.Leeway = -time.Second }},
+		{"empty audience", func(c *authtoken.Config) { c.Audience = []string{""} }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := authtoken.Config{
+				Access:  authtoken.KindConfig{Key: genKey(t, paseto.V4, paseto.Local)},
+				Refresh: authtoken.KindConfig{Key: genKey(t, paseto.V4, paseto.Public)},
+				Custom:  map[string]authtoken.KindConfig{"reset": {}},
+			}
+			tt.edit(&cfg)
+			m, err := authtoken.New(cfg)
+			if !errors.Is(err, authtoken.ErrInvalidConfig) || m != nil {
+				t.Fatalf("New = %v, %v; want ErrInvalidConfig", m, err)
+			}
+			if strings.Contains(err.Error(), cfg.Access.Key.PASERK) && cfg.Access.Key.PASERK != "" {
+				t.Fatal("error holds the key")
+			}
+		})
+	}
+	// A zero Config apart from the access key is valid; other kinds share
+	// the access key.
+	m, err := authtoken.New(authtoken.Config{Access: authtoken.KindConfig{Key: genKey(t, paseto.V4, paseto.Local)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, p, ok := m.Version("refresh"); !ok || v != paseto.V4 || p != paseto.Local {
+		t.Fatalf("refresh kind = %v %v %v", v, p, ok)
+	}
+}
+
+func TestReservedClaims(t *testing.T) {
+	e := newEnv(t, nil)
+	names := []string{"sub", "jti", "iat", "nbf", "exp", "type", "fresh", "fam", "iss", "aud", "TYPE", "Fresh", "Sub"}
+	for _, name := range names {
+		claims := map[string]any{"role": "admin", name: "x"}
+		calls := map[string]func() error{
+			"access":  func() error { _, err := e.m.CreateAccessToken(ctx, "alice", true, claims); return err },
+			"refresh": func() error { _, err := e.m.CreateRefreshToken(ctx, "alice", claims); return err },
+			"custom":  func() error { _, err := e.m.CreateToken(ctx, "reset", "alice", claims); return err },
+			"login":   func() error { _, err := e.m.Login(ctx, "alice", claims); return err },
+		}
+		for call, f := range calls {
+			err := f()
+			var rc *authtoken.ReservedClaimError
+			if !errors.Is(err, authtoken.ErrReservedClaim) || !errors.As(err, &rc) || rc.Claim != strings.ToLower(name) {
+				t.Errorf("%s with %q: %v", call, name, err)
+			}
+		}
+	}
+	// Other claims are carried.
+	tok, err := e.m.CreateAccessToken(ctx, "alice", true, map[string]any{"role": "admin"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := claimsOf(t, e.m, "access", tok); c["role"] != "admin" {
+		t.Fatalf("role = %v", c["role"])
+	}
+	if _, err := e.m.CreateAccessToken(ctx, "", true, nil); !errors.Is(err, authtoken.ErrEmptySubject) {
+		t.Fatalf("empty subject: %v", err)
+	}
+	if _, err := e.m.CreateToken(ctx, "nope", "alice", nil); !errors.Is(err, authtoken.ErrUnknownKind) {
+		t.Fatalf("unknown kind: %v", err)
+	}
+	if _, err := e.m.CreateToken(ctx, "access", "alice", nil); !errors.Is(err, authtoken.ErrUnknownKind) {
+		t.Fatalf("access through CreateToken: %v", err)
+	}
+}
+
+func TestVersionAndPurposePerKind(t *testing.T) {
+	tests := []struct {
+		name            string
+		access, refresh issuer.Key
+		accessPrefix    string
+		refreshPrefix   string
+	}{
+		{"v4 local access, v4 public refresh", genKey(t, paseto.V4, paseto.Local), genKey(t, paseto.V4, paseto.Public), "v4.local.", "v4.public."},
+		{"v4 public access, v4 local refresh", genKey(t, paseto.V4, paseto.Public), genKey(t, paseto.V4, paseto.Local), "v4.public.", "v4.local."},
+		{"v3 local access, v3 public refresh", genKey(t, paseto.V3, paseto.Local), genKey(t, paseto.V3, paseto.Public), "v3.local.", "v3.public."},
+		{"v3 public access, v4 public refresh", genKey(t, paseto.V3, paseto.Public), genKey(t, paseto.V4, paseto.Public), "v3.public.", "v4.public."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, func(c *authtoken.Config) { c.Access.Key, c.Refresh.Key = tt.access, tt.refresh })
+			p, err := e.m.Login(ctx, "alice", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.HasPrefix(p.Access, tt.accessPrefix) || !strings.HasPrefix(p.Refresh, tt.refreshPrefix) {
+				t.Fatalf("headers %.10s / %.10s", p.Access, p.Refresh)
+			}
+			claimsOf(t, e.m, "access", p.Access)
+			claimsOf(t, e.m, "refresh", p.Refresh)
+			// Each kind's verifier refuses the other's token, by key.
+			if _, err := e.m.Verify(ctx, "access", p.Refresh); err == nil {
+				t.Fatal("access verifier accepted a refresh token")
+			}
+			if _, err := e.m.Verify(ctx, "refresh", p.Access); err == nil {
+				t.Fatal("refresh verifier accepted an access token")
+			}
+			// A token of the right version and purpose from another key is
+			// refused too.
+			other := newEnv(t, func(c *authtoken.Config) {
+				c.Access.Key, c.Refresh.Key = genKeyLike(t, tt.access), genKeyLike(t, tt.refresh)
+			})
+			p2, err := other.m.Login(ctx, "alice", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := e.m.Verify(ctx, "access", p2.Access); err == nil {
+				t.Fatal("foreign access token accepted")
+			}
+		})
+	}
+}
+
+// genKeyLike returns a new key of the version and purpose of k.
+func genKeyLike(t *testing.T, k issuer.Key) issuer.Key {
+	t.Helper()
+	pk, err := paserk.Parse(k.PASERK)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return genKey(t, pk.Version(), pk.Purpose())
+}
+
+func TestVerifyKeysRotation(t *testing.T) {
+	old := genKey(t, paseto.V4, paseto.Public)
+	e1 := newEnv(t, func(c *authtoken.Config) { c.Access.Key = old })
+	tok, err := e1.m.CreateAccessToken(ctx, "alice", true, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sk, _ := paserk.Parse(old.PASERK)
+	oldPub, _ := paserk.Encode(sk.(*paseto.SecretKey).Public())
+	e2 := newEnv(t, func(c *authtoken.Config) {
+		c.Access.Key = genKey(t, paseto.V4, paseto.Public)
+		c.Access.VerifyKeys = []verifier.Key{{PASERK: oldPub}}
+	})
+	if _, err := e2.m.Verify(ctx, "access", tok); err != nil {
+		t.Fatalf("token of the previous key: %v", err)
+	}
+}
+
+func TestWrongType(t *testing.T) {
+	// One key for everything: only the type claim tells kinds apart.
+	k := genKey(t, paseto.V4, paseto.Local)
+	e := newEnv(t, func(c *authtoken.Config) {
+		c.Access.Key, c.Refresh.Key = k, k
+		c.Custom = map[string]authtoken.KindConfig{"reset": {}, "invite": {}}
+	})
+	p, err := e.m.Login(ctx, "alice", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reset, _ := e.m.CreateToken(ctx, "reset", "alice", nil)
+	invite, _ := e.m.CreateToken(ctx, "invite", "alice", nil)
+	// A token of the access key without a type claim, made by a bare issuer.
+	iss, err := issuer.New(issuer.Config{Keys: []issuer.Key{k}, Now: e.clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	untyped, _ := iss.Issue(map[string]any{"sub": "alice"})
+	numtype, _ := iss.Issue(map[string]any{"sub": "alice", "type": 1})
+
+	tokens := map[string]string{"access": p.Access, "refresh": p.Refresh, "reset": reset, "invite": invite, "untyped": untyped, "numtype": numtype}
+	reqs := map[string]string{"access": "access", "refresh": "refresh", "reset": "reset", "invite": "invite"}
+	for kind, tok := range tokens {
+		for req := range reqs {
+			_, err := e.m.Verify(ctx, req, tok)
+			if kind == req {
+				if err != nil {
+					t.Errorf("%s token as %s: %v", kind, req, err)
+				}
+				continue
+			}
+			if !errors.Is(err, authtoken.ErrWrongType) || !errors.Is(err, verifier.ErrRule) {
+				t.Errorf("%s token as %s: %v, want ErrWrongType", kind, req, err)
+			}
+		}
+	}
+	if _, err := e.m.Refresh(ctx, p.Access); !errors.Is(err, authtoken.ErrWrongType) {
+		t.Errorf("Refresh(access token): %v", err)
+	}
+	if err := e.m.Logout(ctx, p.Refresh); !errors.Is(err, authtoken.ErrWrongType) {
+		t.Errorf("Logout(refresh token): %v", err)
+	}
+}
+
+func TestFresh(t *testing.T) {
+	e := newEnv(t, nil)
+	fresh, _ := e.m.CreateAccessToken(ctx, "alice", true, nil)
+	stale, _ := e.m.CreateAccessToken(ctx, "alice", false, nil)
+	p, _ := e.m.Login(ctx, "alice", nil)
+	r, err := e.m.Refresh(ctx, p.Refresh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		tok     string
+		wantErr error
+	}{
+		{"created fresh", fresh, nil},
+		{"created not fresh", stale, authtoken.ErrNotFresh},
+		{"login", p.Access, nil},
+		{"refreshed", r.Access, authtoken.ErrNotFresh},
+		{"refresh token", p.Refresh, verifier.ErrUnknownKey}, // another key
+	}
+	for _, tt := range tests {
+		_, err := e.m.FreshAccess().Verify(ctx, tt.tok, nil)
+		if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil) != (err == nil) {
+			t.Errorf("%s: FreshAccess: %v, want %v", tt.name, err, tt.wantErr)
+		}
+		if err != nil && tt.wantErr != verifier.ErrUnknownKey && !errors.Is(err, verifier.ErrRule) {
+			t.Errorf("%s: %v does not match verifier.ErrRule", tt.name, err)
+		}
+		_, err = e.m.Access().Verify(ctx, tt.tok, nil)
+		if wantOK := tt.wantErr != verifier.ErrUnknownKey; (err == nil) != wantOK {
+			t.Errorf("%s: Access: %v", tt.name, err)
+		}
+	}
+}
+
+func TestRefreshRotationAndReuse(t *testing.T) {
+	e := newEnv(t, nil)
+	p0, err := e.m.Login(ctx, "alice", map[string]any{"role": "admin"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fam := claimsOf(t, e.m, "refresh", p0.Refresh)["fam"]
+	e.clock.Advance(time.Minute)
+	p1, err := e.m.Refresh(ctx, p0.Refresh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for kind, tok := range map[string]string{"access": p1.Access, "refresh": p1.Refresh} {
+		c := claimsOf(t, e.m, kind, tok)
+		if c["fam"] != fam || c["sub"] != "alice" || c["role"] != "admin" {
+			t.Errorf("%s after rotation: fam %v sub %v role %v", kind, c["fam"], c["sub"], c["role"])
+		}
+		if kind == "access" && c["fresh"] != false {
+			t.Errorf("rotated access token fresh = %v", c["fresh"])
+		}
+	}
+	// The old access token still works until reuse is detected.
+	if _, err := e.m.Access().Verify(ctx, p0.Access, nil); err != nil {
+		t.Fatal(err)
+	}
+	// A second rotation from the new token works.
+	p2, err := e.m.Refresh(ctx, p1.Refresh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(e.reuses()) != 0 {
+		t.Fatal("OnReuse called early")
+	}
+	// Replaying the first refresh token: reuse.
+	if _, err := e.m.Refresh(ctx, p0.Refresh); !errors.Is(err, authtoken.ErrRefreshReused) || !errors.Is(err, verifier.ErrRule) {
+		t.Fatalf("reuse: %v", err)
+	}
+	if got := e.reuses(); len(got) != 1 || got[0] != "alice/"+fam.(string) {
+		t.Fatalf("OnReuse calls %v", got)
+	}
+	// The whole family is revoked, including tokens of later rotations.
+	for name, check := range map[string]func() error{
+		"p0 access":  func() error { _, err := e.m.Access().Verify(ctx, p0.Access, nil); return err },
+		"p1 access":  func() error { _, err := e.m.Access().Verify(ctx, p1.Access, nil); return err },
+		"p2 access":  func() error { _, err := e.m.Access().Verify(ctx, p2.Access, nil); return err },
+		"p2 refresh": func() error { _, err := e.m.RefreshToken().Verify(ctx, p2.Refresh, nil); return err },
+		"p2 rotate":  func() error { _, err := e.m.Refresh(ctx, p2.Refresh); return err },
+		"p1 rotate":  func() error { _, err := e.m.Refresh(ctx, p1.Refresh); return err },
+	} {
+		if err := check(); !errors.Is(err, authtoken.ErrRevoked) {
+			t.Errorf("%s: %v, want ErrRevoked", name, err)
+		}
+	}
+	// Another family of the same subject is unaffected.
+	q, err := e.m.Login(ctx, "alice", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.m.Refresh(ctx, q.Refresh); err != nil {
+		t.Fatalf("other family: %v", err)
+	}
+	// The family revocation outlives every token of the family.
+	e.clock.Advance(30*24*time.Hour - 2*time.Minute)
+	if _, err := e.m.Refresh(ctx, p2.Refresh); !errors.Is(err, authtoken.ErrRevoked) {
+		t.Fatalf("late: %v", err)
+	}
+}
+
+func TestConcurrentRefreshExactlyOnce(t *testing.T) {
+	e := newEnv(t, nil)
+	p, err := e.m.Login(ctx, "alice", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 50
+	var (
+		wg     sync.WaitGroup
+		start  = make(chan struct{})
+		mu     sync.Mutex
+		ok     int
+		reused int
+		other  []error
+	)
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			_, err := e.m.Refresh(ctx, p.Refresh)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				ok++
+			case errors.Is(err, authtoken.ErrRefreshReused):
+				reused++
+			case errors.Is(err, authtoken.ErrRevoked):
+				// The family was already revoked by an earlier reuse.
+				reused++
+			default:
+				other = append(other, err)
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	if ok != 1 || reused != n-1 || len(other) != 0 {
+		t.Fatalf("ok %d, reused %d, other %v", ok, reused, other)
+	}
+}
+
+func TestLogout(t *testing.T) {
+	e := newEnv(t, nil)
+	p, _ := e.m.Login(ctx, "alice", nil)
+	p1, err := e.m.Refresh(ctx, p.Refresh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, _ := e.m.Login(ctx, "alice", nil)
+	if err := e.m.Logout(ctx, p1.Access); err != nil {
+		t.Fatal(err)
+	}
+	for name, tok := range map[string][2]string{
+		"access": {"access", p1.Access}, "first access": {"access", p.Access}, "refresh": {"refresh", p1.Refresh},
+	} {
+		if _, err := e.m.Verify(ctx, tok[0], tok[1]); !errors.Is(err, authtoken.ErrRevoked) {
+			t.Errorf("%s after logout: %v", name, err)
+		}
+	}
+	if _, err := e.m.Refresh(ctx, p1.Refresh); !errors.Is(err, authtoken.ErrRevoked) {
+		t.Errorf("refresh after logout: %v", err)
+	}
+	if _, err := e.m.Verify(ctx, "access", other.Access); err != nil {
+		t.Errorf("other session: %v", err)
+	}
+	// An access token without a family: only it is revoked.
+	solo, _ := e.m.CreateAccessToken(ctx, "alice", true, nil)
+	if err := e.m.Logout(ctx, solo); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.m.Verify(ctx, "access", solo); !errors.Is(err, authtoken.ErrRevoked) {
+		t.Errorf("solo: %v", err)
+	}
+	if err := e.m.Logout(ctx, solo); !errors.Is(err, authtoken.ErrRevoked) {
+		t.Errorf("second logout: %v", err)
+	}
+}
+
+func TestRevokeToken(t *testing.T) {
+	e := newEnv(t, nil)
+	p, _ := e.m.Login(ctx, "alice", nil)
+	reset, _ := e.m.CreateToken(ctx, "reset", "alice", nil)
+	reset2, _ := e.m.CreateToken(ctx, "reset", "alice", nil)
+	for kind, tok := range map[string]string{"access": p.Access, "refresh": p.Refresh, "reset": reset} {
+		if err := e.m.RevokeToken(ctx, tok); err != nil {
+			t.Fatalf("%s: %v", kind, err)
+		}
+		if _, err := e.m.Verify(ctx, kind, tok); !errors.Is(err, authtoken.ErrRevoked) {
+			t.Errorf("%s after RevokeToken: %v", kind, err)
+		}
+		if err := e.m.RevokeToken(ctx, tok); err != nil {
+			t.Errorf("%s revoked twice: %v", kind, err)
+		}
+	}
+	if _, err := e.m.Type("reset").Verify(ctx, reset2, nil); err != nil {
+		t.Errorf("other reset token: %v", err)
+	}
+	if err := e.m.RevokeToken(ctx, "v4.local.garbage"); err == nil {
+		t.Error("garbage revoked")
+	}
+	e.clock.Advance(31 * 24 * time.Hour)
+	if err := e.m.RevokeToken(ctx, reset2); !errors.Is(err, verifier.ErrExpired) {
+		t.Errorf("expired: %v", err)
+	}
+}
+
+func TestLogoutEverywhere(t *testing.T) {
+	e := newEnv(t, nil)
+	p, _ := e.m.Login(ctx, "alice", nil)
+	reset, _ := e.m.CreateToken(ctx, "reset", "alice", nil)
+	bob, _ := e.m.Login(ctx, "bob", nil)
+	e.clock.Advance(1500 * time.Millisecond)
+	sameSecond := func() string { tok, _ := e.m.CreateAccessToken(ctx, "alice", true, nil); return tok }()
+	if err := e.m.LogoutEverywhere(ctx, "alice"); err != nil {
+		t.Fatal(err)
+	}
+	for name, tok := range map[string][2]string{
+		"access": {"access", p.Access}, "refresh": {"refresh", p.Refresh}, "reset": {"reset", reset},
+		"same second": {"access", sameSecond},
+	} {
+		if _, err := e.m.Verify(ctx, tok[0], tok[1]); !errors.Is(err, authtoken.ErrRevoked) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	if _, err := e.m.Verify(ctx, "access", bob.Access); err != nil {
+		t.Errorf("bob: %v", err)
+	}
+	e.clock.Advance(time.Second)
+	p2, _ := e.m.Login(ctx, "alice", nil)
+	if _, err := e.m.Verify(ctx, "access", p2.Access); err != nil {
+		t.Errorf("login after cutoff: %v", err)
+	}
+	if _, err := e.m.Refresh(ctx, p2.Refresh); err != nil {
+		t.Errorf("refresh after cutoff: %v", err)
+	}
+	if err := e.m.LogoutEverywhere(ctx, ""); !errors.Is(err, authtoken.ErrEmptySubject) {
+		t.Errorf("empty subject: %v", err)
+	}
+}
+
+func TestStoreUnavailable(t *testing.T) {
+	e := newEnv(t, nil)
+	p, _ := e.m.Login(ctx, "alice", nil)
+	reset, _ := e.m.CreateToken(ctx, "reset", "alice", nil)
+	e.store.down.Store(true)
+	checks := map[string]func() error{
+		"verify access":     func() error { _, err := e.m.Access().Verify(ctx, p.Access, nil); return err },
+		"verify fresh":      func() error { _, err := e.m.FreshAccess().Verify(ctx, p.Access, nil); return err },
+		"verify refresh":    func() error { _, err := e.m.RefreshToken().Verify(ctx, p.Refresh, nil); return err },
+		"verify custom":     func() error { _, err := e.m.Type("reset").Verify(ctx, reset, nil); return err },
+		"refresh":           func() error { _, err := e.m.Refresh(ctx, p.Refresh); return err },
+		"logout":            func() error { return e.m.Logout(ctx, p.Access) },
+		"revoke":            func() error { return e.m.RevokeToken(ctx, reset) },
+		"logout everywhere": func() error { return e.m.LogoutEverywhere(ctx, "alice") },
+	}
+	for name, f := range checks {
+		if err := f(); !errors.Is(err, store.ErrUnavailable) {
+			t.Errorf("%s: %v, want store.ErrUnavailable", name, err)
+		}
+	}
+	e.store.down.Store(false)
+	if _, err := e.m.Refresh(ctx, p.Refresh); err != nil {
+		t.Fatalf("after recovery: %v", err)
+	}
+}
+
+func TestNotNew(t *testing.T) {
+	var m *authtoken.Manager
+	if _, err := m.Login(ctx, "a", nil); err == nil {
+		t.Fatal("nil Manager")
+	}
+	if _, err := m.Access().Verify(ctx, "x", nil); err == nil {
+		t.Fatal("nil Manager verifier")
+	}
+	m = &authtoken.Manager{}
+	if _, err := m.Refresh(ctx, "x"); err == nil {
+		t.Fatal("zero Manager")
+	}
+	if _, err := m.Verify(ctx, "access", "x"); err == nil {
+		t.Fatal("zero Manager Verify")
+	}
+}

@@ -1,0 +1,80 @@
+// Package authtoken is a complete access/refresh token scheme on top of
+// packages issuer, verifier, httpauth and store: the feature set of
+// fastapi-paseto's AuthPASETO (access, refresh, fresh and custom-type
+// tokens, route requirements, revocation), done safely, plus one-time
+// refresh tokens with reuse detection.
+//
+// # For most users
+//
+// Generate one key per kind at deployment time, keep them in a secret
+// store, and build a Manager:
+//
+//	m, err := authtoken.New(authtoken.Config{
+//		Access:  authtoken.KindConfig{Key: issuer.Key{PASERK: os.Getenv("ACCESS_KEY")}},   // k4.local.…
+//		Refresh: authtoken.KindConfig{Key: issuer.Key{PASERK: os.Getenv("REFRESH_KEY")}}, // k4.secret.…
+//		Issuer:  "https://api.example.com",
+//	})
+//
+// On login, hand out a pair; on refresh, rotate it; protect routes with
+// httpauth and one of the requirements:
+//
+//	pair, err := m.Login(ctx, "alice", nil)        // fresh access + refresh
+//	pair, err = m.Refresh(ctx, pair.Refresh)       // non-fresh access + new refresh
+//	auth, _ := httpauth.New(httpauth.Config{Verifier: m.Access()})
+//	mux.Handle("GET /me", auth.Require(handler))   // authtoken.Subject(r.Context())
+//
+// Use store.NewMemory (the default) for one process, a shared store for
+// several.
+//
+// # Token kinds
+//
+// Every token carries sub, jti, iat, nbf, exp (unless its kind has
+// NoExpiry), a "type" claim naming its kind, and iss and aud when
+// configured:
+//
+//   - access tokens: type "access", and "fresh": true or false. Default
+//     lifetime 15 minutes.
+//   - refresh tokens: type "refresh". Default lifetime 30 days.
+//   - custom kinds: type "<name>". Default lifetime 30 days.
+//
+// Access and refresh tokens made together (Login, Refresh) also carry
+// "fam", the id of their refresh family; CreateRefreshToken starts a new
+// family. The caller's claims are added to the payload but may not hold a
+// reserved claim (sub, jti, iat, nbf, exp, type, fresh, fam, iss, aud, in
+// any letter case): that is a *ReservedClaimError.
+//
+// Each kind has its own issuer and verifier, built from its key: a secret
+// key makes public tokens verified by its public half, a local key local
+// tokens verified by the same key. A kind's verifier accepts no other
+// version or purpose, and checks the type claim, so an access-token route
+// never accepts a refresh token, even when two kinds share a key.
+//
+// # Refresh rotation and reuse detection
+//
+// Refresh verifies a refresh token, then consumes it in the store
+// (exactly once, even under concurrent calls), and returns a new non-fresh
+// access token and a new refresh token of the same family. A refresh token
+// presented a second time means that two parties hold it: the family is
+// revoked, so the tokens made by the first use stop working as well,
+// Config.OnReuse is called, and the error is ErrRefreshReused.
+//
+// # Revocation
+//
+// Every verification, through the requirements or the methods, checks the
+// store: the token's jti ("jti:<id>") and family ("fam:<id>") must not be
+// revoked, and its iat must be after its subject's cutoff ("sub:<subject>").
+// RevokeToken revokes one token of any kind, Logout an access token and its
+// family, LogoutEverywhere every token of a subject issued so far.
+// Cutoffs have a granularity of one second, the resolution of iat: a token
+// issued in the same second as LogoutEverywhere is revoked too.
+//
+// A store error fails closed: the token is refused, with an error matching
+// store.ErrUnavailable when the store could not be reached, which httpauth
+// answers with 503.
+//
+// # Errors
+//
+// ErrWrongType, ErrNotFresh, ErrRevoked and ErrRefreshReused also match
+// verifier.ErrRule, so httpauth answers them with 401 token_rejected.
+// Error texts never hold claim values or keys.
+package authtoken

@@ -1,0 +1,56 @@
+package authtoken_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"strings"
+
+	"github.com/pasetokit/pasetokit/authtoken"
+	"github.com/pasetokit/pasetokit/issuer"
+	"github.com/pasetokit/pasetokit/paserk"
+	"github.com/pasetokit/pasetokit/paseto"
+)
+
+// Example shows login, a refresh rotation, and the detection of a replayed
+// refresh token.
+func Example() {
+	// In production, load the keys from a secret store.
+	local, _ := paseto.GenerateSymmetricKey(paseto.V4)
+	secret, _ := paseto.GenerateSecretKey(paseto.V4)
+	accessKey, _ := paserk.Encode(local)
+	refreshKey, _ := paserk.Encode(secret)
+
+	m, err := authtoken.New(authtoken.Config{
+		Access:  authtoken.KindConfig{Key: issuer.Key{PASERK: accessKey}},
+		Refresh: authtoken.KindConfig{Key: issuer.Key{PASERK: refreshKey}},
+		OnReuse: func(_ context.Context, subject, _ string) {
+			fmt.Println("reuse detected for", subject)
+		},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx := context.Background()
+	pair, err := m.Login(ctx, "alice", nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(strings.SplitAfterN(pair.Access, ".", 3)[:2], strings.SplitAfterN(pair.Refresh, ".", 3)[:2])
+
+	next, err := m.Refresh(ctx, pair.Refresh)
+	fmt.Println("rotated:", err == nil)
+
+	_, err = m.Refresh(ctx, pair.Refresh) // replayed
+	fmt.Println(errors.Is(err, authtoken.ErrRefreshReused))
+
+	_, err = m.Verify(ctx, "access", next.Access) // the family is revoked
+	fmt.Println(errors.Is(err, authtoken.ErrRevoked))
+	// Output:
+	// [v4. local.] [v4. public.]
+	// rotated: true
+	// reuse detected for alice
+	// true
+	// true
+}

@@ -1,0 +1,162 @@
+package authtoken_test
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/pasetokit/pasetokit/authtoken"
+	"github.com/pasetokit/pasetokit/issuer"
+	"github.com/pasetokit/pasetokit/paserk"
+	"github.com/pasetokit/pasetokit/paseto"
+	"github.com/pasetokit/pasetokit/store"
+)
+
+var t0 = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+
+// clock is a fake clock safe for concurrent use.
+type clock struct{ ns atomic.Int64 }
+
+func newClock() *clock {
+	c := &clock{}
+	c.ns.Store(t0.UnixNano())
+	return c
+}
+
+func (c *clock) Now() time.Time          { return time.Unix(0, c.ns.Load()).UTC() }
+func (c *clock) Advance(d time.Duration) { c.ns.Add(int64(d)) }
+
+// genKey returns a new key of version v: a secret key for Public, a local
+// key for Local.
+func genKey(t testing.TB, v paseto.Version, p paseto.Purpose) issuer.Key {
+	t.Helper()
+	var k paseto.Key
+	var err error
+	if p == paseto.Public {
+		k, err = paseto.GenerateSecretKey(v)
+	} else {
+		k, err = paseto.GenerateSymmetricKey(v)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := paserk.Encode(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return issuer.Key{PASERK: s}
+}
+
+// flakyStore wraps a store and fails every call with store.ErrUnavailable
+// while down is set.
+type flakyStore struct {
+	store.Store
+	down atomic.Bool
+}
+
+func (f *flakyStore) err() error {
+	if f.down.Load() {
+		return store.ErrUnavailable
+	}
+	return nil
+}
+
+func (f *flakyStore) Revoke(ctx context.Context, key string, until time.Time) error {
+	if err := f.err(); err != nil {
+		return err
+	}
+	return f.Store.Revoke(ctx, key, until)
+}
+
+func (f *flakyStore) Revoked(ctx context.Context, keys ...string) (bool, error) {
+	if err := f.err(); err != nil {
+		return false, err
+	}
+	return f.Store.Revoked(ctx, keys...)
+}
+
+func (f *flakyStore) Consume(ctx context.Context, key string, until time.Time) (bool, error) {
+	if err := f.err(); err != nil {
+		return false, err
+	}
+	return f.Store.Consume(ctx, key, until)
+}
+
+func (f *flakyStore) SetCutoff(ctx context.Context, key string, t, until time.Time) error {
+	if err := f.err(); err != nil {
+		return err
+	}
+	return f.Store.SetCutoff(ctx, key, t, until)
+}
+
+func (f *flakyStore) Cutoff(ctx context.Context, key string) (time.Time, error) {
+	if err := f.err(); err != nil {
+		return time.Time{}, err
+	}
+	return f.Store.Cutoff(ctx, key)
+}
+
+// env is a Manager with a fake clock, a flaky memory store and a record of
+// OnReuse calls.
+type env struct {
+	m     *authtoken.Manager
+	clock *clock
+	store *flakyStore
+
+	mu     sync.Mutex
+	reused []string // "subject/family"
+}
+
+// newEnv builds a Manager: access local v4, refresh public v4, a custom
+// kind "reset", unless edit changes cfg.
+func newEnv(t testing.TB, edit func(*authtoken.Config)) *env {
+	t.Helper()
+	e := &env{clock: newClock()}
+	mem, err := store.NewMemory(store.MemoryConfig{Now: e.clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.store = &flakyStore{Store: mem}
+	cfg := authtoken.Config{
+		Access:  authtoken.KindConfig{Key: genKey(t, paseto.V4, paseto.Local)},
+		Refresh: authtoken.KindConfig{Key: genKey(t, paseto.V4, paseto.Public)},
+		Custom:  map[string]authtoken.KindConfig{"reset": {}},
+		Store:   e.store,
+		Now:     e.clock.Now,
+		OnReuse: func(_ context.Context, subject, family string) {
+			e.mu.Lock()
+			e.reused = append(e.reused, subject+"/"+family)
+			e.mu.Unlock()
+		},
+	}
+	if edit != nil {
+		edit(&cfg)
+	}
+	e.m, err = authtoken.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func (e *env) reuses() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]string(nil), e.reused...)
+}
+
+// claimsOf verifies tok as kind and returns its claims.
+func claimsOf(t testing.TB, m *authtoken.Manager, kind, tok string) map[string]any {
+	t.Helper()
+	vt, err := m.Verify(context.Background(), kind, tok)
+	if err != nil {
+		t.Fatalf("Verify(%s): %v", kind, err)
+	}
+	var c map[string]any
+	if err := vt.Decode(&c); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}

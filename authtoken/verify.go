@@ -1,0 +1,249 @@
+package authtoken
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/pasetokit/pasetokit/httpauth"
+	"github.com/pasetokit/pasetokit/verifier"
+)
+
+// own is the part of a payload this package reads: the claims it sets
+// beyond the registered ones, compared by exact name.
+type own struct {
+	typ   string
+	fresh bool
+	fam   string
+}
+
+// readOwn reads type, fresh and fam from t's payload. A missing or
+// non-string type is ErrWrongType; fresh must be a boolean when present and
+// fam a string.
+func readOwn(t *verifier.Token) (own, error) {
+	var raw map[string]json.RawMessage
+	if err := t.Decode(&raw); err != nil {
+		return own{}, ErrWrongType
+	}
+	var o own
+	if json.Unmarshal(raw["type"], &o.typ) != nil || o.typ == "" {
+		return own{}, ErrWrongType
+	}
+	if f, ok := raw["fresh"]; ok && json.Unmarshal(f, &o.fresh) != nil {
+		return own{}, ErrWrongType
+	}
+	if f, ok := raw["fam"]; ok && json.Unmarshal(f, &o.fam) != nil {
+		return own{}, ErrWrongType
+	}
+	return o, nil
+}
+
+// typeRule rejects tokens whose type claim is not name.
+func typeRule(name string) verifier.Rule {
+	return func(_ context.Context, t *verifier.Token) error {
+		o, err := readOwn(t)
+		if err != nil {
+			return err
+		}
+		if o.typ != name {
+			return ErrWrongType
+		}
+		return nil
+	}
+}
+
+// revocationRule checks the store: the token's jti and family must not be
+// revoked, and it must have been issued after its subject's cutoff. Store
+// errors are returned wrapped (fail closed).
+func (m *Manager) revocationRule(ctx context.Context, t *verifier.Token) error {
+	o, err := readOwn(t)
+	if err != nil {
+		return err
+	}
+	keys := make([]string, 0, 2)
+	if t.Claims.TokenID != "" {
+		keys = append(keys, "jti:"+t.Claims.TokenID)
+	}
+	if o.fam != "" {
+		keys = append(keys, "fam:"+o.fam)
+	}
+	if len(keys) > 0 {
+		revoked, err := m.store.Revoked(ctx, keys...)
+		if err != nil {
+			return fmt.Errorf("authtoken: revocation check: %w", err)
+		}
+		if revoked {
+			return ErrRevoked
+		}
+	}
+	if t.Claims.Subject != "" {
+		cutoff, err := m.store.Cutoff(ctx, "sub:"+t.Claims.Subject)
+		if err != nil {
+			return fmt.Errorf("authtoken: cutoff check: %w", err)
+		}
+		// A token without iat cannot be placed after the cutoff: fail
+		// closed.
+		if !cutoff.IsZero() && (t.Claims.IssuedAt.IsZero() || !t.Claims.IssuedAt.After(cutoff)) {
+			return ErrRevoked
+		}
+	}
+	return nil
+}
+
+// requirement is an httpauth.TokenVerifier for one kind of token.
+type requirement struct {
+	k     *kind
+	fresh bool
+}
+
+// Verify implements httpauth.TokenVerifier.
+func (r requirement) Verify(ctx context.Context, token string, implicit []byte) (*verifier.Token, error) {
+	t, err := r.k.ver.Verify(ctx, token, implicit)
+	if err != nil {
+		return nil, err
+	}
+	if r.fresh {
+		o, err := readOwn(t)
+		if err != nil {
+			return nil, err
+		}
+		if !o.fresh {
+			return nil, ErrNotFresh
+		}
+	}
+	return t, nil
+}
+
+// errVerifier is a TokenVerifier that rejects everything, for Type with an
+// unknown kind and for Managers not made by New.
+type errVerifier struct{ err error }
+
+func (e errVerifier) Verify(context.Context, string, []byte) (*verifier.Token, error) {
+	return nil, e.err
+}
+
+// Access returns a verifier of access tokens, fresh or not, for
+// httpauth.Config.Verifier: use it with Require, or with Optional for
+// routes that also serve anonymous clients.
+func (m *Manager) Access() httpauth.TokenVerifier {
+	if m == nil || m.access == nil {
+		return errVerifier{errNotNew}
+	}
+	return requirement{k: m.access}
+}
+
+// FreshAccess returns a verifier of fresh access tokens only: those made
+// by Login or CreateAccessToken with fresh set, not by Refresh. A
+// non-fresh access token is ErrNotFresh.
+func (m *Manager) FreshAccess() httpauth.TokenVerifier {
+	if m == nil || m.access == nil {
+		return errVerifier{errNotNew}
+	}
+	return requirement{k: m.access, fresh: true}
+}
+
+// RefreshToken returns a verifier of refresh tokens only.
+func (m *Manager) RefreshToken() httpauth.TokenVerifier {
+	if m == nil || m.access == nil {
+		return errVerifier{errNotNew}
+	}
+	return requirement{k: m.refresh}
+}
+
+// Type returns a verifier of tokens of the custom kind name. For a kind
+// that is not configured, every token is rejected with ErrUnknownKind (the
+// route then always answers 401), so check names at start-up with
+// Version.
+func (m *Manager) Type(name string) httpauth.TokenVerifier {
+	if m == nil || m.access == nil {
+		return errVerifier{errNotNew}
+	}
+	k, ok := m.custom[name]
+	if !ok {
+		return errVerifier{fmt.Errorf("%w: %w", verifier.ErrRule, ErrUnknownKind)}
+	}
+	return requirement{k: k}
+}
+
+// Verify verifies token as a token of kind ("access", "refresh" or a
+// custom kind), including the revocation checks, outside of HTTP
+// middleware.
+func (m *Manager) Verify(ctx context.Context, kindName, token string) (*verifier.Token, error) {
+	k := m.kind(kindName)
+	if k == nil {
+		return nil, ErrUnknownKind
+	}
+	return k.ver.Verify(ctx, token, nil)
+}
+
+// Subject returns the sub claim of the request's verified token, or "".
+func Subject(ctx context.Context) string {
+	t, ok := httpauth.TokenFrom(ctx)
+	if !ok {
+		return ""
+	}
+	return t.Claims.Subject
+}
+
+// JTI returns the jti claim of the request's verified token, or "".
+func JTI(ctx context.Context) string {
+	t, ok := httpauth.TokenFrom(ctx)
+	if !ok {
+		return ""
+	}
+	return t.Claims.TokenID
+}
+
+// TokenType returns the type claim of the request's verified token
+// ("access", "refresh" or a custom kind), or "".
+func TokenType(ctx context.Context) string {
+	t, ok := httpauth.TokenFrom(ctx)
+	if !ok {
+		return ""
+	}
+	o, err := readOwn(t)
+	if err != nil {
+		return ""
+	}
+	return o.typ
+}
+
+// Fresh reports whether the request's verified token is a fresh access
+// token.
+func Fresh(ctx context.Context) bool {
+	t, ok := httpauth.TokenFrom(ctx)
+	if !ok {
+		return false
+	}
+	o, err := readOwn(t)
+	return err == nil && o.typ == TypeAccess && o.fresh
+}
+
+// Claims returns every claim of the request's verified token, registered
+// and reserved ones included, or nil without a token. Numbers are
+// json.Number values. The map is the caller's.
+func Claims(ctx context.Context) map[string]any {
+	t, ok := httpauth.TokenFrom(ctx)
+	if !ok {
+		return nil
+	}
+	var m map[string]any
+	if t.Decode(&m) != nil {
+		return nil
+	}
+	return m
+}
+
+// Footer returns the JSON footer of the request's verified token as a map
+// (its "kid" included), or nil without a token or footer.
+func Footer(ctx context.Context) map[string]any {
+	t, ok := httpauth.TokenFrom(ctx)
+	if !ok || len(t.Footer) == 0 {
+		return nil
+	}
+	var m map[string]any
+	if json.Unmarshal(t.Footer, &m) != nil {
+		return nil
+	}
+	return m
+}

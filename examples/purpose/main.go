@@ -1,0 +1,177 @@
+// Command purpose is the Go counterpart of fastapi-paseto's "purpose"
+// example: access tokens are local (v4.local, encrypted, readable only by
+// this server) while refresh tokens are public (v4.public, signed).
+//
+//	POST /login     {"username":"test","password":"test"} → {"access_token","refresh_token"}
+//	POST /refresh   Authorization: Bearer <refresh token> → {"access_token"} (the refresh token stays valid until it expires)
+//	GET  /protected Authorization: Bearer <access token>  → {"user":"test"}
+//
+// Failures are answered with {"detail":"…"} and the status code. Keys are
+// generated at start-up, so tokens do not survive a restart.
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"log"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/pasetokit/pasetokit/authtoken"
+	"github.com/pasetokit/pasetokit/httpauth"
+	"github.com/pasetokit/pasetokit/issuer"
+	"github.com/pasetokit/pasetokit/paserk"
+	"github.com/pasetokit/pasetokit/paseto"
+)
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
+	flag.Parse()
+	h, err := newHandler()
+	if err != nil {
+		log.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		log.Fatal(err)
+	}
+	log.Printf("listening on http://%s", ln.Addr())
+	log.Fatal(serve(ln, h))
+}
+
+// serve serves h on ln until the listener fails.
+func serve(ln net.Listener, h http.Handler) error {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	return srv.Serve(ln)
+}
+
+// newKey returns a new v4 key as a PASERK: a local key, or a secret key
+// for public tokens.
+func newKey(p paseto.Purpose) (issuer.Key, error) {
+	var k paseto.Key
+	var err error
+	if p == paseto.Public {
+		k, err = paseto.GenerateSecretKey(paseto.V4)
+	} else {
+		k, err = paseto.GenerateSymmetricKey(paseto.V4)
+	}
+	if err != nil {
+		return issuer.Key{}, err
+	}
+	s, err := paserk.Encode(k)
+	return issuer.Key{PASERK: s}, err
+}
+
+// newHandler builds the application with fresh keys.
+func newHandler() (http.Handler, error) {
+	accessKey, err := newKey(paseto.Local)
+	if err != nil {
+		return nil, err
+	}
+	refreshKey, err := newKey(paseto.Public)
+	if err != nil {
+		return nil, err
+	}
+	m, err := authtoken.New(authtoken.Config{
+		Access:  authtoken.KindConfig{Key: accessKey},
+		Refresh: authtoken.KindConfig{Key: refreshKey},
+	})
+	if err != nil {
+		return nil, err
+	}
+	access, err := httpauth.New(httpauth.Config{Verifier: m.Access(), ErrorHandler: writeAuthError})
+	if err != nil {
+		return nil, err
+	}
+	refresh, err := httpauth.New(httpauth.Config{Verifier: m.RefreshToken(), ErrorHandler: writeAuthError})
+	if err != nil {
+		return nil, err
+	}
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
+		var in struct {
+			Username string `json:"username"`
+			Password string `json:"password"`
+		}
+		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<12)).Decode(&in); err != nil {
+			writeJSON(w, http.StatusUnprocessableEntity, map[string]string{"detail": "Invalid request body"})
+			return
+		}
+		if in.Username != "test" || in.Password != "test" {
+			writeJSON(w, http.StatusUnauthorized, map[string]string{"detail": "Bad username or password"})
+			return
+		}
+		pair, err := m.Login(r.Context(), in.Username, nil)
+		if err != nil {
+			log.Printf("login: %v", err)
+			writeJSON(w, http.StatusInternalServerError, map[string]string{"detail": "Internal server error"})
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"access_token": pair.Access, "refresh_token": pair.Refresh})
+	})
+	// As in the FastAPI original, a refresh token is reusable until it
+	// expires: /refresh only mints a new, non-fresh access token. The
+	// one-time rotating refresh token is examples/onetime_refresh.
+	mux.Handle("POST /refresh", refresh.Require(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		access, err := m.CreateAccessToken(r.Context(), authtoken.Subject(r.Context()), false, nil)
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"access_token": access})
+	})))
+	mux.Handle("GET /protected", access.Require(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"user": authtoken.Subject(r.Context())})
+	})))
+	return mux, nil
+}
+
+// writeJSON writes v as a JSON response with status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// writeAuthError is the httpauth ErrorHandler: a fixed detail text per
+// failure, never the text of a Go error.
+func writeAuthError(w http.ResponseWriter, _ *http.Request, e *httpauth.Error) {
+	status, detail := describe(e)
+	writeJSON(w, status, map[string]string{"detail": detail})
+}
+
+// writeError answers an error of a Manager method.
+func writeError(w http.ResponseWriter, err error) {
+	status, detail := describe(err)
+	writeJSON(w, status, map[string]string{"detail": detail})
+}
+
+// describe maps an authentication error to a status and a fixed text.
+func describe(err error) (int, string) {
+	switch code := httpauth.Code(err); {
+	case errors.Is(err, authtoken.ErrRefreshReused):
+		return http.StatusUnauthorized, "Refresh token already used; please log in again"
+	case code == "temporarily_unavailable" || code == "key_set_unavailable":
+		return http.StatusServiceUnavailable, "Service temporarily unavailable"
+	case code == "token_missing":
+		return http.StatusUnauthorized, "Missing token"
+	case code == "token_ambiguous":
+		return http.StatusBadRequest, "More than one token"
+	case code == "token_expired":
+		return http.StatusUnauthorized, "Token has expired"
+	case errors.Is(err, authtoken.ErrWrongType):
+		return http.StatusUnauthorized, "Wrong token type"
+	case errors.Is(err, authtoken.ErrNotFresh):
+		return http.StatusUnauthorized, "Fresh token required"
+	case errors.Is(err, authtoken.ErrRevoked):
+		return http.StatusUnauthorized, "Token has been revoked"
+	case code == "token_rejected" || strings.HasPrefix(code, "token_"):
+		return http.StatusUnauthorized, "Invalid token"
+	}
+	return http.StatusInternalServerError, "Internal server error"
+}
