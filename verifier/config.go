@@ -29,6 +29,9 @@ const (
 	DefaultMinRefreshInterval = time.Minute
 	// DefaultFetchTimeout bounds one fetch of a key set.
 	DefaultFetchTimeout = 10 * time.Second
+	// DefaultMaxStale is how long a key set's last good copy is used while
+	// it cannot be fetched.
+	DefaultMaxStale = 24 * time.Hour
 )
 
 // Config configures a Verifier. Only Keys or KeySets must be set: every
@@ -76,9 +79,9 @@ type Config struct {
 
 	// RequireKeyID rejects tokens whose footer has no kid, with
 	// ErrMissingKeyID. By default a token without a kid is tried against
-	// every key of its version and purpose, which costs one signature or
-	// tag check per such key: set RequireKeyID when there are many keys
-	// (key sets may hold up to keyset.MaxKeys) and every issuer sets kids.
+	// every configured key (Keys, never key-set keys) of its version and
+	// purpose, which costs one signature or tag check per such key: set
+	// RequireKeyID when there are many keys and every issuer sets kids.
 	RequireKeyID bool
 
 	// Rules run, in order, after every built-in check has passed, on every
@@ -171,6 +174,12 @@ type KeySet struct {
 	// Timeout bounds each fetch, whichever client makes it. Zero means
 	// DefaultFetchTimeout.
 	Timeout time.Duration
+	// MaxStale is how long the last good copy stays usable while fetches
+	// fail. Past it the set's keys are refused (ErrKeySetUnavailable)
+	// until a fetch succeeds, so a key removed from the set cannot stay
+	// trusted because the verifier is kept from fetching. Zero means
+	// DefaultMaxStale; it must be at least RefreshInterval.
+	MaxStale time.Duration
 }
 
 // Rule is a check of the caller's own, run after the built-in checks on
@@ -316,6 +325,8 @@ type remoteConfig struct {
 	minRefresh time.Duration
 	maxSize    int64
 	timeout    time.Duration
+	maxStale   time.Duration
+	httpOK     bool // the configured URL is plain http (loopback): redirects may be too
 }
 
 func (ks *KeySet) normalize(i int) (*remoteConfig, error) {
@@ -333,6 +344,8 @@ func (ks *KeySet) normalize(i int) (*remoteConfig, error) {
 		minRefresh: ks.MinRefreshInterval,
 		maxSize:    ks.MaxResponseSize,
 		timeout:    ks.Timeout,
+		maxStale:   ks.MaxStale,
+		httpOK:     u.Scheme == "http",
 	}
 	switch {
 	case rc.maxRefresh < 0:
@@ -345,6 +358,8 @@ func (ks *KeySet) normalize(i int) (*remoteConfig, error) {
 		return nil, cfgErr(field+".MaxResponseSize", fmt.Errorf("over keyset.MaxSize (%d), which keyset.Parse enforces", keyset.MaxSize))
 	case rc.timeout < 0:
 		return nil, cfgErr(field+".Timeout", errors.New("negative"))
+	case rc.maxStale < 0:
+		return nil, cfgErr(field+".MaxStale", errors.New("negative"))
 	}
 	if rc.maxRefresh == 0 {
 		rc.maxRefresh = DefaultRefreshInterval
@@ -355,6 +370,12 @@ func (ks *KeySet) normalize(i int) (*remoteConfig, error) {
 	if rc.minRefresh > rc.maxRefresh {
 		return nil, cfgErr(field+".MinRefreshInterval", errors.New("greater than RefreshInterval"))
 	}
+	if rc.maxStale == 0 {
+		rc.maxStale = max(DefaultMaxStale, rc.maxRefresh)
+	}
+	if rc.maxStale < rc.maxRefresh {
+		return nil, cfgErr(field+".MaxStale", errors.New("less than RefreshInterval"))
+	}
 	if rc.maxSize == 0 {
 		rc.maxSize = keyset.MaxSize
 	}
@@ -362,7 +383,7 @@ func (ks *KeySet) normalize(i int) (*remoteConfig, error) {
 		rc.timeout = DefaultFetchTimeout
 	}
 	if rc.client == nil {
-		rc.client = &http.Client{Timeout: rc.timeout, CheckRedirect: checkRedirect}
+		rc.client = &http.Client{Timeout: rc.timeout, CheckRedirect: rc.checkRedirect}
 	}
 	return rc, nil
 }
@@ -398,14 +419,28 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// checkRedirect is the default client's redirect policy: the same scheme
-// rule as for the configured URL, and at most 5 redirects.
-func checkRedirect(req *http.Request, via []*http.Request) error {
+// checkRedirect is the default client's redirect policy: at most 5
+// redirects, each to a URL checkTarget accepts.
+func (rc *remoteConfig) checkRedirect(req *http.Request, via []*http.Request) error {
 	if len(via) >= 5 {
 		return errors.New("too many redirects")
 	}
-	if _, err := checkURL(req.URL.String()); err != nil {
+	if err := rc.checkTarget(req.URL); err != nil {
 		return fmt.Errorf("redirect refused: %w", err)
+	}
+	return nil
+}
+
+// checkTarget accepts a URL the set may be fetched from after redirects:
+// https, or plain http to a loopback host only when the configured URL was
+// itself plain http. An https key set can thus never be bounced to a plain
+// http service on the verifier's own machine.
+func (rc *remoteConfig) checkTarget(u *url.URL) error {
+	if _, err := checkURL(u.String()); err != nil {
+		return err
+	}
+	if u.Scheme != "https" && !rc.httpOK {
+		return errors.New("an https key set may not redirect to http")
 	}
 	return nil
 }

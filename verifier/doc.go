@@ -45,9 +45,10 @@
 // version or purpose than the token's header is ErrWrongKey, before any
 // cryptography runs.
 //
-// A token without a kid is tried against the keys of its own version and
-// purpose only, configured keys first, then key set keys in the order of the
-// sets. If none opens it, the error is the last ErrInvalidSignature or
+// A token without a kid is tried against the configured keys (Config.Keys)
+// of its own version and purpose only, in order; key-set keys are selected
+// by kid alone, so a kid-less token cannot cost one signature check per
+// published key. If none opens it, the error is the last ErrInvalidSignature or
 // ErrInvalidMAC, or ErrUnknownKey when there is no key of that kind. Set
 // RequireKeyID to refuse tokens without a kid (ErrMissingKeyID).
 //

@@ -1,5 +1,7 @@
 package verifier
 
+import "net/http"
+
 // Test hooks, visible to the verifier_test package only.
 
 // Opens returns how many signature or tag checks v has run.
@@ -27,3 +29,13 @@ func CacheLen(v *Verifier) int {
 
 // Lifetime exposes the Cache-Control rule.
 var Lifetime = lifetime
+
+// CheckRedirect runs the default client's redirect policy of a key set
+// configured with url.
+func CheckRedirect(url string, req *http.Request) error {
+	rc, err := (&KeySet{URL: url}).normalize(0)
+	if err != nil {
+		return err
+	}
+	return rc.checkRedirect(req, nil)
+}

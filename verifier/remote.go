@@ -24,6 +24,7 @@ type remoteSet struct {
 	// Read without locks on the hot path.
 	loaded    atomic.Bool  // a fetch has succeeded; entries is usable
 	nextFetch atomic.Int64 // unix ns after which a background refresh is due
+	goodUntil atomic.Int64 // unix ns after which the copy in hand is too stale to use
 
 	mu          sync.Mutex
 	call        *fetchCall // the fetch in flight, or nil
@@ -50,6 +51,28 @@ const (
 
 // maybeRefresh starts a background refresh when the copy in hand is due
 // for one. It never waits; its fast path is one atomic load.
+// usable reports, as an error, whether the copy in hand is older than
+// MaxStale: a set that cannot be refreshed for that long stops vouching for
+// its keys, so a key removed from it cannot stay trusted by keeping the
+// verifier from fetching.
+func (rs *remoteSet) usable(now time.Time) error {
+	if now.UnixNano() <= rs.goodUntil.Load() {
+		return nil
+	}
+	rs.mu.Lock()
+	last := rs.lastErr
+	rs.mu.Unlock()
+	return &KeySetError{URL: rs.cfg.redacted, Err: fmt.Errorf("%w: copy older than MaxStale (last fetch: %w)", ErrKeySetUnavailable, errOrNone(last))}
+}
+
+// errOrNone is err, or a placeholder when the last fetch succeeded.
+func errOrNone(err error) error {
+	if err == nil {
+		return errors.New("no fetch since")
+	}
+	return err
+}
+
 func (rs *remoteSet) maybeRefresh(now time.Time) {
 	if now.UnixNano() < rs.nextFetch.Load() {
 		return
@@ -116,6 +139,7 @@ func (rs *remoteSet) run(c *fetchCall) {
 	rs.mu.Lock()
 	if err == nil {
 		rs.lastErr = nil
+		rs.goodUntil.Store(now.Add(rs.cfg.maxStale).UnixNano())
 		rs.nextFetch.Store(now.Add(lifetime).UnixNano())
 		rs.loaded.Store(true)
 	} else {
@@ -142,6 +166,11 @@ func (rs *remoteSet) fetch(ctx context.Context) (*keyset.Set, time.Duration, err
 		return nil, 0, err
 	}
 	defer resp.Body.Close()
+	// A caller's own Client may follow redirects with no policy: check
+	// where the document finally came from.
+	if err := cfg.checkTarget(resp.Request.URL); err != nil {
+		return nil, 0, fmt.Errorf("redirect refused: %w", err)
+	}
 	if resp.StatusCode != http.StatusOK {
 		io.CopyN(io.Discard, resp.Body, 4<<10) // let a short error page free the connection
 		return nil, 0, fmt.Errorf("HTTP status %d", resp.StatusCode)

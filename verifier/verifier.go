@@ -186,6 +186,9 @@ func (v *Verifier) Verify(ctx context.Context, token string, implicit []byte) (*
 			if v.snap.Load().byKID[e.kid] == e {
 				if e.set != nil {
 					e.set.maybeRefresh(now)
+					if err := e.set.usable(now); err != nil {
+						return nil, err
+					}
 				}
 				if err := v.checkClaims(tok, now); err != nil {
 					if errors.Is(err, ErrExpired) || errors.Is(err, ErrTooOld) {
@@ -280,6 +283,9 @@ func (v *Verifier) lookup(ctx context.Context, kid string, ver paseto.Version, p
 	if e := v.snap.Load().byKID[kid]; e != nil {
 		if e.set != nil {
 			e.set.maybeRefresh(now)
+			if err := e.set.usable(now); err != nil {
+				return nil, err
+			}
 		}
 		return e, nil
 	}
@@ -314,37 +320,23 @@ func remoteKID(kid string, ver paseto.Version, p paseto.Purpose) bool {
 // tryAll opens a token without a kid with each key of its version and
 // purpose, and only those.
 func (v *Verifier) tryAll(ctx context.Context, token string, implicit []byte, ver paseto.Version, p paseto.Purpose, now time.Time) (*keyEntry, []byte, []byte, error) {
-	var pending []*remoteSet // key sets never fetched successfully
-	if p == paseto.Public {
-		var calls []*fetchCall
-		for _, rs := range v.sets {
-			if !rs.loaded.Load() {
-				if c := rs.start(now, fetchIfAllowed); c != nil {
-					calls = append(calls, c)
-				}
-				pending = append(pending, rs)
-			}
-		}
-		if err := wait(ctx, calls); err != nil {
-			return nil, nil, nil, err
-		}
-	}
 	var lastErr error = ErrUnknownKey
 	for _, e := range v.snap.Load().byKind[kindIndex(ver, p)] {
+		if e.set != nil {
+			// Key-set keys are selected by kid only: an issuer that
+			// publishes a key set writes kids, and trying up to
+			// keyset.MaxKeys signatures per kid-less token would let
+			// anyone burn CPU.
+			continue
+		}
 		payload, footer, err := v.openWith(e, token, implicit)
 		if err == nil {
-			if e.set != nil {
-				e.set.maybeRefresh(now)
-			}
 			return e, payload, footer, nil
 		}
 		if !errors.Is(err, ErrInvalidSignature) && !errors.Is(err, ErrInvalidMAC) {
 			return nil, nil, nil, err // the same for every key
 		}
 		lastErr = err
-	}
-	if err := v.unavailable(pending); err != nil {
-		return nil, nil, nil, err
 	}
 	return nil, nil, nil, lastErr
 }
