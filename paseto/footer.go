@@ -1,6 +1,7 @@
 package paseto
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -26,7 +27,9 @@ type FooterLimits struct {
 }
 
 func (l FooterLimits) strict() strictjson.Limits {
-	s := strictjson.Limits{MaxLength: l.MaxLength, MaxDepth: l.MaxDepth, MaxKeys: l.MaxKeys}
+	// kid and wpk are the footer claims the specification reserves; a
+	// case variant ("KID") would be read as kid by encoding/json.
+	s := strictjson.Limits{MaxLength: l.MaxLength, MaxDepth: l.MaxDepth, MaxKeys: l.MaxKeys, ExactKeys: footerClaims}
 	if s.MaxLength <= 0 {
 		s.MaxLength = DefaultMaxFooterJSONLength
 	}
@@ -38,6 +41,8 @@ func (l FooterLimits) strict() strictjson.Limits {
 	}
 	return s
 }
+
+var footerClaims = []string{"kid", "wpk"}
 
 // Unmarshal checks that footer is a JSON object within the limits, with no
 // duplicate keys, then decodes it into v. Errors match ErrInvalidFooter.
@@ -57,9 +62,10 @@ func (l FooterLimits) Unmarshal(footer []byte, v any) error {
 // k4.secret.…, k4.public.…, or any wrapped or sealed key) are errors: the
 // specification forbids keys in footers, and a verifier must never take its
 // key from the token. Footers that are not JSON at all (not starting with
-// '{') have no kid.
+// '{' after white space) have no kid. A key that differs from "kid" only in
+// letter case is an error, not "no kid".
 func (l FooterLimits) KeyID(footer []byte) (string, error) {
-	if len(footer) == 0 || footer[0] != '{' {
+	if t := bytes.TrimLeft(footer, " \t\r\n"); len(t) == 0 || t[0] != '{' {
 		return "", nil
 	}
 	var f map[string]json.RawMessage

@@ -18,7 +18,10 @@ func TestFooterKeyID(t *testing.T) {
 		{`{"kid":"k4.pid.abc"}`, "k4.pid.abc", nil},
 		{`{"kid":"k4.lid.abc","wpk":"x"}`, "k4.lid.abc", nil},
 		{`{"kid":"gandalf0"}`, "gandalf0", nil},
-		{`{"KID":"k4.pid.abc"}`, "", nil}, // keys are case-sensitive
+		{`{"KID":"k4.pid.abc"}`, "", ErrInvalidFooter},         // a case variant of kid is refused, not "no kid"
+		{`{"\u212aid":"k4.local.AAAA"}`, "", ErrInvalidFooter}, // Kelvin sign folds to k
+		{` {"kid":"k4.pid.abc"}`, "k4.pid.abc", nil},           // white space before the object
+		{"\n{\"kid\":\"k4.local.AAAA\"}", "", ErrKeyInFooter},
 		{`{"kid":1}`, "", ErrInvalidFooter},
 		{`{"kid":"a","kid":"b"}`, "", ErrInvalidFooter},
 		{`{"kid":"a","KID":"b"}`, "", ErrInvalidFooter},

@@ -233,6 +233,8 @@ func TestBadPEM(t *testing.T) {
 		{"truncated DER", V4, enc("PRIVATE KEY", edDER[:20])},
 		{"two blocks", V4, append(enc("PRIVATE KEY", edDER), enc("PRIVATE KEY", edDER)...)},
 		{"trailing garbage", V4, append(enc("PRIVATE KEY", edDER), "junk"...)},
+		{"leading garbage", V4, append([]byte("junk\n"), enc("PRIVATE KEY", edDER)...)},
+		{"broken block before a good one", V4, append([]byte("-----BEGIN PRIVATE KEY-----\n!!!\n"), enc("PRIVATE KEY", edDER)...)},
 		{"public as private", V4, enc("PUBLIC KEY", edPub)},
 		{"huge", V4, bytes.Repeat([]byte("A"), 1<<20)},
 	}

@@ -22,6 +22,11 @@ func decodeOnePEM(data []byte) (*pem.Block, error) {
 	if len(data) > maxPEMLength {
 		return nil, fmt.Errorf("%w: PEM input too long", ErrInvalidKey)
 	}
+	// pem.Decode skips any text before a block, and broken blocks too:
+	// insist on exactly one block and nothing but white space around it.
+	if t := bytes.TrimSpace(data); !bytes.HasPrefix(t, []byte("-----BEGIN ")) || bytes.Count(t, []byte("-----BEGIN")) != 1 {
+		return nil, fmt.Errorf("%w: want exactly one PEM block and nothing around it", ErrInvalidKey)
+	}
 	block, rest := pem.Decode(data)
 	if block == nil {
 		return nil, fmt.Errorf("%w: no PEM block", ErrInvalidKey)

@@ -399,7 +399,7 @@ func TestIssueErrors(t *testing.T) {
 		{"kid and footer with kid", []string{"--kid", "--footer", `{"kid":"k4.lid.x"}`, "--key", loc["local"]}, `{}`, 2,
 			"pasetokit: --footer already has a kid"},
 		{"kid and footer with KID", []string{"--kid", "--footer", `{"KID":"x"}`, "--key", loc["local"]}, `{}`, 2,
-			"pasetokit: --footer already has a kid"},
+			"pasetokit: with --kid, --footer must be a flat JSON object"},
 		{"footer with a key as kid", []string{"--footer", `{"kid":"` + loc["local"] + `"}`, "--key", loc["local"]}, `{}`, 2,
 			"pasetokit: --footer holds a PASERK key as kid"},
 		{"footer too long", []string{"--footer", strings.Repeat("f", paseto.DefaultMaxFooterLength+1), "--key", loc["local"]}, `{}`, 2,
