@@ -337,7 +337,7 @@ func (ks *KeySet) normalize(i int) (*remoteConfig, error) {
 	}
 	rc := &remoteConfig{
 		url:        u.String(),
-		redacted:   u.Redacted(),
+		redacted:   redactURL(u),
 		issuer:     ks.Issuer,
 		client:     ks.Client,
 		maxRefresh: ks.RefreshInterval,
@@ -443,4 +443,15 @@ func (rc *remoteConfig) checkTarget(u *url.URL) error {
 		return errors.New("an https key set may not redirect to http")
 	}
 	return nil
+}
+
+// redactURL is u for error messages: no password and no query string, which
+// may carry an access token.
+func redactURL(u *url.URL) string {
+	c := *u
+	if c.RawQuery != "" {
+		c.RawQuery = "redacted"
+	}
+	c.Fragment, c.RawFragment = "", ""
+	return c.Redacted()
 }

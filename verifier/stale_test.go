@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -82,5 +83,16 @@ func TestKeySetRedirectPolicy(t *testing.T) {
 	var kse *verifier.KeySetError
 	if err := v.Refresh(t.Context()); !errors.As(err, &kse) {
 		t.Fatalf("redirected to http: %v", err)
+	}
+}
+
+// Key-set URLs in errors hide passwords and query strings.
+func TestKeySetURLRedacted(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	defer srv.Close()
+	v := newVerifier(t, verifier.Config{KeySets: []verifier.KeySet{{URL: "http://user:hunter2@" + srv.Listener.Addr().String() + "/keys?token=s3cret"}}})
+	err := v.Refresh(t.Context())
+	if err == nil || strings.Contains(err.Error(), "hunter2") || strings.Contains(err.Error(), "s3cret") {
+		t.Fatalf("error: %v", err)
 	}
 }
