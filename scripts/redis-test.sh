@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # redis-test.sh: run the tests of the Redis store (module store/redisstore)
-# against a real Redis server.
+# and of the example that uses it (module examples/onetime_refresh) against
+# a real Redis server.
 #
 # Installs redis-server if missing (apt-get), starts one on 127.0.0.1:6379
 # unless something already answers there (daemonized, no persistence),
@@ -43,5 +44,8 @@ fi
 export PASETOKIT_REDIS_ADDR="127.0.0.1:$port"
 export CI=true
 cd "$root/store/redisstore"
+go vet ./...
+go test -race -count=1 ./...
+cd "$root/examples/onetime_refresh"
 go vet ./...
 go test -race -count=1 ./...
