@@ -5,6 +5,7 @@ go 1.26.0
 require (
 	aidanwoods.dev/go-paseto v1.6.0
 	github.com/fxamacker/cbor/v2 v2.10.0
+	github.com/gorilla/securecookie v1.1.2
 	golang.org/x/crypto v0.58.0
 )
 

@@ -1,0 +1,324 @@
+package session
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gorilla/securecookie"
+	"github.com/pasetokit/pasetokit/keyderive"
+	"github.com/pasetokit/pasetokit/paserk"
+	"github.com/pasetokit/pasetokit/paseto"
+	"github.com/pasetokit/pasetokit/serializer"
+)
+
+// Defaults and limits.
+const (
+	// DefaultName is the cookie name used when Config.Name is empty.
+	DefaultName = "session"
+	// DefaultLifetime is the absolute lifetime used when Config.Lifetime
+	// is zero.
+	DefaultLifetime = 24 * time.Hour
+	// DefaultIdleTimeout is the idle timeout used when Config.IdleTimeout
+	// is zero.
+	DefaultIdleTimeout = 2 * time.Hour
+	// MaxCookieSize is the budget of one Set-Cookie header value (name,
+	// value and attributes), the size browsers are required to accept.
+	MaxCookieSize = 4096
+	// DefaultMaxCookieParts is the number of cookies a session may span
+	// with Config.SplitCookies when Config.MaxCookieParts is zero.
+	DefaultMaxCookieParts = 8
+	// KeyPurpose is the keyderive purpose of the key derived from
+	// Config.Secret. Other features (remember-me cookies, API tokens) must
+	// use other purposes, so that their keys differ.
+	KeyPurpose = "session"
+	// ImplicitPrefix is prepended to the cookie name to make the implicit
+	// assertion of every session token.
+	ImplicitPrefix = "pasetokit-session|"
+)
+
+// Config configures a Manager. The zero value of every field is a safe
+// default, except that exactly one of Keys and Secret must be set.
+type Config struct {
+	// Keys are the v4 local keys of the sessions. The first encrypts new
+	// cookies; all of them decrypt, chosen by the key id (PASERK lid) in
+	// the token footer. To rotate, put the new key first and keep the
+	// old one until the last cookies it made have expired. Keys of
+	// another version, nil keys and duplicates are configuration errors.
+	Keys []*paseto.SymmetricKey
+	// Secret, used instead of Keys, is an application secret of at least
+	// 32 bytes; the key is keyderive.SymmetricKey(Secret, paseto.V4,
+	// KeyPurpose). Derive keys for other uses with other purposes.
+	Secret []byte
+
+	// Name is the cookie name; empty means DefaultName. A name starting
+	// with "__Host-" requires Secure (Insecure false), Path "/" and no
+	// Domain; "__Secure-" requires Secure. The name is bound to every
+	// token as its implicit assertion (ImplicitPrefix + Name), so a token
+	// moved to another cookie is rejected.
+	Name string
+	// Path of the cookie; empty means "/".
+	Path string
+	// Domain of the cookie; empty means a host-only cookie (recommended).
+	Domain string
+	// Insecure drops the Secure attribute, for development over plain
+	// HTTP only. By default cookies are Secure.
+	Insecure bool
+	// SameSite of the cookie; zero (and http.SameSiteDefaultMode) mean
+	// http.SameSiteLaxMode. http.SameSiteNoneMode requires Secure.
+	SameSite http.SameSite
+	// Partitioned sets the Partitioned attribute (CHIPS); requires Secure.
+	Partitioned bool
+	// SessionCookie makes browser-session cookies (no Max-Age or
+	// Expires), removed when the browser closes. By default cookies are
+	// persistent and expire with the session (the earlier of the absolute
+	// and the idle deadline). Either way the deadlines are enforced from
+	// inside the token, not only by the browser. Cookies are always
+	// HttpOnly.
+	SessionCookie bool
+
+	// Lifetime is the absolute lifetime of a session from its creation;
+	// zero means DefaultLifetime (24h). Negative is an error.
+	Lifetime time.Duration
+	// IdleTimeout ends a session not used for that long; zero means
+	// DefaultIdleTimeout (2h), negative disables it. It must not exceed
+	// Lifetime. A session in use is re-issued (sliding expiry) when its
+	// last-seen time is older than IdleTimeout/10 (and at least one
+	// second), even if nothing in it changed, so an active user loses at
+	// most a tenth of the idle window.
+	IdleTimeout time.Duration
+
+	// Serializer encodes the session; nil means serializer.JSON. For
+	// serializer.JSON the package uses its own fast JSON path: values are
+	// kept as their encoded JSON, and a payload is only parsed after the
+	// token authenticated. Other serializers (serializer.CBOR, or a
+	// serializer.NewJSON with other limits) are used through the
+	// Serializer interface. CBOR tokens are smaller but only readable by
+	// this package; with strict serializers, value keys that differ only
+	// in letter case may be rejected as duplicates.
+	Serializer serializer.Serializer
+
+	// SplitCookies lets a session larger than one cookie span several:
+	// Name, Name.1, Name.2 … up to MaxCookieParts. Parts that are no
+	// longer needed when the session shrinks are deleted.
+	SplitCookies bool
+	// MaxCookieParts bounds the number of cookies with SplitCookies; zero
+	// means DefaultMaxCookieParts (8). Without SplitCookies it is 1.
+	MaxCookieParts int
+
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+
+	// OnError receives errors the handler cannot get as return values:
+	// an automatic save that fails (*SizeError, ErrEncode) and changes
+	// made after the response was committed (ErrCommitted). nil means
+	// logging with slog.Default at level Error. Errors never hold
+	// session values.
+	OnError func(r *http.Request, err error)
+	// OnBadCookie, if set, is called when a request carries a session
+	// cookie that is rejected; err is a *CookieError. The request then
+	// gets a new empty session and the bad cookie is deleted.
+	OnBadCookie func(r *http.Request, err error)
+
+	// GorillaFallback are codecs of a former gorilla/sessions CookieStore
+	// (securecookie.New(hashKey, blockKey) …). A cookie that is not a
+	// session token but decodes with one of them is accepted, its values
+	// (which must have string keys and be encodable by Serializer) are
+	// taken over, and it is re-issued as a session token in the same
+	// response. Read-only: they never encode.
+	GorillaFallback []securecookie.Codec
+}
+
+type keyEntry struct {
+	key       *paseto.SymmetricKey
+	id        string // PASERK lid
+	footer    []byte // {"kid":…,"n":…}
+	footerB64 string
+}
+
+// Manager loads and saves sessions. Create it with New; it is safe for
+// concurrent use.
+type Manager struct {
+	keys      []*keyEntry // keys[0] encrypts
+	byFooter  map[string]*keyEntry
+	byID      map[string]*keyEntry
+	name      string
+	implicit  []byte
+	vc        valueCodec
+	parser    paseto.Parser
+	now       func() time.Time
+	lifetime  time.Duration
+	idle      time.Duration // 0: off
+	touch     time.Duration
+	maxParts  int
+	partNames []string // name, name.1, …
+	tmpl      http.Cookie
+	persist   bool
+	onError   func(*http.Request, error)
+	onBad     func(*http.Request, error)
+	fallback  []securecookie.Codec
+}
+
+// New validates cfg and returns a Manager. Errors match ErrConfig.
+func New(cfg Config) (*Manager, error) {
+	m := &Manager{
+		name:     cfg.Name,
+		vc:       newValueCodec(cfg.Serializer),
+		now:      cfg.Now,
+		lifetime: cfg.Lifetime,
+		idle:     cfg.IdleTimeout,
+		onError:  cfg.OnError,
+		onBad:    cfg.OnBadCookie,
+		persist:  !cfg.SessionCookie,
+	}
+	cerr := func(format string, a ...any) error {
+		return fmt.Errorf("%w: "+format, append([]any{ErrConfig}, a...)...)
+	}
+	if m.name == "" {
+		m.name = DefaultName
+	}
+	if (&http.Cookie{Name: m.name, Value: "x"}).Valid() != nil || strings.ContainsAny(m.name, "=;, \t") {
+		return nil, cerr("invalid cookie name")
+	}
+	if m.now == nil {
+		m.now = time.Now
+	}
+	if m.onError == nil {
+		m.onError = func(r *http.Request, err error) {
+			slog.Default().ErrorContext(r.Context(), "session: save failed", "err", err)
+		}
+	}
+	switch {
+	case m.lifetime < 0:
+		return nil, cerr("negative Lifetime")
+	case m.lifetime == 0:
+		m.lifetime = DefaultLifetime
+	case m.lifetime < time.Second:
+		return nil, cerr("Lifetime under one second")
+	}
+	switch {
+	case m.idle < 0:
+		m.idle = 0
+	case m.idle == 0:
+		m.idle = min(DefaultIdleTimeout, m.lifetime)
+	case m.idle > m.lifetime:
+		return nil, cerr("IdleTimeout exceeds Lifetime")
+	case m.idle < time.Second:
+		return nil, cerr("IdleTimeout under one second")
+	}
+	m.touch = max(m.idle/10, time.Second)
+
+	// Keys.
+	keys := cfg.Keys
+	switch {
+	case len(keys) > 0 && cfg.Secret != nil:
+		return nil, cerr("both Keys and Secret are set")
+	case len(keys) == 0 && cfg.Secret == nil:
+		return nil, cerr("neither Keys nor Secret is set")
+	case cfg.Secret != nil:
+		k, err := keyderive.SymmetricKey(cfg.Secret, paseto.V4, KeyPurpose)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+		}
+		keys = []*paseto.SymmetricKey{k}
+	}
+	m.byFooter = make(map[string]*keyEntry, len(keys))
+	m.byID = make(map[string]*keyEntry, len(keys))
+	for i, k := range keys {
+		if k == nil || k.Version() != paseto.V4 {
+			return nil, cerr("Keys[%d] is not a v4 local key", i)
+		}
+		id := paserk.LocalID(k)
+		if id == "" {
+			return nil, cerr("Keys[%d] is not a usable key", i)
+		}
+		if _, dup := m.byID[id]; dup {
+			return nil, cerr("Keys[%d] is a duplicate", i)
+		}
+		e := &keyEntry{key: k, id: id}
+		e.footer, e.footerB64 = footerFor(id, m.name)
+		m.keys = append(m.keys, e)
+		m.byID[id] = e
+		m.byFooter[e.footerB64] = e
+	}
+	m.implicit = []byte(ImplicitPrefix + m.name)
+
+	// Cookie attributes.
+	path := cfg.Path
+	if path == "" {
+		path = "/"
+	}
+	if strings.ContainsAny(path, ";\x00\r\n") {
+		return nil, cerr("invalid Path")
+	}
+	if cfg.Domain != "" && (&http.Cookie{Name: "a", Value: "b", Domain: cfg.Domain}).Valid() != nil {
+		return nil, cerr("invalid Domain")
+	}
+	secure := !cfg.Insecure
+	ss := cfg.SameSite
+	switch ss {
+	case 0, http.SameSiteDefaultMode:
+		ss = http.SameSiteLaxMode
+	case http.SameSiteLaxMode, http.SameSiteStrictMode:
+	case http.SameSiteNoneMode:
+		if !secure {
+			return nil, cerr("SameSite=None requires Secure")
+		}
+	default:
+		return nil, cerr("invalid SameSite")
+	}
+	if cfg.Partitioned && !secure {
+		return nil, cerr("Partitioned requires Secure")
+	}
+	if strings.HasPrefix(m.name, "__Host-") && (!secure || path != "/" || cfg.Domain != "") {
+		return nil, cerr("a __Host- cookie requires Secure, Path \"/\" and no Domain")
+	}
+	if strings.HasPrefix(m.name, "__Secure-") && !secure {
+		return nil, cerr("a __Secure- cookie requires Secure")
+	}
+	m.tmpl = http.Cookie{Path: path, Domain: cfg.Domain, Secure: secure, HttpOnly: true, SameSite: ss, Partitioned: cfg.Partitioned}
+
+	// Parts.
+	m.maxParts = 1
+	if cfg.SplitCookies {
+		m.maxParts = cfg.MaxCookieParts
+		if m.maxParts == 0 {
+			m.maxParts = DefaultMaxCookieParts
+		}
+		if m.maxParts < 1 || m.maxParts > 64 {
+			return nil, cerr("MaxCookieParts must be between 1 and 64")
+		}
+	} else if cfg.MaxCookieParts != 0 && cfg.MaxCookieParts != 1 {
+		return nil, cerr("MaxCookieParts needs SplitCookies")
+	}
+	m.partNames = make([]string, m.maxParts)
+	m.partNames[0] = m.name
+	for i := 1; i < m.maxParts; i++ {
+		m.partNames[i] = fmt.Sprintf("%s.%d", m.name, i)
+	}
+	m.parser = paseto.Parser{MaxTokenLength: m.maxParts * MaxCookieSize, MaxFooterLength: 512}
+	for i, c := range cfg.GorillaFallback {
+		if c == nil {
+			return nil, cerr("GorillaFallback[%d] is nil", i)
+		}
+	}
+	m.fallback = cfg.GorillaFallback
+	return m, nil
+}
+
+// Name returns the cookie name.
+func (m *Manager) Name() string { return m.name }
+
+// footerFor returns the footer of tokens for key id and cookie name, and its
+// base64url form.
+func footerFor(id, name string) ([]byte, string) {
+	f, _ := json.Marshal(struct {
+		Kid  string `json:"kid"`
+		Name string `json:"n"`
+	}{id, name})
+	return f, base64.RawURLEncoding.EncodeToString(f)
+}

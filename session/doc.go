@@ -1,0 +1,76 @@
+// Package session keeps HTTP sessions in encrypted cookies: the whole
+// session is one v4.local PASETO token, so the server stores nothing. It
+// replaces gorilla/sessions' CookieStore and is used like alexedwards/scs.
+//
+// # For most users
+//
+// Create one Manager at start-up from a secret of at least 32 random bytes,
+// wrap your handlers, and read and write the session from the request
+// context:
+//
+//	m, err := session.New(session.Config{Secret: secret})
+//	http.ListenAndServe(addr, m.Handler(mux))
+//
+//	func handler(w http.ResponseWriter, r *http.Request) {
+//		s := session.FromContext(r.Context())
+//		n, _ := session.Get[int](s, "count")
+//		s.Set("count", n+1)
+//		fmt.Fprintln(w, n+1)
+//	}
+//
+// Call Renew when a user logs in or changes privilege, and Destroy on
+// logout. The defaults are safe: Secure, HttpOnly, SameSite=Lax cookies
+// named "session" on Path "/", an absolute lifetime of 24 hours and an
+// idle timeout of 2 hours, both enforced inside the token. Set Insecure
+// only for development over plain HTTP.
+//
+// # Tokens
+//
+// A session token is encrypted and authenticated with the first of
+// Config.Keys (or the key derived from Config.Secret with keyderive and the
+// purpose KeyPurpose, "session"; remember-me cookies or API tokens must use
+// other purposes). Its footer {"kid":"k4.lid.…","n":"<cookie name>"} names
+// the key by its PASERK id, so the key is found at once (an unknown id is
+// rejected, keys are never tried in turn), and the cookie name is also
+// bound as the implicit assertion ImplicitPrefix+name, so a token moved to
+// another cookie, or made for another purpose, does not open. The payload
+// holds the values, the pending flashes, a random 128-bit session id, the
+// creation time (for Config.Lifetime) and the last-seen time (for
+// Config.IdleTimeout). Values are encoded by Config.Serializer (JSON by
+// default, or CBOR) when they are Set, so an unencodable value is an error
+// at once; there is no type registration as with gob. Read them back as Go
+// types with Get[T], which decodes the stored representation into T.
+//
+// # Saving
+//
+// The middleware saves the session when the response is committed (first
+// WriteHeader, Write or Flush) or when the handler returns. A change after
+// that cannot reach the client: Set, Delete, Clear, AddFlash, Renew and
+// Destroy then return ErrCommitted and also report it to Config.OnError,
+// so that it is never lost silently. Errors of the automatic save (a
+// session over the size budget, *SizeError matching ErrTooLarge) go to
+// Config.OnError; handlers that want them as return values call
+// Session.Save before writing the response. When a save fails, no
+// Set-Cookie is written and the client keeps its old cookie.
+//
+// One cookie holds at most MaxCookieSize (4096) bytes, counting its
+// attributes. With Config.SplitCookies a larger session is spread over
+// numbered cookies (name, name.1, … up to Config.MaxCookieParts), joined
+// again on the next request; parts no longer needed are deleted.
+//
+// # Bad cookies
+//
+// A cookie that is malformed, oversized, tampered with, expired, idle too
+// long, issued for another cookie name or under an unknown key never causes
+// an error response: the request gets a new empty session, the response
+// deletes the bad cookie(s), and Config.OnBadCookie (if set) receives a
+// *CookieError that matches ErrMalformed, ErrTampered, ErrExpired,
+// ErrIdleExpired, ErrWrongName or ErrUnknownKey.
+//
+// # Migrating from gorilla/sessions
+//
+// Manager.Codec is a securecookie.Codec for code that keeps
+// gorilla/sessions. To move to Manager.Handler without logging anyone out,
+// set Config.GorillaFallback to the old securecookie codecs: old cookies
+// are read once and re-issued as session tokens.
+package session

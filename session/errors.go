@@ -1,0 +1,92 @@
+package session
+
+import (
+	"errors"
+	"strconv"
+)
+
+// Errors of the package. Every error it returns or reports matches one of
+// them with errors.Is. Error strings never contain session values, cookie
+// values or key bytes.
+var (
+	// ErrConfig: New was given an invalid Config.
+	ErrConfig = errors.New("session: invalid configuration")
+
+	// ErrMalformed: the cookie is not a well-formed session token (bad
+	// encoding, wrong version or purpose, oversized, missing metadata).
+	ErrMalformed = errors.New("session: malformed cookie")
+	// ErrTampered: the token failed authentication, because it was
+	// altered, truncated in its body, or encrypted under another key or
+	// implicit assertion with a key id of ours.
+	ErrTampered = errors.New("session: cookie failed authentication")
+	// ErrUnknownKey: the token names a key id that is not in Config.Keys
+	// (for example a key that was rotated out).
+	ErrUnknownKey = errors.New("session: cookie key id is not configured")
+	// ErrWrongName: the token was issued for another cookie name.
+	ErrWrongName = errors.New("session: cookie was issued for another cookie name")
+	// ErrExpired: the session is older than Config.Lifetime.
+	ErrExpired = errors.New("session: session lifetime exceeded")
+	// ErrIdleExpired: the session was not used for Config.IdleTimeout.
+	ErrIdleExpired = errors.New("session: session idle timeout exceeded")
+
+	// ErrTooLarge: the encoded session does not fit the cookie size
+	// budget. The error is a *SizeError.
+	ErrTooLarge = errors.New("session: encoded session exceeds the cookie size limit")
+	// ErrCommitted: the session was changed, or saved, after the response
+	// headers (and so the cookie) were written.
+	ErrCommitted = errors.New("session: response headers already written")
+	// ErrEncode: a value cannot be encoded by the configured serializer.
+	ErrEncode = errors.New("session: value cannot be encoded")
+	// ErrNoSession: there is no session in the request context (the
+	// handler does not run under Manager.Handler).
+	ErrNoSession = errors.New("session: no session in request context")
+)
+
+// SizeError reports a session that does not fit its cookie budget. The old
+// cookie is left as it was: no Set-Cookie header is written for it.
+type SizeError struct {
+	// Size is the number of bytes needed: the length of the Set-Cookie
+	// header value, or with Config.SplitCookies the token length.
+	Size int
+	// Limit is the budget Size exceeded: MaxCookieSize, or with
+	// Config.SplitCookies the token capacity of MaxCookieParts cookies.
+	Limit int
+}
+
+func (e *SizeError) Error() string {
+	return "session: encoded session is " + strconv.Itoa(e.Size) + " bytes, over the limit of " + strconv.Itoa(e.Limit)
+}
+
+// Unwrap returns ErrTooLarge.
+func (e *SizeError) Unwrap() error { return ErrTooLarge }
+
+// CookieError is the error given to Config.OnBadCookie (and returned by the
+// Codec) for a cookie that was rejected. It matches its Kind (one of
+// ErrMalformed, ErrTampered, ErrUnknownKey, ErrWrongName, ErrExpired,
+// ErrIdleExpired) and, when there is one, the underlying error of package
+// paseto or serializer.
+type CookieError struct {
+	Name  string // the cookie name
+	Kind  error  // the classification
+	Cause error  // underlying error, or nil
+}
+
+func (e *CookieError) Error() string {
+	s := e.Kind.Error() + " (cookie " + strconv.Quote(e.Name) + ")"
+	if e.Cause != nil {
+		s += ": " + e.Cause.Error()
+	}
+	return s
+}
+
+// Unwrap returns Kind and Cause.
+func (e *CookieError) Unwrap() []error {
+	if e.Cause == nil {
+		return []error{e.Kind}
+	}
+	return []error{e.Kind, e.Cause}
+}
+
+func badCookie(name string, kind, cause error) *CookieError {
+	return &CookieError{Name: name, Kind: kind, Cause: cause}
+}
