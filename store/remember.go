@@ -1,0 +1,54 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// ErrNotFound: no remember-me series has that selector (never issued,
+// expired, or revoked).
+var ErrNotFound = errors.New("store: not found")
+
+// Series is one remember-me login on one device: a selector that names it
+// (stable for the life of the series), the hash of the current validator,
+// and the hash of the previous validator, still accepted until PrevUntil so
+// that two requests racing with the same cookie are not taken for theft.
+// Validators themselves are never stored.
+type Series struct {
+	Selector      string
+	UserID        string
+	ValidatorHash []byte    // SHA-256 of the current validator
+	PrevHash      []byte    // SHA-256 of the validator just replaced, or nil
+	PrevUntil     time.Time // the grace window for PrevHash
+	Expires       time.Time // the series and its cookie end here
+	Created       time.Time
+	Device        string // optional metadata (e.g. a user-agent summary)
+}
+
+// RememberStore keeps remember-me series. All methods are safe for
+// concurrent use and atomic with respect to each other; records disappear
+// at their Expires time. Failures to reach the backend match
+// ErrUnavailable.
+type RememberStore interface {
+	// CreateSeries stores a new series. A selector already in use is an
+	// error.
+	CreateSeries(ctx context.Context, s Series) error
+
+	// GetSeries returns the series with selector, or ErrNotFound.
+	GetSeries(ctx context.Context, selector string) (Series, error)
+
+	// RotateSeries replaces the validator hash of selector with newHash if
+	// the current hash still equals oldHash (compare-and-swap: of two
+	// concurrent rotations from the same validator, exactly one wins),
+	// keeping oldHash as PrevHash until graceUntil. It reports whether it
+	// rotated; ErrNotFound if the series is gone.
+	RotateSeries(ctx context.Context, selector string, oldHash, newHash []byte, graceUntil time.Time) (bool, error)
+
+	// DeleteSeries removes one series (logout on one device, or theft).
+	DeleteSeries(ctx context.Context, selector string) error
+
+	// DeleteUser removes every series of userID (logout everywhere,
+	// password change).
+	DeleteUser(ctx context.Context, userID string) error
+}
