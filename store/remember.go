@@ -27,12 +27,13 @@ type Series struct {
 }
 
 // RememberStore keeps remember-me series. All methods are safe for
-// concurrent use and atomic with respect to each other; records disappear
-// at their Expires time. Failures to reach the backend match
-// ErrUnavailable.
+// concurrent use and atomic with respect to each other. A series counts as
+// gone once the store's clock (its configured Now) reaches Expires.
+// Failures to reach the backend match ErrUnavailable.
 type RememberStore interface {
 	// CreateSeries stores a new series. A selector already in use is an
-	// error.
+	// error matching ErrSelectorInUse; a series already expired is not
+	// stored.
 	CreateSeries(ctx context.Context, s Series) error
 
 	// GetSeries returns the series with selector, or ErrNotFound.
@@ -41,11 +42,13 @@ type RememberStore interface {
 	// RotateSeries replaces the validator hash of selector with newHash if
 	// the current hash still equals oldHash (compare-and-swap: of two
 	// concurrent rotations from the same validator, exactly one wins),
-	// keeping oldHash as PrevHash until graceUntil. It reports whether it
-	// rotated; ErrNotFound if the series is gone.
+	// keeping oldHash as PrevHash until graceUntil; Expires is unchanged.
+	// It reports whether it rotated; ErrNotFound if the series is gone. An
+	// empty oldHash never matches.
 	RotateSeries(ctx context.Context, selector string, oldHash, newHash []byte, graceUntil time.Time) (bool, error)
 
 	// DeleteSeries removes one series (logout on one device, or theft).
+	// Deleting a series that does not exist is not an error.
 	DeleteSeries(ctx context.Context, selector string) error
 
 	// DeleteUser removes every series of userID (logout everywhere,

@@ -1,0 +1,117 @@
+package store_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pasetokit/pasetokit/store"
+	"github.com/pasetokit/pasetokit/store/storetest"
+)
+
+func TestMemoryRememberConformance(t *testing.T) {
+	storetest.RunRemember(t, func(t *testing.T, now func() time.Time) store.RememberStore {
+		s, err := store.NewMemoryRemember(store.MemoryConfig{Now: now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	})
+}
+
+func TestMemoryRememberConfig(t *testing.T) {
+	if _, err := store.NewMemoryRemember(store.MemoryConfig{MaxEntries: -1}); err == nil {
+		t.Fatal("negative MaxEntries accepted")
+	}
+	if _, err := store.NewMemoryRemember(store.MemoryConfig{}); err != nil {
+		t.Fatalf("zero config: %v", err)
+	}
+}
+
+func remSeries(sel, user string, exp time.Time) store.Series {
+	h := sha256.Sum256([]byte(sel))
+	return store.Series{Selector: sel, UserID: user, ValidatorHash: h[:], Expires: exp}
+}
+
+func TestMemoryRememberBound(t *testing.T) {
+	ctx := context.Background()
+	c := &clock{t: time.Unix(1_800_000_000, 0)}
+	s, err := store.NewMemoryRemember(store.MemoryConfig{MaxEntries: 2, Now: c.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateSeries(ctx, store.Series{}); err == nil {
+		t.Fatal("empty selector accepted")
+	}
+	for i := range 2 {
+		if err := s.CreateSeries(ctx, remSeries("s"+strconv.Itoa(i), "u", c.Now().Add(time.Minute))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err = s.CreateSeries(ctx, remSeries("s2", "u", c.Now().Add(time.Hour)))
+	if !errors.Is(err, store.ErrFull) || !errors.Is(err, store.ErrUnavailable) {
+		t.Fatalf("CreateSeries beyond the bound: %v; want ErrFull and ErrUnavailable", err)
+	}
+	if err := s.CreateSeries(ctx, remSeries("s0", "u", c.Now().Add(time.Hour))); !errors.Is(err, store.ErrSelectorInUse) {
+		t.Fatalf("duplicate selector: %v; want ErrSelectorInUse", err)
+	}
+	// Expired series are reclaimed by the next creation, with their index.
+	c.Advance(time.Minute)
+	if err := s.CreateSeries(ctx, remSeries("s2", "v", c.Now().Add(time.Hour))); err != nil {
+		t.Fatalf("CreateSeries after expiry: %v", err)
+	}
+	if n := s.Len(); n != 1 {
+		t.Fatalf("Len = %d after sweeping, want 1", n)
+	}
+	// An expired selector may be reused before it was swept.
+	if err := s.CreateSeries(ctx, remSeries("s3", "w", c.Now().Add(time.Second))); err != nil {
+		t.Fatal(err)
+	}
+	c.Advance(time.Second)
+	if err := s.CreateSeries(ctx, remSeries("s3", "x", c.Now().Add(time.Hour))); err != nil {
+		t.Fatalf("reusing an expired selector: %v", err)
+	}
+	if got, err := s.GetSeries(ctx, "s3"); err != nil || got.UserID != "x" {
+		t.Fatalf("GetSeries = %+v, %v", got, err)
+	}
+	// DeleteUser of the old owner must not remove the new series.
+	if err := s.DeleteUser(ctx, "w"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.GetSeries(ctx, "s3"); err != nil {
+		t.Fatalf("DeleteUser of the expired owner removed the new series: %v", err)
+	}
+}
+
+// TestMemoryRememberConcurrent mixes every method under -race.
+func TestMemoryRememberConcurrent(t *testing.T) {
+	ctx := context.Background()
+	s, _ := store.NewMemoryRemember(store.MemoryConfig{MaxEntries: 64})
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			user := "u" + strconv.Itoa(g%3)
+			for i := range 200 {
+				sel := "g" + strconv.Itoa(g) + "-" + strconv.Itoa(i%10)
+				x := remSeries(sel, user, time.Now().Add(time.Hour))
+				_ = s.CreateSeries(ctx, x)
+				_, _ = s.GetSeries(ctx, sel)
+				_, _ = s.RotateSeries(ctx, sel, x.ValidatorHash, x.ValidatorHash, time.Now())
+				switch i % 7 {
+				case 0:
+					_ = s.DeleteUser(ctx, user)
+				case 3:
+					_ = s.DeleteSeries(ctx, sel)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if n := s.Len(); n > 64 {
+		t.Fatalf("Len = %d beyond the bound", n)
+	}
+}
