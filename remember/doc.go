@@ -1,0 +1,78 @@
+// Package remember implements "remember me" logins: a long-lived cookie
+// that logs a user back in when their session has ended, with the
+// selector/validator design and theft detection that security reviewers
+// recommend (it is what Flask-PASETO-Extended's PasetoLoginManager aims at,
+// with the server-side state that makes revocation and theft detection
+// possible).
+//
+// # For most users
+//
+// Create one Manager at start-up from the application secret (the same
+// secret as package session is fine: the keys are derived with different
+// purposes), and put its Handler inside the session middleware:
+//
+//	sessions, err := session.New(session.Config{Secret: secret})
+//	rm, err := remember.New(remember.Config{Secret: secret})
+//	http.ListenAndServe(addr, sessions.Handler(rm.Handler(mux)))
+//
+// After a password login, call SetUser (fresh) and, if the user ticked
+// "remember me", Manager.Remember:
+//
+//	remember.SetUser(r, userID, true)
+//	rm.Remember(w, r, userID, r.UserAgent())
+//
+// Handlers read the user with UserFrom and Fresh. A user logged in by the
+// remember-me cookie is not fresh: routes that change the password, the
+// e-mail address or payment details must ask for the password again
+// (then call SetUser(r, userID, true)). On logout call Manager.Forget and
+// destroy the session; on a password change call Manager.ForgetUser.
+// The defaults are safe: a Secure, HttpOnly, SameSite=Lax cookie named
+// "remember" on Path "/", valid 30 days from the password login (not
+// extended by use), in a bounded in-memory store. Use the Redis store
+// (module github.com/pasetokit/pasetokit/store/redisstore) when the
+// application runs as several processes.
+//
+// # Design
+//
+// The cookie holds a v4.local token, encrypted with its own key (the first
+// of Config.Keys, or keyderive.SymmetricKey(Config.Secret, paseto.V4,
+// KeyPurpose)), whose footer names the key by its PASERK id and whose
+// implicit assertion is ImplicitPrefix + the cookie name: a session cookie,
+// or a remember-me cookie of another name, never opens. The token carries a
+// selector (128 random bits, naming the series: one device's remembered
+// login) and a validator (256 random bits). The store keeps, per selector,
+// only the SHA-256 of the validator, the user id, the expiry, the creation
+// time and optional device metadata, so a leak of the store does not give
+// working cookies.
+//
+// Each successful use rotates the validator (a compare-and-swap in the
+// store) and re-issues the cookie, so a cookie works once. Presenting a
+// known selector with a wrong validator means that two parties hold copies
+// of the cookie: the series is deleted (the thief and the victim are both
+// logged out of it), Config.OnTheft is called, and nobody is logged in.
+//
+// # The grace window
+//
+// A browser often sends several requests at once with the same cookie. The
+// first rotates it; the others would look like theft. So the validator just
+// replaced is still accepted for Config.GraceWindow (30 seconds by default)
+// after the rotation: such a request logs the user in but does not rotate
+// again and leaves the cookie alone, because only the winning request knows
+// the new validator, and its response sets the new cookie. Only the
+// previous validator is accepted: a cookie two rotations old, or the
+// previous one after the window, is theft. The price is that a thief who
+// replays a copied cookie within the window of a legitimate rotation is not
+// detected; keep the window short.
+//
+// # Bad cookies and failures
+//
+// A remember-me cookie that is malformed, tampered with, made under an
+// unknown key or for another name, expired (checked on the server, not
+// only by the browser), or whose series was revoked logs nobody in: the
+// cookie is deleted and Config.OnBadCookie receives an error matching
+// ErrMalformed, ErrTampered, ErrUnknownKey, ErrExpired or ErrRevoked. These
+// are never errors of Login and never cause an error response. Login
+// returns an error only when the store cannot answer (matching
+// store.ErrUnavailable): it then fails closed, logging nobody in and
+// keeping the cookie for a later attempt.
+package remember

@@ -1,0 +1,564 @@
+package remember
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/pasetokit/pasetokit/keyderive"
+	"github.com/pasetokit/pasetokit/paserk"
+	"github.com/pasetokit/pasetokit/paseto"
+	"github.com/pasetokit/pasetokit/store"
+)
+
+// Defaults and limits.
+const (
+	// DefaultName is the cookie name used when Config.Name is empty.
+	DefaultName = "remember"
+	// DefaultLifetime is the lifetime of a remembered login when
+	// Config.Lifetime is zero.
+	DefaultLifetime = 30 * 24 * time.Hour
+	// MaxLifetime is the longest Config.Lifetime accepted (browsers cap
+	// cookie lifetimes at 400 days).
+	MaxLifetime = 400 * 24 * time.Hour
+	// DefaultGraceWindow is the grace window used when Config.GraceWindow
+	// is zero.
+	DefaultGraceWindow = 30 * time.Second
+	// MaxGraceWindow is the longest Config.GraceWindow accepted: a longer
+	// window would hide more theft.
+	MaxGraceWindow = 5 * time.Minute
+	// MaxDeviceLength bounds the device metadata kept per series; longer
+	// values are truncated.
+	MaxDeviceLength = 256
+	// KeyPurpose is the keyderive purpose of the key derived from
+	// Config.Secret ("remember-me"); it differs from session.KeyPurpose.
+	KeyPurpose = "remember-me"
+	// ImplicitPrefix is prepended to the cookie name to make the implicit
+	// assertion of every remember-me token.
+	ImplicitPrefix = "pasetokit-remember|"
+)
+
+const (
+	tokenHeader    = "v4.local."
+	maxTokenLength = 1024
+	selectorBytes  = 16 // 128 bits
+	validatorBytes = 32 // 256 bits
+)
+
+// Config configures a Manager. The zero value of every field is a safe
+// default, except that exactly one of Keys and Secret must be set.
+type Config struct {
+	// Keys are the v4 local keys of remember-me tokens. The first encrypts
+	// new cookies; all of them decrypt, chosen by the key id (PASERK lid)
+	// in the token footer. Keys of another version, nil keys and
+	// duplicates are configuration errors. Never use the keys of sessions
+	// or other tokens here.
+	Keys []*paseto.SymmetricKey
+	// Secret, used instead of Keys, is an application secret of at least
+	// 32 bytes; the key is keyderive.SymmetricKey(Secret, paseto.V4,
+	// KeyPurpose). The session secret may be reused: the purposes differ.
+	Secret []byte
+
+	// Store keeps the series. Nil means a new store.MemoryRemember with
+	// default bounds, which only suits an application running as one
+	// process (series are lost on restart: users must log in again).
+	Store store.RememberStore
+
+	// Lifetime of a remembered login from the password login; zero means
+	// DefaultLifetime (30 days). It is not extended by use: rotation keeps
+	// the series' expiry. It must be at least a minute and at most
+	// MaxLifetime.
+	Lifetime time.Duration
+	// GraceWindow is how long, after a rotation, the validator just
+	// replaced is still accepted (see the package documentation); zero
+	// means DefaultGraceWindow (30 s), negative disables it (every reuse of
+	// a replaced validator is then treated as theft, which logs out users
+	// whose browser sends parallel requests). At most MaxGraceWindow.
+	GraceWindow time.Duration
+
+	// Name is the cookie name; empty means DefaultName. It must differ
+	// from the session cookie name. A name starting with "__Host-"
+	// requires Secure, Path "/" and no Domain; "__Secure-" requires
+	// Secure.
+	Name string
+	// Path of the cookie; empty means "/".
+	Path string
+	// Domain of the cookie; empty means a host-only cookie (recommended).
+	Domain string
+	// Insecure drops the Secure attribute, for development over plain
+	// HTTP only. By default the cookie is Secure. It is always HttpOnly.
+	Insecure bool
+	// SameSite of the cookie; zero (and http.SameSiteDefaultMode) mean
+	// http.SameSiteLaxMode. http.SameSiteNoneMode requires Secure.
+	SameSite http.SameSite
+
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+
+	// OnTheft, if set, is called when a cookie of a known series comes
+	// with a wrong validator (a copy of the cookie was used elsewhere),
+	// after the series was deleted. Typical uses: log it, alert the user,
+	// call ForgetUser. It runs synchronously in the request and must be
+	// safe for concurrent use.
+	OnTheft func(ctx context.Context, userID, selector string)
+	// OnBadCookie, if set, is called when a remember-me cookie is
+	// rejected (it is then deleted); err matches ErrMalformed,
+	// ErrTampered, ErrUnknownKey, ErrExpired or ErrRevoked.
+	OnBadCookie func(r *http.Request, err error)
+	// OnError receives the errors Handler cannot return: the store is
+	// unavailable (the request proceeds without a login) or the session
+	// cannot be updated. Nil means logging with slog.Default at level
+	// Error.
+	OnError func(r *http.Request, err error)
+}
+
+type keyEntry struct {
+	key       *paseto.SymmetricKey
+	footer    []byte
+	footerB64 string
+}
+
+// Manager issues and checks remember-me cookies. Create it with New; it is
+// safe for concurrent use.
+type Manager struct {
+	keys     []*keyEntry // keys[0] encrypts
+	byFooter map[string]*keyEntry
+	byID     map[string]*keyEntry
+	name     string
+	implicit []byte
+	parser   paseto.Parser
+	store    store.RememberStore
+	lifetime time.Duration
+	grace    time.Duration // 0: disabled
+	now      func() time.Time
+	tmpl     http.Cookie
+	onTheft  func(context.Context, string, string)
+	onBad    func(*http.Request, error)
+	onError  func(*http.Request, error)
+}
+
+// New validates cfg and returns a Manager. Errors match ErrConfig.
+func New(cfg Config) (*Manager, error) {
+	cerr := func(format string, a ...any) error {
+		return fmt.Errorf("%w: "+format, append([]any{ErrConfig}, a...)...)
+	}
+	m := &Manager{
+		name:     cfg.Name,
+		store:    cfg.Store,
+		lifetime: cfg.Lifetime,
+		grace:    cfg.GraceWindow,
+		now:      cfg.Now,
+		onTheft:  cfg.OnTheft,
+		onBad:    cfg.OnBadCookie,
+		onError:  cfg.OnError,
+	}
+	if m.name == "" {
+		m.name = DefaultName
+	}
+	if (&http.Cookie{Name: m.name, Value: "x"}).Valid() != nil || strings.ContainsAny(m.name, "=;, \t") {
+		return nil, cerr("invalid cookie name")
+	}
+	if m.now == nil {
+		m.now = time.Now
+	}
+	if m.onError == nil {
+		m.onError = func(r *http.Request, err error) {
+			slog.Default().ErrorContext(r.Context(), "remember-me login failed", "err", err)
+		}
+	}
+	switch {
+	case m.lifetime == 0:
+		m.lifetime = DefaultLifetime
+	case m.lifetime < time.Minute:
+		return nil, cerr("Lifetime under one minute")
+	case m.lifetime > MaxLifetime:
+		return nil, cerr("Lifetime over 400 days")
+	}
+	switch {
+	case m.grace == 0:
+		m.grace = DefaultGraceWindow
+	case m.grace < 0:
+		m.grace = 0
+	case m.grace > MaxGraceWindow:
+		return nil, cerr("GraceWindow over %v", MaxGraceWindow)
+	}
+	if m.store == nil {
+		s, err := store.NewMemoryRemember(store.MemoryConfig{Now: m.now})
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+		}
+		m.store = s
+	}
+
+	keys := cfg.Keys
+	switch {
+	case len(keys) > 0 && cfg.Secret != nil:
+		return nil, cerr("both Keys and Secret are set")
+	case len(keys) == 0 && cfg.Secret == nil:
+		return nil, cerr("neither Keys nor Secret is set")
+	case cfg.Secret != nil:
+		k, err := keyderive.SymmetricKey(cfg.Secret, paseto.V4, KeyPurpose)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+		}
+		keys = []*paseto.SymmetricKey{k}
+	}
+	m.byFooter = make(map[string]*keyEntry, len(keys))
+	m.byID = make(map[string]*keyEntry, len(keys))
+	for i, k := range keys {
+		if k == nil || k.Version() != paseto.V4 {
+			return nil, cerr("Keys[%d] is not a v4 local key", i)
+		}
+		id := paserk.LocalID(k)
+		if id == "" {
+			return nil, cerr("Keys[%d] is not a usable key", i)
+		}
+		f, _ := json.Marshal(struct {
+			Kid string `json:"kid"`
+		}{id})
+		e := &keyEntry{key: k, footer: f, footerB64: base64.RawURLEncoding.EncodeToString(f)}
+		if _, dup := m.byFooter[e.footerB64]; dup {
+			return nil, cerr("Keys[%d] is a duplicate", i)
+		}
+		m.keys = append(m.keys, e)
+		m.byFooter[e.footerB64] = e
+		m.byID[id] = e
+	}
+	m.implicit = []byte(ImplicitPrefix + m.name)
+	m.parser = paseto.Parser{MaxTokenLength: maxTokenLength, MaxFooterLength: 256}
+
+	path := cfg.Path
+	if path == "" {
+		path = "/"
+	}
+	if strings.ContainsAny(path, ";\x00\r\n") {
+		return nil, cerr("invalid Path")
+	}
+	if cfg.Domain != "" && (&http.Cookie{Name: "a", Value: "b", Domain: cfg.Domain}).Valid() != nil {
+		return nil, cerr("invalid Domain")
+	}
+	secure := !cfg.Insecure
+	ss := cfg.SameSite
+	switch ss {
+	case 0, http.SameSiteDefaultMode:
+		ss = http.SameSiteLaxMode
+	case http.SameSiteLaxMode, http.SameSiteStrictMode:
+	case http.SameSiteNoneMode:
+		if !secure {
+			return nil, cerr("SameSite=None requires Secure")
+		}
+	default:
+		return nil, cerr("invalid SameSite")
+	}
+	if strings.HasPrefix(m.name, "__Host-") && (!secure || path != "/" || cfg.Domain != "") {
+		return nil, cerr("a __Host- cookie requires Secure, Path \"/\" and no Domain")
+	}
+	if strings.HasPrefix(m.name, "__Secure-") && !secure {
+		return nil, cerr("a __Secure- cookie requires Secure")
+	}
+	m.tmpl = http.Cookie{Name: m.name, Path: path, Domain: cfg.Domain, Secure: secure, HttpOnly: true, SameSite: ss}
+	return m, nil
+}
+
+// Name returns the cookie name.
+func (m *Manager) Name() string { return m.name }
+
+// payload is the plaintext of a remember-me token.
+type payload struct {
+	Selector  string `json:"s"` // base64url, 128 bits
+	Validator string `json:"v"` // base64url, 256 bits
+	Expires   int64  `json:"x"` // Unix seconds
+}
+
+var b64 = base64.RawURLEncoding.Strict()
+
+func randomB64(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return b64.EncodeToString(b)
+}
+
+func hashValidator(v string) []byte {
+	h := sha256.Sum256([]byte(v))
+	return h[:]
+}
+
+// Remember starts a remembered login for userID on the client of r: it
+// creates a series in the store and sets the cookie on w. Call it after a
+// successful password login when the user asked to be remembered. device
+// is optional metadata kept with the series (such as a summary of the
+// user agent), truncated to MaxDeviceLength bytes. A remember-me cookie
+// that r already carries is forgotten first (best effort), so a device
+// has one series at a time.
+//
+// Errors: ErrNoUser, or a store error (matching store.ErrUnavailable when
+// the store is unreachable or full); no cookie is set then.
+func (m *Manager) Remember(w http.ResponseWriter, r *http.Request, userID, device string) error {
+	if userID == "" {
+		return ErrNoUser
+	}
+	ctx := r.Context()
+	now := m.now()
+	if c := m.cookie(r); c != "" {
+		if p, err := m.decode(c, now); err == nil {
+			_ = m.store.DeleteSeries(ctx, p.Selector)
+		}
+	}
+	if len(device) > MaxDeviceLength {
+		device = strings.ToValidUTF8(device[:MaxDeviceLength], "")
+	} else if !utf8.ValidString(device) {
+		device = strings.ToValidUTF8(device, "")
+	}
+	sel, val := randomB64(selectorBytes), randomB64(validatorBytes)
+	exp := now.Add(m.lifetime).Truncate(time.Second)
+	err := m.store.CreateSeries(ctx, store.Series{
+		Selector:      sel,
+		UserID:        userID,
+		ValidatorHash: hashValidator(val),
+		Expires:       exp,
+		Created:       now,
+		Device:        device,
+	})
+	if err != nil {
+		return fmt.Errorf("remember: creating series: %w", err)
+	}
+	return m.setCookie(w, sel, val, exp, now)
+}
+
+// Login logs the client of r in with its remember-me cookie. It reports
+// the user id and true when the cookie is valid; the cookie is then
+// rotated (a new validator is set on w), except within the grace window
+// of a concurrent rotation, where w is left alone (see the package
+// documentation). Without a cookie it returns "", false, nil and touches
+// nothing.
+//
+// A bad cookie (see the package documentation) returns "", false, nil,
+// deletes the cookie and calls Config.OnBadCookie. A detected theft
+// deletes the series, calls Config.OnTheft, deletes the cookie and returns
+// "", false, nil. The only errors are those of the store (matching
+// store.ErrUnavailable): Login then fails closed with "", false, err.
+//
+// Login does not touch the session; Handler does that (see SetUser).
+func (m *Manager) Login(w http.ResponseWriter, r *http.Request) (userID string, ok bool, err error) {
+	c := m.cookie(r)
+	if c == "" {
+		return "", false, nil
+	}
+	ctx := r.Context()
+	now := m.now()
+	p, berr := m.decode(c, now)
+	if berr != nil {
+		m.reject(w, r, berr)
+		return "", false, nil
+	}
+	s, err := m.store.GetSeries(ctx, p.Selector)
+	if errors.Is(err, store.ErrNotFound) {
+		m.reject(w, r, ErrRevoked)
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("remember: %w", err)
+	}
+	if !now.Before(s.Expires) {
+		if err := m.store.DeleteSeries(ctx, p.Selector); err != nil {
+			return "", false, fmt.Errorf("remember: %w", err)
+		}
+		m.reject(w, r, ErrExpired)
+		return "", false, nil
+	}
+	h := hashValidator(p.Validator)
+	if subtle.ConstantTimeCompare(h, s.ValidatorHash) == 1 {
+		val := randomB64(validatorBytes)
+		rotated, err := m.store.RotateSeries(ctx, p.Selector, h, hashValidator(val), now.Add(m.grace))
+		if errors.Is(err, store.ErrNotFound) {
+			m.reject(w, r, ErrRevoked)
+			return "", false, nil
+		}
+		if err != nil {
+			return "", false, fmt.Errorf("remember: %w", err)
+		}
+		if rotated {
+			if err := m.setCookie(w, p.Selector, val, s.Expires, now); err != nil {
+				return "", false, err
+			}
+			return s.UserID, true, nil
+		}
+		// A concurrent request rotated first: our validator must now be
+		// the previous one, within the grace window.
+		s, err = m.store.GetSeries(ctx, p.Selector)
+		if errors.Is(err, store.ErrNotFound) {
+			m.reject(w, r, ErrRevoked)
+			return "", false, nil
+		}
+		if err != nil {
+			return "", false, fmt.Errorf("remember: %w", err)
+		}
+	}
+	if len(s.PrevHash) > 0 && now.Before(s.PrevUntil) && subtle.ConstantTimeCompare(h, s.PrevHash) == 1 {
+		return s.UserID, true, nil
+	}
+
+	// A known selector with a validator that is neither current nor just
+	// replaced: someone else has used a copy of this cookie.
+	derr := m.store.DeleteSeries(ctx, p.Selector)
+	m.clearCookie(w)
+	if m.onTheft != nil {
+		m.onTheft(ctx, s.UserID, p.Selector)
+	}
+	if derr != nil {
+		return "", false, fmt.Errorf("remember: revoking a stolen series: %w", derr)
+	}
+	return "", false, nil
+}
+
+// Forget ends the remembered login of the client of r ("log out on this
+// device"): it deletes its series and the cookie. Without a cookie it does
+// nothing. The cookie is deleted even when the store fails; the error
+// (matching store.ErrUnavailable) is then returned.
+func (m *Manager) Forget(w http.ResponseWriter, r *http.Request) error {
+	c := m.cookie(r)
+	if c == "" {
+		return nil
+	}
+	m.clearCookie(w)
+	p, err := m.decode(c, m.now())
+	if err != nil {
+		return nil // nothing of ours to delete
+	}
+	if err := m.store.DeleteSeries(r.Context(), p.Selector); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("remember: %w", err)
+	}
+	return nil
+}
+
+// ForgetUser ends every remembered login of userID ("log out everywhere";
+// call it on a password change). Sessions are not affected: end them with
+// their own mechanism.
+func (m *Manager) ForgetUser(ctx context.Context, userID string) error {
+	if err := m.store.DeleteUser(ctx, userID); err != nil {
+		return fmt.Errorf("remember: %w", err)
+	}
+	return nil
+}
+
+// cookie returns the value of the first cookie of r named m.name, or "".
+func (m *Manager) cookie(r *http.Request) string {
+	cs := r.CookiesNamed(m.name)
+	if len(cs) == 0 {
+		return ""
+	}
+	if cs[0].Value == "" {
+		return "\x00" // present but empty: a bad cookie to delete
+	}
+	return cs[0].Value
+}
+
+// decode opens a token and checks its form and its expiry at now. It never
+// panics on any input.
+func (m *Manager) decode(token string, now time.Time) (*payload, error) {
+	if len(token) > maxTokenLength || !strings.HasPrefix(token, tokenHeader) {
+		return nil, ErrMalformed
+	}
+	var k *keyEntry
+	if i := strings.LastIndexByte(token, '.'); i > len(tokenHeader) {
+		k = m.byFooter[token[i+1:]]
+	}
+	if k == nil {
+		// Slow path: a footer we did not make; find the key by its id.
+		u, err := m.parser.Unverified(token)
+		if err != nil {
+			return nil, ErrMalformed
+		}
+		id, err := paseto.FooterKeyID(u.UnverifiedFooter)
+		if err != nil || id == "" {
+			return nil, ErrMalformed
+		}
+		if k = m.byID[id]; k == nil {
+			return nil, ErrUnknownKey
+		}
+	}
+	plain, _, err := m.parser.Decrypt(k.key, token, m.implicit)
+	if err != nil {
+		if errors.Is(err, paseto.ErrInvalidMAC) {
+			return nil, ErrTampered
+		}
+		return nil, ErrMalformed
+	}
+	p := new(payload)
+	if err := json.Unmarshal(plain, p); err != nil {
+		return nil, ErrMalformed
+	}
+	if sel, err := b64.DecodeString(p.Selector); err != nil || len(sel) != selectorBytes {
+		return nil, ErrMalformed
+	}
+	if val, err := b64.DecodeString(p.Validator); err != nil || len(val) != validatorBytes {
+		return nil, ErrMalformed
+	}
+	if p.Expires <= 0 || !now.Before(time.Unix(p.Expires, 0)) {
+		return nil, ErrExpired
+	}
+	return p, nil
+}
+
+// setCookie encrypts a token for selector and validator and sets it on w,
+// replacing a remember-me cookie set earlier in the same response.
+func (m *Manager) setCookie(w http.ResponseWriter, selector, validator string, exp, now time.Time) error {
+	b, _ := json.Marshal(payload{Selector: selector, Validator: validator, Expires: exp.Unix()})
+	k := m.keys[0]
+	token, err := paseto.Encrypt(k.key, b, k.footer, m.implicit)
+	if err != nil {
+		return fmt.Errorf("remember: %w", err)
+	}
+	c := m.tmpl
+	c.Value = token
+	c.MaxAge = max(int(exp.Sub(now)/time.Second), 1)
+	c.Expires = exp.UTC()
+	m.writeCookie(w.Header(), &c)
+	return nil
+}
+
+// clearCookie deletes the cookie on the client.
+func (m *Manager) clearCookie(w http.ResponseWriter) {
+	c := m.tmpl
+	c.MaxAge = -1
+	c.Expires = time.Unix(1, 0).UTC()
+	m.writeCookie(w.Header(), &c)
+}
+
+// reject deletes a bad cookie and reports it.
+func (m *Manager) reject(w http.ResponseWriter, r *http.Request, err error) {
+	m.clearCookie(w)
+	if m.onBad != nil {
+		m.onBad(r, err)
+	}
+}
+
+// writeCookie replaces any Set-Cookie of h for our name with c, and keeps
+// shared caches from storing the response.
+func (m *Manager) writeCookie(h http.Header, c *http.Cookie) {
+	old := h["Set-Cookie"]
+	lines := make([]string, 0, len(old)+1)
+	for _, l := range old {
+		if name, _, _ := strings.Cut(l, "="); name != m.name {
+			lines = append(lines, l)
+		}
+	}
+	h["Set-Cookie"] = append(lines, c.String())
+	const nc = `no-cache="Set-Cookie"`
+	switch cc := h.Get("Cache-Control"); {
+	case cc == "":
+		h.Set("Cache-Control", nc)
+	case !strings.Contains(cc, "no-store") && !strings.Contains(cc, nc):
+		h.Set("Cache-Control", cc+", "+nc)
+	}
+}

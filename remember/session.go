@@ -1,0 +1,89 @@
+package remember
+
+import (
+	"net/http"
+
+	"github.com/pasetokit/pasetokit/session"
+)
+
+// Session keys used by SetUser, UserFrom, Fresh and Manager.Handler. Do not
+// set them directly; call SetUser.
+const (
+	// UserKey holds the logged-in user id (a string).
+	UserKey = "user"
+	// FreshKey holds whether the user proved their password in this
+	// session (a bool): true after a password login, false after a login
+	// by the remember-me cookie.
+	FreshKey = "fresh"
+)
+
+// SetUser logs userID into the session of r (package session's middleware
+// must be in front): it renews the session id (against session fixation)
+// and stores the user id and whether the login is fresh. Call it with
+// fresh true after checking a password (including a re-authentication
+// before a sensitive action); Manager.Handler calls it with fresh false
+// for logins by the remember-me cookie. Errors: ErrNoUser,
+// session.ErrNoSession outside the session middleware, or those of
+// session.Session.Set.
+func SetUser(r *http.Request, userID string, fresh bool) error {
+	if userID == "" {
+		return ErrNoUser
+	}
+	s := session.FromContext(r.Context())
+	if err := s.Renew(); err != nil {
+		return err
+	}
+	if err := s.Set(UserKey, userID); err != nil {
+		return err
+	}
+	return s.Set(FreshKey, fresh)
+}
+
+// UserFrom returns the user id stored in the session of r by SetUser, and
+// whether there is one.
+func UserFrom(r *http.Request) (string, bool) {
+	s := session.FromContext(r.Context())
+	u, ok := session.Get[string](s, UserKey)
+	return u, ok && u != ""
+}
+
+// Fresh reports whether the session of r has a user who logged in with
+// their password (not only with the remember-me cookie). Sensitive routes
+// must require it and otherwise ask for the password again.
+func Fresh(r *http.Request) bool {
+	if _, ok := UserFrom(r); !ok {
+		return false
+	}
+	f, ok := session.Get[bool](session.FromContext(r.Context()), FreshKey)
+	return ok && f
+}
+
+// Handler returns middleware that logs users in with their remember-me
+// cookie. It must run inside package session's middleware:
+//
+//	sessions.Handler(rm.Handler(mux))
+//
+// When the session of a request has no user and the request carries a
+// remember-me cookie, Handler calls Login; on success it calls SetUser
+// with fresh false (renewing the session id and storing the user), and the
+// rotated cookie is set on the response. Requests whose session already
+// has a user are passed through untouched. Store failures and session
+// errors go to Config.OnError and the request proceeds without a login
+// (fail closed); bad cookies are deleted; nothing here writes an error
+// response.
+func (m *Manager) Handler(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, ok := UserFrom(r); !ok && m.cookie(r) != "" {
+			if session.FromContext(r.Context()) == nil {
+				m.onError(r, session.ErrNoSession)
+			} else if userID, ok, err := m.Login(w, r); err != nil {
+				m.onError(r, err)
+			} else if ok {
+				if err := SetUser(r, userID, false); err != nil {
+					m.onError(r, err)
+				}
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
