@@ -118,7 +118,9 @@ type jsonPayload struct {
 }
 
 func (jsonCodec) unmarshal(b []byte, p *payload) error {
-	if !json.Valid(b) {
+	// Payloads this package writes are always valid UTF-8; encoding/json
+	// would silently replace invalid bytes, so refuse them outright.
+	if !utf8.Valid(b) || !json.Valid(b) {
 		return serializer.ErrMalformed
 	}
 	var fast payload

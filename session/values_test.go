@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"reflect"
 	"testing"
+	"unicode/utf8"
 )
 
 // slowParse decodes a JSON payload with encoding/json, the reference for
@@ -28,6 +29,13 @@ func slowParse(b []byte) (payload, bool) {
 
 func checkParse(t *testing.T, b []byte) {
 	if !json.Valid(b) {
+		return
+	}
+	if !utf8.Valid(b) {
+		// The codec refuses these before either parser runs.
+		if (jsonCodec{}).unmarshal(b, &payload{}) == nil {
+			t.Fatalf("codec accepted invalid UTF-8: %q", b)
+		}
 		return
 	}
 	var fast payload
