@@ -1,0 +1,637 @@
+package app
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/pasetokit/pasetokit/paserk"
+	"github.com/pasetokit/pasetokit/paseto"
+)
+
+func start(t *testing.T) (string, *App) {
+	t.Helper()
+	h, a, err := New(Config{Logf: t.Logf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv.URL, a
+}
+
+func newClient(t *testing.T) *http.Client {
+	t.Helper()
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &http.Client{Jar: jar}
+}
+
+func do(t *testing.T, c *http.Client, method, u string, body io.Reader, hdr map[string]string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, u, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, string(b)
+}
+
+func postForm(t *testing.T, c *http.Client, u string, v url.Values) (int, string) {
+	t.Helper()
+	return do(t, c, "POST", u, strings.NewReader(v.Encode()), map[string]string{"Content-Type": "application/x-www-form-urlencoded"})
+}
+
+type whoami struct {
+	User   string `json:"user"`
+	Fresh  bool   `json:"fresh"`
+	Visits int    `json:"visits"`
+}
+
+// who returns the web session's user, or "" with 401.
+func who(t *testing.T, c *http.Client, base string) whoami {
+	t.Helper()
+	code, body := do(t, c, "GET", base+"/whoami", nil, nil)
+	var w whoami
+	switch code {
+	case 200:
+		if err := json.Unmarshal([]byte(body), &w); err != nil {
+			t.Fatal(err)
+		}
+	case 401:
+	default:
+		t.Fatalf("/whoami: %d %s", code, body)
+	}
+	return w
+}
+
+func cookie(t *testing.T, c *http.Client, base, name string) *http.Cookie {
+	t.Helper()
+	u, _ := url.Parse(base)
+	for _, ck := range c.Jar.Cookies(u) {
+		if ck.Name == name {
+			return ck
+		}
+	}
+	return nil
+}
+
+func setCookie(c *http.Client, base string, ck *http.Cookie) {
+	u, _ := url.Parse(base)
+	ck.Path = "/"
+	c.Jar.SetCookies(u, []*http.Cookie{ck})
+}
+
+func dropCookie(c *http.Client, base, name string) {
+	setCookie(c, base, &http.Cookie{Name: name, Value: "x", MaxAge: -1})
+}
+
+func login(t *testing.T, c *http.Client, base string, rememberMe bool) string {
+	t.Helper()
+	v := url.Values{"username": {"test"}, "password": {"test"}}
+	if rememberMe {
+		v.Set("remember", "on")
+	}
+	code, body := postForm(t, c, base+"/login", v)
+	if code != 200 {
+		t.Fatalf("login: %d %s", code, body)
+	}
+	return body
+}
+
+func TestWebRememberFlow(t *testing.T) {
+	base, _ := start(t)
+	c := newClient(t)
+
+	code, body := do(t, c, "GET", base+"/", nil, nil)
+	if code != 200 || !strings.Contains(body, `action="/login"`) {
+		t.Fatalf("logged-out page: %d %s", code, body)
+	}
+	if code, _ := postForm(t, c, base+"/login", url.Values{"username": {"test"}, "password": {"nope"}}); code != 401 {
+		t.Fatalf("bad password: %d", code)
+	}
+	body = login(t, c, base, true) // follows the redirect to /
+	if !strings.Contains(body, "Welcome back, test!") || !strings.Contains(body, `<span id="visits">1</span>`) {
+		t.Fatalf("after login: %s", body)
+	}
+	if cookie(t, c, base, "remember") == nil {
+		t.Fatal("no remember-me cookie")
+	}
+	_, body = do(t, c, "GET", base+"/", nil, nil)
+	if strings.Contains(body, "Welcome back") || !strings.Contains(body, `<span id="visits">2</span>`) {
+		t.Fatalf("second visit: %s", body)
+	}
+	_, body = do(t, c, "GET", base+"/", nil, nil)
+	if !strings.Contains(body, `<span id="visits">3</span>`) {
+		t.Fatalf("third visit: %s", body)
+	}
+	if w := who(t, c, base); w.User != "test" || !w.Fresh || w.Visits != 3 {
+		t.Fatalf("whoami: %+v", w)
+	}
+
+	// The session ends; the remember-me cookie logs the user back in.
+	dropCookie(c, base, "session")
+	if cookie(t, c, base, "session") != nil {
+		t.Fatal("session cookie not dropped")
+	}
+	if w := who(t, c, base); w.User != "test" || w.Fresh {
+		t.Fatalf("remembered login: %+v", w)
+	}
+	_, body = do(t, c, "GET", base+"/", nil, nil)
+	if !strings.Contains(body, "remembered") || !strings.Contains(body, `<span id="visits">1</span>`) {
+		t.Fatalf("remembered page: %s", body)
+	}
+
+	// Logout ends both.
+	code, body = postForm(t, c, base+"/logout", nil)
+	if code != 200 || !strings.Contains(body, `action="/login"`) {
+		t.Fatalf("logout: %d %s", code, body)
+	}
+	if cookie(t, c, base, "remember") != nil || cookie(t, c, base, "session") != nil {
+		t.Fatal("cookies left after logout")
+	}
+	if w := who(t, c, base); w.User != "" {
+		t.Fatalf("still logged in: %+v", w)
+	}
+}
+
+func TestWebLogoutEverywhere(t *testing.T) {
+	base, _ := start(t)
+	a, b, d := newClient(t), newClient(t), newClient(t)
+	login(t, a, base, true)
+	login(t, b, base, true)
+	login(t, d, base, false)
+	bRemember := cookie(t, b, base, "remember")
+
+	code, body := postForm(t, a, base+"/logout-everywhere", nil)
+	if code != 200 || !strings.Contains(body, `action="/login"`) {
+		t.Fatalf("logout-everywhere: %d %s", code, body)
+	}
+	// b's remember-me cookie is dead, even with its session gone.
+	dropCookie(b, base, "session")
+	if w := who(t, b, base); w.User != "" {
+		t.Fatalf("b still remembered: %+v", w)
+	}
+	// Replaying the old remember-me cookie does not work either.
+	setCookie(b, base, bRemember)
+	if w := who(t, b, base); w.User != "" {
+		t.Fatalf("b replayed remember cookie: %+v", w)
+	}
+	// d kept its (stateless) session cookie: the web cut-off ends it.
+	if w := who(t, d, base); w.User != "" {
+		t.Fatalf("d's session survived logout-everywhere: %+v", w)
+	}
+	// A new login works again.
+	login(t, d, base, false)
+	if w := who(t, d, base); w.User != "test" || !w.Fresh {
+		t.Fatalf("login after logout-everywhere: %+v", w)
+	}
+}
+
+func TestWebTamperedSessionCookie(t *testing.T) {
+	base, _ := start(t)
+	c := newClient(t)
+	login(t, c, base, false)
+	ck := cookie(t, c, base, "session")
+	if ck == nil {
+		t.Fatal("no session cookie")
+	}
+	v := []byte(ck.Value)
+	i := len(v) - 10
+	if v[i] == 'A' {
+		v[i] = 'B'
+	} else {
+		v[i] = 'A'
+	}
+	setCookie(c, base, &http.Cookie{Name: "session", Value: string(v)})
+	code, body := do(t, c, "GET", base+"/", nil, nil)
+	if code != 200 || !strings.Contains(body, `action="/login"`) {
+		t.Fatalf("tampered cookie: %d %s", code, body)
+	}
+}
+
+func TestWebCrossOriginPost(t *testing.T) {
+	base, _ := start(t)
+	c := newClient(t)
+	code, _ := do(t, c, "POST", base+"/login", strings.NewReader("username=test&password=test"),
+		map[string]string{"Content-Type": "application/x-www-form-urlencoded", "Origin": "https://evil.example"})
+	if code != 403 {
+		t.Fatalf("cross-origin login: %d", code)
+	}
+}
+
+// ---- API ----
+
+type pair struct {
+	Access  string `json:"access_token"`
+	Refresh string `json:"refresh_token"`
+	Type    string `json:"token_type"`
+}
+
+func apiToken(t *testing.T, c *http.Client, base string) pair {
+	t.Helper()
+	code, body := do(t, c, "POST", base+"/api/token", strings.NewReader(`{"username":"test","password":"test"}`), nil)
+	if code != 200 {
+		t.Fatalf("/api/token: %d %s", code, body)
+	}
+	var p pair
+	if err := json.Unmarshal([]byte(body), &p); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(p.Access, "v4.public.") || !strings.HasPrefix(p.Refresh, "v4.local.") || p.Type != "bearer" {
+		t.Fatalf("pair: %+v", p)
+	}
+	return p
+}
+
+func bearerReq(t *testing.T, c *http.Client, method, u, tok string) (int, map[string]any) {
+	t.Helper()
+	code, body := do(t, c, method, u, nil, map[string]string{"Authorization": "Bearer " + tok})
+	var m map[string]any
+	if err := json.Unmarshal([]byte(body), &m); err != nil {
+		t.Fatalf("%s %s: %d %q", method, u, code, body)
+	}
+	return code, m
+}
+
+func kidOf(t *testing.T, tok string) string {
+	t.Helper()
+	parts := strings.Split(tok, ".")
+	if len(parts) != 4 {
+		t.Fatalf("token without footer: %s", tok)
+	}
+	b, err := base64.RawURLEncoding.DecodeString(parts[3])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f struct {
+		Kid string `json:"kid"`
+	}
+	if err := json.Unmarshal(b, &f); err != nil {
+		t.Fatal(err)
+	}
+	return f.Kid
+}
+
+func TestAPIFlow(t *testing.T) {
+	base, _ := start(t)
+	c := &http.Client{}
+
+	for _, body := range []string{`{"username":"test","password":"x"}`, `not json`} {
+		code, resp := do(t, c, "POST", base+"/api/token", strings.NewReader(body), nil)
+		if code != 401 && code != 400 || !strings.Contains(resp, `"detail"`) {
+			t.Fatalf("bad login %q: %d %s", body, code, resp)
+		}
+	}
+	if code, m := bearerReq(t, c, "GET", base+"/api/me", "v4.public.garbage"); code != 401 || m["detail"] == nil {
+		t.Fatalf("garbage token: %d %v", code, m)
+	}
+	if code, _ := bearerReq(t, c, "GET", base+"/api/me", ""); code != 401 {
+		t.Fatalf("empty token: %d", code)
+	}
+
+	p := apiToken(t, c, base)
+	if code, m := bearerReq(t, c, "GET", base+"/api/me", p.Access); code != 200 || m["user"] != "test" || m["fresh"] != true {
+		t.Fatalf("me: %d %v", code, m)
+	}
+	if code, m := bearerReq(t, c, "POST", base+"/api/sensitive", p.Access); code != 200 {
+		t.Fatalf("sensitive with fresh: %d %v", code, m)
+	}
+	if code, _ := bearerReq(t, c, "GET", base+"/api/me", p.Refresh); code != 401 {
+		t.Fatalf("refresh token as access: %d", code)
+	}
+	if code, _ := bearerReq(t, c, "POST", base+"/api/refresh", p.Access); code != 401 {
+		t.Fatalf("access token as refresh: %d", code)
+	}
+
+	code, m := bearerReq(t, c, "POST", base+"/api/refresh", p.Refresh)
+	if code != 200 {
+		t.Fatalf("refresh: %d %v", code, m)
+	}
+	p2 := pair{Access: m["access_token"].(string), Refresh: m["refresh_token"].(string)}
+	if code, m := bearerReq(t, c, "GET", base+"/api/me", p2.Access); code != 200 || m["fresh"] != false {
+		t.Fatalf("me after refresh: %d %v", code, m)
+	}
+	if code, m := bearerReq(t, c, "POST", base+"/api/sensitive", p2.Access); code != 403 || m["detail"] != "Fresh token required" {
+		t.Fatalf("sensitive with non-fresh: %d %v", code, m)
+	}
+
+	if code, m := bearerReq(t, c, "POST", base+"/api/logout", p2.Access); code != 200 {
+		t.Fatalf("logout: %d %v", code, m)
+	}
+	if code, _ := bearerReq(t, c, "GET", base+"/api/me", p2.Access); code != 401 {
+		t.Fatalf("me after logout: %d", code)
+	}
+	// The family is revoked: the refresh token made with it is dead too,
+	// and so is the first access token of the family.
+	if code, _ := bearerReq(t, c, "POST", base+"/api/refresh", p2.Refresh); code != 401 {
+		t.Fatalf("refresh after logout: %d", code)
+	}
+	if code, _ := bearerReq(t, c, "GET", base+"/api/me", p.Access); code != 401 {
+		t.Fatalf("first access token after family logout: %d", code)
+	}
+}
+
+func TestAPIRefreshReuse(t *testing.T) {
+	base, _ := start(t)
+	c := &http.Client{}
+	p := apiToken(t, c, base)
+	code, m := bearerReq(t, c, "POST", base+"/api/refresh", p.Refresh)
+	if code != 200 {
+		t.Fatalf("refresh: %d %v", code, m)
+	}
+	newAccess := m["access_token"].(string)
+	if code, m := bearerReq(t, c, "POST", base+"/api/refresh", p.Refresh); code != 401 || !strings.Contains(fmt.Sprint(m["detail"]), "already used") {
+		t.Fatalf("reuse: %d %v", code, m)
+	}
+	if code, _ := bearerReq(t, c, "GET", base+"/api/me", newAccess); code != 401 {
+		t.Fatalf("token of reused family: %d", code)
+	}
+}
+
+func TestAPILogoutEverywhere(t *testing.T) {
+	base, _ := start(t)
+	c := &http.Client{}
+	p1, p2 := apiToken(t, c, base), apiToken(t, c, base)
+	if code, m := bearerReq(t, c, "POST", base+"/api/logout-everywhere", p1.Access); code != 200 {
+		t.Fatalf("logout-everywhere: %d %v", code, m)
+	}
+	for _, tok := range []string{p1.Access, p2.Access} {
+		if code, _ := bearerReq(t, c, "GET", base+"/api/me", tok); code != 401 {
+			t.Fatalf("me after logout-everywhere: %d", code)
+		}
+	}
+	if code, _ := bearerReq(t, c, "POST", base+"/api/refresh", p2.Refresh); code != 401 {
+		t.Fatalf("refresh after logout-everywhere: %d", code)
+	}
+}
+
+type keySet struct {
+	Issuer string `json:"issuer"`
+	Keys   []struct {
+		Kid string `json:"kid"`
+		Key string `json:"key"`
+	} `json:"keys"`
+}
+
+func getKeySet(t *testing.T, c *http.Client, base string) keySet {
+	t.Helper()
+	code, body := do(t, c, "GET", base+"/.well-known/paseto-keys", nil, nil)
+	if code != 200 {
+		t.Fatalf("key set: %d %s", code, body)
+	}
+	var ks keySet
+	if err := json.Unmarshal([]byte(body), &ks); err != nil {
+		t.Fatal(err)
+	}
+	return ks
+}
+
+func rotate(t *testing.T, c *http.Client, base string) string {
+	t.Helper()
+	code, body := do(t, c, "POST", base+"/admin/rotate", nil, nil)
+	if code != 200 {
+		t.Errorf("rotate: %d %s", code, body)
+		return ""
+	}
+	var m struct{ Kid string }
+	if err := json.Unmarshal([]byte(body), &m); err != nil || !strings.HasPrefix(m.Kid, "k4.pid.") {
+		t.Errorf("rotate answer %q: %v", body, err)
+	}
+	return m.Kid
+}
+
+func TestRotation(t *testing.T) {
+	base, a := start(t)
+	c := &http.Client{}
+	before := apiToken(t, c, base)
+	oldKid := kidOf(t, before.Access)
+	if ks := getKeySet(t, c, base); len(ks.Keys) != 1 || ks.Keys[0].Kid != oldKid || ks.Issuer != tokenIssuer {
+		t.Fatalf("key set before: %+v (token kid %s)", ks, oldKid)
+	}
+
+	newKid := rotate(t, c, base)
+	if newKid == oldKid {
+		t.Fatal("rotation kept the kid")
+	}
+	if code, m := bearerReq(t, c, "GET", base+"/api/me", before.Access); code != 200 || m["kid"] != oldKid {
+		t.Fatalf("old token after rotation: %d %v", code, m)
+	}
+	after := apiToken(t, c, base)
+	if k := kidOf(t, after.Access); k != newKid {
+		t.Fatalf("new token kid %s, want %s", k, newKid)
+	}
+	if code, m := bearerReq(t, c, "GET", base+"/api/me", after.Access); code != 200 || m["kid"] != newKid {
+		t.Fatalf("new token: %d %v", code, m)
+	}
+	// A refresh token from before the rotation still works, and its new
+	// access token is signed by the new key.
+	code, m := bearerReq(t, c, "POST", base+"/api/refresh", before.Refresh)
+	if code != 200 || kidOf(t, m["access_token"].(string)) != newKid {
+		t.Fatalf("refresh across rotation: %d %v", code, m)
+	}
+	ks := getKeySet(t, c, base)
+	if len(ks.Keys) != 2 || ks.Keys[0].Kid != newKid || ks.Keys[1].Kid != oldKid {
+		t.Fatalf("key set after: %+v", ks)
+	}
+	// The published keys are the public halves of the signing keys.
+	for _, k := range ks.Keys {
+		pk, err := paserk.ParsePublic(paseto.V4, k.Key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if id, _ := paserk.ID(pk); id != k.Kid {
+			t.Fatalf("kid %s for key with id %s", k.Kid, id)
+		}
+	}
+	if ids := a.KeyIDs(); len(ids) != 2 || ids[0] != newKid {
+		t.Fatalf("KeyIDs: %v", ids)
+	}
+}
+
+func TestAdminRotateLoopbackOnly(t *testing.T) {
+	h, a, err := New(Config{Logf: t.Logf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kid := a.KeyIDs()[0]
+	for _, ra := range []string{"203.0.113.9:1234", "[2001:db8::1]:443", "10.0.0.1:80", "garbage"} {
+		req := httptest.NewRequest("POST", "/admin/rotate", nil)
+		req.RemoteAddr = ra
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != 403 || !strings.Contains(rec.Body.String(), `"detail"`) {
+			t.Fatalf("rotate from %s: %d %s", ra, rec.Code, rec.Body)
+		}
+	}
+	if a.KeyIDs()[0] != kid || len(a.KeyIDs()) != 1 {
+		t.Fatal("a refused rotation changed the keys")
+	}
+	for _, ra := range []string{"127.0.0.1:5555", "[::1]:5555"} {
+		req := httptest.NewRequest("POST", "/admin/rotate", nil)
+		req.RemoteAddr = ra
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != 200 {
+			t.Fatalf("rotate from %s: %d %s", ra, rec.Code, rec.Body)
+		}
+	}
+	if n := len(a.KeyIDs()); n != 3 {
+		t.Fatalf("%d keys after two rotations", n)
+	}
+}
+
+func TestConcurrentRotation(t *testing.T) {
+	base, a := start(t)
+	c := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	t.Cleanup(c.CloseIdleConnections)
+	initial := apiToken(t, c, base)
+
+	const workers, rounds, rotations = 50, 20, 10
+	var wg sync.WaitGroup
+	errs := make(chan string, workers*rounds*2)
+	startCh := make(chan struct{})
+	for g := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-startCh
+			tok := initial.Access
+			for i := range rounds {
+				if i%5 == g%5 { // get a token signed by whatever key signs now
+					resp, err := c.Post(base+"/api/token", "application/json", bytes.NewReader([]byte(`{"username":"test","password":"test"}`)))
+					if err != nil {
+						errs <- err.Error()
+						return
+					}
+					var p pair
+					err = json.NewDecoder(resp.Body).Decode(&p)
+					resp.Body.Close()
+					if resp.StatusCode != 200 || err != nil {
+						errs <- fmt.Sprintf("token: %d %v", resp.StatusCode, err)
+						return
+					}
+					tok = p.Access
+				}
+				req, _ := http.NewRequest("GET", base+"/api/me", nil)
+				req.Header.Set("Authorization", "Bearer "+tok)
+				resp, err := c.Do(req)
+				if err != nil {
+					errs <- err.Error()
+					return
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != 200 {
+					errs <- fmt.Sprintf("me: %d", resp.StatusCode)
+				}
+			}
+		}()
+	}
+	close(startCh)
+	for range rotations {
+		rotate(t, c, base)
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+	if n := len(a.KeyIDs()); n != rotations+1 {
+		t.Fatalf("%d keys kept, want %d", n, rotations+1)
+	}
+	if ks := getKeySet(t, c, base); len(ks.Keys) != rotations+1 {
+		t.Fatalf("key set lists %d keys", len(ks.Keys))
+	}
+	// The very first token still verifies.
+	if code, m := bearerReq(t, c, "GET", base+"/api/me", initial.Access); code != 200 {
+		t.Fatalf("initial token: %d %v", code, m)
+	}
+}
+
+func TestHealthzAndNotFound(t *testing.T) {
+	base, _ := start(t)
+	c := &http.Client{}
+	if code, body := do(t, c, "GET", base+"/healthz", nil, nil); code != 200 || body != "ok" {
+		t.Fatalf("healthz: %d %q", code, body)
+	}
+	if code, body := do(t, c, "GET", base+"/nope", nil, nil); code != 404 || !strings.Contains(body, "detail") {
+		t.Fatalf("404: %d %q", code, body)
+	}
+}
+
+func TestKeyFile(t *testing.T) {
+	sk, err := paseto.GenerateSecretKey(paseto.V4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tk, _ := paserk.Encode(sk)
+	wantKid, _ := paserk.ID(sk.Public())
+	secret := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{7}, 32))
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+
+	var cfg Config
+	if err := LoadKeyFile(write("ok.json", fmt.Sprintf(`{"token_key":%q,"cookie_secret":%q}`, tk, secret)), &cfg); err != nil {
+		t.Fatal(err)
+	}
+	cfg.Logf = t.Logf
+	_, a, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.KeyIDs()[0] != wantKid {
+		t.Fatalf("kid %s, want %s", a.KeyIDs()[0], wantKid)
+	}
+
+	local, _ := paseto.GenerateSymmetricKey(paseto.V4)
+	lk, _ := paserk.Encode(local)
+	for name, content := range map[string]string{
+		"short.json":   fmt.Sprintf(`{"token_key":%q,"cookie_secret":%q}`, tk, base64.StdEncoding.EncodeToString([]byte("short"))),
+		"local.json":   fmt.Sprintf(`{"token_key":%q,"cookie_secret":%q}`, lk, secret),
+		"nob64.json":   fmt.Sprintf(`{"token_key":%q,"cookie_secret":"%%%%"}`, tk),
+		"unknown.json": fmt.Sprintf(`{"token_key":%q,"cookie_secret":%q,"x":1}`, tk, secret),
+		"bad.json":     `{`,
+	} {
+		var cfg Config
+		err := LoadKeyFile(write(name, content), &cfg)
+		if err == nil {
+			t.Errorf("%s accepted", name)
+		} else if strings.Contains(err.Error(), tk) || strings.Contains(err.Error(), secret) {
+			t.Errorf("%s: error leaks key: %v", name, err)
+		}
+	}
+	if err := LoadKeyFile(filepath.Join(dir, "missing.json"), &Config{}); err == nil {
+		t.Error("missing file accepted")
+	}
+}

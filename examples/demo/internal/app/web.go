@@ -1,0 +1,191 @@
+package app
+
+import (
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+
+	"github.com/pasetokit/pasetokit/remember"
+	"github.com/pasetokit/pasetokit/session"
+)
+
+var page = template.Must(template.New("page").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>pasetokit demo</title></head><body>
+<h1>pasetokit demo</h1>
+{{range .Flashes}}<p class="flash">{{.}}</p>
+{{end}}{{if .Error}}<p class="error">{{.Error}}</p>
+{{end}}{{if .User}}<p>Logged in as <b id="user">{{.User}}</b>
+({{if .Fresh}}with your password{{else}}remembered: sensitive actions need your password{{end}}).</p>
+<p>Visits in this session: <span id="visits">{{.Visits}}</span></p>
+<form method="post" action="/logout"><button>Log out</button></form>
+<form method="post" action="/logout-everywhere"><button>Log out everywhere</button></form>
+{{else}}<form method="post" action="/login" id="login">
+<input name="username" placeholder="username" autocomplete="username">
+<input name="password" type="password" placeholder="password" autocomplete="current-password">
+<label><input type="checkbox" name="remember"> Remember me</label>
+<button>Log in</button></form>
+<p>Demo user: test / test</p>{{end}}
+</body></html>
+`))
+
+type pageData struct {
+	User    string
+	Fresh   bool
+	Visits  int
+	Flashes []string
+	Error   string
+}
+
+// home renders the page and counts the visits of a logged-in user.
+func (a *App) home(w http.ResponseWriter, r *http.Request) {
+	s := session.FromContext(r.Context())
+	d := pageData{}
+	if user, ok := remember.UserFrom(r); ok {
+		n, _ := session.Get[int](s, visitsKey)
+		n++
+		if err := s.Set(visitsKey, n); err != nil {
+			a.cfg.Logf("session: %v", err)
+		}
+		d.User, d.Fresh, d.Visits = user, remember.Fresh(r), n
+	}
+	for _, f := range s.Flashes() {
+		d.Flashes = append(d.Flashes, fmt.Sprint(f))
+	}
+	renderPage(w, http.StatusOK, d)
+}
+
+func renderPage(w http.ResponseWriter, status int, d pageData) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = page.Execute(w, d)
+}
+
+// whoami is the web session as JSON.
+func (a *App) whoami(w http.ResponseWriter, r *http.Request) {
+	user, ok := remember.UserFrom(r)
+	if !ok {
+		writeJSON(w, http.StatusUnauthorized, map[string]any{"detail": "Not authenticated"})
+		return
+	}
+	n, _ := session.Get[int](session.FromContext(r.Context()), visitsKey)
+	writeJSON(w, http.StatusOK, map[string]any{"user": user, "fresh": remember.Fresh(r), "visits": n})
+}
+
+// login is the password login of the web part.
+func (a *App) login(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
+	if err := r.ParseForm(); err != nil {
+		renderPage(w, http.StatusBadRequest, pageData{Error: "Invalid form"})
+		return
+	}
+	user := r.PostForm.Get("username")
+	if !checkPassword(user, r.PostForm.Get("password")) {
+		renderPage(w, http.StatusUnauthorized, pageData{Error: "Bad username or password"})
+		return
+	}
+	s := session.FromContext(r.Context())
+	// SetUser renews the session id (against fixation) and marks it fresh.
+	if err := remember.SetUser(r, user, true); err != nil {
+		a.webError(w, err)
+		return
+	}
+	if err := s.Set(loginAtKey, a.cfg.Now().UnixNano()); err != nil {
+		a.webError(w, err)
+		return
+	}
+	if r.PostForm.Get("remember") == "on" {
+		if err := a.remember.Remember(w, r, user, r.UserAgent()); err != nil {
+			a.webError(w, err)
+			return
+		}
+	}
+	_ = s.AddFlash("Welcome back, " + user + "!")
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+// logout forgets this device and ends the session.
+func (a *App) logout(w http.ResponseWriter, r *http.Request) {
+	err := a.remember.Forget(w, r) // deletes the cookie even on error
+	_ = session.FromContext(r.Context()).Destroy()
+	if err != nil {
+		a.webError(w, err)
+		return
+	}
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+// logoutEverywhereWeb ends every login of the user: remember-me series,
+// API tokens and the web sessions of other browsers.
+func (a *App) logoutEverywhereWeb(w http.ResponseWriter, r *http.Request) {
+	user, ok := remember.UserFrom(r)
+	if !ok {
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return
+	}
+	if err := a.logoutEverywhere(r.Context(), user); err != nil {
+		a.webError(w, err)
+		return
+	}
+	_ = a.remember.Forget(w, r) // this device's cookie; its series is gone
+	_ = session.FromContext(r.Context()).Destroy()
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+// webCutoff ends sessions that logged in before the user's last "log out
+// everywhere". It runs inside the remember-me middleware, so a login by
+// remember-me cookie in this request is stamped now.
+func (a *App) webCutoff(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		user, ok := remember.UserFrom(r)
+		if !ok {
+			next.ServeHTTP(w, r)
+			return
+		}
+		s := session.FromContext(r.Context())
+		at, ok := session.Get[int64](s, loginAtKey)
+		if !ok {
+			at = a.cfg.Now().UnixNano()
+			if err := s.Set(loginAtKey, at); err != nil {
+				a.webError(w, err)
+				return
+			}
+		}
+		cut, err := a.store.Cutoff(r.Context(), webCutoffPrefix+user)
+		if err != nil { // fail closed
+			a.webError(w, err)
+			return
+		}
+		if !cut.IsZero() && at <= cut.UnixNano() {
+			if err := s.Destroy(); err != nil {
+				a.webError(w, err)
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (a *App) webError(w http.ResponseWriter, err error) {
+	a.cfg.Logf("web: %v", err)
+	writeJSON(w, http.StatusServiceUnavailable, map[string]any{"detail": "Service temporarily unavailable"})
+}
+
+// sameOrigin refuses POSTs whose Origin header names another origin (a
+// cross-site form post); SameSite=Lax cookies already keep the session out
+// of those, this is the second line.
+func sameOrigin(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			if o := r.Header.Get("Origin"); o != "" {
+				u, err := url.Parse(o)
+				if err != nil || u.Host != r.Host {
+					writeJSON(w, http.StatusForbidden, map[string]any{"detail": "Cross-origin request refused"})
+					return
+				}
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
