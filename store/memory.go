@@ -37,6 +37,15 @@ type MemoryConfig struct {
 	// Now returns the current time. Nil means time.Now. Tests inject a
 	// fake clock here.
 	Now func() time.Time
+
+	// MaxSeriesPerUser bounds the remember-me series of one user that
+	// have not expired, in a MemoryRemember (NewMemory ignores it). Zero
+	// means DefaultMaxSeriesPerUser; a negative value is an error. When a
+	// user already has that many, CreateSeries evicts the user's series
+	// that expires soonest (that device is logged out of its remembered
+	// login), so one user can neither fill the store nor be refused a
+	// login.
+	MaxSeriesPerUser int
 }
 
 // Memory is a Store kept in the memory of one process. It is safe for

@@ -26,14 +26,29 @@ type Series struct {
 	Device        string // optional metadata (e.g. a user-agent summary)
 }
 
+// DefaultMaxSeriesPerUser is the number of remember-me series (devices
+// with a remembered login) one user may have when the store's
+// configuration leaves it zero. Creating one more evicts the user's series
+// that expires soonest.
+const DefaultMaxSeriesPerUser = 32
+
 // RememberStore keeps remember-me series. All methods are safe for
 // concurrent use and atomic with respect to each other. A series counts as
 // gone once the store's clock (its configured Now) reaches Expires.
 // Failures to reach the backend match ErrUnavailable.
+//
+// Implementations should bound the series of one user, so that one user
+// (or an attacker logging in as one in a loop) cannot fill the store; the
+// implementations of this module do, and report the bound with a method
+// MaxSeriesPerUser() int, which the conformance suite in package storetest
+// checks.
 type RememberStore interface {
 	// CreateSeries stores a new series. A selector already in use is an
 	// error matching ErrSelectorInUse; a series already expired is not
-	// stored.
+	// stored. A store that bounds the series per user and finds the user
+	// at the bound first deletes, in the same atomic step, the user's
+	// existing series that expires soonest (the earliest selector, in
+	// byte order, among those expiring at the same time).
 	CreateSeries(ctx context.Context, s Series) error
 
 	// GetSeries returns the series with selector, or ErrNotFound.

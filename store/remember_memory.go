@@ -28,8 +28,9 @@ var ErrSelectorInUse = errors.New("store: remember-me selector already in use")
 // so no background goroutine is needed and a MemoryRemember needs no Close.
 // The context arguments of its methods are ignored.
 type MemoryRemember struct {
-	now func() time.Time
-	max int
+	now     func() time.Time
+	max     int
+	perUser int
 
 	mu     sync.Mutex
 	series map[string]*remItem            // by selector
@@ -46,17 +47,25 @@ type remItem struct {
 // cfg.MaxEntries bounds the number of series that have not expired (zero
 // means DefaultMaxEntries, negative is an error): when it is reached,
 // CreateSeries fails with an error matching ErrFull and ErrUnavailable,
-// and no series is evicted before it expires. cfg.Now is the clock (nil
+// and no series of another user is evicted before it expires.
+// cfg.MaxSeriesPerUser bounds the series of one user (zero means
+// DefaultMaxSeriesPerUser, negative is an error): a user at that bound who
+// logs in on one more device loses the remembered login that expires
+// soonest, so one user cannot fill the store. cfg.Now is the clock (nil
 // means time.Now).
 func NewMemoryRemember(cfg MemoryConfig) (*MemoryRemember, error) {
 	if cfg.MaxEntries < 0 {
 		return nil, fmt.Errorf("store: negative MaxEntries %d", cfg.MaxEntries)
 	}
+	if cfg.MaxSeriesPerUser < 0 {
+		return nil, fmt.Errorf("store: negative MaxSeriesPerUser %d", cfg.MaxSeriesPerUser)
+	}
 	m := &MemoryRemember{
-		now:    cfg.Now,
-		max:    cfg.MaxEntries,
-		series: make(map[string]*remItem),
-		users:  make(map[string]map[string]*remItem),
+		now:     cfg.Now,
+		max:     cfg.MaxEntries,
+		perUser: cfg.MaxSeriesPerUser,
+		series:  make(map[string]*remItem),
+		users:   make(map[string]map[string]*remItem),
 	}
 	if m.now == nil {
 		m.now = time.Now
@@ -64,14 +73,21 @@ func NewMemoryRemember(cfg MemoryConfig) (*MemoryRemember, error) {
 	if m.max == 0 {
 		m.max = DefaultMaxEntries
 	}
+	if m.perUser == 0 {
+		m.perUser = DefaultMaxSeriesPerUser
+	}
 	return m, nil
 }
+
+// MaxSeriesPerUser returns the bound on the series of one user.
+func (m *MemoryRemember) MaxSeriesPerUser() int { return m.perUser }
 
 // CreateSeries implements RememberStore. It returns an error for an empty
 // selector, and one matching ErrSelectorInUse when a series with that
 // selector exists. A series whose Expires is not after the current time is
-// not recorded (nil error): it would be gone at once. The hashes are
-// copied, so the caller may reuse its slices.
+// not recorded (nil error): it would be gone at once. When the user already
+// has MaxSeriesPerUser series, the one that expires soonest is deleted
+// first. The hashes are copied, so the caller may reuse its slices.
 func (m *MemoryRemember) CreateSeries(_ context.Context, s Series) error {
 	if s.Selector == "" {
 		return errors.New("store: empty remember-me selector")
@@ -86,12 +102,16 @@ func (m *MemoryRemember) CreateSeries(_ context.Context, s Series) error {
 		return ErrSelectorInUse
 	}
 	m.sweep(now)
+	u := m.users[s.UserID]
+	for len(u) >= m.perUser {
+		m.remove(oldest(u))
+	}
 	if len(m.series) >= m.max {
 		return fmt.Errorf("%w: %w (%d remember-me series)", ErrUnavailable, ErrFull, len(m.series))
 	}
 	it := &remItem{s: cloneSeries(s)}
 	m.series[s.Selector] = it
-	u := m.users[s.UserID]
+	u = m.users[s.UserID]
 	if u == nil {
 		u = make(map[string]*remItem)
 		m.users[s.UserID] = u
@@ -178,6 +198,20 @@ func (m *MemoryRemember) sweep(now time.Time) {
 	for len(m.byExp) > 0 && !now.Before(m.byExp[0].s.Expires) {
 		m.remove(m.byExp[0])
 	}
+}
+
+// oldest returns the series of u that expires soonest, the least selector
+// among those expiring at the same time. u is not empty. The scan is
+// bounded by MaxSeriesPerUser, as sweep keeps only live series in u.
+func oldest(u map[string]*remItem) *remItem {
+	var o *remItem
+	for _, it := range u {
+		if o == nil || it.s.Expires.Before(o.s.Expires) ||
+			it.s.Expires.Equal(o.s.Expires) && it.s.Selector < o.s.Selector {
+			o = it
+		}
+	}
+	return o
 }
 
 // remove deletes it from every index. m.mu is held.

@@ -23,12 +23,63 @@ func TestMemoryRememberConformance(t *testing.T) {
 	})
 }
 
+// TestMemoryRememberConformanceSmallPerUser runs the suite again with a
+// small per-user bound, as an application might configure.
+func TestMemoryRememberConformanceSmallPerUser(t *testing.T) {
+	storetest.RunRemember(t, func(t *testing.T, now func() time.Time) store.RememberStore {
+		s, err := store.NewMemoryRemember(store.MemoryConfig{Now: now, MaxSeriesPerUser: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	})
+}
+
 func TestMemoryRememberConfig(t *testing.T) {
 	if _, err := store.NewMemoryRemember(store.MemoryConfig{MaxEntries: -1}); err == nil {
 		t.Fatal("negative MaxEntries accepted")
 	}
-	if _, err := store.NewMemoryRemember(store.MemoryConfig{}); err != nil {
+	if _, err := store.NewMemoryRemember(store.MemoryConfig{MaxSeriesPerUser: -1}); err == nil {
+		t.Fatal("negative MaxSeriesPerUser accepted")
+	}
+	s, err := store.NewMemoryRemember(store.MemoryConfig{})
+	if err != nil {
 		t.Fatalf("zero config: %v", err)
+	}
+	if n := s.MaxSeriesPerUser(); n != store.DefaultMaxSeriesPerUser {
+		t.Fatalf("MaxSeriesPerUser() = %d, want DefaultMaxSeriesPerUser", n)
+	}
+}
+
+// TestMemoryRememberOneUserCannotFill: a user who logs in over and over
+// keeps at most MaxSeriesPerUser series, so the global bound stays
+// available to everyone else.
+func TestMemoryRememberOneUserCannotFill(t *testing.T) {
+	ctx := context.Background()
+	c := &clock{t: time.Unix(1_800_000_000, 0)}
+	s, err := store.NewMemoryRemember(store.MemoryConfig{MaxEntries: 10, MaxSeriesPerUser: 3, Now: c.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 100 {
+		c.Advance(time.Second)
+		if err := s.CreateSeries(ctx, remSeries("m"+strconv.Itoa(i), "mallory", c.Now().Add(time.Hour))); err != nil {
+			t.Fatalf("login %d of one user: %v", i, err)
+		}
+	}
+	if n := s.Len(); n != 3 {
+		t.Fatalf("Len = %d after 100 logins of one user, want 3", n)
+	}
+	// The three most recent (latest expiring) survive.
+	for i := 97; i < 100; i++ {
+		if _, err := s.GetSeries(ctx, "m"+strconv.Itoa(i)); err != nil {
+			t.Fatalf("series m%d: %v", i, err)
+		}
+	}
+	for i := range 7 {
+		if err := s.CreateSeries(ctx, remSeries("o"+strconv.Itoa(i), "user"+strconv.Itoa(i), c.Now().Add(time.Hour))); err != nil {
+			t.Fatalf("another user's login: %v", err)
+		}
 	}
 }
 

@@ -55,6 +55,14 @@ type Config struct {
 	// whether an expiry is already in the past; entries themselves expire
 	// by the clock of the Redis server.
 	Now func() time.Time
+
+	// MaxSeriesPerUser bounds the remember-me series (store.RememberStore)
+	// of one user. Zero means store.DefaultMaxSeriesPerUser; a negative
+	// value is an error. When a user already has that many series that
+	// have not expired, CreateSeries deletes the one that expires soonest
+	// in the same script, so one user can neither grow the data set
+	// without bound nor make the scripts slow.
+	MaxSeriesPerUser int
 }
 
 // Store is a store.Store kept in Redis. It is safe for concurrent use.
@@ -68,6 +76,7 @@ type Store struct {
 	prefix  string
 	timeout time.Duration
 	now     func() time.Time
+	perUser int
 }
 
 // New returns a Store that uses client, which the caller keeps and closes.
@@ -79,7 +88,13 @@ func New(client redis.UniversalClient, cfg Config) (*Store, error) {
 	if cfg.Timeout < 0 {
 		return nil, fmt.Errorf("redisstore: negative Timeout %v", cfg.Timeout)
 	}
-	s := &Store{c: client, prefix: cfg.Prefix, timeout: cfg.Timeout, now: cfg.Now}
+	if cfg.MaxSeriesPerUser < 0 {
+		return nil, fmt.Errorf("redisstore: negative MaxSeriesPerUser %d", cfg.MaxSeriesPerUser)
+	}
+	s := &Store{c: client, prefix: cfg.Prefix, timeout: cfg.Timeout, now: cfg.Now, perUser: cfg.MaxSeriesPerUser}
+	if s.perUser == 0 {
+		s.perUser = store.DefaultMaxSeriesPerUser
+	}
 	if s.prefix == "" {
 		s.prefix = DefaultPrefix
 	}

@@ -19,10 +19,14 @@ package redisstore
 // (time.Unix(seconds, nanoseconds)), so that they read back Equal to what
 // was written. The hash expires at Expires (PEXPIREAT x).
 //
-// The selectors of a user are a Redis set at Prefix+"ru:"+userID, whose
-// expiry is the latest Expires of the series added to it. CreateSeries
-// drops from it the selectors whose series have expired, so that the set of
-// a user who keeps logging in does not grow without bound.
+// The selectors of a user are a Redis sorted set at Prefix+"ru:"+userID,
+// each scored by the x of its series, and the key expires with the latest
+// of them. CreateSeries drops the expired selectors with one
+// ZREMRANGEBYSCORE and, when the user still has Config.MaxSeriesPerUser
+// series, deletes the ones that expire soonest (ZPOPMIN), so a user's set
+// never holds more than that bound and no script scans more than it.
+// (Versions before the bound kept a plain set here; CreateSeries converts
+// such a set on first use, and DeleteSeries and DeleteUser read either.)
 //
 // # Atomicity
 //
@@ -84,38 +88,62 @@ func expired(expiresMilli int64, now time.Time) bool {
 	return expiresMilli <= now.UnixMilli()
 }
 
-// createScript: KEYS[1] series, KEYS[2] user set; ARGV[1] expiry (ms),
-// ARGV[2] selector, ARGV[3] series key prefix, ARGV[4] now (ms), ARGV[5..]
-// field/value pairs. Returns 0 when the selector is in use, 1 when created.
+// createScript: KEYS[1] series, KEYS[2] user index; ARGV[1] expiry (ms),
+// ARGV[2] selector, ARGV[3] series key prefix, ARGV[4] now (ms), ARGV[5]
+// user id, ARGV[6] the most series per user, ARGV[7] user index key
+// prefix, ARGV[8..] field/value pairs. Returns 0 when the selector is in
+// use, 1 when created.
+//
 // A series that Redis still holds but that has expired by the Store's clock
-// is replaced, as GetSeries reports it missing.
+// is replaced, as GetSeries reports it missing (and dropped from its
+// owner's index). Expired selectors leave the user's index by score; if
+// the user still has ARGV[6] series, the ones that expire soonest are
+// deleted (only if they still belong to the user: a selector may have been
+// reused since). The cost is O(log n) plus the entries removed, never a
+// scan of the index, except once to convert the plain set of an earlier
+// version.
 var createScript = redis.NewScript(`
+local now = tonumber(ARGV[4])
 if redis.call('EXISTS', KEYS[1]) == 1 then
-	local x = tonumber(redis.call('HGET', KEYS[1], 'x'))
-	if not x or x > tonumber(ARGV[4]) then
+	local r = redis.call('HMGET', KEYS[1], 'x', 'u')
+	local x = tonumber(r[1])
+	if not x or x > now then
 		return 0
 	end
 	redis.call('DEL', KEYS[1])
-end
-for _, sel in ipairs(redis.call('SMEMBERS', KEYS[2])) do
-	if redis.call('EXISTS', ARGV[3] .. sel) == 0 then
-		redis.call('SREM', KEYS[2], sel)
+	if r[2] then
+		local ok = ARGV[7] .. r[2]
+		if redis.call('TYPE', ok).ok == 'zset' then
+			redis.call('ZREM', ok, ARGV[2])
+		end
 	end
 end
-redis.call('HSET', KEYS[1], unpack(ARGV, 5))
+if redis.call('TYPE', KEYS[2]).ok == 'set' then
+	local sels = redis.call('SMEMBERS', KEYS[2])
+	redis.call('DEL', KEYS[2])
+	for _, sel in ipairs(sels) do
+		local x = tonumber(redis.call('HGET', ARGV[3] .. sel, 'x'))
+		if x then
+			redis.call('ZADD', KEYS[2], x, sel)
+		end
+	end
+end
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+local over = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[6]) + 1
+if over > 0 then
+	local old = redis.call('ZPOPMIN', KEYS[2], over)
+	for i = 1, #old, 2 do
+		local k = ARGV[3] .. old[i]
+		if redis.call('HGET', k, 'u') == ARGV[5] then
+			redis.call('DEL', k)
+		end
+	end
+end
+redis.call('HSET', KEYS[1], unpack(ARGV, 8))
 redis.call('PEXPIREAT', KEYS[1], ARGV[1])
-redis.call('SADD', KEYS[2], ARGV[2])
-local exp = tonumber(ARGV[1])
-local ttl = redis.call('PTTL', KEYS[2])
-if ttl < 0 then
-	redis.call('PEXPIREAT', KEYS[2], exp)
-else
-	local t = redis.call('TIME')
-	local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-	if now + ttl < exp then
-		redis.call('PEXPIREAT', KEYS[2], exp)
-	end
-end
+redis.call('ZADD', KEYS[2], ARGV[1], ARGV[2])
+local last = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
+redis.call('PEXPIREAT', KEYS[2], last[2])
 return 1
 `)
 
@@ -147,7 +175,7 @@ end
 return 1
 `)
 
-// deleteScript: KEYS[1] series; ARGV[1] user set key prefix, ARGV[2]
+// deleteScript: KEYS[1] series; ARGV[1] user index key prefix, ARGV[2]
 // selector.
 var deleteScript = redis.NewScript(`
 local u = redis.call('HGET', KEYS[1], 'u')
@@ -155,15 +183,27 @@ if not u then
 	return 0
 end
 redis.call('DEL', KEYS[1])
-redis.call('SREM', ARGV[1] .. u, ARGV[2])
+local uk = ARGV[1] .. u
+if redis.call('TYPE', uk).ok == 'set' then
+	redis.call('SREM', uk, ARGV[2])
+else
+	redis.call('ZREM', uk, ARGV[2])
+end
 return 1
 `)
 
-// deleteUserScript: KEYS[1] user set; ARGV[1] series key prefix, ARGV[2]
+// deleteUserScript: KEYS[1] user index; ARGV[1] series key prefix, ARGV[2]
 // user id. A series is deleted only if it still belongs to the user (the
-// set may name an expired series whose selector was reused since).
+// index may name an expired series whose selector was reused since). The
+// index holds at most Config.MaxSeriesPerUser live selectors.
 var deleteUserScript = redis.NewScript(`
-for _, sel in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+local sels
+if redis.call('TYPE', KEYS[1]).ok == 'set' then
+	sels = redis.call('SMEMBERS', KEYS[1])
+else
+	sels = redis.call('ZRANGE', KEYS[1], 0, -1)
+end
+for _, sel in ipairs(sels) do
 	local k = ARGV[1] .. sel
 	if redis.call('HGET', k, 'u') == ARGV[2] then
 		redis.call('DEL', k)
@@ -177,7 +217,9 @@ return 1
 // empty selector, and one matching store.ErrSelectorInUse when a series
 // with that selector has not expired. A series whose Expires is not after
 // the current time is not stored (it would be gone at once) and
-// CreateSeries returns nil.
+// CreateSeries returns nil. When the user already has
+// Config.MaxSeriesPerUser series, the one that expires soonest is deleted
+// in the same script.
 func (s *Store) CreateSeries(ctx context.Context, sr store.Series) error {
 	if sr.Selector == "" {
 		return errors.New("redisstore: create series: empty selector")
@@ -188,6 +230,7 @@ func (s *Store) CreateSeries(ctx context.Context, sr store.Series) error {
 		return nil
 	}
 	args := []any{x, sr.Selector, s.seriesPrefix(), now.UnixMilli(),
+		sr.UserID, s.perUser, s.userPrefix(),
 		"u", sr.UserID, "v", sr.ValidatorHash, "e", encodeTime(sr.Expires), "x", x}
 	if len(sr.PrevHash) > 0 {
 		args = append(args, "p", sr.PrevHash)
@@ -209,7 +252,8 @@ func (s *Store) CreateSeries(ctx context.Context, sr store.Series) error {
 		return unavailable("create series", err)
 	}
 	if n == 0 {
-		return fmt.Errorf("%w: redisstore: %q", store.ErrSelectorInUse, sr.Selector)
+		// The selector is a secret half of a cookie: never in the message.
+		return fmt.Errorf("%w: redisstore: create series", store.ErrSelectorInUse)
 	}
 	return nil
 }
@@ -311,5 +355,9 @@ func (s *Store) DeleteUser(ctx context.Context, userID string) error {
 	}
 	return nil
 }
+
+// MaxSeriesPerUser returns the bound on the remember-me series of one user
+// (Config.MaxSeriesPerUser, or store.DefaultMaxSeriesPerUser).
+func (s *Store) MaxSeriesPerUser() int { return s.perUser }
 
 var _ store.RememberStore = (*Store)(nil)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -86,7 +87,7 @@ func wantSeries(t *testing.T, s store.RememberStore, want store.Series) {
 
 func members(t *testing.T, c *redis.Client, key string) []string {
 	t.Helper()
-	m, err := c.SMembers(context.Background(), key).Result()
+	m, err := c.ZRange(context.Background(), key, 0, -1).Result()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,6 +100,129 @@ func TestRememberConformance(t *testing.T) {
 	storetest.RunRemember(t, func(t *testing.T, now func() time.Time) store.RememberStore {
 		return newStore(t, c, redisstore.Config{Prefix: testPrefix(t, c), Now: now})
 	})
+}
+
+// TestRememberConformanceSmallPerUser runs the suite with a small per-user
+// bound, so that eviction also runs in the checks that were not written
+// for it.
+func TestRememberConformanceSmallPerUser(t *testing.T) {
+	c := newClient(t, redisAddr(t))
+	storetest.RunRemember(t, func(t *testing.T, now func() time.Time) store.RememberStore {
+		return newStore(t, c, redisstore.Config{Prefix: testPrefix(t, c), Now: now, MaxSeriesPerUser: 2})
+	})
+}
+
+func TestRememberMaxSeriesPerUserConfig(t *testing.T) {
+	c := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"}) // never contacted
+	defer c.Close()
+	if _, err := redisstore.New(c, redisstore.Config{MaxSeriesPerUser: -1}); err == nil {
+		t.Fatal("negative MaxSeriesPerUser accepted")
+	}
+	s, err := redisstore.New(c, redisstore.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := s.MaxSeriesPerUser(); n != store.DefaultMaxSeriesPerUser {
+		t.Fatalf("MaxSeriesPerUser() = %d, want store.DefaultMaxSeriesPerUser", n)
+	}
+}
+
+// TestRememberSelectorInUseHidesSelector: the selector is half of a
+// secret cookie and must not reach logs through the error text.
+func TestRememberSelectorInUseHidesSelector(t *testing.T) {
+	s, _, _ := rememberStore(t)
+	const sel = "secret-selector-Zq8"
+	mustCreate(t, s, newSeries(sel, "alice", time.Hour))
+	err := s.CreateSeries(context.Background(), newSeries(sel, "bob", time.Hour))
+	if !errors.Is(err, store.ErrSelectorInUse) {
+		t.Fatalf("CreateSeries(duplicate) = %v, want ErrSelectorInUse", err)
+	}
+	if strings.Contains(err.Error(), sel) || strings.Contains(err.Error(), "bob") {
+		t.Fatalf("error text %q holds the selector or user", err)
+	}
+}
+
+// TestRememberUserIndexIsBounded checks the representation: the user's
+// index is a sorted set scored by expiry that never holds more than the
+// bound, and expired entries are pruned by score.
+func TestRememberUserIndexIsBounded(t *testing.T) {
+	ctx := context.Background()
+	c := newClient(t, redisAddr(t))
+	p := testPrefix(t, c)
+	s := newStore(t, c, redisstore.Config{Prefix: p, MaxSeriesPerUser: 3})
+	for i := range 20 {
+		mustCreate(t, s, newSeries(fmt.Sprint("b", i), "alice", time.Hour+time.Duration(i)*time.Second))
+	}
+	if typ := c.Type(ctx, p+"ru:alice").Val(); typ != "zset" {
+		t.Fatalf("user index has type %q, want zset", typ)
+	}
+	if got := members(t, c, p+"ru:alice"); !slices.Equal(got, []string{"b17", "b18", "b19"}) {
+		t.Fatalf("user index = %q, want the three latest expiring [b17 b18 b19]", got)
+	}
+	if keys := c.Keys(ctx, p+"rs:*").Val(); len(keys) != 3 {
+		t.Fatalf("%d series keys in Redis, want 3", len(keys))
+	}
+	zs := c.ZRangeWithScores(ctx, p+"ru:alice", 0, -1).Val()
+	for _, z := range zs {
+		x, _ := c.HGet(ctx, p+"rs:"+z.Member.(string), "x").Int64()
+		if int64(z.Score) != x {
+			t.Fatalf("score of %v is %v, want its expiry %d", z.Member, z.Score, x)
+		}
+	}
+	nearMs(t, "user index", pttl(t, c, p+"ru:alice"), time.Hour+19*time.Second)
+
+	// An expired member is pruned by the next creation, by score, without
+	// evicting a live series.
+	if err := c.ZAdd(ctx, p+"ru:alice", redis.Z{Score: float64(time.Now().Add(-time.Minute).UnixMilli()), Member: "gone"}).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteSeries(ctx, "b17"); err != nil {
+		t.Fatal(err)
+	}
+	mustCreate(t, s, newSeries("b20", "alice", 2*time.Hour))
+	if got := members(t, c, p+"ru:alice"); !slices.Equal(got, []string{"b18", "b19", "b20"}) {
+		t.Fatalf("user index = %q, want [b18 b19 b20]", got)
+	}
+}
+
+// TestRememberLegacySetIndex: a user index written as a plain set by an
+// earlier version keeps working and is converted by CreateSeries.
+func TestRememberLegacySetIndex(t *testing.T) {
+	ctx := context.Background()
+	c := newClient(t, redisAddr(t))
+	p := testPrefix(t, c)
+	s := newStore(t, c, redisstore.Config{Prefix: p, MaxSeriesPerUser: 3})
+	legacy := func(user string, sels ...string) {
+		t.Helper()
+		for i, sel := range sels {
+			mustCreate(t, s, newSeries(sel, user, time.Hour+time.Duration(i)*time.Second))
+		}
+		c.Del(ctx, p+"ru:"+user)
+		if err := c.SAdd(ctx, p+"ru:"+user, append(sels, "vanished")).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	legacy("alice", "l1", "l2", "l3")
+	mustCreate(t, s, newSeries("l4", "alice", 2*time.Hour))
+	if typ := c.Type(ctx, p+"ru:alice").Val(); typ != "zset" {
+		t.Fatalf("user index has type %q after CreateSeries, want zset", typ)
+	}
+	if got := members(t, c, p+"ru:alice"); !slices.Equal(got, []string{"l2", "l3", "l4"}) {
+		t.Fatalf("converted index = %q, want [l2 l3 l4]", got)
+	}
+	wantNotFound(t, s, "l1")
+
+	legacy("bob", "m1", "m2")
+	if err := s.DeleteSeries(ctx, "m1"); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := c.SMembers(ctx, p+"ru:bob").Result(); slices.Contains(got, "m1") {
+		t.Fatal("DeleteSeries left the selector in a legacy set")
+	}
+	if err := s.DeleteUser(ctx, "bob"); err != nil {
+		t.Fatal(err)
+	}
+	wantNotFound(t, s, "m2")
 }
 
 func TestRememberLifecycle(t *testing.T) {

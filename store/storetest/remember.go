@@ -38,6 +38,13 @@ type NewRememberStore func(t *testing.T, now func() time.Time) store.RememberSto
 // Times are compared after truncation to the second, so a store may keep
 // them with second precision (it must not round Expires down by more than
 // that, nor keep a series longer).
+//
+// A store with a method MaxSeriesPerUser() int (a bound on the series of
+// one user, as store.MemoryRemember and the Redis store have) is also
+// checked to keep at most that many live series per user, evicting the one
+// that expires soonest atomically, without touching other users' series
+// and without counting expired ones. Keep the bound small (at most 256)
+// for these checks.
 func RunRemember(t *testing.T, newStore func(t *testing.T, now func() time.Time) store.RememberStore) {
 	t.Helper()
 	for _, c := range rememberCases {
@@ -135,6 +142,43 @@ func seriesDiff(got, want store.Series) string {
 		return "Device"
 	}
 	return ""
+}
+
+// perUserLimiter is implemented by stores that bound the series of one
+// user.
+type perUserLimiter interface {
+	MaxSeriesPerUser() int
+}
+
+// perUserLimit returns the store's bound on the series of one user, or
+// skips the test when the store has none.
+func perUserLimit(t *testing.T, s store.RememberStore) int {
+	t.Helper()
+	l, ok := s.(perUserLimiter)
+	if !ok {
+		t.Skip("the store has no MaxSeriesPerUser method")
+	}
+	n := l.MaxSeriesPerUser()
+	if n < 1 || n > 256 {
+		t.Fatalf("MaxSeriesPerUser() = %d, want 1 to 256 for these checks", n)
+	}
+	return n
+}
+
+// liveOf returns the selectors among sels that GetSeries finds.
+func liveOf(t *testing.T, s store.RememberStore, sels []string) []string {
+	t.Helper()
+	var out []string
+	for _, sel := range sels {
+		_, err := s.GetSeries(context.Background(), sel)
+		switch {
+		case err == nil:
+			out = append(out, sel)
+		case !errors.Is(err, store.ErrNotFound):
+			t.Fatalf("GetSeries(%q): %v", sel, err)
+		}
+	}
+	return out
 }
 
 var rememberCases = []struct {
@@ -371,6 +415,105 @@ var rememberCases = []struct {
 		// The user can log in again afterwards.
 		mustCreate(t, s, newSeries("u-a4", "alice", base))
 		mustGet(t, s, "u-a4")
+	}},
+	{"PerUserLimitEvictsSoonestExpiring", func(t *testing.T, s store.RememberStore, clk *fakeClock) {
+		n := perUserLimit(t, s)
+		base := clk.Now()
+		// Alice fills her bound; each series expires sooner than the one
+		// created before it, so the soonest to expire is the newest.
+		var sels []string
+		for i := range n {
+			x := newSeries("lim-a"+strconv.Itoa(i), "alice", base)
+			x.Expires = base.Add(time.Hour + time.Duration(n-i)*time.Minute)
+			mustCreate(t, s, x)
+			sels = append(sels, x.Selector)
+		}
+		bob := newSeries("lim-bob", "bob", base)
+		bob.Expires = base.Add(time.Minute) // expires before all of alice's
+		mustCreate(t, s, bob)
+		if got := liveOf(t, s, sels); len(got) != n {
+			t.Fatalf("%d of alice's %d series found, want all (bob's series must not evict hers)", len(got), n)
+		}
+
+		// One more login of alice, expiring sooner than any of hers.
+		extra := newSeries("lim-extra", "alice", base)
+		extra.Expires = base.Add(30 * time.Minute)
+		if err := s.CreateSeries(context.Background(), extra); err != nil {
+			t.Fatalf("CreateSeries beyond the per-user bound: %v; want the oldest series evicted", err)
+		}
+		if d := seriesDiff(mustGet(t, s, "lim-extra"), extra); d != "" {
+			t.Fatalf("the new series: %s differs", d)
+		}
+		evicted := sels[n-1]
+		wantGone(t, s, evicted)
+		if got := liveOf(t, s, sels[:n-1]); len(got) != n-1 {
+			t.Fatalf("only %d of alice's other series remain, want %d: a series other than the one expiring soonest was evicted", len(got), n-1)
+		}
+		mustGet(t, s, "lim-bob")
+
+		// Again: now the soonest to expire is the extra series.
+		mustCreate(t, s, newSeries("lim-more", "alice", base))
+		wantGone(t, s, "lim-extra")
+		if got := liveOf(t, s, append(sels[:n-1:n-1], "lim-more")); len(got) != n {
+			t.Fatalf("%d of alice's series remain, want %d", len(got), n)
+		}
+
+		// DeleteUser still removes every series of the user.
+		if err := s.DeleteUser(context.Background(), "alice"); err != nil {
+			t.Fatal(err)
+		}
+		if got := liveOf(t, s, append(sels, "lim-extra", "lim-more")); len(got) != 0 {
+			t.Fatalf("series %q left after DeleteUser", got)
+		}
+		mustGet(t, s, "lim-bob")
+	}},
+	{"PerUserLimitIgnoresExpired", func(t *testing.T, s store.RememberStore, clk *fakeClock) {
+		n := perUserLimit(t, s)
+		base := clk.Now()
+		short := newSeries("exp-short", "carol", base)
+		short.Expires = base.Add(time.Minute)
+		mustCreate(t, s, short)
+		var sels []string
+		for i := range n - 1 {
+			x := newSeries("exp-long"+strconv.Itoa(i), "carol", base)
+			x.Expires = base.Add(time.Hour + time.Duration(i)*time.Second)
+			mustCreate(t, s, x)
+			sels = append(sels, x.Selector)
+		}
+		clk.Add(time.Minute) // the short series expires: carol has n-1
+		mustCreate(t, s, newSeries("exp-new", "carol", clk.Now()))
+		if got := liveOf(t, s, append(sels, "exp-new")); len(got) != n {
+			t.Fatalf("%d of carol's %d live series remain: an expired series counted against the bound", len(got), n)
+		}
+	}},
+	{"PerUserLimitConcurrent", func(t *testing.T, s store.RememberStore, clk *fakeClock) {
+		n := perUserLimit(t, s)
+		base := clk.Now()
+		total := 3*n + 5
+		sels := make([]string, total)
+		var wg sync.WaitGroup
+		errs := make(chan error, total)
+		start := make(chan struct{})
+		for i := range total {
+			sels[i] = "conc-" + strconv.Itoa(i)
+			x := newSeries(sels[i], "dave", base)
+			x.Expires = base.Add(time.Hour + time.Duration(i%7)*time.Second)
+			wg.Go(func() {
+				<-start
+				if err := s.CreateSeries(context.Background(), x); err != nil {
+					errs <- err
+				}
+			})
+		}
+		close(start)
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatalf("CreateSeries: %v", err)
+		}
+		if got := liveOf(t, s, sels); len(got) != n {
+			t.Fatalf("%d live series of one user after %d concurrent logins, want exactly the bound %d", len(got), total, n)
+		}
 	}},
 	{"DeleteUserAfterRotation", func(t *testing.T, s store.RememberStore, clk *fakeClock) {
 		ctx := context.Background()
