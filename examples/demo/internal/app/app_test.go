@@ -2,10 +2,12 @@ package app
 
 import (
 	"bytes"
+	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -15,14 +17,32 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/pasetokit/pasetokit/paserk"
 	"github.com/pasetokit/pasetokit/paseto"
+	"github.com/pasetokit/pasetokit/store/redisstore"
+	"github.com/redis/go-redis/v9"
 )
 
+// start serves a new App. With PASETOKIT_REDIS_ADDR set (scripts/redis-test.sh
+// runs this package once without and once with it) its stores are on that
+// Redis server, under a prefix of their own.
 func start(t *testing.T) (string, *App) {
 	t.Helper()
-	h, a, err := New(Config{Logf: t.Logf})
+	cfg := Config{Logf: t.Logf}
+	if addr := os.Getenv("PASETOKIT_REDIS_ADDR"); addr != "" {
+		c := redis.NewClient(&redis.Options{Addr: addr, DialTimeout: time.Second})
+		t.Cleanup(func() { _ = c.Close() })
+		prefix := make([]byte, 8)
+		_, _ = rand.Read(prefix)
+		s, err := redisstore.New(c, redisstore.Config{Prefix: fmt.Sprintf("demo-test:%x:", prefix)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Store, cfg.RememberStore = s, s
+	}
+	h, a, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -633,5 +653,53 @@ func TestKeyFile(t *testing.T) {
 	}
 	if err := LoadKeyFile(filepath.Join(dir, "missing.json"), &Config{}); err == nil {
 		t.Error("missing file accepted")
+	}
+}
+
+// TestStoreDownFailsClosed serves the app on a Redis store that cannot be
+// reached: everything that needs the store answers 503, never 200, 401 or
+// 500, and what does not need it still works.
+func TestStoreDownFailsClosed(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := ln.Addr().String()
+	ln.Close() // nothing listens there now
+	c := redis.NewClient(&redis.Options{Addr: dead, DialTimeout: 200 * time.Millisecond, MaxRetries: -1})
+	t.Cleanup(func() { _ = c.Close() })
+	s, err := redisstore.New(c, redisstore.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, _, err := New(Config{Logf: t.Logf, Store: s, RememberStore: s})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	base := srv.URL
+	cl := newClient(t)
+
+	// Issuing needs no store; every check of a token does.
+	p := apiToken(t, cl, base)
+	for _, tc := range []struct{ method, path, tok string }{
+		{"GET", "/api/me", p.Access},
+		{"POST", "/api/sensitive", p.Access},
+		{"POST", "/api/logout", p.Access},
+		{"POST", "/api/logout-everywhere", p.Access},
+		{"POST", "/api/refresh", p.Refresh},
+	} {
+		if code, m := bearerReq(t, cl, tc.method, base+tc.path, tc.tok); code != http.StatusServiceUnavailable {
+			t.Errorf("%s %s with the store down: %d %v, want 503", tc.method, tc.path, code, m)
+		}
+	}
+	// A web login with "remember me" needs the store too.
+	code, body := postForm(t, cl, base+"/login", url.Values{"username": {"test"}, "password": {"test"}, "remember": {"on"}})
+	if code != http.StatusServiceUnavailable {
+		t.Errorf("remember-me login with the store down: %d %s, want 503", code, body)
+	}
+	if code, _ := do(t, cl, "GET", base+"/healthz", nil, nil); code != 200 {
+		t.Errorf("/healthz: %d", code)
 	}
 }
