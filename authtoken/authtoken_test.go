@@ -626,3 +626,75 @@ func TestNotNew(t *testing.T) {
 		t.Fatal("zero Manager Verify")
 	}
 }
+
+// TestRefreshRacingLogoutEverywhere: LogoutEverywhere runs while Refresh
+// is between verifying the old refresh token and minting the new pair, and
+// the new pair is minted in a later second than the cutoff. Refresh must
+// not hand out a pair that survives the logout.
+func TestRefreshRacingLogoutEverywhere(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		logout func(m *authtoken.Manager, p authtoken.Pair) error
+	}{
+		{"logout everywhere", func(m *authtoken.Manager, _ authtoken.Pair) error { return m.LogoutEverywhere(ctx, "alice") }},
+		// Logout revokes the family, which the new pair belongs to: Refresh
+		// may succeed, but its tokens must not work.
+		{"logout of the family", func(m *authtoken.Manager, p authtoken.Pair) error { return m.Logout(ctx, p.Access) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newClock()
+			mem, err := store.NewMemory(store.MemoryConfig{Now: c.Now})
+			if err != nil {
+				t.Fatal(err)
+			}
+			hs := &hookStore{Store: mem}
+			m, err := authtoken.New(authtoken.Config{
+				Access: authtoken.KindConfig{Key: genKey(t, paseto.V4, paseto.Local)},
+				Store:  hs,
+				Now:    c.Now,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := m.Login(ctx, "alice", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.Advance(5 * time.Second)
+			var logoutErr error
+			hs.onConsume = func() {
+				logoutErr = tc.logout(m, p)
+				c.Advance(2 * time.Second) // the refresh finishes in a later second
+			}
+			got, err := m.Refresh(ctx, p.Refresh)
+			if logoutErr != nil {
+				t.Fatalf("logout: %v", logoutErr)
+			}
+			switch {
+			case err == nil && tc.name != "logout everywhere":
+				for kind, tok := range map[string]string{"access": got.Access, "refresh": got.Refresh} {
+					if _, verr := m.Verify(ctx, kind, tok); !errors.Is(verr, authtoken.ErrRevoked) {
+						t.Fatalf("the %s token minted by the racing Refresh: %v, want ErrRevoked", kind, verr)
+					}
+				}
+			case err == nil:
+				if _, verr := m.Verify(ctx, "access", got.Access); verr == nil {
+					t.Error("the access token minted by the racing Refresh is valid after the logout")
+				}
+				t.Fatal("Refresh racing LogoutEverywhere succeeded, want ErrRevoked")
+			case !errors.Is(err, authtoken.ErrRevoked):
+				t.Fatalf("Refresh racing the logout = %v, want ErrRevoked", err)
+			case got != (authtoken.Pair{}):
+				t.Fatal("Refresh returned tokens with its error")
+			}
+			// A login after the logout still works and refreshes.
+			p2, err := m.Login(ctx, "alice", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := m.Refresh(ctx, p2.Refresh); err != nil {
+				t.Fatalf("refresh after the logout: %v", err)
+			}
+		})
+	}
+}

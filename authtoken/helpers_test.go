@@ -160,3 +160,20 @@ func claimsOf(t testing.TB, m *authtoken.Manager, kind, tok string) map[string]a
 	}
 	return c
 }
+
+// hookStore wraps a store and runs onConsume (once) in the middle of
+// Consume, after the key was marked used: the point of Refresh between
+// verifying the old refresh token and minting the new pair.
+type hookStore struct {
+	store.Store
+	onConsume func()
+	once      sync.Once
+}
+
+func (h *hookStore) Consume(ctx context.Context, key string, until time.Time) (bool, error) {
+	first, err := h.Store.Consume(ctx, key, until)
+	if h.onConsume != nil {
+		h.once.Do(h.onConsume)
+	}
+	return first, err
+}

@@ -135,6 +135,13 @@ func (m *Manager) pair(subject string, claims map[string]any, fresh bool, fam st
 // use returned, stop working), Config.OnReuse is called, and the error is
 // ErrRefreshReused.
 //
+// After minting the new pair, Refresh reads the subject's cutoff again and
+// fails with ErrRevoked if a LogoutEverywhere ran meanwhile: otherwise a
+// refresh racing with LogoutEverywhere could mint, a second after the
+// cutoff, tokens that outlive it. (A Logout or reuse that revokes the
+// family meanwhile needs no such check: the new pair belongs to the
+// family.)
+//
 // Store errors are returned wrapped, so errors.Is(err,
 // store.ErrUnavailable) holds when the store could not be reached.
 func (m *Manager) Refresh(ctx context.Context, refreshToken string) (Pair, error) {
@@ -172,7 +179,20 @@ func (m *Manager) Refresh(ctx context.Context, refreshToken string) (Pair, error
 	if err != nil {
 		return Pair{}, err
 	}
-	return m.pair(t.Claims.Subject, claims, false, o.fam)
+	p, err := m.pair(t.Claims.Subject, claims, false, o.fam)
+	if err != nil {
+		return Pair{}, err
+	}
+	// A LogoutEverywhere may have run since the verification above. Its
+	// cutoff revokes the old token, but the new pair may be issued in a
+	// later second than the cutoff and would then survive it. Any such call
+	// that recorded its cutoff before this check is seen here; any later
+	// one has a cutoff at or after the new pair's iat, which revokes the
+	// pair itself.
+	if err := m.checkCutoff(ctx, t); err != nil {
+		return Pair{}, err
+	}
+	return p, nil
 }
 
 // userClaims returns the claims of t that are not reserved, undecoded.
@@ -293,7 +313,10 @@ func (m *Manager) RevokeToken(ctx context.Context, token string) error {
 // of every kind. Tokens carry their issue time in whole seconds, so a token
 // issued later in the same second as the call is revoked too: log in again
 // after LogoutEverywhere returns, a second later at the earliest, or accept
-// that such a token is refused.
+// that such a token is refused. A Refresh of the subject that runs
+// concurrently either sees the cutoff and fails with ErrRevoked, or mints
+// tokens that the cutoff revokes: it never returns tokens that outlive
+// the call. A concurrent Login is a new authentication and is not undone.
 func (m *Manager) LogoutEverywhere(ctx context.Context, subject string) error {
 	if m == nil || m.access == nil {
 		return errNotNew
