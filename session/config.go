@@ -301,6 +301,15 @@ func New(cfg Config) (*Manager, error) {
 		m.partNames[i] = fmt.Sprintf("%s.%d", m.name, i)
 	}
 	m.parser = paseto.Parser{MaxTokenLength: m.maxParts * MaxCookieSize, MaxFooterLength: 512}
+	// The cookie name and attributes share MaxCookieSize with the value: a
+	// long Path or Domain can leave too little room for even the smallest
+	// token (a nonce and a tag, no payload), so that every save would
+	// fail.
+	room := m.valueRoom()
+	minToken := len(tokenHeader) + base64.RawURLEncoding.EncodedLen(64) + 1 + len(m.keys[0].footerB64)
+	if room <= 0 || room*m.maxParts < minToken {
+		return nil, cerr("cookie name, Path and Domain leave no room for the session in %d bytes", MaxCookieSize)
+	}
 	for i, c := range cfg.GorillaFallback {
 		if c == nil {
 			return nil, cerr("GorillaFallback[%d] is nil", i)
@@ -312,6 +321,19 @@ func New(cfg Config) (*Manager, error) {
 
 // Name returns the cookie name.
 func (m *Manager) Name() string { return m.name }
+
+// valueRoom returns the bytes left for the value of one cookie (the last
+// part, whose name is the longest) once its name and every attribute are
+// counted, with Max-Age and Expires as long as they can be.
+func (m *Manager) valueRoom() int {
+	probe := m.tmpl
+	probe.Name = m.partNames[m.maxParts-1]
+	if m.persist {
+		probe.MaxAge = int(m.lifetime / time.Second)
+		probe.Expires = time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)
+	}
+	return MaxCookieSize - len(probe.String())
+}
 
 // footerFor returns the footer of tokens for key id and cookie name, and its
 // base64url form.

@@ -165,6 +165,11 @@ func (m *Manager) cookies(token string, p *payload, now time.Time) ([]*http.Cook
 	probe := base
 	probe.Name = m.partNames[m.maxParts-1]
 	chunk := MaxCookieSize - len(probe.String())
+	if chunk <= 0 {
+		// New refuses such attributes; never divide by a non-positive
+		// chunk.
+		return nil, &SizeError{Size: len(token), Limit: 0}
+	}
 	n := (len(token) + chunk - 1) / chunk
 	if n > m.maxParts {
 		return nil, &SizeError{Size: len(token), Limit: chunk * m.maxParts}

@@ -733,3 +733,57 @@ func TestOnErrorMayUseSession(t *testing.T) {
 		t.Errorf("keys %v", keys)
 	}
 }
+
+// TestCookieAttributesLeaveNoRoom: a Path (or Domain, or name) so long
+// that no token fits is a configuration error, not a panic or a failure
+// of every save.
+func TestCookieAttributesLeaveNoRoom(t *testing.T) {
+	secret := make([]byte, 32)
+	long := "/" + strings.Repeat("p", 4100)
+	for _, cfg := range []Config{
+		{Secret: secret, SplitCookies: true, Path: long},
+		{Secret: secret, SplitCookies: true, MaxCookieParts: 2, Path: "/" + strings.Repeat("p", 3990)},
+		{Secret: secret, Path: "/" + strings.Repeat("p", 3950)},
+		{Secret: secret, SessionCookie: true, Path: long},
+		{Secret: secret, SplitCookies: true, Name: strings.Repeat("n", 4100)},
+	} {
+		if _, err := New(cfg); !errors.Is(err, ErrConfig) {
+			t.Errorf("New(Path of %d bytes, name of %d, SplitCookies %v): %v, want ErrConfig",
+				len(cfg.Path), len(cfg.Name), cfg.SplitCookies, err)
+		}
+	}
+
+	// A long Path that leaves some room still works, split over parts.
+	m, _ := testManager(t, Config{SplitCookies: true, Path: "/" + strings.Repeat("p", 3500)})
+	big := randomString(1500)
+	resp := serve(m, setHandler("big", big))
+	c := live(resp)
+	if len(c) < 2 {
+		t.Fatalf("parts: %v", names(c))
+	}
+	for _, line := range resp.Header["Set-Cookie"] {
+		if len(line) > MaxCookieSize {
+			t.Errorf("Set-Cookie of %d bytes", len(line))
+		}
+	}
+	serve(m, func(w http.ResponseWriter, r *http.Request) {
+		if v, _ := Get[string](FromContext(r.Context()), "big"); v != big {
+			t.Error("split value not joined")
+		}
+	}, c...)
+}
+
+// TestCookiesNoRoomDoesNotPanic: even with attributes that New would
+// refuse, splitting reports a *SizeError instead of dividing by a
+// non-positive chunk.
+func TestCookiesNoRoomDoesNotPanic(t *testing.T) {
+	m, clk := testManager(t, Config{SplitCookies: true})
+	m.tmpl.Path = "/" + strings.Repeat("p", 4100)
+	now := clk.Now()
+	p := &payload{Created: now.Unix(), Seen: now.Unix()}
+	_, err := m.cookies("v4.local."+strings.Repeat("x", 500), p, now)
+	var se *SizeError
+	if !errors.As(err, &se) {
+		t.Fatalf("cookies with no room: %v, want a *SizeError", err)
+	}
+}
