@@ -175,3 +175,33 @@ func TestHijackUnsupported(t *testing.T) {
 	_ = bufio.NewReader
 	_ = strings.NewReader
 }
+
+// TestHijackFailureKeepsSession: a Hijack that fails must not abandon the
+// session: changes before and after it are saved with the response.
+func TestHijackFailureKeepsSession(t *testing.T) {
+	m, _ := testManager(t, Config{}) // OnError fails the test
+	resp := serve(m, func(w http.ResponseWriter, r *http.Request) {
+		s := FromContext(r.Context())
+		if err := s.Set("before", 1); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := w.(http.Hijacker).Hijack(); err == nil {
+			t.Fatal("hijacked a recorder")
+		}
+		if err := s.Set("after", 2); err != nil {
+			t.Errorf("Set after a failed Hijack: %v", err)
+		}
+	})
+	c := live(resp)
+	if len(c) != 1 {
+		t.Fatalf("no session cookie after a failed Hijack: %v", resp.Header["Set-Cookie"])
+	}
+	serve(m, func(w http.ResponseWriter, r *http.Request) {
+		s := FromContext(r.Context())
+		b, _ := Get[int](s, "before")
+		a, _ := Get[int](s, "after")
+		if b != 1 || a != 2 {
+			t.Errorf("values after a failed Hijack: before %d, after %d; want 1, 2", b, a)
+		}
+	}, c...)
+}

@@ -20,7 +20,8 @@ import (
 // The wrapper passed to next keeps http.Flusher and http.Hijacker, and
 // Unwrap, so http.ResponseController works through it. Hijacking commits
 // the session without a cookie; unsaved changes are then reported to
-// Config.OnError as ErrCommitted.
+// Config.OnError as ErrCommitted. A Hijack that fails leaves the session
+// alone.
 func (m *Manager) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s := m.load(w, r)
@@ -58,10 +59,17 @@ func (w *responseWriter) FlushError() error {
 // Flush implements http.Flusher.
 func (w *responseWriter) Flush() { _ = w.FlushError() }
 
-// Hijack implements http.Hijacker.
+// Hijack implements http.Hijacker. The session is abandoned (committed
+// without a cookie) only once the connection was taken over: when the
+// underlying writer cannot hijack, the session stays in use and is saved
+// with the response as usual.
 func (w *responseWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	conn, brw, err := http.NewResponseController(w.ResponseWriter).Hijack()
+	if err != nil {
+		return conn, brw, err
+	}
 	w.s.abandon()
-	return http.NewResponseController(w.ResponseWriter).Hijack()
+	return conn, brw, nil
 }
 
 // Unwrap returns the underlying writer, for http.ResponseController.
