@@ -32,6 +32,23 @@
 // (module github.com/pasetokit/pasetokit/store/redisstore) when the
 // application runs as several processes.
 //
+// # Cookie names and cookie tossing
+//
+// The default name "remember" is kept for compatibility, but a plain name
+// can be overwritten by a cookie set by a sibling or parent domain
+// (cookie tossing). A tossed remember-me cookie cannot be forged, but an
+// attacker could plant a cookie of their own account and have the victim
+// logged in as the attacker. On HTTPS sites, use the __Host- prefix, which
+// browsers only accept from the host itself, Secure, with Path "/" and no
+// Domain:
+//
+//	rm, err := remember.New(remember.Config{Secret: secret, Name: "__Host-remember"})
+//
+// New checks these rules for a __Host- or __Secure- name (in any letter
+// case) and returns ErrConfig rather than a cookie the browser would drop;
+// a __Host- name cannot be used with Insecure. Renaming the cookie of a
+// running site forgets the remembered logins made under the old name.
+//
 // # Design
 //
 // The cookie holds a v4.local token, encrypted with its own key (the first

@@ -87,9 +87,11 @@ type Config struct {
 	GraceWindow time.Duration
 
 	// Name is the cookie name; empty means DefaultName. It must differ
-	// from the session cookie name. A name starting with "__Host-"
-	// requires Secure, Path "/" and no Domain; "__Secure-" requires
-	// Secure.
+	// from the session cookie name. A name starting with "__Host-" (in
+	// any letter case) requires Secure, Path "/" and no Domain;
+	// "__Secure-" requires Secure. New refuses other combinations, which
+	// browsers would silently drop. "__Host-remember" is recommended for
+	// HTTPS sites (see the package documentation on cookie tossing).
 	Name string
 	// Path of the cookie; empty means "/".
 	Path string
@@ -260,10 +262,10 @@ func New(cfg Config) (*Manager, error) {
 	default:
 		return nil, cerr("invalid SameSite")
 	}
-	if strings.HasPrefix(m.name, "__Host-") && (!secure || path != "/" || cfg.Domain != "") {
+	if hasPrefixFold(m.name, "__Host-") && (!secure || path != "/" || cfg.Domain != "") {
 		return nil, cerr("a __Host- cookie requires Secure, Path \"/\" and no Domain")
 	}
-	if strings.HasPrefix(m.name, "__Secure-") && !secure {
+	if hasPrefixFold(m.name, "__Secure-") && !secure {
 		return nil, cerr("a __Secure- cookie requires Secure")
 	}
 	m.tmpl = http.Cookie{Name: m.name, Path: path, Domain: cfg.Domain, Secure: secure, HttpOnly: true, SameSite: ss}
@@ -272,6 +274,13 @@ func New(cfg Config) (*Manager, error) {
 
 // Name returns the cookie name.
 func (m *Manager) Name() string { return m.name }
+
+// hasPrefixFold reports whether name starts with prefix in any letter
+// case: browsers match the __Host- and __Secure- prefixes that way
+// (RFC 6265bis), and silently drop a cookie that breaks their rules.
+func hasPrefixFold(name, prefix string) bool {
+	return len(name) >= len(prefix) && strings.EqualFold(name[:len(prefix)], prefix)
+}
 
 // payload is the plaintext of a remember-me token.
 type payload struct {

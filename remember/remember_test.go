@@ -44,6 +44,11 @@ func TestConfig(t *testing.T) {
 		{"__Host- insecure", remember.Config{Secret: secret, Name: "__Host-r", Insecure: true}},
 		{"__Host- path", remember.Config{Secret: secret, Name: "__Host-r", Path: "/x"}},
 		{"__Secure- insecure", remember.Config{Secret: secret, Name: "__Secure-r", Insecure: true}},
+		{"__Host- domain", remember.Config{Secret: secret, Name: "__Host-r", Domain: "example.com"}},
+		// Browsers match the prefixes in any letter case.
+		{"__HOST- insecure", remember.Config{Secret: secret, Name: "__HOST-r", Insecure: true}},
+		{"__host- path", remember.Config{Secret: secret, Name: "__host-r", Path: "/x"}},
+		{"__SECURE- insecure", remember.Config{Secret: secret, Name: "__SECURE-r", Insecure: true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -56,10 +56,13 @@ type Config struct {
 	Secret []byte
 
 	// Name is the cookie name; empty means DefaultName. A name starting
-	// with "__Host-" requires Secure (Insecure false), Path "/" and no
-	// Domain; "__Secure-" requires Secure. The name is bound to every
-	// token as its implicit assertion (ImplicitPrefix + Name), so a token
-	// moved to another cookie is rejected.
+	// with "__Host-" (in any letter case) requires Secure (Insecure
+	// false), Path "/" and no Domain; "__Secure-" requires Secure. New
+	// refuses other combinations, which browsers would silently drop.
+	// "__Host-session" is recommended for HTTPS sites (see the package
+	// documentation on cookie tossing). The name is bound to every token
+	// as its implicit assertion (ImplicitPrefix + Name), so a token moved
+	// to another cookie is rejected.
 	Name string
 	// Path of the cookie; empty means "/".
 	Path string
@@ -274,10 +277,10 @@ func New(cfg Config) (*Manager, error) {
 	if cfg.Partitioned && !secure {
 		return nil, cerr("Partitioned requires Secure")
 	}
-	if strings.HasPrefix(m.name, "__Host-") && (!secure || path != "/" || cfg.Domain != "") {
+	if hasPrefixFold(m.name, "__Host-") && (!secure || path != "/" || cfg.Domain != "") {
 		return nil, cerr("a __Host- cookie requires Secure, Path \"/\" and no Domain")
 	}
-	if strings.HasPrefix(m.name, "__Secure-") && !secure {
+	if hasPrefixFold(m.name, "__Secure-") && !secure {
 		return nil, cerr("a __Secure- cookie requires Secure")
 	}
 	m.tmpl = http.Cookie{Path: path, Domain: cfg.Domain, Secure: secure, HttpOnly: true, SameSite: ss, Partitioned: cfg.Partitioned}
@@ -321,6 +324,13 @@ func New(cfg Config) (*Manager, error) {
 
 // Name returns the cookie name.
 func (m *Manager) Name() string { return m.name }
+
+// hasPrefixFold reports whether name starts with prefix in any letter
+// case: browsers match the __Host- and __Secure- prefixes that way
+// (RFC 6265bis), and silently drop a cookie that breaks their rules.
+func hasPrefixFold(name, prefix string) bool {
+	return len(name) >= len(prefix) && strings.EqualFold(name[:len(prefix)], prefix)
+}
 
 // valueRoom returns the bytes left for the value of one cookie (the last
 // part, whose name is the longest) once its name and every attribute are

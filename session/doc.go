@@ -24,6 +24,28 @@
 // idle timeout of 2 hours, both enforced inside the token. Set Insecure
 // only for development over plain HTTP.
 //
+// # Cookie names and cookie tossing
+//
+// The default name "session" is kept for compatibility (the name is bound
+// into every token, so changing it logs everyone out), but a plain name
+// can be overwritten by a cookie that a sibling or parent domain sets
+// (cookie tossing: a compromised or user-controlled subdomain plants a
+// "session" cookie with Domain=example.com or a more specific Path, and
+// the browser sends it first). A tossed cookie cannot be forged, but it
+// can log the user out, or into a session of the attacker's own account,
+// whose activity the attacker then sees. On HTTPS sites, name the
+// cookie with the __Host- prefix, which browsers only accept from the
+// host itself, Secure, with Path "/" and no Domain:
+//
+//	m, err := session.New(session.Config{Secret: secret, Name: "__Host-session"})
+//
+// New checks these rules for a __Host- or __Secure- name (in any letter
+// case) and returns ErrConfig rather than a cookie the browser would drop;
+// so a __Host- name cannot be used with Insecure (plain HTTP in
+// development): use another name there. Moving an existing site to the
+// new name logs its users out once, as their old cookie is no longer
+// read.
+//
 // # Tokens
 //
 // A session token is encrypted and authenticated with the first of

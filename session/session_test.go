@@ -45,6 +45,12 @@ func TestNewConfig(t *testing.T) {
 		{"host domain", Config{Secret: secret, Name: "__Host-s", Domain: "example.com"}, false},
 		{"secure ok", Config{Secret: secret, Name: "__Secure-s", Domain: "example.com"}, true},
 		{"secure insecure", Config{Secret: secret, Name: "__Secure-s", Insecure: true}, false},
+		// Browsers match the prefixes in any letter case.
+		{"HOST insecure", Config{Secret: secret, Name: "__HOST-s", Insecure: true}, false},
+		{"host lower path", Config{Secret: secret, Name: "__host-s", Path: "/app"}, false},
+		{"Host domain", Config{Secret: secret, Name: "__hOsT-s", Domain: "example.com"}, false},
+		{"SECURE insecure", Config{Secret: secret, Name: "__SECURE-s", Insecure: true}, false},
+		{"HOST ok", Config{Secret: secret, Name: "__HOST-s"}, true},
 		{"samesite none insecure", Config{Secret: secret, SameSite: http.SameSiteNoneMode, Insecure: true}, false},
 		{"samesite none", Config{Secret: secret, SameSite: http.SameSiteNoneMode}, true},
 		{"samesite bad", Config{Secret: secret, SameSite: 9}, false},
