@@ -28,8 +28,10 @@
 // destroy the session; on a password change call Manager.ForgetUser.
 // The defaults are safe: a Secure, HttpOnly, SameSite=Lax cookie named
 // "remember" on Path "/", valid 30 days from the password login (not
-// extended by use), in a bounded in-memory store. Use the Redis store
-// (module github.com/pasetokit/pasetokit/store/redisstore) when the
+// extended by use), in a bounded in-memory store that keeps at most
+// store.DefaultMaxSeriesPerUser (32) remembered devices per user (one more
+// login forgets the device whose login expires soonest). Use the Redis
+// store (module github.com/pasetokit/pasetokit/store/redisstore) when the
 // application runs as several processes.
 //
 // # Cookie names and cookie tossing
@@ -80,6 +82,36 @@
 // previous one after the window, is theft. The price is that a thief who
 // replays a copied cookie within the window of a legitimate rotation is not
 // detected; keep the window short.
+//
+// # Theft does not end sessions
+//
+// Theft detection, ForgetUser and Forget delete series: no further login
+// comes from the stolen cookie. They do not end the sessions that earlier
+// uses of the cookie started, by the thief or by the victim: package
+// session keeps sessions in the cookie itself, so the server cannot delete
+// them, and a thief who used the cookie once keeps that session until its
+// Lifetime or IdleTimeout ends. Applications that want theft, a password
+// change or "log out everywhere" to end those sessions too must record a
+// per-user cut-off and refuse sessions whose login is older, for example
+// with a store.Store (the same one authtoken uses, or store.NewMemory):
+//
+//	// At login (password or remember-me), keep the login time in the
+//	// session:
+//	session.FromContext(r.Context()).Set("login_at", time.Now().UnixNano())
+//
+//	// In OnTheft, on a password change and on "log out everywhere":
+//	_ = rm.ForgetUser(ctx, userID)
+//	_ = st.SetCutoff(ctx, "websess:"+userID, time.Now(), time.Now().Add(sessionLifetime))
+//
+//	// In a middleware inside rm.Handler, for each request with a user:
+//	cut, err := st.Cutoff(ctx, "websess:"+userID) // fail closed on err
+//	if at, _ := session.Get[int64](s, "login_at"); !cut.IsZero() && at <= cut.UnixNano() {
+//		s.Destroy()
+//	}
+//
+// The demo application in examples/demo does this in its logout-everywhere
+// path. Also tell the user (OnTheft runs with their id): their account was
+// used from another device.
 //
 // # Bad cookies and failures
 //

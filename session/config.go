@@ -132,7 +132,10 @@ type Config struct {
 	// session token but decodes with one of them is accepted, its values
 	// (which must have string keys and be encodable by Serializer) are
 	// taken over, and it is re-issued as a session token in the same
-	// response. Read-only: they never encode.
+	// response. Read-only: they never encode. The upgraded session's
+	// Lifetime starts again at the upgrade (see the package
+	// documentation): remove the fallback once the old codecs' MaxAge has
+	// passed since the switch.
 	GorillaFallback []securecookie.Codec
 }
 

@@ -95,4 +95,15 @@
 // gorilla/sessions. To move to Manager.Handler without logging anyone out,
 // set Config.GorillaFallback to the old securecookie codecs: old cookies
 // are read once and re-issued as session tokens.
+//
+// The upgraded session starts a new lifetime: the gorilla cookie carries
+// no creation time this package can trust, so its values are taken over
+// with a creation time of now, and Config.Lifetime and Config.IdleTimeout
+// count from the upgrade. A gorilla cookie that was close to its end thus
+// gets a full Lifetime more, and an old cookie that a thief holds is
+// upgraded like any other for as long as the fallback is configured
+// (securecookie itself still refuses cookies older than its MaxAge, 30
+// days by default). Remove GorillaFallback once the longest MaxAge of the
+// old codecs has passed since the switch: by then every legitimate old
+// cookie has either been upgraded or expired.
 package session
