@@ -23,10 +23,13 @@
 //	                         every API token of the user, ends every web session of
 //	                         the user (see below) and this one
 //
-// A remember-me cookie logs the user back in (not fresh) when the session has
-// ended. Session cookies are stateless, so to make "log out everywhere" end
-// the other browsers' sessions too, the demo records a per-user cut-off time
-// in the store and drops sessions whose login is older.
+// The session cookie is a browser-session cookie: closing the browser ends
+// the login. A remember-me cookie logs the user back in (not fresh) when the
+// session has ended. Session cookies are stateless, so to make "log out
+// everywhere" end the other browsers' sessions too, the demo records a
+// per-user cut-off time in the store and drops sessions whose login is
+// older; a detected remember-me cookie theft sets the same cut-off, which
+// ends the session the thief opened with the stolen cookie.
 //
 // Cross-site form posts are refused: SameSite=Lax keeps the cookies out of
 // them, and a POST whose Origin header names another host gets 403.

@@ -192,8 +192,11 @@ func New(cfg Config) (http.Handler, *App, error) {
 	if a.sessions, err = session.New(session.Config{
 		Secret:   cfg.CookieSecret,
 		Insecure: !cfg.Secure,
-		Now:      cfg.Now,
-		OnError:  func(_ *http.Request, err error) { cfg.Logf("session: %v", err) },
+		// A browser-session cookie: closing the browser ends the login
+		// unless "remember me" was ticked.
+		SessionCookie: true,
+		Now:           cfg.Now,
+		OnError:       func(_ *http.Request, err error) { cfg.Logf("session: %v", err) },
 	}); err != nil {
 		return nil, nil, err
 	}
@@ -202,8 +205,12 @@ func New(cfg Config) (http.Handler, *App, error) {
 		Store:    rs,
 		Insecure: !cfg.Secure,
 		Now:      cfg.Now,
-		OnTheft: func(_ context.Context, userID, _ string) {
-			cfg.Logf("remember-me cookie theft detected for user %q: series revoked", userID)
+		OnTheft: func(ctx context.Context, userID, _ string) {
+			// The series is gone; also end the web sessions already
+			// started from the stolen cookie (and the victim's).
+			now := cfg.Now()
+			err := a.store.SetCutoff(ctx, webCutoffPrefix+userID, now, now.Add(session.DefaultLifetime))
+			cfg.Logf("remember-me cookie theft detected for user %q: series revoked, web sessions cut off (err=%v)", userID, err)
 		},
 		OnError: func(_ *http.Request, err error) { cfg.Logf("remember: %v", err) },
 	}); err != nil {
