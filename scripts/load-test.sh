@@ -8,12 +8,13 @@
 #     token rejected while its key is still in the ring fails;
 #   - redis: the app on a Redis store that is stopped and restarted under
 #     load; answers must be 503 while it is down, return to 200 within 10s,
-#     and no logout that answered 200 may be lost.
-# The defaults keep the whole run under about a minute (plus the build).
+#     and no logout that answered 200 may be lost; then the redis mode once
+#     more with Redis killed (SIGKILL, a crash) instead of stopped.
+# The defaults keep the whole run to about a minute (plus the build).
 # Installs redis-server with apt-get when missing (the program starts its
 # own on a free 127.0.0.1 port, in a temporary directory). Extra arguments
-# go to the program, e.g. `scripts/load-test.sh -duration 20s`. The exit
-# status is nonzero when a property fails. Works from any directory.
+# go to both runs of the program, e.g. `scripts/load-test.sh -duration 20s`.
+# The exit status is nonzero when a property fails. Works from any directory.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -23,4 +24,5 @@ command -v redis-server >/dev/null || (apt-get update && apt-get install -y redi
 cd "$root"
 start=$SECONDS
 go run ./examples/demo/loadtest -mode=all "$@"
+go run ./examples/demo/loadtest -mode=redis -redis-kill "$@"
 echo "load-test: OK ($((SECONDS - start))s)"

@@ -41,7 +41,7 @@ func TestWindow(t *testing.T) {
 		want       string
 	}{
 		{0, 999, winUp},
-		{990, 1010, winTransition},  // straddles SIGTERM
+		{990, 1010, winTransition},  // straddles the stop signal
 		{1050, 1200, winTransition}, // started before Redis had exited
 		{1101, 1999, winDown},
 		{1900, 2001, winTransition}, // straddles the restart

@@ -17,7 +17,7 @@
 //   - redis: the app on a Redis store (a redis-server this program starts
 //     in a temporary directory, append-only file fsynced on every write),
 //     under load on /api/me with clients that keep logging tokens out. Redis
-//     is stopped (SIGTERM) and restarted on the same port and directory.
+//     is stopped (SIGTERM, or SIGKILL with -redis-kill) and restarted on the same port and directory.
 //     While it is down every answer of /api/me and /api/logout must be 503
 //     (fail closed: no 200 for a token whose revocation cannot be checked,
 //     no 401 because of the outage, no 500; /api/token needs no store and
@@ -28,7 +28,7 @@
 //     down must not have taken effect.
 //
 // The redis run judges each request by the window it lies in entirely, on
-// this process's monotonic clock: "up" (ended before SIGTERM was sent),
+// this process's monotonic clock: "up" (ended before the signal was sent),
 // "down" (started after the Redis process had exited, ended before the
 // restart began), "recovered" (started after the last request answered
 // 503 after the restart began; the load goes on until a whole -phase has
@@ -78,6 +78,7 @@ type options struct {
 	recoverIn    time.Duration
 	logoutEvery  int
 	redisServer  string
+	redisKill    bool
 }
 
 func main() {
@@ -94,6 +95,7 @@ func main() {
 	flag.DurationVar(&o.phase, "phase", 3*time.Second, "redis: length of each phase (up, down, recovered)")
 	flag.DurationVar(&o.recoverIn, "recover-within", 10*time.Second, "redis: bound on the time from restart to the first 200")
 	flag.IntVar(&o.logoutEvery, "logout-every", 20, "redis: each client logs its token out every this many requests")
+	flag.BoolVar(&o.redisKill, "redis-kill", false, "redis: stop Redis with SIGKILL instead of SIGTERM (a crash; appendfsync always must still keep every acknowledged logout)")
 	flag.StringVar(&o.redisServer, "redis-server", "redis-server", "redis: the redis-server binary")
 	flag.Parse()
 

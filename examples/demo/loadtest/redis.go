@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log"
 	"math/rand/v2"
@@ -47,7 +46,7 @@ type rec struct {
 // phases are the instants that delimit the redis mode's windows, read on
 // the monotonic clock of this process.
 type phases struct {
-	stopBegin     time.Time // SIGTERM sent to Redis
+	stopBegin     time.Time // the stop signal sent to Redis
 	stopConfirmed time.Time // the Redis process has exited
 	restartBegin  time.Time // the new Redis process is being started
 	recoveredAt   time.Time // the start of the last request answered 503 after the restart began (or the restart itself)
@@ -130,23 +129,26 @@ func (r *redisProc) start() error {
 	return nil
 }
 
-// stop sends SIGTERM (Redis writes and fsyncs what it has, then exits) and
-// waits for the process to exit.
-func (r *redisProc) stop() error {
+// stop sends sig, SIGTERM (Redis writes and fsyncs what it has, then
+// exits) or SIGKILL, and waits for the process to exit.
+func (r *redisProc) stop(sig os.Signal) error {
 	if r.cmd == nil {
 		return nil
 	}
 	defer func() { r.cmd = nil }()
-	if err := r.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := r.cmd.Process.Signal(sig); err != nil {
 		return err
 	}
 	select {
 	case err := <-r.done:
+		if sig == os.Kill {
+			return nil // "signal: killed"
+		}
 		return err
 	case <-time.After(10 * time.Second):
 		_ = r.cmd.Process.Kill()
 		<-r.done
-		return errors.New("redis-server did not exit within 10s of SIGTERM; killed")
+		return fmt.Errorf("redis-server did not exit within 10s of %v; killed", sig)
 	}
 }
 
@@ -213,7 +215,7 @@ func runRedis(o options) ([]string, error) {
 	if err := rp.start(); err != nil {
 		return nil, err
 	}
-	defer func() { _ = rp.stop() }()
+	defer func() { _ = rp.stop(syscall.SIGTERM) }()
 	admin := redis.NewClient(&redis.Options{Addr: rp.addr(), DialTimeout: 200 * time.Millisecond, MaxRetries: -1})
 	defer admin.Close()
 	if err := rp.waitReady(admin, 10*time.Second); err != nil {
@@ -259,8 +261,12 @@ func runRedis(o options) ([]string, error) {
 		return nil, err
 	}
 
-	fmt.Printf("%d connections, a logout every %d requests per client; Redis on %s (appendfsync always), stopped with SIGTERM and restarted; phases of %s\n\n",
-		o.redisConns, o.logoutEvery, rp.addr(), o.phase)
+	sig, sigName := os.Signal(syscall.SIGTERM), "SIGTERM"
+	if o.redisKill {
+		sig, sigName = os.Kill, "SIGKILL"
+	}
+	fmt.Printf("%d connections, a logout every %d requests per client; Redis on %s (appendfsync always), stopped with %s and restarted; phases of %s\n\n",
+		o.redisConns, o.logoutEvery, rp.addr(), sigName, o.phase)
 	transport := &failureLog{}
 	c := newClient(srv.URL, o.redisConns)
 	defer c.close()
@@ -348,7 +354,7 @@ func runRedis(o options) ([]string, error) {
 	upStart := time.Now()
 	time.Sleep(o.phase)
 	ph.stopBegin = time.Now()
-	if err := rp.stop(); err != nil {
+	if err := rp.stop(sig); err != nil {
 		failures = append(failures, fmt.Sprintf("stopping Redis: %v", err))
 	}
 	ph.stopConfirmed = time.Now()
@@ -505,7 +511,7 @@ func runRedis(o options) ([]string, error) {
 		fmt.Println("| " + strings.Join(cells, " | ") + " |")
 	}
 	fmt.Println()
-	fmt.Printf("stop: SIGTERM to exit %.0fms; restart: Redis answering PING after %.0fms", msf(ph.stopConfirmed.Sub(ph.stopBegin)), msf(ready))
+	fmt.Printf("stop: %s to exit %.0fms; restart: Redis answering PING after %.0fms", sigName, msf(ph.stopConfirmed.Sub(ph.stopBegin)), msf(ready))
 	if !first200.IsZero() {
 		fmt.Printf(", first 200 from /api/me after %.0fms", msf(first200.Sub(ph.restartBegin)))
 	}
@@ -516,7 +522,7 @@ func runRedis(o options) ([]string, error) {
 	fmt.Printf("logouts answered 503: %d, of which %d entirely while Redis was down: %d of those tokens still work (not applied), as they must\n",
 		logout503, len(notApplied), len(notApplied)-applied.count())
 	fmt.Printf("the app logged %d lines (its 503s), go-redis %d (failed dials)\n", logs.n.Load(), redisLogs.n.Load())
-	fmt.Println("windows: up = ended before SIGTERM; down = started after Redis exited and ended before the restart; recovered = started after the last 503 that followed the restart; transition = the rest (200 or 401 as with Redis up, or 503)")
+	fmt.Println("windows: up = ended before the signal; down = started after Redis exited and ended before the restart; recovered = started after the last 503 that followed the restart; transition = the rest (200 or 401 as with Redis up, or 503)")
 	return failures, nil
 }
 
