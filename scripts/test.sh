@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# test.sh: the README's test command: the whole test suite.
+#
+#   1. go test -race over the library module (no servers needed);
+#   2. scripts/redis-test.sh: the modules that use Redis (store/redisstore,
+#      examples/onetime_refresh, examples/demo) against a real redis-server
+#      on 127.0.0.1 (installed with apt-get and started when missing);
+#   3. scripts/browser-test.sh: the demo in headless Chromium (Debian's
+#      chromium and playwright-core from npm, installed when missing);
+#   4. scripts/load-test.sh: a bounded load test at 1,000 connections, a
+#      soak with key rotation every second and a Redis stop and restart
+#      under load.
+#
+# Set SKIP_BROWSER=1 or SKIP_LOAD=1 to leave out steps 3 or 4 (CI runs
+# everything). Works from any directory.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+echo "== go test -race ./..."
+go test -race -count=1 ./...
+echo "== scripts/redis-test.sh"
+bash scripts/redis-test.sh
+if [[ -z "${SKIP_BROWSER:-}" ]]; then
+	echo "== scripts/browser-test.sh"
+	bash scripts/browser-test.sh
+fi
+if [[ -z "${SKIP_LOAD:-}" ]]; then
+	echo "== scripts/load-test.sh"
+	bash scripts/load-test.sh
+fi
+echo "test.sh: all tests passed"
