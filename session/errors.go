@@ -53,6 +53,7 @@ type SizeError struct {
 	Limit int
 }
 
+// Error gives the size and the limit.
 func (e *SizeError) Error() string {
 	return "session: encoded session is " + strconv.Itoa(e.Size) + " bytes, over the limit of " + strconv.Itoa(e.Limit)
 }
@@ -71,6 +72,7 @@ type CookieError struct {
 	Cause error  // underlying error, or nil
 }
 
+// Error gives the kind, the cookie name and the cause; never the cookie value.
 func (e *CookieError) Error() string {
 	s := e.Kind.Error() + " (cookie " + strconv.Quote(e.Name) + ")"
 	if e.Cause != nil {

@@ -91,6 +91,7 @@ type SyntaxError struct {
 	Err error
 }
 
+// Error describes the problem and its offset, never the input.
 func (e *SyntaxError) Error() string {
 	msg := "strictjson: invalid input"
 	if e.Err != nil {
