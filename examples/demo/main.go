@@ -32,7 +32,9 @@
 // ends the session the thief opened with the stolen cookie.
 //
 // Cross-site form posts are refused: SameSite=Lax keeps the cookies out of
-// them, and a POST whose Origin header names another host gets 403.
+// them, and http.CrossOriginProtection answers them 403 (Sec-Fetch-Site, or
+// Origin against Host; behind a proxy that rewrites Host, add the site's
+// origin with AddTrustedOrigin).
 //
 // # API (tokens)
 //
@@ -44,7 +46,8 @@
 //	POST /api/logout              revokes the access token and its refresh family
 //	POST /api/logout-everywhere   revokes every token of the user
 //	GET  /.well-known/paseto-keys the published key set of the access-token keys
-//	POST /admin/rotate            loopback clients only: new signing key → {"kid":…}
+//	POST /admin/rotate            loopback clients only, not relayed by a proxy and not
+//	                              from a browser: new signing key → {"kid":…}
 //	GET  /healthz                 200 "ok"
 //
 // Errors are {"detail":"…"} with 400, 401, 403 or 503; client input never
@@ -79,16 +82,30 @@
 // new tokens until they refetch it (at most KeySetMaxAge, one minute); a
 // production rotation publishes the next key before it signs.
 //
+// /admin/rotate refuses requests that carry a proxy's forwarding headers
+// (Forwarded, X-Forwarded-For, X-Real-IP) or a browser's (Origin, Referer,
+// Sec-Fetch-Site), because behind a reverse proxy on the same host every
+// client looks like loopback, and any web page can post a form to
+// 127.0.0.1. A production service keeps such endpoints on a separate,
+// authenticated listener.
+//
+// Rotation changes the keys of this process only. Several processes can
+// share the key file and Redis, but then rotate by replacing the key file
+// and restarting them, not with /admin/rotate or -rotate-every.
+//
 // # Cookies and stores
 //
 // Cookies are not Secure by default, because browsers do not send Secure
-// cookies to http://127.0.0.1; pass -secure when serving behind HTTPS.
+// cookies to http://127.0.0.1; pass -secure when serving behind HTTPS,
+// which also names them __Host-session and __Host-remember (a sibling
+// subdomain cannot plant such cookies).
 // The stores are in memory (one process) unless -redis names a Redis
 // server: then revocations, one-time refresh tokens, "log out everywhere"
 // cut-offs and remember-me series live there (store/redisstore), and several
 // demo processes sharing the keys (-key-file) and the Redis server act as
-// one. While Redis is unreachable, requests that need it fail closed with
-// 503. The demo is its own module (examples/demo/go.mod) so that go-redis
+// one (they compare login and issue times with the cut-offs, so their
+// clocks must agree). While Redis is unreachable, requests that need it,
+// including a remembered user's return, fail closed with 503. The demo is its own module (examples/demo/go.mod) so that go-redis
 // stays out of the library's module; the repository's go.work lets
 // `go run ./examples/demo` work from the repository root.
 package main

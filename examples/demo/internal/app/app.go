@@ -38,9 +38,9 @@ const (
 	// key is kept this long (plus keyGrace) after it stopped signing.
 	accessLifetime = 15 * time.Minute
 	keyGrace       = time.Minute
-	// maxKeys bounds the keys kept for verification, whatever the
+	// DefaultMaxKeys bounds the keys kept for verification, whatever the
 	// rotation rate; the oldest beyond it are dropped early.
-	maxKeys = 32
+	DefaultMaxKeys = 32
 	// refreshKeyPurpose derives the refresh-token key from the cookie
 	// secret (session and remember use other purposes).
 	refreshKeyPurpose = "demo-refresh-token"
@@ -70,6 +70,11 @@ type Config struct {
 	// RememberStore holds the remember-me series; nil means an in-memory
 	// store.
 	RememberStore store.RememberStore
+	// MaxKeys is the most access-token keys kept (the signer and the
+	// retired keys whose tokens may still be live); zero means
+	// DefaultMaxKeys. Rotating faster than MaxKeys per access-token
+	// lifetime drops keys whose tokens have not expired yet.
+	MaxKeys int
 }
 
 // keyFile is the format of -key-file.
@@ -169,6 +174,18 @@ func New(cfg Config) (http.Handler, *App, error) {
 	if cfg.Logf == nil {
 		cfg.Logf = log.Printf
 	}
+	if cfg.MaxKeys == 0 {
+		cfg.MaxKeys = DefaultMaxKeys
+	}
+	if cfg.MaxKeys < 1 {
+		return nil, nil, errors.New("app: MaxKeys must be positive")
+	}
+	// On HTTPS, __Host- cookie names keep a sibling subdomain from
+	// planting cookies for this host (cookie tossing).
+	sessionName, rememberName := "", ""
+	if cfg.Secure {
+		sessionName, rememberName = "__Host-session", "__Host-remember"
+	}
 	if cfg.CookieSecret == nil {
 		cfg.CookieSecret = make([]byte, 32)
 		if _, err := rand.Read(cfg.CookieSecret); err != nil {
@@ -191,6 +208,7 @@ func New(cfg Config) (http.Handler, *App, error) {
 	}
 	if a.sessions, err = session.New(session.Config{
 		Secret:   cfg.CookieSecret,
+		Name:     sessionName,
 		Insecure: !cfg.Secure,
 		// A browser-session cookie: closing the browser ends the login
 		// unless "remember me" was ticked.
@@ -201,6 +219,7 @@ func New(cfg Config) (http.Handler, *App, error) {
 		return nil, nil, err
 	}
 	if a.remember, err = remember.New(remember.Config{
+		Name:     rememberName,
 		Secret:   cfg.CookieSecret,
 		Store:    rs,
 		Insecure: !cfg.Secure,
@@ -332,7 +351,7 @@ func (a *App) Rotate() (string, error) {
 		if i == 0 {
 			old.retired = now
 		}
-		if now.Sub(old.retired) < accessLifetime+keyGrace && len(keys) < maxKeys {
+		if now.Sub(old.retired) < accessLifetime+keyGrace && len(keys) < a.cfg.MaxKeys {
 			keys = append(keys, old)
 		}
 	}
@@ -386,7 +405,13 @@ func (a *App) routes() http.Handler {
 	web.HandleFunc("POST /login", a.login)
 	web.HandleFunc("POST /logout", a.logout)
 	web.HandleFunc("POST /logout-everywhere", a.logoutEverywhereWeb)
-	webHandler := sameOrigin(a.sessions.Handler(a.remember.Handler(a.webCutoff(web))))
+	// Cross-site POSTs are refused (Sec-Fetch-Site, or Origin against
+	// Host), on top of the SameSite=Lax cookies.
+	csrf := http.NewCrossOriginProtection()
+	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusForbidden, map[string]any{"detail": "Cross-origin request refused"})
+	}))
+	webHandler := csrf.Handler(a.sessions.Handler(a.rememberLogin(a.webCutoff(web))))
 	for _, p := range []string{"GET /{$}", "GET /whoami", "POST /login", "POST /logout", "POST /logout-everywhere"} {
 		mux.Handle(p, webHandler)
 	}
@@ -459,7 +484,7 @@ func bearer(r *http.Request) string {
 }
 
 func (a *App) adminRotate(w http.ResponseWriter, r *http.Request) {
-	if !isLoopback(r.RemoteAddr) {
+	if !isLoopback(r.RemoteAddr) || !isDirect(r) {
 		writeJSON(w, http.StatusForbidden, map[string]any{"detail": "Forbidden"})
 		return
 	}
@@ -471,6 +496,20 @@ func (a *App) adminRotate(w http.ResponseWriter, r *http.Request) {
 	}
 	a.cfg.Logf("rotated the access-token signing key: %s", kid)
 	writeJSON(w, http.StatusOK, map[string]any{"kid": kid})
+}
+
+// isDirect reports whether r looks like a request made directly by a
+// program on this machine: not relayed by a proxy (which would make every
+// client look local) and not sent by a browser (a page on any site can post
+// a form to 127.0.0.1). Browsers send Sec-Fetch-Site, and Origin on POST;
+// proxies add Forwarded, X-Forwarded-For or X-Real-IP.
+func isDirect(r *http.Request) bool {
+	for _, h := range []string{"Origin", "Referer", "Sec-Fetch-Site", "Forwarded", "X-Forwarded-For", "X-Real-Ip"} {
+		if _, ok := r.Header[h]; ok {
+			return false
+		}
+	}
+	return true
 }
 
 // isLoopback reports whether the remote address is a loopback IP.

@@ -2,6 +2,7 @@ package app
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
@@ -16,11 +17,13 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/pasetokit/pasetokit/paserk"
 	"github.com/pasetokit/pasetokit/paseto"
+	"github.com/pasetokit/pasetokit/store"
 	"github.com/pasetokit/pasetokit/store/redisstore"
 	"github.com/redis/go-redis/v9"
 )
@@ -508,6 +511,21 @@ func TestAdminRotateLoopbackOnly(t *testing.T) {
 			t.Fatalf("rotate from %s: %d %s", ra, rec.Code, rec.Body)
 		}
 	}
+	// From loopback, but relayed by a proxy or sent by a browser (a page
+	// of any site can post a form to 127.0.0.1).
+	for _, hdr := range [][2]string{
+		{"X-Forwarded-For", "203.0.113.9"}, {"Forwarded", "for=203.0.113.9"}, {"X-Real-IP", "203.0.113.9"},
+		{"Origin", "https://evil.example"}, {"Referer", "https://evil.example/"}, {"Sec-Fetch-Site", "cross-site"},
+	} {
+		req := httptest.NewRequest("POST", "/admin/rotate", nil)
+		req.RemoteAddr = "127.0.0.1:5555"
+		req.Header.Set(hdr[0], hdr[1])
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != 403 {
+			t.Fatalf("rotate from loopback with %s: %d %s", hdr[0], rec.Code, rec.Body)
+		}
+	}
 	if a.KeyIDs()[0] != kid || len(a.KeyIDs()) != 1 {
 		t.Fatal("a refused rotation changed the keys")
 	}
@@ -701,5 +719,183 @@ func TestStoreDownFailsClosed(t *testing.T) {
 	}
 	if code, _ := do(t, cl, "GET", base+"/healthz", nil, nil); code != 200 {
 		t.Errorf("/healthz: %d", code)
+	}
+}
+
+// switchStore is a memory store that can be switched off: then every call
+// fails with store.ErrUnavailable, as a store whose server is down.
+type switchStore struct {
+	*store.Memory
+	rs   *store.MemoryRemember
+	down atomic.Bool
+}
+
+func newSwitchStore(t *testing.T) *switchStore {
+	m, err := store.NewMemory(store.MemoryConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, err := store.NewMemoryRemember(store.MemoryConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &switchStore{Memory: m, rs: rs}
+}
+
+func (s *switchStore) err() error {
+	if s.down.Load() {
+		return store.ErrUnavailable
+	}
+	return nil
+}
+
+func (s *switchStore) Revoke(ctx context.Context, key string, until time.Time) error {
+	if err := s.err(); err != nil {
+		return err
+	}
+	return s.Memory.Revoke(ctx, key, until)
+}
+
+func (s *switchStore) Revoked(ctx context.Context, keys ...string) (bool, error) {
+	if err := s.err(); err != nil {
+		return false, err
+	}
+	return s.Memory.Revoked(ctx, keys...)
+}
+
+func (s *switchStore) Consume(ctx context.Context, key string, until time.Time) (bool, error) {
+	if err := s.err(); err != nil {
+		return false, err
+	}
+	return s.Memory.Consume(ctx, key, until)
+}
+
+func (s *switchStore) SetCutoff(ctx context.Context, key string, at, until time.Time) error {
+	if err := s.err(); err != nil {
+		return err
+	}
+	return s.Memory.SetCutoff(ctx, key, at, until)
+}
+
+func (s *switchStore) Cutoff(ctx context.Context, key string) (time.Time, error) {
+	if err := s.err(); err != nil {
+		return time.Time{}, err
+	}
+	return s.Memory.Cutoff(ctx, key)
+}
+
+func (s *switchStore) CreateSeries(ctx context.Context, sr store.Series) error {
+	if err := s.err(); err != nil {
+		return err
+	}
+	return s.rs.CreateSeries(ctx, sr)
+}
+
+func (s *switchStore) GetSeries(ctx context.Context, selector string) (store.Series, error) {
+	if err := s.err(); err != nil {
+		return store.Series{}, err
+	}
+	return s.rs.GetSeries(ctx, selector)
+}
+
+func (s *switchStore) RotateSeries(ctx context.Context, selector string, oldHash, newHash []byte, graceUntil time.Time) (bool, error) {
+	if err := s.err(); err != nil {
+		return false, err
+	}
+	return s.rs.RotateSeries(ctx, selector, oldHash, newHash, graceUntil)
+}
+
+func (s *switchStore) DeleteSeries(ctx context.Context, selector string) error {
+	if err := s.err(); err != nil {
+		return err
+	}
+	return s.rs.DeleteSeries(ctx, selector)
+}
+
+func (s *switchStore) DeleteUser(ctx context.Context, userID string) error {
+	if err := s.err(); err != nil {
+		return err
+	}
+	return s.rs.DeleteUser(ctx, userID)
+}
+
+// TestWebStoreDown: while the store is down, a remembered user coming back
+// gets 503 (not an anonymous page), and a "remember me" login gets 503 and
+// logs nobody in, also once the store is back.
+func TestWebStoreDown(t *testing.T) {
+	st := newSwitchStore(t)
+	h, _, err := New(Config{Logf: t.Logf, Store: st, RememberStore: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	base := srv.URL
+
+	c := newClient(t)
+	login(t, c, base, true)
+	dropCookie(c, base, "session") // the browser was closed
+	st.down.Store(true)
+	if code, body := do(t, c, "GET", base+"/", nil, nil); code != http.StatusServiceUnavailable {
+		t.Fatalf("remembered user, store down: %d %s", code, body)
+	}
+	st.down.Store(false)
+	if w := who(t, c, base); w.User != "test" || w.Fresh {
+		t.Fatalf("remembered user, store back: %+v", w)
+	}
+
+	c2 := newClient(t)
+	st.down.Store(true)
+	code, body := postForm(t, c2, base+"/login", url.Values{"username": {"test"}, "password": {"test"}, "remember": {"on"}})
+	if code != http.StatusServiceUnavailable {
+		t.Fatalf("remember-me login, store down: %d %s", code, body)
+	}
+	st.down.Store(false)
+	if w := who(t, c2, base); w.User != "" {
+		t.Fatalf("a failed remember-me login logged %q in", w.User)
+	}
+}
+
+// TestWebLoginWithoutRememberForgets: a password login without "remember
+// me" deletes a remember-me cookie already on the device, so it cannot log
+// the earlier login back in after the browser closes.
+func TestWebLoginWithoutRememberForgets(t *testing.T) {
+	base, _ := start(t)
+	c := newClient(t)
+	login(t, c, base, true)
+	old := cookie(t, c, base, "remember")
+	if old == nil {
+		t.Fatal("no remember-me cookie")
+	}
+	login(t, c, base, false)
+	if cookie(t, c, base, "remember") != nil {
+		t.Fatal("the remember-me cookie survived a login without remember me")
+	}
+	c2 := newClient(t)
+	setCookie(c2, base, &http.Cookie{Name: "remember", Value: old.Value})
+	if w := who(t, c2, base); w.User != "" {
+		t.Fatal("the forgotten remember-me cookie still logs in")
+	}
+}
+
+// TestSecureCookieNames: with Secure, the cookies get __Host- names.
+func TestSecureCookieNames(t *testing.T) {
+	h, _, err := New(Config{Logf: t.Logf, Secure: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := httptest.NewRequest("POST", "https://demo.example/login", strings.NewReader("username=test&password=test&remember=on"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	names := map[string]bool{}
+	for _, ck := range rec.Result().Cookies() {
+		names[ck.Name] = true
+		if !ck.Secure || !ck.HttpOnly || ck.Path != "/" || ck.Domain != "" {
+			t.Errorf("cookie %s: %+v", ck.Name, ck)
+		}
+	}
+	if !names["__Host-session"] || !names["__Host-remember"] {
+		t.Fatalf("cookies %v, want __Host-session and __Host-remember", names)
 	}
 }

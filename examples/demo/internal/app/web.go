@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
-	"net/url"
 
 	"github.com/pasetokit/pasetokit/remember"
 	"github.com/pasetokit/pasetokit/session"
@@ -86,6 +85,25 @@ func (a *App) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s := session.FromContext(r.Context())
+	if prev, ok := remember.UserFrom(r); ok && prev != user {
+		// Nothing of another user's session carries over.
+		if err := s.Clear(); err != nil {
+			a.webError(w, err)
+			return
+		}
+	}
+	if r.PostForm.Get("remember") == "on" {
+		// Before the login, so that a store failure logs nobody in.
+		if err := a.remember.Remember(w, r, user, r.UserAgent()); err != nil {
+			a.webError(w, err)
+			return
+		}
+	} else if err := a.remember.Forget(w, r); err != nil {
+		// A remember-me cookie already on this device (perhaps another
+		// user's) must not log it back in after the browser closes.
+		// Forget deletes the cookie even when the store fails.
+		a.cfg.Logf("web: %v", err)
+	}
 	// SetUser renews the session id (against fixation) and marks it fresh.
 	if err := remember.SetUser(r, user, true); err != nil {
 		a.webError(w, err)
@@ -94,12 +112,6 @@ func (a *App) login(w http.ResponseWriter, r *http.Request) {
 	if err := s.Set(loginAtKey, a.cfg.Now().UnixNano()); err != nil {
 		a.webError(w, err)
 		return
-	}
-	if r.PostForm.Get("remember") == "on" {
-		if err := a.remember.Remember(w, r, user, r.UserAgent()); err != nil {
-			a.webError(w, err)
-			return
-		}
 	}
 	_ = s.AddFlash("Welcome back, " + user + "!")
 	http.Redirect(w, r, "/", http.StatusSeeOther)
@@ -172,16 +184,21 @@ func (a *App) webError(w http.ResponseWriter, err error) {
 	writeJSON(w, http.StatusServiceUnavailable, map[string]any{"detail": "Service temporarily unavailable"})
 }
 
-// sameOrigin refuses POSTs whose Origin header names another origin (a
-// cross-site form post); SameSite=Lax cookies already keep the session out
-// of those, this is the second line.
-func sameOrigin(next http.Handler) http.Handler {
+// rememberLogin logs a user without a session user in with their
+// remember-me cookie (as remember.Manager.Handler does), but answers 503
+// when the store cannot be reached instead of carrying on anonymously, so
+// an outage is visible as one.
+func (a *App) rememberLogin(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodPost {
-			if o := r.Header.Get("Origin"); o != "" {
-				u, err := url.Parse(o)
-				if err != nil || u.Host != r.Host {
-					writeJSON(w, http.StatusForbidden, map[string]any{"detail": "Cross-origin request refused"})
+		if _, ok := remember.UserFrom(r); !ok {
+			user, ok, err := a.remember.Login(w, r)
+			if err != nil {
+				a.webError(w, err)
+				return
+			}
+			if ok {
+				if err := remember.SetUser(r, user, false); err != nil {
+					a.webError(w, err)
 					return
 				}
 			}
