@@ -12,8 +12,10 @@
 //     -rotate-every (default 1s) and every client fetches a new token about
 //     every -refetch-every, so tokens of many keys are in use at once. A
 //     token rejected while its key is still in the app's key ring fails the
-//     run; tokens of keys the app has already dropped (it keeps at most 32)
-//     may be rejected and are counted apart.
+//     run; tokens of keys the app has already dropped (it keeps -max-keys,
+//     default 4 so that keys are dropped within a short run; the demo's
+//     default is 32) must be rejected with 401 and are counted apart, and
+//     such a token accepted fails the run.
 //   - redis: the app on a Redis store (a redis-server this program starts
 //     in a temporary directory, append-only file fsynced on every write),
 //     under load on /api/me with clients that keep logging tokens out. Redis
@@ -49,7 +51,7 @@
 //
 //	go run ./examples/demo/loadtest -mode=all
 //	go run ./examples/demo/loadtest -mode=bench -duration 20s -warmup 3s
-//	go run ./examples/demo/loadtest -mode=soak -soak 60s   # outlives the 32-key ring
+//	go run ./examples/demo/loadtest -mode=soak -soak 30s -max-keys 8
 //	go run ./examples/demo/loadtest -mode=redis -phase 10s
 //
 // The defaults are short, for CI (scripts/load-test.sh runs -mode=all);
@@ -79,6 +81,7 @@ type options struct {
 	logoutEvery  int
 	redisServer  string
 	redisKill    bool
+	maxKeys      int
 }
 
 func main() {
@@ -90,6 +93,7 @@ func main() {
 	flag.DurationVar(&o.warmup, "warmup", time.Second, "bench and soak: load before measuring")
 	flag.DurationVar(&o.soak, "soak", 5*time.Second, "soak: measured time")
 	flag.DurationVar(&o.rotateEvery, "rotate-every", time.Second, "soak: key rotation interval")
+	flag.IntVar(&o.maxKeys, "max-keys", 4, "soak: keys the app keeps (app.Config.MaxKeys); small, so that keys are dropped within a short soak")
 	flag.DurationVar(&o.refetchEvery, "refetch-every", time.Second, "soak: mean interval between a client's token fetches")
 	flag.IntVar(&o.redisConns, "redis-conns", 200, "redis: concurrent connections")
 	flag.DurationVar(&o.phase, "phase", 3*time.Second, "redis: length of each phase (up, down, recovered)")
@@ -99,8 +103,15 @@ func main() {
 	flag.StringVar(&o.redisServer, "redis-server", "redis-server", "redis: the redis-server binary")
 	flag.Parse()
 
-	if o.rounds < 1 || o.conns < 1 || o.redisConns < 1 || o.logoutEvery < 2 {
-		fmt.Fprintln(os.Stderr, "loadtest: -rounds, -conns and -redis-conns must be positive, -logout-every at least 2")
+	if o.rounds < 1 || o.conns < 1 || o.redisConns < 1 || o.logoutEvery < 2 || o.maxKeys < 1 {
+		fmt.Fprintln(os.Stderr, "loadtest: -rounds, -conns, -redis-conns and -max-keys must be positive, -logout-every at least 2")
+		os.Exit(2)
+	}
+	// Client and server share this process: each connection takes two
+	// descriptors. Refuse up front rather than report transport errors
+	// that would look like the app's.
+	if need := uint64(2*max(o.conns, o.redisConns) + 100); fdSoft() != 0 && fdSoft() < need {
+		fmt.Fprintf(os.Stderr, "loadtest: the open-file limit %d is below the %d that %d connections need; raise it (ulimit -n) or lower -conns\n", fdSoft(), need, max(o.conns, o.redisConns))
 		os.Exit(2)
 	}
 	var modes []string

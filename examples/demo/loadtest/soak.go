@@ -14,10 +14,13 @@ import (
 
 // runSoak loads GET /api/me while the app rotates its signing key and the
 // clients keep fetching new tokens. A rejection is allowed only when the
-// token's key has left the app's key ring.
+// token's key has left the app's key ring (checked after the answer), and
+// a token whose key had left the ring before the request was sent must be
+// rejected (checked against a snapshot of the ring taken after each
+// rotation: rings only lose keys, so a stale snapshot can only hold more).
 func runSoak(o options) ([]string, error) {
 	logs := &appLog{}
-	h, a, err := app.New(app.Config{Logf: logs.logf})
+	h, a, err := app.New(app.Config{Logf: logs.logf, MaxKeys: o.maxKeys})
 	if err != nil {
 		return nil, err
 	}
@@ -34,7 +37,16 @@ func runSoak(o options) ([]string, error) {
 	setup.close()
 
 	fails := &failureLog{}
-	var rotations, allowed, disallowed, logins atomic.Int64
+	var rotations, allowed, disallowed, acceptedDropped, logins atomic.Int64
+	var ring atomic.Pointer[map[string]bool]
+	snapshot := func() {
+		m := map[string]bool{}
+		for _, k := range a.KeyIDs() {
+			m[k] = true
+		}
+		ring.Store(&m)
+	}
+	snapshot()
 	stop := make(chan struct{})
 	var rotWG sync.WaitGroup
 	rotWG.Add(1)
@@ -50,6 +62,7 @@ func runSoak(o options) ([]string, error) {
 				if _, err := a.Rotate(); err != nil {
 					fails.add("rotate: %v", err)
 				} else {
+					snapshot()
 					rotations.Add(1)
 				}
 			}
@@ -58,9 +71,9 @@ func runSoak(o options) ([]string, error) {
 
 	// Per client: its token, when to fetch the next one, and the kids of
 	// the tokens the app accepted. One client in ten keeps its first token
-	// for the whole run: once more than 31 rotations have passed (a soak
-	// over 32 rotations long), its key is dropped and its rejections are
-	// the allowed kind.
+	// for the whole run: once -max-keys rotations have passed its key is
+	// dropped, and its rejections are the allowed kind (and a 200 a
+	// failure).
 	next := make([]time.Time, o.conns)
 	kids := make([]map[string]bool, o.conns)
 	now := time.Now()
@@ -83,10 +96,14 @@ func runSoak(o options) ([]string, error) {
 			return
 		}
 		t := toks[w]
+		inRing := (*ring.Load())[t.kid]
 		status, body, err := c.do("GET", "/api/me", t.access, "")
 		switch {
 		case err != nil:
 			fails.add("GET /api/me: %v", err)
+		case status == http.StatusOK && !inRing:
+			acceptedDropped.Add(1)
+			fails.add("token of %s accepted although its key had left the ring before the request", t.kid)
 		case status == http.StatusOK:
 			kids[w][t.kid] = true
 		case slices.Contains(a.KeyIDs(), t.kid):
@@ -108,13 +125,13 @@ func runSoak(o options) ([]string, error) {
 			distinct[k] = true
 		}
 	}
-	fmt.Printf("%d connections, rotation every %s, a new token per client about every %s (one client in ten keeps its first); warm-up %s, measured %s\n\n",
-		o.conns, o.rotateEvery, o.refetchEvery, o.warmup, o.soak)
-	fmt.Println("| rotations | requests | req/s | p50 | p99 | token fetches | keys of accepted tokens | keys in ring | rejected, key dropped (allowed) | rejected, key in ring (failures) |")
-	fmt.Println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-	fmt.Printf("| %d | %d | %.0f | %s | %s | %d | %d | %d | %d | %d |\n",
+	fmt.Printf("%d connections, rotation every %s, the app keeps %d keys, a new token per client about every %s (one client in ten keeps its first); warm-up %s, measured %s\n\n",
+		o.conns, o.rotateEvery, o.maxKeys, o.refetchEvery, o.warmup, o.soak)
+	fmt.Println("| rotations | requests | req/s | p50 | p99 | token fetches | keys of accepted tokens | keys in ring | rejected, key dropped (allowed) | rejected, key in ring (failures) | accepted, key dropped (failures) |")
+	fmt.Println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	fmt.Printf("| %d | %d | %.0f | %s | %s | %d | %d | %d | %d | %d | %d |\n",
 		rotations.Load(), res.requests(), res.rate(), ms(res.p50()), ms(res.p99()), logins.Load(),
-		len(distinct), len(a.KeyIDs()), allowed.Load(), disallowed.Load())
+		len(distinct), len(a.KeyIDs()), allowed.Load(), disallowed.Load(), acceptedDropped.Load())
 	fmt.Println("\n(requests and latencies include the token fetches)")
 	failures := fails.list()
 	if rotations.Load() == 0 {
