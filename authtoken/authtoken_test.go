@@ -3,6 +3,7 @@ package authtoken_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -627,19 +628,24 @@ func TestNotNew(t *testing.T) {
 	}
 }
 
-// TestRefreshRacingLogoutEverywhere: LogoutEverywhere runs while Refresh
-// is between verifying the old refresh token and minting the new pair, and
-// the new pair is minted in a later second than the cutoff. Refresh must
-// not hand out a pair that survives the logout.
+// TestRefreshRacingLogoutEverywhere: LogoutEverywhere (or Logout) runs
+// while Refresh is between verifying the old refresh token and minting the
+// new pair, and the new pair is minted in a later second than the cutoff.
+// Refresh must not hand out a pair that survives the logout: it may fail
+// with ErrRevoked, or succeed with tokens that are revoked.
 func TestRefreshRacingLogoutEverywhere(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		logout func(m *authtoken.Manager, p authtoken.Pair) error
+		// before is how far the clock moves between the verification and
+		// the logout, after is how far it moves between the logout and the
+		// minting of the new pair.
+		before, after time.Duration
 	}{
-		{"logout everywhere", func(m *authtoken.Manager, _ authtoken.Pair) error { return m.LogoutEverywhere(ctx, "alice") }},
-		// Logout revokes the family, which the new pair belongs to: Refresh
-		// may succeed, but its tokens must not work.
-		{"logout of the family", func(m *authtoken.Manager, p authtoken.Pair) error { return m.Logout(ctx, p.Access) }},
+		{"logout everywhere", func(m *authtoken.Manager, _ authtoken.Pair) error { return m.LogoutEverywhere(ctx, "alice") }, 0, 2 * time.Second},
+		{"logout everywhere a second later", func(m *authtoken.Manager, _ authtoken.Pair) error { return m.LogoutEverywhere(ctx, "alice") }, 1500 * time.Millisecond, 2 * time.Second},
+		// Logout revokes the family, which the new pair belongs to.
+		{"logout of the family", func(m *authtoken.Manager, p authtoken.Pair) error { return m.Logout(ctx, p.Access) }, 0, 2 * time.Second},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := newClock()
@@ -660,34 +666,31 @@ func TestRefreshRacingLogoutEverywhere(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			c.Advance(5 * time.Second)
+			c.Advance(5*time.Second + 900*time.Millisecond)
 			var logoutErr error
 			hs.onConsume = func() {
+				c.Advance(tc.before)
 				logoutErr = tc.logout(m, p)
-				c.Advance(2 * time.Second) // the refresh finishes in a later second
+				c.Advance(tc.after) // the refresh finishes in a later second
 			}
 			got, err := m.Refresh(ctx, p.Refresh)
 			if logoutErr != nil {
 				t.Fatalf("logout: %v", logoutErr)
 			}
 			switch {
-			case err == nil && tc.name != "logout everywhere":
+			case err == nil:
 				for kind, tok := range map[string]string{"access": got.Access, "refresh": got.Refresh} {
 					if _, verr := m.Verify(ctx, kind, tok); !errors.Is(verr, authtoken.ErrRevoked) {
 						t.Fatalf("the %s token minted by the racing Refresh: %v, want ErrRevoked", kind, verr)
 					}
 				}
-			case err == nil:
-				if _, verr := m.Verify(ctx, "access", got.Access); verr == nil {
-					t.Error("the access token minted by the racing Refresh is valid after the logout")
-				}
-				t.Fatal("Refresh racing LogoutEverywhere succeeded, want ErrRevoked")
 			case !errors.Is(err, authtoken.ErrRevoked):
 				t.Fatalf("Refresh racing the logout = %v, want ErrRevoked", err)
 			case got != (authtoken.Pair{}):
 				t.Fatal("Refresh returned tokens with its error")
 			}
 			// A login after the logout still works and refreshes.
+			c.Advance(time.Second)
 			p2, err := m.Login(ctx, "alice", nil)
 			if err != nil {
 				t.Fatal(err)
@@ -696,5 +699,81 @@ func TestRefreshRacingLogoutEverywhere(t *testing.T) {
 				t.Fatalf("refresh after the logout: %v", err)
 			}
 		})
+	}
+}
+
+// TestRefreshNoStoreCallAfterConsume: once Refresh has consumed the refresh
+// token, no store call may fail it, or the client would lose the token
+// without getting its successor, and its retry would be taken as reuse and
+// revoke the family. The store here fails every call made after a
+// successful Consume, and the clock moves on during Consume; the new pair
+// must be dated at the start of Refresh, with full lifetimes from there.
+func TestRefreshNoStoreCallAfterConsume(t *testing.T) {
+	c := newClock()
+	mem, err := store.NewMemory(store.MemoryConfig{Now: c.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs := &recordStore{Store: mem, onConsume: func() { c.Advance(2500 * time.Millisecond) }}
+	var reused []string
+	m, err := authtoken.New(authtoken.Config{
+		Access:  authtoken.KindConfig{Key: genKey(t, paseto.V4, paseto.Local)},
+		Refresh: authtoken.KindConfig{Key: genKey(t, paseto.V4, paseto.Public)},
+		Store:   rs,
+		Now:     c.Now,
+		OnReuse: func(_ context.Context, subject, family string) { reused = append(reused, subject) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := m.Login(ctx, "alice", map[string]any{"role": "admin"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Advance(10*time.Second + 700*time.Millisecond)
+	start := c.Now().Truncate(time.Second)
+	rs.reset(true)
+	got, err := m.Refresh(ctx, p.Refresh)
+	calls := rs.log()
+	if err != nil {
+		t.Fatalf("Refresh with the store failing after Consume: %v (store calls %q)", err, calls)
+	}
+	if len(calls) == 0 || calls[len(calls)-1] != "Consume" {
+		t.Fatalf("store calls %q: want none after Consume", calls)
+	}
+	if !slices.Contains(calls, "Cutoff") || slices.Index(calls, "Cutoff") > slices.Index(calls, "Consume") {
+		t.Fatalf("store calls %q: want the cutoff read before Consume", calls)
+	}
+	if len(reused) != 0 {
+		t.Fatalf("OnReuse called: %q", reused)
+	}
+
+	rs.reset(false)
+	for kind, lifetime := range map[string]time.Duration{"access": authtoken.DefaultAccessLifetime, "refresh": authtoken.DefaultRefreshLifetime} {
+		tok := got.Access
+		if kind == "refresh" {
+			tok = got.Refresh
+		}
+		cl := claimsOf(t, m, kind, tok)
+		want := map[string]string{
+			"iat": start.Format(time.RFC3339),
+			"nbf": start.Format(time.RFC3339),
+			"exp": start.Add(lifetime).Format(time.RFC3339),
+		}
+		for name, w := range want {
+			if cl[name] != w {
+				t.Errorf("%s token %s = %v, want %s", kind, name, cl[name], w)
+			}
+		}
+		if cl["role"] != "admin" || cl["sub"] != "alice" || cl["fresh"] == true {
+			t.Errorf("%s token claims %v", kind, cl)
+		}
+	}
+	// The new refresh token rotates; the old one is now reuse.
+	if _, err := m.Refresh(ctx, got.Refresh); err != nil {
+		t.Fatalf("refreshing the new token: %v", err)
+	}
+	if _, err := m.Refresh(ctx, p.Refresh); !errors.Is(err, authtoken.ErrRefreshReused) {
+		t.Fatalf("reusing the old token: %v, want ErrRefreshReused", err)
 	}
 }

@@ -177,3 +177,85 @@ func (h *hookStore) Consume(ctx context.Context, key string, until time.Time) (b
 	}
 	return first, err
 }
+
+// recordStore wraps a store and records the name of every call. When
+// failAfterConsume is set, every call after a successful Consume fails
+// with store.ErrUnavailable (and is recorded too). onConsume, if set, runs
+// in every Consume after the key was marked used.
+type recordStore struct {
+	store.Store
+	onConsume func()
+
+	mu               sync.Mutex
+	calls            []string
+	failAfterConsume bool
+	consumed         bool
+}
+
+// reset clears the record and sets failAfterConsume.
+func (r *recordStore) reset(failAfterConsume bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.calls, r.failAfterConsume, r.consumed = nil, failAfterConsume, false
+}
+
+func (r *recordStore) log() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.calls...)
+}
+
+// call records name and returns the injected failure, if any.
+func (r *recordStore) call(name string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.calls = append(r.calls, name)
+	if r.failAfterConsume && r.consumed {
+		return store.ErrUnavailable
+	}
+	return nil
+}
+
+func (r *recordStore) Revoke(ctx context.Context, key string, until time.Time) error {
+	if err := r.call("Revoke"); err != nil {
+		return err
+	}
+	return r.Store.Revoke(ctx, key, until)
+}
+
+func (r *recordStore) Revoked(ctx context.Context, keys ...string) (bool, error) {
+	if err := r.call("Revoked"); err != nil {
+		return false, err
+	}
+	return r.Store.Revoked(ctx, keys...)
+}
+
+func (r *recordStore) Consume(ctx context.Context, key string, until time.Time) (bool, error) {
+	if err := r.call("Consume"); err != nil {
+		return false, err
+	}
+	first, err := r.Store.Consume(ctx, key, until)
+	if err == nil && first {
+		r.mu.Lock()
+		r.consumed = true
+		r.mu.Unlock()
+		if r.onConsume != nil {
+			r.onConsume()
+		}
+	}
+	return first, err
+}
+
+func (r *recordStore) SetCutoff(ctx context.Context, key string, t, until time.Time) error {
+	if err := r.call("SetCutoff"); err != nil {
+		return err
+	}
+	return r.Store.SetCutoff(ctx, key, t, until)
+}
+
+func (r *recordStore) Cutoff(ctx context.Context, key string) (time.Time, error) {
+	if err := r.call("Cutoff"); err != nil {
+		return time.Time{}, err
+	}
+	return r.Store.Cutoff(ctx, key)
+}

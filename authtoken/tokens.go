@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pasetokit/pasetokit/paseto"
 	"github.com/pasetokit/pasetokit/verifier"
 )
 
@@ -58,13 +59,26 @@ func (m *Manager) payload(subject string, claims map[string]any, typ string, fre
 	return p, nil
 }
 
-// issue makes a token of kind k.
-func (m *Manager) issue(k *kind, subject string, claims map[string]any, fresh *bool, fam string) (string, error) {
+// issue makes a token of kind k. With a zero at, the issuer reads the
+// clock and dates the token. Otherwise the token is dated at: iat and nbf
+// are at in whole seconds, as the issuer writes them, and exp is iat plus
+// the kind's lifetime, so that exp-iat is the lifetime as for every other
+// token (the retention of cutoffs and family revocations relies on it).
+func (m *Manager) issue(k *kind, at time.Time, subject string, claims map[string]any, fresh *bool, fam string) (string, error) {
 	p, err := m.payload(subject, claims, k.name, fresh, fam)
 	if err != nil {
 		return "", err
 	}
-	return k.iss.Issue(p)
+	if at.IsZero() {
+		return k.iss.Issue(p)
+	}
+	iat := at.UTC().Truncate(time.Second)
+	p["iat"] = paseto.NewTime(iat)
+	p["nbf"] = paseto.NewTime(iat)
+	if k.lifetime != 0 {
+		p["exp"] = paseto.NewTime(iat.Add(k.lifetime))
+	}
+	return k.issAt.Issue(p)
 }
 
 // CreateAccessToken returns an access token for subject, fresh or not,
@@ -75,7 +89,7 @@ func (m *Manager) CreateAccessToken(ctx context.Context, subject string, fresh b
 	if m == nil || m.access == nil {
 		return "", errNotNew
 	}
-	return m.issue(m.access, subject, claims, &fresh, "")
+	return m.issue(m.access, time.Time{}, subject, claims, &fresh, "")
 }
 
 // CreateRefreshToken returns a refresh token for subject that starts a new
@@ -85,7 +99,7 @@ func (m *Manager) CreateRefreshToken(ctx context.Context, subject string, claims
 	if m == nil || m.access == nil {
 		return "", errNotNew
 	}
-	return m.issue(m.refresh, subject, claims, nil, newFamily())
+	return m.issue(m.refresh, time.Time{}, subject, claims, nil, newFamily())
 }
 
 // CreateToken returns a token of the custom kind kindName for subject,
@@ -99,7 +113,7 @@ func (m *Manager) CreateToken(ctx context.Context, kindName, subject string, cla
 	if !ok {
 		return "", ErrUnknownKind
 	}
-	return m.issue(k, subject, claims, nil, "")
+	return m.issue(k, time.Time{}, subject, claims, nil, "")
 }
 
 // Login returns a fresh access token and a refresh token of a new family
@@ -108,15 +122,17 @@ func (m *Manager) Login(ctx context.Context, subject string, claims map[string]a
 	if m == nil || m.access == nil {
 		return Pair{}, errNotNew
 	}
-	return m.pair(subject, claims, true, newFamily())
+	return m.pair(time.Time{}, subject, claims, true, newFamily())
 }
 
-func (m *Manager) pair(subject string, claims map[string]any, fresh bool, fam string) (Pair, error) {
-	a, err := m.issue(m.access, subject, claims, &fresh, fam)
+// pair makes an access and a refresh token of family fam, dated at (see
+// issue).
+func (m *Manager) pair(at time.Time, subject string, claims map[string]any, fresh bool, fam string) (Pair, error) {
+	a, err := m.issue(m.access, at, subject, claims, &fresh, fam)
 	if err != nil {
 		return Pair{}, err
 	}
-	r, err := m.issue(m.refresh, subject, claims, nil, fam)
+	r, err := m.issue(m.refresh, at, subject, claims, nil, fam)
 	if err != nil {
 		return Pair{}, err
 	}
@@ -135,12 +151,21 @@ func (m *Manager) pair(subject string, claims map[string]any, fresh bool, fam st
 // use returned, stop working), Config.OnReuse is called, and the error is
 // ErrRefreshReused.
 //
-// After minting the new pair, Refresh reads the subject's cutoff again and
-// fails with ErrRevoked if a LogoutEverywhere ran meanwhile: otherwise a
-// refresh racing with LogoutEverywhere could mint, a second after the
-// cutoff, tokens that outlive it. (A Logout or reuse that revokes the
-// family meanwhile needs no such check: the new pair belongs to the
-// family.)
+// The new pair is dated at the instant Refresh started, before its
+// verification read the subject's cutoff: iat and nbf are that instant in
+// whole seconds, and exp is iat plus each kind's lifetime, as for every
+// token. The tokens therefore reach the client with their lifetimes
+// shortened by the time Refresh took (its store round trips). A
+// LogoutEverywhere that runs concurrently either recorded its cutoff
+// before that read, and Refresh fails with ErrRevoked, or has a cutoff at
+// or after the new pair's iat, which revokes the pair: Refresh never
+// returns tokens that outlive it. This assumes that the clocks of the
+// processes sharing the store agree. (A Logout or reuse that revokes the
+// family meanwhile revokes the new pair too: it belongs to the family.)
+//
+// Nothing is read from the store after the refresh token is consumed, so
+// a store failure cannot use up the token without returning its successor
+// (the client's retry would then be taken as reuse and revoke the family).
 //
 // Store errors are returned wrapped, so errors.Is(err,
 // store.ErrUnavailable) holds when the store could not be reached.
@@ -148,6 +173,14 @@ func (m *Manager) Refresh(ctx context.Context, refreshToken string) (Pair, error
 	if m == nil || m.access == nil {
 		return Pair{}, errNotNew
 	}
+	// at dates the new pair. It is read before the verification reads the
+	// subject's cutoff, so that a LogoutEverywhere recording its cutoff
+	// after that read (too late for the verification to see it) has a
+	// cutoff at or after the pair's iat and revokes the pair. Nothing may
+	// read the store after Consume: a failure there would lose the refresh
+	// token without handing out the new pair, and the client's retry would
+	// count as reuse and revoke the family.
+	at := m.now()
 	t, err := m.refresh.ver.Verify(ctx, refreshToken, nil)
 	if err != nil {
 		return Pair{}, err
@@ -179,20 +212,7 @@ func (m *Manager) Refresh(ctx context.Context, refreshToken string) (Pair, error
 	if err != nil {
 		return Pair{}, err
 	}
-	p, err := m.pair(t.Claims.Subject, claims, false, o.fam)
-	if err != nil {
-		return Pair{}, err
-	}
-	// A LogoutEverywhere may have run since the verification above. Its
-	// cutoff revokes the old token, but the new pair may be issued in a
-	// later second than the cutoff and would then survive it. Any such call
-	// that recorded its cutoff before this check is seen here; any later
-	// one has a cutoff at or after the new pair's iat, which revokes the
-	// pair itself.
-	if err := m.checkCutoff(ctx, t); err != nil {
-		return Pair{}, err
-	}
-	return p, nil
+	return m.pair(at, t.Claims.Subject, claims, false, o.fam)
 }
 
 // userClaims returns the claims of t that are not reserved, undecoded.
@@ -315,8 +335,10 @@ func (m *Manager) RevokeToken(ctx context.Context, token string) error {
 // after LogoutEverywhere returns, a second later at the earliest, or accept
 // that such a token is refused. A Refresh of the subject that runs
 // concurrently either sees the cutoff and fails with ErrRevoked, or mints
-// tokens that the cutoff revokes: it never returns tokens that outlive
-// the call. A concurrent Login is a new authentication and is not undone.
+// tokens dated no later than its own read of the cutoff, which this
+// cutoff therefore revokes: it never returns tokens that outlive the call
+// (as long as the clocks of the processes sharing the store agree). A
+// concurrent Login is a new authentication and is not undone.
 func (m *Manager) LogoutEverywhere(ctx context.Context, subject string) error {
 	if m == nil || m.access == nil {
 		return errNotNew
