@@ -9,6 +9,7 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+command -v go >/dev/null || export PATH="/usr/local/go/bin:$PATH"
 tmp="$(mktemp -d)"
 pid=""
 cleanup() {

@@ -4,16 +4,17 @@
 # example (examples/onetime_refresh) and the demo (examples/demo, whose app
 # tests run twice: on the in-memory stores and on Redis).
 #
-# Installs redis-server if missing (apt-get), starts one on 127.0.0.1:6379
-# unless something already answers there (daemonized, no persistence),
-# waits up to ~10s for PONG, then runs go vet and go test -race with
-# PASETOKIT_REDIS_ADDR set and CI=true (so a missing server fails the
-# tests instead of skipping them). Stops the server it started on exit.
+# Installs redis-server if missing (apt-get), starts a private one on the
+# first free 127.0.0.1 port from 16379 (daemonized, no persistence) unless
+# PASETOKIT_REDIS_ADDR names a server to use, waits up to ~10s for PONG,
+# then runs go vet and go test -race with PASETOKIT_REDIS_ADDR set and
+# CI=true (so a missing server fails the tests instead of skipping them).
+# Stops the server it started on exit.
 # Works from any directory.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-port=6379
+command -v go >/dev/null || export PATH="/usr/local/go/bin:$PATH"
 started=""
 
 command -v redis-server >/dev/null || (apt-get update && apt-get install -y redis-server)
@@ -26,23 +27,29 @@ cleanup() {
 }
 trap cleanup EXIT
 
-if [[ "$(redis-cli -p "$port" ping 2>/dev/null || true)" != PONG ]]; then
+# A private server on the first free port from 16379, never a Redis that
+# already runs on this machine (a developer's, or the one the Debian
+# package starts on 6379). PASETOKIT_REDIS_ADDR set by the caller wins.
+if [[ -z "${PASETOKIT_REDIS_ADDR:-}" ]]; then
 	started="$(mktemp -d)"
-	redis-server --port "$port" --bind 127.0.0.1 --daemonize yes \
-		--save "" --appendonly no --dir "$started" \
-		--logfile "$started/redis.log" --pidfile "$started/redis.pid"
-	for _ in $(seq 100); do
+	for port in $(seq 16379 16399); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && continue # taken
+		redis-server --port "$port" --bind 127.0.0.1 --daemonize yes \
+			--save "" --appendonly no --dir "$started" \
+			--logfile "$started/redis.log" --pidfile "$started/redis.pid" || continue
+		for _ in $(seq 100); do
+			[[ "$(redis-cli -p "$port" ping 2>/dev/null || true)" == PONG ]] && break
+			sleep 0.1
+		done
 		[[ "$(redis-cli -p "$port" ping 2>/dev/null || true)" == PONG ]] && break
-		sleep 0.1
 	done
 	if [[ "$(redis-cli -p "$port" ping 2>/dev/null || true)" != PONG ]]; then
-		echo "redis-test: redis-server did not answer on port $port" >&2
+		echo "redis-test: could not start redis-server on a port from 16379 to 16399" >&2
 		cat "$started/redis.log" >&2 || true
 		exit 1
 	fi
+	export PASETOKIT_REDIS_ADDR="127.0.0.1:$port"
 fi
-
-export PASETOKIT_REDIS_ADDR="127.0.0.1:$port"
 export CI=true
 cd "$root/store/redisstore"
 go vet ./...

@@ -15,6 +15,7 @@
 # everything). Works from any directory.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+command -v go >/dev/null || export PATH="/usr/local/go/bin:$PATH"
 cd "$root"
 
 echo "== go test -race ./..."
