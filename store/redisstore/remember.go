@@ -21,12 +21,18 @@ package redisstore
 //
 // The selectors of a user are a Redis sorted set at Prefix+"ru:"+userID,
 // each scored by the x of its series, and the key expires with the latest
-// of them. CreateSeries drops the expired selectors with one
-// ZREMRANGEBYSCORE and, when the user still has Config.MaxSeriesPerUser
-// series, deletes the ones that expire soonest (ZPOPMIN), so a user's set
-// never holds more than that bound and no script scans more than it.
-// (Versions before the bound kept a plain set here; CreateSeries converts
-// such a set on first use, and DeleteSeries and DeleteUser read either.)
+// of them. A selector leaves the set only with its series, or once its
+// series is gone from Redis or belongs to another user (a reused
+// selector): never by a process's clock, which may run ahead of another
+// process that still accepts the series, so that DeleteUser finds every
+// series any process accepts. CreateSeries drops such stale selectors
+// (they do not count toward Config.MaxSeriesPerUser) and, when the user
+// still has that many series, deletes the ones that expire soonest
+// (ZPOPMIN; series expired by the Store's clock but still in Redis go
+// first), so a user's set never holds more than the bound and no script
+// scans more than it. (Versions before the bound kept a plain set here;
+// CreateSeries converts such a set on first use, and DeleteSeries and
+// DeleteUser read either.)
 //
 // # Atomicity
 //
@@ -96,14 +102,24 @@ func expired(expiresMilli int64, now time.Time) bool {
 //
 // A series that Redis still holds but that has expired by the Store's clock
 // is replaced, as GetSeries reports it missing (and dropped from its
-// owner's index). Expired selectors leave the user's index by score; if
-// the user still has ARGV[6] series, the ones that expire soonest are
-// deleted (only if they still belong to the user: a selector may have been
-// reused since). The cost is O(log n) plus the entries removed, never a
-// scan of the index, except once to convert the plain set of an earlier
-// version.
+// owner's index).
+//
+// The user's index is pruned of stale selectors only: those whose series
+// Redis no longer holds (expired by Redis's clock, the same for every
+// process) or that now belong to another user. The caller's clock plays no
+// part, so a selector stays in the index, where DeleteUser finds it, as
+// long as its series exists. Stale selectors do not count toward ARGV[6]:
+// those at the low end of the index (series that Redis expired score below
+// every live one) are dropped on every call, and when the user is at the
+// bound the whole index (at most ARGV[6] members) is checked, as a series
+// can also vanish out of order (deleted or evicted from Redis). If the
+// user still has ARGV[6] series, the ones that expire soonest are deleted.
+// The cost is the entries removed plus, at the bound, one HGET per member,
+// except once to convert the plain set of an earlier version, of which
+// only selectors whose series exists and belongs to the user are kept.
 var createScript = redis.NewScript(`
 local now = tonumber(ARGV[4])
+local sp, user = ARGV[3], ARGV[5]
 if redis.call('EXISTS', KEYS[1]) == 1 then
 	local r = redis.call('HMGET', KEYS[1], 'x', 'u')
 	local x = tonumber(r[1])
@@ -122,19 +138,39 @@ if redis.call('TYPE', KEYS[2]).ok == 'set' then
 	local sels = redis.call('SMEMBERS', KEYS[2])
 	redis.call('DEL', KEYS[2])
 	for _, sel in ipairs(sels) do
-		local x = tonumber(redis.call('HGET', ARGV[3] .. sel, 'x'))
-		if x then
+		local r = redis.call('HMGET', sp .. sel, 'x', 'u')
+		local x = tonumber(r[1])
+		if x and r[2] == user then
 			redis.call('ZADD', KEYS[2], x, sel)
 		end
 	end
 end
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
-local over = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[6]) + 1
+local function stale(sel)
+	return redis.call('HGET', sp .. sel, 'u') ~= user
+end
+while true do
+	local low = redis.call('ZRANGE', KEYS[2], 0, 0)
+	if #low == 0 or not stale(low[1]) then
+		break
+	end
+	redis.call('ZREM', KEYS[2], low[1])
+end
+local bound = tonumber(ARGV[6])
+local n = redis.call('ZCARD', KEYS[2])
+if n >= bound then
+	for _, sel in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
+		if stale(sel) then
+			redis.call('ZREM', KEYS[2], sel)
+			n = n - 1
+		end
+	end
+end
+local over = n - bound + 1
 if over > 0 then
 	local old = redis.call('ZPOPMIN', KEYS[2], over)
 	for i = 1, #old, 2 do
-		local k = ARGV[3] .. old[i]
-		if redis.call('HGET', k, 'u') == ARGV[5] then
+		local k = sp .. old[i]
+		if redis.call('HGET', k, 'u') == user then
 			redis.call('DEL', k)
 		end
 	end
@@ -193,9 +229,13 @@ return 1
 `)
 
 // deleteUserScript: KEYS[1] user index; ARGV[1] series key prefix, ARGV[2]
-// user id. A series is deleted only if it still belongs to the user (the
-// index may name an expired series whose selector was reused since). The
-// index holds at most Config.MaxSeriesPerUser live selectors.
+// user id. Every member of the index is visited, whatever its score: no
+// clock decides which series are over, so a series that the caller's clock
+// takes for expired but another process still accepts is deleted too. A
+// series is deleted only if it still belongs to the user (the index may
+// name an expired series whose selector was reused since). The index holds
+// at most Config.MaxSeriesPerUser selectors, or an earlier version's plain
+// set not converted yet.
 var deleteUserScript = redis.NewScript(`
 local sels
 if redis.call('TYPE', KEYS[1]).ok == 'set' then
@@ -218,8 +258,9 @@ return 1
 // with that selector has not expired. A series whose Expires is not after
 // the current time is not stored (it would be gone at once) and
 // CreateSeries returns nil. When the user already has
-// Config.MaxSeriesPerUser series, the one that expires soonest is deleted
-// in the same script.
+// Config.MaxSeriesPerUser series in Redis, the one that expires soonest is
+// deleted in the same script; series that Redis no longer holds do not
+// count.
 func (s *Store) CreateSeries(ctx context.Context, sr store.Series) error {
 	if sr.Selector == "" {
 		return errors.New("redisstore: create series: empty selector")

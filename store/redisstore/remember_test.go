@@ -144,7 +144,7 @@ func TestRememberSelectorInUseHidesSelector(t *testing.T) {
 
 // TestRememberUserIndexIsBounded checks the representation: the user's
 // index is a sorted set scored by expiry that never holds more than the
-// bound, and expired entries are pruned by score.
+// bound, and entries whose series is gone are pruned.
 func TestRememberUserIndexIsBounded(t *testing.T) {
 	ctx := context.Background()
 	c := newClient(t, redisAddr(t))
@@ -171,7 +171,7 @@ func TestRememberUserIndexIsBounded(t *testing.T) {
 	}
 	nearMs(t, "user index", pttl(t, c, p+"ru:alice"), time.Hour+19*time.Second)
 
-	// An expired member is pruned by the next creation, by score, without
+	// A member whose series is gone is pruned by the next creation, without
 	// evicting a live series.
 	if err := c.ZAdd(ctx, p+"ru:alice", redis.Z{Score: float64(time.Now().Add(-time.Minute).UnixMilli()), Member: "gone"}).Err(); err != nil {
 		t.Fatal(err)
@@ -223,6 +223,101 @@ func TestRememberLegacySetIndex(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantNotFound(t, s, "m2")
+}
+
+// TestRememberLegacySetIndexKeepsOnlyTheUsers: converting a legacy set
+// keeps only the selectors whose series exists and belongs to the user. A
+// selector reused by another user since, or whose series is gone, is
+// dropped: it must neither count toward the user's bound nor stay in the
+// index.
+func TestRememberLegacySetIndexKeepsOnlyTheUsers(t *testing.T) {
+	ctx := context.Background()
+	c := newClient(t, redisAddr(t))
+	p := testPrefix(t, c)
+	s := newStore(t, c, redisstore.Config{Prefix: p, MaxSeriesPerUser: 3})
+	mustCreate(t, s, newSeries("l1", "alice", time.Hour))
+	mustCreate(t, s, newSeries("l2", "alice", time.Hour+time.Second))
+	// bob's series expires after alice's: when the set is converted,
+	// ZPOPMIN would not pick it, so it would stay in alice's index.
+	bobs := newSeries("reused", "bob", 3*time.Hour)
+	mustCreate(t, s, bobs)
+	c.Del(ctx, p+"ru:alice")
+	if err := c.SAdd(ctx, p+"ru:alice", "l1", "l2", "reused", "vanished").Err(); err != nil {
+		t.Fatal(err)
+	}
+	mustCreate(t, s, newSeries("l3", "alice", 2*time.Hour))
+	if got := members(t, c, p+"ru:alice"); !slices.Equal(got, []string{"l1", "l2", "l3"}) {
+		t.Fatalf("converted index = %q, want alice's own [l1 l2 l3]", got)
+	}
+	wantSeries(t, s, bobs)
+	// All three of alice's series are live: bob's selector did not count.
+	for _, sel := range []string{"l1", "l2", "l3"} {
+		if _, err := s.GetSeries(ctx, sel); err != nil {
+			t.Fatalf("GetSeries(%q): %v", sel, err)
+		}
+	}
+}
+
+// TestRememberGoneSeriesDoNotCount: a member of the index whose series
+// Redis no longer holds does not count toward the bound, wherever its
+// score puts it (a series can vanish before its expiry: deleted, or
+// evicted under maxmemory). Creating a series then evicts nobody, and the
+// member is pruned.
+func TestRememberGoneSeriesDoNotCount(t *testing.T) {
+	ctx := context.Background()
+	c := newClient(t, redisAddr(t))
+	p := testPrefix(t, c)
+	s := newStore(t, c, redisstore.Config{Prefix: p, MaxSeriesPerUser: 3})
+	mustCreate(t, s, newSeries("a1", "alice", time.Hour))
+	mustCreate(t, s, newSeries("a2", "alice", time.Hour+time.Second))
+	mustCreate(t, s, newSeries("ghost", "alice", 5*time.Hour))
+	if err := c.Del(ctx, p+"rs:ghost").Err(); err != nil {
+		t.Fatal(err)
+	}
+	mustCreate(t, s, newSeries("a3", "alice", 2*time.Hour))
+	for _, sel := range []string{"a1", "a2", "a3"} {
+		if _, err := s.GetSeries(ctx, sel); err != nil {
+			t.Fatalf("GetSeries(%q) after the creation: %v (a live series was evicted for a gone one)", sel, err)
+		}
+	}
+	if got := members(t, c, p+"ru:alice"); !slices.Equal(got, []string{"a1", "a2", "a3"}) {
+		t.Fatalf("user index = %q, want [a1 a2 a3]", got)
+	}
+	// At the bound, the next creation evicts the soonest to expire.
+	mustCreate(t, s, newSeries("a4", "alice", 3*time.Hour))
+	wantNotFound(t, s, "a1")
+	if got := members(t, c, p+"ru:alice"); !slices.Equal(got, []string{"a2", "a3", "a4"}) {
+		t.Fatalf("user index = %q, want [a2 a3 a4]", got)
+	}
+}
+
+// TestRememberDeleteUserClockSkew: two processes share Redis, one with a
+// clock two hours ahead. For the one ahead, a series of alice has expired;
+// the other still accepts it. A creation by the process ahead must not
+// drop that series from alice's index, or DeleteUser (from either
+// process) would miss it and leave it usable.
+func TestRememberDeleteUserClockSkew(t *testing.T) {
+	ctx := context.Background()
+	c := newClient(t, redisAddr(t))
+	p := testPrefix(t, c)
+	ahead := newStore(t, c, redisstore.Config{Prefix: p, Now: func() time.Time { return time.Now().Add(2 * time.Hour) }})
+	onTime := newStore(t, c, redisstore.Config{Prefix: p})
+	old := newSeries("old", "alice", time.Hour)
+	mustCreate(t, onTime, old)
+	mustCreate(t, ahead, newSeries("new", "alice", 3*time.Hour))
+	wantSeries(t, onTime, old) // still accepted by the process on time
+	for _, del := range []*redisstore.Store{ahead, onTime} {
+		if err := del.DeleteUser(ctx, "alice"); err != nil {
+			t.Fatal(err)
+		}
+		wantNotFound(t, onTime, "old")
+		wantNotFound(t, onTime, "new")
+		if n := c.Exists(ctx, p+"rs:old", p+"rs:new", p+"ru:alice").Val(); n != 0 {
+			t.Fatalf("%d of alice's keys left in Redis after DeleteUser", n)
+		}
+		mustCreate(t, onTime, old)
+		mustCreate(t, ahead, newSeries("new", "alice", 3*time.Hour))
+	}
 }
 
 func TestRememberLifecycle(t *testing.T) {
