@@ -11,23 +11,13 @@ import (
 // runBench measures GET /api/me on the app and on a bare handler that
 // answers the same bytes without verifying anything.
 func runBench(o options) ([]string, error) {
-	logs := &appLog{}
-	h, _, err := app.New(app.Config{Logf: logs.logf})
-	if err != nil {
-		return nil, err
-	}
-	appSrv, err := serve(h)
-	if err != nil {
-		return nil, err
-	}
-	defer appSrv.close()
-
 	// One token per connection, from the app itself.
-	setup := newClient(appSrv.URL, 8)
-	toks, err := setup.loginAll(o.conns)
+	r, err := startApp(app.Config{}, o.conns, 8)
 	if err != nil {
 		return nil, err
 	}
+	logs, appSrv, setup, toks := r.logs, r.srv, r.setup, r.toks
+	defer appSrv.close()
 	status, body, err := setup.do("GET", "/api/me", toks[0].access, "")
 	if err != nil || status != http.StatusOK {
 		return nil, fmt.Errorf("%s", errStatus("GET /api/me", status, body, err))

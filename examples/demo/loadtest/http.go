@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/pasetokit/pasetokit/examples/demo/internal/app"
 	"github.com/pasetokit/pasetokit/paseto"
 )
 
@@ -252,4 +253,37 @@ func errStatus(what string, status int, body []byte, err error) string {
 		return fmt.Sprintf("%s: %v", what, err)
 	}
 	return fmt.Sprintf("%s: status %d %s", what, status, strings.TrimSpace(string(body)))
+}
+
+// running is an app served on 127.0.0.1 with tokens from its own
+// /api/token.
+type running struct {
+	logs  *appLog
+	app   *app.App
+	srv   *server
+	setup *client // the client that logged in; the caller closes it
+	toks  []token
+}
+
+// startApp serves app.New(cfg), with cfg.Logf replaced by an appLog, and
+// logs n clients in over setupConns connections. The caller closes
+// r.setup and r.srv.
+func startApp(cfg app.Config, n, setupConns int) (*running, error) {
+	r := &running{logs: &appLog{}}
+	cfg.Logf = r.logs.logf
+	h, a, err := app.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	r.app = a
+	if r.srv, err = serve(h); err != nil {
+		return nil, err
+	}
+	r.setup = newClient(r.srv.URL, setupConns)
+	if r.toks, err = r.setup.loginAll(n); err != nil {
+		r.setup.close()
+		r.srv.close()
+		return nil, err
+	}
+	return r, nil
 }

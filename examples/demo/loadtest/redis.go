@@ -244,22 +244,13 @@ func runRedis(o options) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	logs := &appLog{}
-	h, _, err := app.New(app.Config{Store: st, RememberStore: st, Logf: logs.logf})
+	r, err := startApp(app.Config{Store: st, RememberStore: st}, o.redisConns, 32)
 	if err != nil {
 		return nil, err
 	}
-	srv, err := serve(h)
-	if err != nil {
-		return nil, err
-	}
+	logs, srv, setup, toks := r.logs, r.srv, r.setup, r.toks
 	defer srv.close()
-	setup := newClient(srv.URL, 32)
 	defer setup.close()
-	toks, err := setup.loginAll(o.redisConns)
-	if err != nil {
-		return nil, err
-	}
 
 	sig, sigName := os.Signal(syscall.SIGTERM), "SIGTERM"
 	if o.redisKill {

@@ -19,22 +19,13 @@ import (
 // rejected (checked against a snapshot of the ring taken after each
 // rotation: rings only lose keys, so a stale snapshot can only hold more).
 func runSoak(o options) ([]string, error) {
-	logs := &appLog{}
-	h, a, err := app.New(app.Config{Logf: logs.logf, MaxKeys: o.maxKeys})
+	r, err := startApp(app.Config{MaxKeys: o.maxKeys}, o.conns, 8)
 	if err != nil {
 		return nil, err
 	}
-	srv, err := serve(h)
-	if err != nil {
-		return nil, err
-	}
+	logs, a, srv, toks := r.logs, r.app, r.srv, r.toks
 	defer srv.close()
-	setup := newClient(srv.URL, 8)
-	toks, err := setup.loginAll(o.conns)
-	if err != nil {
-		return nil, err
-	}
-	setup.close()
+	r.setup.close()
 
 	fails := &failureLog{}
 	var rotations, allowed, disallowed, acceptedDropped, logins atomic.Int64
