@@ -122,6 +122,14 @@ type Config struct {
 	// cannot be updated. Nil means logging with slog.Default at level
 	// Error.
 	OnError func(r *http.Request, err error)
+	// ErrorHandler, if set, answers the requests on which Handler could
+	// not decide: the store could not be reached (err matches
+	// store.ErrUnavailable) or the session could not be updated. It is
+	// called after OnError, and the next handler is not called. Nil means
+	// the request proceeds without a login, so during a store outage a
+	// remembered user sees a logged-out page; set it (to answer 503, say)
+	// to make the outage visible instead.
+	ErrorHandler func(w http.ResponseWriter, r *http.Request, err error)
 }
 
 type keyEntry struct {
@@ -147,6 +155,7 @@ type Manager struct {
 	onTheft  func(context.Context, string, string)
 	onBad    func(*http.Request, error)
 	onError  func(*http.Request, error)
+	errorH   func(http.ResponseWriter, *http.Request, error)
 }
 
 // New validates cfg and returns a Manager. Errors match ErrConfig.
@@ -163,6 +172,7 @@ func New(cfg Config) (*Manager, error) {
 		onTheft:  cfg.OnTheft,
 		onBad:    cfg.OnBadCookie,
 		onError:  cfg.OnError,
+		errorH:   cfg.ErrorHandler,
 	}
 	if m.name == "" {
 		m.name = DefaultName

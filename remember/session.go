@@ -68,19 +68,25 @@ func Fresh(r *http.Request) bool {
 // with fresh false (renewing the session id and storing the user), and the
 // rotated cookie is set on the response. Requests whose session already
 // has a user are passed through untouched. Store failures and session
-// errors go to Config.OnError and the request proceeds without a login
-// (fail closed); bad cookies are deleted; nothing here writes an error
-// response.
+// errors go to Config.OnError, then to Config.ErrorHandler if it is set
+// (which answers the request); without one the request proceeds without
+// a login (fail closed). Bad cookies are deleted.
 func (m *Manager) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, ok := UserFrom(r); !ok && m.cookie(r) != "" {
+			var err error
 			if session.FromContext(r.Context()) == nil {
-				m.onError(r, session.ErrNoSession)
-			} else if userID, ok, err := m.Login(w, r); err != nil {
-				m.onError(r, err)
+				err = session.ErrNoSession
+			} else if userID, ok, lerr := m.Login(w, r); lerr != nil {
+				err = lerr
 			} else if ok {
-				if err := SetUser(r, userID, false); err != nil {
-					m.onError(r, err)
+				err = SetUser(r, userID, false)
+			}
+			if err != nil {
+				m.onError(r, err)
+				if m.errorH != nil {
+					m.errorH(w, r, err)
+					return
 				}
 			}
 		}

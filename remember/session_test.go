@@ -1,12 +1,14 @@
 package remember_test
 
 import (
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 
 	"github.com/pasetokit/pasetokit/remember"
 	"github.com/pasetokit/pasetokit/session"
+	"github.com/pasetokit/pasetokit/store"
 )
 
 func (e *env) sessions(t testing.TB) *session.Manager {
@@ -139,5 +141,50 @@ func TestSessionRenewed(t *testing.T) {
 	}
 	if u, ok := remember.UserFrom(httptest.NewRequest("GET", "/", nil)); ok || u != "" || remember.Fresh(httptest.NewRequest("GET", "/", nil)) {
 		t.Fatal("a user outside the session middleware")
+	}
+}
+
+// TestHandlerErrorHandler: with the store down, Handler without an
+// ErrorHandler serves the request logged out; with one, it hands the
+// request to it (the error matching store.ErrUnavailable) and does not call
+// the next handler.
+func TestHandlerErrorHandler(t *testing.T) {
+	e := newEnv(t, remember.Config{})
+	f := &flaky{RememberStore: e.store}
+	var handled error
+	var logged int
+	for _, withHandler := range []bool{false, true} {
+		cfg := remember.Config{Secret: secret, Store: f, Now: e.clk.Now,
+			OnError: func(*http.Request, error) { logged++ }}
+		if withHandler {
+			cfg.ErrorHandler = func(w http.ResponseWriter, _ *http.Request, err error) {
+				handled = err
+				w.WriteHeader(http.StatusServiceUnavailable)
+			}
+		}
+		m, err := remember.New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.m = m
+		f.down.Store(false)
+		rc := e.remember(t, "alice")
+		f.down.Store(true)
+
+		nextCalled, user := false, ""
+		h := e.sessions(t).Handler(m.Handler(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+			nextCalled = true
+			user, _ = remember.UserFrom(r)
+		})))
+		w := browser{"remember": rc}.do(h, "/me")
+		switch {
+		case !withHandler && (!nextCalled || user != "" || w.Code != http.StatusOK):
+			t.Fatalf("without ErrorHandler: next %v, user %q, status %d; want the request served logged out", nextCalled, user, w.Code)
+		case withHandler && (nextCalled || w.Code != http.StatusServiceUnavailable || !errors.Is(handled, store.ErrUnavailable)):
+			t.Fatalf("with ErrorHandler: next %v, status %d, error %v; want ErrorHandler to answer", nextCalled, w.Code, handled)
+		}
+	}
+	if logged != 2 {
+		t.Fatalf("OnError called %d times; want once per request", logged)
 	}
 }
