@@ -232,6 +232,9 @@ func New(cfg Config) (http.Handler, *App, error) {
 			cfg.Logf("remember-me cookie theft detected for user %q: series revoked, web sessions cut off (err=%v)", userID, err)
 		},
 		OnError: func(_ *http.Request, err error) { cfg.Logf("remember: %v", err) },
+		// A remembered user coming back while the store is down gets 503,
+		// not a logged-out page.
+		ErrorHandler: func(w http.ResponseWriter, _ *http.Request, _ error) { unavailable(w) },
 	}); err != nil {
 		return nil, nil, err
 	}
@@ -295,10 +298,6 @@ func (a *App) buildTokens(keys []signingKey) (*tokens, error) {
 	if err != nil {
 		return nil, err
 	}
-	refresh, err := mw(m.RefreshToken())
-	if err != nil {
-		return nil, err
-	}
 	t := &tokens{m: m, kid: keys[0].kid}
 	t.me = access.Require(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		tok, _ := httpauth.TokenFrom(r.Context())
@@ -311,14 +310,21 @@ func (a *App) buildTokens(keys []signingKey) (*tokens, error) {
 	t.sensitive = fresh.Require(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"user": authtoken.Subject(r.Context()), "done": true})
 	}))
-	t.refresh = refresh.Require(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		pair, err := m.Refresh(r.Context(), bearer(r))
+	// Refresh verifies the refresh token itself (with its revocation and
+	// cut-off checks), so this route has no middleware verifying it first.
+	t.refresh = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tok, ok := bearerToken(r)
+		if !ok {
+			a.tokenError(w, httpauth.ErrMissingToken)
+			return
+		}
+		pair, err := m.Refresh(r.Context(), tok)
 		if err != nil {
 			a.tokenError(w, err)
 			return
 		}
 		writePair(w, pair)
-	}))
+	})
 	t.logout = access.Require(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := m.Logout(r.Context(), bearer(r)); err != nil {
 			a.tokenError(w, err)
@@ -411,7 +417,7 @@ func (a *App) routes() http.Handler {
 	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusForbidden, map[string]any{"detail": "Cross-origin request refused"})
 	}))
-	webHandler := csrf.Handler(a.sessions.Handler(a.rememberLogin(a.webCutoff(web))))
+	webHandler := csrf.Handler(a.sessions.Handler(a.remember.Handler(a.webCutoff(web))))
 	for _, p := range []string{"GET /{$}", "GET /whoami", "POST /login", "POST /logout", "POST /logout-everywhere"} {
 		mux.Handle(p, webHandler)
 	}
@@ -481,6 +487,18 @@ func writePair(w http.ResponseWriter, p authtoken.Pair) {
 func bearer(r *http.Request) string {
 	_, tok, _ := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
 	return strings.TrimSpace(tok)
+}
+
+// bearerToken returns the token of an "Authorization: Bearer <token>"
+// header (the scheme in any case, RFC 6750), for routes without the
+// httpauth middleware; ok is false when there is none.
+func bearerToken(r *http.Request) (string, bool) {
+	scheme, tok, ok := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
+	tok = strings.TrimSpace(tok)
+	if !ok || !strings.EqualFold(scheme, "Bearer") || tok == "" {
+		return "", false
+	}
+	return tok, true
 }
 
 func (a *App) adminRotate(w http.ResponseWriter, r *http.Request) {

@@ -899,3 +899,37 @@ func TestSecureCookieNames(t *testing.T) {
 		t.Fatalf("cookies %v, want __Host-session and __Host-remember", names)
 	}
 }
+
+// TestAPIRefreshWithoutBearer: /api/refresh reads the token itself; without
+// a bearer token it answers 401 with a WWW-Authenticate challenge.
+func TestAPIRefreshWithoutBearer(t *testing.T) {
+	base, _ := start(t)
+	c := newClient(t)
+	p := apiToken(t, c, base)
+	for _, hdr := range []string{"", "Bearer", "Bearer  ", "Basic " + p.Refresh, "Token " + p.Refresh} {
+		req, _ := http.NewRequest("POST", base+"/api/refresh", nil)
+		if hdr != "" {
+			req.Header.Set("Authorization", hdr)
+		}
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 401 || resp.Header.Get("WWW-Authenticate") == "" || !strings.Contains(string(body), "Not authenticated") {
+			t.Errorf("Authorization %q: %d %q %s", hdr, resp.StatusCode, resp.Header.Get("WWW-Authenticate"), body)
+		}
+	}
+	// The scheme is case-insensitive.
+	req, _ := http.NewRequest("POST", base+"/api/refresh", nil)
+	req.Header.Set("Authorization", "bearer "+p.Refresh)
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("refresh with a lower-case scheme: %d", resp.StatusCode)
+	}
+}

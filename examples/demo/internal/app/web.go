@@ -179,30 +179,13 @@ func (a *App) webCutoff(next http.Handler) http.Handler {
 	})
 }
 
+// webError logs err and answers 503.
 func (a *App) webError(w http.ResponseWriter, err error) {
 	a.cfg.Logf("web: %v", err)
-	writeJSON(w, http.StatusServiceUnavailable, map[string]any{"detail": "Service temporarily unavailable"})
+	unavailable(w)
 }
 
-// rememberLogin logs a user without a session user in with their
-// remember-me cookie (as remember.Manager.Handler does), but answers 503
-// when the store cannot be reached instead of carrying on anonymously, so
-// an outage is visible as one.
-func (a *App) rememberLogin(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, ok := remember.UserFrom(r); !ok {
-			user, ok, err := a.remember.Login(w, r)
-			if err != nil {
-				a.webError(w, err)
-				return
-			}
-			if ok {
-				if err := remember.SetUser(r, user, false); err != nil {
-					a.webError(w, err)
-					return
-				}
-			}
-		}
-		next.ServeHTTP(w, r)
-	})
+// unavailable answers 503 with a fixed text.
+func unavailable(w http.ResponseWriter) {
+	writeJSON(w, http.StatusServiceUnavailable, map[string]any{"detail": "Service temporarily unavailable"})
 }
