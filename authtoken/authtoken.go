@@ -107,7 +107,6 @@ type Config struct {
 type kind struct {
 	name     string
 	iss      *issuer.Issuer
-	issAt    *issuer.Issuer // the same key, without iat, nbf and exp: see issueAt
 	ver      *verifier.Verifier
 	lifetime time.Duration // 0 for NoExpiry
 	version  paseto.Version
@@ -267,19 +266,6 @@ func (m *Manager) newKind(cfg Config, field, name string, kc KindConfig, def tim
 		NoExpiration: kc.NoExpiry,
 		NotBefore:    true,
 		Now:          m.now,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %w", ErrInvalidConfig, field, err)
-	}
-	// issAt signs tokens whose time claims the Manager writes itself, for
-	// the pairs of Refresh, which must be dated at an instant of the
-	// Manager's choosing rather than when the issuer reads the clock.
-	k.issAt, err = issuer.New(issuer.Config{
-		Keys:            []issuer.Key{key},
-		Issuer:          cfg.Issuer,
-		NoExpiration:    true,
-		DisableIssuedAt: true,
-		Now:             m.now,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %w", ErrInvalidConfig, field, err)

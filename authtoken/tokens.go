@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/pasetokit/pasetokit/paseto"
+	"github.com/pasetokit/pasetokit/issuer"
 	"github.com/pasetokit/pasetokit/verifier"
 )
 
@@ -59,26 +59,16 @@ func (m *Manager) payload(subject string, claims map[string]any, typ string, fre
 	return p, nil
 }
 
-// issue makes a token of kind k. With a zero at, the issuer reads the
-// clock and dates the token. Otherwise the token is dated at: iat and nbf
-// are at in whole seconds, as the issuer writes them, and exp is iat plus
-// the kind's lifetime, so that exp-iat is the lifetime as for every other
-// token (the retention of cutoffs and family revocations relies on it).
+// issue makes a token of kind k, dated at (issuer.IssueOptions.IssuedAt:
+// iat and nbf are at in whole seconds, exp is iat plus the kind's
+// lifetime, so exp-iat is the lifetime as for every token; the retention
+// of cutoffs and family revocations relies on it). A zero at means now.
 func (m *Manager) issue(k *kind, at time.Time, subject string, claims map[string]any, fresh *bool, fam string) (string, error) {
 	p, err := m.payload(subject, claims, k.name, fresh, fam)
 	if err != nil {
 		return "", err
 	}
-	if at.IsZero() {
-		return k.iss.Issue(p)
-	}
-	iat := at.UTC().Truncate(time.Second)
-	p["iat"] = paseto.NewTime(iat)
-	p["nbf"] = paseto.NewTime(iat)
-	if k.lifetime != 0 {
-		p["exp"] = paseto.NewTime(iat.Add(k.lifetime))
-	}
-	return k.issAt.Issue(p)
+	return k.iss.IssueWith(p, issuer.IssueOptions{IssuedAt: at})
 }
 
 // CreateAccessToken returns an access token for subject, fresh or not,

@@ -42,6 +42,12 @@ type IssueOptions struct {
 	// an error matching both ErrInvalidOptions and
 	// paseto.ErrImplicitUnsupported, rather than being dropped.
 	Implicit []byte
+	// IssuedAt, when not zero, dates this token instead of Config.Now: iat
+	// and nbf (when the issuer adds them) are IssuedAt in whole seconds,
+	// and exp is that plus the lifetime. It lets a caller date a token at
+	// an instant it has already acted on, such as the moment it checked a
+	// revocation. It must lie in the years 0000-9999.
+	IssuedAt time.Time
 }
 
 // Issue encodes claims with the configured serializer, adds the issuer's
@@ -97,7 +103,7 @@ func (i *Issuer) IssueWith(claims any, opts IssueOptions) (string, error) {
 
 	var t timeClaims
 	if add&(claimIAT|claimNBF|claimEXP) != 0 {
-		if t, err = s.times(exp, opts.Expiration != 0); err != nil {
+		if t, err = s.times(opts.IssuedAt, exp, opts.Expiration != 0); err != nil {
 			return "", err
 		}
 	}
@@ -139,24 +145,29 @@ type timeClaims struct {
 	now, exp [len("2006-01-02T15:04:05Z")]byte
 }
 
-// times reads the clock once and computes the token's times. perCall says
-// whether exp comes from IssueOptions, to blame the right input when exp
-// cannot be written.
-func (s *settings) times(exp time.Duration, perCall bool) (timeClaims, error) {
+// times computes the token's times from at, or, when at is zero, from one
+// reading of the clock. perCall says whether exp comes from IssueOptions,
+// to blame the right input when exp cannot be written.
+func (s *settings) times(at time.Time, exp time.Duration, perCall bool) (timeClaims, error) {
 	var t timeClaims
-	now := s.now()
-	if now.IsZero() {
-		return t, fmt.Errorf("%w: Now returned the zero time", ErrInvalidConfig)
+	now := at
+	if at.IsZero() {
+		if now = s.now(); now.IsZero() {
+			return t, fmt.Errorf("%w: Now returned the zero time", ErrInvalidConfig)
+		}
 	}
 	now = now.UTC().Truncate(time.Second)
 	if !writable(now) {
+		if !at.IsZero() {
+			return t, fmt.Errorf("%w: IssuedAt outside years 0000-9999", ErrInvalidOptions)
+		}
 		return t, fmt.Errorf("%w: Now returned a time outside years 0000-9999", ErrInvalidConfig)
 	}
 	now.AppendFormat(t.now[:0], time.RFC3339)
 	if exp != 0 {
 		e := now.Add(exp).Truncate(time.Second)
 		if !writable(e) {
-			if perCall {
+			if perCall || !at.IsZero() {
 				return t, fmt.Errorf("%w: exp would fall after year 9999", ErrInvalidOptions)
 			}
 			return t, fmt.Errorf("%w: exp would fall after year 9999", ErrInvalidConfig)

@@ -185,6 +185,10 @@ func TestAddedClaims(t *testing.T) {
 			map[string]any{"iat": now, "exp": h(10 * time.Minute), "jti": "*"}},
 		{"everything off", issuer.Config{NoExpiration: true, DisableIssuedAt: true, DisableTokenID: true}, issuer.IssueOptions{},
 			map[string]any{}},
+		{"issued at", issuer.Config{NotBefore: true, Expiration: 15 * time.Minute}, issuer.IssueOptions{IssuedAt: fixed.Add(-90*time.Second + 300*time.Millisecond)},
+			map[string]any{"iat": h(-90 * time.Second), "nbf": h(-90 * time.Second), "exp": h(-90*time.Second + 15*time.Minute), "jti": "*"}},
+		{"issued at with per-call expiration", issuer.Config{}, issuer.IssueOptions{IssuedAt: fixed.Add(-time.Hour), Expiration: time.Minute},
+			map[string]any{"iat": h(-time.Hour), "exp": h(-time.Hour + time.Minute), "jti": "*"}},
 		{"sub-second clock and zone", issuer.Config{Now: clock(fixed.Add(999 * time.Millisecond).In(time.FixedZone("X", -7*3600)))}, issuer.IssueOptions{},
 			map[string]any{"iat": now, "exp": h(time.Hour), "jti": "*"}},
 	}
@@ -706,4 +710,17 @@ func TestConcurrentIssue(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+func TestIssuedAtOutOfRange(t *testing.T) {
+	iss := newIssuer(t, issuer.Config{})
+	for _, at := range []time.Time{
+		time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(9999, 12, 31, 23, 30, 0, 0, time.UTC), // exp would pass 9999
+	} {
+		if _, err := iss.IssueWith(map[string]any{"sub": "alice"}, issuer.IssueOptions{IssuedAt: at}); !errors.Is(err, issuer.ErrInvalidOptions) {
+			t.Errorf("IssuedAt %v: err %v, want ErrInvalidOptions", at, err)
+		}
+	}
 }
