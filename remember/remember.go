@@ -15,6 +15,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/pasetokit/pasetokit/internal/cookieprefix"
 	"github.com/pasetokit/pasetokit/keyderive"
 	"github.com/pasetokit/pasetokit/paserk"
 	"github.com/pasetokit/pasetokit/paseto"
@@ -272,11 +273,8 @@ func New(cfg Config) (*Manager, error) {
 	default:
 		return nil, cerr("invalid SameSite")
 	}
-	if hasPrefixFold(m.name, "__Host-") && (!secure || path != "/" || cfg.Domain != "") {
-		return nil, cerr("a __Host- cookie requires Secure, Path \"/\" and no Domain")
-	}
-	if hasPrefixFold(m.name, "__Secure-") && !secure {
-		return nil, cerr("a __Secure- cookie requires Secure")
+	if err := cookieprefix.Check(m.name, secure, path, cfg.Domain); err != nil {
+		return nil, cerr("%v", err)
 	}
 	m.tmpl = http.Cookie{Name: m.name, Path: path, Domain: cfg.Domain, Secure: secure, HttpOnly: true, SameSite: ss}
 	return m, nil
@@ -284,13 +282,6 @@ func New(cfg Config) (*Manager, error) {
 
 // Name returns the cookie name.
 func (m *Manager) Name() string { return m.name }
-
-// hasPrefixFold reports whether name starts with prefix in any letter
-// case: browsers match the __Host- and __Secure- prefixes that way
-// (RFC 6265bis), and silently drop a cookie that breaks their rules.
-func hasPrefixFold(name, prefix string) bool {
-	return len(name) >= len(prefix) && strings.EqualFold(name[:len(prefix)], prefix)
-}
 
 // payload is the plaintext of a remember-me token.
 type payload struct {

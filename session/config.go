@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gorilla/securecookie"
+	"github.com/pasetokit/pasetokit/internal/cookieprefix"
 	"github.com/pasetokit/pasetokit/keyderive"
 	"github.com/pasetokit/pasetokit/paserk"
 	"github.com/pasetokit/pasetokit/paseto"
@@ -280,11 +281,8 @@ func New(cfg Config) (*Manager, error) {
 	if cfg.Partitioned && !secure {
 		return nil, cerr("Partitioned requires Secure")
 	}
-	if hasPrefixFold(m.name, "__Host-") && (!secure || path != "/" || cfg.Domain != "") {
-		return nil, cerr("a __Host- cookie requires Secure, Path \"/\" and no Domain")
-	}
-	if hasPrefixFold(m.name, "__Secure-") && !secure {
-		return nil, cerr("a __Secure- cookie requires Secure")
+	if err := cookieprefix.Check(m.name, secure, path, cfg.Domain); err != nil {
+		return nil, cerr("%v", err)
 	}
 	m.tmpl = http.Cookie{Path: path, Domain: cfg.Domain, Secure: secure, HttpOnly: true, SameSite: ss, Partitioned: cfg.Partitioned}
 
@@ -327,13 +325,6 @@ func New(cfg Config) (*Manager, error) {
 
 // Name returns the cookie name.
 func (m *Manager) Name() string { return m.name }
-
-// hasPrefixFold reports whether name starts with prefix in any letter
-// case: browsers match the __Host- and __Secure- prefixes that way
-// (RFC 6265bis), and silently drop a cookie that breaks their rules.
-func hasPrefixFold(name, prefix string) bool {
-	return len(name) >= len(prefix) && strings.EqualFold(name[:len(prefix)], prefix)
-}
 
 // valueRoom returns the bytes left for the value of one cookie (the last
 // part, whose name is the longest) once its name and every attribute are
