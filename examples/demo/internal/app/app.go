@@ -326,7 +326,8 @@ func (a *App) buildTokens(keys []signingKey) (*tokens, error) {
 		writePair(w, pair)
 	})
 	t.logout = access.Require(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := m.Logout(r.Context(), bearer(r)); err != nil {
+		tok, _ := bearerToken(r) // Require has found and verified it
+		if err := m.Logout(r.Context(), tok); err != nil {
 			a.tokenError(w, err)
 			return
 		}
@@ -482,16 +483,9 @@ func writePair(w http.ResponseWriter, p authtoken.Pair) {
 	})
 }
 
-// bearer returns the token of the Authorization header, which Require has
-// already found and verified.
-func bearer(r *http.Request) string {
-	_, tok, _ := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
-	return strings.TrimSpace(tok)
-}
-
 // bearerToken returns the token of an "Authorization: Bearer <token>"
-// header (the scheme in any case, RFC 6750), for routes without the
-// httpauth middleware; ok is false when there is none.
+// header (the scheme in any case, RFC 6750); ok is false when there is
+// none.
 func bearerToken(r *http.Request) (string, bool) {
 	scheme, tok, ok := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
 	tok = strings.TrimSpace(tok)
