@@ -17,7 +17,7 @@ func TestParse(t *testing.T) {
 	date := time.Date(2015, 10, 21, 7, 28, 0, 0, time.UTC)
 	for _, c := range []struct {
 		name, in string
-		want map[string]any
+		want     map[string]any
 	}{
 		{"plain", `{"user":"alice","count":5,"ok":true,"n":null,"l":[1,"a"],"o":{"a":1,"b":2}}`,
 			map[string]any{"user": "alice", "count": json.Number("5"), "ok": true, "n": nil,
