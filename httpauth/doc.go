@@ -34,7 +34,9 @@
 // token wins. The default is the Authorization header with the Bearer scheme
 // (HeaderSource{}). The others are a header with another name or scheme, or
 // with no scheme at all (HeaderSource), a cookie (CookieSource), a query
-// parameter (QuerySource, never read unless listed) and the header or query
+// parameter (QuerySource, never read unless listed), a header holding the
+// token alone (BareHeaderSource), a field of a JSON request body
+// (JSONBodySource) and the header or query
 // parameter of a WebSocket opening handshake (WebSocketSource, ignored on
 // any other request). A header with another scheme, or an empty cookie,
 // counts as absent and the next source is tried; a scheme with nothing after
