@@ -132,6 +132,15 @@ type Key struct {
 	// Issuer, if not empty, binds the key to an issuer: a token verified
 	// with it must have exactly this iss claim, or it is ErrWrongIssuer.
 	Issuer string
+	// KeyID, if not empty, is an extra id its tokens may name in the
+	// footer's kid, besides the key's own PASERK id: for issuers that
+	// write another id, such as Flask-PASETO-Extended, whose kid is the
+	// sid of the secret key ("k4.sid.…", which `pasetokit paserk id`
+	// prints for the secret key) where PASERK names tokens by the pid of
+	// the public key. It must be a PASERK id (lid, pid or sid) of the
+	// key's version, and no two keys may share an id. A token naming it
+	// is verified with this key only: keys are never tried in turn.
+	KeyID string
 }
 
 // KeySet is a remote key set document, as package keyset defines it,
@@ -306,11 +315,22 @@ func loadKeys(keys []Key, old []*keyEntry) ([]*keyEntry, error) {
 			return nil, cfgErr(field, fmt.Errorf("%w: same key as Keys[%d]", ErrDuplicateKey, j))
 		}
 		seen[kid] = i
-		if e := prev[kid]; e != nil && e.issuer == k.Issuer {
+		if err := checkKeyID(k.KeyID, kid, key); err != nil {
+			return nil, cfgErr(field, err)
+		}
+		if k.KeyID != "" {
+			if j, dup := seen[k.KeyID]; dup {
+				return nil, cfgErr(field+".KeyID", fmt.Errorf("%w: an id of Keys[%d] too", ErrDuplicateKey, j))
+			}
+			seen[k.KeyID] = i
+		}
+		if e := prev[kid]; e != nil && e.issuer == k.Issuer && e.alias == k.KeyID {
 			out = append(out, e)
 			continue
 		}
-		out = append(out, newEntry(kid, key, k.Issuer, nil))
+		e := newEntry(kid, key, k.Issuer, nil)
+		e.alias = k.KeyID
+		out = append(out, e)
 	}
 	return out, nil
 }
