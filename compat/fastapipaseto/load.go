@@ -276,7 +276,7 @@ func (p *parsed) localKey(get getter) error {
 	}
 	if len(v) != 32 {
 		return configErrorf(VarSecretKey, "is not 32 bytes: PASETO local keys are exactly 32 bytes, and a token made under another length (which pyseto allows) opens nowhere else; "+
-			"generate a key (pasetokit key generate) and set it as a k"+strconv.Itoa(int(p.version))+".local PASERK; tokens made under the old secret stop verifying")
+			"generate a key (pasetokit keygen v4.local) and set it as a k"+strconv.Itoa(int(p.version))+".local PASERK; tokens made under the old secret stop verifying")
 	}
 	k, err := paseto.NewSymmetricKey(p.version, []byte(v))
 	if err != nil {
