@@ -11,6 +11,7 @@ import (
 
 	"github.com/gorilla/securecookie"
 	"github.com/pasetokit/pasetokit/internal/cookieprefix"
+	"github.com/pasetokit/pasetokit/internal/pysetolocal"
 	"github.com/pasetokit/pasetokit/keyderive"
 	"github.com/pasetokit/pasetokit/paserk"
 	"github.com/pasetokit/pasetokit/paseto"
@@ -138,6 +139,19 @@ type Config struct {
 	// documentation): remove the fallback once the old codecs' MaxAge has
 	// passed since the switch.
 	GorillaFallback []securecookie.Codec
+
+	// FlaskSecret, when not nil, is the SECRET_KEY (its bytes) of a
+	// former Flask application that kept its sessions with
+	// Flask-PASETO-Extended's PasetoCookieSessionInterface. A cookie of
+	// that form (a v4.local token without footer, under the cookie name
+	// Name) that opens with it is accepted once: its values are taken over
+	// (tagged values converted as the package documentation lists) and it
+	// is re-issued as a session token in the same response, so users stay
+	// logged in across the port. Read-only: such cookies are never
+	// written. pyseto takes keys of 1 to 64 bytes; other lengths are an
+	// error. Remove it once Flask's PERMANENT_SESSION_LIFETIME has passed
+	// since the switch (see the package documentation).
+	FlaskSecret []byte
 }
 
 type keyEntry struct {
@@ -168,6 +182,7 @@ type Manager struct {
 	onError   func(*http.Request, error)
 	onBad     func(*http.Request, error)
 	fallback  []securecookie.Codec
+	flask     *pysetolocal.Key // Config.FlaskSecret, or nil
 }
 
 // New validates cfg and returns a Manager. Errors match ErrConfig.
@@ -320,6 +335,13 @@ func New(cfg Config) (*Manager, error) {
 		}
 	}
 	m.fallback = cfg.GorillaFallback
+	if cfg.FlaskSecret != nil {
+		k, err := newFlaskKey(cfg.FlaskSecret)
+		if err != nil {
+			return nil, cerr("FlaskSecret must be 1 to 64 bytes, as pyseto requires")
+		}
+		m.flask = k
+	}
 	return m, nil
 }
 

@@ -97,6 +97,14 @@ func (m *Manager) load(w http.ResponseWriter, r *http.Request) *Session {
 			return s
 		}
 		cerr = badCookie(m.name, ErrMalformed, nil)
+	case m.flask != nil && isFlaskToken(value):
+		vals, err := m.fromFlask(value)
+		if err == nil {
+			s.p.Values, s.isNew = vals, false
+			s.dirty = true // re-issue as a session token
+			return s
+		}
+		cerr = badCookie(m.name, ErrMalformed, nil)
 	default:
 		p, err := m.decode(value, now)
 		if err == nil {
