@@ -73,7 +73,7 @@ func Fresh(r *http.Request) bool {
 // a login (fail closed). Bad cookies are deleted.
 func (m *Manager) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, ok := UserFrom(r); !ok && m.cookie(r) != "" {
+		if _, ok := UserFrom(r); !ok && (m.cookie(r) != "" || m.flaskCookie(r) != "") {
 			var err error
 			if session.FromContext(r.Context()) == nil {
 				err = session.ErrNoSession
