@@ -144,9 +144,11 @@
 // set, and the Flask cookie is deleted. The series' selector is derived
 // from the Flask token, so the store refuses a second series from the same
 // cookie: a copy presented later, or by a parallel request, logs nobody
-// in (ErrRevoked to OnBadCookie). That refusal lasts as long as the series
-// does (Lifetime, or until Forget or ForgetUser delete it): remove
-// FlaskSecret once Flask-Login's REMEMBER_COOKIE_DURATION (365 days by
-// default) has passed since the switch, or earlier to end the migration,
-// which then asks the remaining users for their password once.
+// in (ErrRevoked to OnBadCookie). That refusal lasts only as long as the
+// series does: once it is gone (after Lifetime, or deleted by Forget,
+// ForgetUser or theft detection) a copy of the old cookie would be
+// accepted again. So keep the migration window short: remove FlaskSecret
+// after a few weeks, well within Lifetime; users who have not come back
+// by then log in with their password once (Flask-Login's cookies would
+// have lasted REMEMBER_COOKIE_DURATION, 365 days by default).
 package remember
