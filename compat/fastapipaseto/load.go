@@ -61,19 +61,17 @@ var known = map[string]bool{
 // maxKeyFile bounds a key file read for *_KEY_FILE.
 const maxKeyFile = 64 << 10
 
-// FromEnv loads the settings from the process environment. It refuses an
-// AUTHPASETO_ variable it does not know.
+// FromEnv loads the settings from the process environment. Names are
+// matched in any letter case, as fastapi-paseto's settings do, and an
+// AUTHPASETO_ variable it does not know is refused.
 func FromEnv() (*Settings, error) {
-	var names []string
+	m := map[string]string{}
 	for _, kv := range os.Environ() {
-		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(strings.ToUpper(k), Prefix) {
-			names = append(names, k)
+		if k, v, _ := strings.Cut(kv, "="); strings.HasPrefix(strings.ToUpper(k), Prefix) {
+			m[k] = v
 		}
 	}
-	if err := checkNames(names); err != nil {
-		return nil, err
-	}
-	return FromLookup(os.LookupEnv)
+	return FromMap(m)
 }
 
 // FromMap loads the settings from m. Names are matched in any letter
