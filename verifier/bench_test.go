@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/pasetokit/pasetokit/keyring"
 	"github.com/pasetokit/pasetokit/paseto"
 	"github.com/pasetokit/pasetokit/verifier"
 )
@@ -15,7 +16,7 @@ import (
 // with the verified-token cache.
 func BenchmarkVerify(b *testing.B) {
 	signers := make([]*signer, 1000)
-	keys := make([]verifier.Key, len(signers))
+	keys := make([]keyring.Key, len(signers))
 	for i := range signers {
 		signers[i] = newSigner(b, paseto.V4, false)
 		keys[i] = signers[i].key("https://issuer.example")
@@ -40,10 +41,10 @@ func BenchmarkVerify(b *testing.B) {
 			run(b, verifier.Config{Keys: keys[:n], Audiences: []string{"api"}, Now: now}, signers[n-1])
 		})
 	}
-	b.Run("cached", func(b *testing.B) {
+	b.Run("Cached", func(b *testing.B) {
 		run(b, verifier.Config{Keys: keys[:1], Audiences: []string{"api"}, Now: now, CacheSize: 1024}, signers[0])
 	})
-	b.Run("cached/keys=1000", func(b *testing.B) {
+	b.Run("Cached/keys=1000", func(b *testing.B) {
 		run(b, verifier.Config{Keys: keys, Audiences: []string{"api"}, Now: now, CacheSize: 1024}, signers[999])
 	})
 }
@@ -54,7 +55,7 @@ func BenchmarkVerify(b *testing.B) {
 // with ErrWrongKey before any cryptography.
 func BenchmarkKeySelection(b *testing.B) {
 	signers := make([]*signer, 1000)
-	keys := make([]verifier.Key, len(signers))
+	keys := make([]keyring.Key, len(signers))
 	for i := range signers {
 		signers[i] = newSigner(b, paseto.V4, true)
 		keys[i] = signers[i].key("")

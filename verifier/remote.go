@@ -49,8 +49,6 @@ const (
 	fetchNow                        // Refresh: always
 )
 
-// maybeRefresh starts a background refresh when the copy in hand is due
-// for one. It never waits; its fast path is one atomic load.
 // usable reports, as an error, whether the copy in hand is older than
 // MaxStale: a set that cannot be refreshed for that long stops vouching for
 // its keys, so a key removed from it cannot stay trusted by keeping the
@@ -73,6 +71,8 @@ func errOrNone(err error) error {
 	return err
 }
 
+// maybeRefresh starts a background refresh when the copy in hand is due
+// for one. It never waits; its fast path is one atomic load.
 func (rs *remoteSet) maybeRefresh(now time.Time) {
 	if now.UnixNano() < rs.nextFetch.Load() {
 		return

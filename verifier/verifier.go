@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/pasetokit/pasetokit/keyring"
 	"github.com/pasetokit/pasetokit/paseto"
 )
 
@@ -85,13 +86,13 @@ func New(cfg Config) (*Verifier, error) {
 			return nil, err
 		}
 		if j, dup := urls[rc.url]; dup {
-			return nil, cfgErr(fmt.Sprintf("KeySets[%d].URL", i), fmt.Errorf("same URL as KeySets[%d]", j))
+			return nil, configError(fmt.Sprintf("KeySets[%d].URL", i), fmt.Errorf("same URL as KeySets[%d]", j))
 		}
 		urls[rc.url] = i
 		v.sets = append(v.sets, &remoteSet{v: v, cfg: rc})
 	}
 	if len(static) == 0 && len(v.sets) == 0 {
-		return nil, cfgErr("Keys", errors.New("no keys and no key sets"))
+		return nil, configError("Keys", errors.New("no keys and no key sets"))
 	}
 	if s.cacheEntries > 0 {
 		v.cache = newTokenCache(s.cacheEntries)
@@ -109,7 +110,7 @@ func New(cfg Config) (*Verifier, error) {
 // no longer configured, or whose issuer binding changed, are not accepted
 // from the cache any more. An empty list is allowed: tokens then verify
 // only with keys from key sets, or not at all.
-func (v *Verifier) SetKeys(keys []Key) error {
+func (v *Verifier) SetKeys(keys []keyring.Key) error {
 	if v == nil || v.s == nil {
 		return errNotNew
 	}
@@ -153,7 +154,7 @@ func (v *Verifier) publishLocked() {
 	v.snap.Store(snap)
 }
 
-var errNotNew = &ConfigError{Field: "Verifier", Err: errors.New("not made by New")}
+var errNotNew = configError("Verifier", errors.New("not made by New"))
 
 // Verify checks token and returns it verified, with its claims decoded.
 // implicit is the implicit assertion the token was made with (nil for
@@ -196,7 +197,7 @@ func (v *Verifier) Verify(ctx context.Context, token string, implicit []byte) (*
 					}
 					return nil, err
 				}
-				return v.runRules(ctx, tok)
+				return v.runRules(ctx, tok.clone()) // the cache keeps its own
 			}
 			v.cache.remove(ck) // its key is gone: verify from scratch
 		}
@@ -209,7 +210,7 @@ func (v *Verifier) Verify(ctx context.Context, token string, implicit []byte) (*
 		return nil, err
 	}
 	if v.cache != nil {
-		v.cache.put(ck, tok, e)
+		v.cache.put(ck, tok.clone(), e) // the caller may change tok
 	}
 	return v.runRules(ctx, tok)
 }
