@@ -75,9 +75,10 @@ func configError(field string, err error) error { return &ConfigError{Field: fie
 // and never drops its own. Package authtoken returns it too, for the
 // claims it reserves. It matches [ErrReservedClaim].
 type ReservedClaimError struct {
-	// Claim is the reserved name of the claim ("iss", "iat", "nbf", "exp",
-	// "jti", or "kid" in the footer). The caller's key may differ from it
-	// in letter case, since keys are compared case-insensitively.
+	// Claim is the reserved name of the claim: "iss", "iat", "nbf",
+	// "exp", "jti", or "kid" in the footer; from package authtoken also
+	// "sub", "aud", "type", "fresh" or "fam". The caller's key may differ
+	// from it in letter case, since keys are compared case-insensitively.
 	Claim string
 	// Footer is true when the claim is in the footer
 	// ([IssueOptions.Footer]) rather than in the payload.
