@@ -14,7 +14,7 @@ import (
 // The package documentation's path for most users, compiled.
 func Example_forMostUsers() {
 	m, err := authtoken.New(authtoken.Config{
-		Access:  authtoken.KindConfig{Keys: []keyring.Key{{PASERK: os.Getenv("ACCESS_KEY")}}},   // k4.secret.…
+		Access:  authtoken.KindConfig{Keys: []keyring.Key{{PASERK: os.Getenv("ACCESS_KEY")}}},  // k4.secret.…
 		Refresh: authtoken.KindConfig{Keys: []keyring.Key{{PASERK: os.Getenv("REFRESH_KEY")}}}, // k4.local.…
 		Issuer:  "https://api.example.com",
 	})
@@ -23,7 +23,7 @@ func Example_forMostUsers() {
 	}
 
 	ctx := context.Background()
-	pair, err := m.Login(ctx, "alice", nil) // fresh access + refresh
+	pair, err := m.Login(ctx, "alice", nil)  // fresh access + refresh
 	pair, err = m.Refresh(ctx, pair.Refresh) // non-fresh access + new refresh
 	_ = err
 	auth, _ := httpauth.New(httpauth.Config{Verifier: m.Access()})
