@@ -123,7 +123,7 @@ func (k Key) Parse() (paseto.Key, error) {
 		if ed == 0 {
 			ed = paseto.V4
 		}
-		key, err = paseto.ParseKeyPEM(k.PEM, ed)
+		key, err = paseto.ParseKeyPEM(ed, k.PEM)
 	}
 	if err != nil {
 		return nil, &KeyError{Form: form, Err: err}
