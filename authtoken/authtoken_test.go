@@ -299,7 +299,7 @@ func genKeyLike(t *testing.T, k keyring.Key) keyring.Key {
 	return genKey(t, pk.Version(), pk.Purpose())
 }
 
-func TestVerifyKeysRotation(t *testing.T) {
+func TestKeysRotation(t *testing.T) {
 	old := genKey(t, paseto.V4, paseto.Public)
 	e1 := newEnv(t, func(c *authtoken.Config) { c.Access.Keys = []keyring.Key{old} })
 	tok, err := e1.m.CreateAccessToken(ctx, "alice", true, nil)

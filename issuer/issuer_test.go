@@ -333,7 +333,7 @@ func TestEmptyObjects(t *testing.T) {
 	}
 }
 
-func TestClaimConflict(t *testing.T) {
+func TestReservedClaim(t *testing.T) {
 	full := issuer.Config{Issuer: "https://auth.example", AddNotBefore: true}
 	tests := []struct {
 		name   string

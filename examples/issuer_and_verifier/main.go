@@ -17,7 +17,7 @@
 //
 // The demo account is foo@bar.example with the password "mysecret". The
 // signing key is generated at start-up, so tokens do not survive a restart;
-// a real service loads its key from a secret store (issuer.Key{PASERK: …}).
+// a real service loads its key from a secret store (keyring.Key{PASERK: …}).
 //
 // Try it:
 //
@@ -39,6 +39,7 @@ import (
 
 	"github.com/pasetokit/pasetokit/httpauth"
 	"github.com/pasetokit/pasetokit/issuer"
+	"github.com/pasetokit/pasetokit/keyring"
 	"github.com/pasetokit/pasetokit/paserk"
 	"github.com/pasetokit/pasetokit/paseto"
 	"github.com/pasetokit/pasetokit/verifier"
@@ -87,22 +88,22 @@ func newServer(cfg config) (*server, error) {
 		}
 	}
 	iss, err := issuer.New(issuer.Config{
-		Keys:       []issuer.Key{{PASERK: cfg.secretKey}},
-		Issuer:     issuerName,
-		Expiration: time.Hour,
-		Now:        cfg.now,
+		Keys:     []keyring.Key{{PASERK: cfg.secretKey}},
+		Issuer:   issuerName,
+		Lifetime: time.Hour,
+		Now:      cfg.now,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("issuer: %w", err)
 	}
 	// The verifier gets the public half only, bound to the issuer name.
-	var keys []verifier.Key
+	var keys []keyring.Key
 	for _, pk := range iss.PublicKeys() {
 		s, err := paserk.Encode(pk)
 		if err != nil {
 			return nil, err
 		}
-		keys = append(keys, verifier.Key{PASERK: s, Issuer: issuerName})
+		keys = append(keys, keyring.Key{PASERK: s, Issuer: issuerName})
 	}
 	ver, err := verifier.New(verifier.Config{Keys: keys, Now: cfg.now})
 	if err != nil {

@@ -22,7 +22,7 @@ import (
 
 	"github.com/pasetokit/pasetokit/authtoken"
 	"github.com/pasetokit/pasetokit/httpauth"
-	"github.com/pasetokit/pasetokit/issuer"
+	"github.com/pasetokit/pasetokit/keyring"
 	"github.com/pasetokit/pasetokit/paserk"
 	"github.com/pasetokit/pasetokit/paseto"
 )
@@ -50,7 +50,7 @@ func serve(ln net.Listener, h http.Handler) error {
 
 // newKey returns a new v4 key as a PASERK: a local key, or a secret key
 // for public tokens.
-func newKey(p paseto.Purpose) (issuer.Key, error) {
+func newKey(p paseto.Purpose) (keyring.Key, error) {
 	var k paseto.Key
 	var err error
 	if p == paseto.Public {
@@ -59,10 +59,10 @@ func newKey(p paseto.Purpose) (issuer.Key, error) {
 		k, err = paseto.GenerateSymmetricKey(paseto.V4)
 	}
 	if err != nil {
-		return issuer.Key{}, err
+		return keyring.Key{}, err
 	}
 	s, err := paserk.Encode(k)
-	return issuer.Key{PASERK: s}, err
+	return keyring.Key{PASERK: s}, err
 }
 
 // newHandler builds the application with fresh keys.
@@ -76,8 +76,8 @@ func newHandler() (http.Handler, error) {
 		return nil, err
 	}
 	m, err := authtoken.New(authtoken.Config{
-		Access:  authtoken.KindConfig{Key: accessKey},
-		Refresh: authtoken.KindConfig{Key: refreshKey},
+		Access:  authtoken.KindConfig{Keys: []keyring.Key{accessKey}},
+		Refresh: authtoken.KindConfig{Keys: []keyring.Key{refreshKey}},
 	})
 	if err != nil {
 		return nil, err
