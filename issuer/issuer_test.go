@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"github.com/pasetokit/pasetokit/internal/testclock"
 	"maps"
 	"math"
 	"reflect"
@@ -23,7 +24,8 @@ import (
 // fixed is the clock of most tests.
 var fixed = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 
-func clock(t time.Time) func() time.Time { return func() time.Time { return t } }
+// clock is the Now of a test clock standing at t.
+func clock(t time.Time) func() time.Time { return testclock.At(t).Now }
 
 // keys holds one key of every kind, shared by the tests.
 var keys = func() (k struct {

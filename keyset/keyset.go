@@ -6,9 +6,8 @@
 // You need not call this package:
 // [github.com/pasetokit/pasetokit/issuer.Issuer.KeySetHandler] serves the
 // document and a [github.com/pasetokit/pasetokit/verifier.KeySet] fetches
-// and checks it. Use [Marshal]
-// and [Parse] to publish or read key sets by other means (a file, a
-// configuration service).
+// and checks it. Use [Marshal] and [Parse] to publish or read key sets by
+// other means (a file, a configuration service).
 //
 // # Format
 //
