@@ -61,8 +61,8 @@
 //	503 key_set_unavailable (the verifier could not fetch a key set),
 //	    temporarily_unavailable (the request context ended during verification)
 //
-// A 503 is a server-side problem, not the client's, and carries no
-// challenge. Nothing is ever a 500.
+// A 503 is a server-side problem, not the client's: it carries no
+// challenge, and Retry-After ([RetryAfter]) tells the client to try again. Nothing is ever a 500.
 //
 // Every 400 and 401 response carries an RFC 6750 challenge in
 // WWW-Authenticate, whatever the source of the token (RFC 7235 requires one

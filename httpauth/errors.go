@@ -255,10 +255,16 @@ func newError(c *class, source string, err error) *Error {
 	return &Error{Code: c.code, Status: c.status, Source: source, Err: err, class: c}
 }
 
-// DefaultErrorHandler is the ErrorHandler used when Config.ErrorHandler is
-// nil. It writes e.Status (401 if e.Status is not a 4xx or 5xx code) with
-// the headers Content-Type: application/json, Cache-Control: no-store and
-// X-Content-Type-Options: nosniff, and the body
+// RetryAfter is the Retry-After header, in seconds, of the 503 responses
+// [DefaultErrorHandler] writes (key_set_unavailable,
+// temporarily_unavailable).
+const RetryAfter = "1"
+
+// DefaultErrorHandler is the ErrorHandler used when [Config.ErrorHandler]
+// is nil. It writes e.Status (401 if e.Status is not a 4xx or 5xx code)
+// with the headers Content-Type: application/json, Cache-Control: no-store
+// and X-Content-Type-Options: nosniff, Retry-After: [RetryAfter] on a 503,
+// and the body
 //
 //	{"error":"<code>","detail":"<fixed text>"}
 //
@@ -279,6 +285,11 @@ func DefaultErrorHandler(w http.ResponseWriter, r *http.Request, e *Error) {
 	h["Content-Type"] = []string{"application/json"}
 	h["Cache-Control"] = []string{"no-store"}
 	h["X-Content-Type-Options"] = []string{"nosniff"}
+	if status == http.StatusServiceUnavailable {
+		// The failure is the server's and passing: a store or key set
+		// that cannot answer. Tell the client when to try again.
+		h["Retry-After"] = []string{RetryAfter}
+	}
 	h.Del("Content-Length")
 	w.WriteHeader(status)
 	_, _ = w.Write(body)

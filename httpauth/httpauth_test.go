@@ -339,6 +339,9 @@ func checkErrorResponse(t *testing.T, w *httptest.ResponseRecorder, status int, 
 	if cc := w.Header().Get("Cache-Control"); cc != "no-store" {
 		t.Errorf("Cache-Control %q", cc)
 	}
+	if ra, want := w.Header().Get("Retry-After"), map[bool]string{true: RetryAfter}[status == http.StatusServiceUnavailable]; ra != want {
+		t.Errorf("Retry-After %q on a %d, want %q", ra, status, want)
+	}
 	var b errBody
 	dec := json.NewDecoder(strings.NewReader(w.Body.String()))
 	dec.DisallowUnknownFields()
