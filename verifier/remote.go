@@ -257,10 +257,11 @@ func (v *Verifier) unavailable(sets []*remoteSet) error {
 
 // Refresh fetches every key set now, whatever its age, and waits for the
 // fetches (joining any already in flight) or for ctx to end. Call it after
-// New to load the key sets eagerly and fail start-up if they are
-// unreachable; Verify fetches them lazily otherwise. A failed fetch keeps
-// the previous copy in use. The error joins a *KeySetError per failed set.
-// Refresh does nothing when there are no key sets.
+// [New] to load the key sets eagerly and fail start-up if they are
+// unreachable; [Verifier.Verify] fetches them lazily otherwise. A failed
+// fetch keeps the previous copy in use, for at most [KeySet.MaxStale] after
+// it was fetched. The error joins a *[KeySetError] per failed set. Refresh
+// does nothing when there are no key sets.
 func (v *Verifier) Refresh(ctx context.Context) error {
 	if v == nil || v.s == nil {
 		return errNotNew

@@ -13,8 +13,9 @@ import (
 )
 
 // Verifier verifies tokens against configured and remote keys and the
-// configured claim rules. Make one with New; it is safe for concurrent use,
-// including SetKeys and Refresh while other goroutines call Verify.
+// configured claim rules. Make one with [New]; it is safe for concurrent
+// use, including [Verifier.SetKeys] and [Verifier.Refresh] while other
+// goroutines call [Verifier.Verify].
 type Verifier struct {
 	s      *settings
 	parser paseto.Parser
@@ -67,8 +68,8 @@ func kindIndex(v paseto.Version, p paseto.Purpose) int {
 // New checks cfg and returns a Verifier. Every configured key is parsed
 // and checked here, so that a bad key fails at start-up rather than at the
 // first request. New does no network I/O and does not read the clock; call
-// Refresh to fetch the key sets eagerly. Errors are *ConfigError values
-// matching ErrInvalidConfig.
+// [Verifier.Refresh] to fetch the key sets eagerly. Errors are
+// *[ConfigError] values matching [ErrInvalidConfig].
 func New(cfg Config) (*Verifier, error) {
 	s, err := cfg.settings()
 	if err != nil {
@@ -103,9 +104,9 @@ func New(cfg Config) (*Verifier, error) {
 	return v, nil
 }
 
-// SetKeys atomically replaces the configured keys (Config.Keys; remote key
-// sets are unaffected). The keys are checked as New checks them; on error
-// nothing changes. Verifications already running finish with the keys they
+// SetKeys atomically replaces the configured keys ([Config.Keys]; remote
+// key sets are unaffected). The keys are checked as [New] checks them; on
+// error, a *[ConfigError], nothing changes. Verifications already running finish with the keys they
 // started with; later ones use the new keys. Cached tokens of keys that are
 // no longer configured, or whose issuer binding changed, are not accepted
 // from the cache any more. An empty list is allowed: tokens then verify
@@ -162,10 +163,11 @@ var errNotNew = configError("Verifier", errors.New("not made by New"))
 //
 // The checks, in order: the length limit; the footer's kid (the only part
 // read before verification) selects the key; the signature or tag; the
-// payload decodes as claims; the key's issuer binding; Config.Issuers; exp
-// present; exp, nbf and iat against the clock with Config.Leeway;
-// Config.Audiences; Config.MaxAge; then Config.Rules. The first failure is
-// returned; see the Err* variables for how to match it.
+// payload decodes as claims; the key's issuer binding; [Config.Issuers];
+// exp present; exp, nbf and iat against the clock with [Config.Leeway];
+// [Config.Audiences]; [Config.MaxAge]; then [Config.Rules]. The first
+// failure is returned; see the Err* variables for how to match it. The
+// returned [Token] is the caller's own, also on a cache hit.
 //
 // ctx is passed to the rules and bounds any wait for a key set fetch,
 // which only a token with an unknown kid, or the first token that needs a
