@@ -75,7 +75,7 @@ type memShard struct {
 	mu    sync.RWMutex
 	max   int
 	items map[memKey]*memItem
-	byExp expHeap // min-heap of items by expiry, for sweeping
+	byExp expiryHeap[*memItem] // min-heap of items by expiry, for sweeping
 	_     [64]byte
 }
 
@@ -102,8 +102,8 @@ func NewMemory(cfg MemoryConfig) (*Memory, error) {
 }
 
 func newMemory(cfg MemoryConfig, shards int) (*Memory, error) {
-	if cfg.MaxEntries < 0 {
-		return nil, fmt.Errorf("store: negative MaxEntries %d", cfg.MaxEntries)
+	if err := cfg.validate(false); err != nil {
+		return nil, err
 	}
 	maxEntries := cfg.MaxEntries
 	if maxEntries == 0 {
@@ -263,28 +263,7 @@ func (s *memShard) insert(it *memItem, now time.Time) error {
 	return nil
 }
 
-// expHeap is a container/heap of entries ordered by expiry.
-type expHeap []*memItem
-
-func (h expHeap) Len() int           { return len(h) }
-func (h expHeap) Less(i, j int) bool { return h[i].exp.Before(h[j].exp) }
-func (h expHeap) Swap(i, j int) {
-	h[i], h[j] = h[j], h[i]
-	h[i].index = i
-	h[j].index = j
-}
-func (h *expHeap) Push(x any) {
-	it := x.(*memItem)
-	it.index = len(*h)
-	*h = append(*h, it)
-}
-func (h *expHeap) Pop() any {
-	old := *h
-	n := len(old)
-	it := old[n-1]
-	old[n-1] = nil
-	*h = old[:n-1]
-	return it
-}
+func (it *memItem) expiry() time.Time { return it.exp }
+func (it *memItem) setIndex(i int)    { it.index = i }
 
 var _ Store = (*Memory)(nil)

@@ -35,7 +35,7 @@ type MemoryRemember struct {
 	mu     sync.Mutex
 	series map[string]*remItem            // by selector
 	users  map[string]map[string]*remItem // userID -> selector -> item
-	byExp  remHeap                        // min-heap by Expires, for sweeping
+	byExp  expiryHeap[*remItem]           // min-heap by Expires, for sweeping
 }
 
 type remItem struct {
@@ -54,11 +54,8 @@ type remItem struct {
 // soonest, so one user cannot fill the store. cfg.Now is the clock (nil
 // means time.Now).
 func NewMemoryRemember(cfg MemoryConfig) (*MemoryRemember, error) {
-	if cfg.MaxEntries < 0 {
-		return nil, fmt.Errorf("store: negative MaxEntries %d", cfg.MaxEntries)
-	}
-	if cfg.MaxSeriesPerUser < 0 {
-		return nil, fmt.Errorf("store: negative MaxSeriesPerUser %d", cfg.MaxSeriesPerUser)
+	if err := cfg.validate(true); err != nil {
+		return nil, err
 	}
 	m := &MemoryRemember{
 		now:     cfg.Now,
@@ -237,28 +234,7 @@ func cloneSeries(s Series) Series {
 	return s
 }
 
-// remHeap is a container/heap of series ordered by Expires.
-type remHeap []*remItem
-
-func (h remHeap) Len() int           { return len(h) }
-func (h remHeap) Less(i, j int) bool { return h[i].s.Expires.Before(h[j].s.Expires) }
-func (h remHeap) Swap(i, j int) {
-	h[i], h[j] = h[j], h[i]
-	h[i].index = i
-	h[j].index = j
-}
-func (h *remHeap) Push(x any) {
-	it := x.(*remItem)
-	it.index = len(*h)
-	*h = append(*h, it)
-}
-func (h *remHeap) Pop() any {
-	old := *h
-	n := len(old)
-	it := old[n-1]
-	old[n-1] = nil
-	*h = old[:n-1]
-	return it
-}
+func (it *remItem) expiry() time.Time { return it.s.Expires }
+func (it *remItem) setIndex(i int)    { it.index = i }
 
 var _ RememberStore = (*MemoryRemember)(nil)
