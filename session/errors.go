@@ -9,8 +9,9 @@ import (
 // them with errors.Is. Error strings never contain session values, cookie
 // values or key bytes.
 var (
-	// ErrConfig: New was given an invalid Config.
-	ErrConfig = errors.New("session: invalid configuration")
+	// ErrInvalidConfig: [New] was given an invalid [Config]. The error is
+	// a [*ConfigError].
+	ErrInvalidConfig = errors.New("session: invalid configuration")
 
 	// ErrMalformed: the cookie is not a well-formed session token (bad
 	// encoding, wrong version or purpose, oversized, missing metadata).
@@ -61,34 +62,53 @@ func (e *SizeError) Error() string {
 // Unwrap returns ErrTooLarge.
 func (e *SizeError) Unwrap() error { return ErrTooLarge }
 
-// CookieError is the error given to Config.OnBadCookie (and returned by the
-// Codec) for a cookie that was rejected. It matches its Kind (one of
-// ErrMalformed, ErrTampered, ErrUnknownKey, ErrWrongName, ErrExpired,
-// ErrIdleExpired) and, when there is one, the underlying error of package
-// paseto or serializer.
-type CookieError struct {
-	Name  string // the cookie name
-	Kind  error  // the classification
-	Cause error  // underlying error, or nil
+// ConfigError is the error of [New] for a rejected [Config]: Field is the
+// Go path of the field ("Cookie.Name", "Keys[1]"), Err what is wrong with
+// it, never its value. It matches [ErrInvalidConfig] and Err.
+type ConfigError struct {
+	Field string
+	Err   error
 }
 
-// Error gives the kind, the cookie name and the cause; never the cookie value.
+// Error returns "session: invalid configuration: <Field>: <Err>".
+func (e *ConfigError) Error() string {
+	return ErrInvalidConfig.Error() + ": " + e.Field + ": " + e.Err.Error()
+}
+
+// Unwrap returns [ErrInvalidConfig] and Err.
+func (e *ConfigError) Unwrap() []error { return []error{ErrInvalidConfig, e.Err} }
+
+func configError(field string, err error) error { return &ConfigError{Field: field, Err: err} }
+
+// CookieError is the error given to [Config.OnBadCookie] (and returned by
+// the Codec) for a cookie that was rejected. It matches its Kind (one of
+// [ErrMalformed], [ErrTampered], [ErrUnknownKey], [ErrWrongName],
+// [ErrExpired], [ErrIdleExpired]) and, when there is one, the underlying
+// error of package paseto or serializer.
+type CookieError struct {
+	Name string // the cookie name
+	Kind error  // the classification
+	Err  error  // underlying error, or nil
+}
+
+// Error gives the kind, the cookie name and the underlying error; never the
+// cookie value.
 func (e *CookieError) Error() string {
 	s := e.Kind.Error() + " (cookie " + strconv.Quote(e.Name) + ")"
-	if e.Cause != nil {
-		s += ": " + e.Cause.Error()
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
 	}
 	return s
 }
 
-// Unwrap returns Kind and Cause.
+// Unwrap returns Kind and Err.
 func (e *CookieError) Unwrap() []error {
-	if e.Cause == nil {
+	if e.Err == nil {
 		return []error{e.Kind}
 	}
-	return []error{e.Kind, e.Cause}
+	return []error{e.Kind, e.Err}
 }
 
-func badCookie(name string, kind, cause error) *CookieError {
-	return &CookieError{Name: name, Kind: kind, Cause: cause}
+func badCookie(name string, kind, err error) *CookieError {
+	return &CookieError{Name: name, Kind: kind, Err: err}
 }

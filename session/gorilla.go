@@ -85,16 +85,7 @@ func (m *Manager) forName(name string) *Manager {
 	c := *m
 	c.name = name
 	c.implicit = []byte(ImplicitPrefix + name)
-	c.keys = make([]*keyEntry, len(m.keys))
-	c.byFooter = make(map[string]*keyEntry, len(m.keys))
-	c.byID = make(map[string]*keyEntry, len(m.keys))
-	for i, k := range m.keys {
-		e := *k
-		e.footer, e.footerB64 = footerFor(k.id, name)
-		c.keys[i] = &e
-		c.byFooter[e.footerB64] = &e
-		c.byID[e.id] = &e
-	}
+	c.keys = m.keys.WithFooter(footerFor(name))
 	return &c
 }
 
