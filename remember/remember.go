@@ -249,7 +249,7 @@ func hashValidator(v string) []byte {
 // that r already carries is forgotten first (best effort), so a device
 // has one series at a time.
 //
-// Errors: ErrNoUser, or a store error (matching store.ErrUnavailable when
+// Errors: [ErrNoUser], or a store error (matching [store.ErrUnavailable] when
 // the store is unreachable or full); no cookie is set then.
 func (m *Manager) Remember(w http.ResponseWriter, r *http.Request, userID, device string) error {
 	if userID == "" {
@@ -291,10 +291,10 @@ func (m *Manager) Remember(w http.ResponseWriter, r *http.Request, userID, devic
 // nothing.
 //
 // A bad cookie (see the package documentation) returns "", false, nil,
-// deletes the cookie and calls Config.OnBadCookie. A detected theft
-// deletes the series, calls Config.OnTheft, deletes the cookie and returns
+// deletes the cookie and calls [Config.OnBadCookie]. A detected theft
+// deletes the series, calls [Config.OnTheft], deletes the cookie and returns
 // "", false, nil. The only errors are those of the store (matching
-// store.ErrUnavailable): Login then fails closed with "", false, err.
+// [store.ErrUnavailable]): Login then fails closed with "", false, err.
 //
 // Login does not touch the session; Handler does that (see SetUser).
 func (m *Manager) Login(w http.ResponseWriter, r *http.Request) (userID string, ok bool, err error) {
@@ -372,7 +372,7 @@ func (m *Manager) Login(w http.ResponseWriter, r *http.Request) (userID string, 
 // Forget ends the remembered login of the client of r ("log out on this
 // device"): it deletes its series and the cookie. Without a cookie it does
 // nothing. The cookie is deleted even when the store fails; the error
-// (matching store.ErrUnavailable) is then returned.
+// (matching [store.ErrUnavailable]) is then returned.
 func (m *Manager) Forget(w http.ResponseWriter, r *http.Request) error {
 	c := m.cookie(r)
 	if c == "" {

@@ -91,7 +91,7 @@
 // [Session.Destroy] then return [ErrCommitted] and also report it to
 // [Config.OnError], so that it is never lost silently. Errors of the
 // automatic save (a session over the size budget, [*SizeError] matching
-// [ErrTooLarge]) go to Config.OnError; handlers that want them as return
+// [ErrTooLarge]) go to [Config.OnError]; handlers that want them as return
 // values call [Session.Save] before writing the response. When a save
 // fails, no Set-Cookie is written and the client keeps its old cookie.
 //

@@ -20,14 +20,14 @@ var (
 	// altered, truncated in its body, or encrypted under another key or
 	// implicit assertion with a key id of ours.
 	ErrTampered = errors.New("session: cookie failed authentication")
-	// ErrUnknownKey: the token names a key id that is not in Config.Keys
+	// ErrUnknownKey: the token names a key id that is not in [Config.Keys]
 	// (for example a key that was rotated out).
 	ErrUnknownKey = errors.New("session: cookie key id is not configured")
 	// ErrWrongName: the token was issued for another cookie name.
 	ErrWrongName = errors.New("session: cookie was issued for another cookie name")
-	// ErrExpired: the session is older than Config.Lifetime.
+	// ErrExpired: the session is older than [Config.Lifetime].
 	ErrExpired = errors.New("session: session lifetime exceeded")
-	// ErrIdleExpired: the session was not used for Config.IdleTimeout.
+	// ErrIdleExpired: the session was not used for [Config.IdleTimeout].
 	ErrIdleExpired = errors.New("session: session idle timeout exceeded")
 
 	// ErrTooLarge: the encoded session does not fit the cookie size
@@ -39,7 +39,7 @@ var (
 	// ErrEncode: a value cannot be encoded by the configured serializer.
 	ErrEncode = errors.New("session: value cannot be encoded")
 	// ErrNoSession: there is no session in the request context (the
-	// handler does not run under Manager.Handler).
+	// handler does not run under [Manager.Handler]).
 	ErrNoSession = errors.New("session: no session in request context")
 )
 
@@ -47,10 +47,11 @@ var (
 // cookie is left as it was: no Set-Cookie header is written for it.
 type SizeError struct {
 	// Size is the number of bytes needed: the length of the Set-Cookie
-	// header value, or with Config.SplitCookies the token length.
+	// header value, or with [Config.SplitCookies] the token length.
 	Size int
-	// Limit is the budget Size exceeded: MaxCookieSize, or with
-	// Config.SplitCookies the token capacity of MaxCookieParts cookies.
+	// Limit is the budget Size exceeded: [MaxCookieSize], or with
+	// [Config.SplitCookies] the token capacity of [Config.MaxCookieParts]
+	// cookies.
 	Limit int
 }
 
@@ -59,7 +60,7 @@ func (e *SizeError) Error() string {
 	return "session: encoded session is " + strconv.Itoa(e.Size) + " bytes, over the limit of " + strconv.Itoa(e.Limit)
 }
 
-// Unwrap returns ErrTooLarge.
+// Unwrap returns [ErrTooLarge].
 func (e *SizeError) Unwrap() error { return ErrTooLarge }
 
 // ConfigError is the error of [New] for a rejected [Config]: Field is the

@@ -22,7 +22,7 @@ import (
 // The wrapper passed to next keeps http.Flusher and http.Hijacker, and
 // Unwrap, so http.ResponseController works through it. Hijacking commits
 // the session without a cookie; unsaved changes are then reported to
-// Config.OnError as ErrCommitted. A Hijack that fails leaves the session
+// [Config.OnError] as [ErrCommitted]. A Hijack that fails leaves the session
 // alone.
 func (m *Manager) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
