@@ -23,8 +23,9 @@
 //	mux.HandleFunc("POST /login", login(rm))
 //	log.Fatal(http.ListenAndServe(addr, sessions.Handler(rm.Handler(mux))))
 //
-// After a password login, call [SetUser] (fresh) and, if the user ticked
-// "remember me", [Manager.Remember]:
+// In the login handler (login(rm) above), after checking the password,
+// call [SetUser] (fresh) and, if the user ticked "remember me",
+// [Manager.Remember]:
 //
 //	if err := remember.SetUser(r.Context(), userID, true); err != nil {
 //		http.Error(w, "session error", http.StatusInternalServerError)

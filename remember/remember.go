@@ -58,15 +58,16 @@ const (
 )
 
 // Cookie is the cookie attributes of [Config.Cookie], shared with package
-// session: Name, Path, Domain, Insecure, SameSite and Partitioned. The
-// zero value is a Secure, HttpOnly, host-only cookie named [DefaultName]
-// with SameSite=Lax on Path "/". The name must differ from the session
-// cookie's. A name starting with "__Host-" (in any letter case) requires
-// Secure, Path "/" and no Domain, and "__Secure-" requires Secure: [New]
-// refuses other combinations, which browsers would silently drop.
-// "__Host-remember" is recommended for HTTPS sites (see the package
-// documentation on cookie tossing). The name is bound to every token as its
-// implicit assertion ([ImplicitPrefix] + Name).
+// session: Name, Path, Domain, Insecure, SameSite and Partitioned. The zero
+// value is a Secure, HttpOnly, host-only cookie named [DefaultName] with
+// SameSite=Lax on Path "/"; Insecure drops Secure (for development over
+// plain HTTP only), and SameSite=None and Partitioned require Secure. The
+// name must differ from the session cookie's. A name starting with "__Host-"
+// (in any letter case) requires Secure, Path "/" and no Domain, and
+// "__Secure-" requires Secure: [New] refuses other combinations, which
+// browsers would silently drop. "__Host-remember" is recommended for HTTPS
+// sites (see the package documentation on cookie tossing). The name is bound
+// to every token as its implicit assertion ([ImplicitPrefix] + Name).
 type Cookie = cookie.Cookie
 
 // Config configures a Manager. The zero value of every field is a safe

@@ -43,15 +43,16 @@ const (
 )
 
 // Cookie is the cookie attributes of [Config.Cookie], shared with package
-// remember: Name, Path, Domain, Insecure, SameSite and Partitioned. The
-// zero value is a Secure, HttpOnly, host-only cookie named [DefaultName]
-// with SameSite=Lax on Path "/". A name starting with "__Host-" (in any
-// letter case) requires Secure, Path "/" and no Domain, and "__Secure-"
-// requires Secure: [New] refuses other combinations, which browsers would
-// silently drop. "__Host-session" is recommended for HTTPS sites (see the
-// package documentation on cookie tossing). The name is bound to every
-// token as its implicit assertion ([ImplicitPrefix] + Name), so a token
-// moved to another cookie is rejected.
+// remember: Name, Path, Domain, Insecure, SameSite and Partitioned. The zero
+// value is a Secure, HttpOnly, host-only cookie named [DefaultName] with
+// SameSite=Lax on Path "/"; Insecure drops Secure (for development over
+// plain HTTP only), and SameSite=None and Partitioned require Secure. A name
+// starting with "__Host-" (in any letter case) requires Secure, Path "/" and
+// no Domain, and "__Secure-" requires Secure: [New] refuses other
+// combinations, which browsers would silently drop. "__Host-session" is
+// recommended for HTTPS sites (see the package documentation on cookie
+// tossing). The name is bound to every token as its implicit assertion
+// ([ImplicitPrefix] + Name), so a token moved to another cookie is rejected.
 type Cookie = cookie.Cookie
 
 // Config configures a Manager. The zero value of every field is a safe
