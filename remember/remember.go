@@ -74,7 +74,7 @@ type Cookie = cookie.Cookie
 // default, except that exactly one of Keys and Secret must be set.
 type Config struct {
 	// Keys are the keys of remember-me tokens: k4.local PASERKs
-	// ([keyring.Key.PASERK]; PEM and Issuer have no use here). The first
+	// ([keyring.Key.PASERK]; PEM keys and an Issuer are refused). The first
 	// encrypts new cookies; all of them decrypt, chosen by the key id
 	// (PASERK lid) in the token footer. Keys of another version or kind,
 	// and two keys with the same PASERK id, are configuration errors.

@@ -59,7 +59,7 @@ type Cookie = cookie.Cookie
 // default, except that exactly one of Keys and Secret must be set.
 type Config struct {
 	// Keys are the keys of the sessions: k4.local PASERKs
-	// ([keyring.Key.PASERK]; PEM and Issuer have no use here). The first
+	// ([keyring.Key.PASERK]; PEM keys and an Issuer are refused). The first
 	// encrypts new cookies; all of them decrypt, chosen by the key id
 	// (PASERK lid) in the token footer. To rotate, put the new key first
 	// and keep the old one until the last cookies it made have expired.
