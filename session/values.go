@@ -12,7 +12,7 @@ import (
 // valueCodec stores session values in the representation of one format and
 // encodes whole payloads.
 //
-// The JSON codec (Config.Serializer nil or serializer.JSON) keeps each value
+// The JSON codec ([Config.Serializer] nil or serializer.JSON) keeps each value
 // as its encoded bytes (json.RawMessage): Set encodes once, Get[T] decodes
 // the stored bytes straight into T, and a payload is assembled from the
 // stored bytes without re-encoding. Other serializers (serializer.CBOR,

@@ -61,9 +61,9 @@ func newHandler(secret []byte, now func() time.Time) (http.Handler, error) {
 		rand.Read(secret)
 	}
 	m, err := session.New(session.Config{
-		Secret:   secret,
-		Insecure: true, // plain HTTP on 127.0.0.1; drop this behind HTTPS
-		Now:      now,
+		Secret: secret,
+		Cookie: session.Cookie{Insecure: true}, // plain HTTP on 127.0.0.1; drop this behind HTTPS
+		Now:    now,
 		OnBadCookie: func(r *http.Request, err error) {
 			log.Printf("bad session cookie: %v", err)
 		},

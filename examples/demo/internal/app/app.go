@@ -207,9 +207,8 @@ func New(cfg Config) (http.Handler, *App, error) {
 		}
 	}
 	if a.sessions, err = session.New(session.Config{
-		Secret:   cfg.CookieSecret,
-		Name:     sessionName,
-		Insecure: !cfg.Secure,
+		Secret: cfg.CookieSecret,
+		Cookie: session.Cookie{Name: sessionName, Insecure: !cfg.Secure},
 		// A browser-session cookie: closing the browser ends the login
 		// unless "remember me" was ticked.
 		SessionCookie: true,
@@ -219,11 +218,10 @@ func New(cfg Config) (http.Handler, *App, error) {
 		return nil, nil, err
 	}
 	if a.remember, err = remember.New(remember.Config{
-		Name:     rememberName,
-		Secret:   cfg.CookieSecret,
-		Store:    rs,
-		Insecure: !cfg.Secure,
-		Now:      cfg.Now,
+		Secret: cfg.CookieSecret,
+		Store:  rs,
+		Cookie: remember.Cookie{Name: rememberName, Insecure: !cfg.Secure},
+		Now:    cfg.Now,
 		OnTheft: func(ctx context.Context, userID, _ string) {
 			// The series is gone; also end the web sessions already
 			// started from the stolen cookie (and the victim's).
