@@ -93,8 +93,9 @@ type Config struct {
 	// most a tenth of the idle window.
 	IdleTimeout time.Duration
 
-	// Serializer encodes the session; nil means serializer.JSON. For
-	// serializer.JSON the package uses its own fast JSON path: values are
+	// Serializer encodes the session; nil means JSON with the default
+	// limits. For that JSON ([serializer.IsDefaultJSON]) the package uses
+	// its own fast JSON path: values are
 	// kept as their encoded JSON, and a payload is only parsed after the
 	// token authenticated. Other serializers (serializer.CBOR, or a
 	// serializer.NewJSON with other limits) are used through the
