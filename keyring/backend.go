@@ -89,3 +89,9 @@ func (m *Memory) CompareAndSwap(ctx context.Context, old uint64, rec Record) err
 
 // String returns "memory".
 func (m *Memory) String() string { return "memory" }
+
+// inMemory marks the backends that keep state in process memory only and
+// may hold keys unwrapped.
+type inMemory interface{ inMemory() }
+
+func (*Memory) inMemory() {}

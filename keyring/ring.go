@@ -145,7 +145,7 @@ func New(ctx context.Context, cfg Config) (*Ring, error) {
 	if s, ok := r.backend.(fmt.Stringer); ok {
 		r.bname = s.String()
 	}
-	_, memory := r.backend.(*Memory)
+	_, memory := r.backend.(inMemory)
 	c := &codec{fam: r.fam, params: cfg.PasswordParams}
 	switch {
 	case cfg.WrappingKey != nil && cfg.Password != nil:
@@ -406,24 +406,14 @@ func (r *Ring) newKey(now time.Time) (*stored, error) {
 }
 
 // advance applies the schedule to st at now and reports whether it
-// changed anything: retired keys due are dropped, a next key due becomes
-// current (the current one retires), a next key is published
-// PublishAhead before the current key is due to retire, and an empty
-// state gets its first, current key.
+// changed anything: an empty state gets its first, current key; a next
+// key due becomes current (the current one retires); a next key is
+// published PublishAhead before the current key is due to retire; and
+// retired keys due are dropped.
 func (r *Ring) advance(st *ringState, now time.Time) bool {
 	now = now.UTC().Round(0)
 	d, p, ret := r.pol.RotateEvery, r.pol.PublishAhead, r.pol.RetainFor
 	changed := false
-	keep := st.keys[:0]
-	for _, k := range st.keys {
-		if k.state == Retired && !now.Before(k.dropAt) {
-			changed = true
-			continue
-		}
-		keep = append(keep, k)
-	}
-	clear(st.keys[len(keep):])
-	st.keys = keep
 	cur, next := st.current(), st.next()
 	if cur == nil {
 		k, err := r.newKey(now)
@@ -452,6 +442,16 @@ func (r *Ring) advance(st *ringState, now time.Time) bool {
 			changed = true
 		}
 	}
+	keep := st.keys[:0]
+	for _, k := range st.keys {
+		if k.state == Retired && !now.Before(k.dropAt) {
+			changed = true
+			continue
+		}
+		keep = append(keep, k)
+	}
+	clear(st.keys[len(keep):])
+	st.keys = keep
 	if changed {
 		st.sortKeys()
 	}
