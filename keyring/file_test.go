@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -253,5 +254,57 @@ func TestFileUnreadable(t *testing.T) {
 	f, _ := NewFile(dir) // a directory
 	if _, err := f.Load(context.Background()); err == nil {
 		t.Fatal("reading a directory succeeded")
+	}
+}
+
+// TestFileConcurrentRings: rings on separate File values for one path (as
+// separate processes would be, serialized by flock) agree on one rotation
+// per period.
+func TestFileConcurrentRings(t *testing.T) {
+	wk, _ := paseto.GenerateSymmetricKey(paseto.V4)
+	clk := testclock.New()
+	t0 := clk.Now()
+	path := filepath.Join(t.TempDir(), "ring.json")
+	rings := make([]*Ring, 3)
+	for i := range rings {
+		cfg := fileConfig(t, clk, path) // a File of its own
+		cfg.WrappingKey = wk
+		rings[i] = mustNew(t, cfg)
+	}
+	ctx := context.Background()
+	for period := 1; period <= 3; period++ {
+		for _, at := range []time.Duration{-10 * time.Minute, 0} {
+			clk.Set(t0.Add(time.Duration(period)*time.Hour + at))
+			var wg sync.WaitGroup
+			for _, r := range rings {
+				wg.Go(func() {
+					if err := r.Tick(ctx); err != nil {
+						t.Error(err)
+					}
+				})
+			}
+			wg.Wait()
+		}
+	}
+	for _, r := range rings {
+		mustTick(t, r)
+	}
+	rec, err := rings[0].backend.Load(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// First key, then per period a publication and an activation; each
+	// drop (30m after a retirement) rides along with the next publication.
+	if rec.Version != 1+3*2 {
+		t.Fatalf("version %d after 3 periods", rec.Version)
+	}
+	want, _ := rings[0].Snapshot().Current(clk.Now())
+	for _, r := range rings[1:] {
+		if got, _ := r.Snapshot().Current(clk.Now()); got.ID() != want.ID() {
+			t.Fatal("rings on one file disagree")
+		}
+	}
+	if n := len(rings[0].Snapshot().Keys()); n != 2 {
+		t.Fatalf("%d keys after 3 periods, want current and retired", n)
 	}
 }
