@@ -40,7 +40,8 @@ var (
 	ErrStale = errors.New("keyring: ring state is stale: no current key")
 
 	// ErrTooManyKeys: a manual rotation would hold more keys than
-	// [Policy.MaxKeys]. Wait until retired keys are dropped.
+	// [Policy.MaxKeys]. Wait until a retired key is dropped, or raise
+	// MaxKeys.
 	ErrTooManyKeys = errors.New("keyring: too many keys for Policy.MaxKeys")
 
 	// ErrLifetimeNotCovered: a component's tokens or cookies live longer

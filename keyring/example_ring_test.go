@@ -40,7 +40,7 @@ func ExampleNew() {
 	}
 	fmt.Println(cur.Info().State, cur.ID()[:7])
 	// Output:
-	// rotate every 168h0m0s publish ahead 24h0m0s keep 720h0m30s at most 7 keys
+	// rotate every 168h0m0s publish ahead 24h0m0s keep 720h0m30s at most 8 keys
 	// current k4.pid.
 }
 

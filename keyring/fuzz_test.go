@@ -19,7 +19,7 @@ func seedState(tb testing.TB, wrap bool, p paseto.Purpose) []byte {
 	if wrap {
 		c.wrapKey, c.wrapID = fuzzWrap, "k4.lid.fuzz"
 	}
-	r := &Ring{fam: c.fam, pol: Policy{RotateEvery: time.Hour, PublishAhead: 10 * time.Minute, RetainFor: 2 * time.Hour}, now: time.Now}
+	r := &Ring{fam: c.fam, pol: Policy{RotateEvery: time.Hour, PublishAhead: 10 * time.Minute, RetainFor: 2 * time.Hour, MaxKeys: 10}, now: time.Now}
 	st := &ringState{}
 	for _, at := range []time.Duration{0, 50 * time.Minute, time.Hour, 110 * time.Minute} {
 		r.advance(st, testclock.T0.Add(at))

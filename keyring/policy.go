@@ -2,6 +2,7 @@ package keyring
 
 import (
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -47,10 +48,13 @@ type Policy struct {
 	// Lifetimes, zero is an error.
 	RetainFor time.Duration
 	// MaxKeys caps the number of keys the ring holds (next, current and
-	// retired together). It must be at least what the schedule needs,
-	// floor(RetainFor/RotateEvery) + 3, and at most MaxKeysLimit; zero
-	// means exactly what the schedule needs. A manual [Ring.Rotate] that
-	// would exceed it is refused with [ErrTooManyKeys].
+	// retired together); the ring never holds more. It must be at least
+	// what the schedule needs, floor(RetainFor/RotateEvery) + 3, and at
+	// most MaxKeysLimit. Zero means one more than the schedule needs:
+	// room for a manual rotation per RetainFor. A manual [Ring.Rotate]
+	// that would exceed it is refused with [ErrTooManyKeys], and a
+	// scheduled rotation that would is delayed until a retired key is
+	// dropped.
 	MaxKeys int
 }
 
@@ -91,7 +95,7 @@ func (p Policy) resolve(lifetimes []time.Duration, leeway, sync time.Duration) (
 	var longest time.Duration
 	for i, l := range lifetimes {
 		if l <= 0 {
-			return p, configErrorf("Lifetimes", "Lifetimes[%d] is not positive", i)
+			return p, configError(fmt.Sprintf("Lifetimes[%d]", i), errors.New("not positive"))
 		}
 		longest = max(longest, l)
 	}
@@ -114,7 +118,7 @@ func (p Policy) resolve(lifetimes []time.Duration, leeway, sync time.Duration) (
 	case want > MaxKeysLimit:
 		return p, configErrorf("Policy.MaxKeys", "RetainFor/RotateEvery needs more than %d keys: rotate less often", MaxKeysLimit)
 	case p.MaxKeys == 0:
-		p.MaxKeys = want
+		p.MaxKeys = min(want+1, MaxKeysLimit)
 	case p.MaxKeys > MaxKeysLimit:
 		return p, configErrorf("Policy.MaxKeys", "over %d", MaxKeysLimit)
 	case p.MaxKeys < want:

@@ -18,11 +18,11 @@ func TestPolicyResolve(t *testing.T) {
 		covered   bool // the error matches ErrLifetimeNotCovered
 	}{
 		{name: "defaults from lifetimes", lifetimes: []time.Duration{24 * h, 15 * time.Minute}, leeway: time.Minute,
-			want: Policy{RotateEvery: DefaultRotateEvery, PublishAhead: DefaultPublishAhead, RetainFor: 24*h + time.Minute, MaxKeys: 3}},
+			want: Policy{RotateEvery: DefaultRotateEvery, PublishAhead: DefaultPublishAhead, RetainFor: 24*h + time.Minute, MaxKeys: 4}},
 		{name: "publish ahead defaults to half of a short period", p: Policy{RotateEvery: 4 * h}, lifetimes: []time.Duration{h},
-			want: Policy{RotateEvery: 4 * h, PublishAhead: 2 * h, RetainFor: h, MaxKeys: 3}},
+			want: Policy{RotateEvery: 4 * h, PublishAhead: 2 * h, RetainFor: h, MaxKeys: 4}},
 		{name: "long retention needs more keys", p: Policy{RotateEvery: h, PublishAhead: 10 * time.Minute}, lifetimes: []time.Duration{30 * 24 * h},
-			want: Policy{RotateEvery: h, PublishAhead: 10 * time.Minute, RetainFor: 30 * 24 * h, MaxKeys: 30*24 + 3}},
+			want: Policy{RotateEvery: h, PublishAhead: 10 * time.Minute, RetainFor: 30 * 24 * h, MaxKeys: 30*24 + 4}},
 		{name: "explicit retain and cap", p: Policy{RotateEvery: h, PublishAhead: h, RetainFor: 3 * h, MaxKeys: 10},
 			want: Policy{RotateEvery: h, PublishAhead: h, RetainFor: 3 * h, MaxKeys: 10}},
 		{name: "negative rotate", p: Policy{RotateEvery: -1}, lifetimes: []time.Duration{h}, field: "Policy.RotateEvery"},
@@ -34,7 +34,7 @@ func TestPolicyResolve(t *testing.T) {
 		{name: "retain shorter than lifetime plus leeway", p: Policy{RetainFor: h}, lifetimes: []time.Duration{h}, leeway: time.Second,
 			field: "Policy.RetainFor", covered: true},
 		{name: "negative retain", p: Policy{RetainFor: -1}, field: "Policy.RetainFor"},
-		{name: "non-positive lifetime", lifetimes: []time.Duration{0}, field: "Lifetimes"},
+		{name: "non-positive lifetime", lifetimes: []time.Duration{time.Hour, 0}, field: "Lifetimes[1]"},
 		{name: "cap under what the schedule needs", p: Policy{RotateEvery: h, RetainFor: 5 * h, MaxKeys: 7}, field: "Policy.MaxKeys"},
 		{name: "cap over the limit", p: Policy{RotateEvery: h, RetainFor: h, MaxKeys: MaxKeysLimit + 1}, field: "Policy.MaxKeys"},
 		{name: "schedule over the limit", p: Policy{RotateEvery: time.Second, PublishAhead: time.Second, RetainFor: h}, field: "Policy.MaxKeys"},

@@ -223,8 +223,10 @@ func (r *Ring) Tick(ctx context.Context) error {
 // as it has been published for PublishAhead, and no other key is made:
 // concurrent calls, in one process or across a fleet, make one rotation.
 // It returns the key that will become current. A rotation that would hold
-// more than Policy.MaxKeys keys (counting one for the scheduled rotation
-// after it) is refused with [ErrTooManyKeys].
+// more than Policy.MaxKeys keys is refused with [ErrTooManyKeys].
+// MaxKeys is never exceeded: when manual rotations have filled it, the
+// scheduled rotation waits (the current key stays current) until the
+// oldest retired key is dropped.
 func (r *Ring) Rotate(ctx context.Context) (KeyInfo, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -232,7 +234,7 @@ func (r *Ring) Rotate(ctx context.Context) (KeyInfo, error) {
 	err := r.tick(ctx, func(st *ringState, now time.Time) (bool, error) {
 		cur, n := st.current(), st.next()
 		if n == nil {
-			if len(st.keys)+2 > r.pol.MaxKeys {
+			if len(st.keys)+1 > r.pol.MaxKeys {
 				return false, ErrTooManyKeys
 			}
 			k, err := r.newKey(now)
@@ -406,14 +408,14 @@ func (r *Ring) newKey(now time.Time) (*stored, error) {
 }
 
 // advance applies the schedule to st at now and reports whether it
-// changed anything: an empty state gets its first, current key; a next
-// key due becomes current (the current one retires); a next key is
-// published PublishAhead before the current key is due to retire; and
-// retired keys due are dropped.
+// changed anything: retired keys due are dropped; an empty state gets its
+// first, current key; a next key due becomes current (the current one
+// retires); and a next key is published PublishAhead before the current
+// key is due to retire, if MaxKeys leaves room for it.
 func (r *Ring) advance(st *ringState, now time.Time) bool {
 	now = now.UTC().Round(0)
 	d, p, ret := r.pol.RotateEvery, r.pol.PublishAhead, r.pol.RetainFor
-	changed := false
+	changed := r.drop(st, now)
 	cur, next := st.current(), st.next()
 	if cur == nil {
 		k, err := r.newKey(now)
@@ -434,28 +436,52 @@ func (r *Ring) advance(st *ringState, now time.Time) bool {
 		next.retireAt = at.Add(d)
 		cur, next, changed = next, nil, true
 	}
+	changed = r.drop(st, now) || changed
 	if next == nil && !now.Before(cur.retireAt.Add(-p)) {
-		if k, err := r.newKey(now); err == nil {
+		if len(st.keys) >= r.pol.MaxKeys {
+			// No room (manual rotations filled it): the current key stays
+			// current until the oldest retired key is dropped and its
+			// successor has been published for PublishAhead.
+			if at := earliestDrop(st).Add(p); at.After(cur.retireAt) {
+				cur.retireAt, changed = at, true
+			}
+		} else if k, err := r.newKey(now); err == nil {
 			k.state, k.activateAt = Next, later(cur.retireAt, now.Add(p))
 			cur.retireAt = k.activateAt
 			st.keys = append(st.keys, k)
 			changed = true
 		}
 	}
-	keep := st.keys[:0]
-	for _, k := range st.keys {
-		if k.state == Retired && !now.Before(k.dropAt) {
-			changed = true
-			continue
-		}
-		keep = append(keep, k)
-	}
-	clear(st.keys[len(keep):])
-	st.keys = keep
 	if changed {
 		st.sortKeys()
 	}
 	return changed
+}
+
+// drop removes the retired keys due to be dropped at now, and reports
+// whether there were any.
+func (r *Ring) drop(st *ringState, now time.Time) bool {
+	keep := st.keys[:0]
+	for _, k := range st.keys {
+		if k.state != Retired || now.Before(k.dropAt) {
+			keep = append(keep, k)
+		}
+	}
+	dropped := len(keep) != len(st.keys)
+	clear(st.keys[len(keep):])
+	st.keys = keep
+	return dropped
+}
+
+// earliestDrop returns the earliest drop time of st's retired keys.
+func earliestDrop(st *ringState) time.Time {
+	var t time.Time
+	for _, k := range st.keys {
+		if k.state == Retired && (t.IsZero() || k.dropAt.Before(t)) {
+			t = k.dropAt
+		}
+	}
+	return t
 }
 
 // build makes the snapshot of st.

@@ -3,6 +3,7 @@ package keyring
 import (
 	"context"
 	"errors"
+	"math/rand/v2"
 	"sync"
 	"testing"
 	"time"
@@ -19,7 +20,7 @@ func TestLifecycle(t *testing.T) {
 	b := &flaky{Backend: NewMemory()}
 	r := mustNew(t, testConfig(clk, b))
 	pol := r.Policy()
-	if pol.RetainFor != 30*time.Minute || pol.MaxKeys != 3 {
+	if pol.RetainFor != 30*time.Minute || pol.MaxKeys != 4 {
 		t.Fatalf("policy %+v", pol)
 	}
 
@@ -135,8 +136,8 @@ func TestScheduleKeepsCap(t *testing.T) {
 		clk.Advance(5 * time.Minute)
 		mustTick(t, r)
 		s := r.Snapshot()
-		if n := len(s.Keys()); n > r.Policy().MaxKeys {
-			t.Fatalf("%d keys, cap %d", n, r.Policy().MaxKeys)
+		if n, want := len(s.Keys()), minKeys(time.Hour, r.Policy().RetainFor); n > want {
+			t.Fatalf("%d keys, the schedule needs %d", n, want)
 		}
 		e, err := s.Current(clk.Now())
 		if err != nil {
@@ -146,6 +147,43 @@ func TestScheduleKeepsCap(t *testing.T) {
 	}
 	if len(seen) != 3*24+1 && len(seen) != 3*24 {
 		t.Fatalf("%d keys signed in 72 hours of hourly rotation", len(seen))
+	}
+}
+
+// TestManualRotationsKeepCap: manual rotations at random times, as many
+// as are accepted, never bring the ring over MaxKeys, and a key always
+// issues.
+func TestManualRotationsKeepCap(t *testing.T) {
+	for seed := range uint64(8) {
+		rnd := rand.New(rand.NewPCG(seed, 1))
+		clk := testclock.New()
+		cfg := testConfig(clk, nil)
+		cfg.Lifetimes = []time.Duration{time.Duration(1+rnd.IntN(180)) * time.Minute}
+		cfg.Policy.MaxKeys = 0
+		r := mustNew(t, cfg)
+		refused := 0
+		for range 1000 {
+			clk.Advance(time.Duration(1+rnd.IntN(20)) * time.Minute)
+			if rnd.IntN(3) == 0 {
+				if _, err := r.Rotate(context.Background()); errors.Is(err, ErrTooManyKeys) {
+					refused++
+				} else if err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				mustTick(t, r)
+			}
+			s := r.Snapshot()
+			if n := len(s.Keys()); n > r.Policy().MaxKeys {
+				t.Fatalf("seed %d: %d keys, MaxKeys %d", seed, n, r.Policy().MaxKeys)
+			}
+			if _, err := s.Current(clk.Now()); err != nil {
+				t.Fatalf("seed %d: %v", seed, err)
+			}
+		}
+		if refused == 0 && r.Policy().RetainFor > 2*time.Hour {
+			t.Logf("seed %d: no rotation refused", seed)
+		}
 	}
 }
 
@@ -272,26 +310,79 @@ func TestRotate(t *testing.T) {
 		t.Fatalf("retired key drops at %v", d)
 	}
 
-	// A scheduled next key that is already published long enough: Rotate
-	// makes it current now.
-	clk.Set(t0.Add(15*time.Minute + 50*time.Minute))
-	mustTick(t, r)
-	pending := r.Snapshot().Keys()[0].Info()
-	if pending.State != Next {
-		t.Fatal("no scheduled next key")
+	// The cap (4): a scheduled next key, then a manual one.
+	for _, step := range []struct {
+		at     time.Duration
+		rotate bool
+		keys   int
+	}{
+		{65 * time.Minute, false, 3}, // K3 published: K3 next, K2 current, K1 retired
+		{75 * time.Minute, false, 3}, // K3 current, K2 and K1 retired
+		{76 * time.Minute, true, 4},  // K4 published by hand
+		{86 * time.Minute, false, 4}, // K4 current
+	} {
+		clk.Set(t0.Add(step.at))
+		if step.rotate {
+			if _, err := r.Rotate(ctx); err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			mustTick(t, r)
+		}
+		if n := len(r.Snapshot().Keys()); n != step.keys {
+			t.Fatalf("at %v: %d keys, want %d", step.at, n, step.keys)
+		}
 	}
-	clk.Advance(time.Minute)
-	clk.Set(t0.Add(15*time.Minute + 60*time.Minute))
-	// The cap: 3 keys now (next, current, retired); one more would leave
-	// no room for the schedule.
-	clk.Set(t0.Add(15*time.Minute + 51*time.Minute))
-	if _, err := r.Rotate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	clk.Set(t0.Add(15*time.Minute + 61*time.Minute))
-	mustTick(t, r)
+	clk.Set(t0.Add(87 * time.Minute))
 	if _, err := r.Rotate(ctx); !errors.Is(err, ErrTooManyKeys) {
 		t.Fatalf("Rotate at the cap: %v", err)
+	}
+}
+
+// TestScheduleWaitsForRoom: when manual rotations have filled MaxKeys, the
+// scheduled rotation waits for a retired key to be dropped instead of
+// exceeding the cap, and the current key keeps signing meanwhile.
+func TestScheduleWaitsForRoom(t *testing.T) {
+	clk := testclock.New()
+	t0 := clk.Now()
+	cfg := testConfig(clk, nil)
+	cfg.Policy = Policy{RotateEvery: time.Hour, PublishAhead: 10 * time.Minute, RetainFor: 2 * time.Hour, MaxKeys: 5}
+	r := mustNew(t, cfg)
+	ctx := context.Background()
+	// Manual rotations every 10 minutes fill the ring: K1..K5.
+	for i := 1; i <= 4; i++ {
+		clk.Set(t0.Add(time.Duration(i) * 10 * time.Minute))
+		mustTick(t, r)
+		if _, err := r.Rotate(ctx); err != nil {
+			t.Fatalf("rotation %d: %v", i, err)
+		}
+	}
+	clk.Set(t0.Add(50 * time.Minute))
+	mustTick(t, r) // K5 current; K1..K4 retired, the first dropping at 1h+2h
+	s := r.Snapshot()
+	if n := len(s.Keys()); n != 5 {
+		t.Fatalf("%d keys", n)
+	}
+	cur, _ := s.Current(clk.Now())
+	// K5 was due to retire at 1h50, its successor published at 1h40:
+	// no room until K1 is dropped at 3h.
+	clk.Set(t0.Add(100 * time.Minute))
+	mustTick(t, r)
+	s = r.Snapshot()
+	if n := len(s.Keys()); n != 5 {
+		t.Fatalf("%d keys, cap 5", n)
+	}
+	if got := s.Keys()[0].Info(); got.ID != cur.ID() || !got.Retires.Equal(t0.Add(3*time.Hour+10*time.Minute)) {
+		t.Fatalf("current key %+v: want it kept until 3h10", got)
+	}
+	clk.Set(t0.Add(3 * time.Hour))
+	mustTick(t, r)
+	s = r.Snapshot()
+	if !equalStates(states(s), Next, Current, Retired, Retired, Retired) || !s.Keys()[0].Info().Activates.Equal(t0.Add(3*time.Hour+10*time.Minute)) {
+		t.Fatalf("after the drop: %v", states(s))
+	}
+	if e, err := s.Current(clk.Now()); err != nil || e.ID() != cur.ID() {
+		t.Fatal("the current key stopped signing while waiting")
 	}
 }
 

@@ -509,8 +509,8 @@ func (c *codec) seal(st *ringState) ([]byte, error) {
 				return nil, err
 			}
 			kek, err := paserk.PasswordWrapLocal(dek, c.password, c.params)
-			if err != nil {
-				return nil, fmt.Errorf("keyring: password wrap: %w", err)
+			if err != nil { // only when the state is created, in New
+				return nil, configError("PasswordParams", err)
 			}
 			st.kek, c.dek, c.dekKEK = kek, dek, kek
 		}
