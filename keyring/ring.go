@@ -26,7 +26,9 @@ type Config struct {
 
 	// Backend stores the ring's state. Nil means a new [Memory]: keys live
 	// as long as the process. Rings that share a Backend share their
-	// keys and rotate once for all of them.
+	// keys and rotate once for all of them; they must all have the same
+	// Version, Purpose and Policy, and clocks that agree to well within
+	// Policy.PublishAhead.
 	Backend Backend
 	// WrappingKey encrypts the secret keys before they reach the backend
 	// (PASERK local-wrap.pie and secret-wrap.pie). It must have the ring's

@@ -99,8 +99,11 @@ func (e *Entry) LocalKey() *paseto.SymmetricKey { return e.local }
 
 // Current returns the key that issues or encrypts at now (from the
 // component's Config.Now): the current key until it is due to retire, then
-// the next key. With no such key it returns [ErrStale]; issuing must then
-// fail closed.
+// the next key, whose [Entry.Info] still says [Next] until the ring
+// records the change. Data a component derives from the issuing key (a
+// footer with its kid) is therefore cached per *Entry, not per snapshot.
+// With no key to issue it returns [ErrStale]; issuing must then fail
+// closed.
 func (s *Snapshot) Current(now time.Time) (*Entry, error) {
 	if now.Before(s.switchAt) {
 		return s.current, nil
