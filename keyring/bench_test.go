@@ -37,9 +37,9 @@ func benchRing(b *testing.B) (*Ring, *testclock.Clock, string) {
 // BenchmarkSnapshot compares what Issue and Verify pay to find their key:
 // a static key list (one atomic load, one map lookup) against a ring
 // Source (one interface call and atomic load, a time comparison, one map
-// lookup and a time comparison). Run with -count and benchstat; the ring
-// must stay within noise of the static case, and far below the cost of
-// one signature (BenchmarkSnapshot/sign).
+// lookup and a time comparison). Run with -count and benchstat: the ring
+// costs nanoseconds more than the static case, and "sign" shows what that
+// is next to one signature (the 1.05x budget of Issue and Verify).
 func BenchmarkSnapshot(b *testing.B) {
 	r, clk, kid := benchRing(b)
 	now := clk.Now()
@@ -90,9 +90,21 @@ func BenchmarkSnapshot(b *testing.B) {
 			}
 		})
 	})
-	b.Run("sign", func(b *testing.B) {
+	payload := []byte(`{"sub":"alice","exp":"2030-01-01T13:00:00Z"}`)
+	b.Run("static/sign", func(b *testing.B) {
 		for b.Loop() {
-			if _, err := paseto.Sign(cur.SecretKey(), []byte(`{"sub":"alice"}`), nil, nil); err != nil {
+			if _, err := paseto.Sign(static.Load().signer, payload, nil, nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("ring/sign", func(b *testing.B) {
+		for b.Loop() {
+			e, err := src.Snapshot().Current(now)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := paseto.Sign(e.SecretKey(), payload, nil, nil); err != nil {
 				b.Fatal(err)
 			}
 		}
