@@ -31,7 +31,10 @@ type Record struct {
 // Rotations happen exactly once fleet-wide because every change is a
 // compare-and-swap: of two processes deciding the same rotation, one
 // stores it and the other gets [ErrConflict], reloads, and finds the
-// rotation done.
+// rotation done. A shared store implements it in one atomic step: for
+// Redis, a hash holding the version and the data, replaced by a Lua
+// script only when its version field equals old. Package keyringtest
+// checks an implementation against this contract.
 type Backend interface {
 	// Load returns the stored record, or the zero Record when nothing is
 	// stored yet. The Data is the caller's. A backend that cannot answer
