@@ -40,6 +40,9 @@ func TestLifecycle(t *testing.T) {
 	if first.SecretKey() == nil || first.PublicKey() == nil || first.LocalKey() != nil || first.ID()[:7] != "k4.pid." {
 		t.Fatal("a v4.public ring's key is a secret key named by its pid")
 	}
+	if !s.NextRotation().Equal(t0.Add(time.Hour)) {
+		t.Fatalf("NextRotation %v", s.NextRotation())
+	}
 	if s.ValidUntil() != t0.Add(50*time.Minute) {
 		t.Fatalf("ValidUntil %v", s.ValidUntil())
 	}

@@ -148,6 +148,11 @@ func (s *Snapshot) Purpose() paseto.Purpose { return s.purpose }
 // document and its ETag) can be cached per Generation.
 func (s *Snapshot) Generation() uint64 { return s.gen }
 
+// NextRotation returns when the current key is due to hand over to its
+// successor: the planned activation of the next key, or, before one is
+// published, the current key's planned retirement.
+func (s *Snapshot) NextRotation() time.Time { return s.switchAt }
+
 // ValidUntil returns when the ring's schedule next changes something in
 // this snapshot (a key becoming current, a next key due, a key dropped).
 // A [Ring] running [Ring.Run] has a new snapshot by then.
