@@ -1,25 +1,3 @@
-// Package keyring holds the keys a component is configured with.
-//
-// # For most users
-//
-// Put one [Key] per configured key in a component's Keys field (issuer,
-// verifier, authtoken, session, remember), the key that issues or encrypts
-// first and the keys that only verify or decrypt after it:
-//
-//	keys := []keyring.Key{
-//		{PASERK: os.Getenv("SIGNING_KEY")},     // "k4.secret.…": issues
-//		{PASERK: os.Getenv("OLD_SIGNING_KEY")}, // still verifies
-//	}
-//
-// A [Key] is a plaintext PASERK, or a PEM key with its [paseto.Version]; its
-// Issuer field binds it to one issuer. Which kinds of key a component
-// takes is in its documentation: session and remember-me take k4.local
-// keys, a verifier local and public keys, an issuer local and secret keys.
-//
-// The components parse their keys with [Key.Parse] (or
-// [Key.ParseSymmetric], [Key.ParseSecret], [Key.ParsePublic]) when they are
-// built, so a bad key fails at start-up with a *[KeyError]. A Key never
-// prints its contents, and no error of this package holds key bytes.
 package keyring
 
 import (
