@@ -2,20 +2,23 @@ package authtoken
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
+	"strconv"
+	"strings"
 	"time"
 
-	"github.com/pasetokit/pasetokit/internal/keyload"
 	"github.com/pasetokit/pasetokit/issuer"
+	"github.com/pasetokit/pasetokit/keyring"
 	"github.com/pasetokit/pasetokit/paserk"
 	"github.com/pasetokit/pasetokit/paseto"
 	"github.com/pasetokit/pasetokit/store"
 	"github.com/pasetokit/pasetokit/verifier"
 )
 
-// Default lifetimes, used when a KindConfig's Lifetime is zero and NoExpiry
-// is false.
+// Default lifetimes, used when a [KindConfig]'s Lifetime is zero and
+// NoExpiration is false.
 const (
 	DefaultAccessLifetime  = 15 * time.Minute
 	DefaultRefreshLifetime = 30 * 24 * time.Hour
@@ -32,57 +35,56 @@ const (
 // expire.
 var farFuture = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
 
-// KindConfig configures one kind of token: its key, which decides the
+// KindConfig configures one kind of token: its keys, which decide the
 // version and purpose of its tokens, and its lifetime.
 type KindConfig struct {
-	// Key issues this kind's tokens: a secret PASERK or PEM key makes
-	// public tokens of its version, a local PASERK local tokens. The
-	// tokens of this kind are then verified with its public half, or the
-	// same local key, and with nothing else (plus VerifyKeys): a token of
-	// another version or purpose is refused. The zero Key means the
-	// access kind's key; Config.Access.Key must be set.
-	Key issuer.Key
-	// VerifyKeys are extra public or local keys whose tokens of this kind
-	// are still accepted, for key rotation (the previous key, or one
-	// being introduced). Each must have the version and purpose of Key;
-	// anything else is an error. A key with an empty Issuer is bound to
-	// Config.Issuer.
-	VerifyKeys []verifier.Key
+	// Keys are this kind's keys. The first issues its tokens: a secret
+	// key (PASERK or PEM) makes public tokens of its version, a local key
+	// local tokens. All of them verify: a secret key through its public
+	// half, a local key itself, and a public key, which can only verify
+	// and so may not be first. List the previous key after the first
+	// while keys rotate. Every key must have the version and purpose of
+	// the first (a public key counts as its secret half), or New fails;
+	// a token of another version or purpose is refused. A key whose
+	// [keyring.Key.Issuer] is empty is bound to [Config.Issuer]. Empty
+	// means the access kind's Keys; [Config.Access].Keys must be set.
+	Keys []keyring.Key
 	// Lifetime is how long tokens of this kind are valid. Zero means the
-	// kind's default (DefaultAccessLifetime, DefaultRefreshLifetime or
-	// DefaultCustomLifetime); otherwise it must be at least one second.
+	// kind's default ([DefaultAccessLifetime], [DefaultRefreshLifetime]
+	// or [DefaultCustomLifetime]); otherwise it must be at least one
+	// second.
 	Lifetime time.Duration
-	// NoExpiry makes tokens of this kind without exp, valid until
+	// NoExpiration makes tokens of this kind without exp, valid until
 	// revoked or until their key is retired. It is the only way to drop
 	// exp, and setting it together with Lifetime is an error. Store
 	// entries about such tokens are kept until year 9999.
-	NoExpiry bool
+	NoExpiration bool
 }
 
-// Config configures a Manager. Only Access.Key must be set: every other
+// Config configures a [Manager]. Only Access.Keys must be set: every other
 // zero field has the safe behaviour its documentation gives.
 type Config struct {
 	// Access configures access tokens (claim type "access", with a fresh
-	// claim). Access.Key is required.
+	// claim). Access.Keys is required.
 	Access KindConfig
 	// Refresh configures refresh tokens (claim type "refresh", with a fam
-	// claim naming the family). A zero Refresh.Key means Access.Key.
+	// claim naming the family). Empty Refresh.Keys means Access.Keys.
 	Refresh KindConfig
 	// Custom configures custom kinds by name (claim type "<name>"). Names
 	// are 1 to 64 characters among ASCII letters, digits, '-', '_' and
-	// '.', and not "access" or "refresh". A zero Key means Access.Key.
+	// '.', and not "access" or "refresh". Empty Keys mean Access.Keys.
 	Custom map[string]KindConfig
 
 	// Issuer, when not empty, is written as the iss claim of every token
 	// and required of every verified token.
 	Issuer string
-	// Audience, when not empty, is written as the aud claim of every token
-	// (a string for one value, a list for several), and a verified token
-	// must name at least one of them.
-	Audience []string
+	// Audiences, when not empty, are written as the aud claim of every
+	// token (a string for one value, a list for several), and a verified
+	// token must name at least one of them.
+	Audiences []string
 
 	// Store keeps revocations, used refresh tokens and logout cutoffs. Nil
-	// means a new store.NewMemory, which is right for a single process;
+	// means a new [store.NewMemory], which is right for a single process;
 	// use a shared store when the application runs on several machines.
 	Store store.Store
 
@@ -108,12 +110,12 @@ type kind struct {
 	name     string
 	iss      *issuer.Issuer
 	ver      *verifier.Verifier
-	lifetime time.Duration // 0 for NoExpiry
+	lifetime time.Duration // 0 for NoExpiration
 	version  paseto.Version
 	purpose  paseto.Purpose
 }
 
-// Manager issues, verifies, rotates and revokes tokens. Make one with New;
+// Manager issues, verifies, rotates and revokes tokens. Make one with [New];
 // it is safe for concurrent use.
 type Manager struct {
 	access, refresh *kind
@@ -129,14 +131,15 @@ type Manager struct {
 
 // New validates cfg and returns a Manager. Every key and option is checked
 // here, so that a bad configuration fails at start-up. New does not call
-// cfg.Now.
+// cfg.Now. Its errors are *[ConfigError] values matching
+// [ErrInvalidConfig].
 func New(cfg Config) (*Manager, error) {
 	if cfg.Leeway < 0 {
-		return nil, fmt.Errorf("%w: Leeway is negative", ErrInvalidConfig)
+		return nil, configError("Leeway", errors.New("negative"))
 	}
-	for i, a := range cfg.Audience {
+	for i, a := range cfg.Audiences {
 		if a == "" {
-			return nil, fmt.Errorf("%w: Audience[%d] is empty", ErrInvalidConfig, i)
+			return nil, configError("Audiences["+strconv.Itoa(i)+"]", errors.New("empty"))
 		}
 	}
 	m := &Manager{
@@ -149,22 +152,22 @@ func New(cfg Config) (*Manager, error) {
 	if m.now == nil {
 		m.now = time.Now
 	}
-	switch len(cfg.Audience) {
+	switch len(cfg.Audiences) {
 	case 0:
 	case 1:
-		m.aud = cfg.Audience[0]
+		m.aud = cfg.Audiences[0]
 	default:
-		m.aud = append([]string(nil), cfg.Audience...)
+		m.aud = append([]string(nil), cfg.Audiences...)
 	}
 	if m.store == nil {
 		s, err := store.NewMemory(store.MemoryConfig{Now: cfg.Now})
 		if err != nil {
-			return nil, fmt.Errorf("%w: Store: %w", ErrInvalidConfig, err)
+			return nil, configError("Store", err)
 		}
 		m.store = s
 	}
-	if isZeroKey(cfg.Access.Key) {
-		return nil, fmt.Errorf("%w: Access.Key is not set", ErrInvalidConfig)
+	if len(cfg.Access.Keys) == 0 {
+		return nil, configError("Access.Keys", errors.New("no keys"))
 	}
 	var err error
 	if m.access, err = m.newKind(cfg, "Access", TypeAccess, cfg.Access, DefaultAccessLifetime); err != nil {
@@ -175,7 +178,7 @@ func New(cfg Config) (*Manager, error) {
 	}
 	for name, kc := range cfg.Custom {
 		if !validKindName(name) {
-			return nil, fmt.Errorf("%w: Custom: invalid kind name", ErrInvalidConfig)
+			return nil, configError("Custom", errors.New("invalid kind name"))
 		}
 		if m.custom[name], err = m.newKind(cfg, "Custom["+name+"]", name, kc, DefaultCustomLifetime); err != nil {
 			return nil, err
@@ -203,8 +206,6 @@ func (m *Manager) kinds() []*kind {
 	return ks
 }
 
-func isZeroKey(k issuer.Key) bool { return k.PASERK == "" && len(k.PEM) == 0 }
-
 // validKindName reports whether name may name a custom kind.
 func validKindName(name string) bool {
 	if name == "" || len(name) > 64 || name == TypeAccess || name == TypeRefresh {
@@ -222,68 +223,69 @@ func validKindName(name string) bool {
 // newKind builds the issuer and verifier of one kind. field names the
 // configuration field in errors.
 func (m *Manager) newKind(cfg Config, field, name string, kc KindConfig, def time.Duration) (*kind, error) {
-	key := kc.Key
-	if isZeroKey(key) {
-		key = cfg.Access.Key
+	keys, keysField := kc.Keys, field+".Keys"
+	if len(keys) == 0 {
+		keys, keysField = cfg.Access.Keys, "Access.Keys"
 	}
 	k := &kind{name: name}
 	switch {
 	case kc.Lifetime < 0:
-		return nil, fmt.Errorf("%w: %s.Lifetime is negative", ErrInvalidConfig, field)
-	case kc.NoExpiry && kc.Lifetime != 0:
-		return nil, fmt.Errorf("%w: %s: NoExpiry and Lifetime are both set", ErrInvalidConfig, field)
-	case kc.NoExpiry:
+		return nil, configError(field+".Lifetime", errors.New("negative"))
+	case kc.NoExpiration && kc.Lifetime != 0:
+		return nil, configError(field+".NoExpiration", errors.New("set together with Lifetime"))
+	case kc.NoExpiration:
 	case kc.Lifetime == 0:
 		k.lifetime = def
 	case kc.Lifetime < time.Second:
-		return nil, fmt.Errorf("%w: %s.Lifetime is under one second", ErrInvalidConfig, field)
+		return nil, configError(field+".Lifetime", errors.New("under one second"))
 	default:
 		k.lifetime = kc.Lifetime
 	}
 
-	loaded, err := keyload.Load(key.PASERK, key.PEM, key.Version)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %s.Key: %w", ErrInvalidConfig, field, err)
-	}
-	var verifyKey string
-	switch lk := loaded.(type) {
-	case *paseto.SecretKey:
-		verifyKey, err = paserk.Encode(lk.Public())
-	case *paseto.SymmetricKey:
-		verifyKey, err = paserk.Encode(lk)
-	default:
-		return nil, fmt.Errorf("%w: %s.Key is a public key, which cannot issue tokens", ErrInvalidConfig, field)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("%w: %s.Key: %w", ErrInvalidConfig, field, err)
-	}
-	k.version, k.purpose = loaded.Version(), loaded.Purpose()
-
-	k.iss, err = issuer.New(issuer.Config{
-		Keys:         []issuer.Key{key},
-		Issuer:       cfg.Issuer,
-		Expiration:   k.lifetime,
-		NoExpiration: kc.NoExpiry,
-		NotBefore:    true,
-		Now:          m.now,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %w", ErrInvalidConfig, field, err)
-	}
-
-	vkeys := []verifier.Key{{PASERK: verifyKey, Issuer: cfg.Issuer}}
-	for i, vk := range kc.VerifyKeys {
-		l, err := keyload.Load(vk.PASERK, vk.PEM, vk.Version)
+	// Every key verifies: a secret key through its public half.
+	vkeys := make([]keyring.Key, len(keys))
+	for i, key := range keys {
+		kf := keysField + "[" + strconv.Itoa(i) + "]"
+		loaded, err := key.Parse()
 		if err != nil {
-			return nil, fmt.Errorf("%w: %s.VerifyKeys[%d]: %w", ErrInvalidConfig, field, i, err)
+			return nil, configError(kf, err)
 		}
-		if l.Version() != k.version || l.Purpose() != k.purpose {
-			return nil, fmt.Errorf("%w: %s.VerifyKeys[%d]: not of the version and purpose of Key", ErrInvalidConfig, field, i)
+		v, p := loaded.Version(), loaded.Purpose()
+		if i == 0 {
+			if _, public := loaded.(*paseto.PublicKey); public {
+				return nil, configError(kf, issuer.ErrPublicKey)
+			}
+			k.version, k.purpose = v, p
+		} else if v != k.version || p != k.purpose {
+			return nil, configError(kf, fmt.Errorf("%w: not of the version and purpose of %s[0]", paseto.ErrWrongKey, keysField))
 		}
+		vk := keyring.Key{Issuer: key.Issuer}
 		if vk.Issuer == "" {
 			vk.Issuer = cfg.Issuer
 		}
-		vkeys = append(vkeys, vk)
+		switch lk := loaded.(type) {
+		case *paseto.SecretKey:
+			vk.PASERK, err = paserk.Encode(lk.Public())
+		default:
+			vk.PASERK, err = paserk.Encode(lk)
+		}
+		if err != nil { // unreachable for a key keyring parsed
+			return nil, configError(kf, err)
+		}
+		vkeys[i] = vk
+	}
+
+	var err error
+	k.iss, err = issuer.New(issuer.Config{
+		Keys:         keys[:1],
+		Issuer:       cfg.Issuer,
+		Lifetime:     k.lifetime,
+		NoExpiration: kc.NoExpiration,
+		AddNotBefore: true,
+		Now:          m.now,
+	})
+	if err != nil {
+		return nil, nested(keysField, err)
 	}
 	var issuers []string
 	if cfg.Issuer != "" {
@@ -292,16 +294,38 @@ func (m *Manager) newKind(cfg Config, field, name string, kc KindConfig, def tim
 	k.ver, err = verifier.New(verifier.Config{
 		Keys:                   vkeys,
 		Issuers:                issuers,
-		Audiences:              cfg.Audience,
-		AllowMissingExpiration: kc.NoExpiry,
+		Audiences:              cfg.Audiences,
+		AllowMissingExpiration: kc.NoExpiration,
 		Leeway:                 cfg.Leeway,
 		Rules:                  []verifier.Rule{typeRule(name), m.revocationRule},
 		Now:                    m.now,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %w", ErrInvalidConfig, field, err)
+		return nil, nested(keysField, err)
 	}
 	return k, nil
+}
+
+// nested turns a *ConfigError of the issuer or verifier of a kind, whose
+// keys are at keysField ("Refresh.Keys"), into one of this package naming
+// the field of Config: "Keys[1]" becomes "Refresh.Keys[1]".
+func nested(keysField string, err error) error {
+	var field string
+	var cause error
+	var ie *issuer.ConfigError
+	var ve *verifier.ConfigError
+	switch {
+	case errors.As(err, &ie):
+		field, cause = ie.Field, ie.Err
+	case errors.As(err, &ve):
+		field, cause = ve.Field, ve.Err
+	default:
+		return configError(keysField, err)
+	}
+	if rest, ok := strings.CutPrefix(field, "Keys"); ok {
+		return configError(keysField+rest, cause)
+	}
+	return configError(keysField, err)
 }
 
 // Version returns the PASETO version and purpose of the tokens of kind

@@ -11,6 +11,7 @@ import (
 
 	"github.com/pasetokit/pasetokit/authtoken"
 	"github.com/pasetokit/pasetokit/issuer"
+	"github.com/pasetokit/pasetokit/keyring"
 	"github.com/pasetokit/pasetokit/paserk"
 	"github.com/pasetokit/pasetokit/paseto"
 	"github.com/pasetokit/pasetokit/store"
@@ -50,13 +51,13 @@ func TestKindsAndLifetimes(t *testing.T) {
 		{"custom configured", func(c *authtoken.Config) { c.Custom["reset"] = authtoken.KindConfig{Lifetime: 10 * time.Minute} }, "reset", func(m *authtoken.Manager) (string, error) {
 			return m.CreateToken(ctx, "reset", "alice", nil)
 		}, 10 * time.Minute, nil, false},
-		{"access no expiry", func(c *authtoken.Config) { c.Access.NoExpiry = true }, "access", func(m *authtoken.Manager) (string, error) {
+		{"access no expiry", func(c *authtoken.Config) { c.Access.NoExpiration = true }, "access", func(m *authtoken.Manager) (string, error) {
 			return m.CreateAccessToken(ctx, "alice", false, nil)
 		}, 0, false, false},
-		{"refresh no expiry", func(c *authtoken.Config) { c.Refresh.NoExpiry = true }, "refresh", func(m *authtoken.Manager) (string, error) {
+		{"refresh no expiry", func(c *authtoken.Config) { c.Refresh.NoExpiration = true }, "refresh", func(m *authtoken.Manager) (string, error) {
 			return m.CreateRefreshToken(ctx, "alice", nil)
 		}, 0, nil, true},
-		{"custom no expiry", func(c *authtoken.Config) { c.Custom["reset"] = authtoken.KindConfig{NoExpiry: true} }, "reset", func(m *authtoken.Manager) (string, error) {
+		{"custom no expiry", func(c *authtoken.Config) { c.Custom["reset"] = authtoken.KindConfig{NoExpiration: true} }, "reset", func(m *authtoken.Manager) (string, error) {
 			return m.CreateToken(ctx, "reset", "alice", nil)
 		}, 0, nil, false},
 		{"login access", nil, "access", func(m *authtoken.Manager) (string, error) {
@@ -72,7 +73,7 @@ func TestKindsAndLifetimes(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t, func(c *authtoken.Config) {
 				c.Issuer = "https://auth.example"
-				c.Audience = []string{"https://api.example"}
+				c.Audiences = []string{"https://api.example"}
 				if tt.edit != nil {
 					tt.edit(c)
 				}
@@ -133,47 +134,66 @@ func TestConfigErrors(t *testing.T) {
 		return s
 	}()
 	tests := []struct {
-		name string
-		edit func(*authtoken.Config)
+		name  string
+		edit  func(*authtoken.Config)
+		field string
 	}{
-		{"no access key", func(c *authtoken.Config) { c.Access.Key = issuer.Key{} }},
-		{"bad key", func(c *authtoken.Config) { c.Access.Key = issuer.Key{PASERK: "k4.local.nope"} }},
-		{"public key cannot issue", func(c *authtoken.Config) { c.Refresh.Key = issuer.Key{PASERK: pub} }},
-		{"negative lifetime", func(c *authtoken.Config) { c.Access.Lifetime = -time.Second }},
-		{"lifetime under a second", func(c *authtoken.Config) { c.Refresh.Lifetime = time.Millisecond }},
-		{"no expiry and lifetime", func(c *authtoken.Config) { c.Access.NoExpiry, c.Access.Lifetime = true, time.Hour }},
-		{"custom no expiry and lifetime", func(c *authtoken.Config) {
-			c.Custom["reset"] = authtoken.KindConfig{NoExpiry: true, Lifetime: time.Hour}
-		}},
-		{"custom named access", func(c *authtoken.Config) { c.Custom["access"] = authtoken.KindConfig{} }},
-		{"custom named refresh", func(c *authtoken.Config) { c.Custom["refresh"] = authtoken.KindConfig{} }},
-		{"custom empty name", func(c *authtoken.Config) { c.Custom[""] = authtoken.KindConfig{} }},
-		{"custom bad name", func(c *authtoken.Config) { c.Custom["a b"] = authtoken.KindConfig{} }},
-		{"verify key of other purpose", func(c *authtoken.Config) { c.Access.VerifyKeys = []verifier.Key{{PASERK: pub}} }},
-		{"verify key of other version", func(c *authtoken.Config) { c.Refresh.VerifyKeys = []verifier.Key{{PASERK: v3pub}} }},
-		{"negative leeway", func(c *authtoken.Config) { c.Leeway = -time.Second }},
-		{"empty audience", func(c *authtoken.Config) { c.Audience = []string{""} }},
+		{"no access key", func(c *authtoken.Config) { c.Access.Keys = nil }, "Access.Keys"},
+		{"empty access key", func(c *authtoken.Config) { c.Access.Keys = []keyring.Key{{}} }, "Access.Keys[0]"},
+		{"bad key", func(c *authtoken.Config) { c.Access.Keys = []keyring.Key{{PASERK: "k4.local.nope"}} }, "Access.Keys[0]"},
+		{"public key cannot issue", func(c *authtoken.Config) { c.Refresh.Keys = []keyring.Key{{PASERK: pub}} }, "Refresh.Keys[0]"},
+		{"public key first cannot issue", func(c *authtoken.Config) {
+			c.Refresh.Keys = []keyring.Key{{PASERK: pub}, c.Refresh.Keys[0]}
+		}, "Refresh.Keys[0]"},
+		{"first key bound to another issuer", func(c *authtoken.Config) {
+			c.Issuer = "a"
+			c.Access.Keys[0].Issuer = "b"
+		}, "Access.Keys[0].Issuer"},
+		{"same key twice", func(c *authtoken.Config) { c.Access.Keys = append(c.Access.Keys, c.Access.Keys[0]) }, "Access.Keys[1]"},
+		{"secret key and its public half", func(c *authtoken.Config) {
+			c.Refresh.Keys = append(c.Refresh.Keys, keyring.Key{PASERK: publicOf(t, c.Refresh.Keys[0])})
+		}, "Refresh.Keys[1]"},
+		{"negative lifetime", func(c *authtoken.Config) { c.Access.Lifetime = -time.Second }, "Access.Lifetime"},
+		{"lifetime under a second", func(c *authtoken.Config) { c.Refresh.Lifetime = time.Millisecond }, "Refresh.Lifetime"},
+		{"no expiration and lifetime", func(c *authtoken.Config) { c.Access.NoExpiration, c.Access.Lifetime = true, time.Hour }, "Access.NoExpiration"},
+		{"custom no expiration and lifetime", func(c *authtoken.Config) {
+			c.Custom["reset"] = authtoken.KindConfig{NoExpiration: true, Lifetime: time.Hour}
+		}, "Custom[reset].NoExpiration"},
+		{"custom named access", func(c *authtoken.Config) { c.Custom["access"] = authtoken.KindConfig{} }, "Custom"},
+		{"custom named refresh", func(c *authtoken.Config) { c.Custom["refresh"] = authtoken.KindConfig{} }, "Custom"},
+		{"custom empty name", func(c *authtoken.Config) { c.Custom[""] = authtoken.KindConfig{} }, "Custom"},
+		{"custom bad name", func(c *authtoken.Config) { c.Custom["a b"] = authtoken.KindConfig{} }, "Custom"},
+		{"verify key of other purpose", func(c *authtoken.Config) { c.Access.Keys = append(c.Access.Keys, keyring.Key{PASERK: pub}) }, "Access.Keys[1]"},
+		{"verify key of other version", func(c *authtoken.Config) { c.Refresh.Keys = append(c.Refresh.Keys, keyring.Key{PASERK: v3pub}) }, "Refresh.Keys[1]"},
+		{"negative leeway", func(c *authtoken.Config) { c.Leeway = -time.Second }, "Leeway"},
+		{"empty audience", func(c *authtoken.Config) { c.Audiences = []string{""} }, "Audiences[0]"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := authtoken.Config{
-				Access:  authtoken.KindConfig{Key: genKey(t, paseto.V4, paseto.Local)},
-				Refresh: authtoken.KindConfig{Key: genKey(t, paseto.V4, paseto.Public)},
+				Access:  authtoken.KindConfig{Keys: []keyring.Key{genKey(t, paseto.V4, paseto.Local)}},
+				Refresh: authtoken.KindConfig{Keys: []keyring.Key{genKey(t, paseto.V4, paseto.Public)}},
 				Custom:  map[string]authtoken.KindConfig{"reset": {}},
 			}
 			tt.edit(&cfg)
 			m, err := authtoken.New(cfg)
-			if !errors.Is(err, authtoken.ErrInvalidConfig) || m != nil {
-				t.Fatalf("New = %v, %v; want ErrInvalidConfig", m, err)
+			var ce *authtoken.ConfigError
+			if !errors.Is(err, authtoken.ErrInvalidConfig) || !errors.As(err, &ce) || m != nil {
+				t.Fatalf("New = %v, %v; want a *ConfigError", m, err)
 			}
-			if strings.Contains(err.Error(), cfg.Access.Key.PASERK) && cfg.Access.Key.PASERK != "" {
-				t.Fatal("error holds the key")
+			if ce.Field != tt.field {
+				t.Fatalf("Field %q, want %q (%v)", ce.Field, tt.field, err)
+			}
+			for _, k := range append(cfg.Access.Keys, cfg.Refresh.Keys...) {
+				if p := strings.TrimSpace(k.PASERK); len(p) > 10 && strings.Contains(err.Error(), p[10:]) {
+					t.Fatal("error holds a key")
+				}
 			}
 		})
 	}
 	// A zero Config apart from the access key is valid; other kinds share
 	// the access key.
-	m, err := authtoken.New(authtoken.Config{Access: authtoken.KindConfig{Key: genKey(t, paseto.V4, paseto.Local)}})
+	m, err := authtoken.New(authtoken.Config{Access: authtoken.KindConfig{Keys: []keyring.Key{genKey(t, paseto.V4, paseto.Local)}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,8 +215,8 @@ func TestReservedClaims(t *testing.T) {
 		}
 		for call, f := range calls {
 			err := f()
-			var rc *authtoken.ReservedClaimError
-			if !errors.Is(err, authtoken.ErrReservedClaim) || !errors.As(err, &rc) || rc.Claim != strings.ToLower(name) {
+			var rc *issuer.ReservedClaimError
+			if !errors.Is(err, issuer.ErrReservedClaim) || !errors.As(err, &rc) || rc.Claim != strings.ToLower(name) {
 				t.Errorf("%s with %q: %v", call, name, err)
 			}
 		}
@@ -223,7 +243,7 @@ func TestReservedClaims(t *testing.T) {
 func TestVersionAndPurposePerKind(t *testing.T) {
 	tests := []struct {
 		name            string
-		access, refresh issuer.Key
+		access, refresh keyring.Key
 		accessPrefix    string
 		refreshPrefix   string
 	}{
@@ -234,7 +254,9 @@ func TestVersionAndPurposePerKind(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := newEnv(t, func(c *authtoken.Config) { c.Access.Key, c.Refresh.Key = tt.access, tt.refresh })
+			e := newEnv(t, func(c *authtoken.Config) {
+				c.Access.Keys, c.Refresh.Keys = []keyring.Key{tt.access}, []keyring.Key{tt.refresh}
+			})
 			p, err := e.m.Login(ctx, "alice", nil)
 			if err != nil {
 				t.Fatal(err)
@@ -254,7 +276,7 @@ func TestVersionAndPurposePerKind(t *testing.T) {
 			// A token of the right version and purpose from another key is
 			// refused too.
 			other := newEnv(t, func(c *authtoken.Config) {
-				c.Access.Key, c.Refresh.Key = genKeyLike(t, tt.access), genKeyLike(t, tt.refresh)
+				c.Access.Keys, c.Refresh.Keys = []keyring.Key{genKeyLike(t, tt.access)}, []keyring.Key{genKeyLike(t, tt.refresh)}
 			})
 			p2, err := other.m.Login(ctx, "alice", nil)
 			if err != nil {
@@ -268,7 +290,7 @@ func TestVersionAndPurposePerKind(t *testing.T) {
 }
 
 // genKeyLike returns a new key of the version and purpose of k.
-func genKeyLike(t *testing.T, k issuer.Key) issuer.Key {
+func genKeyLike(t *testing.T, k keyring.Key) keyring.Key {
 	t.Helper()
 	pk, err := paserk.Parse(k.PASERK)
 	if err != nil {
@@ -277,9 +299,9 @@ func genKeyLike(t *testing.T, k issuer.Key) issuer.Key {
 	return genKey(t, pk.Version(), pk.Purpose())
 }
 
-func TestVerifyKeysRotation(t *testing.T) {
+func TestKeysRotation(t *testing.T) {
 	old := genKey(t, paseto.V4, paseto.Public)
-	e1 := newEnv(t, func(c *authtoken.Config) { c.Access.Key = old })
+	e1 := newEnv(t, func(c *authtoken.Config) { c.Access.Keys = []keyring.Key{old} })
 	tok, err := e1.m.CreateAccessToken(ctx, "alice", true, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -287,8 +309,8 @@ func TestVerifyKeysRotation(t *testing.T) {
 	sk, _ := paserk.Parse(old.PASERK)
 	oldPub, _ := paserk.Encode(sk.(*paseto.SecretKey).Public())
 	e2 := newEnv(t, func(c *authtoken.Config) {
-		c.Access.Key = genKey(t, paseto.V4, paseto.Public)
-		c.Access.VerifyKeys = []verifier.Key{{PASERK: oldPub}}
+		c.Access.Keys = []keyring.Key{genKey(t, paseto.V4, paseto.Public)}
+		c.Access.Keys = append(c.Access.Keys, keyring.Key{PASERK: oldPub})
 	})
 	if _, err := e2.m.Verify(ctx, "access", tok); err != nil {
 		t.Fatalf("token of the previous key: %v", err)
@@ -299,7 +321,7 @@ func TestWrongType(t *testing.T) {
 	// One key for everything: only the type claim tells kinds apart.
 	k := genKey(t, paseto.V4, paseto.Local)
 	e := newEnv(t, func(c *authtoken.Config) {
-		c.Access.Key, c.Refresh.Key = k, k
+		c.Access.Keys, c.Refresh.Keys = []keyring.Key{k}, []keyring.Key{k}
 		c.Custom = map[string]authtoken.KindConfig{"reset": {}, "invite": {}}
 	})
 	p, err := e.m.Login(ctx, "alice", nil)
@@ -309,7 +331,7 @@ func TestWrongType(t *testing.T) {
 	reset, _ := e.m.CreateToken(ctx, "reset", "alice", nil)
 	invite, _ := e.m.CreateToken(ctx, "invite", "alice", nil)
 	// A token of the access key without a type claim, made by a bare issuer.
-	iss, err := issuer.New(issuer.Config{Keys: []issuer.Key{k}, Now: e.clock.Now})
+	iss, err := issuer.New(issuer.Config{Keys: []keyring.Key{k}, Now: e.clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -655,7 +677,7 @@ func TestRefreshRacingLogoutEverywhere(t *testing.T) {
 			}
 			hs := &hookStore{Store: mem}
 			m, err := authtoken.New(authtoken.Config{
-				Access: authtoken.KindConfig{Key: genKey(t, paseto.V4, paseto.Local)},
+				Access: authtoken.KindConfig{Keys: []keyring.Key{genKey(t, paseto.V4, paseto.Local)}},
 				Store:  hs,
 				Now:    c.Now,
 			})
@@ -717,8 +739,8 @@ func TestRefreshNoStoreCallAfterConsume(t *testing.T) {
 	rs := &recordStore{Store: mem, onConsume: func() { c.Advance(2500 * time.Millisecond) }}
 	var reused []string
 	m, err := authtoken.New(authtoken.Config{
-		Access:  authtoken.KindConfig{Key: genKey(t, paseto.V4, paseto.Local)},
-		Refresh: authtoken.KindConfig{Key: genKey(t, paseto.V4, paseto.Public)},
+		Access:  authtoken.KindConfig{Keys: []keyring.Key{genKey(t, paseto.V4, paseto.Local)}},
+		Refresh: authtoken.KindConfig{Keys: []keyring.Key{genKey(t, paseto.V4, paseto.Public)}},
 		Store:   rs,
 		Now:     c.Now,
 		OnReuse: func(_ context.Context, subject, family string) { reused = append(reused, subject) },
@@ -776,4 +798,18 @@ func TestRefreshNoStoreCallAfterConsume(t *testing.T) {
 	if _, err := m.Refresh(ctx, p.Refresh); !errors.Is(err, authtoken.ErrRefreshReused) {
 		t.Fatalf("reusing the old token: %v, want ErrRefreshReused", err)
 	}
+}
+
+// publicOf returns the public PASERK of a secret key.
+func publicOf(t *testing.T, k keyring.Key) string {
+	t.Helper()
+	pk, err := k.ParsePublic()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := paserk.Encode(pk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

@@ -7,11 +7,13 @@
 // # For most users
 //
 // Generate one key per kind at deployment time, keep them in a secret
-// store, and build a Manager:
+// store, and build a [Manager]. Access tokens are public, so that other
+// services can verify them with the public key; refresh tokens are local,
+// read only by the service that issues them:
 //
 //	m, err := authtoken.New(authtoken.Config{
-//		Access:  authtoken.KindConfig{Key: issuer.Key{PASERK: os.Getenv("ACCESS_KEY")}},   // k4.local.…
-//		Refresh: authtoken.KindConfig{Key: issuer.Key{PASERK: os.Getenv("REFRESH_KEY")}}, // k4.secret.…
+//		Access:  authtoken.KindConfig{Keys: []keyring.Key{{PASERK: os.Getenv("ACCESS_KEY")}}},   // k4.secret.…
+//		Refresh: authtoken.KindConfig{Keys: []keyring.Key{{PASERK: os.Getenv("REFRESH_KEY")}}}, // k4.local.…
 //		Issuer:  "https://api.example.com",
 //	})
 //
@@ -23,13 +25,17 @@
 //	auth, _ := httpauth.New(httpauth.Config{Verifier: m.Access()})
 //	mux.Handle("GET /me", auth.Require(handler))   // authtoken.Subject(r.Context())
 //
-// Use store.NewMemory (the default) for one process, a shared store for
+// Use [store.NewMemory] (the default) for one process, a shared store for
 // several.
+//
+// To rotate a kind's key, put the new key first in its Keys and keep the
+// old one after it until the tokens it made have expired: the first key
+// issues, all of them verify.
 //
 // # Token kinds
 //
 // Every token carries sub, jti, iat, nbf, exp (unless its kind has
-// NoExpiry), a "type" claim naming its kind, and iss and aud when
+// [KindConfig.NoExpiration]), a "type" claim naming its kind, and iss and aud when
 // configured:
 //
 //   - access tokens: type "access", and "fresh": true or false. Default
@@ -41,9 +47,10 @@
 // "fam", the id of their refresh family; CreateRefreshToken starts a new
 // family. The caller's claims are added to the payload but may not hold a
 // reserved claim (sub, jti, iat, nbf, exp, type, fresh, fam, iss, aud, in
-// any letter case): that is a *ReservedClaimError.
+// any letter case): that is an *[issuer.ReservedClaimError], matching
+// [issuer.ErrReservedClaim].
 //
-// Each kind has its own issuer and verifier, built from its key: a secret
+// Each kind has its own issuer and verifier, built from its keys: a secret
 // key makes public tokens verified by its public half, a local key local
 // tokens verified by the same key. A kind's verifier accepts no other
 // version or purpose, and checks the type claim, so an access-token route
@@ -56,7 +63,7 @@
 // access token and a new refresh token of the same family. A refresh token
 // presented a second time means that two parties hold it: the family is
 // revoked, so the tokens made by the first use stop working as well,
-// Config.OnReuse is called, and the error is ErrRefreshReused.
+// [Config.OnReuse] is called, and the error is [ErrRefreshReused].
 //
 // # Revocation
 //
@@ -69,12 +76,13 @@
 // issued in the same second as LogoutEverywhere is revoked too.
 //
 // A store error fails closed: the token is refused, with an error matching
-// store.ErrUnavailable when the store could not be reached, which httpauth
-// answers with 503.
+// [store.ErrUnavailable] when the store could not be reached, which httpauth
+// answers with 503 and Retry-After.
 //
 // # Errors
 //
-// ErrWrongType, ErrNotFresh, ErrRevoked and ErrRefreshReused also match
-// verifier.ErrRule, so httpauth answers them with 401 token_rejected.
-// Error texts never hold claim values or keys.
+// [ErrWrongType], [ErrNotFresh], [ErrRevoked] and [ErrRefreshReused] also
+// match [verifier.ErrRule], so httpauth answers them with 401
+// token_rejected. [New] returns a *[ConfigError] naming the field
+// ("Refresh.Keys[1]"). Error texts never hold claim values or keys.
 package authtoken

@@ -35,13 +35,11 @@ var (
 
 // Errors of configuration and token creation.
 var (
-	// ErrInvalidConfig: New was given a Config it cannot use. The error
-	// text names the field; it also wraps the issuer's or verifier's
-	// error when one of them refused a key.
+	// ErrInvalidConfig: [New] was given a [Config] it cannot use. The
+	// error is a *[ConfigError] naming the field ("Refresh.Keys[1]"); it
+	// also matches the cause, such as [keyring.ErrInvalidKey] or the
+	// issuer's or verifier's error about a key.
 	ErrInvalidConfig = errors.New("authtoken: invalid configuration")
-	// ErrReservedClaim: the caller's claims hold a claim this package
-	// sets itself. The error is a *ReservedClaimError.
-	ErrReservedClaim = errors.New("authtoken: reserved claim")
 	// ErrUnknownKind: CreateToken or Type was given a kind that is not a
 	// configured custom kind.
 	ErrUnknownKind = errors.New("authtoken: unknown token kind")
@@ -51,18 +49,23 @@ var (
 	errNotNew = errors.New("authtoken: Manager not created with New")
 )
 
-// ReservedClaimError is returned when the caller's claims hold one of the
-// reserved claims (sub, jti, iat, nbf, exp, type, fresh, fam, iss, aud),
-// in any letter case. It matches ErrReservedClaim.
-type ReservedClaimError struct {
-	// Claim is the reserved claim's name, in lower case.
-	Claim string
+// ConfigError describes what [New] rejected. It matches
+// [ErrInvalidConfig] and its Err with errors.Is.
+type ConfigError struct {
+	// Field is the Go path of the field, such as "Access.Keys[1]" or
+	// "Custom[reset].Lifetime".
+	Field string
+	// Err is the cause. It never holds a key.
+	Err error
 }
 
-// Error names the claim, never a value.
-func (e *ReservedClaimError) Error() string {
-	return ErrReservedClaim.Error() + ": " + e.Claim + " is set by authtoken"
+// Error returns "authtoken: invalid configuration: <Field>: <Err>".
+func (e *ConfigError) Error() string {
+	return ErrInvalidConfig.Error() + ": " + e.Field + ": " + e.Err.Error()
 }
 
-// Unwrap returns ErrReservedClaim.
-func (e *ReservedClaimError) Unwrap() error { return ErrReservedClaim }
+// Unwrap returns [ErrInvalidConfig] and Err.
+func (e *ConfigError) Unwrap() []error { return []error{ErrInvalidConfig, e.Err} }
+
+// configError is the one way this package builds a *ConfigError.
+func configError(field string, err error) error { return &ConfigError{Field: field, Err: err} }

@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/pasetokit/pasetokit/authtoken"
-	"github.com/pasetokit/pasetokit/issuer"
+	"github.com/pasetokit/pasetokit/keyring"
 	"github.com/pasetokit/pasetokit/paserk"
 	"github.com/pasetokit/pasetokit/paseto"
 )
@@ -16,15 +16,17 @@ import (
 // Example shows login, a refresh rotation, and the detection of a replayed
 // refresh token.
 func Example() {
-	// In production, load the keys from a secret store.
-	local, _ := paseto.GenerateSymmetricKey(paseto.V4)
+	// In production, load the keys from a secret store. Access tokens
+	// are public, so that other services can verify them with the public
+	// key; refresh tokens are local: only this service reads them.
 	secret, _ := paseto.GenerateSecretKey(paseto.V4)
-	accessKey, _ := paserk.Encode(local)
-	refreshKey, _ := paserk.Encode(secret)
+	local, _ := paseto.GenerateSymmetricKey(paseto.V4)
+	accessKey, _ := paserk.Encode(secret)
+	refreshKey, _ := paserk.Encode(local)
 
 	m, err := authtoken.New(authtoken.Config{
-		Access:  authtoken.KindConfig{Key: issuer.Key{PASERK: accessKey}},
-		Refresh: authtoken.KindConfig{Key: issuer.Key{PASERK: refreshKey}},
+		Access:  authtoken.KindConfig{Keys: []keyring.Key{{PASERK: accessKey}}},
+		Refresh: authtoken.KindConfig{Keys: []keyring.Key{{PASERK: refreshKey}}},
 		OnReuse: func(_ context.Context, subject, _ string) {
 			fmt.Println("reuse detected for", subject)
 		},
@@ -48,7 +50,7 @@ func Example() {
 	_, err = m.Verify(ctx, "access", next.Access) // the family is revoked
 	fmt.Println(errors.Is(err, authtoken.ErrRevoked))
 	// Output:
-	// [v4. local.] [v4. public.]
+	// [v4. public.] [v4. local.]
 	// rotated: true
 	// reuse detected for alice
 	// true

@@ -2,13 +2,14 @@ package authtoken_test
 
 import (
 	"context"
+	"github.com/pasetokit/pasetokit/internal/testclock"
+	"github.com/pasetokit/pasetokit/keyring"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/pasetokit/pasetokit/authtoken"
-	"github.com/pasetokit/pasetokit/issuer"
 	"github.com/pasetokit/pasetokit/paserk"
 	"github.com/pasetokit/pasetokit/paseto"
 	"github.com/pasetokit/pasetokit/store"
@@ -16,21 +17,12 @@ import (
 
 var t0 = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 
-// clock is a fake clock safe for concurrent use.
-type clock struct{ ns atomic.Int64 }
-
-func newClock() *clock {
-	c := &clock{}
-	c.ns.Store(t0.UnixNano())
-	return c
-}
-
-func (c *clock) Now() time.Time          { return time.Unix(0, c.ns.Load()).UTC() }
-func (c *clock) Advance(d time.Duration) { c.ns.Add(int64(d)) }
+// newClock returns the test clock, at t0.
+func newClock() *testclock.Clock { return testclock.At(t0) }
 
 // genKey returns a new key of version v: a secret key for Public, a local
 // key for Local.
-func genKey(t testing.TB, v paseto.Version, p paseto.Purpose) issuer.Key {
+func genKey(t testing.TB, v paseto.Version, p paseto.Purpose) keyring.Key {
 	t.Helper()
 	var k paseto.Key
 	var err error
@@ -46,7 +38,7 @@ func genKey(t testing.TB, v paseto.Version, p paseto.Purpose) issuer.Key {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return issuer.Key{PASERK: s}
+	return keyring.Key{PASERK: s}
 }
 
 // flakyStore wraps a store and fails every call with store.ErrUnavailable
@@ -102,7 +94,7 @@ func (f *flakyStore) Cutoff(ctx context.Context, key string) (time.Time, error) 
 // OnReuse calls.
 type env struct {
 	m     *authtoken.Manager
-	clock *clock
+	clock *testclock.Clock
 	store *flakyStore
 
 	mu     sync.Mutex
@@ -120,8 +112,8 @@ func newEnv(t testing.TB, edit func(*authtoken.Config)) *env {
 	}
 	e.store = &flakyStore{Store: mem}
 	cfg := authtoken.Config{
-		Access:  authtoken.KindConfig{Key: genKey(t, paseto.V4, paseto.Local)},
-		Refresh: authtoken.KindConfig{Key: genKey(t, paseto.V4, paseto.Public)},
+		Access:  authtoken.KindConfig{Keys: []keyring.Key{genKey(t, paseto.V4, paseto.Local)}},
+		Refresh: authtoken.KindConfig{Keys: []keyring.Key{genKey(t, paseto.V4, paseto.Public)}},
 		Custom:  map[string]authtoken.KindConfig{"reset": {}},
 		Store:   e.store,
 		Now:     e.clock.Now,

@@ -9,12 +9,13 @@ import (
 
 	"github.com/pasetokit/pasetokit/authtoken"
 	"github.com/pasetokit/pasetokit/httpauth"
+	"github.com/pasetokit/pasetokit/keyring"
 	"github.com/pasetokit/pasetokit/paseto"
 )
 
 func TestMiddleware(t *testing.T) {
 	k := genKey(t, paseto.V4, paseto.Public)
-	e := newEnv(t, func(c *authtoken.Config) { c.Access.Key, c.Refresh.Key = k, k })
+	e := newEnv(t, func(c *authtoken.Config) { c.Access.Keys, c.Refresh.Keys = []keyring.Key{k}, []keyring.Key{k} })
 	p, _ := e.m.Login(ctx, "alice", map[string]any{"role": "admin"})
 	stale, _ := e.m.CreateAccessToken(ctx, "alice", false, nil)
 	reset, _ := e.m.CreateToken(ctx, "reset", "alice", nil)

@@ -40,7 +40,7 @@ func (m *Manager) payload(subject string, claims map[string]any, typ string, fre
 	for k, v := range claims {
 		for _, r := range reserved {
 			if strings.EqualFold(k, r) {
-				return nil, &ReservedClaimError{Claim: r}
+				return nil, &issuer.ReservedClaimError{Claim: r}
 			}
 		}
 		p[k] = v
@@ -73,7 +73,7 @@ func (m *Manager) issue(k *kind, at time.Time, subject string, claims map[string
 
 // CreateAccessToken returns an access token for subject, fresh or not,
 // carrying claims (which must not hold a reserved claim: see
-// ReservedClaimError). It belongs to no refresh family, so Logout revokes
+// [issuer.ReservedClaimError]). It belongs to no refresh family, so Logout revokes
 // only it. ctx is reserved for stores and hooks; it is not used yet.
 func (m *Manager) CreateAccessToken(ctx context.Context, subject string, fresh bool, claims map[string]any) (string, error) {
 	if m == nil || m.access == nil {

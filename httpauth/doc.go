@@ -1,15 +1,18 @@
 // Package httpauth is net/http middleware that authenticates requests with
-// PASETO tokens. It works with any router: Require and Optional have the
-// func(http.Handler) http.Handler shape that chi, gorilla/mux, http.ServeMux
-// wrappers and the like expect.
+// PASETO tokens. It works with any router: [Middleware.Require] and
+// [Middleware.Optional] have the func(http.Handler) http.Handler shape that
+// chi, gorilla/mux, http.ServeMux wrappers and the like expect.
 //
 // # For most users
 //
 // Build a verifier (package verifier), wrap the handlers that need a
-// logged-in client in Require, and read the token in the handler:
+// logged-in client in Require, and read the token in the handler with
+// [TokenFrom]:
 //
 //	auth, err := httpauth.New(httpauth.Config{Verifier: v, Realm: "api"})
-//	if err != nil { ... }
+//	if err != nil {
+//		log.Fatal(err)
+//	}
 //	mux.Handle("/me", auth.Require(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 //		tok, _ := httpauth.TokenFrom(r.Context())
 //		fmt.Fprintln(w, tok.Claims.Subject)
@@ -30,7 +33,7 @@
 //
 // # Where tokens come from
 //
-// Config.Sources lists the places to look, in order; the first that finds a
+// [Config.Sources] lists the places to look, in order; the first that finds a
 // token wins. The default is the Authorization header with the Bearer scheme
 // (HeaderSource{}). The others are a header with another name or scheme, or
 // with no scheme at all (HeaderSource), a cookie (CookieSource), a query
@@ -41,17 +44,17 @@
 // any other request). A header with another scheme, or an empty cookie,
 // counts as absent and the next source is tried; a scheme with nothing after
 // it, or a header line or query parameter given twice, is an error. A token
-// longer than Config.MaxTokenLength is rejected before verification.
+// longer than [Config.MaxTokenLength] is rejected before verification.
 //
-// Config.Implicit supplies a per-request implicit assertion (v3 and v4), for
+// [Config.Implicit] supplies a per-request implicit assertion (v3 and v4), for
 // tokens bound to, say, a tenant.
 //
 // # Errors and responses
 //
-// A failure is an *Error: a stable Code, the HTTP Status, the Source the
+// A failure is an *[Error]: a stable Code, the HTTP Status, the Source the
 // token came from and the underlying Err, which unwraps so that errors.Is
-// works against ErrMissingToken, ErrAmbiguousToken and the verifier and
-// paseto sentinels. Code maps errors to codes:
+// works against [ErrMissingToken], [ErrAmbiguousToken] and the verifier and
+// paseto sentinels. [Code] maps errors to codes:
 //
 //	401 token_missing, token_malformed, token_expired, token_not_yet_valid,
 //	    token_invalid, token_unknown_key, token_wrong_issuer,
@@ -60,8 +63,8 @@
 //	503 key_set_unavailable (the verifier could not fetch a key set),
 //	    temporarily_unavailable (the request context ended during verification)
 //
-// A 503 is a server-side problem, not the client's, and carries no
-// challenge. Nothing is ever a 500.
+// A 503 is a server-side problem, not the client's: it carries no
+// challenge, and Retry-After ([RetryAfter]) tells the client to try again. Nothing is ever a 500.
 //
 // Every 400 and 401 response carries an RFC 6750 challenge in
 // WWW-Authenticate, whatever the source of the token (RFC 7235 requires one
@@ -75,9 +78,9 @@
 //	WWW-Authenticate: Bearer realm="api", error="invalid_token", error_description="The access token has expired."
 //
 // The default ErrorHandler writes {"error":"<code>","detail":"<fixed text>"}
-// as application/json with Cache-Control: no-store. Set Config.ErrorHandler
-// to log failures or shape the response yourself; DefaultErrorHandler can be
-// called from it.
+// as application/json with Cache-Control: no-store. Set [Config.ErrorHandler]
+// to log failures or shape the response yourself; [DefaultErrorHandler] can
+// be called from it.
 //
 // # Cost
 //

@@ -24,9 +24,9 @@ var (
 	// token_ambiguous, 400 Bad Request). Tokens in two different sources
 	// are not ambiguous: the first source in Config.Sources wins.
 	ErrAmbiguousToken = errors.New("httpauth: more than one token in one source")
-	// ErrInvalidConfig: New was given an invalid Config. The error text
-	// says which field is wrong.
-	ErrInvalidConfig = errors.New("httpauth: invalid config")
+	// ErrInvalidConfig: [New] was given a [Config] it cannot use. The
+	// error is a *[ConfigError] naming the field.
+	ErrInvalidConfig = errors.New("httpauth: invalid configuration")
 
 	// errNoCredentials: a header with a matching scheme (or a WebSocket
 	// value with the prefix) and nothing after it. It matches
@@ -45,11 +45,25 @@ type wrapError struct {
 func (e *wrapError) Error() string { return e.msg + ": " + e.err.Error() }
 func (e *wrapError) Unwrap() error { return e.err }
 
-// configError is an invalid Config, described by msg.
-type configError string
+// ConfigError describes what [New] rejected. It matches
+// [ErrInvalidConfig] and its Err with errors.Is.
+type ConfigError struct {
+	// Field is the Go path of the field, such as "Realm" or "Sources[1]".
+	Field string
+	// Err is the cause.
+	Err error
+}
 
-func (e configError) Error() string { return ErrInvalidConfig.Error() + ": " + string(e) }
-func (e configError) Unwrap() error { return ErrInvalidConfig }
+// Error returns "httpauth: invalid configuration: <Field>: <Err>".
+func (e *ConfigError) Error() string {
+	return ErrInvalidConfig.Error() + ": " + e.Field + ": " + e.Err.Error()
+}
+
+// Unwrap returns [ErrInvalidConfig] and Err.
+func (e *ConfigError) Unwrap() []error { return []error{ErrInvalidConfig, e.Err} }
+
+// configError is the one way this package builds a *ConfigError.
+func configError(field string, err error) error { return &ConfigError{Field: field, Err: err} }
 
 func quote(s string) string { return strconv.Quote(s) }
 
@@ -242,10 +256,16 @@ func newError(c *class, source string, err error) *Error {
 	return &Error{Code: c.code, Status: c.status, Source: source, Err: err, class: c}
 }
 
-// DefaultErrorHandler is the ErrorHandler used when Config.ErrorHandler is
-// nil. It writes e.Status (401 if e.Status is not a 4xx or 5xx code) with
-// the headers Content-Type: application/json, Cache-Control: no-store and
-// X-Content-Type-Options: nosniff, and the body
+// RetryAfter is the Retry-After header, in seconds, of the 503 responses
+// [DefaultErrorHandler] writes (key_set_unavailable,
+// temporarily_unavailable).
+const RetryAfter = "1"
+
+// DefaultErrorHandler is the ErrorHandler used when [Config.ErrorHandler]
+// is nil. It writes e.Status (401 if e.Status is not a 4xx or 5xx code)
+// with the headers Content-Type: application/json, Cache-Control: no-store
+// and X-Content-Type-Options: nosniff, Retry-After: [RetryAfter] on a 503,
+// and the body
 //
 //	{"error":"<code>","detail":"<fixed text>"}
 //
@@ -266,6 +286,11 @@ func DefaultErrorHandler(w http.ResponseWriter, r *http.Request, e *Error) {
 	h["Content-Type"] = []string{"application/json"}
 	h["Cache-Control"] = []string{"no-store"}
 	h["X-Content-Type-Options"] = []string{"nosniff"}
+	if status == http.StatusServiceUnavailable {
+		// The failure is the server's and passing: a store or key set
+		// that cannot answer. Tell the client when to try again.
+		h["Retry-After"] = []string{RetryAfter}
+	}
 	h.Del("Content-Length")
 	w.WriteHeader(status)
 	_, _ = w.Write(body)

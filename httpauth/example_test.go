@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/pasetokit/pasetokit/httpauth"
+	"github.com/pasetokit/pasetokit/keyring"
 	"github.com/pasetokit/pasetokit/paserk"
 	"github.com/pasetokit/pasetokit/paseto"
 	"github.com/pasetokit/pasetokit/verifier"
@@ -23,7 +24,7 @@ func setup() (v *verifier.Verifier, issue func(claims string) string) {
 	sk, _ := paseto.GenerateSecretKey(paseto.V4)
 	public, _ := paserk.Encode(sk.Public())
 	v, err := verifier.New(verifier.Config{
-		Keys: []verifier.Key{{PASERK: public}},
+		Keys: []keyring.Key{{PASERK: public}},
 		Now:  exampleNow, // leave nil for time.Now
 	})
 	if err != nil {

@@ -65,18 +65,18 @@ type Middleware struct {
 	challenges map[*class]string // WWW-Authenticate per 400/401 class
 }
 
-// New validates cfg and returns a Middleware. Every error it returns
-// matches ErrInvalidConfig.
+// New validates cfg and returns a Middleware. Every error it returns is a
+// *[ConfigError] matching [ErrInvalidConfig].
 func New(cfg Config) (*Middleware, error) {
 	if cfg.Verifier == nil {
-		return nil, configError("Verifier is nil")
+		return nil, configError("Verifier", errors.New("nil"))
 	}
 	if cfg.MaxTokenLength < 0 {
-		return nil, configError("MaxTokenLength is negative")
+		return nil, configError("MaxTokenLength", errors.New("negative"))
 	}
 	for i := 0; i < len(cfg.Realm); i++ {
 		if c := cfg.Realm[i]; c < ' ' || c > '~' || c == '"' || c == '\\' {
-			return nil, configError("Realm holds a '\"', a '\\' or a character other than printable ASCII")
+			return nil, configError("Realm", errors.New("holds a '\"', a '\\' or a character other than printable ASCII"))
 		}
 	}
 	m := &Middleware{
@@ -98,13 +98,13 @@ func New(cfg Config) (*Middleware, error) {
 	var err error
 	for i, s := range sources {
 		if m.exs, err = compile(m.exs, s); err != nil {
-			return nil, configError("Sources[" + strconv.Itoa(i) + "]: " + err.Error())
+			return nil, configError("Sources["+strconv.Itoa(i)+"]", err)
 		}
 	}
 	for i := range m.exs {
 		for j := range i {
 			if m.exs[i] == m.exs[j] {
-				return nil, configError("Sources lists " + m.exs[i].label + " twice")
+				return nil, configError("Sources", errors.New("lists "+m.exs[i].label+" twice"))
 			}
 		}
 	}

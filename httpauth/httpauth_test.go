@@ -339,6 +339,9 @@ func checkErrorResponse(t *testing.T, w *httptest.ResponseRecorder, status int, 
 	if cc := w.Header().Get("Cache-Control"); cc != "no-store" {
 		t.Errorf("Cache-Control %q", cc)
 	}
+	if ra, want := w.Header().Get("Retry-After"), map[bool]string{true: RetryAfter}[status == http.StatusServiceUnavailable]; ra != want {
+		t.Errorf("Retry-After %q on a %d, want %q", ra, status, want)
+	}
 	var b errBody
 	dec := json.NewDecoder(strings.NewReader(w.Body.String()))
 	dec.DisallowUnknownFields()
@@ -593,7 +596,7 @@ func TestNewErrors(t *testing.T) {
 		{"duplicate pointer", Config{Verifier: v, Sources: []Source{CookieSource{Name: "c"}, &CookieSource{Name: "c"}}}},
 	}
 	if _, err := New(Config{Verifier: v, Sources: []Source{HeaderSource{}, CookieSource{Name: "a b"}}}); err == nil ||
-		err.Error() != `httpauth: invalid config: Sources[1]: CookieSource.Name "a b" is not a valid cookie name` {
+		err.Error() != `httpauth: invalid configuration: Sources[1]: CookieSource.Name "a b" is not a valid cookie name` {
 		t.Errorf("error text: %v", err)
 	}
 	for _, tt := range tests {
@@ -602,8 +605,9 @@ func TestNewErrors(t *testing.T) {
 			if err == nil || m != nil {
 				t.Fatalf("New = %v, %v", m, err)
 			}
-			if !errors.Is(err, ErrInvalidConfig) {
-				t.Errorf("%v does not match ErrInvalidConfig", err)
+			var ce *ConfigError
+			if !errors.Is(err, ErrInvalidConfig) || !errors.As(err, &ce) || ce.Field == "" {
+				t.Errorf("%v is not a *ConfigError matching ErrInvalidConfig", err)
 			}
 		})
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pasetokit/pasetokit/keyring"
 	"github.com/pasetokit/pasetokit/paserk"
 	"github.com/pasetokit/pasetokit/paseto"
 	"github.com/pasetokit/pasetokit/verifier"
@@ -37,7 +38,7 @@ func TestRealVerifier(t *testing.T) {
 
 	errRevoked := errors.New("revoked " + secret)
 	v, err := verifier.New(verifier.Config{
-		Keys:      []verifier.Key{{PASERK: public, Issuer: "https://auth.example"}, {PASERK: local}},
+		Keys:      []keyring.Key{{PASERK: public, Issuer: "https://auth.example"}, {PASERK: local}},
 		KeySets:   []verifier.KeySet{{URL: down.URL + "/keys", Issuer: "https://remote.example"}},
 		Audiences: []string{"api"},
 		Rules: []verifier.Rule{func(_ context.Context, t *verifier.Token) error {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/pasetokit/pasetokit/issuer"
+	"github.com/pasetokit/pasetokit/keyring"
 	"github.com/pasetokit/pasetokit/paserk"
 	"github.com/pasetokit/pasetokit/paseto"
 	"github.com/pasetokit/pasetokit/serializer"
@@ -71,7 +72,7 @@ func BenchmarkBareSign(b *testing.B) {
 func BenchmarkIssueOverhead(b *testing.B) {
 	lk := keys.local[paseto.V4]
 	b.Run("issuer", func(b *testing.B) {
-		iss := newIssuer(b, issuer.Config{Keys: []issuer.Key{pk(b, lk)}, Issuer: "https://auth.example.com", Now: time.Now})
+		iss := newIssuer(b, issuer.Config{Keys: []keyring.Key{pk(b, lk)}, Issuer: "https://auth.example.com", Now: time.Now})
 		claims := benchClaims()
 		b.ReportAllocs()
 		for b.Loop() {

@@ -13,7 +13,7 @@
 // key set so that verifiers (package verifier) find the public key:
 //
 //	iss, err := issuer.New(issuer.Config{
-//		Keys:   []issuer.Key{{PASERK: os.Getenv("TOKEN_KEY")}}, // k4.secret.…
+//		Keys:   []keyring.Key{{PASERK: os.Getenv("TOKEN_KEY")}}, // k4.secret.…
 //		Issuer: "https://auth.example.com",
 //	})
 //	if err != nil {
@@ -33,59 +33,62 @@
 //
 // # Keys
 //
-// Config.Keys lists plaintext PASERKs ("k4.secret.…", "k4.local.…", and
-// k3 or k2) or PEM keys; an Ed25519 PEM key needs its version (V4 by
+// [Config.Keys] lists [keyring.Key] values: plaintext PASERKs
+// ("k4.secret.…", "k4.local.…", and k3 or k2) or PEM keys; an Ed25519 PEM key needs its version (V4 by
 // default, or V2), a P-384 PEM key is V3. The first key issues every token:
 // a secret key makes public tokens of its version, a local key local tokens
-// of its version. Public keys cannot issue and are refused, as are
-// duplicates.
+// of its version. Public keys cannot issue and are refused
+// ([ErrPublicKey]), as are duplicates ([ErrDuplicateKey]).
 //
 // The other keys are listed so that their public halves stay published
-// while keys rotate. SetKeys replaces the whole list atomically while
+// while keys rotate. [Issuer.SetKeys] replaces the whole list atomically while
 // tokens are being issued; see it for the steps of a rotation without
 // rejected tokens.
 //
 // # Claims
 //
 // Claims are a map[string]any or a struct of your own, which may embed
-// paseto.Claims; they are encoded with Config.Serializer (JSON by default,
+// [paseto.Claims]; they are encoded with [Config.Serializer] (JSON by default,
 // CBOR as an opt-in extension) and must encode as an object. To them the
 // issuer adds:
 //
-//   - iss: Config.Issuer, when it is not empty;
-//   - iat: the issue time, unless Config.DisableIssuedAt;
-//   - nbf: the issue time, only with Config.NotBefore;
-//   - exp: the issue time plus Config.Expiration (one hour by default),
-//     unless Config.NoExpiration; IssueOptions.Expiration sets another
-//     lifetime for one token;
-//   - jti: 128 random bits, unless Config.DisableTokenID.
+//   - iss: [Config.Issuer], when it is not empty;
+//   - iat: the issue time, unless [Config.NoIssuedAt];
+//   - nbf: the issue time, only with [Config.AddNotBefore];
+//   - exp: the issue time plus [Config.Lifetime] ([DefaultLifetime], one
+//     hour, by default), unless [Config.NoExpiration];
+//     [IssueOptions.Lifetime] and [IssueOptions.NoExpiration] change it
+//     for one token;
+//   - jti: 128 random bits, unless [Config.NoTokenID].
 //
-// Times are read once per token from Config.Now, truncated to whole seconds
-// and written as RFC 3339 in UTC, like paseto.Time. The issuer never
+// Times are read once per token from [Config.Now], truncated to whole
+// seconds and written as RFC 3339 in UTC, like [paseto.Time]. The issuer never
 // modifies the value it is given, and never overwrites one of its claims:
 // claims that already hold a claim the issuer adds are refused with a
-// *ClaimConflictError naming the claim. The registered claims it does not
+// *[ReservedClaimError] naming the claim. The registered claims it does not
 // add, such as sub and aud, are yours.
 //
 // # Footers and implicit assertions
 //
 // The footer is the JSON object {"kid":"<PASERK id>"} by default: the pid
 // of the public key for public tokens, the lid of the key for local ones
-// (Config.DisableKeyID leaves it out). IssueOptions.Footer adds claims to it
-// for one token, within the default paseto.FooterLimits, so that no
-// verifier with default limits refuses it. IssueOptions.Implicit binds an
-// implicit assertion (v3 and v4 only).
+// ([Config.NoKeyID] leaves it out). [IssueOptions.Footer] adds claims to
+// it for one token, within the default [paseto.FooterLimits], so that no
+// verifier with default limits refuses it. [IssueOptions.Implicit] binds
+// an implicit assertion (v3 and v4 only).
 //
 // # Publishing keys
 //
-// KeySetHandler serves the key set document of package keyset, with caching
-// headers and an ETag, and follows rotations made with SetKeys. PublicKeys
-// returns the same keys for other means of distribution.
+// [Issuer.KeySetHandler] serves the key set document of package keyset,
+// with caching headers and an ETag, and follows rotations made with
+// [Issuer.SetKeys]. [Issuer.PublicKeys] returns the same keys for other
+// means of distribution.
 //
 // # Errors
 //
 // Every error matches one of the Err* sentinels of this package with
-// errors.Is, wrapping the underlying paseto, paserk or serializer error
-// where there is one. Error strings never contain key material or claim
-// values.
+// errors.Is, wrapping the underlying keyring, paseto, paserk or serializer
+// error where there is one. [New] and [Issuer.SetKeys] return a
+// *[ConfigError] naming the field ("Keys[1]", "Lifetime"). Error strings
+// never contain key material or claim values.
 package issuer

@@ -3,18 +3,21 @@ package issuer
 import "errors"
 
 // Sentinel errors. Every error returned by this package matches at least one
-// of them with errors.Is; where a lower layer (paseto, paserk, serializer,
-// internal/keyload) reported the cause, that error is wrapped too. Error
-// strings name keys by their position in the list and claims by their name,
-// and never contain key material, claim values or footer values.
+// of them with errors.Is; where a lower layer (keyring, paseto, paserk,
+// serializer) reported the cause, that error is wrapped too. Error strings
+// name keys by their position in the list and claims by their name, and
+// never contain key material, claim values or footer values.
 var (
-	// ErrNoKeys: Config.Keys (or the list given to SetKeys) is empty.
+	// ErrInvalidConfig: [New] or [Issuer.SetKeys] was given a
+	// configuration it cannot use, or the configured clock returned a time
+	// that cannot be written in a token. The error is a *[ConfigError]
+	// naming the field, and also matches the cause: [ErrNoKeys],
+	// [ErrPublicKey], [ErrDuplicateKey], or [keyring.ErrInvalidKey] for a
+	// key that cannot be parsed.
+	ErrInvalidConfig = errors.New("issuer: invalid configuration")
+	// ErrNoKeys: [Config.Keys] (or the list given to [Issuer.SetKeys]) is
+	// empty.
 	ErrNoKeys = errors.New("issuer: no keys")
-	// ErrInvalidKey: a configured key cannot be loaded: bad PASERK or PEM,
-	// both or neither given, or a Version that does not fit the key. The
-	// loader's error is wrapped (paseto.ErrInvalidKey, paseto.ErrWrongKey,
-	// paserk errors …).
-	ErrInvalidKey = errors.New("issuer: invalid key")
 	// ErrPublicKey: a configured key is a public key. Tokens are issued
 	// with secret (public tokens) or local (local tokens) keys; the
 	// issuer derives and publishes the public halves itself.
@@ -24,63 +27,82 @@ var (
 	// one Ed25519 PEM, for example), which the PASETO specification
 	// forbids.
 	ErrDuplicateKey = errors.New("issuer: duplicate key")
-	// ErrInvalidConfig: a Config field other than Keys is invalid, or the
-	// configured clock returned a time that cannot be written in a token.
-	ErrInvalidConfig = errors.New("issuer: invalid configuration")
-	// ErrInvalidOptions: an IssueOptions field is invalid: a negative or
-	// sub-second Expiration, a Footer that cannot be encoded or that
-	// breaks paseto.FooterLimits (paseto.ErrInvalidFooter or
-	// paseto.ErrKeyInFooter is wrapped), or an Implicit assertion for a v2
-	// key (paseto.ErrImplicitUnsupported is wrapped).
+	// ErrInvalidOptions: an [IssueOptions] field is invalid: a negative or
+	// sub-second Lifetime, a Footer that cannot be encoded or that breaks
+	// [paseto.FooterLimits] ([paseto.ErrInvalidFooter] or
+	// [paseto.ErrKeyInFooter] is wrapped), or an Implicit assertion for a
+	// v2 key ([paseto.ErrImplicitUnsupported] is wrapped).
 	ErrInvalidOptions = errors.New("issuer: invalid issue options")
-	// ErrClaimConflict: the caller's claims (or per-call footer) already
-	// hold a claim the issuer adds. The error is a *ClaimConflictError
+	// ErrReservedClaim: the caller's claims (or per-call footer) hold a
+	// claim the issuer sets itself. The error is a *[ReservedClaimError]
 	// naming the claim.
-	ErrClaimConflict = errors.New("issuer: claim set by both caller and issuer")
+	ErrReservedClaim = errors.New("issuer: reserved claim")
 	// ErrNotObject: the caller's claims do not encode as an object (a JSON
 	// object or a CBOR map): nil, a string, a slice …. The serializer's
-	// error (serializer.ErrNotObject) is wrapped too.
+	// error ([serializer.ErrNotObject]) is wrapped too.
 	ErrNotObject = errors.New("issuer: claims are not an object")
 	// ErrInvalidClaims: the serializer could not encode the caller's
 	// claims, or the claims with the issuer's additions break its limits
-	// (the serializer's error, serializer.ErrEncode, ErrTooLarge …, is
-	// wrapped), or the token would be longer than Config.MaxTokenLength
-	// (paseto.ErrTokenTooLong is wrapped).
+	// (the serializer's error, [serializer.ErrEncode],
+	// [serializer.ErrTooLarge] …, is wrapped), or the token would be
+	// longer than [Config.MaxTokenLength] ([paseto.ErrTokenTooLong] is
+	// wrapped).
 	ErrInvalidClaims = errors.New("issuer: invalid claims")
 )
 
-// ClaimConflictError reports a claim that both the caller and the issuer
-// set. The issuer never overwrites a caller's claim silently and never
-// drops its own. Claim is the issuer's name for the claim ("iss", "iat",
-// "nbf", "exp", "jti", or "kid" in the footer): the caller's key may differ
-// from it in letter case, since keys are compared case-insensitively. It
-// unwraps to ErrClaimConflict.
-type ClaimConflictError struct {
-	// Claim is the name of the claim.
+// ConfigError describes what [New] or [Issuer.SetKeys] rejected. It
+// matches [ErrInvalidConfig] and its Err with errors.Is.
+type ConfigError struct {
+	// Field is the Go path of the field, such as "Keys[1]" or "Lifetime".
+	Field string
+	// Err is the cause. It never holds a key or a claim value.
+	Err error
+}
+
+// Error returns "issuer: invalid configuration: <Field>: <Err>".
+func (e *ConfigError) Error() string {
+	return ErrInvalidConfig.Error() + ": " + e.Field + ": " + e.Err.Error()
+}
+
+// Unwrap returns [ErrInvalidConfig] and Err.
+func (e *ConfigError) Unwrap() []error { return []error{ErrInvalidConfig, e.Err} }
+
+// configError is the one way this package builds a *ConfigError.
+func configError(field string, err error) error { return &ConfigError{Field: field, Err: err} }
+
+// ReservedClaimError reports a claim the caller may not set because the
+// issuer sets it: the issuer never overwrites a caller's claim silently
+// and never drops its own. Package authtoken returns it too, for the
+// claims it reserves. It matches [ErrReservedClaim].
+type ReservedClaimError struct {
+	// Claim is the reserved name of the claim: "iss", "iat", "nbf",
+	// "exp", "jti", or "kid" in the footer; from package authtoken also
+	// "sub", "aud", "type", "fresh" or "fam". The caller's key may differ
+	// from it in letter case, since keys are compared case-insensitively.
 	Claim string
-	// Footer is true when the conflict is in IssueOptions.Footer rather
-	// than in the payload.
+	// Footer is true when the claim is in the footer
+	// ([IssueOptions.Footer]) rather than in the payload.
 	Footer bool
 }
 
 // Error names the claim, never its value.
-func (e *ClaimConflictError) Error() string {
+func (e *ReservedClaimError) Error() string {
 	where := "claim"
 	if e.Footer {
 		where = "footer claim"
 	}
-	return "issuer: " + where + " \"" + e.Claim + "\" set by both caller and issuer" + conflictHints[e.Claim]
+	return "issuer: reserved " + where + " \"" + e.Claim + "\": set by the issuer, not the caller" + reservedHints[e.Claim]
 }
 
-// conflictHints tell the caller what to do about a conflict.
-var conflictHints = map[string]string{
-	"iss": " (the issuer adds it: see Config.Issuer)",
-	"iat": " (the issuer adds it: see Config.DisableIssuedAt)",
-	"nbf": " (the issuer adds it: see Config.NotBefore)",
-	"exp": " (the issuer adds it: set IssueOptions.Expiration for another lifetime)",
-	"jti": " (the issuer adds it: see Config.DisableTokenID)",
-	"kid": " (the issuer adds it: see Config.DisableKeyID)",
+// reservedHints tell the caller what to do instead.
+var reservedHints = map[string]string{
+	"iss": " (see Config.Issuer)",
+	"iat": " (see Config.NoIssuedAt)",
+	"nbf": " (see Config.AddNotBefore)",
+	"exp": " (set IssueOptions.Lifetime for another lifetime)",
+	"jti": " (see Config.NoTokenID)",
+	"kid": " (see Config.NoKeyID)",
 }
 
-// Unwrap returns ErrClaimConflict.
-func (e *ClaimConflictError) Unwrap() error { return ErrClaimConflict }
+// Unwrap returns [ErrReservedClaim].
+func (e *ReservedClaimError) Unwrap() error { return ErrReservedClaim }

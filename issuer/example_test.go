@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/pasetokit/pasetokit/issuer"
+	"github.com/pasetokit/pasetokit/keyring"
 	"github.com/pasetokit/pasetokit/paserk"
 	"github.com/pasetokit/pasetokit/paseto"
 )
@@ -17,10 +18,10 @@ func Example() {
 	secret, _ := paserk.Encode(sk) // in production: from a secret store
 
 	iss, err := issuer.New(issuer.Config{
-		Keys:       []issuer.Key{{PASERK: secret}},
-		Issuer:     "https://auth.example.com",
-		Expiration: 15 * time.Minute,
-		Now:        func() time.Time { return time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC) },
+		Keys:     []keyring.Key{{PASERK: secret}},
+		Issuer:   "https://auth.example.com",
+		Lifetime: 15 * time.Minute,
+		Now:      func() time.Time { return time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC) },
 	})
 	if err != nil {
 		panic(err)
@@ -58,5 +59,5 @@ func Example() {
 	// alice admin https://auth.example.com
 	// 2030-01-01T12:00:00Z 2030-01-01T12:15:00Z
 	// 22 true true
-	// issuer: claim "exp" set by both caller and issuer (the issuer adds it: set IssueOptions.Expiration for another lifetime)
+	// issuer: reserved claim "exp": set by the issuer, not the caller (set IssueOptions.Lifetime for another lifetime)
 }

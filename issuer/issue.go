@@ -17,21 +17,25 @@ import (
 	"github.com/pasetokit/pasetokit/serializer"
 )
 
-// IssueOptions adjusts a single IssueWith call. The zero value changes
-// nothing: IssueWith(claims, IssueOptions{}) is Issue(claims).
+// IssueOptions adjusts a single [Issuer.IssueWith] call. The zero value
+// changes nothing: IssueWith(claims, IssueOptions{}) is Issue(claims).
 type IssueOptions struct {
-	// Expiration, when not zero, is the lifetime of this one token instead
-	// of Config.Expiration; it adds exp even when Config.NoExpiration is
+	// Lifetime, when not zero, is the lifetime of this one token instead
+	// of [Config.Lifetime]; it adds exp even when [Config.NoExpiration] is
 	// set. It must be at least one second. Use it, not an exp of your own
-	// in the claims, which is ErrClaimConflict whenever the issuer adds
+	// in the claims, which is [ErrReservedClaim] whenever the issuer adds
 	// exp.
-	Expiration time.Duration
+	Lifetime time.Duration
+	// NoExpiration, when true, leaves exp out of this one token, as
+	// [Config.NoExpiration] does for all. Setting it together with
+	// Lifetime is [ErrInvalidOptions].
+	NoExpiration bool
 	// Footer holds footer claims for this token, written into the JSON
 	// footer next to the kid. The footer must stay within the defaults of
-	// paseto.FooterLimits (a flat object: string, number, boolean or null
+	// [paseto.FooterLimits] (a flat object: string, number, boolean or null
 	// values; at most 32 keys and 2 KiB in all), so that verifiers with
 	// default limits accept it. A "kid" key, in any letter case, is a
-	// *ClaimConflictError unless Config.DisableKeyID is set, and a kid
+	// *[ReservedClaimError] unless [Config.NoKeyID] is set, and a kid
 	// holding a PASERK key is always an error. The footer is sent in
 	// clear, even on local tokens: put nothing secret in it. The map is
 	// not modified.
@@ -39,10 +43,10 @@ type IssueOptions struct {
 	// Implicit is an implicit assertion: bytes bound to the token but not
 	// sent in it, which the verifier must supply identically (for example
 	// a session or client id). v3 and v4 only: with a v2 signing key it is
-	// an error matching both ErrInvalidOptions and
-	// paseto.ErrImplicitUnsupported, rather than being dropped.
+	// an error matching both [ErrInvalidOptions] and
+	// [paseto.ErrImplicitUnsupported], rather than being dropped.
 	Implicit []byte
-	// IssuedAt, when not zero, dates this token instead of Config.Now: iat
+	// IssuedAt, when not zero, dates this token instead of [Config.Now]: iat
 	// and nbf (when the issuer adds them) are IssuedAt in whole seconds,
 	// and exp is that plus the lifetime. It lets a caller date a token at
 	// an instant it has already acted on, such as the moment it checked a
@@ -52,7 +56,7 @@ type IssueOptions struct {
 
 // Issue encodes claims with the configured serializer, adds the issuer's
 // claims and footer, and signs (secret key) or encrypts (local key) the
-// result with the first configured key. See IssueWith.
+// result with the first configured key. See [Issuer.IssueWith].
 func (i *Issuer) Issue(claims any) (string, error) {
 	return i.IssueWith(claims, IssueOptions{})
 }
@@ -60,11 +64,11 @@ func (i *Issuer) Issue(claims any) (string, error) {
 // IssueWith is Issue with per-call options.
 //
 // claims is anything the serializer encodes as an object: a map[string]any,
-// or a struct of the caller's own, which may embed paseto.Claims for the
+// or a struct of the caller's own, which may embed [paseto.Claims] for the
 // registered claims. It is only read, never modified. The issuer adds iss,
-// iat, nbf, exp and jti as Config says; if claims already hold one of the
+// iat, nbf, exp and jti as [Config] says; if claims already hold one of the
 // claims the issuer adds on this call (compared case-insensitively), the
-// result is a *ClaimConflictError naming it, and no token is made. The
+// result is a *[ReservedClaimError] naming it, and no token is made. The
 // registered claims the issuer does not add (sub, aud, and any it is
 // configured not to add) are the caller's to set.
 func (i *Issuer) IssueWith(claims any, opts IssueOptions) (string, error) {
@@ -79,11 +83,16 @@ func (i *Issuer) IssueWith(claims any, opts IssueOptions) (string, error) {
 
 	add := s.claimNames
 	exp := s.exp
-	if opts.Expiration != 0 {
-		if opts.Expiration < time.Second {
-			return "", fmt.Errorf("%w: Expiration is negative or under one second", ErrInvalidOptions)
+	switch {
+	case opts.NoExpiration && opts.Lifetime != 0:
+		return "", fmt.Errorf("%w: NoExpiration and Lifetime are both set", ErrInvalidOptions)
+	case opts.NoExpiration:
+		exp = 0
+	case opts.Lifetime != 0:
+		if opts.Lifetime < time.Second {
+			return "", fmt.Errorf("%w: Lifetime is negative or under one second", ErrInvalidOptions)
 		}
-		exp = opts.Expiration
+		exp = opts.Lifetime
 	}
 	if exp != 0 {
 		add |= claimEXP
@@ -103,7 +112,7 @@ func (i *Issuer) IssueWith(claims any, opts IssueOptions) (string, error) {
 
 	var t timeClaims
 	if add&(claimIAT|claimNBF|claimEXP) != 0 {
-		if t, err = s.times(opts.IssuedAt, exp, opts.Expiration != 0); err != nil {
+		if t, err = s.times(opts.IssuedAt, exp, opts.Lifetime != 0); err != nil {
 			return "", err
 		}
 	}
@@ -132,7 +141,7 @@ func (i *Issuer) IssueWith(claims any, opts IssueOptions) (string, error) {
 		token, err = paseto.Encrypt(k, payload, footer, opts.Implicit)
 	}
 	if err != nil { // unreachable: the key and options were checked above
-		return "", fmt.Errorf("%w: %w", ErrInvalidKey, err)
+		return "", fmt.Errorf("%w: %w", ErrInvalidOptions, err)
 	}
 	if len(token) > s.maxToken {
 		return "", fmt.Errorf("%w: %w (%d bytes, MaxTokenLength is %d)", ErrInvalidClaims, paseto.ErrTokenTooLong, len(token), s.maxToken)
@@ -153,7 +162,7 @@ func (s *settings) times(at time.Time, exp time.Duration, perCall bool) (timeCla
 	now := at
 	if at.IsZero() {
 		if now = s.now(); now.IsZero() {
-			return t, fmt.Errorf("%w: Now returned the zero time", ErrInvalidConfig)
+			return t, configError("Now", errors.New("returned the zero time"))
 		}
 	}
 	now = now.UTC().Truncate(time.Second)
@@ -161,7 +170,7 @@ func (s *settings) times(at time.Time, exp time.Duration, perCall bool) (timeCla
 		if !at.IsZero() {
 			return t, fmt.Errorf("%w: IssuedAt outside years 0000-9999", ErrInvalidOptions)
 		}
-		return t, fmt.Errorf("%w: Now returned a time outside years 0000-9999", ErrInvalidConfig)
+		return t, configError("Now", errors.New("returned a time outside years 0000-9999"))
 	}
 	now.AppendFormat(t.now[:0], time.RFC3339)
 	if exp != 0 {
@@ -170,7 +179,7 @@ func (s *settings) times(at time.Time, exp time.Duration, perCall bool) (timeCla
 			if perCall || !at.IsZero() {
 				return t, fmt.Errorf("%w: exp would fall after year 9999", ErrInvalidOptions)
 			}
-			return t, fmt.Errorf("%w: exp would fall after year 9999", ErrInvalidConfig)
+			return t, configError("Lifetime", errors.New("exp would fall after year 9999"))
 		}
 		e.AppendFormat(t.exp[:0], time.RFC3339)
 	}
@@ -200,7 +209,7 @@ func (s *settings) footer(r *keyRing, extra map[string]any) ([]byte, error) {
 	if s.kid {
 		for k := range extra {
 			if strings.EqualFold(k, "kid") {
-				return nil, &ClaimConflictError{Claim: "kid", Footer: true}
+				return nil, &ReservedClaimError{Claim: "kid", Footer: true}
 			}
 		}
 	}
@@ -247,7 +256,7 @@ func (s *settings) addJSON(body []byte, add uint8, t *timeClaims, jti []byte) ([
 		return nil, err
 	}
 	if sc.name != "" {
-		return nil, &ClaimConflictError{Claim: sc.name}
+		return nil, &ReservedClaimError{Claim: sc.name}
 	}
 	out := make([]byte, 0, sc.end+len(s.issJSON)+len(`,"iat":"","nbf":"","exp":"","jti":""}`)+3*len(t.now)+len(jti))
 	out = append(out, body[:sc.end]...)
@@ -289,9 +298,9 @@ func (s *settings) addJSON(body []byte, add uint8, t *timeClaims, jti []byte) ([
 	// Adding up to five keys can push a payload near the serializer's
 	// limits over them. The issuer's keys are new (no duplicates, checked
 	// above) and flat (no deeper nesting), so only the length and the key
-	// count can break a limit. They are known for serializer.JSON; another
-	// JSON serializer has to check the whole payload.
-	if s.ser == defaultJSON {
+	// count can break a limit. They are known for JSON with the default
+	// limits; another JSON serializer has to check the whole payload.
+	if s.defaultJSON {
 		if len(out) > serializer.DefaultJSONMaxLength || sc.total+bits.OnesCount8(add) > serializer.DefaultJSONMaxKeys {
 			return nil, fmt.Errorf("%w: with the issuer's claims: %w", ErrInvalidClaims, serializer.ErrTooLarge)
 		}
@@ -304,9 +313,10 @@ func (s *settings) addJSON(body []byte, add uint8, t *timeClaims, jti []byte) ([
 	return checked, nil
 }
 
-// defaultJSON is serializer.JSON as this package found it, whose limits
-// are the documented defaults (serializer.JSON is a variable).
-var defaultJSON = serializer.JSON
+// defaultJSON is the serializer of a nil Config.Serializer: JSON with the
+// default limits. It is this package's own value, never serializer.JSON,
+// which a caller can reassign.
+var defaultJSON, _ = serializer.NewJSON(serializer.JSONConfig{})
 
 // addCBOR decodes body, a CBOR map from the serializer, checks that it
 // holds none of the issuer's claims, adds them (times and jti as text, like
@@ -319,7 +329,7 @@ func (s *settings) addCBOR(body []byte, add uint8, t *timeClaims, jti []byte) ([
 	}
 	for k := range m {
 		if name := conflict([]byte(k), add); name != "" {
-			return nil, &ClaimConflictError{Claim: name}
+			return nil, &ReservedClaimError{Claim: name}
 		}
 	}
 	if m == nil {
@@ -352,7 +362,7 @@ func (s *settings) addCBOR(body []byte, add uint8, t *timeClaims, jti []byte) ([
 }
 
 // errMalformedJSON is returned when a serializer named "json" hands back
-// something that is not a JSON object. serializer.JSON never does.
+// something that is not a JSON object. This package's JSON never does.
 var errMalformedJSON = fmt.Errorf("%w: the serializer's output is not a JSON object", ErrInvalidClaims)
 
 // objectScan is what scanObject finds in a JSON object.

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"github.com/pasetokit/pasetokit/internal/testclock"
 	"maps"
 	"math"
 	"reflect"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/pasetokit/pasetokit/issuer"
+	"github.com/pasetokit/pasetokit/keyring"
 	"github.com/pasetokit/pasetokit/paserk"
 	"github.com/pasetokit/pasetokit/paseto"
 	"github.com/pasetokit/pasetokit/serializer"
@@ -22,7 +24,8 @@ import (
 // fixed is the clock of most tests.
 var fixed = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 
-func clock(t time.Time) func() time.Time { return func() time.Time { return t } }
+// clock is the Now of a test clock standing at t.
+func clock(t time.Time) func() time.Time { return testclock.At(t).Now }
 
 // keys holds one key of every kind, shared by the tests.
 var keys = func() (k struct {
@@ -46,19 +49,19 @@ var keys = func() (k struct {
 }()
 
 // pk returns the Config key for a paseto key, as a PASERK.
-func pk(t testing.TB, k paseto.Key) issuer.Key {
+func pk(t testing.TB, k paseto.Key) keyring.Key {
 	t.Helper()
 	s, err := paserk.Encode(k)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return issuer.Key{PASERK: s}
+	return keyring.Key{PASERK: s}
 }
 
 func newIssuer(t testing.TB, cfg issuer.Config) *issuer.Issuer {
 	t.Helper()
 	if cfg.Keys == nil {
-		cfg.Keys = []issuer.Key{pk(t, keys.secret[paseto.V4])}
+		cfg.Keys = []keyring.Key{pk(t, keys.secret[paseto.V4])}
 	}
 	if cfg.Now == nil {
 		cfg.Now = clock(fixed)
@@ -112,7 +115,7 @@ func TestVersionsAndPurposes(t *testing.T) {
 				prefix = v.String() + ".local."
 			}
 			t.Run(strings.TrimSuffix(prefix, "."), func(t *testing.T) {
-				iss := newIssuer(t, issuer.Config{Keys: []issuer.Key{pk(t, key)}, Issuer: "https://auth.example"})
+				iss := newIssuer(t, issuer.Config{Keys: []keyring.Key{pk(t, key)}, Issuer: "https://auth.example"})
 				token, err := iss.Issue(map[string]any{"sub": "alice"})
 				if err != nil {
 					t.Fatal(err)
@@ -165,29 +168,31 @@ func TestAddedClaims(t *testing.T) {
 			map[string]any{"iss": "https://auth.example", "iat": now, "exp": h(time.Hour), "jti": "*"}},
 		{"issuer needing escapes", issuer.Config{Issuer: "a\"b<c>\\é"}, issuer.IssueOptions{},
 			map[string]any{"iss": "a\"b<c>\\é", "iat": now, "exp": h(time.Hour), "jti": "*"}},
-		{"no iat", issuer.Config{DisableIssuedAt: true}, issuer.IssueOptions{},
+		{"no iat", issuer.Config{NoIssuedAt: true}, issuer.IssueOptions{},
 			map[string]any{"exp": h(time.Hour), "jti": "*"}},
-		{"nbf", issuer.Config{NotBefore: true}, issuer.IssueOptions{},
+		{"nbf", issuer.Config{AddNotBefore: true}, issuer.IssueOptions{},
 			map[string]any{"iat": now, "nbf": now, "exp": h(time.Hour), "jti": "*"}},
-		{"nbf without iat", issuer.Config{NotBefore: true, DisableIssuedAt: true}, issuer.IssueOptions{},
+		{"nbf without iat", issuer.Config{AddNotBefore: true, NoIssuedAt: true}, issuer.IssueOptions{},
 			map[string]any{"nbf": now, "exp": h(time.Hour), "jti": "*"}},
-		{"no jti", issuer.Config{DisableTokenID: true}, issuer.IssueOptions{},
+		{"no jti", issuer.Config{NoTokenID: true}, issuer.IssueOptions{},
 			map[string]any{"iat": now, "exp": h(time.Hour)}},
-		{"expiration", issuer.Config{Expiration: 15 * time.Minute}, issuer.IssueOptions{},
+		{"expiration", issuer.Config{Lifetime: 15 * time.Minute}, issuer.IssueOptions{},
 			map[string]any{"iat": now, "exp": h(15 * time.Minute), "jti": "*"}},
-		{"expiration truncated", issuer.Config{Expiration: 90*time.Second + 700*time.Millisecond}, issuer.IssueOptions{},
+		{"expiration truncated", issuer.Config{Lifetime: 90*time.Second + 700*time.Millisecond}, issuer.IssueOptions{},
 			map[string]any{"iat": now, "exp": h(90 * time.Second), "jti": "*"}},
 		{"no expiration", issuer.Config{NoExpiration: true}, issuer.IssueOptions{},
 			map[string]any{"iat": now, "jti": "*"}},
-		{"per-call expiration", issuer.Config{Expiration: time.Minute}, issuer.IssueOptions{Expiration: 48 * time.Hour},
+		{"per-call expiration", issuer.Config{Lifetime: time.Minute}, issuer.IssueOptions{Lifetime: 48 * time.Hour},
 			map[string]any{"iat": now, "exp": h(48 * time.Hour), "jti": "*"}},
-		{"per-call expiration with NoExpiration", issuer.Config{NoExpiration: true}, issuer.IssueOptions{Expiration: 10 * time.Minute},
+		{"per-call NoExpiration", issuer.Config{}, issuer.IssueOptions{NoExpiration: true},
+			map[string]any{"iat": now, "jti": "*"}},
+		{"per-call expiration with NoExpiration", issuer.Config{NoExpiration: true}, issuer.IssueOptions{Lifetime: 10 * time.Minute},
 			map[string]any{"iat": now, "exp": h(10 * time.Minute), "jti": "*"}},
-		{"everything off", issuer.Config{NoExpiration: true, DisableIssuedAt: true, DisableTokenID: true}, issuer.IssueOptions{},
+		{"everything off", issuer.Config{NoExpiration: true, NoIssuedAt: true, NoTokenID: true}, issuer.IssueOptions{},
 			map[string]any{}},
-		{"issued at", issuer.Config{NotBefore: true, Expiration: 15 * time.Minute}, issuer.IssueOptions{IssuedAt: fixed.Add(-90*time.Second + 300*time.Millisecond)},
+		{"issued at", issuer.Config{AddNotBefore: true, Lifetime: 15 * time.Minute}, issuer.IssueOptions{IssuedAt: fixed.Add(-90*time.Second + 300*time.Millisecond)},
 			map[string]any{"iat": h(-90 * time.Second), "nbf": h(-90 * time.Second), "exp": h(-90*time.Second + 15*time.Minute), "jti": "*"}},
-		{"issued at with per-call expiration", issuer.Config{}, issuer.IssueOptions{IssuedAt: fixed.Add(-time.Hour), Expiration: time.Minute},
+		{"issued at with per-call expiration", issuer.Config{}, issuer.IssueOptions{IssuedAt: fixed.Add(-time.Hour), Lifetime: time.Minute},
 			map[string]any{"iat": h(-time.Hour), "exp": h(-time.Hour + time.Minute), "jti": "*"}},
 		{"sub-second clock and zone", issuer.Config{Now: clock(fixed.Add(999 * time.Millisecond).In(time.FixedZone("X", -7*3600)))}, issuer.IssueOptions{},
 			map[string]any{"iat": now, "exp": h(time.Hour), "jti": "*"}},
@@ -220,7 +225,7 @@ func TestAddedClaims(t *testing.T) {
 func TestTokenID(t *testing.T) {
 	// A local key: encryption is cheap, so 10,000 tokens stay fast under -race.
 	lk := keys.local[paseto.V4]
-	iss := newIssuer(t, issuer.Config{Keys: []issuer.Key{pk(t, lk)}})
+	iss := newIssuer(t, issuer.Config{Keys: []keyring.Key{pk(t, lk)}})
 	seen := make(map[string]bool, 10000)
 	for range 10000 {
 		token, err := iss.Issue(struct{}{})
@@ -279,7 +284,7 @@ func TestStructClaims(t *testing.T) {
 }
 
 func TestMapNotMutated(t *testing.T) {
-	iss := newIssuer(t, issuer.Config{Issuer: "x", NotBefore: true})
+	iss := newIssuer(t, issuer.Config{Issuer: "x", AddNotBefore: true})
 	in := map[string]any{"sub": "alice", "nested": map[string]any{"a": []any{1, "b"}}, "n": 1.5}
 	before := map[string]any{"sub": "alice", "nested": map[string]any{"a": []any{1, "b"}}, "n": 1.5}
 	footer := map[string]any{"app": "web"}
@@ -295,7 +300,7 @@ func TestMapNotMutated(t *testing.T) {
 	// A conflict leaves it alone too.
 	in["exp"] = "2000-01-01T00:00:00Z"
 	before["exp"] = "2000-01-01T00:00:00Z"
-	if _, err := iss.Issue(in); !errors.Is(err, issuer.ErrClaimConflict) {
+	if _, err := iss.Issue(in); !errors.Is(err, issuer.ErrReservedClaim) {
 		t.Fatalf("got %v", err)
 	}
 	if !reflect.DeepEqual(in, before) {
@@ -308,7 +313,7 @@ func TestEmptyObjects(t *testing.T) {
 		for _, claims := range []any{map[string]any{}, struct{}{}, paseto.Claims{}, &AppClaims{}} {
 			name := fmt.Sprintf("%s/%T", ser.Name(), claims)
 			t.Run(name, func(t *testing.T) {
-				iss := newIssuer(t, issuer.Config{Serializer: ser, DisableTokenID: true})
+				iss := newIssuer(t, issuer.Config{Serializer: ser, NoTokenID: true})
 				token, err := iss.Issue(claims)
 				if err != nil {
 					t.Fatal(err)
@@ -330,8 +335,8 @@ func TestEmptyObjects(t *testing.T) {
 	}
 }
 
-func TestClaimConflict(t *testing.T) {
-	full := issuer.Config{Issuer: "https://auth.example", NotBefore: true}
+func TestReservedClaim(t *testing.T) {
+	full := issuer.Config{Issuer: "https://auth.example", AddNotBefore: true}
 	tests := []struct {
 		name   string
 		cfg    issuer.Config
@@ -344,8 +349,8 @@ func TestClaimConflict(t *testing.T) {
 		{"nbf", full, map[string]any{"nbf": "secret-value"}, issuer.IssueOptions{}, "nbf"},
 		{"exp", full, map[string]any{"exp": "secret-value"}, issuer.IssueOptions{}, "exp"},
 		{"jti", full, map[string]any{"jti": "secret-value"}, issuer.IssueOptions{}, "jti"},
-		{"exp with per-call expiration", full, map[string]any{"exp": "secret-value"}, issuer.IssueOptions{Expiration: time.Minute}, "exp"},
-		{"exp of NoExpiration made by per-call expiration", issuer.Config{NoExpiration: true}, map[string]any{"exp": "secret-value"}, issuer.IssueOptions{Expiration: time.Minute}, "exp"},
+		{"exp with per-call expiration", full, map[string]any{"exp": "secret-value"}, issuer.IssueOptions{Lifetime: time.Minute}, "exp"},
+		{"exp of NoExpiration made by per-call expiration", issuer.Config{NoExpiration: true}, map[string]any{"exp": "secret-value"}, issuer.IssueOptions{Lifetime: time.Minute}, "exp"},
 		{"last key conflicts", full, map[string]any{"a": 1, "b": []any{"x", map[string]any{"exp": 1}}, "z": "q", "zz": nil, "jti": true}, issuer.IssueOptions{}, "jti"},
 		{"escaped key", full, rawJSON(`{"a":"\"}","\u0065xp":1}`), issuer.IssueOptions{}, "exp"},
 		{"struct exp", full, AppClaims{Claims: paseto.Claims{Expiration: paseto.NewTime(fixed)}}, issuer.IssueOptions{}, "exp"},
@@ -359,11 +364,11 @@ func TestClaimConflict(t *testing.T) {
 
 		// What the issuer does not add is the caller's.
 		{"own iss without Issuer", issuer.Config{}, map[string]any{"iss": "me"}, issuer.IssueOptions{}, ""},
-		{"own iat with DisableIssuedAt", issuer.Config{DisableIssuedAt: true}, map[string]any{"iat": "2030-01-01T00:00:00Z"}, issuer.IssueOptions{}, ""},
+		{"own iat with NoIssuedAt", issuer.Config{NoIssuedAt: true}, map[string]any{"iat": "2030-01-01T00:00:00Z"}, issuer.IssueOptions{}, ""},
 		{"own nbf without NotBefore", issuer.Config{}, map[string]any{"nbf": "2030-01-01T00:00:00Z"}, issuer.IssueOptions{}, ""},
 		{"own exp with NoExpiration", issuer.Config{NoExpiration: true}, map[string]any{"exp": "2030-01-01T00:00:00Z"}, issuer.IssueOptions{}, ""},
-		{"own jti with DisableTokenID", issuer.Config{DisableTokenID: true}, map[string]any{"jti": "mine"}, issuer.IssueOptions{}, ""},
-		{"own kid with DisableKeyID", issuer.Config{DisableKeyID: true}, map[string]any{}, issuer.IssueOptions{Footer: map[string]any{"kid": "mine"}}, ""},
+		{"own jti with NoTokenID", issuer.Config{NoTokenID: true}, map[string]any{"jti": "mine"}, issuer.IssueOptions{}, ""},
+		{"own kid with NoKeyID", issuer.Config{NoKeyID: true}, map[string]any{}, issuer.IssueOptions{Footer: map[string]any{"kid": "mine"}}, ""},
 		{"similar names", full, map[string]any{"expires": 1, "ex": 1, "jtis": 1, "issuer": 1}, issuer.IssueOptions{}, ""},
 	}
 	for _, tt := range tests {
@@ -382,8 +387,8 @@ func TestClaimConflict(t *testing.T) {
 					}
 					return
 				}
-				var ce *issuer.ClaimConflictError
-				if !errors.As(err, &ce) || !errors.Is(err, issuer.ErrClaimConflict) || ce.Claim != tt.claim || ce.Footer != (tt.claim == "kid") || token != "" {
+				var ce *issuer.ReservedClaimError
+				if !errors.As(err, &ce) || !errors.Is(err, issuer.ErrReservedClaim) || ce.Claim != tt.claim || ce.Footer != (tt.claim == "kid") || token != "" {
 					t.Fatalf("got %q, %v; want a conflict on %s", token, err, tt.claim)
 				}
 				if strings.Contains(err.Error(), "secret-value") || !strings.Contains(err.Error(), `"`+tt.claim+`"`) {
@@ -408,7 +413,7 @@ func TestOtherCaseClaims(t *testing.T) {
 		t.Fatalf("json: %v", err)
 	}
 	iss = newIssuer(t, issuer.Config{Serializer: serializer.CBOR})
-	var ce *issuer.ClaimConflictError
+	var ce *issuer.ReservedClaimError
 	if _, err := iss.Issue(map[string]any{"Exp": 1}); !errors.As(err, &ce) || ce.Claim != "exp" {
 		t.Fatalf("cbor: %v", err)
 	}
@@ -493,7 +498,7 @@ func manyKeys(n int) map[string]any {
 }
 
 func TestCBOR(t *testing.T) {
-	iss := newIssuer(t, issuer.Config{Serializer: serializer.CBOR, Issuer: "https://auth.example", NotBefore: true})
+	iss := newIssuer(t, issuer.Config{Serializer: serializer.CBOR, Issuer: "https://auth.example", AddNotBefore: true})
 	token, err := iss.Issue(AppClaims{Claims: paseto.Claims{Subject: "alice"}, Role: "admin", Scopes: []string{"read"}})
 	if err != nil {
 		t.Fatal(err)
@@ -512,7 +517,7 @@ func TestCBOR(t *testing.T) {
 	}
 	// Deterministic: the same claims at the same time without jti give the
 	// same payload, which re-encodes to itself.
-	iss = newIssuer(t, issuer.Config{Serializer: serializer.CBOR, DisableTokenID: true})
+	iss = newIssuer(t, issuer.Config{Serializer: serializer.CBOR, NoTokenID: true})
 	var payloads [2][]byte
 	for n := range payloads {
 		token, err := iss.Issue(map[string]any{"z": 1, "a": map[string]any{"y": 2, "b": 3}})
@@ -549,18 +554,18 @@ func TestFooter(t *testing.T) {
 		err  []error
 	}{
 		{"default", issuer.Config{}, issuer.IssueOptions{}, `{"kid":"` + kid + `"}`, nil},
-		{"no kid", issuer.Config{DisableKeyID: true}, issuer.IssueOptions{}, "", nil},
+		{"no kid", issuer.Config{NoKeyID: true}, issuer.IssueOptions{}, "", nil},
 		{"empty extra", issuer.Config{}, issuer.IssueOptions{Footer: map[string]any{}}, `{"kid":"` + kid + `"}`, nil},
 		{"merged", issuer.Config{}, issuer.IssueOptions{Footer: map[string]any{"b": 1, "a": "x"}}, `{"kid":"` + kid + `","a":"x","b":1}`, nil},
-		{"merged without kid", issuer.Config{DisableKeyID: true}, issuer.IssueOptions{Footer: map[string]any{"a": true}}, `{"a":true}`, nil},
-		{"own kid without kid", issuer.Config{DisableKeyID: true}, issuer.IssueOptions{Footer: map[string]any{"kid": "k4.pid.x"}}, `{"kid":"k4.pid.x"}`, nil},
-		{"key in kid", issuer.Config{DisableKeyID: true}, issuer.IssueOptions{Footer: map[string]any{"kid": mustEncode(keys.local[paseto.V4])}}, "",
+		{"merged without kid", issuer.Config{NoKeyID: true}, issuer.IssueOptions{Footer: map[string]any{"a": true}}, `{"a":true}`, nil},
+		{"own kid without kid", issuer.Config{NoKeyID: true}, issuer.IssueOptions{Footer: map[string]any{"kid": "k4.pid.x"}}, `{"kid":"k4.pid.x"}`, nil},
+		{"key in kid", issuer.Config{NoKeyID: true}, issuer.IssueOptions{Footer: map[string]any{"kid": mustEncode(keys.local[paseto.V4])}}, "",
 			[]error{issuer.ErrInvalidOptions, paseto.ErrKeyInFooter}},
 		{"nested", issuer.Config{}, issuer.IssueOptions{Footer: map[string]any{"a": map[string]any{"b": 1}}}, "",
 			[]error{issuer.ErrInvalidOptions, paseto.ErrInvalidFooter}},
 		{"too many keys with kid", issuer.Config{}, issuer.IssueOptions{Footer: big}, "",
 			[]error{issuer.ErrInvalidOptions, paseto.ErrInvalidFooter}},
-		{"32 keys without kid", issuer.Config{DisableKeyID: true}, issuer.IssueOptions{Footer: big}, "*", nil},
+		{"32 keys without kid", issuer.Config{NoKeyID: true}, issuer.IssueOptions{Footer: big}, "*", nil},
 		{"too long", issuer.Config{}, issuer.IssueOptions{Footer: map[string]any{"a": strings.Repeat("x", 2000)}}, "",
 			[]error{issuer.ErrInvalidOptions, paseto.ErrInvalidFooter}},
 		{"unencodable", issuer.Config{}, issuer.IssueOptions{Footer: map[string]any{"a": math.Inf(1)}}, "",
@@ -607,7 +612,7 @@ func TestImplicit(t *testing.T) {
 	for _, v := range []paseto.Version{paseto.V2, paseto.V3, paseto.V4} {
 		for _, key := range []paseto.Key{keys.secret[v], keys.local[v]} {
 			t.Run(fmt.Sprintf("%s.%s", v, key.Purpose()), func(t *testing.T) {
-				iss := newIssuer(t, issuer.Config{Keys: []issuer.Key{pk(t, key)}})
+				iss := newIssuer(t, issuer.Config{Keys: []keyring.Key{pk(t, key)}})
 				token, err := iss.IssueWith(map[string]any{}, issuer.IssueOptions{Implicit: []byte("client-1")})
 				if v == paseto.V2 {
 					if !errors.Is(err, paseto.ErrImplicitUnsupported) || !errors.Is(err, issuer.ErrInvalidOptions) || token != "" {
@@ -640,14 +645,14 @@ func TestIssueErrors(t *testing.T) {
 		opts issuer.IssueOptions
 		want error
 	}{
-		{"negative per-call expiration", issuer.Config{}, issuer.IssueOptions{Expiration: -time.Hour}, issuer.ErrInvalidOptions},
-		{"sub-second per-call expiration", issuer.Config{}, issuer.IssueOptions{Expiration: time.Millisecond}, issuer.ErrInvalidOptions},
+		{"negative per-call expiration", issuer.Config{}, issuer.IssueOptions{Lifetime: -time.Hour}, issuer.ErrInvalidOptions},
+		{"sub-second per-call expiration", issuer.Config{}, issuer.IssueOptions{Lifetime: time.Millisecond}, issuer.ErrInvalidOptions},
 		{"zero clock", issuer.Config{Now: clock(time.Time{})}, issuer.IssueOptions{}, issuer.ErrInvalidConfig},
 		{"clock after 9999", issuer.Config{Now: clock(time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC))}, issuer.IssueOptions{}, issuer.ErrInvalidConfig},
 		{"clock before 0", issuer.Config{Now: clock(time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC))}, issuer.IssueOptions{}, issuer.ErrInvalidConfig},
 		{"exp after 9999", issuer.Config{Now: clock(time.Date(9999, 12, 31, 23, 30, 0, 0, time.UTC))}, issuer.IssueOptions{}, issuer.ErrInvalidConfig},
-		{"per-call exp after 9999", issuer.Config{Now: clock(time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)), Expiration: time.Minute},
-			issuer.IssueOptions{Expiration: 48 * time.Hour}, issuer.ErrInvalidOptions},
+		{"per-call exp after 9999", issuer.Config{Now: clock(time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)), Lifetime: time.Minute},
+			issuer.IssueOptions{Lifetime: 48 * time.Hour}, issuer.ErrInvalidOptions},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -659,7 +664,7 @@ func TestIssueErrors(t *testing.T) {
 		})
 	}
 	// Without time claims the clock is not read.
-	iss := newIssuer(t, issuer.Config{NoExpiration: true, DisableIssuedAt: true, Now: func() time.Time { panic("clock read") }})
+	iss := newIssuer(t, issuer.Config{NoExpiration: true, NoIssuedAt: true, Now: func() time.Time { panic("clock read") }})
 	if _, err := iss.Issue(map[string]any{}); err != nil {
 		t.Fatal(err)
 	}
@@ -670,7 +675,7 @@ func TestZeroIssuer(t *testing.T) {
 		if _, err := iss.Issue(map[string]any{}); !errors.Is(err, issuer.ErrInvalidConfig) {
 			t.Fatalf("Issue: %v", err)
 		}
-		if err := iss.SetKeys([]issuer.Key{pk(t, keys.secret[paseto.V4])}); !errors.Is(err, issuer.ErrInvalidConfig) {
+		if err := iss.SetKeys([]keyring.Key{pk(t, keys.secret[paseto.V4])}); !errors.Is(err, issuer.ErrInvalidConfig) {
 			t.Fatalf("SetKeys: %v", err)
 		}
 		if iss.KeyID() != "" || iss.PublicKeys() != nil {

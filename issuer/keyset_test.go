@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/pasetokit/pasetokit/issuer"
+	"github.com/pasetokit/pasetokit/keyring"
 	"github.com/pasetokit/pasetokit/keyset"
 	"github.com/pasetokit/pasetokit/paserk"
 	"github.com/pasetokit/pasetokit/paseto"
@@ -47,7 +48,7 @@ func TestKeySetHandler(t *testing.T) {
 	sk4, sk3, lk4 := keys.secret[paseto.V4], keys.secret[paseto.V3], keys.local[paseto.V4]
 	iss := newIssuer(t, issuer.Config{
 		Issuer: "https://auth.example",
-		Keys:   []issuer.Key{pk(t, sk4), pk(t, lk4), pk(t, sk3)},
+		Keys:   []keyring.Key{pk(t, sk4), pk(t, lk4), pk(t, sk3)},
 	})
 	h := iss.KeySetHandler()
 
@@ -103,7 +104,7 @@ func TestKeySetHandler(t *testing.T) {
 	}
 
 	// A rotation shows in the next response, with a new ETag.
-	if err := iss.SetKeys([]issuer.Key{pk(t, sk3), pk(t, sk4)}); err != nil {
+	if err := iss.SetKeys([]keyring.Key{pk(t, sk3), pk(t, sk4)}); err != nil {
 		t.Fatal(err)
 	}
 	_, kids, etag2 := publishedIDs(t, h)
@@ -116,7 +117,7 @@ func TestKeySetHandler(t *testing.T) {
 }
 
 func TestKeySetLocalOnly(t *testing.T) {
-	iss := newIssuer(t, issuer.Config{Keys: []issuer.Key{pk(t, keys.local[paseto.V4]), pk(t, keys.local[paseto.V3])}, KeySetMaxAge: 90 * time.Second})
+	iss := newIssuer(t, issuer.Config{Keys: []keyring.Key{pk(t, keys.local[paseto.V4]), pk(t, keys.local[paseto.V3])}, KeySetMaxAge: 90 * time.Second})
 	rec := serve(iss.KeySetHandler(), http.MethodGet, nil)
 	if rec.Code != http.StatusOK || rec.Header().Get("Cache-Control") != "public, max-age=90" {
 		t.Fatalf("%d %v", rec.Code, rec.Header())
@@ -145,7 +146,7 @@ func TestRotation(t *testing.T) {
 		keys.local[paseto.V3], keys.secret[paseto.V2], keys.local[paseto.V2],
 	}
 	byKID := map[string]paseto.Key{}
-	cfgKeys := make([]issuer.Key, len(all))
+	cfgKeys := make([]keyring.Key, len(all))
 	for n, k := range all {
 		cfgKeys[n] = pk(t, k)
 		switch k := k.(type) {
@@ -206,7 +207,7 @@ func TestRotation(t *testing.T) {
 		}
 	})
 	for round := range 3 * len(all) {
-		rot := append(append([]issuer.Key(nil), cfgKeys[round%len(cfgKeys):]...), cfgKeys[:round%len(cfgKeys)]...)
+		rot := append(append([]keyring.Key(nil), cfgKeys[round%len(cfgKeys):]...), cfgKeys[:round%len(cfgKeys)]...)
 		if err := iss.SetKeys(rot); err != nil {
 			t.Fatal(err)
 		}

@@ -1,6 +1,14 @@
 // Package keyset reads and writes published key sets: the JSON document an
 // issuer serves so that verifiers elsewhere can follow its key rotations.
 //
+// # For most users
+//
+// You need not call this package:
+// [github.com/pasetokit/pasetokit/issuer.Issuer.KeySetHandler] serves the
+// document and a [github.com/pasetokit/pasetokit/verifier.KeySet] fetches
+// and checks it. Use [Marshal] and [Parse] to publish or read key sets by
+// other means (a file, a configuration service).
+//
 // # Format
 //
 // A key set is a JSON object naming its issuer and listing public keys as
@@ -13,7 +21,7 @@
 //	  ]
 //	}
 //
-// Only public keys are ever published. Parse checks every entry: the key
+// Only public keys are ever published. [Parse] checks every entry: the key
 // must be a valid public PASERK, the kid must be that key's PASERK id (so a
 // key set cannot attach a key to another key's id), kids are unique, and the
 // document is bounded in size and key count before it is decoded.
@@ -37,11 +45,11 @@ const (
 	MaxKeys = 1000
 )
 
-// Errors returned by Parse. They never quote the document.
+// Errors returned by [Parse] and [Marshal]. They never quote the document.
 var (
 	// ErrMalformed: the document is not a JSON object of the key set form.
 	ErrMalformed = errors.New("keyset: malformed key set")
-	// ErrTooLarge: the document is over MaxSize bytes or MaxKeys keys.
+	// ErrTooLarge: the document is over [MaxSize] bytes or [MaxKeys] keys.
 	ErrTooLarge = errors.New("keyset: key set too large")
 	// ErrInvalidKey: an entry is not a public PASERK, or its kid is not the
 	// key's PASERK id, or a kid appears twice.

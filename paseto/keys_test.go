@@ -302,7 +302,7 @@ func TestParseKeyPEM(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			k, err := ParseKeyPEM(tt.pem, tt.edVersion)
+			k, err := ParseKeyPEM(tt.edVersion, tt.pem)
 			if tt.want == "" {
 				if !errors.Is(err, ErrInvalidKey) {
 					t.Fatalf("got %v, want ErrInvalidKey", err)

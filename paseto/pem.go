@@ -98,7 +98,7 @@ func fromStdKey(v Version, key any) (Key, error) {
 // Ed25519, so the caller names it; a key of another type than v requires is
 // an error. The input must hold exactly one PEM block.
 func ParseSecretKeyPEM(v Version, data []byte) (*SecretKey, error) {
-	k, err := ParseKeyPEM(data, v)
+	k, err := ParseKeyPEM(v, data)
 	if err != nil {
 		return nil, err
 	}
@@ -113,7 +113,7 @@ func ParseSecretKeyPEM(v Version, data []byte) (*SecretKey, error) {
 // KEY" PEM block: Ed25519 for v2 and v4, P-384 ECDSA for v3. The point of a
 // P-384 key is validated.
 func ParsePublicKeyPEM(v Version, data []byte) (*PublicKey, error) {
-	k, err := ParseKeyPEM(data, v)
+	k, err := ParseKeyPEM(v, data)
 	if err != nil {
 		return nil, err
 	}
@@ -125,16 +125,16 @@ func ParsePublicKeyPEM(v Version, data []byte) (*PublicKey, error) {
 }
 
 // ParseKeyPEM reads a secret or public key from one PEM block when the caller
-// does not know which it is: it returns a *SecretKey or a *PublicKey. A
-// P-384 key is always v3; an Ed25519 key, which PEM does not tie to a
-// version, gets edVersion (V2 or V4; anything else is an error for Ed25519
-// keys).
-func ParseKeyPEM(data []byte, edVersion Version) (Key, error) {
+// does not know which it is: it returns a *SecretKey or a *PublicKey. Like
+// [ParseSecretKeyPEM] and [ParsePublicKeyPEM] it takes the version first.
+// A P-384 key is always v3, whatever v says; an Ed25519 key, which PEM does
+// not tie to a version, gets v (V2 or V4; anything else is an error for
+// Ed25519 keys).
+func ParseKeyPEM(v Version, data []byte) (Key, error) {
 	key, err := parsePEM(data)
 	if err != nil {
 		return nil, err
 	}
-	v := edVersion
 	switch key.(type) {
 	case *ecdsa.PrivateKey, *ecdsa.PublicKey:
 		v = V3

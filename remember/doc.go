@@ -7,30 +7,47 @@
 //
 // # For most users
 //
-// Create one Manager at start-up from the application secret (the same
+// Create one [Manager] at start-up from the application secret (the same
 // secret as package session is fine: the keys are derived with different
-// purposes), and put its Handler inside the session middleware:
+// purposes), and put its [Manager.Handler] inside the session middleware:
 //
 //	sessions, err := session.New(session.Config{Secret: secret})
+//	if err != nil {
+//		log.Fatal(err)
+//	}
 //	rm, err := remember.New(remember.Config{Secret: secret})
-//	http.ListenAndServe(addr, sessions.Handler(rm.Handler(mux)))
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	mux := http.NewServeMux()
+//	mux.HandleFunc("POST /login", login(rm))
+//	log.Fatal(http.ListenAndServe(addr, sessions.Handler(rm.Handler(mux))))
 //
-// After a password login, call SetUser (fresh) and, if the user ticked
-// "remember me", Manager.Remember:
+// In the login handler (login(rm) above), after checking the password,
+// call [SetUser] (fresh) and, if the user ticked "remember me",
+// [Manager.Remember]:
 //
-//	remember.SetUser(r, userID, true)
-//	rm.Remember(w, r, userID, r.UserAgent())
+//	if err := remember.SetUser(r.Context(), userID, true); err != nil {
+//		http.Error(w, "session error", http.StatusInternalServerError)
+//		return
+//	}
+//	if r.PostFormValue("remember") != "" {
+//		if err := rm.Remember(w, r, userID, r.UserAgent()); err != nil {
+//			log.Printf("remember-me not set: %v", err) // the login itself succeeded
+//		}
+//	}
 //
-// Handlers read the user with UserFrom and Fresh. A user logged in by the
-// remember-me cookie is not fresh: routes that change the password, the
-// e-mail address or payment details must ask for the password again
-// (then call SetUser(r, userID, true)). On logout call Manager.Forget and
-// destroy the session; on a password change call Manager.ForgetUser.
-// The defaults are safe: a Secure, HttpOnly, SameSite=Lax cookie named
-// "remember" on Path "/", valid 30 days from the password login (not
-// extended by use), in a bounded in-memory store that keeps at most
-// store.DefaultMaxSeriesPerUser (32) remembered devices per user (one more
-// login forgets the device whose login expires soonest). Use the Redis
+// Handlers read the user with [UserFrom] and [Fresh], from the request's
+// context. A user logged in by the remember-me cookie is not fresh: routes
+// that change the password, the e-mail address or payment details must ask
+// for the password again (then call SetUser(r.Context(), userID, true)).
+// On logout call [Manager.Forget] and destroy the session; on a password
+// change call [Manager.ForgetUser]. The defaults are safe: a Secure,
+// HttpOnly, SameSite=Lax cookie named "remember" on Path "/", valid 30 days
+// ([DefaultLifetime]) from the password login (not extended by use), in a
+// bounded in-memory store that keeps at most
+// [store.DefaultMaxSeriesPerUser] (32) remembered devices per user (one
+// more login forgets the device whose login expires soonest). Use the Redis
 // store (module github.com/pasetokit/pasetokit/store/redisstore) when the
 // application runs as several processes.
 //
@@ -44,20 +61,25 @@
 // browsers only accept from the host itself, Secure, with Path "/" and no
 // Domain:
 //
-//	rm, err := remember.New(remember.Config{Secret: secret, Name: "__Host-remember"})
+//	rm, err := remember.New(remember.Config{
+//		Secret: secret,
+//		Cookie: remember.Cookie{Name: "__Host-remember"},
+//	})
 //
-// New checks these rules for a __Host- or __Secure- name (in any letter
-// case) and returns ErrConfig rather than a cookie the browser would drop;
-// a __Host- name cannot be used with Insecure. Renaming the cookie of a
-// running site forgets the remembered logins made under the old name.
+// [New] checks these rules for a __Host- or __Secure- name (in any letter
+// case) and returns a [*ConfigError] for Cookie.Name rather than a cookie
+// the browser would drop; a __Host- name cannot be used with
+// [Cookie.Insecure]. Renaming the cookie of a running site forgets the
+// remembered logins made under the old name.
 //
 // # Design
 //
 // The cookie holds a v4.local token, encrypted with its own key (the first
-// of Config.Keys, or keyderive.SymmetricKey(Config.Secret, paseto.V4,
-// KeyPurpose)), whose footer names the key by its PASERK id and whose
-// implicit assertion is ImplicitPrefix + the cookie name: a session cookie,
-// or a remember-me cookie of another name, never opens. The token carries a
+// of [Config.Keys], k4.local PASERKs given as [keyring.Key] values, or
+// keyderive.SymmetricKey([Config.Secret], paseto.V4, [KeyPurpose])), whose
+// footer names the key by its PASERK id and whose implicit assertion is
+// [ImplicitPrefix] + the cookie name: a session cookie, or a remember-me
+// cookie of another name, never opens. The token carries a
 // selector (128 random bits, naming the series: one device's remembered
 // login) and a validator (256 random bits). The store keeps, per selector,
 // only the SHA-256 of the validator, the user id, the expiry, the creation
@@ -68,13 +90,13 @@
 // store) and re-issues the cookie, so a cookie works once. Presenting a
 // known selector with a wrong validator means that two parties hold copies
 // of the cookie: the series is deleted (the thief and the victim are both
-// logged out of it), Config.OnTheft is called, and nobody is logged in.
+// logged out of it), [Config.OnTheft] is called, and nobody is logged in.
 //
 // # The grace window
 //
 // A browser often sends several requests at once with the same cookie. The
 // first rotates it; the others would look like theft. So the validator just
-// replaced is still accepted for Config.GraceWindow (30 seconds by default)
+// replaced is still accepted for [Config.GraceWindow] (30 seconds by default)
 // after the rotation: such a request logs the user in but does not rotate
 // again and leaves the cookie alone, because only the winning request knows
 // the new validator, and its response sets the new cookie. Only the
@@ -85,28 +107,47 @@
 //
 // # Theft does not end sessions
 //
-// Theft detection, ForgetUser and Forget delete series: no further login
-// comes from the stolen cookie. They do not end the sessions that earlier
-// uses of the cookie started, by the thief or by the victim: package
-// session keeps sessions in the cookie itself, so the server cannot delete
-// them, and a thief who used the cookie once keeps that session until its
-// Lifetime or IdleTimeout ends. Applications that want theft, a password
-// change or "log out everywhere" to end those sessions too must record a
-// per-user cut-off and refuse sessions whose login is older, for example
-// with a store.Store (the same one authtoken uses, or store.NewMemory):
+// Theft detection, [Manager.ForgetUser] and [Manager.Forget] delete
+// series: no further login comes from the stolen cookie. They do not end
+// the sessions that earlier uses of the cookie started, by the thief or by
+// the victim: package session keeps sessions in the cookie itself, so the
+// server cannot delete them, and a thief who used the cookie once keeps
+// that session until its Lifetime or IdleTimeout ends. Applications that
+// want theft, a password change or "log out everywhere" to end those
+// sessions too must record a per-user cut-off and refuse sessions whose
+// login is older, for example with a [store.Store] (the same one authtoken
+// uses, or [store.NewMemory]):
 //
-//	// At login (password or remember-me), keep the login time in the
-//	// session:
-//	session.FromContext(r.Context()).Set("login_at", time.Now().UnixNano())
+//	// At login (password or remember-me), keep the login time.
+//	func markLogin(ctx context.Context) error {
+//		return session.FromContext(ctx).Set("login_at", time.Now().UnixNano())
+//	}
 //
-//	// In OnTheft, on a password change and on "log out everywhere":
-//	_ = rm.ForgetUser(ctx, userID)
-//	_ = st.SetCutoff(ctx, "websess:"+userID, time.Now(), time.Now().Add(sessionLifetime))
+//	// In OnTheft, on a password change and on "log out everywhere".
+//	func logOutEverywhere(ctx context.Context, userID string) error {
+//		now := time.Now()
+//		return errors.Join(
+//			rm.ForgetUser(ctx, userID),
+//			st.SetCutoff(ctx, "websess:"+userID, now, now.Add(session.DefaultLifetime)),
+//		)
+//	}
 //
-//	// In a middleware inside rm.Handler, for each request with a user:
-//	cut, err := st.Cutoff(ctx, "websess:"+userID) // fail closed on err
-//	if at, _ := session.Get[int64](s, "login_at"); !cut.IsZero() && at <= cut.UnixNano() {
-//		s.Destroy()
+//	// A middleware inside rm.Handler: sessions older than the cut-off end.
+//	func cutOff(next http.Handler) http.Handler {
+//		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+//			if userID, ok := remember.UserFrom(r.Context()); ok {
+//				cut, err := st.Cutoff(r.Context(), "websess:"+userID)
+//				if err != nil { // fail closed
+//					http.Error(w, "try again later", http.StatusServiceUnavailable)
+//					return
+//				}
+//				s := session.FromContext(r.Context())
+//				if at, _ := session.Get[int64](s, "login_at"); !cut.IsZero() && at <= cut.UnixNano() {
+//					_ = s.Destroy() // fails only once the response is committed
+//				}
+//			}
+//			next.ServeHTTP(w, r)
+//		})
 //	}
 //
 // The demo application in examples/demo does this in its logout-everywhere
@@ -118,15 +159,16 @@
 // A remember-me cookie that is malformed, tampered with, made under an
 // unknown key or for another name, expired (checked on the server, not
 // only by the browser), or whose series was revoked logs nobody in: the
-// cookie is deleted and Config.OnBadCookie receives an error matching
-// ErrMalformed, ErrTampered, ErrUnknownKey, ErrExpired or ErrRevoked. These
-// are never errors of Login and never cause an error response. Login
-// returns an error only when the store cannot answer (matching
-// store.ErrUnavailable): it then fails closed, logging nobody in and
-// keeping the cookie for a later attempt. Handler reports such errors to
-// Config.OnError and serves the request logged out, unless
-// Config.ErrorHandler is set: then that answers the request (a 503, say),
-// so that a store outage shows as one rather than as a logout.
+// cookie is deleted and [Config.OnBadCookie] receives an error matching
+// [ErrMalformed], [ErrTampered], [ErrUnknownKey], [ErrExpired] or
+// [ErrRevoked]. These are never errors of [Manager.Login] and never cause
+// an error response. Login returns an error only when the store cannot
+// answer (matching [store.ErrUnavailable]): it then fails closed, logging
+// nobody in and keeping the cookie for a later attempt. [Manager.Handler]
+// reports such errors to [Config.OnError] and serves the request logged
+// out, unless [Config.ErrorHandler] is set: then that answers the request
+// (a 503, say), so that a store outage shows as one rather than as a
+// logout.
 //
 // # Migrating from Flask-PASETO-Extended
 //

@@ -5,13 +5,15 @@ import "errors"
 // Errors of this package. Match them with errors.Is. They never hold
 // cookie values, validators or keys.
 var (
-	// ErrConfig: New was given an invalid Config.
-	ErrConfig = errors.New("remember: invalid configuration")
-	// ErrNoUser: Remember or SetUser was given an empty user id.
+	// ErrInvalidConfig: [New] was given an invalid [Config]. The error
+	// is a [*ConfigError].
+	ErrInvalidConfig = errors.New("remember: invalid configuration")
+	// ErrNoUser: [Manager.Remember] or [SetUser] was given an empty user
+	// id.
 	ErrNoUser = errors.New("remember: empty user id")
 
 	// The following describe a rejected remember-me cookie, reported to
-	// Config.OnBadCookie; Login never returns them.
+	// [Config.OnBadCookie]; [Manager.Login] never returns them.
 
 	// ErrMalformed: the cookie is not a well-formed remember-me token.
 	ErrMalformed = errors.New("remember: malformed cookie")
@@ -24,6 +26,25 @@ var (
 	// ErrExpired: the remember-me login has expired.
 	ErrExpired = errors.New("remember: cookie expired")
 	// ErrRevoked: the store has no series for the cookie's selector: it
-	// was forgotten (logout, ForgetUser, detected theft) or never existed.
+	// was forgotten (logout, [Manager.ForgetUser], detected theft) or
+	// never existed.
 	ErrRevoked = errors.New("remember: series revoked or unknown")
 )
+
+// ConfigError is the error of [New] for a rejected [Config]: Field is the
+// Go path of the field ("Cookie.SameSite", "Keys[0]"), Err what is wrong
+// with it, never its value. It matches [ErrInvalidConfig] and Err.
+type ConfigError struct {
+	Field string
+	Err   error
+}
+
+// Error returns "remember: invalid configuration: <Field>: <Err>".
+func (e *ConfigError) Error() string {
+	return ErrInvalidConfig.Error() + ": " + e.Field + ": " + e.Err.Error()
+}
+
+// Unwrap returns [ErrInvalidConfig] and Err.
+func (e *ConfigError) Unwrap() []error { return []error{ErrInvalidConfig, e.Err} }
+
+func configError(field string, err error) error { return &ConfigError{Field: field, Err: err} }

@@ -19,12 +19,12 @@ func Example() {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
 		// ... check the password, then:
-		remember.SetUser(r, "alice", true)
+		remember.SetUser(r.Context(), "alice", true)
 		rm.Remember(w, r, "alice", r.UserAgent())
 	})
 	mux.HandleFunc("GET /me", func(w http.ResponseWriter, r *http.Request) {
-		user, _ := remember.UserFrom(r)
-		fmt.Printf("user=%s fresh=%v\n", user, remember.Fresh(r))
+		user, _ := remember.UserFrom(r.Context())
+		fmt.Printf("user=%s fresh=%v\n", user, remember.Fresh(r.Context()))
 	})
 	h := sessions.Handler(rm.Handler(mux))
 

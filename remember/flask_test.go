@@ -103,7 +103,7 @@ func TestFlaskRememberConfig(t *testing.T) {
 		"bad name":          {Secret: secret, FlaskSecret: flaskKey, FlaskCookieName: "a b"},
 		"same name as ours": {Secret: secret, FlaskSecret: flaskKey, FlaskCookieName: "remember"},
 	} {
-		if _, err := remember.New(cfg); !errors.Is(err, remember.ErrConfig) {
+		if _, err := remember.New(cfg); !errors.Is(err, remember.ErrInvalidConfig) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
@@ -113,16 +113,16 @@ func TestFlaskRememberConfig(t *testing.T) {
 // the Flask cookie logs the user in (not fresh) and leaves only our
 // cookies.
 func TestFlaskRememberHandler(t *testing.T) {
-	e := newEnv(t, remember.Config{FlaskSecret: flaskKey, Insecure: true})
-	sm, err := session.New(session.Config{Secret: secret, Insecure: true, Now: e.clk.Now})
+	e := newEnv(t, remember.Config{FlaskSecret: flaskKey, Cookie: remember.Cookie{Insecure: true}})
+	sm, err := session.New(session.Config{Secret: secret, Cookie: session.Cookie{Insecure: true}, Now: e.clk.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var user string
 	var fresh bool
 	h := sm.Handler(e.m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		user, _ = remember.UserFrom(r)
-		fresh = remember.Fresh(r)
+		user, _ = remember.UserFrom(r.Context())
+		fresh = remember.Fresh(r.Context())
 	})))
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, flaskRemember(flaskKey, "alice"))

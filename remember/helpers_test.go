@@ -9,31 +9,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pasetokit/pasetokit/internal/testclock"
 	"github.com/pasetokit/pasetokit/remember"
 	"github.com/pasetokit/pasetokit/store"
 )
 
 var secret = []byte("0123456789abcdef0123456789abcdef-test-secret")
-
-// clock is a fake clock safe for concurrent use.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *clock { return &clock{t: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // theft records OnTheft calls.
 type events struct {
@@ -69,17 +50,17 @@ func (e *events) lastBad() error {
 	return e.bad[len(e.bad)-1]
 }
 
-// env is a Manager with a fake clock, a memory store and recorded events.
+// env is a Manager with a test clock, a memory store and recorded events.
 type env struct {
 	m     *remember.Manager
-	clk   *clock
+	clk   *testclock.Clock
 	store *store.MemoryRemember
 	ev    *events
 }
 
 func newEnv(t testing.TB, cfg remember.Config) *env {
 	t.Helper()
-	e := &env{clk: newClock(), ev: &events{}}
+	e := &env{clk: testclock.New(), ev: &events{}}
 	if cfg.Store == nil {
 		s, err := store.NewMemoryRemember(store.MemoryConfig{Now: e.clk.Now})
 		if err != nil {

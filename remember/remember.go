@@ -15,35 +15,36 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/pasetokit/pasetokit/internal/cookieprefix"
+	"github.com/pasetokit/pasetokit/internal/cookie"
 	"github.com/pasetokit/pasetokit/internal/pysetolocal"
-	"github.com/pasetokit/pasetokit/keyderive"
-	"github.com/pasetokit/pasetokit/paserk"
+	"github.com/pasetokit/pasetokit/keyring"
 	"github.com/pasetokit/pasetokit/paseto"
 	"github.com/pasetokit/pasetokit/store"
 )
 
 // Defaults and limits.
 const (
-	// DefaultName is the cookie name used when Config.Name is empty.
+	// DefaultName is the cookie name used when [Config.Cookie] has no
+	// Name.
 	DefaultName = "remember"
 	// DefaultLifetime is the lifetime of a remembered login when
-	// Config.Lifetime is zero.
+	// [Config.Lifetime] is zero.
 	DefaultLifetime = 30 * 24 * time.Hour
-	// MaxLifetime is the longest Config.Lifetime accepted (browsers cap
+	// MaxLifetime is the longest [Config.Lifetime] accepted (browsers cap
 	// cookie lifetimes at 400 days).
 	MaxLifetime = 400 * 24 * time.Hour
-	// DefaultGraceWindow is the grace window used when Config.GraceWindow
-	// is zero.
+	// DefaultGraceWindow is the grace window used when
+	// [Config.GraceWindow] is zero.
 	DefaultGraceWindow = 30 * time.Second
-	// MaxGraceWindow is the longest Config.GraceWindow accepted: a longer
+	// MaxGraceWindow is the longest [Config.GraceWindow] accepted: a longer
 	// window would hide more theft.
 	MaxGraceWindow = 5 * time.Minute
 	// MaxDeviceLength bounds the device metadata kept per series; longer
 	// values are truncated.
 	MaxDeviceLength = 256
 	// KeyPurpose is the keyderive purpose of the key derived from
-	// Config.Secret ("remember-me"); it differs from session.KeyPurpose.
+	// [Config.Secret] ("remember-me"); it differs from
+	// [session.KeyPurpose].
 	KeyPurpose = "remember-me"
 	// ImplicitPrefix is prepended to the cookie name to make the implicit
 	// assertion of every remember-me token.
@@ -57,54 +58,55 @@ const (
 	validatorBytes = 32 // 256 bits
 )
 
+// Cookie is the cookie attributes of [Config.Cookie], shared with package
+// session: Name, Path, Domain, Insecure, SameSite and Partitioned. The zero
+// value is a Secure, HttpOnly, host-only cookie named [DefaultName] with
+// SameSite=Lax on Path "/"; Insecure drops Secure (for development over
+// plain HTTP only), and SameSite=None and Partitioned require Secure. The
+// name must differ from the session cookie's. A name starting with "__Host-"
+// (in any letter case) requires Secure, Path "/" and no Domain, and
+// "__Secure-" requires Secure: [New] refuses other combinations, which
+// browsers would silently drop. "__Host-remember" is recommended for HTTPS
+// sites (see the package documentation on cookie tossing). The name is bound
+// to every token as its implicit assertion ([ImplicitPrefix] + Name).
+type Cookie = cookie.Cookie
+
 // Config configures a Manager. The zero value of every field is a safe
 // default, except that exactly one of Keys and Secret must be set.
 type Config struct {
-	// Keys are the v4 local keys of remember-me tokens. The first encrypts
-	// new cookies; all of them decrypt, chosen by the key id (PASERK lid)
-	// in the token footer. Keys of another version, nil keys and
-	// duplicates are configuration errors. Never use the keys of sessions
-	// or other tokens here.
-	Keys []*paseto.SymmetricKey
+	// Keys are the keys of remember-me tokens: k4.local PASERKs
+	// ([keyring.Key.PASERK]; PEM keys and an Issuer are refused). The first
+	// encrypts new cookies; all of them decrypt, chosen by the key id
+	// (PASERK lid) in the token footer. Keys of another version or kind,
+	// and two keys with the same PASERK id, are configuration errors.
+	// Never use the keys of sessions or other tokens here.
+	Keys []keyring.Key
 	// Secret, used instead of Keys, is an application secret of at least
 	// 32 bytes; the key is keyderive.SymmetricKey(Secret, paseto.V4,
-	// KeyPurpose). The session secret may be reused: the purposes differ.
+	// [KeyPurpose]). The session secret may be reused: the purposes differ.
 	Secret []byte
 
-	// Store keeps the series. Nil means a new store.MemoryRemember with
+	// Store keeps the series. Nil means a new [store.MemoryRemember] with
 	// default bounds, which only suits an application running as one
 	// process (series are lost on restart: users must log in again).
 	Store store.RememberStore
 
 	// Lifetime of a remembered login from the password login; zero means
-	// DefaultLifetime (30 days). It is not extended by use: rotation keeps
-	// the series' expiry. It must be at least a minute and at most
-	// MaxLifetime.
+	// [DefaultLifetime] (30 days). It is not extended by use: rotation
+	// keeps the series' expiry. It must be at least a minute and at most
+	// [MaxLifetime].
 	Lifetime time.Duration
 	// GraceWindow is how long, after a rotation, the validator just
 	// replaced is still accepted (see the package documentation); zero
-	// means DefaultGraceWindow (30 s), negative disables it (every reuse of
-	// a replaced validator is then treated as theft, which logs out users
-	// whose browser sends parallel requests). At most MaxGraceWindow.
+	// means [DefaultGraceWindow] (30 s), negative disables it (every reuse
+	// of a replaced validator is then treated as theft, which logs out
+	// users whose browser sends parallel requests). At most
+	// [MaxGraceWindow].
 	GraceWindow time.Duration
 
-	// Name is the cookie name; empty means DefaultName. It must differ
-	// from the session cookie name. A name starting with "__Host-" (in
-	// any letter case) requires Secure, Path "/" and no Domain;
-	// "__Secure-" requires Secure. New refuses other combinations, which
-	// browsers would silently drop. "__Host-remember" is recommended for
-	// HTTPS sites (see the package documentation on cookie tossing).
-	Name string
-	// Path of the cookie; empty means "/".
-	Path string
-	// Domain of the cookie; empty means a host-only cookie (recommended).
-	Domain string
-	// Insecure drops the Secure attribute, for development over plain
-	// HTTP only. By default the cookie is Secure. It is always HttpOnly.
-	Insecure bool
-	// SameSite of the cookie; zero (and http.SameSiteDefaultMode) mean
-	// http.SameSiteLaxMode. http.SameSiteNoneMode requires Secure.
-	SameSite http.SameSite
+	// Cookie holds the attributes of the remember-me cookie; the zero
+	// value is safe (see [Cookie]). The cookie is always HttpOnly.
+	Cookie Cookie
 
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
@@ -112,25 +114,25 @@ type Config struct {
 	// OnTheft, if set, is called when a cookie of a known series comes
 	// with a wrong validator (a copy of the cookie was used elsewhere),
 	// after the series was deleted. Typical uses: log it, alert the user,
-	// call ForgetUser. It runs synchronously in the request and must be
-	// safe for concurrent use.
+	// call [Manager.ForgetUser]. It runs synchronously in the request and
+	// must be safe for concurrent use.
 	OnTheft func(ctx context.Context, userID, selector string)
 	// OnBadCookie, if set, is called when a remember-me cookie is
-	// rejected (it is then deleted); err matches ErrMalformed,
-	// ErrTampered, ErrUnknownKey, ErrExpired or ErrRevoked.
+	// rejected (it is then deleted); err matches [ErrMalformed],
+	// [ErrTampered], [ErrUnknownKey], [ErrExpired] or [ErrRevoked].
 	OnBadCookie func(r *http.Request, err error)
-	// OnError receives the errors Handler cannot return: the store is
-	// unavailable (the request proceeds without a login) or the session
-	// cannot be updated. Nil means logging with slog.Default at level
-	// Error.
+	// OnError receives the errors [Manager.Handler] cannot return: the
+	// store is unavailable (the request proceeds without a login) or the
+	// session cannot be updated. Nil means logging with slog.Default at
+	// level Error.
 	OnError func(r *http.Request, err error)
-	// ErrorHandler, if set, answers the requests on which Handler could
-	// not decide: the store could not be reached (err matches
-	// store.ErrUnavailable) or the session could not be updated. It is
-	// called after OnError, and the next handler is not called. Nil means
-	// the request proceeds without a login, so during a store outage a
-	// remembered user sees a logged-out page; set it (to answer 503, say)
-	// to make the outage visible instead.
+	// ErrorHandler, if set, answers the requests on which
+	// [Manager.Handler] could not decide: the store could not be reached
+	// (err matches [store.ErrUnavailable]) or the session could not be
+	// updated. It is called after OnError, and the next handler is not
+	// called. Nil means the request proceeds without a login, so during a
+	// store outage a remembered user sees a logged-out page; set it (to
+	// answer 503, say) to make the outage visible instead.
 	ErrorHandler func(w http.ResponseWriter, r *http.Request, err error)
 
 	// FlaskSecret, when not nil, accepts once per device the remember-me
@@ -149,18 +151,10 @@ type Config struct {
 	FlaskCookieName string
 }
 
-type keyEntry struct {
-	key       *paseto.SymmetricKey
-	footer    []byte
-	footerB64 string
-}
-
-// Manager issues and checks remember-me cookies. Create it with New; it is
-// safe for concurrent use.
+// Manager issues and checks remember-me cookies. Create it with [New]; it
+// is safe for concurrent use.
 type Manager struct {
-	keys     []*keyEntry // keys[0] encrypts
-	byFooter map[string]*keyEntry
-	byID     map[string]*keyEntry
+	keys     *cookie.Ring
 	name     string
 	implicit []byte
 	parser   paseto.Parser
@@ -178,13 +172,10 @@ type Manager struct {
 	flaskName string
 }
 
-// New validates cfg and returns a Manager. Errors match ErrConfig.
+// New validates cfg and returns a Manager. Errors are [*ConfigError]s
+// matching [ErrInvalidConfig]. New does not read the clock.
 func New(cfg Config) (*Manager, error) {
-	cerr := func(format string, a ...any) error {
-		return fmt.Errorf("%w: "+format, append([]any{ErrConfig}, a...)...)
-	}
 	m := &Manager{
-		name:     cfg.Name,
 		store:    cfg.Store,
 		lifetime: cfg.Lifetime,
 		grace:    cfg.GraceWindow,
@@ -194,12 +185,11 @@ func New(cfg Config) (*Manager, error) {
 		onError:  cfg.OnError,
 		errorH:   cfg.ErrorHandler,
 	}
-	if m.name == "" {
-		m.name = DefaultName
+	tmpl, err := cfg.Cookie.Template(DefaultName)
+	if err != nil {
+		return nil, configError(cookie.Field("Cookie.", err))
 	}
-	if (&http.Cookie{Name: m.name, Value: "x"}).Valid() != nil || strings.ContainsAny(m.name, "=;, \t") {
-		return nil, cerr("invalid cookie name")
-	}
+	m.name, m.tmpl = tmpl.Name, tmpl
 	if m.now == nil {
 		m.now = time.Now
 	}
@@ -212,9 +202,9 @@ func New(cfg Config) (*Manager, error) {
 	case m.lifetime == 0:
 		m.lifetime = DefaultLifetime
 	case m.lifetime < time.Minute:
-		return nil, cerr("Lifetime under one minute")
+		return nil, configError("Lifetime", errors.New("under one minute"))
 	case m.lifetime > MaxLifetime:
-		return nil, cerr("Lifetime over 400 days")
+		return nil, configError("Lifetime", errors.New("over 400 days"))
 	}
 	switch {
 	case m.grace == 0:
@@ -222,96 +212,44 @@ func New(cfg Config) (*Manager, error) {
 	case m.grace < 0:
 		m.grace = 0
 	case m.grace > MaxGraceWindow:
-		return nil, cerr("GraceWindow over %v", MaxGraceWindow)
+		return nil, configError("GraceWindow", fmt.Errorf("over %v", MaxGraceWindow))
 	}
 	if m.store == nil {
 		s, err := store.NewMemoryRemember(store.MemoryConfig{Now: m.now})
 		if err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+			return nil, configError("Store", err)
 		}
 		m.store = s
 	}
-
-	keys := cfg.Keys
-	switch {
-	case len(keys) > 0 && cfg.Secret != nil:
-		return nil, cerr("both Keys and Secret are set")
-	case len(keys) == 0 && cfg.Secret == nil:
-		return nil, cerr("neither Keys nor Secret is set")
-	case cfg.Secret != nil:
-		k, err := keyderive.SymmetricKey(cfg.Secret, paseto.V4, KeyPurpose)
-		if err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrConfig, err)
-		}
-		keys = []*paseto.SymmetricKey{k}
-	}
-	m.byFooter = make(map[string]*keyEntry, len(keys))
-	m.byID = make(map[string]*keyEntry, len(keys))
-	for i, k := range keys {
-		if k == nil || k.Version() != paseto.V4 {
-			return nil, cerr("Keys[%d] is not a v4 local key", i)
-		}
-		id := paserk.LocalID(k)
-		if id == "" {
-			return nil, cerr("Keys[%d] is not a usable key", i)
-		}
-		f, _ := json.Marshal(struct {
-			Kid string `json:"kid"`
-		}{id})
-		e := &keyEntry{key: k, footer: f, footerB64: base64.RawURLEncoding.EncodeToString(f)}
-		if _, dup := m.byFooter[e.footerB64]; dup {
-			return nil, cerr("Keys[%d] is a duplicate", i)
-		}
-		m.keys = append(m.keys, e)
-		m.byFooter[e.footerB64] = e
-		m.byID[id] = e
+	m.keys, err = cookie.NewRing(cfg.Keys, cfg.Secret, KeyPurpose, footerFor)
+	if err != nil {
+		return nil, configError(cookie.Field("", err))
 	}
 	m.implicit = []byte(ImplicitPrefix + m.name)
 	m.parser = paseto.Parser{MaxTokenLength: maxTokenLength, MaxFooterLength: 256}
-
-	path := cfg.Path
-	if path == "" {
-		path = "/"
-	}
-	if strings.ContainsAny(path, ";\x00\r\n") {
-		return nil, cerr("invalid Path")
-	}
-	if cfg.Domain != "" && (&http.Cookie{Name: "a", Value: "b", Domain: cfg.Domain}).Valid() != nil {
-		return nil, cerr("invalid Domain")
-	}
-	secure := !cfg.Insecure
-	ss := cfg.SameSite
-	switch ss {
-	case 0, http.SameSiteDefaultMode:
-		ss = http.SameSiteLaxMode
-	case http.SameSiteLaxMode, http.SameSiteStrictMode:
-	case http.SameSiteNoneMode:
-		if !secure {
-			return nil, cerr("SameSite=None requires Secure")
-		}
-	default:
-		return nil, cerr("invalid SameSite")
-	}
-	if err := cookieprefix.Check(m.name, secure, path, cfg.Domain); err != nil {
-		return nil, cerr("%v", err)
-	}
-	m.tmpl = http.Cookie{Name: m.name, Path: path, Domain: cfg.Domain, Secure: secure, HttpOnly: true, SameSite: ss}
 	if cfg.FlaskSecret != nil {
-		var err error
 		if m.flask, err = pysetolocal.NewKey(cfg.FlaskSecret); err != nil {
-			return nil, cerr("FlaskSecret must be 1 to 64 bytes, as pyseto requires")
+			return nil, configError("FlaskSecret", errors.New("must be 1 to 64 bytes, as pyseto requires"))
 		}
 		m.flaskName = cfg.FlaskCookieName
 		if m.flaskName == "" {
 			m.flaskName = DefaultFlaskCookieName
 		}
 		if (&http.Cookie{Name: m.flaskName, Value: "x"}).Valid() != nil || m.flaskName == m.name {
-			return nil, cerr("invalid FlaskCookieName")
+			return nil, configError("FlaskCookieName", errors.New("not a valid cookie name, or the name of Cookie.Name"))
 		}
 	} else if cfg.FlaskCookieName != "" {
-		return nil, cerr("FlaskCookieName needs FlaskSecret")
+		return nil, configError("FlaskCookieName", errors.New("needs FlaskSecret"))
 	}
 	return m, nil
+}
+
+// footerFor returns the footer of tokens under key id: {"kid":…}.
+func footerFor(id string) []byte {
+	f, _ := json.Marshal(struct {
+		Kid string `json:"kid"`
+	}{id})
+	return f
 }
 
 // Name returns the cookie name.
@@ -345,7 +283,7 @@ func hashValidator(v string) []byte {
 // that r already carries is forgotten first (best effort), so a device
 // has one series at a time.
 //
-// Errors: ErrNoUser, or a store error (matching store.ErrUnavailable when
+// Errors: [ErrNoUser], or a store error (matching [store.ErrUnavailable] when
 // the store is unreachable or full); no cookie is set then.
 func (m *Manager) Remember(w http.ResponseWriter, r *http.Request, userID, device string) error {
 	if userID == "" {
@@ -387,10 +325,10 @@ func (m *Manager) Remember(w http.ResponseWriter, r *http.Request, userID, devic
 // nothing.
 //
 // A bad cookie (see the package documentation) returns "", false, nil,
-// deletes the cookie and calls Config.OnBadCookie. A detected theft
-// deletes the series, calls Config.OnTheft, deletes the cookie and returns
+// deletes the cookie and calls [Config.OnBadCookie]. A detected theft
+// deletes the series, calls [Config.OnTheft], deletes the cookie and returns
 // "", false, nil. The only errors are those of the store (matching
-// store.ErrUnavailable): Login then fails closed with "", false, err.
+// [store.ErrUnavailable]): Login then fails closed with "", false, err.
 //
 // Login does not touch the session; Handler does that (see SetUser).
 func (m *Manager) Login(w http.ResponseWriter, r *http.Request) (userID string, ok bool, err error) {
@@ -471,7 +409,7 @@ func (m *Manager) Login(w http.ResponseWriter, r *http.Request) (userID string, 
 // Forget ends the remembered login of the client of r ("log out on this
 // device"): it deletes its series and the cookie. Without a cookie it does
 // nothing. The cookie is deleted even when the store fails; the error
-// (matching store.ErrUnavailable) is then returned.
+// (matching [store.ErrUnavailable]) is then returned.
 func (m *Manager) Forget(w http.ResponseWriter, r *http.Request) error {
 	c := m.cookie(r)
 	if c == "" {
@@ -516,10 +454,7 @@ func (m *Manager) decode(token string, now time.Time) (*payload, error) {
 	if len(token) > maxTokenLength || !strings.HasPrefix(token, tokenHeader) {
 		return nil, ErrMalformed
 	}
-	var k *keyEntry
-	if i := strings.LastIndexByte(token, '.'); i > len(tokenHeader) {
-		k = m.byFooter[token[i+1:]]
-	}
+	k := m.keys.ForToken(token)
 	if k == nil {
 		// Slow path: a footer we did not make; find the key by its id.
 		u, err := m.parser.Unverified(token)
@@ -530,11 +465,11 @@ func (m *Manager) decode(token string, now time.Time) (*payload, error) {
 		if err != nil || id == "" {
 			return nil, ErrMalformed
 		}
-		if k = m.byID[id]; k == nil {
+		if k = m.keys.ByID(id); k == nil {
 			return nil, ErrUnknownKey
 		}
 	}
-	plain, _, err := m.parser.Decrypt(k.key, token, m.implicit)
+	plain, _, err := m.parser.Decrypt(k.Key, token, m.implicit)
 	if err != nil {
 		if errors.Is(err, paseto.ErrInvalidMAC) {
 			return nil, ErrTampered
@@ -561,8 +496,8 @@ func (m *Manager) decode(token string, now time.Time) (*payload, error) {
 // replacing a remember-me cookie set earlier in the same response.
 func (m *Manager) setCookie(w http.ResponseWriter, selector, validator string, exp, now time.Time) error {
 	b, _ := json.Marshal(payload{Selector: selector, Validator: validator, Expires: exp.Unix()})
-	k := m.keys[0]
-	token, err := paseto.Encrypt(k.key, b, k.footer, m.implicit)
+	k := m.keys.Encrypting()
+	token, err := paseto.Encrypt(k.Key, b, k.Footer, m.implicit)
 	if err != nil {
 		return fmt.Errorf("remember: %w", err)
 	}
@@ -577,8 +512,7 @@ func (m *Manager) setCookie(w http.ResponseWriter, selector, validator string, e
 // clearCookie deletes the cookie on the client.
 func (m *Manager) clearCookie(w http.ResponseWriter) {
 	c := m.tmpl
-	c.MaxAge = -1
-	c.Expires = time.Unix(1, 0).UTC()
+	cookie.Expire(&c)
 	m.writeCookie(w.Header(), &c)
 }
 
@@ -593,19 +527,5 @@ func (m *Manager) reject(w http.ResponseWriter, r *http.Request, err error) {
 // writeCookie replaces any Set-Cookie of h for our name with c, and keeps
 // shared caches from storing the response.
 func (m *Manager) writeCookie(h http.Header, c *http.Cookie) {
-	old := h["Set-Cookie"]
-	lines := make([]string, 0, len(old)+1)
-	for _, l := range old {
-		if name, _, _ := strings.Cut(l, "="); name != m.name {
-			lines = append(lines, l)
-		}
-	}
-	h["Set-Cookie"] = append(lines, c.String())
-	const nc = `no-cache="Set-Cookie"`
-	switch cc := h.Get("Cache-Control"); {
-	case cc == "":
-		h.Set("Cache-Control", nc)
-	case !strings.Contains(cc, "no-store") && !strings.Contains(cc, nc):
-		h.Set("Cache-Control", cc+", "+nc)
-	}
+	cookie.Write(h, func(name string) bool { return name == m.name }, c)
 }

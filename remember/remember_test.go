@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pasetokit/pasetokit/internal/testkeys"
+	"github.com/pasetokit/pasetokit/keyring"
 	"github.com/pasetokit/pasetokit/paseto"
 	"github.com/pasetokit/pasetokit/remember"
 	"github.com/pasetokit/pasetokit/session"
@@ -21,50 +23,63 @@ import (
 func TestConfig(t *testing.T) {
 	k1, _ := paseto.GenerateSymmetricKey(paseto.V4)
 	k3, _ := paseto.GenerateSymmetricKey(paseto.V3)
+	p1 := testkeys.Ring(t, k1)[0].PASERK
 	tests := []struct {
-		name string
-		cfg  remember.Config
+		name  string
+		cfg   remember.Config
+		field string // the ConfigError's Field
 	}{
-		{"no key", remember.Config{}},
-		{"both", remember.Config{Secret: secret, Keys: []*paseto.SymmetricKey{k1}}},
-		{"short secret", remember.Config{Secret: []byte("short")}},
-		{"nil key", remember.Config{Keys: []*paseto.SymmetricKey{nil}}},
-		{"v3 key", remember.Config{Keys: []*paseto.SymmetricKey{k3}}},
-		{"duplicate key", remember.Config{Keys: []*paseto.SymmetricKey{k1, k1}}},
-		{"bad name", remember.Config{Secret: secret, Name: "a b"}},
-		{"bad name 2", remember.Config{Secret: secret, Name: "a;b"}},
-		{"short lifetime", remember.Config{Secret: secret, Lifetime: time.Second}},
-		{"negative lifetime", remember.Config{Secret: secret, Lifetime: -time.Hour}},
-		{"long lifetime", remember.Config{Secret: secret, Lifetime: 401 * 24 * time.Hour}},
-		{"long grace", remember.Config{Secret: secret, GraceWindow: time.Hour}},
-		{"bad path", remember.Config{Secret: secret, Path: "/a;b"}},
-		{"bad domain", remember.Config{Secret: secret, Domain: "a b"}},
-		{"SameSite none insecure", remember.Config{Secret: secret, Insecure: true, SameSite: http.SameSiteNoneMode}},
-		{"bad SameSite", remember.Config{Secret: secret, SameSite: 17}},
-		{"__Host- insecure", remember.Config{Secret: secret, Name: "__Host-r", Insecure: true}},
-		{"__Host- path", remember.Config{Secret: secret, Name: "__Host-r", Path: "/x"}},
-		{"__Secure- insecure", remember.Config{Secret: secret, Name: "__Secure-r", Insecure: true}},
-		{"__Host- domain", remember.Config{Secret: secret, Name: "__Host-r", Domain: "example.com"}},
+		{"no key", remember.Config{}, "Keys"},
+		{"both", remember.Config{Secret: secret, Keys: testkeys.Ring(t, k1)}, "Secret"},
+		{"short secret", remember.Config{Secret: []byte("short")}, "Secret"},
+		{"empty key", remember.Config{Keys: []keyring.Key{{}}}, "Keys[0]"},
+		{"v3 key", remember.Config{Keys: testkeys.Ring(t, k1, k3)}, "Keys[1]"},
+		{"issuer bound", remember.Config{Keys: []keyring.Key{{PASERK: p1, Issuer: "a"}}}, "Keys[0].Issuer"},
+		{"duplicate key", remember.Config{Keys: testkeys.Ring(t, k1, k1)}, "Keys[1]"},
+		{"duplicate by id", remember.Config{Keys: []keyring.Key{{PASERK: p1}, {PASERK: p1 + " "}}}, "Keys[1]"},
+		{"bad name", remember.Config{Secret: secret, Cookie: remember.Cookie{Name: "a b"}}, "Cookie.Name"},
+		{"bad name 2", remember.Config{Secret: secret, Cookie: remember.Cookie{Name: "a;b"}}, "Cookie.Name"},
+		{"short lifetime", remember.Config{Secret: secret, Lifetime: time.Second}, "Lifetime"},
+		{"negative lifetime", remember.Config{Secret: secret, Lifetime: -time.Hour}, "Lifetime"},
+		{"long lifetime", remember.Config{Secret: secret, Lifetime: 401 * 24 * time.Hour}, "Lifetime"},
+		{"long grace", remember.Config{Secret: secret, GraceWindow: time.Hour}, "GraceWindow"},
+		{"bad path", remember.Config{Secret: secret, Cookie: remember.Cookie{Path: "/a;b"}}, "Cookie.Path"},
+		{"bad domain", remember.Config{Secret: secret, Cookie: remember.Cookie{Domain: "a b"}}, "Cookie.Domain"},
+		{"SameSite none insecure", remember.Config{Secret: secret, Cookie: remember.Cookie{Insecure: true, SameSite: http.SameSiteNoneMode}}, "Cookie.SameSite"},
+		{"bad SameSite", remember.Config{Secret: secret, Cookie: remember.Cookie{SameSite: 17}}, "Cookie.SameSite"},
+		{"Partitioned insecure", remember.Config{Secret: secret, Cookie: remember.Cookie{Insecure: true, Partitioned: true}}, "Cookie.Partitioned"},
+		{"__Host- insecure", remember.Config{Secret: secret, Cookie: remember.Cookie{Name: "__Host-r", Insecure: true}}, "Cookie.Name"},
+		{"__Host- path", remember.Config{Secret: secret, Cookie: remember.Cookie{Name: "__Host-r", Path: "/x"}}, "Cookie.Name"},
+		{"__Secure- insecure", remember.Config{Secret: secret, Cookie: remember.Cookie{Name: "__Secure-r", Insecure: true}}, "Cookie.Name"},
+		{"__Host- domain", remember.Config{Secret: secret, Cookie: remember.Cookie{Name: "__Host-r", Domain: "example.com"}}, "Cookie.Name"},
 		// Browsers match the prefixes in any letter case.
-		{"__HOST- insecure", remember.Config{Secret: secret, Name: "__HOST-r", Insecure: true}},
-		{"__host- path", remember.Config{Secret: secret, Name: "__host-r", Path: "/x"}},
-		{"__SECURE- insecure", remember.Config{Secret: secret, Name: "__SECURE-r", Insecure: true}},
+		{"__HOST- insecure", remember.Config{Secret: secret, Cookie: remember.Cookie{Name: "__HOST-r", Insecure: true}}, "Cookie.Name"},
+		{"__host- path", remember.Config{Secret: secret, Cookie: remember.Cookie{Name: "__host-r", Path: "/x"}}, "Cookie.Name"},
+		{"__SECURE- insecure", remember.Config{Secret: secret, Cookie: remember.Cookie{Name: "__SECURE-r", Insecure: true}}, "Cookie.Name"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, err := remember.New(tt.cfg); !errors.Is(err, remember.ErrConfig) {
-				t.Fatalf("New = %v; want ErrConfig", err)
+			_, err := remember.New(tt.cfg)
+			ce, ok := errors.AsType[*remember.ConfigError](err)
+			if !ok || ce.Field != tt.field || !errors.Is(err, remember.ErrInvalidConfig) || !errors.Is(err, ce.Err) {
+				t.Fatalf("New = %v; want a *ConfigError for %s matching ErrInvalidConfig", err, tt.field)
+			}
+			if want := "remember: invalid configuration: " + tt.field + ": "; !strings.HasPrefix(err.Error(), want) {
+				t.Fatalf("error %q does not start with %q", err, want)
+			}
+			if strings.Contains(err.Error(), p1[len("k4.local."):]) || strings.Contains(err.Error(), string(secret)) {
+				t.Fatalf("error %q holds key material", err)
 			}
 		})
 	}
 	for _, cfg := range []remember.Config{
 		{Secret: secret},
-		{Keys: []*paseto.SymmetricKey{k1}},
-		{Secret: secret, Name: "__Host-remember", GraceWindow: -1},
-		{Secret: secret, SameSite: http.SameSiteNoneMode},
+		{Keys: testkeys.Ring(t, k1)},
+		{Secret: secret, Cookie: remember.Cookie{Name: "__Host-remember"}, GraceWindow: -1},
+		{Secret: secret, Cookie: remember.Cookie{SameSite: http.SameSiteNoneMode, Partitioned: true}},
 	} {
 		if _, err := remember.New(cfg); err != nil {
-			t.Errorf("New(%+v): %v", cfg.Name, err)
+			t.Errorf("New(%+v): %v", cfg.Cookie, err)
 		}
 	}
 }
@@ -328,7 +343,7 @@ func otherTokens(t *testing.T, e *env) map[string]string {
 	// names a key we do not have. (Under our own key, the implicit
 	// assertions differ and it would fail as ErrTampered.)
 	rk, _ := paseto.GenerateSymmetricKey(paseto.V4)
-	sm2, _ := session.New(session.Config{Keys: []*paseto.SymmetricKey{rk}, Name: "remember", Now: e.clk.Now})
+	sm2, _ := session.New(session.Config{Keys: testkeys.Ring(t, rk), Cookie: session.Cookie{Name: "remember"}, Now: e.clk.Now})
 	w = httptest.NewRecorder()
 	sm2.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		session.FromContext(r.Context()).Set("x", 1)
@@ -336,7 +351,7 @@ func otherTokens(t *testing.T, e *env) map[string]string {
 	out["session token, same key and name"], _ = readSetCookie(w.Header(), "remember")
 
 	// A remember-me cookie of another name under the same secret.
-	other, _ := remember.New(remember.Config{Secret: secret, Name: "other", Store: e.store, Now: e.clk.Now})
+	other, _ := remember.New(remember.Config{Secret: secret, Cookie: remember.Cookie{Name: "other"}, Store: e.store, Now: e.clk.Now})
 	w = httptest.NewRecorder()
 	other.Remember(w, request("other", ""), "alice", "")
 	out["another cookie name"], _ = readSetCookie(w.Header(), "other")
@@ -400,7 +415,7 @@ func TestBadCookies(t *testing.T) {
 			}
 			// Through the middleware: never a 500, nobody logged in.
 			h := e.sessions(t).Handler(e.m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				if u, ok := remember.UserFrom(r); ok {
+				if u, ok := remember.UserFrom(r.Context()); ok {
 					t.Errorf("user %q logged in by a bad cookie", u)
 				}
 			})))
@@ -478,7 +493,7 @@ func TestStoreUnavailable(t *testing.T) {
 		}})
 	w := httptest.NewRecorder()
 	e.sessions(t).Handler(m2.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, ok := remember.UserFrom(r); ok {
+		if _, ok := remember.UserFrom(r.Context()); ok {
 			t.Error("logged in with the store down")
 		}
 	}))).ServeHTTP(w, request("remember", c))
@@ -573,11 +588,11 @@ func TestConcurrentChaos(t *testing.T) {
 func TestKeyRotation(t *testing.T) {
 	k1, _ := paseto.GenerateSymmetricKey(paseto.V4)
 	k2, _ := paseto.GenerateSymmetricKey(paseto.V4)
-	e := newEnv(t, remember.Config{Keys: []*paseto.SymmetricKey{k1}})
+	e := newEnv(t, remember.Config{Keys: testkeys.Ring(t, k1)})
 	c := e.remember(t, "alice")
 
 	// Deploy k2 first, keep k1 to read the cookies it made.
-	m2, err := remember.New(remember.Config{Keys: []*paseto.SymmetricKey{k2, k1}, Store: e.store, Now: e.clk.Now, OnBadCookie: e.ev.onBad})
+	m2, err := remember.New(remember.Config{Keys: testkeys.Ring(t, k2, k1), Store: e.store, Now: e.clk.Now, OnBadCookie: e.ev.onBad})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -585,13 +600,13 @@ func TestKeyRotation(t *testing.T) {
 	c = e.mustLogin(t, c, "alice") // re-issued under k2
 
 	// Once k1 is dropped, the new cookie still works.
-	m3, _ := remember.New(remember.Config{Keys: []*paseto.SymmetricKey{k2}, Store: e.store, Now: e.clk.Now, OnBadCookie: e.ev.onBad})
+	m3, _ := remember.New(remember.Config{Keys: testkeys.Ring(t, k2), Store: e.store, Now: e.clk.Now, OnBadCookie: e.ev.onBad})
 	e.m = m3
 	e.mustLogin(t, c, "alice")
 
 	// A session token made under our key and cookie name does not open:
 	// the implicit assertions differ.
-	sm, _ := session.New(session.Config{Keys: []*paseto.SymmetricKey{k2}, Name: "remember", Now: e.clk.Now})
+	sm, _ := session.New(session.Config{Keys: testkeys.Ring(t, k2), Cookie: session.Cookie{Name: "remember"}, Now: e.clk.Now})
 	w := httptest.NewRecorder()
 	sm.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		session.FromContext(r.Context()).Set("s", "alice")

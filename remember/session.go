@@ -1,13 +1,14 @@
 package remember
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/pasetokit/pasetokit/session"
 )
 
-// Session keys used by SetUser, UserFrom, Fresh and Manager.Handler. Do not
-// set them directly; call SetUser.
+// Session keys used by [SetUser], [UserFrom], [Fresh] and
+// [Manager.Handler]. Do not set them directly; call SetUser.
 const (
 	// UserKey holds the logged-in user id (a string).
 	UserKey = "user"
@@ -17,19 +18,21 @@ const (
 	FreshKey = "fresh"
 )
 
-// SetUser logs userID into the session of r (package session's middleware
-// must be in front): it renews the session id (against session fixation)
-// and stores the user id and whether the login is fresh. Call it with
-// fresh true after checking a password (including a re-authentication
-// before a sensitive action); Manager.Handler calls it with fresh false
-// for logins by the remember-me cookie. Errors: ErrNoUser,
-// session.ErrNoSession outside the session middleware, or those of
-// session.Session.Set.
-func SetUser(r *http.Request, userID string, fresh bool) error {
+// SetUser logs userID into the session in ctx, a request's context under
+// package session's middleware (pass r.Context()): it renews the session
+// id (against session fixation) and stores the user id and whether the
+// login is fresh. Call it with fresh true after checking a password
+// (including a re-authentication before a sensitive action);
+// [Manager.Handler] calls it with fresh false for logins by the
+// remember-me cookie. The session it changes is written by the session
+// middleware, so SetUser needs no request or response. Errors:
+// [ErrNoUser], [session.ErrNoSession] outside the session middleware, or
+// those of [session.Session.Set].
+func SetUser(ctx context.Context, userID string, fresh bool) error {
 	if userID == "" {
 		return ErrNoUser
 	}
-	s := session.FromContext(r.Context())
+	s := session.FromContext(ctx)
 	if err := s.Renew(); err != nil {
 		return err
 	}
@@ -39,22 +42,23 @@ func SetUser(r *http.Request, userID string, fresh bool) error {
 	return s.Set(FreshKey, fresh)
 }
 
-// UserFrom returns the user id stored in the session of r by SetUser, and
-// whether there is one.
-func UserFrom(r *http.Request) (string, bool) {
-	s := session.FromContext(r.Context())
+// UserFrom returns the user id stored by [SetUser] in the session in ctx
+// (a request's context under the session middleware), and whether there
+// is one.
+func UserFrom(ctx context.Context) (string, bool) {
+	s := session.FromContext(ctx)
 	u, ok := session.Get[string](s, UserKey)
 	return u, ok && u != ""
 }
 
-// Fresh reports whether the session of r has a user who logged in with
+// Fresh reports whether the session in ctx has a user who logged in with
 // their password (not only with the remember-me cookie). Sensitive routes
 // must require it and otherwise ask for the password again.
-func Fresh(r *http.Request) bool {
-	if _, ok := UserFrom(r); !ok {
+func Fresh(ctx context.Context) bool {
+	if _, ok := UserFrom(ctx); !ok {
 		return false
 	}
-	f, ok := session.Get[bool](session.FromContext(r.Context()), FreshKey)
+	f, ok := session.Get[bool](session.FromContext(ctx), FreshKey)
 	return ok && f
 }
 
@@ -64,23 +68,24 @@ func Fresh(r *http.Request) bool {
 //	sessions.Handler(rm.Handler(mux))
 //
 // When the session of a request has no user and the request carries a
-// remember-me cookie, Handler calls Login; on success it calls SetUser
-// with fresh false (renewing the session id and storing the user), and the
-// rotated cookie is set on the response. Requests whose session already
-// has a user are passed through untouched. Store failures and session
-// errors go to Config.OnError, then to Config.ErrorHandler if it is set
-// (which answers the request); without one the request proceeds without
-// a login (fail closed). Bad cookies are deleted.
+// remember-me cookie, Handler calls [Manager.Login]; on success it calls
+// [SetUser] with fresh false (renewing the session id and storing the
+// user), and the rotated cookie is set on the response. Requests whose
+// session already has a user are passed through untouched. Store failures
+// and session errors go to [Config.OnError], then to
+// [Config.ErrorHandler] if it is set (which answers the request); without
+// one the request proceeds without a login (fail closed). Bad cookies are
+// deleted.
 func (m *Manager) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, ok := UserFrom(r); !ok && (m.cookie(r) != "" || m.flaskCookie(r) != "") {
+		if _, ok := UserFrom(r.Context()); !ok && (m.cookie(r) != "" || m.flaskCookie(r) != "") {
 			var err error
 			if session.FromContext(r.Context()) == nil {
 				err = session.ErrNoSession
 			} else if userID, ok, lerr := m.Login(w, r); lerr != nil {
 				err = lerr
 			} else if ok {
-				err = SetUser(r, userID, false)
+				err = SetUser(r.Context(), userID, false)
 			}
 			if err != nil {
 				m.onError(r, err)

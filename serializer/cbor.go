@@ -38,7 +38,8 @@ type CBORConfig struct {
 
 // CBOR is the CBOR serializer with the default limits of a zero CBORConfig.
 // See the package documentation before using it: PASETO payloads are JSON by
-// specification.
+// specification. Like [JSON], it is a variable for convenience only: no
+// package of this module compares a serializer with it.
 var CBOR Serializer = mustCBOR(NewCBOR(CBORConfig{}))
 
 func mustCBOR(s Serializer, err error) Serializer {

@@ -34,9 +34,29 @@ type JSONConfig struct {
 	MaxKeys int
 }
 
-// JSON is the JSON serializer with the default limits of a zero JSONConfig.
-// It is the right choice for standard PASETO payloads.
+// JSON is the JSON serializer with the default limits of a zero
+// [JSONConfig]. It is the right choice for standard PASETO payloads.
+//
+// JSON is a variable for convenience only. No package of this module
+// depends on its identity: a nil Serializer in a Config means JSON with the
+// default limits, which the components hold as their own value, and they
+// recognize a default JSON serializer with [IsDefaultJSON], by what it is.
+// Reassigning JSON changes only the caller's own uses of it.
 var JSON Serializer = &jsonSerializer{lim: JSONConfig{}.limits()}
+
+// IsDefaultJSON reports whether s is a JSON serializer of this package with
+// the default limits: [JSON] as the package sets it, or any serializer
+// [NewJSON] returned for a [JSONConfig] whose limits are the defaults. A
+// nil s is not one. Components use it to take fast paths that assume the
+// default limits.
+func IsDefaultJSON(s Serializer) bool {
+	j, ok := s.(*jsonSerializer)
+	if !ok || j == nil {
+		return false
+	}
+	def := JSONConfig{}.limits()
+	return j.lim.MaxLength == def.MaxLength && j.lim.MaxDepth == def.MaxDepth && j.lim.MaxKeys == def.MaxKeys
+}
 
 // NewJSON returns a JSON serializer with the limits of cfg. It returns an
 // error if a field of cfg is negative.

@@ -456,3 +456,23 @@ func isSentinel(err error) bool {
 	}
 	return false
 }
+
+func TestIsDefaultJSON(t *testing.T) {
+	same, _ := NewJSON(JSONConfig{})
+	explicit, _ := NewJSON(JSONConfig{MaxLength: DefaultJSONMaxLength, MaxDepth: DefaultJSONMaxDepth, MaxKeys: DefaultJSONMaxKeys})
+	other, _ := NewJSON(JSONConfig{MaxKeys: 10})
+	for _, tt := range []struct {
+		s    Serializer
+		want bool
+	}{{JSON, true}, {same, true}, {explicit, true}, {other, false}, {CBOR, false}, {nil, false}, {(*jsonSerializer)(nil), false}} {
+		if got := IsDefaultJSON(tt.s); got != tt.want {
+			t.Errorf("IsDefaultJSON(%v) = %v, want %v", tt.s, got, tt.want)
+		}
+	}
+	saved := JSON
+	defer func() { JSON = saved }()
+	JSON = other // reassigning the variable changes nothing IsDefaultJSON sees
+	if !IsDefaultJSON(saved) || IsDefaultJSON(JSON) {
+		t.Fatal("IsDefaultJSON depends on the variable JSON")
+	}
+}

@@ -2,8 +2,10 @@
 //
 // # For most users
 //
-// Use [JSON]. PASETO payloads are JSON objects by specification, and JSON is
-// the only format other PASETO implementations will read. [JSON] validates
+// Use JSON: leave the Serializer field of an issuer, verifier or session
+// Config nil, which means JSON with the default limits, or pass [JSON].
+// PASETO payloads are JSON objects by specification, and JSON is the only
+// format other PASETO implementations will read. [JSON] validates
 // every payload strictly before decoding it: the input must be a single
 // well-formed JSON object of bounded size and nesting, with valid UTF-8 and
 // no duplicate keys. Keys that differ only in case, such as "exp" and "EXP",

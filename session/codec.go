@@ -35,8 +35,8 @@ func (m *Manager) encode(p *payload) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("%w: %w", ErrEncode, err)
 	}
-	k := m.keys[0]
-	return paseto.Encrypt(k.key, b, k.footer, m.implicit)
+	k := m.keys.Encrypting()
+	return paseto.Encrypt(k.Key, b, k.Footer, m.implicit)
 }
 
 // decode opens token, checks its metadata and deadlines at now, and returns
@@ -50,14 +50,11 @@ func (m *Manager) decode(token string, now time.Time) (*payload, *CookieError) {
 	}
 	// Fast path: the footer is one we made (same key id and name), found
 	// by its exact base64url form, which is canonical.
-	var k *keyEntry
-	if i := strings.LastIndexByte(token, '.'); i > len(tokenHeader) {
-		k = m.byFooter[token[i+1:]]
-	}
+	k := m.keys.ForToken(token)
 	if k == nil {
 		return nil, m.classifyFooter(token)
 	}
-	plain, _, err := m.parser.Decrypt(k.key, token, m.implicit)
+	plain, _, err := m.parser.Decrypt(k.Key, token, m.implicit)
 	if err != nil {
 		if errors.Is(err, paseto.ErrInvalidMAC) {
 			return nil, badCookie(m.name, ErrTampered, nil)
@@ -99,7 +96,7 @@ func (m *Manager) classifyFooter(token string) *CookieError {
 	if f.Kid == "" {
 		return badCookie(m.name, ErrMalformed, nil)
 	}
-	if m.byID[f.Kid] == nil {
+	if m.keys.ByID(f.Kid) == nil {
 		return badCookie(m.name, ErrUnknownKey, nil)
 	}
 	if f.Name != m.name {

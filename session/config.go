@@ -3,39 +3,39 @@ package session
 import (
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/gorilla/securecookie"
-	"github.com/pasetokit/pasetokit/internal/cookieprefix"
+	"github.com/pasetokit/pasetokit/internal/cookie"
 	"github.com/pasetokit/pasetokit/internal/pysetolocal"
-	"github.com/pasetokit/pasetokit/keyderive"
-	"github.com/pasetokit/pasetokit/paserk"
+	"github.com/pasetokit/pasetokit/keyring"
 	"github.com/pasetokit/pasetokit/paseto"
 	"github.com/pasetokit/pasetokit/serializer"
 )
 
 // Defaults and limits.
 const (
-	// DefaultName is the cookie name used when Config.Name is empty.
+	// DefaultName is the cookie name used when [Config.Cookie] has no
+	// Name.
 	DefaultName = "session"
-	// DefaultLifetime is the absolute lifetime used when Config.Lifetime
-	// is zero.
+	// DefaultLifetime is the absolute lifetime used when
+	// [Config.Lifetime] is zero.
 	DefaultLifetime = 24 * time.Hour
-	// DefaultIdleTimeout is the idle timeout used when Config.IdleTimeout
-	// is zero.
+	// DefaultIdleTimeout is the idle timeout used when
+	// [Config.IdleTimeout] is zero.
 	DefaultIdleTimeout = 2 * time.Hour
 	// MaxCookieSize is the budget of one Set-Cookie header value (name,
 	// value and attributes), the size browsers are required to accept.
 	MaxCookieSize = 4096
 	// DefaultMaxCookieParts is the number of cookies a session may span
-	// with Config.SplitCookies when Config.MaxCookieParts is zero.
+	// with [Config.SplitCookies] when [Config.MaxCookieParts] is zero.
 	DefaultMaxCookieParts = 8
 	// KeyPurpose is the keyderive purpose of the key derived from
-	// Config.Secret. Other features (remember-me cookies, API tokens) must
+	// [Config.Secret]. Other features (remember-me cookies, API tokens) must
 	// use other purposes, so that their keys differ.
 	KeyPurpose = "session"
 	// ImplicitPrefix is prepended to the cookie name to make the implicit
@@ -43,41 +43,38 @@ const (
 	ImplicitPrefix = "pasetokit-session|"
 )
 
+// Cookie is the cookie attributes of [Config.Cookie], shared with package
+// remember: Name, Path, Domain, Insecure, SameSite and Partitioned. The zero
+// value is a Secure, HttpOnly, host-only cookie named [DefaultName] with
+// SameSite=Lax on Path "/"; Insecure drops Secure (for development over
+// plain HTTP only), and SameSite=None and Partitioned require Secure. A name
+// starting with "__Host-" (in any letter case) requires Secure, Path "/" and
+// no Domain, and "__Secure-" requires Secure: [New] refuses other
+// combinations, which browsers would silently drop. "__Host-session" is
+// recommended for HTTPS sites (see the package documentation on cookie
+// tossing). The name is bound to every token as its implicit assertion
+// ([ImplicitPrefix] + Name), so a token moved to another cookie is rejected.
+type Cookie = cookie.Cookie
+
 // Config configures a Manager. The zero value of every field is a safe
 // default, except that exactly one of Keys and Secret must be set.
 type Config struct {
-	// Keys are the v4 local keys of the sessions. The first encrypts new
-	// cookies; all of them decrypt, chosen by the key id (PASERK lid) in
-	// the token footer. To rotate, put the new key first and keep the
-	// old one until the last cookies it made have expired. Keys of
-	// another version, nil keys and duplicates are configuration errors.
-	Keys []*paseto.SymmetricKey
+	// Keys are the keys of the sessions: k4.local PASERKs
+	// ([keyring.Key.PASERK]; PEM keys and an Issuer are refused). The first
+	// encrypts new cookies; all of them decrypt, chosen by the key id
+	// (PASERK lid) in the token footer. To rotate, put the new key first
+	// and keep the old one until the last cookies it made have expired.
+	// Keys of another version or kind, and two keys with the same PASERK
+	// id, are configuration errors.
+	Keys []keyring.Key
 	// Secret, used instead of Keys, is an application secret of at least
 	// 32 bytes; the key is keyderive.SymmetricKey(Secret, paseto.V4,
-	// KeyPurpose). Derive keys for other uses with other purposes.
+	// [KeyPurpose]). Derive keys for other uses with other purposes.
 	Secret []byte
 
-	// Name is the cookie name; empty means DefaultName. A name starting
-	// with "__Host-" (in any letter case) requires Secure (Insecure
-	// false), Path "/" and no Domain; "__Secure-" requires Secure. New
-	// refuses other combinations, which browsers would silently drop.
-	// "__Host-session" is recommended for HTTPS sites (see the package
-	// documentation on cookie tossing). The name is bound to every token
-	// as its implicit assertion (ImplicitPrefix + Name), so a token moved
-	// to another cookie is rejected.
-	Name string
-	// Path of the cookie; empty means "/".
-	Path string
-	// Domain of the cookie; empty means a host-only cookie (recommended).
-	Domain string
-	// Insecure drops the Secure attribute, for development over plain
-	// HTTP only. By default cookies are Secure.
-	Insecure bool
-	// SameSite of the cookie; zero (and http.SameSiteDefaultMode) mean
-	// http.SameSiteLaxMode. http.SameSiteNoneMode requires Secure.
-	SameSite http.SameSite
-	// Partitioned sets the Partitioned attribute (CHIPS); requires Secure.
-	Partitioned bool
+	// Cookie holds the attributes of the session cookie; the zero value
+	// is safe (see [Cookie]).
+	Cookie Cookie
 	// SessionCookie makes browser-session cookies (no Max-Age or
 	// Expires), removed when the browser closes. By default cookies are
 	// persistent and expire with the session (the earlier of the absolute
@@ -87,18 +84,19 @@ type Config struct {
 	SessionCookie bool
 
 	// Lifetime is the absolute lifetime of a session from its creation;
-	// zero means DefaultLifetime (24h). Negative is an error.
+	// zero means [DefaultLifetime] (24h). Negative is an error.
 	Lifetime time.Duration
 	// IdleTimeout ends a session not used for that long; zero means
-	// DefaultIdleTimeout (2h), negative disables it. It must not exceed
+	// [DefaultIdleTimeout] (2h), negative disables it. It must not exceed
 	// Lifetime. A session in use is re-issued (sliding expiry) when its
 	// last-seen time is older than IdleTimeout/10 (and at least one
 	// second), even if nothing in it changed, so an active user loses at
 	// most a tenth of the idle window.
 	IdleTimeout time.Duration
 
-	// Serializer encodes the session; nil means serializer.JSON. For
-	// serializer.JSON the package uses its own fast JSON path: values are
+	// Serializer encodes the session; nil means JSON with the default
+	// limits. For that JSON ([serializer.IsDefaultJSON]) the package uses
+	// its own fast JSON path: values are
 	// kept as their encoded JSON, and a payload is only parsed after the
 	// token authenticated. Other serializers (serializer.CBOR, or a
 	// serializer.NewJSON with other limits) are used through the
@@ -112,20 +110,20 @@ type Config struct {
 	// longer needed when the session shrinks are deleted.
 	SplitCookies bool
 	// MaxCookieParts bounds the number of cookies with SplitCookies; zero
-	// means DefaultMaxCookieParts (8). Without SplitCookies it is 1.
+	// means [DefaultMaxCookieParts] (8). Without SplitCookies it is 1.
 	MaxCookieParts int
 
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 
 	// OnError receives errors the handler cannot get as return values:
-	// an automatic save that fails (*SizeError, ErrEncode) and changes
-	// made after the response was committed (ErrCommitted). nil means
+	// an automatic save that fails ([*SizeError], [ErrEncode]) and changes
+	// made after the response was committed ([ErrCommitted]). nil means
 	// logging with slog.Default at level Error. Errors never hold
 	// session values.
 	OnError func(r *http.Request, err error)
 	// OnBadCookie, if set, is called when a request carries a session
-	// cookie that is rejected; err is a *CookieError. The request then
+	// cookie that is rejected; err is a [*CookieError]. The request then
 	// gets a new empty session and the bad cookie is deleted.
 	OnBadCookie func(r *http.Request, err error)
 
@@ -144,7 +142,7 @@ type Config struct {
 	// former Flask application that kept its sessions with
 	// Flask-PASETO-Extended's PasetoCookieSessionInterface. A cookie of
 	// that form (a v4.local token without footer, under the cookie name
-	// Name) that opens with it is accepted once: its values are taken over
+	// Cookie.Name) that opens with it is accepted once: its values are taken over
 	// (tagged values converted as the package documentation lists) and it
 	// is re-issued as a session token in the same response, so users stay
 	// logged in across the port. Read-only: such cookies are never
@@ -154,19 +152,10 @@ type Config struct {
 	FlaskSecret []byte
 }
 
-type keyEntry struct {
-	key       *paseto.SymmetricKey
-	id        string // PASERK lid
-	footer    []byte // {"kid":…,"n":…}
-	footerB64 string
-}
-
-// Manager loads and saves sessions. Create it with New; it is safe for
+// Manager loads and saves sessions. Create it with [New]; it is safe for
 // concurrent use.
 type Manager struct {
-	keys      []*keyEntry // keys[0] encrypts
-	byFooter  map[string]*keyEntry
-	byID      map[string]*keyEntry
+	keys      *cookie.Ring
 	name      string
 	implicit  []byte
 	vc        valueCodec
@@ -185,10 +174,10 @@ type Manager struct {
 	flask     *pysetolocal.Key // Config.FlaskSecret, or nil
 }
 
-// New validates cfg and returns a Manager. Errors match ErrConfig.
+// New validates cfg and returns a Manager. Errors are [*ConfigError]s
+// matching [ErrInvalidConfig]. New does not read the clock.
 func New(cfg Config) (*Manager, error) {
 	m := &Manager{
-		name:     cfg.Name,
 		vc:       newValueCodec(cfg.Serializer),
 		now:      cfg.Now,
 		lifetime: cfg.Lifetime,
@@ -197,15 +186,12 @@ func New(cfg Config) (*Manager, error) {
 		onBad:    cfg.OnBadCookie,
 		persist:  !cfg.SessionCookie,
 	}
-	cerr := func(format string, a ...any) error {
-		return fmt.Errorf("%w: "+format, append([]any{ErrConfig}, a...)...)
+	tmpl, err := cfg.Cookie.Template(DefaultName)
+	if err != nil {
+		return nil, configError(cookie.Field("Cookie.", err))
 	}
-	if m.name == "" {
-		m.name = DefaultName
-	}
-	if (&http.Cookie{Name: m.name, Value: "x"}).Valid() != nil || strings.ContainsAny(m.name, "=;, \t") {
-		return nil, cerr("invalid cookie name")
-	}
+	m.name, m.tmpl = tmpl.Name, tmpl
+	m.tmpl.Name = ""
 	if m.now == nil {
 		m.now = time.Now
 	}
@@ -216,11 +202,11 @@ func New(cfg Config) (*Manager, error) {
 	}
 	switch {
 	case m.lifetime < 0:
-		return nil, cerr("negative Lifetime")
+		return nil, configError("Lifetime", errors.New("negative"))
 	case m.lifetime == 0:
 		m.lifetime = DefaultLifetime
 	case m.lifetime < time.Second:
-		return nil, cerr("Lifetime under one second")
+		return nil, configError("Lifetime", errors.New("under one second"))
 	}
 	switch {
 	case m.idle < 0:
@@ -228,78 +214,17 @@ func New(cfg Config) (*Manager, error) {
 	case m.idle == 0:
 		m.idle = min(DefaultIdleTimeout, m.lifetime)
 	case m.idle > m.lifetime:
-		return nil, cerr("IdleTimeout exceeds Lifetime")
+		return nil, configError("IdleTimeout", errors.New("exceeds Lifetime"))
 	case m.idle < time.Second:
-		return nil, cerr("IdleTimeout under one second")
+		return nil, configError("IdleTimeout", errors.New("under one second"))
 	}
 	m.touch = max(m.idle/10, time.Second)
 
-	// Keys.
-	keys := cfg.Keys
-	switch {
-	case len(keys) > 0 && cfg.Secret != nil:
-		return nil, cerr("both Keys and Secret are set")
-	case len(keys) == 0 && cfg.Secret == nil:
-		return nil, cerr("neither Keys nor Secret is set")
-	case cfg.Secret != nil:
-		k, err := keyderive.SymmetricKey(cfg.Secret, paseto.V4, KeyPurpose)
-		if err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrConfig, err)
-		}
-		keys = []*paseto.SymmetricKey{k}
-	}
-	m.byFooter = make(map[string]*keyEntry, len(keys))
-	m.byID = make(map[string]*keyEntry, len(keys))
-	for i, k := range keys {
-		if k == nil || k.Version() != paseto.V4 {
-			return nil, cerr("Keys[%d] is not a v4 local key", i)
-		}
-		id := paserk.LocalID(k)
-		if id == "" {
-			return nil, cerr("Keys[%d] is not a usable key", i)
-		}
-		if _, dup := m.byID[id]; dup {
-			return nil, cerr("Keys[%d] is a duplicate", i)
-		}
-		e := &keyEntry{key: k, id: id}
-		e.footer, e.footerB64 = footerFor(id, m.name)
-		m.keys = append(m.keys, e)
-		m.byID[id] = e
-		m.byFooter[e.footerB64] = e
+	m.keys, err = cookie.NewRing(cfg.Keys, cfg.Secret, KeyPurpose, footerFor(m.name))
+	if err != nil {
+		return nil, configError(cookie.Field("", err))
 	}
 	m.implicit = []byte(ImplicitPrefix + m.name)
-
-	// Cookie attributes.
-	path := cfg.Path
-	if path == "" {
-		path = "/"
-	}
-	if strings.ContainsAny(path, ";\x00\r\n") {
-		return nil, cerr("invalid Path")
-	}
-	if cfg.Domain != "" && (&http.Cookie{Name: "a", Value: "b", Domain: cfg.Domain}).Valid() != nil {
-		return nil, cerr("invalid Domain")
-	}
-	secure := !cfg.Insecure
-	ss := cfg.SameSite
-	switch ss {
-	case 0, http.SameSiteDefaultMode:
-		ss = http.SameSiteLaxMode
-	case http.SameSiteLaxMode, http.SameSiteStrictMode:
-	case http.SameSiteNoneMode:
-		if !secure {
-			return nil, cerr("SameSite=None requires Secure")
-		}
-	default:
-		return nil, cerr("invalid SameSite")
-	}
-	if cfg.Partitioned && !secure {
-		return nil, cerr("Partitioned requires Secure")
-	}
-	if err := cookieprefix.Check(m.name, secure, path, cfg.Domain); err != nil {
-		return nil, cerr("%v", err)
-	}
-	m.tmpl = http.Cookie{Path: path, Domain: cfg.Domain, Secure: secure, HttpOnly: true, SameSite: ss, Partitioned: cfg.Partitioned}
 
 	// Parts.
 	m.maxParts = 1
@@ -309,10 +234,10 @@ func New(cfg Config) (*Manager, error) {
 			m.maxParts = DefaultMaxCookieParts
 		}
 		if m.maxParts < 1 || m.maxParts > 64 {
-			return nil, cerr("MaxCookieParts must be between 1 and 64")
+			return nil, configError("MaxCookieParts", errors.New("must be between 1 and 64"))
 		}
 	} else if cfg.MaxCookieParts != 0 && cfg.MaxCookieParts != 1 {
-		return nil, cerr("MaxCookieParts needs SplitCookies")
+		return nil, configError("MaxCookieParts", errors.New("needs SplitCookies"))
 	}
 	m.partNames = make([]string, m.maxParts)
 	m.partNames[0] = m.name
@@ -325,20 +250,20 @@ func New(cfg Config) (*Manager, error) {
 	// token (a nonce and a tag, no payload), so that every save would
 	// fail.
 	room := m.valueRoom()
-	minToken := len(tokenHeader) + base64.RawURLEncoding.EncodedLen(64) + 1 + len(m.keys[0].footerB64)
+	minToken := len(tokenHeader) + base64.RawURLEncoding.EncodedLen(64) + 1 + len(m.keys.Encrypting().FooterB64)
 	if room <= 0 || room*m.maxParts < minToken {
-		return nil, cerr("cookie name, Path and Domain leave no room for the session in %d bytes", MaxCookieSize)
+		return nil, configError("Cookie", fmt.Errorf("name, Path and Domain leave no room for the session in %d bytes", MaxCookieSize))
 	}
 	for i, c := range cfg.GorillaFallback {
 		if c == nil {
-			return nil, cerr("GorillaFallback[%d] is nil", i)
+			return nil, configError(fmt.Sprintf("GorillaFallback[%d]", i), errors.New("nil"))
 		}
 	}
 	m.fallback = cfg.GorillaFallback
 	if cfg.FlaskSecret != nil {
 		k, err := newFlaskKey(cfg.FlaskSecret)
 		if err != nil {
-			return nil, cerr("FlaskSecret must be 1 to 64 bytes, as pyseto requires")
+			return nil, configError("FlaskSecret", errors.New("must be 1 to 64 bytes, as pyseto requires"))
 		}
 		m.flask = k
 	}
@@ -361,12 +286,14 @@ func (m *Manager) valueRoom() int {
 	return MaxCookieSize - len(probe.String())
 }
 
-// footerFor returns the footer of tokens for key id and cookie name, and its
-// base64url form.
-func footerFor(id, name string) ([]byte, string) {
-	f, _ := json.Marshal(struct {
-		Kid  string `json:"kid"`
-		Name string `json:"n"`
-	}{id, name})
-	return f, base64.RawURLEncoding.EncodeToString(f)
+// footerFor returns the footer function of tokens for cookie name:
+// {"kid":…,"n":name}.
+func footerFor(name string) func(id string) []byte {
+	return func(id string) []byte {
+		f, _ := json.Marshal(struct {
+			Kid  string `json:"kid"`
+			Name string `json:"n"`
+		}{id, name})
+		return f
+	}
 }

@@ -4,25 +4,32 @@
 //
 // # For most users
 //
-// Create one Manager at start-up from a secret of at least 32 random bytes,
-// wrap your handlers, and read and write the session from the request
-// context:
+// Create one [Manager] at start-up from a secret of at least 32 random
+// bytes, wrap your handlers with [Manager.Handler], and read and write the
+// session from the request context with [FromContext] and [Get]:
 //
 //	m, err := session.New(session.Config{Secret: secret})
-//	http.ListenAndServe(addr, m.Handler(mux))
-//
-//	func handler(w http.ResponseWriter, r *http.Request) {
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	mux := http.NewServeMux()
+//	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 //		s := session.FromContext(r.Context())
 //		n, _ := session.Get[int](s, "count")
-//		s.Set("count", n+1)
+//		if err := s.Set("count", n+1); err != nil {
+//			http.Error(w, "session error", http.StatusInternalServerError)
+//			return
+//		}
 //		fmt.Fprintln(w, n+1)
-//	}
+//	})
+//	log.Fatal(http.ListenAndServe(addr, m.Handler(mux)))
 //
-// Call Renew when a user logs in or changes privilege, and Destroy on
-// logout. The defaults are safe: Secure, HttpOnly, SameSite=Lax cookies
-// named "session" on Path "/", an absolute lifetime of 24 hours and an
-// idle timeout of 2 hours, both enforced inside the token. Set Insecure
-// only for development over plain HTTP.
+// Call [Session.Renew] when a user logs in or changes privilege, and
+// [Session.Destroy] on logout. The defaults are safe: Secure, HttpOnly,
+// SameSite=Lax cookies named "session" on Path "/", an absolute lifetime
+// of 24 hours ([DefaultLifetime]) and an idle timeout of 2 hours
+// ([DefaultIdleTimeout]), both enforced inside the token. Set
+// [Cookie.Insecure] only for development over plain HTTP.
 //
 // # Cookie names and cookie tossing
 //
@@ -37,47 +44,60 @@
 // cookie with the __Host- prefix, which browsers only accept from the
 // host itself, Secure, with Path "/" and no Domain:
 //
-//	m, err := session.New(session.Config{Secret: secret, Name: "__Host-session"})
+//	m, err := session.New(session.Config{
+//		Secret: secret,
+//		Cookie: session.Cookie{Name: "__Host-session"},
+//	})
 //
-// New checks these rules for a __Host- or __Secure- name (in any letter
-// case) and returns ErrConfig rather than a cookie the browser would drop;
-// so a __Host- name cannot be used with Insecure (plain HTTP in
-// development): use another name there. Moving an existing site to the
-// new name logs its users out once, as their old cookie is no longer
-// read.
+// [New] checks these rules for a __Host- or __Secure- name (in any letter
+// case) and returns a [*ConfigError] for Cookie.Name rather than a cookie
+// the browser would drop; so a __Host- name cannot be used with
+// [Cookie.Insecure] (plain HTTP in development): use another name there.
+// Moving an existing site to the new name logs its users out once, as
+// their old cookie is no longer read.
 //
 // # Tokens
 //
 // A session token is encrypted and authenticated with the first of
-// Config.Keys (or the key derived from Config.Secret with keyderive and the
-// purpose KeyPurpose, "session"; remember-me cookies or API tokens must use
-// other purposes). Its footer {"kid":"k4.lid.…","n":"<cookie name>"} names
-// the key by its PASERK id, so the key is found at once (an unknown id is
-// rejected, keys are never tried in turn), and the cookie name is also
-// bound as the implicit assertion ImplicitPrefix+name, so a token moved to
-// another cookie, or made for another purpose, does not open. The payload
-// holds the values, the pending flashes, a random 128-bit session id, the
-// creation time (for Config.Lifetime) and the last-seen time (for
-// Config.IdleTimeout). Values are encoded by Config.Serializer (JSON by
+// [Config.Keys] (or the key derived from [Config.Secret] with keyderive and
+// the purpose [KeyPurpose], "session"; remember-me cookies or API tokens
+// must use other purposes). Keys are [keyring.Key] values holding k4.local
+// PASERKs; to rotate, put the new key first and keep the old one until its
+// cookies have expired:
+//
+//	m, err := session.New(session.Config{Keys: []keyring.Key{
+//		{PASERK: os.Getenv("SESSION_KEY")},     // k4.local.…: encrypts
+//		{PASERK: os.Getenv("OLD_SESSION_KEY")}, // still decrypts
+//	}})
+//
+// The footer {"kid":"k4.lid.…","n":"<cookie name>"} names the key by its
+// PASERK id, so the key is found at once (an unknown id is rejected, keys
+// are never tried in turn), and the cookie name is also bound as the
+// implicit assertion [ImplicitPrefix]+name, so a token moved to another
+// cookie, or made for another purpose, does not open. The payload holds
+// the values, the pending flashes, a random 128-bit session id, the
+// creation time (for [Config.Lifetime]) and the last-seen time (for
+// [Config.IdleTimeout]). Values are encoded by [Config.Serializer] (JSON by
 // default, or CBOR) when they are Set, so an unencodable value is an error
 // at once; there is no type registration as with gob. Read them back as Go
-// types with Get[T], which decodes the stored representation into T.
+// types with [Get], which decodes the stored representation into T.
 //
 // # Saving
 //
 // The middleware saves the session when the response is committed (first
 // WriteHeader, Write or Flush) or when the handler returns. A change after
-// that cannot reach the client: Set, Delete, Clear, AddFlash, Renew and
-// Destroy then return ErrCommitted and also report it to Config.OnError,
-// so that it is never lost silently. Errors of the automatic save (a
-// session over the size budget, *SizeError matching ErrTooLarge) go to
-// Config.OnError; handlers that want them as return values call
-// Session.Save before writing the response. When a save fails, no
-// Set-Cookie is written and the client keeps its old cookie.
+// that cannot reach the client: [Session.Set], [Session.Delete],
+// [Session.Clear], [Session.AddFlash], [Session.Renew] and
+// [Session.Destroy] then return [ErrCommitted] and also report it to
+// [Config.OnError], so that it is never lost silently. Errors of the
+// automatic save (a session over the size budget, [*SizeError] matching
+// [ErrTooLarge]) go to [Config.OnError]; handlers that want them as return
+// values call [Session.Save] before writing the response. When a save
+// fails, no Set-Cookie is written and the client keeps its old cookie.
 //
-// One cookie holds at most MaxCookieSize (4096) bytes, counting its
-// attributes. With Config.SplitCookies a larger session is spread over
-// numbered cookies (name, name.1, … up to Config.MaxCookieParts), joined
+// One cookie holds at most [MaxCookieSize] (4096) bytes, counting its
+// attributes. With [Config.SplitCookies] a larger session is spread over
+// numbered cookies (name, name.1, … up to [Config.MaxCookieParts]), joined
 // again on the next request; parts no longer needed are deleted.
 //
 // # Bad cookies
@@ -85,21 +105,21 @@
 // A cookie that is malformed, oversized, tampered with, expired, idle too
 // long, issued for another cookie name or under an unknown key never causes
 // an error response: the request gets a new empty session, the response
-// deletes the bad cookie(s), and Config.OnBadCookie (if set) receives a
-// *CookieError that matches ErrMalformed, ErrTampered, ErrExpired,
-// ErrIdleExpired, ErrWrongName or ErrUnknownKey.
+// deletes the bad cookie(s), and [Config.OnBadCookie] (if set) receives a
+// [*CookieError] that matches [ErrMalformed], [ErrTampered], [ErrExpired],
+// [ErrIdleExpired], [ErrWrongName] or [ErrUnknownKey].
 //
 // # Migrating from gorilla/sessions
 //
-// Manager.Codec is a securecookie.Codec for code that keeps
-// gorilla/sessions. To move to Manager.Handler without logging anyone out,
-// set Config.GorillaFallback to the old securecookie codecs: old cookies
-// are read once and re-issued as session tokens.
+// [Manager.Codec] is a securecookie.Codec for code that keeps
+// gorilla/sessions. To move to [Manager.Handler] without logging anyone
+// out, set [Config.GorillaFallback] to the old securecookie codecs: old
+// cookies are read once and re-issued as session tokens.
 //
 // The upgraded session starts a new lifetime: the gorilla cookie carries
 // no creation time this package can trust, so its values are taken over
-// with a creation time of now, and Config.Lifetime and Config.IdleTimeout
-// count from the upgrade. A gorilla cookie that was close to its end thus
+// with a creation time of now, and [Config.Lifetime] and
+// [Config.IdleTimeout] count from the upgrade. A gorilla cookie that was close to its end thus
 // gets a full Lifetime more, and an old cookie that a thief holds is
 // upgraded like any other for as long as the fallback is configured
 // (securecookie itself still refuses cookies older than its MaxAge, 30
@@ -114,9 +134,9 @@
 // SESSION_COOKIE_NAME, "session" by default) holding a v4.local token of
 // the session dict, encrypted under the app's SECRET_KEY bytes as the key,
 // without footer or implicit assertion. Set Config.FlaskSecret to those
-// bytes, and keep Name as Flask's cookie name, to read such a cookie once:
-// its values are kept and it is re-issued as a session token in the same
-// response, replacing the Flask cookie.
+// bytes, and keep Cookie.Name as Flask's cookie name, to read such a
+// cookie once: its values are kept and it is re-issued as a session token
+// in the same response, replacing the Flask cookie.
 //
 // Values are converted as Flask reads its tagged JSON: strings, numbers,
 // booleans, null, lists and objects as they are; a tuple becomes a list,

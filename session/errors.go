@@ -9,8 +9,9 @@ import (
 // them with errors.Is. Error strings never contain session values, cookie
 // values or key bytes.
 var (
-	// ErrConfig: New was given an invalid Config.
-	ErrConfig = errors.New("session: invalid configuration")
+	// ErrInvalidConfig: [New] was given an invalid [Config]. The error is
+	// a [*ConfigError].
+	ErrInvalidConfig = errors.New("session: invalid configuration")
 
 	// ErrMalformed: the cookie is not a well-formed session token (bad
 	// encoding, wrong version or purpose, oversized, missing metadata).
@@ -19,14 +20,14 @@ var (
 	// altered, truncated in its body, or encrypted under another key or
 	// implicit assertion with a key id of ours.
 	ErrTampered = errors.New("session: cookie failed authentication")
-	// ErrUnknownKey: the token names a key id that is not in Config.Keys
+	// ErrUnknownKey: the token names a key id that is not in [Config.Keys]
 	// (for example a key that was rotated out).
 	ErrUnknownKey = errors.New("session: cookie key id is not configured")
 	// ErrWrongName: the token was issued for another cookie name.
 	ErrWrongName = errors.New("session: cookie was issued for another cookie name")
-	// ErrExpired: the session is older than Config.Lifetime.
+	// ErrExpired: the session is older than [Config.Lifetime].
 	ErrExpired = errors.New("session: session lifetime exceeded")
-	// ErrIdleExpired: the session was not used for Config.IdleTimeout.
+	// ErrIdleExpired: the session was not used for [Config.IdleTimeout].
 	ErrIdleExpired = errors.New("session: session idle timeout exceeded")
 
 	// ErrTooLarge: the encoded session does not fit the cookie size
@@ -38,7 +39,7 @@ var (
 	// ErrEncode: a value cannot be encoded by the configured serializer.
 	ErrEncode = errors.New("session: value cannot be encoded")
 	// ErrNoSession: there is no session in the request context (the
-	// handler does not run under Manager.Handler).
+	// handler does not run under [Manager.Handler]).
 	ErrNoSession = errors.New("session: no session in request context")
 )
 
@@ -46,10 +47,11 @@ var (
 // cookie is left as it was: no Set-Cookie header is written for it.
 type SizeError struct {
 	// Size is the number of bytes needed: the length of the Set-Cookie
-	// header value, or with Config.SplitCookies the token length.
+	// header value, or with [Config.SplitCookies] the token length.
 	Size int
-	// Limit is the budget Size exceeded: MaxCookieSize, or with
-	// Config.SplitCookies the token capacity of MaxCookieParts cookies.
+	// Limit is the budget Size exceeded: [MaxCookieSize], or with
+	// [Config.SplitCookies] the token capacity of [Config.MaxCookieParts]
+	// cookies.
 	Limit int
 }
 
@@ -58,37 +60,56 @@ func (e *SizeError) Error() string {
 	return "session: encoded session is " + strconv.Itoa(e.Size) + " bytes, over the limit of " + strconv.Itoa(e.Limit)
 }
 
-// Unwrap returns ErrTooLarge.
+// Unwrap returns [ErrTooLarge].
 func (e *SizeError) Unwrap() error { return ErrTooLarge }
 
-// CookieError is the error given to Config.OnBadCookie (and returned by the
-// Codec) for a cookie that was rejected. It matches its Kind (one of
-// ErrMalformed, ErrTampered, ErrUnknownKey, ErrWrongName, ErrExpired,
-// ErrIdleExpired) and, when there is one, the underlying error of package
-// paseto or serializer.
-type CookieError struct {
-	Name  string // the cookie name
-	Kind  error  // the classification
-	Cause error  // underlying error, or nil
+// ConfigError is the error of [New] for a rejected [Config]: Field is the
+// Go path of the field ("Cookie.Name", "Keys[1]"), Err what is wrong with
+// it, never its value. It matches [ErrInvalidConfig] and Err.
+type ConfigError struct {
+	Field string
+	Err   error
 }
 
-// Error gives the kind, the cookie name and the cause; never the cookie value.
+// Error returns "session: invalid configuration: <Field>: <Err>".
+func (e *ConfigError) Error() string {
+	return ErrInvalidConfig.Error() + ": " + e.Field + ": " + e.Err.Error()
+}
+
+// Unwrap returns [ErrInvalidConfig] and Err.
+func (e *ConfigError) Unwrap() []error { return []error{ErrInvalidConfig, e.Err} }
+
+func configError(field string, err error) error { return &ConfigError{Field: field, Err: err} }
+
+// CookieError is the error given to [Config.OnBadCookie] (and returned by
+// the Codec) for a cookie that was rejected. It matches its Kind (one of
+// [ErrMalformed], [ErrTampered], [ErrUnknownKey], [ErrWrongName],
+// [ErrExpired], [ErrIdleExpired]) and, when there is one, the underlying
+// error of package paseto or serializer.
+type CookieError struct {
+	Name string // the cookie name
+	Kind error  // the classification
+	Err  error  // underlying error, or nil
+}
+
+// Error gives the kind, the cookie name and the underlying error; never the
+// cookie value.
 func (e *CookieError) Error() string {
 	s := e.Kind.Error() + " (cookie " + strconv.Quote(e.Name) + ")"
-	if e.Cause != nil {
-		s += ": " + e.Cause.Error()
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
 	}
 	return s
 }
 
-// Unwrap returns Kind and Cause.
+// Unwrap returns Kind and Err.
 func (e *CookieError) Unwrap() []error {
-	if e.Cause == nil {
+	if e.Err == nil {
 		return []error{e.Kind}
 	}
-	return []error{e.Kind, e.Cause}
+	return []error{e.Kind, e.Err}
 }
 
-func badCookie(name string, kind, cause error) *CookieError {
-	return &CookieError{Name: name, Kind: kind, Cause: cause}
+func badCookie(name string, kind, err error) *CookieError {
+	return &CookieError{Name: name, Kind: kind, Err: err}
 }

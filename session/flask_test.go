@@ -122,7 +122,7 @@ func TestFlaskSecretConfig(t *testing.T) {
 		}
 	}
 	for _, s := range [][]byte{{}, make([]byte, 65)} {
-		if _, err := New(Config{Secret: bytes.Repeat([]byte("s"), 32), FlaskSecret: s}); !errors.Is(err, ErrConfig) {
+		if _, err := New(Config{Secret: bytes.Repeat([]byte("s"), 32), FlaskSecret: s}); !errors.Is(err, ErrInvalidConfig) {
 			t.Errorf("%d bytes: %v", len(s), err)
 		}
 	}

@@ -6,13 +6,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pasetokit/pasetokit/internal/testclock"
+	"github.com/pasetokit/pasetokit/internal/testkeys"
 	"github.com/pasetokit/pasetokit/paseto"
 )
 
 func FuzzDecodeCookie(f *testing.F) {
 	k, _ := paseto.NewSymmetricKey(paseto.V4, []byte(strings.Repeat("k", 32)))
-	clk := newClock()
-	m, err := New(Config{Keys: []*paseto.SymmetricKey{k}, Now: clk.Now, SplitCookies: true, MaxCookieParts: 3,
+	clk := testclock.New()
+	m, err := New(Config{Keys: testkeys.Ring(f, k), Now: clk.Now, SplitCookies: true, MaxCookieParts: 3,
 		OnError: func(*http.Request, error) {}})
 	if err != nil {
 		f.Fatal(err)

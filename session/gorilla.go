@@ -18,9 +18,9 @@ import (
 // whose keys are strings and whose values the serializer can encode; the
 // cookie name is bound to the token as for Handler. Each Encode starts the
 // absolute lifetime again (like securecookie's timestamp and MaxAge), and
-// Decode rejects tokens older than Config.Lifetime with the errors of
+// Decode rejects tokens older than [Config.Lifetime] with the errors of
 // OnBadCookie (*CookieError). Decode fills a *map[any]any or
-// *map[string]any with values as Session.Get returns them (with JSON a
+// *map[string]any with values as [Session.Get] returns them (with JSON a
 // number is a json.Number). Encode fails with a *SizeError for a token
 // longer than MaxCookieSize, as securecookie does. Decode does not accept
 // GorillaFallback cookies.
@@ -85,16 +85,7 @@ func (m *Manager) forName(name string) *Manager {
 	c := *m
 	c.name = name
 	c.implicit = []byte(ImplicitPrefix + name)
-	c.keys = make([]*keyEntry, len(m.keys))
-	c.byFooter = make(map[string]*keyEntry, len(m.keys))
-	c.byID = make(map[string]*keyEntry, len(m.keys))
-	for i, k := range m.keys {
-		e := *k
-		e.footer, e.footerB64 = footerFor(k.id, name)
-		c.keys[i] = &e
-		c.byFooter[e.footerB64] = &e
-		c.byID[e.id] = &e
-	}
+	c.keys = m.keys.WithFooter(footerFor(name))
 	return &c
 }
 

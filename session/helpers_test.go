@@ -3,31 +3,13 @@ package session
 import (
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"testing"
-	"time"
 
+	"github.com/pasetokit/pasetokit/internal/testclock"
+	"github.com/pasetokit/pasetokit/internal/testkeys"
+	"github.com/pasetokit/pasetokit/paserk"
 	"github.com/pasetokit/pasetokit/paseto"
 )
-
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *fakeClock { return &fakeClock{t: time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 func genKey(t testing.TB) *paseto.SymmetricKey {
 	t.Helper()
@@ -38,13 +20,28 @@ func genKey(t testing.TB) *paseto.SymmetricKey {
 	return k
 }
 
-// testManager returns a manager with a fresh key and a fake clock unless cfg
-// sets them.
-func testManager(t testing.TB, cfg Config) (*Manager, *fakeClock) {
+// publicPASERK returns the PASERK of a v4 public key: a key of the wrong
+// kind for a session.
+func publicPASERK(t testing.TB) string {
 	t.Helper()
-	clk := newClock()
+	sk, err := paseto.GenerateSecretKey(paseto.V4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := paserk.Encode(sk.Public())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// testManager returns a manager with a fresh key and a test clock unless
+// cfg sets them.
+func testManager(t testing.TB, cfg Config) (*Manager, *testclock.Clock) {
+	t.Helper()
+	clk := testclock.New()
 	if cfg.Keys == nil && cfg.Secret == nil {
-		cfg.Keys = []*paseto.SymmetricKey{genKey(t)}
+		cfg.Keys = testkeys.Ring(t, genKey(t))
 	}
 	if cfg.Now == nil {
 		cfg.Now = clk.Now

@@ -48,7 +48,7 @@ func get(t *testing.T, c *http.Client, u string) string {
 }
 
 func TestHTTPCounterWithJar(t *testing.T) {
-	m, _ := testManager(t, Config{Insecure: true, Now: time.Now})
+	m, _ := testManager(t, Config{Cookie: Cookie{Insecure: true}, Now: time.Now})
 	srv := newServer(t, m.Handler(http.HandlerFunc(counter)))
 	jar, _ := cookiejar.New(nil)
 	client := &http.Client{Jar: jar}
@@ -75,7 +75,7 @@ func TestHTTPCounterWithJar(t *testing.T) {
 }
 
 func TestHTTPConcurrentRequests(t *testing.T) {
-	m, _ := testManager(t, Config{Insecure: true, Now: time.Now})
+	m, _ := testManager(t, Config{Cookie: Cookie{Insecure: true}, Now: time.Now})
 	srv := newServer(t, m.Handler(http.HandlerFunc(counter)))
 	var wg sync.WaitGroup
 	for range 16 {
@@ -101,7 +101,7 @@ func TestHTTPConcurrentRequests(t *testing.T) {
 }
 
 func TestFlusherHijackerController(t *testing.T) {
-	m, _ := testManager(t, Config{Insecure: true, Now: time.Now})
+	m, _ := testManager(t, Config{Cookie: Cookie{Insecure: true}, Now: time.Now})
 	var reported []error
 	var mu sync.Mutex
 	m.onError = func(_ *http.Request, err error) { mu.Lock(); reported = append(reported, err); mu.Unlock() }

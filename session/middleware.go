@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/pasetokit/pasetokit/internal/cookie"
 )
 
 // Handler returns middleware that loads the session of each request into
@@ -20,7 +22,7 @@ import (
 // The wrapper passed to next keeps http.Flusher and http.Hijacker, and
 // Unwrap, so http.ResponseController works through it. Hijacking commits
 // the session without a cookie; unsaved changes are then reported to
-// Config.OnError as ErrCommitted. A Hijack that fails leaves the session
+// [Config.OnError] as [ErrCommitted]. A Hijack that fails leaves the session
 // alone.
 func (m *Manager) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -206,8 +208,7 @@ func (m *Manager) expired(from, to int) []*http.Cookie {
 	for i := from; i < to; i++ {
 		c := m.tmpl
 		c.Name = m.partNames[i]
-		c.MaxAge = -1
-		c.Expires = time.Unix(1, 0).UTC()
+		cookie.Expire(&c)
 		out = append(out, &c)
 	}
 	return out
@@ -216,37 +217,15 @@ func (m *Manager) expired(from, to int) []*http.Cookie {
 // writeCookies replaces the Set-Cookie headers for the session's cookies
 // with cs and adds the caching headers.
 func (m *Manager) writeCookies(h http.Header, cs []*http.Cookie) {
-	old := h["Set-Cookie"]
-	lines := make([]string, 0, len(old)+len(cs))
-	for _, l := range old {
-		name, _, _ := strings.Cut(l, "=")
-		if !m.isPart(name) {
-			lines = append(lines, l)
-		}
-	}
-	for _, c := range cs {
-		lines = append(lines, c.String())
-	}
-	h["Set-Cookie"] = lines
-
-	vary := false
+	cookie.Write(h, m.isPart, cs...)
 	for _, v := range h.Values("Vary") {
 		for f := range strings.SplitSeq(v, ",") {
 			if f = strings.TrimSpace(f); strings.EqualFold(f, "Cookie") || f == "*" {
-				vary = true
+				return
 			}
 		}
 	}
-	if !vary {
-		h.Add("Vary", "Cookie")
-	}
-	const nc = `no-cache="Set-Cookie"`
-	switch cc := h.Get("Cache-Control"); {
-	case cc == "":
-		h.Set("Cache-Control", nc)
-	case !strings.Contains(cc, "no-store") && !strings.Contains(cc, nc):
-		h.Set("Cache-Control", cc+", "+nc)
-	}
+	h.Add("Vary", "Cookie")
 }
 
 func (m *Manager) isPart(name string) bool {

@@ -10,7 +10,7 @@ import (
 
 // Session is the session of one request. It is safe for concurrent use by
 // the goroutines of that request. All methods of a nil *Session return
-// ErrNoSession or zero values, so a handler outside Manager.Handler fails
+// [ErrNoSession] or zero values, so a handler outside [Manager.Handler] fails
 // cleanly.
 //
 // Set encodes a value at once, so a value that cannot be encoded is an
@@ -48,7 +48,7 @@ func (s *Session) unlock() {
 
 type ctxKey struct{}
 
-// FromContext returns the session that Manager.Handler put in ctx, or nil.
+// FromContext returns the session that [Manager.Handler] put in ctx, or nil.
 func FromContext(ctx context.Context) *Session {
 	s, _ := ctx.Value(ctxKey{}).(*Session)
 	return s
@@ -165,7 +165,7 @@ func (e *encodeError) Error() string   { return ErrEncode.Error() + ": " + e.err
 func (e *encodeError) Unwrap() []error { return []error{ErrEncode, e.err} }
 
 // modify runs f under the lock unless the session is committed, in which
-// case it reports ErrCommitted to Config.OnError and returns it.
+// case it reports [ErrCommitted] to [Config.OnError] and returns it.
 func (s *Session) modify(f func() (changed bool, err error)) error {
 	if s == nil {
 		return ErrNoSession
@@ -191,8 +191,8 @@ func (s *Session) modify(f func() (changed bool, err error)) error {
 
 // Set stores v under key. v must be encodable by the serializer (for
 // JSON, by encoding/json); otherwise Set returns an error matching
-// ErrEncode and changes nothing. After the response was committed Set
-// returns ErrCommitted (also reported to Config.OnError).
+// [ErrEncode] and changes nothing. After the response was committed Set
+// returns [ErrCommitted] (also reported to [Config.OnError]).
 func (s *Session) Set(key string, v any) error {
 	if s == nil {
 		return ErrNoSession
@@ -210,7 +210,7 @@ func (s *Session) Set(key string, v any) error {
 	})
 }
 
-// Delete removes key. It returns ErrCommitted after the response was
+// Delete removes key. It returns [ErrCommitted] after the response was
 // committed.
 func (s *Session) Delete(key string) error {
 	return s.modify(func() (bool, error) {
@@ -221,7 +221,7 @@ func (s *Session) Delete(key string) error {
 }
 
 // Clear removes every value and flash but keeps the session (its id and
-// creation time). It returns ErrCommitted after the response was committed.
+// creation time). It returns [ErrCommitted] after the response was committed.
 func (s *Session) Clear() error {
 	return s.modify(func() (bool, error) {
 		changed := len(s.p.Values)+len(s.p.Flashes) > 0
@@ -245,7 +245,7 @@ func (s *Session) AddFlash(v any) error {
 
 // Flashes returns the pending flash messages and removes them from the
 // session. After the response was committed their removal cannot be saved:
-// Flashes then returns nil and reports ErrCommitted to Config.OnError, so
+// Flashes then returns nil and reports [ErrCommitted] to [Config.OnError], so
 // that no message is shown twice or lost silently.
 func (s *Session) Flashes() []any {
 	if s == nil {
@@ -295,11 +295,11 @@ func (s *Session) Destroy() error {
 
 // Save writes the Set-Cookie header(s) for the session now and returns any
 // error synchronously, for handlers that want to act on a *SizeError (the
-// automatic save can only report to Config.OnError). On error the headers
+// automatic save can only report to [Config.OnError]). On error the headers
 // are unchanged, so the client keeps its old cookie. Changes made after
 // Save, before the response is committed, are saved again automatically,
 // replacing the header(s). After the response was committed Save returns
-// ErrCommitted.
+// [ErrCommitted].
 func (s *Session) Save() error {
 	if s == nil {
 		return ErrNoSession

@@ -14,7 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pasetokit/pasetokit/internal/testkeys"
 	"github.com/pasetokit/pasetokit/keyderive"
+	"github.com/pasetokit/pasetokit/keyring"
 	"github.com/pasetokit/pasetokit/paserk"
 	"github.com/pasetokit/pasetokit/paseto"
 	"github.com/pasetokit/pasetokit/serializer"
@@ -25,54 +27,72 @@ var secret = []byte("0123456789abcdef0123456789abcdef-session-test")
 func TestNewConfig(t *testing.T) {
 	k1 := genKey(t)
 	k3, _ := paseto.GenerateSymmetricKey(paseto.V3)
+	p1 := testkeys.Ring(t, k1)[0].PASERK
 	tests := []struct {
-		name string
-		cfg  Config
-		ok   bool
+		name  string
+		cfg   Config
+		field string // the ConfigError's Field; "" when cfg is valid
 	}{
-		{"keys", Config{Keys: []*paseto.SymmetricKey{k1}}, true},
-		{"secret", Config{Secret: secret}, true},
-		{"none", Config{}, false},
-		{"both", Config{Keys: []*paseto.SymmetricKey{k1}, Secret: secret}, false},
-		{"weak secret", Config{Secret: []byte("short")}, false},
-		{"v3 key", Config{Keys: []*paseto.SymmetricKey{k3}}, false},
-		{"nil key", Config{Keys: []*paseto.SymmetricKey{nil}}, false},
-		{"zero key", Config{Keys: []*paseto.SymmetricKey{{}}}, false},
-		{"duplicate", Config{Keys: []*paseto.SymmetricKey{k1, k1}}, false},
-		{"host ok", Config{Secret: secret, Name: "__Host-s"}, true},
-		{"host insecure", Config{Secret: secret, Name: "__Host-s", Insecure: true}, false},
-		{"host path", Config{Secret: secret, Name: "__Host-s", Path: "/app"}, false},
-		{"host domain", Config{Secret: secret, Name: "__Host-s", Domain: "example.com"}, false},
-		{"secure ok", Config{Secret: secret, Name: "__Secure-s", Domain: "example.com"}, true},
-		{"secure insecure", Config{Secret: secret, Name: "__Secure-s", Insecure: true}, false},
+		{"keys", Config{Keys: testkeys.Ring(t, k1)}, ""},
+		{"secret", Config{Secret: secret}, ""},
+		{"none", Config{}, "Keys"},
+		{"both", Config{Keys: testkeys.Ring(t, k1), Secret: secret}, "Secret"},
+		{"weak secret", Config{Secret: []byte("short")}, "Secret"},
+		{"v3 key", Config{Keys: testkeys.Ring(t, k1, k3)}, "Keys[1]"},
+		{"empty key", Config{Keys: []keyring.Key{{}}}, "Keys[0]"},
+		{"bad PASERK", Config{Keys: []keyring.Key{{PASERK: "k4.local.AAAA"}}}, "Keys[0]"},
+		{"public key", Config{Keys: []keyring.Key{{PASERK: publicPASERK(t)}}}, "Keys[0]"},
+		{"issuer bound", Config{Keys: []keyring.Key{{PASERK: p1, Issuer: "https://a.example"}}}, "Keys[0].Issuer"},
+		{"duplicate", Config{Keys: testkeys.Ring(t, k1, k1)}, "Keys[1]"},
+		// The same key written differently is still a duplicate: keys
+		// are told apart by their PASERK id.
+		{"duplicate by id", Config{Keys: []keyring.Key{{PASERK: p1}, {PASERK: " " + p1 + "\n"}}}, "Keys[1]"},
+		{"host ok", Config{Secret: secret, Cookie: Cookie{Name: "__Host-s"}}, ""},
+		{"host insecure", Config{Secret: secret, Cookie: Cookie{Name: "__Host-s", Insecure: true}}, "Cookie.Name"},
+		{"host path", Config{Secret: secret, Cookie: Cookie{Name: "__Host-s", Path: "/app"}}, "Cookie.Name"},
+		{"host domain", Config{Secret: secret, Cookie: Cookie{Name: "__Host-s", Domain: "example.com"}}, "Cookie.Name"},
+		{"secure ok", Config{Secret: secret, Cookie: Cookie{Name: "__Secure-s", Domain: "example.com"}}, ""},
+		{"secure insecure", Config{Secret: secret, Cookie: Cookie{Name: "__Secure-s", Insecure: true}}, "Cookie.Name"},
 		// Browsers match the prefixes in any letter case.
-		{"HOST insecure", Config{Secret: secret, Name: "__HOST-s", Insecure: true}, false},
-		{"host lower path", Config{Secret: secret, Name: "__host-s", Path: "/app"}, false},
-		{"Host domain", Config{Secret: secret, Name: "__hOsT-s", Domain: "example.com"}, false},
-		{"SECURE insecure", Config{Secret: secret, Name: "__SECURE-s", Insecure: true}, false},
-		{"HOST ok", Config{Secret: secret, Name: "__HOST-s"}, true},
-		{"samesite none insecure", Config{Secret: secret, SameSite: http.SameSiteNoneMode, Insecure: true}, false},
-		{"samesite none", Config{Secret: secret, SameSite: http.SameSiteNoneMode}, true},
-		{"samesite bad", Config{Secret: secret, SameSite: 9}, false},
-		{"partitioned insecure", Config{Secret: secret, Partitioned: true, Insecure: true}, false},
-		{"bad name", Config{Secret: secret, Name: "a b"}, false},
-		{"bad name 2", Config{Secret: secret, Name: "a;b"}, false},
-		{"negative lifetime", Config{Secret: secret, Lifetime: -1}, false},
-		{"idle > lifetime", Config{Secret: secret, Lifetime: time.Hour, IdleTimeout: 2 * time.Hour}, false},
-		{"idle off", Config{Secret: secret, IdleTimeout: -1}, true},
-		{"parts without split", Config{Secret: secret, MaxCookieParts: 4}, false},
-		{"parts too many", Config{Secret: secret, SplitCookies: true, MaxCookieParts: 100}, false},
-		{"bad path", Config{Secret: secret, Path: "/a;b"}, false},
-		{"nil fallback", Config{Secret: secret, GorillaFallback: []securecookieCodec{nil}}, false},
+		{"HOST insecure", Config{Secret: secret, Cookie: Cookie{Name: "__HOST-s", Insecure: true}}, "Cookie.Name"},
+		{"host lower path", Config{Secret: secret, Cookie: Cookie{Name: "__host-s", Path: "/app"}}, "Cookie.Name"},
+		{"Host domain", Config{Secret: secret, Cookie: Cookie{Name: "__hOsT-s", Domain: "example.com"}}, "Cookie.Name"},
+		{"SECURE insecure", Config{Secret: secret, Cookie: Cookie{Name: "__SECURE-s", Insecure: true}}, "Cookie.Name"},
+		{"HOST ok", Config{Secret: secret, Cookie: Cookie{Name: "__HOST-s"}}, ""},
+		{"samesite none insecure", Config{Secret: secret, Cookie: Cookie{SameSite: http.SameSiteNoneMode, Insecure: true}}, "Cookie.SameSite"},
+		{"samesite none", Config{Secret: secret, Cookie: Cookie{SameSite: http.SameSiteNoneMode}}, ""},
+		{"samesite bad", Config{Secret: secret, Cookie: Cookie{SameSite: 9}}, "Cookie.SameSite"},
+		{"partitioned insecure", Config{Secret: secret, Cookie: Cookie{Partitioned: true, Insecure: true}}, "Cookie.Partitioned"},
+		{"bad name", Config{Secret: secret, Cookie: Cookie{Name: "a b"}}, "Cookie.Name"},
+		{"bad name 2", Config{Secret: secret, Cookie: Cookie{Name: "a;b"}}, "Cookie.Name"},
+		{"bad domain", Config{Secret: secret, Cookie: Cookie{Domain: "a b"}}, "Cookie.Domain"},
+		{"negative lifetime", Config{Secret: secret, Lifetime: -1}, "Lifetime"},
+		{"idle > lifetime", Config{Secret: secret, Lifetime: time.Hour, IdleTimeout: 2 * time.Hour}, "IdleTimeout"},
+		{"idle off", Config{Secret: secret, IdleTimeout: -1}, ""},
+		{"parts without split", Config{Secret: secret, MaxCookieParts: 4}, "MaxCookieParts"},
+		{"parts too many", Config{Secret: secret, SplitCookies: true, MaxCookieParts: 100}, "MaxCookieParts"},
+		{"bad path", Config{Secret: secret, Cookie: Cookie{Path: "/a;b"}}, "Cookie.Path"},
+		{"no room", Config{Secret: secret, Cookie: Cookie{Path: "/" + strings.Repeat("p", MaxCookieSize)}}, "Cookie"},
+		{"nil fallback", Config{Secret: secret, GorillaFallback: []securecookieCodec{nil}}, "GorillaFallback[0]"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := New(tt.cfg)
-			if tt.ok != (err == nil) {
-				t.Fatalf("New: err = %v, want ok = %v", err, tt.ok)
+			if tt.field == "" {
+				if err != nil {
+					t.Fatalf("New: %v", err)
+				}
+				return
 			}
-			if err != nil && !errors.Is(err, ErrConfig) {
-				t.Fatalf("error %v does not match ErrConfig", err)
+			ce, ok := errors.AsType[*ConfigError](err)
+			if !ok || ce.Field != tt.field || !errors.Is(err, ErrInvalidConfig) || !errors.Is(err, ce.Err) {
+				t.Fatalf("New: err = %v, want a *ConfigError for %s matching ErrInvalidConfig", err, tt.field)
+			}
+			if want := "session: invalid configuration: " + tt.field + ": "; !strings.HasPrefix(err.Error(), want) {
+				t.Fatalf("error %q does not start with %q", err, want)
+			}
+			if strings.Contains(err.Error(), p1[len("k4.local."):]) || strings.Contains(err.Error(), string(secret)) {
+				t.Fatalf("error %q holds key material", err)
 			}
 		})
 	}
@@ -103,7 +123,7 @@ func TestDefaultsAndAttributes(t *testing.T) {
 		t.Errorf("not a v4.local token")
 	}
 
-	m2, _ := testManager(t, Config{SessionCookie: true, Name: "__Host-sid", SameSite: http.SameSiteStrictMode, Partitioned: true, IdleTimeout: -1})
+	m2, _ := testManager(t, Config{SessionCookie: true, Cookie: Cookie{Name: "__Host-sid", SameSite: http.SameSiteStrictMode, Partitioned: true}, IdleTimeout: -1})
 	resp = serve(m2, setHandler("a", 1))
 	c = resp.Cookies()[0]
 	if c.MaxAge != 0 || !c.Expires.IsZero() || c.Name != "__Host-sid" || c.SameSite != http.SameSiteStrictMode || !c.Partitioned {
@@ -119,7 +139,7 @@ func TestDefaultsAndAttributes(t *testing.T) {
 
 func TestFooterAndImplicit(t *testing.T) {
 	k := genKey(t)
-	m, _ := testManager(t, Config{Keys: []*paseto.SymmetricKey{k}, Name: "sid"})
+	m, _ := testManager(t, Config{Keys: testkeys.Ring(t, k), Cookie: Cookie{Name: "sid"}})
 	tok := issue(t, m, "user", "alice")[0].Value
 	u, err := paseto.Unverified(tok)
 	if err != nil {
@@ -169,17 +189,17 @@ func TestCounterRoundTrip(t *testing.T) {
 func TestBadCookies(t *testing.T) {
 	k := genKey(t)
 	other := genKey(t)
-	m, clk := testManager(t, Config{Keys: []*paseto.SymmetricKey{k}, IdleTimeout: time.Hour})
+	m, clk := testManager(t, Config{Keys: testkeys.Ring(t, k), IdleTimeout: time.Hour})
 	good := issue(t, m, "user", "alice")[0].Value
-	mOther, _ := testManager(t, Config{Keys: []*paseto.SymmetricKey{other}})
+	mOther, _ := testManager(t, Config{Keys: testkeys.Ring(t, other)})
 	otherKey := issue(t, mOther, "user", "alice")[0].Value
-	mName, _ := testManager(t, Config{Keys: []*paseto.SymmetricKey{k}, Name: "other"})
+	mName, _ := testManager(t, Config{Keys: testkeys.Ring(t, k), Cookie: Cookie{Name: "other"}})
 	otherName := issue(t, mName, "user", "alice")[0].Value
 	// Same footer as ours but made under another implicit assertion: MAC fails.
-	forged, _ := paseto.Encrypt(k, []byte(`{"id":"x","ct":1,"ls":1}`), m.keys[0].footer, []byte("pasetokit-remember|session"))
+	forged, _ := paseto.Encrypt(k, []byte(`{"id":"x","ct":1,"ls":1}`), m.keys.Encrypting().Footer, []byte("pasetokit-remember|session"))
 	// Valid token whose payload lacks metadata.
-	noMeta, _ := paseto.Encrypt(k, []byte(`{"v":{}}`), m.keys[0].footer, m.implicit)
-	notJSON, _ := paseto.Encrypt(k, []byte(`not json`), m.keys[0].footer, m.implicit)
+	noMeta, _ := paseto.Encrypt(k, []byte(`{"v":{}}`), m.keys.Encrypting().Footer, m.implicit)
+	notJSON, _ := paseto.Encrypt(k, []byte(`not json`), m.keys.Encrypting().Footer, m.implicit)
 	dot := strings.LastIndexByte(good, '.')
 	// Cut the end of the body so that its base64 length is 1 mod 4, which
 	// no base64 text has: always malformed. (Cutting a fixed 4 characters
@@ -266,9 +286,9 @@ func TestBadCookieThenSet(t *testing.T) {
 
 func TestKeyRotation(t *testing.T) {
 	oldK, newK, unknown := genKey(t), genKey(t), genKey(t)
-	mOld, clk := testManager(t, Config{Keys: []*paseto.SymmetricKey{oldK}})
+	mOld, clk := testManager(t, Config{Keys: testkeys.Ring(t, oldK)})
 	c := issue(t, mOld, "user", "alice")
-	mNew, _ := testManager(t, Config{Keys: []*paseto.SymmetricKey{newK, oldK}, Now: clk.Now})
+	mNew, _ := testManager(t, Config{Keys: testkeys.Ring(t, newK, oldK), Now: clk.Now})
 
 	resp := serve(mNew, func(w http.ResponseWriter, r *http.Request) {
 		s := FromContext(r.Context())
@@ -289,7 +309,7 @@ func TestKeyRotation(t *testing.T) {
 		t.Errorf("not encrypted with the new key: %v", err)
 	}
 
-	mUnknown, _ := testManager(t, Config{Keys: []*paseto.SymmetricKey{unknown, newK}, Now: clk.Now})
+	mUnknown, _ := testManager(t, Config{Keys: testkeys.Ring(t, unknown, newK), Now: clk.Now})
 	var got error
 	mUnknown.onBad = func(_ *http.Request, err error) { got = err }
 	serve(mUnknown, noop, c...)
@@ -645,7 +665,7 @@ func TestCommitThenModify(t *testing.T) {
 }
 
 func TestInformationalHeaderDoesNotCommit(t *testing.T) {
-	m, _ := testManager(t, Config{Insecure: true})
+	m, _ := testManager(t, Config{Cookie: Cookie{Insecure: true}})
 	srv := newServer(t, m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Link", "</style.css>; rel=preload")
 		w.WriteHeader(http.StatusEarlyHints)
@@ -754,20 +774,20 @@ func TestCookieAttributesLeaveNoRoom(t *testing.T) {
 	secret := make([]byte, 32)
 	long := "/" + strings.Repeat("p", 4100)
 	for _, cfg := range []Config{
-		{Secret: secret, SplitCookies: true, Path: long},
-		{Secret: secret, SplitCookies: true, MaxCookieParts: 2, Path: "/" + strings.Repeat("p", 3990)},
-		{Secret: secret, Path: "/" + strings.Repeat("p", 3950)},
-		{Secret: secret, SessionCookie: true, Path: long},
-		{Secret: secret, SplitCookies: true, Name: strings.Repeat("n", 4100)},
+		{Secret: secret, SplitCookies: true, Cookie: Cookie{Path: long}},
+		{Secret: secret, SplitCookies: true, MaxCookieParts: 2, Cookie: Cookie{Path: "/" + strings.Repeat("p", 3990)}},
+		{Secret: secret, Cookie: Cookie{Path: "/" + strings.Repeat("p", 3950)}},
+		{Secret: secret, SessionCookie: true, Cookie: Cookie{Path: long}},
+		{Secret: secret, SplitCookies: true, Cookie: Cookie{Name: strings.Repeat("n", 4100)}},
 	} {
-		if _, err := New(cfg); !errors.Is(err, ErrConfig) {
-			t.Errorf("New(Path of %d bytes, name of %d, SplitCookies %v): %v, want ErrConfig",
-				len(cfg.Path), len(cfg.Name), cfg.SplitCookies, err)
+		if _, err := New(cfg); !errors.Is(err, ErrInvalidConfig) {
+			t.Errorf("New(Path of %d bytes, name of %d, SplitCookies %v): %v, want ErrInvalidConfig",
+				len(cfg.Cookie.Path), len(cfg.Cookie.Name), cfg.SplitCookies, err)
 		}
 	}
 
 	// A long Path that leaves some room still works, split over parts.
-	m, _ := testManager(t, Config{SplitCookies: true, Path: "/" + strings.Repeat("p", 3500)})
+	m, _ := testManager(t, Config{SplitCookies: true, Cookie: Cookie{Path: "/" + strings.Repeat("p", 3500)}})
 	big := randomString(1500)
 	resp := serve(m, setHandler("big", big))
 	c := live(resp)

@@ -12,7 +12,7 @@ import (
 // valueCodec stores session values in the representation of one format and
 // encodes whole payloads.
 //
-// The JSON codec (Config.Serializer nil or serializer.JSON) keeps each value
+// The JSON codec ([Config.Serializer] nil, or a JSON serializer with the default limits: [serializer.IsDefaultJSON]) keeps each value
 // as its encoded bytes (json.RawMessage): Set encodes once, Get[T] decodes
 // the stored bytes straight into T, and a payload is assembled from the
 // stored bytes without re-encoding. Other serializers (serializer.CBOR,
@@ -28,7 +28,7 @@ type valueCodec interface {
 }
 
 func newValueCodec(s serializer.Serializer) valueCodec {
-	if s == nil || s == serializer.JSON {
+	if s == nil || serializer.IsDefaultJSON(s) {
 		return jsonCodec{}
 	}
 	return genericCodec{s}

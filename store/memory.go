@@ -10,45 +10,47 @@ import (
 	"time"
 )
 
-// DefaultMaxEntries is the bound of a Memory store whose
-// MemoryConfig.MaxEntries is zero: about a million entries, which is a few
+// DefaultMaxEntries is the bound of a [Memory] store whose
+// [MemoryConfig.MaxEntries] is zero: about a million entries, which is a few
 // hundred megabytes at most with typical key lengths.
 const DefaultMaxEntries = 1 << 20
 
-// ErrFull: a Memory store already holds MaxEntries entries that have not
+// ErrFull: a [Memory] store already holds MaxEntries entries that have not
 // expired, so it cannot record a new one. Errors returned for this reason
-// match both ErrFull and ErrUnavailable, so that callers fail closed: a
+// match both ErrFull and [ErrUnavailable], so that callers fail closed: a
 // revocation is refused loudly rather than silently forgotten.
 var ErrFull = errors.New("store: memory store full")
 
-// MemoryConfig configures NewMemory. The zero value is ready to use.
+// MemoryConfig configures [NewMemory] and [NewMemoryRemember]. The zero
+// value is ready to use; [NewMemory] and [NewMemoryRemember] return a
+// [*ConfigError] for a negative bound.
 type MemoryConfig struct {
 	// MaxEntries bounds the number of entries (revocations, consumed keys
 	// and cutoffs together) that have not yet expired. Zero means
-	// DefaultMaxEntries; a negative value is an error.
+	// [DefaultMaxEntries]; a negative value is an error.
 	//
 	// When the bound is reached, recording a new key fails with an error
-	// matching ErrFull and ErrUnavailable; entries are never evicted before
+	// matching [ErrFull] and [ErrUnavailable]; entries are never evicted before
 	// they expire. Large stores are split into shards that each hold an
 	// equal part of the bound, so a store with more than a few thousand
 	// entries may refuse slightly before MaxEntries.
 	MaxEntries int
 
-	// Now returns the current time. Nil means time.Now. Tests inject a
-	// fake clock here.
+	// Now returns the current time. Nil means time.Now. Tests inject
+	// their clock here. The constructors never call it.
 	Now func() time.Time
 
 	// MaxSeriesPerUser bounds the remember-me series of one user that
-	// have not expired, in a MemoryRemember (NewMemory ignores it). Zero
-	// means DefaultMaxSeriesPerUser; a negative value is an error. When a
-	// user already has that many, CreateSeries evicts the user's series
+	// have not expired, in a [MemoryRemember] ([NewMemory] ignores it).
+	// Zero means [DefaultMaxSeriesPerUser]; a negative value is an error. When a
+	// user already has that many, [MemoryRemember.CreateSeries] evicts the user's series
 	// that expires soonest (that device is logged out of its remembered
 	// login), so one user can neither fill the store nor be refused a
 	// login.
 	MaxSeriesPerUser int
 }
 
-// Memory is a Store kept in the memory of one process. It is safe for
+// Memory is a [Store] kept in the memory of one process. It is safe for
 // concurrent use. Entries expire with the time given when they were
 // recorded: an expired entry is ignored at once and its memory is reclaimed
 // by later writes, so no background goroutine is needed and a Memory needs
@@ -75,7 +77,7 @@ type memShard struct {
 	mu    sync.RWMutex
 	max   int
 	items map[memKey]*memItem
-	byExp expHeap // min-heap of items by expiry, for sweeping
+	byExp expiryHeap[*memItem] // min-heap of items by expiry, for sweeping
 	_     [64]byte
 }
 
@@ -92,7 +94,8 @@ type memItem struct {
 	index int       // position in the shard's heap
 }
 
-// NewMemory returns an empty Memory store configured by cfg.
+// NewMemory returns an empty Memory store configured by cfg. A negative
+// cfg.MaxEntries is a [*ConfigError] matching [ErrInvalidConfig].
 func NewMemory(cfg MemoryConfig) (*Memory, error) {
 	n := memShards
 	if cfg.MaxEntries > 0 && cfg.MaxEntries < shardThreshold {
@@ -102,8 +105,8 @@ func NewMemory(cfg MemoryConfig) (*Memory, error) {
 }
 
 func newMemory(cfg MemoryConfig, shards int) (*Memory, error) {
-	if cfg.MaxEntries < 0 {
-		return nil, fmt.Errorf("store: negative MaxEntries %d", cfg.MaxEntries)
+	if err := cfg.validate(false); err != nil {
+		return nil, err
 	}
 	maxEntries := cfg.MaxEntries
 	if maxEntries == 0 {
@@ -128,7 +131,7 @@ func (m *Memory) shard(key string) *memShard {
 	return &m.shards[maphash.String(m.seed, key)%uint64(len(m.shards))]
 }
 
-// Revoke implements Store. A until that is not after the current time
+// Revoke implements [Store]. A until that is not after the current time
 // records nothing: the token it names has expired already.
 func (m *Memory) Revoke(_ context.Context, key string, until time.Time) error {
 	now := m.now()
@@ -149,7 +152,7 @@ func (m *Memory) Revoke(_ context.Context, key string, until time.Time) error {
 	return s.insert(&memItem{k: k, exp: until}, now)
 }
 
-// Revoked implements Store: it reports whether any of keys was revoked or
+// Revoked implements [Store]: it reports whether any of keys was revoked or
 // consumed and has not expired. With no keys it reports false.
 func (m *Memory) Revoked(_ context.Context, keys ...string) (bool, error) {
 	now := m.now()
@@ -165,7 +168,7 @@ func (m *Memory) Revoked(_ context.Context, keys ...string) (bool, error) {
 	return false, nil
 }
 
-// Consume implements Store. A until that is not after the current time
+// Consume implements [Store]. A until that is not after the current time
 // records nothing and reports false: the one-time token it names has
 // expired, so no call may use it.
 func (m *Memory) Consume(_ context.Context, key string, until time.Time) (bool, error) {
@@ -186,7 +189,7 @@ func (m *Memory) Consume(_ context.Context, key string, until time.Time) (bool, 
 	return true, nil
 }
 
-// SetCutoff implements Store. The stored cutoff and its expiry are each the
+// SetCutoff implements [Store]. The stored cutoff and its expiry are each the
 // later of the stored and the given one. A zero t, or a until that is not
 // after the current time, records nothing.
 func (m *Memory) SetCutoff(_ context.Context, key string, t, until time.Time) error {
@@ -212,7 +215,7 @@ func (m *Memory) SetCutoff(_ context.Context, key string, t, until time.Time) er
 	return s.insert(&memItem{k: k, exp: until, cut: t}, now)
 }
 
-// Cutoff implements Store.
+// Cutoff implements [Store].
 func (m *Memory) Cutoff(_ context.Context, key string) (time.Time, error) {
 	now := m.now()
 	s := m.shard(key)
@@ -263,28 +266,7 @@ func (s *memShard) insert(it *memItem, now time.Time) error {
 	return nil
 }
 
-// expHeap is a container/heap of entries ordered by expiry.
-type expHeap []*memItem
-
-func (h expHeap) Len() int           { return len(h) }
-func (h expHeap) Less(i, j int) bool { return h[i].exp.Before(h[j].exp) }
-func (h expHeap) Swap(i, j int) {
-	h[i], h[j] = h[j], h[i]
-	h[i].index = i
-	h[j].index = j
-}
-func (h *expHeap) Push(x any) {
-	it := x.(*memItem)
-	it.index = len(*h)
-	*h = append(*h, it)
-}
-func (h *expHeap) Pop() any {
-	old := *h
-	n := len(old)
-	it := old[n-1]
-	old[n-1] = nil
-	*h = old[:n-1]
-	return it
-}
+func (it *memItem) expiry() time.Time { return it.exp }
+func (it *memItem) setIndex(i int)    { it.index = i }
 
 var _ Store = (*Memory)(nil)

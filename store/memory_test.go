@@ -6,33 +6,34 @@ import (
 	"fmt"
 	"log"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/pasetokit/pasetokit/internal/testclock"
 	"github.com/pasetokit/pasetokit/store"
 	"github.com/pasetokit/pasetokit/store/storetest"
 )
 
-// clock is a fake clock safe for concurrent use.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *clock { return &clock{t: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
+// checkConfigError fails unless err is a *store.ConfigError for field, or
+// nil when field is empty.
+func checkConfigError(t *testing.T, err error, field string) {
+	t.Helper()
+	if field == "" {
+		if err != nil {
+			t.Fatalf("unexpected error: %v", err)
+		}
+		return
+	}
+	ce, ok := errors.AsType[*store.ConfigError](err)
+	if !ok || !errors.Is(err, store.ErrInvalidConfig) || ce.Field != field {
+		t.Fatalf("error = %v, want a *store.ConfigError for %s matching ErrInvalidConfig", err, field)
+	}
+	if want := "store: invalid configuration: " + field + ": "; !strings.HasPrefix(err.Error(), want) {
+		t.Fatalf("error = %q, want prefix %q", err, want)
+	}
 }
 
 func newMem(t testing.TB, cfg store.MemoryConfig) *store.Memory {
@@ -59,21 +60,20 @@ func TestMemoryConformanceSmall(t *testing.T) {
 
 func TestNewMemoryConfig(t *testing.T) {
 	tests := []struct {
-		name    string
-		cfg     store.MemoryConfig
-		wantErr bool
+		name      string
+		cfg       store.MemoryConfig
+		wantField string // "" when the config is valid
 	}{
-		{"zero", store.MemoryConfig{}, false},
-		{"small", store.MemoryConfig{MaxEntries: 1}, false},
-		{"sharded", store.MemoryConfig{MaxEntries: 1 << 16}, false},
-		{"negative", store.MemoryConfig{MaxEntries: -1}, true},
+		{"zero", store.MemoryConfig{}, ""},
+		{"small", store.MemoryConfig{MaxEntries: 1}, ""},
+		{"sharded", store.MemoryConfig{MaxEntries: 1 << 16}, ""},
+		{"negative", store.MemoryConfig{MaxEntries: -1}, "MaxEntries"},
+		{"series bound ignored", store.MemoryConfig{MaxSeriesPerUser: -1}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			m, err := store.NewMemory(tt.cfg)
-			if (err != nil) != tt.wantErr {
-				t.Fatalf("NewMemory(%+v) error = %v, wantErr %v", tt.cfg, err, tt.wantErr)
-			}
+			checkConfigError(t, err, tt.wantField)
 			if err == nil && m == nil {
 				t.Fatal("NewMemory returned nil without error")
 			}
@@ -136,7 +136,7 @@ func TestMemoryExpiry(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			clk := newClock()
+			clk := testclock.New()
 			m := newMem(t, store.MemoryConfig{MaxEntries: 10, Now: clk.Now})
 			if err := tt.record(m, time.Minute, clk.Now()); err != nil {
 				t.Fatal(err)
@@ -165,7 +165,7 @@ func TestMemoryExpiry(t *testing.T) {
 
 func TestMemoryConsumeAfterExpiry(t *testing.T) {
 	ctx := context.Background()
-	clk := newClock()
+	clk := testclock.New()
 	m := newMem(t, store.MemoryConfig{Now: clk.Now})
 	if ok, _ := m.Consume(ctx, "ott", clk.Now().Add(time.Minute)); !ok {
 		t.Fatal("first Consume = false")
@@ -190,7 +190,7 @@ func TestMemoryRevokeExtends(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			clk := newClock()
+			clk := testclock.New()
 			start := clk.Now()
 			m := newMem(t, store.MemoryConfig{Now: clk.Now})
 			if err := m.Revoke(ctx, "k", start.Add(tt.first)); err != nil {
@@ -213,7 +213,7 @@ func TestMemoryRevokeExtends(t *testing.T) {
 
 func TestMemoryCutoffMax(t *testing.T) {
 	ctx := context.Background()
-	clk := newClock()
+	clk := testclock.New()
 	start := clk.Now()
 	m := newMem(t, store.MemoryConfig{Now: clk.Now})
 	t1, t2 := start.Add(-time.Hour), start.Add(-time.Minute)
@@ -238,7 +238,7 @@ func TestMemoryCutoffMax(t *testing.T) {
 
 func TestMemoryBound(t *testing.T) {
 	ctx := context.Background()
-	clk := newClock()
+	clk := testclock.New()
 	m := newMem(t, store.MemoryConfig{MaxEntries: 3, Now: clk.Now})
 	now := clk.Now()
 	for i, until := range []time.Duration{time.Minute, time.Hour, time.Hour} {
@@ -294,7 +294,7 @@ func TestMemoryBoundSharded(t *testing.T) {
 	// more than it.
 	ctx := context.Background()
 	const max = 1 << 14
-	clk := newClock()
+	clk := testclock.New()
 	m := newMem(t, store.MemoryConfig{MaxEntries: max, Now: clk.Now})
 	until := clk.Now().Add(time.Hour)
 	accepted := 0
@@ -318,7 +318,7 @@ func TestMemoryBoundSharded(t *testing.T) {
 func TestMemoryConcurrentMixed(t *testing.T) {
 	// All methods at once on overlapping keys, for the race detector.
 	ctx := context.Background()
-	clk := newClock()
+	clk := testclock.New()
 	m := newMem(t, store.MemoryConfig{MaxEntries: 1 << 14, Now: clk.Now})
 	var wg sync.WaitGroup
 	var wins atomic.Int32

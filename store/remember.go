@@ -35,7 +35,7 @@ const DefaultMaxSeriesPerUser = 32
 // RememberStore keeps remember-me series. All methods are safe for
 // concurrent use and atomic with respect to each other. A series counts as
 // gone once the store's clock (its configured Now) reaches Expires.
-// Failures to reach the backend match ErrUnavailable.
+// Failures to reach the backend match [ErrUnavailable].
 //
 // Implementations should bound the series of one user, so that one user
 // (or an attacker logging in as one in a loop) cannot fill the store; the
@@ -51,14 +51,14 @@ type RememberStore interface {
 	// byte order, among those expiring at the same time).
 	CreateSeries(ctx context.Context, s Series) error
 
-	// GetSeries returns the series with selector, or ErrNotFound.
+	// GetSeries returns the series with selector, or [ErrNotFound].
 	GetSeries(ctx context.Context, selector string) (Series, error)
 
 	// RotateSeries replaces the validator hash of selector with newHash if
 	// the current hash still equals oldHash (compare-and-swap: of two
 	// concurrent rotations from the same validator, exactly one wins),
 	// keeping oldHash as PrevHash until graceUntil; Expires is unchanged.
-	// It reports whether it rotated; ErrNotFound if the series is gone. An
+	// It reports whether it rotated; [ErrNotFound] if the series is gone. An
 	// empty oldHash never matches.
 	RotateSeries(ctx context.Context, selector string, oldHash, newHash []byte, graceUntil time.Time) (bool, error)
 

@@ -11,15 +11,15 @@ import (
 	"time"
 )
 
-// ErrSelectorInUse: CreateSeries was given the selector of a series that
-// still exists. MemoryRemember returns errors matching it; other
-// RememberStore implementations may return any non-nil error for this case.
+// ErrSelectorInUse: [RememberStore.CreateSeries] was given the selector of
+// a series that still exists. [MemoryRemember] returns errors matching it;
+// other [RememberStore] implementations may return any non-nil error for this case.
 var ErrSelectorInUse = errors.New("store: remember-me selector already in use")
 
-// MemoryRemember is a RememberStore kept in the memory of one process, for
+// MemoryRemember is a [RememberStore] kept in the memory of one process, for
 // applications that run as one process (use the Redis implementation when
 // several processes share remember-me logins). It is a separate type from
-// Memory, with its own bound, because a series is a much larger record than
+// [Memory], with its own bound, because a series is a much larger record than
 // a revocation mark. It is safe for concurrent use; every method holds one
 // lock, so each is atomic with respect to the others.
 //
@@ -35,7 +35,7 @@ type MemoryRemember struct {
 	mu     sync.Mutex
 	series map[string]*remItem            // by selector
 	users  map[string]map[string]*remItem // userID -> selector -> item
-	byExp  remHeap                        // min-heap by Expires, for sweeping
+	byExp  expiryHeap[*remItem]           // min-heap by Expires, for sweeping
 }
 
 type remItem struct {
@@ -45,20 +45,17 @@ type remItem struct {
 
 // NewMemoryRemember returns an empty MemoryRemember configured by cfg.
 // cfg.MaxEntries bounds the number of series that have not expired (zero
-// means DefaultMaxEntries, negative is an error): when it is reached,
-// CreateSeries fails with an error matching ErrFull and ErrUnavailable,
-// and no series of another user is evicted before it expires.
-// cfg.MaxSeriesPerUser bounds the series of one user (zero means
-// DefaultMaxSeriesPerUser, negative is an error): a user at that bound who
+// means [DefaultMaxEntries]): when it is reached, CreateSeries fails with
+// an error matching [ErrFull] and [ErrUnavailable], and no series of
+// another user is evicted before it expires. cfg.MaxSeriesPerUser bounds
+// the series of one user (zero means [DefaultMaxSeriesPerUser]): a user at that bound who
 // logs in on one more device loses the remembered login that expires
 // soonest, so one user cannot fill the store. cfg.Now is the clock (nil
-// means time.Now).
+// means time.Now). A negative bound is a [*ConfigError] matching
+// [ErrInvalidConfig].
 func NewMemoryRemember(cfg MemoryConfig) (*MemoryRemember, error) {
-	if cfg.MaxEntries < 0 {
-		return nil, fmt.Errorf("store: negative MaxEntries %d", cfg.MaxEntries)
-	}
-	if cfg.MaxSeriesPerUser < 0 {
-		return nil, fmt.Errorf("store: negative MaxSeriesPerUser %d", cfg.MaxSeriesPerUser)
+	if err := cfg.validate(true); err != nil {
+		return nil, err
 	}
 	m := &MemoryRemember{
 		now:     cfg.Now,
@@ -82,8 +79,8 @@ func NewMemoryRemember(cfg MemoryConfig) (*MemoryRemember, error) {
 // MaxSeriesPerUser returns the bound on the series of one user.
 func (m *MemoryRemember) MaxSeriesPerUser() int { return m.perUser }
 
-// CreateSeries implements RememberStore. It returns an error for an empty
-// selector, and one matching ErrSelectorInUse when a series with that
+// CreateSeries implements [RememberStore]. It returns an error for an empty
+// selector, and one matching [ErrSelectorInUse] when a series with that
 // selector exists. A series whose Expires is not after the current time is
 // not recorded (nil error): it would be gone at once. When the user already
 // has MaxSeriesPerUser series, the one that expires soonest is deleted
@@ -121,7 +118,7 @@ func (m *MemoryRemember) CreateSeries(_ context.Context, s Series) error {
 	return nil
 }
 
-// GetSeries implements RememberStore. The returned hashes are copies.
+// GetSeries implements [RememberStore]. The returned hashes are copies.
 func (m *MemoryRemember) GetSeries(_ context.Context, selector string) (Series, error) {
 	now := m.now()
 	m.mu.Lock()
@@ -133,7 +130,7 @@ func (m *MemoryRemember) GetSeries(_ context.Context, selector string) (Series, 
 	return cloneSeries(it.s), nil
 }
 
-// RotateSeries implements RememberStore. The hashes are compared in
+// RotateSeries implements [RememberStore]. The hashes are compared in
 // constant time; an empty oldHash never matches.
 func (m *MemoryRemember) RotateSeries(_ context.Context, selector string, oldHash, newHash []byte, graceUntil time.Time) (bool, error) {
 	now := m.now()
@@ -152,7 +149,7 @@ func (m *MemoryRemember) RotateSeries(_ context.Context, selector string, oldHas
 	return true, nil
 }
 
-// DeleteSeries implements RememberStore. Deleting a series that does not
+// DeleteSeries implements [RememberStore]. Deleting a series that does not
 // exist is not an error.
 func (m *MemoryRemember) DeleteSeries(_ context.Context, selector string) error {
 	m.mu.Lock()
@@ -163,7 +160,7 @@ func (m *MemoryRemember) DeleteSeries(_ context.Context, selector string) error 
 	return nil
 }
 
-// DeleteUser implements RememberStore. A user without series is not an
+// DeleteUser implements [RememberStore]. A user without series is not an
 // error.
 func (m *MemoryRemember) DeleteUser(_ context.Context, userID string) error {
 	m.mu.Lock()
@@ -237,28 +234,7 @@ func cloneSeries(s Series) Series {
 	return s
 }
 
-// remHeap is a container/heap of series ordered by Expires.
-type remHeap []*remItem
-
-func (h remHeap) Len() int           { return len(h) }
-func (h remHeap) Less(i, j int) bool { return h[i].s.Expires.Before(h[j].s.Expires) }
-func (h remHeap) Swap(i, j int) {
-	h[i], h[j] = h[j], h[i]
-	h[i].index = i
-	h[j].index = j
-}
-func (h *remHeap) Push(x any) {
-	it := x.(*remItem)
-	it.index = len(*h)
-	*h = append(*h, it)
-}
-func (h *remHeap) Pop() any {
-	old := *h
-	n := len(old)
-	it := old[n-1]
-	old[n-1] = nil
-	*h = old[:n-1]
-	return it
-}
+func (it *remItem) expiry() time.Time { return it.s.Expires }
+func (it *remItem) setIndex(i int)    { it.index = i }
 
 var _ RememberStore = (*MemoryRemember)(nil)

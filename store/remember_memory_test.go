@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pasetokit/pasetokit/internal/testclock"
 	"github.com/pasetokit/pasetokit/store"
 	"github.com/pasetokit/pasetokit/store/storetest"
 )
@@ -36,12 +37,10 @@ func TestMemoryRememberConformanceSmallPerUser(t *testing.T) {
 }
 
 func TestMemoryRememberConfig(t *testing.T) {
-	if _, err := store.NewMemoryRemember(store.MemoryConfig{MaxEntries: -1}); err == nil {
-		t.Fatal("negative MaxEntries accepted")
-	}
-	if _, err := store.NewMemoryRemember(store.MemoryConfig{MaxSeriesPerUser: -1}); err == nil {
-		t.Fatal("negative MaxSeriesPerUser accepted")
-	}
+	_, err := store.NewMemoryRemember(store.MemoryConfig{MaxEntries: -1})
+	checkConfigError(t, err, "MaxEntries")
+	_, err = store.NewMemoryRemember(store.MemoryConfig{MaxSeriesPerUser: -1})
+	checkConfigError(t, err, "MaxSeriesPerUser")
 	s, err := store.NewMemoryRemember(store.MemoryConfig{})
 	if err != nil {
 		t.Fatalf("zero config: %v", err)
@@ -56,7 +55,7 @@ func TestMemoryRememberConfig(t *testing.T) {
 // available to everyone else.
 func TestMemoryRememberOneUserCannotFill(t *testing.T) {
 	ctx := context.Background()
-	c := &clock{t: time.Unix(1_800_000_000, 0)}
+	c := testclock.At(time.Unix(1_800_000_000, 0))
 	s, err := store.NewMemoryRemember(store.MemoryConfig{MaxEntries: 10, MaxSeriesPerUser: 3, Now: c.Now})
 	if err != nil {
 		t.Fatal(err)
@@ -90,7 +89,7 @@ func remSeries(sel, user string, exp time.Time) store.Series {
 
 func TestMemoryRememberBound(t *testing.T) {
 	ctx := context.Background()
-	c := &clock{t: time.Unix(1_800_000_000, 0)}
+	c := testclock.At(time.Unix(1_800_000_000, 0))
 	s, err := store.NewMemoryRemember(store.MemoryConfig{MaxEntries: 2, Now: c.Now})
 	if err != nil {
 		t.Fatal(err)

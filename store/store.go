@@ -4,23 +4,38 @@
 //
 // # For most users
 //
-// Use NewMemory (the default everywhere in this module) when the
-// application runs as one process. When it runs on several machines, use the
-// Redis implementation from the separate module
+// Use [NewMemory] (the default everywhere in this module) when the
+// application runs as one process, and hand it to the components that
+// take a [Store] (authtoken, the demo's cut-offs); package remember makes
+// its own [MemoryRemember] unless given a [RememberStore]:
+//
+//	st, err := store.NewMemory(store.MemoryConfig{})
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	// Logout of one token, remembered until it would have expired anyway:
+//	if err := st.Revoke(ctx, "jti:"+tokenID, expires); err != nil {
+//		log.Fatal(err)
+//	}
+//	revoked, err := st.Revoked(ctx, "jti:"+tokenID) // fail closed on err
+//
+// When the application runs on several machines, use the Redis
+// implementation from the separate module
 // github.com/pasetokit/pasetokit/store/redisstore, so that a logout or a
-// used refresh token on one machine is seen by all.
+// used refresh token on one machine is seen by all. Package storetest
+// checks that an implementation keeps the semantics below.
 //
 // # Semantics
 //
 // Every entry carries an expiry (the expiry of the token it describes) and
-// disappears after it; a Store never grows without bound. Keys are opaque
+// disappears after it; a [Store] never grows without bound. Keys are opaque
 // strings chosen by the caller (callers namespace them, such as "jti:…" and
 // "fam:…"); a Store never parses them.
 //
 // # Failures
 //
 // A Store that cannot answer (the server is down or too slow) returns an
-// error matching ErrUnavailable. Callers must fail closed on it: a token
+// error matching [ErrUnavailable]. Callers must fail closed on it: a token
 // whose revocation status is unknown is not accepted.
 package store
 

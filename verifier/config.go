@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/pasetokit/pasetokit/internal/keyload"
+	"github.com/pasetokit/pasetokit/keyring"
 	"github.com/pasetokit/pasetokit/keyset"
 	"github.com/pasetokit/pasetokit/paserk"
 	"github.com/pasetokit/pasetokit/paseto"
@@ -34,36 +34,41 @@ const (
 	DefaultMaxStale = 24 * time.Hour
 )
 
-// Config configures a Verifier. Only Keys or KeySets must be set: every
-// other zero field has the safe behaviour its documentation gives. New
+// Config configures a [Verifier]. Only Keys or KeySets must be set: every
+// other zero field has the safe behaviour its documentation gives. [New]
 // copies what it needs, so changing a Config after New has no effect.
 type Config struct {
 	// Keys are the local (symmetric) and public keys the verifier accepts.
 	// Each key's kid is its PASERK id (k4.pid.… for public keys, k4.lid.…
-	// for local keys). Secret keys are rejected with ErrSecretKey, and a key
-	// given twice with ErrDuplicateKey. Replace them later with SetKeys.
-	Keys []Key
+	// for local keys). A key whose [keyring.Key.Issuer] is set verifies
+	// only tokens whose iss is exactly that issuer ([ErrWrongIssuer]).
+	// A key whose [keyring.Key.KeyID] is set is also found under that
+	// id (a PASERK id of its version, such as the k4.sid an issuer wrote
+	// instead of the pid); an id shared by two keys is [ErrDuplicateKey].
+	// Secret keys are rejected with [ErrSecretKey], and a key given twice
+	// with [ErrDuplicateKey]. Replace them later with [Verifier.SetKeys].
+	Keys []keyring.Key
 
 	// KeySets are remote key set documents (see package keyset) whose
 	// public keys the verifier accepts too. They are fetched when first
-	// needed, or by Refresh; New does no network I/O. When a kid names
+	// needed, or by [Verifier.Refresh]; New does no network I/O. When a kid names
 	// both a configured key and a remote one, the configured key wins; when
 	// it names keys in two sets, the set listed first wins.
 	KeySets []KeySet
 
 	// Issuers, if not empty, are the accepted values of the iss claim: a
-	// token whose iss is missing or not one of them is ErrWrongIssuer. This
-	// applies in addition to each key's own Issuer binding.
+	// token whose iss is missing or not one of them is [ErrWrongIssuer].
+	// This applies in addition to each key's own Issuer binding.
 	Issuers []string
 
 	// Audiences, if not empty, are the accepted audiences: at least one of
 	// the token's aud values (a string or a list) must be among them, and
-	// a token without aud is ErrWrongAudience. Empty means aud is not
+	// a token without aud is [ErrWrongAudience]. Empty means aud is not
 	// checked.
 	Audiences []string
 
 	// AllowMissingExpiration accepts tokens without an exp claim. By
-	// default such tokens are ErrMissingExpiration: a token that never
+	// default such tokens are [ErrMissingExpiration]: a token that never
 	// expires should be a deliberate choice.
 	AllowMissingExpiration bool
 
@@ -73,12 +78,12 @@ type Config struct {
 	Leeway time.Duration
 
 	// MaxAge, if not zero, rejects tokens issued longer ago than this with
-	// ErrTooOld: the token is treated as if it also had exp = iat + MaxAge.
+	// [ErrTooOld]: the token is treated as if it also had exp = iat + MaxAge.
 	// A token without iat is then ErrTooOld too. Negative is an error.
 	MaxAge time.Duration
 
 	// RequireKeyID rejects tokens whose footer has no kid, with
-	// ErrMissingKeyID. By default a token without a kid is tried against
+	// [ErrMissingKeyID]. By default a token without a kid is tried against
 	// every configured key (Keys, never key-set keys) of its version and
 	// purpose, which costs one signature or tag check per such key: set
 	// RequireKeyID when there are many keys and every issuer sets kids.
@@ -86,16 +91,17 @@ type Config struct {
 
 	// Rules run, in order, after every built-in check has passed, on every
 	// call to Verify, including cache hits. The first error stops
-	// verification and is returned wrapped in a *RuleError.
+	// verification and is returned wrapped in a *[RuleError].
 	Rules []Rule
 
-	// Serializer decodes payloads. Nil means serializer.JSON, the
-	// standard PASETO payload format. Token.Decode uses it too.
+	// Serializer decodes payloads. Nil means JSON with the default limits
+	// of [serializer.JSONConfig], the standard PASETO payload format.
+	// [Token.Decode] uses it too.
 	Serializer serializer.Serializer
 
 	// MaxTokenLength bounds a token in bytes; it is checked before anything
 	// else, and before the token is hashed for the cache. Zero means
-	// paseto.DefaultMaxTokenLength (64 KiB).
+	// [paseto.DefaultMaxTokenLength] (64 KiB).
 	MaxTokenLength int
 
 	// FooterLimits bound the JSON footer read before verification to find
@@ -117,32 +123,6 @@ type Config struct {
 	Now func() time.Time
 }
 
-// Key is one configured key: a plaintext PASERK or a PEM key, optionally
-// bound to an issuer.
-type Key struct {
-	// PASERK is a plaintext k2/k3/k4 "local" or "public" PASERK. Set
-	// either PASERK or PEM.
-	PASERK string
-	// PEM is a PEM public key: Ed25519 (used for v4, or v2 if Version says
-	// so) or P-384 (v3).
-	PEM []byte
-	// Version, if not zero, must be the key's version; for an Ed25519 PEM
-	// key it picks V2 or V4 (zero means V4).
-	Version paseto.Version
-	// Issuer, if not empty, binds the key to an issuer: a token verified
-	// with it must have exactly this iss claim, or it is ErrWrongIssuer.
-	Issuer string
-	// KeyID, if not empty, is an extra id its tokens may name in the
-	// footer's kid, besides the key's own PASERK id: for issuers that
-	// write another id, such as Flask-PASETO-Extended, whose kid is the
-	// sid of the secret key ("k4.sid.…", which `pasetokit paserk id`
-	// prints for the secret key) where PASERK names tokens by the pid of
-	// the public key. It must be a PASERK id (lid, pid or sid) of the
-	// key's version, and no two keys may share an id. A token naming it
-	// is verified with this key only: keys are never tried in turn.
-	KeyID string
-}
-
 // KeySet is a remote key set document, as package keyset defines it,
 // fetched over HTTPS.
 //
@@ -153,47 +133,48 @@ type Key struct {
 // keep being verified with the copy in hand. A token whose kid is unknown
 // makes the verifier fetch the sets again, at most once per
 // MinRefreshInterval per set, and waits for that fetch (bounded by its
-// context). When a fetch fails, the last good copy stays in use, for as
-// long as fetches keep failing.
+// context). When a fetch fails, the last good copy stays in use for at
+// most MaxStale after it was fetched; past that the set's keys are refused
+// with [ErrKeySetUnavailable] until a fetch succeeds.
 type KeySet struct {
 	// URL is where the document is served. It must be https, except for
 	// a loopback host (localhost, 127.0.0.0/8, ::1), which may use http.
 	URL string
 	// Issuer binds the set's keys: tokens they verify must have this iss
 	// claim. A document naming another non-empty issuer is rejected with
-	// ErrKeySetIssuer. When Issuer is empty, the keys are bound to the
+	// [ErrKeySetIssuer]. When Issuer is empty, the keys are bound to the
 	// issuer the document names, if it names one.
 	Issuer string
 	// Client makes the requests. Nil means a client with a
-	// DefaultFetchTimeout timeout that follows at most 5 redirects, and
+	// [DefaultFetchTimeout] timeout that follows at most 5 redirects, and
 	// only to https or loopback URLs.
 	Client *http.Client
 	// RefreshInterval is the longest a fetched copy is used before it is
-	// fetched again. Zero means DefaultRefreshInterval.
+	// fetched again. Zero means [DefaultRefreshInterval].
 	RefreshInterval time.Duration
 	// MinRefreshInterval is the shortest time between two fetches of the
 	// set, whatever their cause (Refresh excepted). Zero means
-	// DefaultMinRefreshInterval, or RefreshInterval if that is shorter. It
+	// [DefaultMinRefreshInterval], or RefreshInterval if that is shorter. It
 	// must not exceed RefreshInterval.
 	MinRefreshInterval time.Duration
 	// MaxResponseSize bounds the document in bytes; a larger response is
 	// an error and the last good copy stays in use. Zero means
-	// keyset.MaxSize, which is also the largest value allowed.
+	// [keyset.MaxSize], which is also the largest value allowed.
 	MaxResponseSize int64
 	// Timeout bounds each fetch, whichever client makes it. Zero means
-	// DefaultFetchTimeout.
+	// [DefaultFetchTimeout].
 	Timeout time.Duration
 	// MaxStale is how long the last good copy stays usable while fetches
 	// fail. Past it the set's keys are refused (ErrKeySetUnavailable)
 	// until a fetch succeeds, so a key removed from the set cannot stay
 	// trusted because the verifier is kept from fetching. Zero means
-	// DefaultMaxStale; it must be at least RefreshInterval.
+	// [DefaultMaxStale]; it must be at least RefreshInterval.
 	MaxStale time.Duration
 }
 
 // Rule is a check of the caller's own, run after the built-in checks on
 // every verification. It gets the caller's context (with its values and
-// cancellation) and the token, which it must not modify. Returning an error
+// cancellation) and the token this call returns, which no other call shares. Returning an error
 // rejects the token; keep claim values out of the error text.
 type Rule func(ctx context.Context, t *Token) error
 
@@ -207,14 +188,12 @@ type settings struct {
 	requireKID   bool
 	rules        []Rule
 	ser          serializer.Serializer
-	jsonSer      bool // ser is serializer.JSON: decode with paseto.UnmarshalClaims
+	jsonSer      bool // ser is JSON with the default limits: decode with paseto.UnmarshalClaims
 	footer       paseto.FooterLimits
 	maxTokenLen  int
 	now          func() time.Time
 	cacheEntries int
 }
-
-func cfgErr(field string, err error) error { return &ConfigError{Field: field, Err: err} }
 
 func (c *Config) settings() (*settings, error) {
 	s := &settings{
@@ -229,27 +208,27 @@ func (c *Config) settings() (*settings, error) {
 		cacheEntries: c.CacheSize,
 	}
 	if s.leeway < 0 {
-		return nil, cfgErr("Leeway", errors.New("negative"))
+		return nil, configError("Leeway", errors.New("negative"))
 	}
 	if s.maxAge < 0 {
-		return nil, cfgErr("MaxAge", errors.New("negative"))
+		return nil, configError("MaxAge", errors.New("negative"))
 	}
 	if s.maxTokenLen < 0 {
-		return nil, cfgErr("MaxTokenLength", errors.New("negative"))
+		return nil, configError("MaxTokenLength", errors.New("negative"))
 	}
 	if s.maxTokenLen == 0 {
 		s.maxTokenLen = paseto.DefaultMaxTokenLength
 	}
 	if s.cacheEntries < 0 {
-		return nil, cfgErr("CacheSize", errors.New("negative"))
+		return nil, configError("CacheSize", errors.New("negative"))
 	}
 	if f := s.footer; f.MaxLength < 0 || f.MaxDepth < 0 || f.MaxKeys < 0 {
-		return nil, cfgErr("FooterLimits", errors.New("negative limit"))
+		return nil, configError("FooterLimits", errors.New("negative limit"))
 	}
 	if s.ser == nil {
-		s.ser = serializer.JSON
+		s.ser = defaultJSON
 	}
-	s.jsonSer = s.ser == serializer.JSON
+	s.jsonSer = serializer.IsDefaultJSON(s.ser)
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -262,7 +241,7 @@ func (c *Config) settings() (*settings, error) {
 	}
 	for i, r := range c.Rules {
 		if r == nil {
-			return nil, cfgErr(fmt.Sprintf("Rules[%d]", i), errors.New("nil rule"))
+			return nil, configError(fmt.Sprintf("Rules[%d]", i), errors.New("nil rule"))
 		}
 	}
 	s.rules = append([]Rule(nil), c.Rules...)
@@ -276,7 +255,7 @@ func stringSet(field string, l []string) (map[string]struct{}, error) {
 	m := make(map[string]struct{}, len(l))
 	for i, s := range l {
 		if s == "" {
-			return nil, cfgErr(fmt.Sprintf("%s[%d]", field, i), errors.New("empty string"))
+			return nil, configError(fmt.Sprintf("%s[%d]", field, i), errors.New("empty string"))
 		}
 		m[s] = struct{}{}
 	}
@@ -286,7 +265,7 @@ func stringSet(field string, l []string) (map[string]struct{}, error) {
 // loadKeys turns configured keys into entries, reusing the entries of old
 // whose kid and issuer are unchanged, so that cached tokens of keys that
 // stay configured survive a rotation.
-func loadKeys(keys []Key, old []*keyEntry) ([]*keyEntry, error) {
+func loadKeys(keys []keyring.Key, old []*keyEntry) ([]*keyEntry, error) {
 	prev := make(map[string]*keyEntry, len(old))
 	for _, e := range old {
 		prev[e.kid] = e
@@ -295,32 +274,32 @@ func loadKeys(keys []Key, old []*keyEntry) ([]*keyEntry, error) {
 	seen := make(map[string]int, len(keys))
 	for i, k := range keys {
 		field := fmt.Sprintf("Keys[%d]", i)
-		key, err := keyload.Load(k.PASERK, k.PEM, k.Version)
+		key, err := k.Parse()
 		if err != nil {
-			return nil, cfgErr(field, err)
+			return nil, configError(field, err)
 		}
 		var kid string
 		switch key := key.(type) {
 		case *paseto.SecretKey:
-			return nil, cfgErr(field, ErrSecretKey)
+			return nil, configError(field, ErrSecretKey)
 		case *paseto.PublicKey:
 			kid = paserk.PublicID(key)
 		case *paseto.SymmetricKey:
 			kid = paserk.LocalID(key)
 		}
 		if kid == "" {
-			return nil, cfgErr(field, fmt.Errorf("%w: unusable key", paseto.ErrInvalidKey))
+			return nil, configError(field, fmt.Errorf("%w: unusable key", paseto.ErrInvalidKey))
 		}
 		if j, dup := seen[kid]; dup {
-			return nil, cfgErr(field, fmt.Errorf("%w: same key as Keys[%d]", ErrDuplicateKey, j))
+			return nil, configError(field, fmt.Errorf("%w: same key as Keys[%d]", ErrDuplicateKey, j))
 		}
 		seen[kid] = i
 		if err := checkKeyID(k.KeyID, kid, key); err != nil {
-			return nil, cfgErr(field, err)
+			return nil, configError(field, err)
 		}
 		if k.KeyID != "" {
 			if j, dup := seen[k.KeyID]; dup {
-				return nil, cfgErr(field+".KeyID", fmt.Errorf("%w: an id of Keys[%d] too", ErrDuplicateKey, j))
+				return nil, configError(field+".KeyID", fmt.Errorf("%w: an id of Keys[%d] too", ErrDuplicateKey, j))
 			}
 			seen[k.KeyID] = i
 		}
@@ -334,6 +313,11 @@ func loadKeys(keys []Key, old []*keyEntry) ([]*keyEntry, error) {
 	}
 	return out, nil
 }
+
+// defaultJSON is the serializer of a nil Config.Serializer: JSON with the
+// default limits. It is this package's own value, never serializer.JSON,
+// which a caller can reassign.
+var defaultJSON, _ = serializer.NewJSON(serializer.JSONConfig{})
 
 // remoteConfig is a normalized KeySet.
 type remoteConfig struct {
@@ -353,7 +337,7 @@ func (ks *KeySet) normalize(i int) (*remoteConfig, error) {
 	field := fmt.Sprintf("KeySets[%d]", i)
 	u, err := checkURL(ks.URL)
 	if err != nil {
-		return nil, cfgErr(field+".URL", err)
+		return nil, configError(field+".URL", err)
 	}
 	rc := &remoteConfig{
 		url:        u.String(),
@@ -369,17 +353,17 @@ func (ks *KeySet) normalize(i int) (*remoteConfig, error) {
 	}
 	switch {
 	case rc.maxRefresh < 0:
-		return nil, cfgErr(field+".RefreshInterval", errors.New("negative"))
+		return nil, configError(field+".RefreshInterval", errors.New("negative"))
 	case rc.minRefresh < 0:
-		return nil, cfgErr(field+".MinRefreshInterval", errors.New("negative"))
+		return nil, configError(field+".MinRefreshInterval", errors.New("negative"))
 	case rc.maxSize < 0:
-		return nil, cfgErr(field+".MaxResponseSize", errors.New("negative"))
+		return nil, configError(field+".MaxResponseSize", errors.New("negative"))
 	case rc.maxSize > keyset.MaxSize:
-		return nil, cfgErr(field+".MaxResponseSize", fmt.Errorf("over keyset.MaxSize (%d), which keyset.Parse enforces", keyset.MaxSize))
+		return nil, configError(field+".MaxResponseSize", fmt.Errorf("over keyset.MaxSize (%d), which keyset.Parse enforces", keyset.MaxSize))
 	case rc.timeout < 0:
-		return nil, cfgErr(field+".Timeout", errors.New("negative"))
+		return nil, configError(field+".Timeout", errors.New("negative"))
 	case rc.maxStale < 0:
-		return nil, cfgErr(field+".MaxStale", errors.New("negative"))
+		return nil, configError(field+".MaxStale", errors.New("negative"))
 	}
 	if rc.maxRefresh == 0 {
 		rc.maxRefresh = DefaultRefreshInterval
@@ -388,13 +372,13 @@ func (ks *KeySet) normalize(i int) (*remoteConfig, error) {
 		rc.minRefresh = min(DefaultMinRefreshInterval, rc.maxRefresh)
 	}
 	if rc.minRefresh > rc.maxRefresh {
-		return nil, cfgErr(field+".MinRefreshInterval", errors.New("greater than RefreshInterval"))
+		return nil, configError(field+".MinRefreshInterval", errors.New("greater than RefreshInterval"))
 	}
 	if rc.maxStale == 0 {
 		rc.maxStale = max(DefaultMaxStale, rc.maxRefresh)
 	}
 	if rc.maxStale < rc.maxRefresh {
-		return nil, cfgErr(field+".MaxStale", errors.New("less than RefreshInterval"))
+		return nil, configError(field+".MaxStale", errors.New("less than RefreshInterval"))
 	}
 	if rc.maxSize == 0 {
 		rc.maxSize = keyset.MaxSize

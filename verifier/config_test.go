@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pasetokit/pasetokit/internal/keyload"
+	"github.com/pasetokit/pasetokit/keyring"
 	"github.com/pasetokit/pasetokit/keyset"
 	"github.com/pasetokit/pasetokit/paserk"
 	"github.com/pasetokit/pasetokit/paseto"
@@ -20,7 +20,7 @@ func TestNewErrors(t *testing.T) {
 	skPASERK, _ := paserk.Encode(pub.sk)
 	skPEM, _ := pub.sk.MarshalPEM()
 	pubPEM, _ := pub.sk.Public().MarshalPEM()
-	ok := []verifier.Key{pub.key("")}
+	ok := []keyring.Key{pub.key("")}
 
 	tests := []struct {
 		name  string
@@ -29,16 +29,16 @@ func TestNewErrors(t *testing.T) {
 		want  error  // the cause, besides ErrInvalidConfig
 	}{
 		{"nothing configured", verifier.Config{}, "Keys", nil},
-		{"empty key entry", verifier.Config{Keys: []verifier.Key{{}}}, "Keys[0]", keyload.ErrNoKey},
-		{"secret PASERK", verifier.Config{Keys: []verifier.Key{{PASERK: skPASERK}}}, "Keys[0]", verifier.ErrSecretKey},
-		{"secret PEM", verifier.Config{Keys: []verifier.Key{pub3.key(""), {PEM: skPEM}}}, "Keys[1]", verifier.ErrSecretKey},
-		{"duplicate PASERK", verifier.Config{Keys: []verifier.Key{pub.key(""), loc.key(""), pub.key("")}}, "Keys[2]", verifier.ErrDuplicateKey},
-		{"duplicate PASERK and PEM", verifier.Config{Keys: []verifier.Key{pub.key(""), {PEM: pubPEM}}}, "Keys[1]", verifier.ErrDuplicateKey},
-		{"duplicate with other issuers", verifier.Config{Keys: []verifier.Key{pub.key("a"), pub.key("b")}}, "Keys[1]", verifier.ErrDuplicateKey},
-		{"bad PASERK", verifier.Config{Keys: []verifier.Key{{PASERK: "k4.public.AAAA"}}}, "Keys[0]", paserk.ErrMalformed},
-		{"an id is not a key", verifier.Config{Keys: []verifier.Key{{PASERK: pub.kid}}}, "Keys[0]", paserk.ErrWrongType},
-		{"version mismatch", verifier.Config{Keys: []verifier.Key{{PASERK: pub.cfg, Version: paseto.V3}}}, "Keys[0]", paseto.ErrWrongKey},
-		{"both forms", verifier.Config{Keys: []verifier.Key{{PASERK: pub.cfg, PEM: pubPEM}}}, "Keys[0]", keyload.ErrBothForms},
+		{"empty key entry", verifier.Config{Keys: []keyring.Key{{}}}, "Keys[0]", keyring.ErrNoKey},
+		{"secret PASERK", verifier.Config{Keys: []keyring.Key{{PASERK: skPASERK}}}, "Keys[0]", verifier.ErrSecretKey},
+		{"secret PEM", verifier.Config{Keys: []keyring.Key{pub3.key(""), {PEM: skPEM}}}, "Keys[1]", verifier.ErrSecretKey},
+		{"duplicate PASERK", verifier.Config{Keys: []keyring.Key{pub.key(""), loc.key(""), pub.key("")}}, "Keys[2]", verifier.ErrDuplicateKey},
+		{"duplicate PASERK and PEM", verifier.Config{Keys: []keyring.Key{pub.key(""), {PEM: pubPEM}}}, "Keys[1]", verifier.ErrDuplicateKey},
+		{"duplicate with other issuers", verifier.Config{Keys: []keyring.Key{pub.key("a"), pub.key("b")}}, "Keys[1]", verifier.ErrDuplicateKey},
+		{"bad PASERK", verifier.Config{Keys: []keyring.Key{{PASERK: "k4.public.AAAA"}}}, "Keys[0]", paserk.ErrMalformed},
+		{"an id is not a key", verifier.Config{Keys: []keyring.Key{{PASERK: pub.kid}}}, "Keys[0]", paserk.ErrWrongType},
+		{"version mismatch", verifier.Config{Keys: []keyring.Key{{PASERK: pub.cfg, Version: paseto.V3}}}, "Keys[0]", paseto.ErrWrongKey},
+		{"both forms", verifier.Config{Keys: []keyring.Key{{PASERK: pub.cfg, PEM: pubPEM}}}, "Keys[0]", keyring.ErrBothForms},
 		{"negative leeway", verifier.Config{Keys: ok, Leeway: -1}, "Leeway", nil},
 		{"negative max age", verifier.Config{Keys: ok, MaxAge: -time.Second}, "MaxAge", nil},
 		{"negative cache", verifier.Config{Keys: ok, CacheSize: -1}, "CacheSize", nil},
@@ -95,9 +95,9 @@ func TestNewAccepts(t *testing.T) {
 	p3 := newSigner(t, paseto.V3, false)
 	p3PEM, _ := p3.sk.Public().MarshalPEM()
 	for _, cfg := range []verifier.Config{
-		{Keys: []verifier.Key{pub.key("")}},
-		{Keys: []verifier.Key{{PEM: pubPEM, Version: paseto.V2}, {PEM: p3PEM}}},
-		{Keys: []verifier.Key{{PASERK: "  " + pub.cfg + "\n", Version: paseto.V4}}},
+		{Keys: []keyring.Key{pub.key("")}},
+		{Keys: []keyring.Key{{PEM: pubPEM, Version: paseto.V2}, {PEM: p3PEM}}},
+		{Keys: []keyring.Key{{PASERK: "  " + pub.cfg + "\n", Version: paseto.V4}}},
 		ks("https://keys.example.com/k"),
 		ks("http://localhost:8080/k"),
 		ks("http://LOCALHOST/k"),
@@ -130,9 +130,9 @@ func TestNotMadeByNew(t *testing.T) {
 // New copies the configuration.
 func TestConfigCopied(t *testing.T) {
 	s := newSigner(t, paseto.V4, false)
-	cfg := verifier.Config{Keys: []verifier.Key{s.key("")}, Issuers: []string{"https://issuer.example"}, Now: newClock().Now}
+	cfg := verifier.Config{Keys: []keyring.Key{s.key("")}, Issuers: []string{"https://issuer.example"}, Now: newClock().Now}
 	v := newVerifier(t, cfg)
-	cfg.Keys[0] = verifier.Key{PASERK: "garbage"}
+	cfg.Keys[0] = keyring.Key{PASERK: "garbage"}
 	cfg.Issuers[0] = "other"
 	_, err := v.Verify(t.Context(), s.token(t, claims(), s.kid, nil), nil)
 	wantErr(t, err)

@@ -9,27 +9,35 @@
 // the audience your service answers to:
 //
 //	v, err := verifier.New(verifier.Config{
-//		Keys:      []verifier.Key{{PASERK: "k4.public.…", Issuer: "https://auth.example.com"}},
+//		Keys:      []keyring.Key{{PASERK: "k4.public.…", Issuer: "https://auth.example.com"}},
 //		Audiences: []string{"https://api.example.com"},
 //		Leeway:    30 * time.Second,
 //	})
-//	…
+//	if err != nil {
+//		log.Fatal(err) // a bad key fails here, not at the first request
+//	}
+//
+//	// in a handler:
 //	tok, err := v.Verify(r.Context(), token, nil)
 //	if err != nil {
 //		// 401; errors.Is(err, verifier.ErrExpired) and friends say why.
 //	}
 //	user := tok.Claims.Subject
 //
-// Tokens must carry an exp claim (set AllowMissingExpiration otherwise), and
-// should name their key with a kid in a JSON footer: {"kid":"k4.pid.…"}.
+// Package httpauth does the handler part: it reads the bearer token,
+// verifies it and answers 401 or 503 for you.
+//
+// Tokens must carry an exp claim (set [Config.AllowMissingExpiration]
+// otherwise), and should name their key with a kid in a JSON footer:
+// {"kid":"k4.pid.…"}.
 //
 // # Keys and key ids
 //
-// Keys are given as plaintext PASERK strings or PEM, and are public keys
-// (for public tokens) or local keys (for local tokens). Secret keys are
-// refused with ErrSecretKey: a verifier has no use for them, and a process
-// that verifies tokens should not be able to mint them; configure the public
-// key instead (paserk, or "pasetokit paserk public", derives it). Each key's
+// [Config.Keys] are [keyring.Key] values, plaintext PASERK strings or PEM,
+// and are public keys (for public tokens) or local keys (for local tokens).
+// Secret keys are refused with [ErrSecretKey]: a verifier has no use for
+// them, and a process that verifies tokens should not be able to mint them;
+// configure the public key instead (paserk, or "pasetokit paserk public", derives it). Each key's
 // kid is its PASERK id: k4.pid.… for a public key, k4.lid.… for a local key.
 // A key may be bound to an issuer, and several issuers' keys can be
 // configured at once: a token verified with a bound key must name that
@@ -37,12 +45,12 @@
 //
 // # Choosing the key
 //
-// The footer's kid, read with paseto.Parser.Unverified and
-// paseto.FooterLimits.KeyID, is the only thing read before verification.
+// The footer's kid, read with [paseto.Parser.Unverified] and
+// [paseto.FooterLimits.KeyID], is the only thing read before verification.
 // A kid selects exactly one key, by a map lookup whose cost does not depend
-// on how many keys there are. An unknown kid is ErrUnknownKey: the verifier
+// on how many keys there are. An unknown kid is [ErrUnknownKey]: the verifier
 // never falls back to trying other keys. A kid naming a key of another
-// version or purpose than the token's header is ErrWrongKey, before any
+// version or purpose than the token's header is [ErrWrongKey], before any
 // cryptography runs.
 //
 // A token without a kid is tried against the configured keys (Config.Keys)
@@ -50,32 +58,32 @@
 // by kid alone, so a kid-less token cannot cost one signature check per
 // published key. If none opens it, the error is the last ErrInvalidSignature or
 // ErrInvalidMAC, or ErrUnknownKey when there is no key of that kind. Set
-// RequireKeyID to refuse tokens without a kid (ErrMissingKeyID).
+// [Config.RequireKeyID] to refuse tokens without a kid ([ErrMissingKeyID]).
 //
 // # Claim checks
 //
-// After the signature or tag, the payload is decoded into paseto.Claims
+// After the signature or tag, the payload is decoded into [paseto.Claims]
 // with the configured serializer (strict JSON by default), then checked in
 // this order, the first failure being returned:
 //
 //  1. the key's issuer binding: iss must equal it (ErrWrongIssuer);
-//  2. Config.Issuers: if set, iss must be one of them (ErrWrongIssuer);
+//  2. [Config.Issuers]: if set, iss must be one of them (ErrWrongIssuer);
 //  3. exp must be present unless AllowMissingExpiration (ErrMissingExpiration);
-//  4. exp, nbf and iat against Config.Now with Config.Leeway
-//     (ErrExpired, ErrNotYetValid, ErrIssuedInFuture), as paseto.Claims.Validate
+//  4. exp, nbf and iat against [Config.Now] with [Config.Leeway]
+//     (ErrExpired, ErrNotYetValid, ErrIssuedInFuture), as [paseto.Claims.Validate]
 //     does: a token is expired at exp, and valid from nbf;
-//  5. Config.Audiences: if set, one of the token's aud values must be in it
+//  5. [Config.Audiences]: if set, one of the token's aud values must be in it
 //     (ErrWrongAudience);
-//  6. Config.MaxAge: if set, iat must be present and now-Leeway before
+//  6. [Config.MaxAge]: if set, iat must be present and now-Leeway before
 //     iat+MaxAge (ErrTooOld);
-//  7. Config.Rules, in order, each given the request's context (*RuleError,
+//  7. [Config.Rules], in order, each given the request's context (*RuleError,
 //     matching ErrRule and the rule's own error).
 //
-// Decode the payload into your own claims type with Token.Decode.
+// Decode the payload into your own claims type with [Token.Decode].
 //
 // # Remote key sets
 //
-// Config.KeySets lists key set documents (package keyset) that an issuer
+// [Config.KeySets] lists key set documents (package keyset) that an issuer
 // publishes over HTTPS (plain http only for loopback hosts, for tests and
 // sidecars). Their keys join the configured ones; on a kid conflict the
 // configured key wins, then the set listed first. Each set's keys are bound
@@ -100,25 +108,29 @@
 //     same fetch;
 //   - a failed fetch (network error, status other than 200, a response over
 //     MaxResponseSize, a document keyset.Parse rejects or that names another
-//     issuer) keeps the last good copy in use, however old; it is retried
-//     after MinRefreshInterval. A token that needs a set of which no copy
-//     was ever fetched is ErrKeySetUnavailable.
+//     issuer) keeps the last good copy in use, for at most [KeySet.MaxStale]
+//     (default [DefaultMaxStale], 24h) after that copy was fetched; it is
+//     retried after MinRefreshInterval. Past MaxStale, and for a set of
+//     which no copy was ever fetched, a token that needs the set is
+//     [ErrKeySetUnavailable], so that a key removed from the set cannot
+//     stay trusted by keeping the verifier from fetching.
 //
 // # Cache
 //
-// With Config.CacheSize set, verified tokens are kept in a bounded LRU
+// With [Config.CacheSize] set, verified tokens are kept in a bounded LRU
 // cache keyed by a SHA-256 digest of the token and implicit assertion. A
 // hit skips the signature or tag check and payload decoding, typically a
 // hundred times faster for v4.public; the time claims, issuer and audience
 // checks and Rules still run on every call with the current clock, and a
 // cached token whose key has been removed (by SetKeys or a key set refresh)
 // or rebound to another issuer is verified from scratch, which fails if the
-// key is gone. Cache hits return the same *Token, which callers must treat
-// as read-only.
+// key is gone. Every call returns a *[Token] of its own, copied from the
+// cached one, so a caller or a rule that changes it changes nothing for
+// anyone else; the copy costs two small allocations per hit.
 //
 // # Rotation
 //
-// SetKeys replaces the configured keys atomically; Verify calls running
+// [Verifier.SetKeys] replaces the configured keys atomically; Verify calls running
 // concurrently use either the old or the new keys, never a mix. Remote
 // key sets rotate on their own as described above.
 //
@@ -126,7 +138,7 @@
 //
 // Verify's errors match the Err* sentinels with errors.Is; where a paseto
 // sentinel names the failure it is the same value (ErrExpired is
-// paseto.ErrExpired). Configuration errors are *ConfigError values matching
-// ErrInvalidConfig. Error strings never contain claim values or key
+// [paseto.ErrExpired]). Configuration errors are *[ConfigError] values
+// matching [ErrInvalidConfig]. Error strings never contain claim values or key
 // material.
 package verifier

@@ -72,10 +72,11 @@ var (
 
 // Errors returned by New, SetKeys and Refresh.
 var (
-	// ErrInvalidConfig: New or SetKeys was given a configuration it cannot
-	// use. The error is a *ConfigError naming the field, and also matches
-	// the specific cause (ErrSecretKey, ErrDuplicateKey, a paserk or paseto
-	// key error, ...).
+	// ErrInvalidConfig: [New] or [Verifier.SetKeys] was given a
+	// configuration it cannot use. The error is a *[ConfigError] naming
+	// the field, and also matches the specific cause ([ErrSecretKey],
+	// [ErrDuplicateKey], [keyring.ErrInvalidKey] with its paserk or paseto
+	// cause, ...).
 	ErrInvalidConfig = errors.New("verifier: invalid configuration")
 	// ErrSecretKey: a configured key is a secret (signing) key. A verifier
 	// only needs the public key; configure that instead, so that a process
@@ -109,29 +110,33 @@ func (e *RuleError) Error() string {
 // Unwrap returns ErrRule and the rule's error.
 func (e *RuleError) Unwrap() []error { return []error{ErrRule, e.Err} }
 
-// ConfigError describes what New or SetKeys rejected. It matches
-// ErrInvalidConfig and its cause with errors.Is.
+// ConfigError describes what [New] or [Verifier.SetKeys] rejected. It
+// matches [ErrInvalidConfig] and its Err with errors.Is.
 type ConfigError struct {
-	// Field names the configuration field, such as "Keys[2]" or
+	// Field is the Go path of the field, such as "Keys[2]" or
 	// "KeySets[0].URL".
 	Field string
-	// Err is the cause.
+	// Err is the cause. It never holds a key.
 	Err error
 }
 
-// Error names the field and the cause, never a key.
+// Error returns "verifier: invalid configuration: <Field>: <Err>".
 func (e *ConfigError) Error() string {
 	return ErrInvalidConfig.Error() + ": " + e.Field + ": " + e.Err.Error()
 }
 
-// Unwrap returns ErrInvalidConfig and the cause.
+// Unwrap returns [ErrInvalidConfig] and Err.
 func (e *ConfigError) Unwrap() []error { return []error{ErrInvalidConfig, e.Err} }
+
+// configError is the one way this package builds a *ConfigError.
+func configError(field string, err error) error { return &ConfigError{Field: field, Err: err} }
 
 // KeySetError describes a failed fetch of a remote key set: a transport
 // error, an HTTP status other than 200, a document over the size limit
 // (matching keyset.ErrTooLarge), a document keyset.Parse rejects (matching
-// its errors), or a document for another issuer (ErrKeySetIssuer). The
-// verifier keeps using the last good copy of the set, if it has one.
+// its errors), or a document for another issuer ([ErrKeySetIssuer]). The
+// verifier keeps using the last good copy of the set, if it has one, for
+// at most [KeySet.MaxStale] after it was fetched.
 type KeySetError struct {
 	// URL is the key set's URL, with any password redacted.
 	URL string

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"time"
 
+	"github.com/pasetokit/pasetokit/keyring"
 	"github.com/pasetokit/pasetokit/keyset"
 	"github.com/pasetokit/pasetokit/paserk"
 	"github.com/pasetokit/pasetokit/paseto"
@@ -35,7 +36,7 @@ func Example() {
 	public, _ := paserk.Encode(sk.Public()) // "k4.public.…"
 
 	v, err := verifier.New(verifier.Config{
-		Keys:      []verifier.Key{{PASERK: public, Issuer: "https://auth.example.com"}},
+		Keys:      []keyring.Key{{PASERK: public, Issuer: "https://auth.example.com"}},
 		Audiences: []string{"https://api.example.com"},
 		Leeway:    30 * time.Second,
 		Now:       exampleNow, // leave nil for time.Now
@@ -68,7 +69,7 @@ func ExampleRule() {
 	revoked := map[string]bool{"t-2": true}
 
 	v, _ := verifier.New(verifier.Config{
-		Keys: []verifier.Key{{PASERK: public}},
+		Keys: []keyring.Key{{PASERK: public}},
 		Rules: []verifier.Rule{func(ctx context.Context, t *verifier.Token) error {
 			if revoked[t.Claims.TokenID] {
 				return errRevoked
@@ -90,7 +91,7 @@ func ExampleRule() {
 func ExampleToken_Decode() {
 	sk, _ := paseto.GenerateSecretKey(paseto.V4)
 	public, _ := paserk.Encode(sk.Public())
-	v, _ := verifier.New(verifier.Config{Keys: []verifier.Key{{PASERK: public}}, Now: exampleNow})
+	v, _ := verifier.New(verifier.Config{Keys: []keyring.Key{{PASERK: public}}, Now: exampleNow})
 
 	tok, err := v.Verify(context.Background(), issue(sk, `{"sub":"alice","role":"admin","exp":"2030-01-01T13:00:00Z"}`), nil)
 	if err != nil {
@@ -114,16 +115,16 @@ func ExampleVerifier_SetKeys() {
 	oldPublic, _ := paserk.Encode(oldKey.Public())
 	newPublic, _ := paserk.Encode(newKey.Public())
 
-	v, _ := verifier.New(verifier.Config{Keys: []verifier.Key{{PASERK: oldPublic}}, Now: exampleNow})
+	v, _ := verifier.New(verifier.Config{Keys: []keyring.Key{{PASERK: oldPublic}}, Now: exampleNow})
 	claims := `{"sub":"alice","exp":"2030-01-01T13:00:00Z"}`
 
 	// Publish the new key next to the old one, then retire the old one.
-	_ = v.SetKeys([]verifier.Key{{PASERK: oldPublic}, {PASERK: newPublic}})
+	_ = v.SetKeys([]keyring.Key{{PASERK: oldPublic}, {PASERK: newPublic}})
 	_, errOld := v.Verify(context.Background(), issue(oldKey, claims), nil)
 	_, errNew := v.Verify(context.Background(), issue(newKey, claims), nil)
 	fmt.Println(errOld, errNew)
 
-	_ = v.SetKeys([]verifier.Key{{PASERK: newPublic}})
+	_ = v.SetKeys([]keyring.Key{{PASERK: newPublic}})
 	_, errOld = v.Verify(context.Background(), issue(oldKey, claims), nil)
 	fmt.Println(errOld)
 	// Output:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/pasetokit/pasetokit/keyring"
 	"github.com/pasetokit/pasetokit/paseto"
 	"github.com/pasetokit/pasetokit/verifier"
 )
@@ -13,7 +14,7 @@ import (
 // seeds are well-formed tokens made with other keys under the configured
 // kids, so the fuzzer starts next to real tokens.
 func FuzzVerify(f *testing.F) {
-	var keys []verifier.Key
+	var keys []keyring.Key
 	var seeds []string
 	for _, ver := range []paseto.Version{paseto.V2, paseto.V3, paseto.V4} {
 		for _, local := range []bool{false, true} {

@@ -3,39 +3,21 @@ package verifier_test
 import (
 	"encoding/json"
 	"errors"
-	"sync"
+	"github.com/pasetokit/pasetokit/internal/testclock"
 	"testing"
 	"time"
 
+	"github.com/pasetokit/pasetokit/keyring"
 	"github.com/pasetokit/pasetokit/paserk"
 	"github.com/pasetokit/pasetokit/paseto"
 	"github.com/pasetokit/pasetokit/verifier"
 )
 
 // t0 is the time of the injected clocks.
-var t0 = time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)
+var t0 = testclock.T0
 
-// clock is an injectable clock, safe for concurrent use.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *clock { return &clock{t: t0} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
-
-func (c *clock) Add(d time.Duration) { c.Set(c.Now().Add(d)) }
+// newClock returns the test clock, at t0.
+func newClock() *testclock.Clock { return testclock.New() }
 
 // ts formats a claim time.
 func ts(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
@@ -96,8 +78,8 @@ func newSigner(t testing.TB, v paseto.Version, local bool) *signer {
 	return s
 }
 
-func (s *signer) key(issuer string) verifier.Key {
-	return verifier.Key{PASERK: s.cfg, Issuer: issuer}
+func (s *signer) key(issuer string) keyring.Key {
+	return keyring.Key{PASERK: s.cfg, Issuer: issuer}
 }
 
 // token makes a token with payload c (marshalled as JSON unless it is

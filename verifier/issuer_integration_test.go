@@ -3,12 +3,13 @@ package verifier_test
 import (
 	"context"
 	"errors"
+	"github.com/pasetokit/pasetokit/internal/testclock"
 	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/pasetokit/pasetokit/issuer"
+	"github.com/pasetokit/pasetokit/keyring"
 	"github.com/pasetokit/pasetokit/paserk"
 	"github.com/pasetokit/pasetokit/paseto"
 	"github.com/pasetokit/pasetokit/verifier"
@@ -17,19 +18,17 @@ import (
 // An issuer publishes its keys with KeySetHandler and a verifier elsewhere
 // follows them by URL, through a key rotation.
 func TestIssuerKeySetRotation(t *testing.T) {
-	var mu sync.Mutex
-	now := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
-	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	clk := testclock.New()
+	clock, advance := clk.Now, clk.Advance
 
-	newKey := func() issuer.Key {
+	newKey := func() keyring.Key {
 		sk, _ := paseto.GenerateSecretKey(paseto.V4)
 		s, _ := paserk.Encode(sk)
-		return issuer.Key{PASERK: s}
+		return keyring.Key{PASERK: s}
 	}
 	k1, k2 := newKey(), newKey()
 	const name = "https://auth.example"
-	iss, err := issuer.New(issuer.Config{Keys: []issuer.Key{k1}, Issuer: name, Now: clock})
+	iss, err := issuer.New(issuer.Config{Keys: []keyring.Key{k1}, Issuer: name, Now: clock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +56,7 @@ func TestIssuerKeySetRotation(t *testing.T) {
 	}
 
 	// Rotate: k2 signs, k1 stays published.
-	if err := iss.SetKeys([]issuer.Key{k2, k1}); err != nil {
+	if err := iss.SetKeys([]keyring.Key{k2, k1}); err != nil {
 		t.Fatal(err)
 	}
 	tok2, _ := iss.Issue(map[string]any{"sub": "bob"})
@@ -70,7 +69,7 @@ func TestIssuerKeySetRotation(t *testing.T) {
 	}
 
 	// Retire k1: after the next refresh its tokens are unknown.
-	if err := iss.SetKeys([]issuer.Key{k2}); err != nil {
+	if err := iss.SetKeys([]keyring.Key{k2}); err != nil {
 		t.Fatal(err)
 	}
 	if err := ver.Refresh(ctx); err != nil {

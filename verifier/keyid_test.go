@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pasetokit/pasetokit/keyring"
 	"github.com/pasetokit/pasetokit/paserk"
 	"github.com/pasetokit/pasetokit/paseto"
 )
@@ -48,7 +49,7 @@ func TestExtraKeyID(t *testing.T) {
 
 	// By the specification, a kid that names no configured key fails
 	// closed.
-	plain, err := New(Config{Keys: []Key{{PASERK: fpePublic}}, Now: clock})
+	plain, err := New(Config{Keys: []keyring.Key{{PASERK: fpePublic}}, Now: clock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +58,7 @@ func TestExtraKeyID(t *testing.T) {
 	}
 
 	// With the sid declared, the token verifies with that key.
-	v, err := New(Config{Keys: []Key{{PASERK: fpePublic, KeyID: sid, Issuer: "https://issuer.example"}}, Now: clock, CacheSize: 8})
+	v, err := New(Config{Keys: []keyring.Key{{PASERK: fpePublic, KeyID: sid, Issuer: "https://issuer.example"}}, Now: clock, CacheSize: 8})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +75,7 @@ func TestExtraKeyID(t *testing.T) {
 	// The sid declared on another key: that key only, no fallback.
 	other, _ := paseto.GenerateSecretKey(paseto.V4)
 	otherPub, _ := paserk.Encode(other.Public())
-	wrong, err := New(Config{Keys: []Key{{PASERK: fpePublic}, {PASERK: otherPub, KeyID: sid}}, Now: clock})
+	wrong, err := New(Config{Keys: []keyring.Key{{PASERK: fpePublic}, {PASERK: otherPub, KeyID: sid}}, Now: clock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +88,7 @@ func TestExtraKeyID(t *testing.T) {
 	}
 
 	// SetKeys drops the alias with the key.
-	if err := v.SetKeys([]Key{{PASERK: fpePublic}}); err != nil {
+	if err := v.SetKeys([]keyring.Key{{PASERK: fpePublic}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := v.Verify(ctx, tok, nil); !errors.Is(err, ErrUnknownKey) {
@@ -101,7 +102,7 @@ func TestExtraKeyIDConfig(t *testing.T) {
 	pid := paserk.PublicID(k.(*paseto.PublicKey))
 	lk, _ := paseto.GenerateSymmetricKey(paseto.V4)
 	lp, _ := paserk.Encode(lk)
-	for name, keys := range map[string][]Key{
+	for name, keys := range map[string][]keyring.Key{
 		"not an id":        {{PASERK: fpePublic, KeyID: "kid-1"}},
 		"a key":            {{PASERK: fpePublic, KeyID: fpePublic}},
 		"other version":    {{PASERK: fpePublic, KeyID: "k3.sid." + sid[7:]}},
@@ -116,7 +117,7 @@ func TestExtraKeyIDConfig(t *testing.T) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
-	if _, err := New(Config{Keys: []Key{{PASERK: lp, KeyID: "k4.lid." + sid[7:]}}}); err != nil {
+	if _, err := New(Config{Keys: []keyring.Key{{PASERK: lp, KeyID: "k4.lid." + sid[7:]}}}); err != nil {
 		t.Fatalf("lid alias of a local key: %v", err)
 	}
 }

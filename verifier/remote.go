@@ -49,8 +49,6 @@ const (
 	fetchNow                        // Refresh: always
 )
 
-// maybeRefresh starts a background refresh when the copy in hand is due
-// for one. It never waits; its fast path is one atomic load.
 // usable reports, as an error, whether the copy in hand is older than
 // MaxStale: a set that cannot be refreshed for that long stops vouching for
 // its keys, so a key removed from it cannot stay trusted by keeping the
@@ -73,6 +71,8 @@ func errOrNone(err error) error {
 	return err
 }
 
+// maybeRefresh starts a background refresh when the copy in hand is due
+// for one. It never waits; its fast path is one atomic load.
 func (rs *remoteSet) maybeRefresh(now time.Time) {
 	if now.UnixNano() < rs.nextFetch.Load() {
 		return
@@ -257,10 +257,11 @@ func (v *Verifier) unavailable(sets []*remoteSet) error {
 
 // Refresh fetches every key set now, whatever its age, and waits for the
 // fetches (joining any already in flight) or for ctx to end. Call it after
-// New to load the key sets eagerly and fail start-up if they are
-// unreachable; Verify fetches them lazily otherwise. A failed fetch keeps
-// the previous copy in use. The error joins a *KeySetError per failed set.
-// Refresh does nothing when there are no key sets.
+// [New] to load the key sets eagerly and fail start-up if they are
+// unreachable; [Verifier.Verify] fetches them lazily otherwise. A failed
+// fetch keeps the previous copy in use, for at most [KeySet.MaxStale] after
+// it was fetched. The error joins a *[KeySetError] per failed set. Refresh
+// does nothing when there are no key sets.
 func (v *Verifier) Refresh(ctx context.Context) error {
 	if v == nil || v.s == nil {
 		return errNotNew

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pasetokit/pasetokit/keyring"
 	"github.com/pasetokit/pasetokit/keyset"
 	"github.com/pasetokit/pasetokit/paseto"
 	"github.com/pasetokit/pasetokit/verifier"
@@ -244,7 +245,7 @@ func TestKeySetStale(t *testing.T) {
 			case "down":
 				srv.Close()
 			}
-			clk.Add(2 * time.Hour)
+			clk.Advance(2 * time.Hour)
 			_, err = v.Verify(t.Context(), tok, nil) // starts a refresh, uses the copy
 			wantErr(t, err)
 			verifier.WaitFetches(v)
@@ -286,7 +287,7 @@ func TestKeySetDown(t *testing.T) {
 			}
 			clk := newClock()
 			v := newVerifier(t, verifier.Config{
-				Keys:    []verifier.Key{static.key("")},
+				Keys:    []keyring.Key{static.key("")},
 				KeySets: []verifier.KeySet{{URL: srv.URL}},
 				Now:     clk.Now,
 			})
@@ -319,10 +320,10 @@ func TestKeySetDown(t *testing.T) {
 			// The server recovers: used after MinRefreshInterval.
 			srv.setKeys(t, setIssuer, a)
 			srv.set(func() { srv.status = http.StatusOK })
-			clk.Add(time.Minute - time.Nanosecond)
+			clk.Advance(time.Minute - time.Nanosecond)
 			_, err = v.Verify(t.Context(), withKid, nil)
 			wantErr(t, err, verifier.ErrKeySetUnavailable)
-			clk.Add(time.Nanosecond)
+			clk.Advance(time.Nanosecond)
 			_, err = v.Verify(t.Context(), withKid, nil)
 			wantErr(t, err)
 			if srv.hits.Load() != 2 {
@@ -345,7 +346,7 @@ func TestKeySetUnknownKidRefresh(t *testing.T) {
 	if srv.hits.Load() != 1 {
 		t.Fatal("Refresh did not fetch")
 	}
-	clk.Add(time.Minute) // the last fetch is MinRefreshInterval ago
+	clk.Advance(time.Minute) // the last fetch is MinRefreshInterval ago
 
 	concurrently := func(tok string, want ...error) {
 		t.Helper()
@@ -374,14 +375,14 @@ func TestKeySetUnknownKidRefresh(t *testing.T) {
 	}
 
 	// c is not published: once MinRefreshInterval has passed, one fetch.
-	clk.Add(time.Minute)
+	clk.Advance(time.Minute)
 	tc := c.token(t, claims(), c.kid, nil)
 	concurrently(tc, verifier.ErrUnknownKey)
 	if n := srv.hits.Load(); n != 3 {
 		t.Fatalf("%d fetches, want 3", n)
 	}
 	// Within MinRefreshInterval: no fetch, an immediate ErrUnknownKey.
-	clk.Add(time.Minute - time.Nanosecond)
+	clk.Advance(time.Minute - time.Nanosecond)
 	for range 10 {
 		_, err := v.Verify(t.Context(), tc, nil)
 		wantErr(t, err, verifier.ErrUnknownKey)
@@ -391,7 +392,7 @@ func TestKeySetUnknownKidRefresh(t *testing.T) {
 	}
 	// c published, MinRefreshInterval passed: found.
 	srv.setKeys(t, setIssuer, a, c)
-	clk.Add(time.Nanosecond)
+	clk.Advance(time.Nanosecond)
 	_, err := v.Verify(t.Context(), tc, nil)
 	wantErr(t, err)
 	if n := srv.hits.Load(); n != 4 {
@@ -404,7 +405,7 @@ func TestKeySetUnknownKidRefresh(t *testing.T) {
 	// Kids that no key set can hold never cause a fetch.
 	local := newSigner(t, paseto.V4, true)
 	v3 := newSigner(t, paseto.V3, false)
-	clk.Add(time.Hour)
+	clk.Advance(time.Hour)
 	for _, tok := range []string{
 		local.token(t, claims(), local.kid, nil), // a lid
 		a.token(t, claims(), v3.kid, nil),        // a k3 pid on a v4 token
@@ -433,7 +434,7 @@ func TestKeySetNoWaitForKnownKids(t *testing.T) {
 
 	gate, arrived := make(chan struct{}), make(chan struct{}, 10)
 	srv.set(func() { srv.gate, srv.arrived = gate, arrived })
-	clk.Add(2 * time.Hour)
+	clk.Advance(2 * time.Hour)
 	_, err = v.Verify(t.Context(), ta, nil) // starts a background refresh
 	wantErr(t, err)
 	<-arrived // the refresh is now blocked in the server
@@ -480,7 +481,7 @@ func TestKeySetRemovalInvalidatesCache(t *testing.T) {
 		t.Fatalf("%d checks, want 2", opens)
 	}
 	srv.setKeys(t, setIssuer, b)
-	clk.Add(2 * time.Hour)
+	clk.Advance(2 * time.Hour)
 	_, err := v.Verify(t.Context(), ta, nil) // stale: refresh in the background
 	wantErr(t, err)
 	verifier.WaitFetches(v)
@@ -502,7 +503,7 @@ func TestKeySetConflicts(t *testing.T) {
 	tok := func(iss string) string { return a.token(t, claims("iss", iss), a.kid, nil) }
 
 	v := newVerifier(t, verifier.Config{
-		Keys:    []verifier.Key{a.key("https://static.example")},
+		Keys:    []keyring.Key{a.key("https://static.example")},
 		KeySets: []verifier.KeySet{{URL: srv1.URL}, {URL: srv2.URL}},
 		Now:     newClock().Now,
 	})
@@ -579,13 +580,13 @@ func TestKeySetConcurrent(t *testing.T) {
 		})
 	}
 	for i := range 50 {
-		clk.Add(time.Minute)
+		clk.Advance(time.Minute)
 		if i%2 == 0 {
 			srv.setKeys(t, setIssuer, a, b)
 		} else {
 			srv.setKeys(t, setIssuer, a)
 		}
-		v.SetKeys([]verifier.Key{b.key("")})
+		v.SetKeys([]keyring.Key{b.key("")})
 		v.Refresh(context.Background())
 		v.SetKeys(nil)
 	}

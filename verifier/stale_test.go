@@ -27,18 +27,18 @@ func TestKeySetMaxStale(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv.set(func() { srv.status = http.StatusInternalServerError })
-	clk.Add(2 * time.Hour) // stale, within MaxStale: the copy in hand is used
+	clk.Advance(2 * time.Hour) // stale, within MaxStale: the copy in hand is used
 	if _, err := v.Verify(t.Context(), tok, nil); err != nil {
 		t.Fatalf("within MaxStale: %v", err)
 	}
 	verifier.WaitFetches(v)
-	clk.Add(2 * time.Hour) // 4h since the last good fetch
+	clk.Advance(2 * time.Hour) // 4h since the last good fetch
 	if _, err := v.Verify(t.Context(), tok, nil); !errors.Is(err, verifier.ErrKeySetUnavailable) {
 		t.Fatalf("past MaxStale: %v", err)
 	}
 	verifier.WaitFetches(v)
 	srv.set(func() { srv.status = http.StatusOK })
-	clk.Add(2 * time.Minute) // past MinRefreshInterval: the next use refetches
+	clk.Advance(2 * time.Minute) // past MinRefreshInterval: the next use refetches
 	v.Verify(t.Context(), tok, nil)
 	verifier.WaitFetches(v)
 	if _, err := v.Verify(t.Context(), tok, nil); err != nil {

@@ -8,12 +8,14 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/pasetokit/pasetokit/keyring"
 	"github.com/pasetokit/pasetokit/paseto"
 )
 
 // Verifier verifies tokens against configured and remote keys and the
-// configured claim rules. Make one with New; it is safe for concurrent use,
-// including SetKeys and Refresh while other goroutines call Verify.
+// configured claim rules. Make one with [New]; it is safe for concurrent
+// use, including [Verifier.SetKeys] and [Verifier.Refresh] while other
+// goroutines call [Verifier.Verify].
 type Verifier struct {
 	s      *settings
 	parser paseto.Parser
@@ -67,8 +69,8 @@ func kindIndex(v paseto.Version, p paseto.Purpose) int {
 // New checks cfg and returns a Verifier. Every configured key is parsed
 // and checked here, so that a bad key fails at start-up rather than at the
 // first request. New does no network I/O and does not read the clock; call
-// Refresh to fetch the key sets eagerly. Errors are *ConfigError values
-// matching ErrInvalidConfig.
+// [Verifier.Refresh] to fetch the key sets eagerly. Errors are
+// *[ConfigError] values matching [ErrInvalidConfig].
 func New(cfg Config) (*Verifier, error) {
 	s, err := cfg.settings()
 	if err != nil {
@@ -86,13 +88,13 @@ func New(cfg Config) (*Verifier, error) {
 			return nil, err
 		}
 		if j, dup := urls[rc.url]; dup {
-			return nil, cfgErr(fmt.Sprintf("KeySets[%d].URL", i), fmt.Errorf("same URL as KeySets[%d]", j))
+			return nil, configError(fmt.Sprintf("KeySets[%d].URL", i), fmt.Errorf("same URL as KeySets[%d]", j))
 		}
 		urls[rc.url] = i
 		v.sets = append(v.sets, &remoteSet{v: v, cfg: rc})
 	}
 	if len(static) == 0 && len(v.sets) == 0 {
-		return nil, cfgErr("Keys", errors.New("no keys and no key sets"))
+		return nil, configError("Keys", errors.New("no keys and no key sets"))
 	}
 	if s.cacheEntries > 0 {
 		v.cache = newTokenCache(s.cacheEntries)
@@ -103,14 +105,14 @@ func New(cfg Config) (*Verifier, error) {
 	return v, nil
 }
 
-// SetKeys atomically replaces the configured keys (Config.Keys; remote key
-// sets are unaffected). The keys are checked as New checks them; on error
-// nothing changes. Verifications already running finish with the keys they
+// SetKeys atomically replaces the configured keys ([Config.Keys]; remote
+// key sets are unaffected). The keys are checked as [New] checks them; on
+// error, a *[ConfigError], nothing changes. Verifications already running finish with the keys they
 // started with; later ones use the new keys. Cached tokens of keys that are
 // no longer configured, or whose issuer binding changed, are not accepted
 // from the cache any more. An empty list is allowed: tokens then verify
 // only with keys from key sets, or not at all.
-func (v *Verifier) SetKeys(keys []Key) error {
+func (v *Verifier) SetKeys(keys []keyring.Key) error {
 	if v == nil || v.s == nil {
 		return errNotNew
 	}
@@ -157,7 +159,7 @@ func (v *Verifier) publishLocked() {
 	v.snap.Store(snap)
 }
 
-var errNotNew = &ConfigError{Field: "Verifier", Err: errors.New("not made by New")}
+var errNotNew = configError("Verifier", errors.New("not made by New"))
 
 // Verify checks token and returns it verified, with its claims decoded.
 // implicit is the implicit assertion the token was made with (nil for
@@ -165,10 +167,11 @@ var errNotNew = &ConfigError{Field: "Verifier", Err: errors.New("not made by New
 //
 // The checks, in order: the length limit; the footer's kid (the only part
 // read before verification) selects the key; the signature or tag; the
-// payload decodes as claims; the key's issuer binding; Config.Issuers; exp
-// present; exp, nbf and iat against the clock with Config.Leeway;
-// Config.Audiences; Config.MaxAge; then Config.Rules. The first failure is
-// returned; see the Err* variables for how to match it.
+// payload decodes as claims; the key's issuer binding; [Config.Issuers];
+// exp present; exp, nbf and iat against the clock with [Config.Leeway];
+// [Config.Audiences]; [Config.MaxAge]; then [Config.Rules]. The first
+// failure is returned; see the Err* variables for how to match it. The
+// returned [Token] is the caller's own, also on a cache hit.
 //
 // ctx is passed to the rules and bounds any wait for a key set fetch,
 // which only a token with an unknown kid, or the first token that needs a
@@ -200,7 +203,7 @@ func (v *Verifier) Verify(ctx context.Context, token string, implicit []byte) (*
 					}
 					return nil, err
 				}
-				return v.runRules(ctx, tok)
+				return v.runRules(ctx, tok.clone()) // the cache keeps its own
 			}
 			v.cache.remove(ck) // its key is gone: verify from scratch
 		}
@@ -213,7 +216,7 @@ func (v *Verifier) Verify(ctx context.Context, token string, implicit []byte) (*
 		return nil, err
 	}
 	if v.cache != nil {
-		v.cache.put(ck, tok, e)
+		v.cache.put(ck, tok.clone(), e) // the caller may change tok
 	}
 	return v.runRules(ctx, tok)
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pasetokit/pasetokit/keyring"
 	"github.com/pasetokit/pasetokit/paserk"
 	"github.com/pasetokit/pasetokit/paseto"
 	"github.com/pasetokit/pasetokit/serializer"
@@ -25,7 +26,7 @@ func TestVersionsAndPurposes(t *testing.T) {
 			s := newSigner(t, ver, local)
 			name := fmt.Sprintf("%s.%v", ver, map[bool]string{true: "local", false: "public"}[local])
 			t.Run(name, func(t *testing.T) {
-				v := newVerifier(t, verifier.Config{Keys: []verifier.Key{s.key("https://issuer.example")}, Now: newClock().Now})
+				v := newVerifier(t, verifier.Config{Keys: []keyring.Key{s.key("https://issuer.example")}, Now: newClock().Now})
 				tok := s.token(t, claims("aud", "api"), s.kid, nil)
 				got, err := v.Verify(t.Context(), tok, nil)
 				wantErr(t, err)
@@ -93,7 +94,7 @@ func TestKeySelection(t *testing.T) {
 	skID := paserk.SecretID(v4a.sk)
 	skPASERK, _ := paserk.Encode(v4a.sk)
 
-	keys := []verifier.Key{
+	keys := []keyring.Key{
 		v4a.key("https://issuer.example"), v4b.key("https://other.example"), v4c.key(""),
 		v3.key(""), v3b.key(""), l4.key(""), l3.key(""),
 	}
@@ -154,7 +155,7 @@ func TestKeySelection(t *testing.T) {
 func TestBadTokens(t *testing.T) {
 	pub := newSigner(t, paseto.V4, false)
 	loc := newSigner(t, paseto.V3, true)
-	v := newVerifier(t, verifier.Config{Keys: []verifier.Key{pub.key(""), loc.key("")}, Now: newClock().Now, MaxTokenLength: 4096})
+	v := newVerifier(t, verifier.Config{Keys: []keyring.Key{pub.key(""), loc.key("")}, Now: newClock().Now, MaxTokenLength: 4096})
 	good := pub.token(t, claims(), pub.kid, nil)
 	goodLocal := loc.token(t, claims(), loc.kid, nil)
 	flip := func(tok string, i int) string {
@@ -214,7 +215,7 @@ func TestBadTokens(t *testing.T) {
 // Bad payloads are rejected after verification.
 func TestBadPayloads(t *testing.T) {
 	s := newSigner(t, paseto.V4, false)
-	v := newVerifier(t, verifier.Config{Keys: []verifier.Key{s.key("")}, Now: newClock().Now})
+	v := newVerifier(t, verifier.Config{Keys: []keyring.Key{s.key("")}, Now: newClock().Now})
 	for name, payload := range map[string]string{
 		"not an object":   `[1,2]`,
 		"not JSON":        `hello`,
@@ -307,7 +308,7 @@ func TestClaimRules(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg := verifier.Config{Keys: []verifier.Key{s.key("")}, Now: newClock().Now}
+			cfg := verifier.Config{Keys: []keyring.Key{s.key("")}, Now: newClock().Now}
 			if tt.cfg != nil {
 				tt.cfg(&cfg)
 			}
@@ -363,7 +364,7 @@ func TestRules(t *testing.T) {
 	}
 	for _, cache := range []int{0, 10} {
 		t.Run(fmt.Sprintf("cache=%d", cache), func(t *testing.T) {
-			v := newVerifier(t, verifier.Config{Keys: []verifier.Key{s.key("")}, Rules: rules, Now: newClock().Now, CacheSize: cache})
+			v := newVerifier(t, verifier.Config{Keys: []keyring.Key{s.key("")}, Rules: rules, Now: newClock().Now, CacheSize: cache})
 			ctx := context.WithValue(t.Context(), ctxKey{}, "request-7")
 			tests := []struct {
 				name   string
@@ -430,7 +431,7 @@ func TestSerializer(t *testing.T) {
 	wantErr(t, err)
 	tok := s.token(t, payload, s.kid, nil)
 
-	v := newVerifier(t, verifier.Config{Keys: []verifier.Key{s.key("")}, Serializer: serializer.CBOR, Audiences: []string{"web"}, Now: newClock().Now})
+	v := newVerifier(t, verifier.Config{Keys: []keyring.Key{s.key("")}, Serializer: serializer.CBOR, Audiences: []string{"web"}, Now: newClock().Now})
 	got, err := v.Verify(t.Context(), tok, nil)
 	wantErr(t, err)
 	var m mine
@@ -439,7 +440,7 @@ func TestSerializer(t *testing.T) {
 		t.Fatalf("decoded %+v / %+v", m, got.Claims)
 	}
 	// The JSON verifier rejects the CBOR payload, and the other way round.
-	_, err = newVerifier(t, verifier.Config{Keys: []verifier.Key{s.key("")}, Now: newClock().Now}).Verify(t.Context(), tok, nil)
+	_, err = newVerifier(t, verifier.Config{Keys: []keyring.Key{s.key("")}, Now: newClock().Now}).Verify(t.Context(), tok, nil)
 	wantErr(t, err, verifier.ErrInvalidClaims)
 	_, err = v.Verify(t.Context(), s.token(t, claims(), s.kid, nil), nil)
 	wantErr(t, err, verifier.ErrInvalidClaims, verifier.ErrMalformed)
@@ -457,7 +458,7 @@ func TestZeroTokenDecode(t *testing.T) {
 func TestSetKeys(t *testing.T) {
 	a := newSigner(t, paseto.V4, false)
 	b := newSigner(t, paseto.V4, false)
-	v := newVerifier(t, verifier.Config{Keys: []verifier.Key{a.key("")}, Now: newClock().Now})
+	v := newVerifier(t, verifier.Config{Keys: []keyring.Key{a.key("")}, Now: newClock().Now})
 	ta, tb := a.token(t, claims(), a.kid, nil), b.token(t, claims(), b.kid, nil)
 	verify := func(tok string, want ...error) {
 		t.Helper()
@@ -467,20 +468,20 @@ func TestSetKeys(t *testing.T) {
 	verify(ta)
 	verify(tb, verifier.ErrUnknownKey)
 
-	wantErr(t, v.SetKeys([]verifier.Key{a.key(""), b.key("")}))
+	wantErr(t, v.SetKeys([]keyring.Key{a.key(""), b.key("")}))
 	verify(ta)
 	verify(tb)
 
 	// A bad list changes nothing.
 	sk, _ := paserk.Encode(b.sk)
-	wantErr(t, v.SetKeys([]verifier.Key{a.key(""), {PASERK: sk}}), verifier.ErrInvalidConfig, verifier.ErrSecretKey)
-	wantErr(t, v.SetKeys([]verifier.Key{a.key(""), a.key("")}), verifier.ErrInvalidConfig, verifier.ErrDuplicateKey)
+	wantErr(t, v.SetKeys([]keyring.Key{a.key(""), {PASERK: sk}}), verifier.ErrInvalidConfig, verifier.ErrSecretKey)
+	wantErr(t, v.SetKeys([]keyring.Key{a.key(""), a.key("")}), verifier.ErrInvalidConfig, verifier.ErrDuplicateKey)
 	verify(tb)
 
-	wantErr(t, v.SetKeys([]verifier.Key{b.key("https://issuer.example")}))
+	wantErr(t, v.SetKeys([]keyring.Key{b.key("https://issuer.example")}))
 	verify(ta, verifier.ErrUnknownKey)
 	verify(tb)
-	wantErr(t, v.SetKeys([]verifier.Key{b.key("https://elsewhere.example")}))
+	wantErr(t, v.SetKeys([]keyring.Key{b.key("https://elsewhere.example")}))
 	verify(tb, verifier.ErrWrongIssuer)
 
 	wantErr(t, v.SetKeys(nil))
@@ -495,7 +496,7 @@ func TestConcurrentRotation(t *testing.T) {
 	c := newSigner(t, paseto.V4, false)
 	for _, cache := range []int{0, 4} {
 		t.Run(fmt.Sprintf("cache=%d", cache), func(t *testing.T) {
-			v := newVerifier(t, verifier.Config{Keys: []verifier.Key{a.key("")}, Now: newClock().Now, CacheSize: cache})
+			v := newVerifier(t, verifier.Config{Keys: []keyring.Key{a.key("")}, Now: newClock().Now, CacheSize: cache})
 			ta, tb := a.token(t, claims(), a.kid, nil), b.token(t, claims(), b.kid, nil)
 			tNoKid := a.token(t, claims(), "", nil)
 			stop := make(chan struct{})
@@ -525,9 +526,9 @@ func TestConcurrentRotation(t *testing.T) {
 				})
 			}
 			for i := range 200 {
-				keys := []verifier.Key{a.key(""), b.key("")}
+				keys := []keyring.Key{a.key(""), b.key("")}
 				if i%2 == 1 {
-					keys = []verifier.Key{c.key(""), a.key("")}
+					keys = []keyring.Key{c.key(""), a.key("")}
 				}
 				if err := v.SetKeys(keys); err != nil {
 					t.Fatal(err)
@@ -546,7 +547,7 @@ func TestConcurrentRotation(t *testing.T) {
 // Error strings never contain claim values or key material.
 func TestErrorsQuoteNothing(t *testing.T) {
 	s := newSigner(t, paseto.V4, false)
-	v := newVerifier(t, verifier.Config{Keys: []verifier.Key{s.key("https://bound.example")}, Audiences: []string{"api"}, Now: newClock().Now})
+	v := newVerifier(t, verifier.Config{Keys: []keyring.Key{s.key("https://bound.example")}, Audiences: []string{"api"}, Now: newClock().Now})
 	secret := "s3cr3t-value"
 	for _, c := range []map[string]any{
 		claims("iss", secret),

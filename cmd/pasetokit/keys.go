@@ -100,7 +100,7 @@ func parsePASERKKey(s string) (paseto.Key, error) {
 // parsePEMKey reads a PEM private or public key. The algorithm decides the
 // version, except for Ed25519 keys, which take edVersion.
 func parsePEMKey(data []byte, edVersion paseto.Version) (paseto.Key, error) {
-	k, err := paseto.ParseKeyPEM(data, edVersion)
+	k, err := paseto.ParseKeyPEM(edVersion, data)
 	if err != nil {
 		return nil, &rejectError{class: "invalid key", detail: "not a valid Ed25519 or P-384 PEM key", err: err}
 	}

@@ -6,7 +6,7 @@ import (
 
 	"github.com/pasetokit/pasetokit/authtoken"
 	"github.com/pasetokit/pasetokit/httpauth"
-	"github.com/pasetokit/pasetokit/issuer"
+	"github.com/pasetokit/pasetokit/keyring"
 	"github.com/pasetokit/pasetokit/paseto"
 	"github.com/pasetokit/pasetokit/verifier"
 )
@@ -32,7 +32,7 @@ type Settings struct {
 	// above use the one AUTHPASETO_PURPOSE names; a kind whose tokens the
 	// Python service made with an explicit purpose= takes the other (as
 	// fastapi-paseto's purpose example does for refresh tokens).
-	LocalKey, SecretKey issuer.Key
+	LocalKey, SecretKey keyring.Key
 	// WebSocketSources are the httpauth sources of
 	// AUTHPASETO_WEBSOCKET_TOKEN_LOCATION for WebSocket handshakes.
 	WebSocketSources []httpauth.Source
@@ -40,25 +40,25 @@ type Settings struct {
 
 // build turns the checked settings into configurations.
 func (p *parsed) build() (*Settings, error) {
-	local := issuer.Key{PASERK: p.local}
-	secret := issuer.Key{PASERK: p.secret, PEM: p.pem, Version: p.version}
+	local := keyring.Key{PASERK: p.local}
+	secret := keyring.Key{PASERK: p.secret, PEM: p.pem, Version: p.version}
 	if p.secret == "" && p.pem == nil {
-		secret = issuer.Key{} // no Version without a key
+		secret = keyring.Key{} // no Version without a key
 	}
 	key := local
 	if p.public {
 		key = secret
 	}
 	kind := func(e expiry) authtoken.KindConfig {
-		return authtoken.KindConfig{Key: key, Lifetime: e.lifetime, NoExpiry: e.none}
+		return authtoken.KindConfig{Keys: []keyring.Key{key}, Lifetime: e.lifetime, NoExpiration: e.none}
 	}
 	s := &Settings{
 		AuthToken: authtoken.Config{
-			Access:   kind(p.access),
-			Refresh:  kind(p.refresh),
-			Issuer:   p.issuer,
-			Audience: p.audiences,
-			Leeway:   p.leeway,
+			Access:    kind(p.access),
+			Refresh:   kind(p.refresh),
+			Issuer:    p.issuer,
+			Audiences: p.audiences,
+			Leeway:    p.leeway,
 		},
 		Other:            kind(p.other),
 		LocalKey:         local,

@@ -46,8 +46,8 @@ func TestDefaults(t *testing.T) {
 	s := load(t, map[string]string{VarSecretKey: secret32})
 	k, _ := paseto.NewSymmetricKey(paseto.V4, []byte(secret32))
 	want, _ := paserk.Encode(k)
-	if s.AuthToken.Access.Key.PASERK != want || s.AuthToken.Refresh.Key.PASERK != want || s.LocalKey.PASERK != want {
-		t.Fatalf("keys: %v", s.AuthToken.Access.Key)
+	if s.AuthToken.Access.Keys[0].PASERK != want || s.AuthToken.Refresh.Keys[0].PASERK != want || s.LocalKey.PASERK != want {
+		t.Fatalf("keys: %v", s.AuthToken.Access.Keys)
 	}
 	if s.SecretKey.PASERK != "" || s.SecretKey.PEM != nil {
 		t.Fatal("secret key without a private key")
@@ -56,7 +56,7 @@ func TestDefaults(t *testing.T) {
 	if a.Access.Lifetime != 900*time.Second || a.Refresh.Lifetime != 2592000*time.Second || s.Other.Lifetime != 2592000*time.Second {
 		t.Fatalf("lifetimes %v %v %v", a.Access.Lifetime, a.Refresh.Lifetime, s.Other.Lifetime)
 	}
-	if a.Access.NoExpiry || a.Issuer != "" || a.Audience != nil || a.Leeway != 0 {
+	if a.Access.NoExpiration || a.Issuer != "" || a.Audiences != nil || a.Leeway != 0 {
 		t.Fatalf("%+v", a)
 	}
 	if !reflect.DeepEqual(s.Sources, []httpauth.Source{httpauth.HeaderSource{Name: "Authorization", Type: "Bearer"}}) {
@@ -91,15 +91,15 @@ func TestOptions(t *testing.T) {
 		check func(*Settings) bool
 	}{
 		{"public PEM", pub, func(s *Settings) bool {
-			return string(s.AuthToken.Access.Key.PEM) == strings.TrimSpace(examplePrivatePEM) && s.AuthToken.Access.Key.Version == paseto.V4
+			return string(s.AuthToken.Access.Keys[0].PEM) == strings.TrimSpace(examplePrivatePEM) && s.AuthToken.Access.Keys[0].Version == paseto.V4
 		}},
 		{"public with matching public key", with(pub, VarPublicKey, examplePublicPEM), func(s *Settings) bool { return s.SecretKey.PEM != nil }},
 		{"private key file", map[string]string{VarPurpose: "public", VarPrivateKeyFile: privFile, VarPublicKeyFile: pubFile}, func(s *Settings) bool {
-			return strings.TrimSpace(string(s.AuthToken.Access.Key.PEM)) == strings.TrimSpace(examplePrivatePEM)
+			return strings.TrimSpace(string(s.AuthToken.Access.Keys[0].PEM)) == strings.TrimSpace(examplePrivatePEM)
 		}},
 		{"escaped newlines", with(pub, VarPrivateKey, strings.ReplaceAll(strings.TrimSpace(examplePrivatePEM), "\n", `\n`)), func(s *Settings) bool { return s.SecretKey.PEM != nil }},
 		{"both keys, purpose local", with(loc, VarPrivateKey, examplePrivatePEM), func(s *Settings) bool {
-			return s.AuthToken.Access.Key.PASERK == s.LocalKey.PASERK && s.SecretKey.PEM != nil
+			return s.AuthToken.Access.Keys[0].PASERK == s.LocalKey.PASERK && s.SecretKey.PEM != nil
 		}},
 		{"version 2", with(loc, VarVersion, "2"), func(s *Settings) bool { return strings.HasPrefix(s.LocalKey.PASERK, "k2.local.") }},
 		{"version 3", with(loc, VarVersion, "3"), func(s *Settings) bool { return strings.HasPrefix(s.LocalKey.PASERK, "k3.local.") }},
@@ -110,15 +110,15 @@ func TestOptions(t *testing.T) {
 		{"encode issuer", with(loc, VarEncodeIssuer, "https://a"), func(s *Settings) bool { return s.AuthToken.Issuer == "https://a" }},
 		{"decode issuer", with(loc, VarDecodeIssuer, "https://a"), func(s *Settings) bool { return s.AuthToken.Issuer == "https://a" }},
 		{"both issuers equal", with(loc, VarDecodeIssuer, "https://a", VarEncodeIssuer, "https://a"), func(s *Settings) bool { return s.AuthToken.Issuer == "https://a" }},
-		{"one audience", with(loc, VarDecodeAudience, "api"), func(s *Settings) bool { return reflect.DeepEqual(s.AuthToken.Audience, []string{"api"}) }},
-		{"audience list", with(loc, VarDecodeAudience, " api , web "), func(s *Settings) bool { return reflect.DeepEqual(s.AuthToken.Audience, []string{"api", "web"}) }},
-		{"empty audience disables", with(loc, VarDecodeAudience, ""), func(s *Settings) bool { return s.AuthToken.Audience == nil }},
+		{"one audience", with(loc, VarDecodeAudience, "api"), func(s *Settings) bool { return reflect.DeepEqual(s.AuthToken.Audiences, []string{"api"}) }},
+		{"audience list", with(loc, VarDecodeAudience, " api , web "), func(s *Settings) bool { return reflect.DeepEqual(s.AuthToken.Audiences, []string{"api", "web"}) }},
+		{"empty audience disables", with(loc, VarDecodeAudience, ""), func(s *Settings) bool { return s.AuthToken.Audiences == nil }},
 		{"access seconds", with(loc, VarAccessTokenExpires, "60"), func(s *Settings) bool { return s.AuthToken.Access.Lifetime == time.Minute }},
-		{"access false", with(loc, VarAccessTokenExpires, "false"), func(s *Settings) bool { return s.AuthToken.Access.NoExpiry && s.AuthToken.Access.Lifetime == 0 }},
-		{"refresh False", with(loc, VarRefreshTokenExpires, "False"), func(s *Settings) bool { return s.AuthToken.Refresh.NoExpiry }},
+		{"access false", with(loc, VarAccessTokenExpires, "false"), func(s *Settings) bool { return s.AuthToken.Access.NoExpiration && s.AuthToken.Access.Lifetime == 0 }},
+		{"refresh False", with(loc, VarRefreshTokenExpires, "False"), func(s *Settings) bool { return s.AuthToken.Refresh.NoExpiration }},
 		{"refresh seconds", with(loc, VarRefreshTokenExpires, "3600"), func(s *Settings) bool { return s.AuthToken.Refresh.Lifetime == time.Hour }},
 		{"other seconds", with(loc, VarOtherTokenExpires, "120"), func(s *Settings) bool { return s.Other.Lifetime == 2*time.Minute }},
-		{"other false", with(loc, VarOtherTokenExpires, "false"), func(s *Settings) bool { return s.Other.NoExpiry }},
+		{"other false", with(loc, VarOtherTokenExpires, "false"), func(s *Settings) bool { return s.Other.NoExpiration }},
 		{"json location", with(loc, VarTokenLocation, "json"), func(s *Settings) bool {
 			return reflect.DeepEqual(s.Sources, []httpauth.Source{httpauth.JSONBodySource{Key: "access_token"}})
 		}},

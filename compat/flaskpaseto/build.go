@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"github.com/pasetokit/pasetokit/issuer"
+	"github.com/pasetokit/pasetokit/keyring"
 	"github.com/pasetokit/pasetokit/serializer"
 	"github.com/pasetokit/pasetokit/verifier"
 )
@@ -31,9 +32,9 @@ func (p *parsed) build() (*Settings, error) {
 	s := &Settings{}
 	if p.hasPriv {
 		c := issuer.Config{
-			DisableIssuedAt: !p.useIAT,
-			DisableKeyID:    !p.useKID,
-			Serializer:      pick(p.serializer),
+			NoIssuedAt: !p.useIAT,
+			NoKeyID:    !p.useKID,
+			Serializer: pick(p.serializer),
 		}
 		if p.useISS {
 			c.Issuer = p.iss
@@ -41,10 +42,10 @@ func (p *parsed) build() (*Settings, error) {
 		if p.exp == 0 {
 			c.NoExpiration = true
 		} else {
-			c.Expiration = p.exp
+			c.Lifetime = p.exp
 		}
 		for _, k := range p.priv {
-			c.Keys = append(c.Keys, issuer.Key{PASERK: k.paserk, PEM: k.pem, Version: k.version})
+			c.Keys = append(c.Keys, keyring.Key{PASERK: k.paserk, PEM: k.pem, Version: k.version})
 		}
 		if _, err := issuer.New(c); err != nil {
 			return nil, configError(VarPrivateKeys, errors.New("the keys cannot issue together (a key given twice?)"))
@@ -60,7 +61,7 @@ func (p *parsed) build() (*Settings, error) {
 			AllowMissingExpiration: p.hasPriv && p.exp == 0,
 		}
 		for _, k := range p.pub {
-			c.Keys = append(c.Keys, verifier.Key{PASERK: k.paserk, PEM: k.pem, Version: k.version, Issuer: k.iss, KeyID: k.kid})
+			c.Keys = append(c.Keys, keyring.Key{PASERK: k.paserk, PEM: k.pem, Version: k.version, Issuer: k.iss, KeyID: k.kid})
 		}
 		if _, err := verifier.New(c); err != nil {
 			var ce *verifier.ConfigError

@@ -46,7 +46,7 @@
 // such tokens as signed by an unknown key. Declare the issuer's sid on
 // the public key's entry ("kid"; `pasetokit paserk id` prints it for the
 // secret key): tokens naming it are verified with that key, and only that
-// key (see verifier.Key.KeyID). Tokens issued by the port carry the pid.
+// key (see keyring.Key.KeyID). Tokens issued by the port carry the pid.
 //
 // # Differences
 //

@@ -11,8 +11,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/pasetokit/pasetokit/internal/keyload"
 	"github.com/pasetokit/pasetokit/internal/strictjson"
+	"github.com/pasetokit/pasetokit/keyring"
 	"github.com/pasetokit/pasetokit/paseto"
 )
 
@@ -317,7 +317,7 @@ func entryKey(field string, e entry, public bool) (key, error) {
 		k.version = paseto.Version(n)
 		k.pem = []byte(strings.ReplaceAll(*e.Key, `\n`, "\n"))
 	}
-	loaded, err := keyload.Load(k.paserk, k.pem, k.version)
+	loaded, err := keyring.Key{PASERK: k.paserk, PEM: k.pem, Version: k.version}.Parse()
 	sub := ".key"
 	if k.paserk != "" {
 		sub = ".paserk"

@@ -57,7 +57,7 @@ func TestDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := s.Issuer
-	if c.Issuer != fpeISS || c.Expiration != time.Hour || c.NoExpiration || !c.DisableIssuedAt || !c.DisableKeyID || c.Serializer != serializer.JSON {
+	if c.Issuer != fpeISS || c.Lifetime != time.Hour || c.NoExpiration || !c.NoIssuedAt || !c.NoKeyID || c.Serializer != serializer.JSON {
 		t.Fatalf("issuer %+v", c)
 	}
 	if len(c.Keys) != 1 || c.Keys[0].Version != paseto.V4 {
@@ -86,11 +86,11 @@ func TestOptions(t *testing.T) {
 		{"issuer only", map[string]any{"PASETO_ISS": "a", "PASETO_PRIVATE_KEYS": priv}, func(s *Settings) bool { return s.Verifier == nil }},
 		{"verifier only", map[string]any{"PASETO_PUBLIC_KEYS": pub}, func(s *Settings) bool { return s.Issuer == nil }},
 		{"use iss false", map[string]any{"PASETO_ISS": "a", "PASETO_USE_ISS": false, "PASETO_PRIVATE_KEYS": priv}, func(s *Settings) bool { return s.Issuer.Issuer == "" }},
-		{"use iat", map[string]any{"PASETO_ISS": "a", "PASETO_USE_IAT": true, "PASETO_PRIVATE_KEYS": priv}, func(s *Settings) bool { return !s.Issuer.DisableIssuedAt }},
-		{"use kid", map[string]any{"PASETO_ISS": "a", "PASETO_USE_KID": true, "PASETO_PRIVATE_KEYS": priv}, func(s *Settings) bool { return !s.Issuer.DisableKeyID }},
-		{"exp", map[string]any{"PASETO_ISS": "a", "PASETO_EXP": 60, "PASETO_PRIVATE_KEYS": priv}, func(s *Settings) bool { return s.Issuer.Expiration == time.Minute }},
+		{"use iat", map[string]any{"PASETO_ISS": "a", "PASETO_USE_IAT": true, "PASETO_PRIVATE_KEYS": priv}, func(s *Settings) bool { return !s.Issuer.NoIssuedAt }},
+		{"use kid", map[string]any{"PASETO_ISS": "a", "PASETO_USE_KID": true, "PASETO_PRIVATE_KEYS": priv}, func(s *Settings) bool { return !s.Issuer.NoKeyID }},
+		{"exp", map[string]any{"PASETO_ISS": "a", "PASETO_EXP": 60, "PASETO_PRIVATE_KEYS": priv}, func(s *Settings) bool { return s.Issuer.Lifetime == time.Minute }},
 		{"exp 0", map[string]any{"PASETO_ISS": "a", "PASETO_EXP": 0, "PASETO_PRIVATE_KEYS": priv, "PASETO_PUBLIC_KEYS": pub}, func(s *Settings) bool {
-			return s.Issuer.NoExpiration && s.Issuer.Expiration == 0 && s.Verifier.AllowMissingExpiration
+			return s.Issuer.NoExpiration && s.Issuer.Lifetime == 0 && s.Verifier.AllowMissingExpiration
 		}},
 		{"cbor", map[string]any{"PASETO_ISS": "a", "PASETO_SERIALIZER": "cbor", "PASETO_DESERIALIZER": "cbor", "PASETO_PRIVATE_KEYS": priv, "PASETO_PUBLIC_KEYS": pub}, func(s *Settings) bool {
 			return s.Issuer.Serializer == serializer.CBOR && s.Verifier.Serializer == serializer.CBOR
@@ -141,11 +141,11 @@ func TestEnvForm(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Issuer.DisableKeyID || s.Issuer.Expiration != 2*time.Minute || s.Verifier.Leeway != 5*time.Second || s.Verifier.Keys[0].KeyID != sid {
+	if s.Issuer.NoKeyID || s.Issuer.Lifetime != 2*time.Minute || s.Verifier.Leeway != 5*time.Second || s.Verifier.Keys[0].KeyID != sid {
 		t.Fatalf("%+v %+v", s.Issuer, s.Verifier)
 	}
 	s2, err := FromLookup(func(k string) (string, bool) { v, ok := m[k]; return v, ok })
-	if err != nil || s2.Issuer.Expiration != 2*time.Minute {
+	if err != nil || s2.Issuer.Lifetime != 2*time.Minute {
 		t.Fatalf("lookup: %v", err)
 	}
 	for k, v := range m {

@@ -87,7 +87,7 @@ func newHandler(secret, flaskSecret []byte, now func() time.Time) (http.Handler,
 	m, err := session.New(session.Config{
 		Secret:      secret,
 		FlaskSecret: flaskSecret,
-		Insecure:    true, // plain HTTP on 127.0.0.1; drop this behind HTTPS
+		Cookie:      session.Cookie{Insecure: true}, // plain HTTP on 127.0.0.1; drop this behind HTTPS
 		Now:         now,
 		OnBadCookie: func(r *http.Request, err error) {
 			log.Printf("bad session cookie: %v", err)

@@ -76,7 +76,7 @@
 // at once and keeps the previous keys for verification, and published,
 // until every access token they signed has expired. The authtoken.Manager
 // cannot change its keys at run time, so each rotation builds a new Manager
-// (new signing key, the previous ones as VerifyKeys, the same Store) and
+// (new signing key first in Keys, the previous ones after it, the same Store) and
 // swaps it in atomically; a separate issuer.Issuer holds the same key list
 // only to publish it. Verifiers elsewhere that cache the key set may refuse
 // new tokens until they refetch it (at most KeySetMaxAge, one minute); a

@@ -48,7 +48,7 @@ import (
 	"github.com/pasetokit/pasetokit/authtoken"
 	"github.com/pasetokit/pasetokit/compat/fastapipaseto"
 	"github.com/pasetokit/pasetokit/httpauth"
-	"github.com/pasetokit/pasetokit/issuer"
+	"github.com/pasetokit/pasetokit/keyring"
 	"github.com/pasetokit/pasetokit/paserk"
 	"github.com/pasetokit/pasetokit/paseto"
 )
@@ -76,7 +76,7 @@ func serve(ln net.Listener, h http.Handler) error {
 
 // newKey returns a new v4 key as a PASERK: a local key, or a secret key
 // for public tokens.
-func newKey(p paseto.Purpose) (issuer.Key, error) {
+func newKey(p paseto.Purpose) (keyring.Key, error) {
 	var k paseto.Key
 	var err error
 	if p == paseto.Public {
@@ -85,10 +85,10 @@ func newKey(p paseto.Purpose) (issuer.Key, error) {
 		k, err = paseto.GenerateSymmetricKey(paseto.V4)
 	}
 	if err != nil {
-		return issuer.Key{}, err
+		return keyring.Key{}, err
 	}
 	s, err := paserk.Encode(k)
-	return issuer.Key{PASERK: s}, err
+	return keyring.Key{PASERK: s}, err
 }
 
 // fastapiEnv returns the AUTHPASETO_* variables of the environment.
@@ -123,7 +123,7 @@ func newHandler(env map[string]string) (http.Handler, error) {
 		// Refresh tokens share the access key: the type claim keeps the
 		// kinds apart, so a refresh token is "Wrong token type" on an
 		// access route and the other way round.
-		cfg = authtoken.Config{Access: authtoken.KindConfig{Key: accessKey}}
+		cfg = authtoken.Config{Access: authtoken.KindConfig{Keys: []keyring.Key{accessKey}}}
 	}
 	m, err := authtoken.New(cfg)
 	if err != nil {

@@ -17,7 +17,7 @@
 //
 // The demo account is foo@bar.example with the password "mysecret". The
 // signing key is generated at start-up, so tokens do not survive a restart;
-// a real service loads its key from a secret store (issuer.Key{PASERK: …}).
+// a real service loads its key from a secret store (keyring.Key{PASERK: …}).
 //
 // Try it:
 //
@@ -65,6 +65,7 @@ import (
 	"github.com/pasetokit/pasetokit/compat/flaskpaseto"
 	"github.com/pasetokit/pasetokit/httpauth"
 	"github.com/pasetokit/pasetokit/issuer"
+	"github.com/pasetokit/pasetokit/keyring"
 	"github.com/pasetokit/pasetokit/paserk"
 	"github.com/pasetokit/pasetokit/paseto"
 	"github.com/pasetokit/pasetokit/verifier"
@@ -156,10 +157,10 @@ func build(cfg config) (*issuer.Issuer, *verifier.Verifier, error) {
 		}
 	}
 	iss, err := issuer.New(issuer.Config{
-		Keys:       []issuer.Key{{PASERK: cfg.secretKey}},
-		Issuer:     issuerName,
-		Expiration: time.Hour,
-		Now:        cfg.now,
+		Keys:     []keyring.Key{{PASERK: cfg.secretKey}},
+		Issuer:   issuerName,
+		Lifetime: time.Hour,
+		Now:      cfg.now,
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("issuer: %w", err)
@@ -177,14 +178,14 @@ func build(cfg config) (*issuer.Issuer, *verifier.Verifier, error) {
 }
 
 // publicKeys returns the public halves of the issuer's keys, bound to name.
-func publicKeys(iss *issuer.Issuer, name string) ([]verifier.Key, error) {
-	var keys []verifier.Key
+func publicKeys(iss *issuer.Issuer, name string) ([]keyring.Key, error) {
+	var keys []keyring.Key
 	for _, pk := range iss.PublicKeys() {
 		s, err := paserk.Encode(pk)
 		if err != nil {
 			return nil, err
 		}
-		keys = append(keys, verifier.Key{PASERK: s, Issuer: name})
+		keys = append(keys, keyring.Key{PASERK: s, Issuer: name})
 	}
 	return keys, nil
 }

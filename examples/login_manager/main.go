@@ -76,18 +76,18 @@ func newHandler(cfg config) (http.Handler, error) {
 		}
 	}
 	sessions, err := session.New(session.Config{
-		Secret:   cfg.secret,
-		Insecure: true, // plain HTTP on 127.0.0.1; drop this behind HTTPS
-		Now:      cfg.now,
+		Secret: cfg.secret,
+		Cookie: session.Cookie{Insecure: true}, // plain HTTP on 127.0.0.1; drop this behind HTTPS
+		Now:    cfg.now,
 	})
 	if err != nil {
 		return nil, err
 	}
 	rm, err := remember.New(remember.Config{
-		Secret:   cfg.secret, // a different key is derived from it
-		Insecure: true,
-		Now:      cfg.now,
-		OnTheft:  cfg.onTheft,
+		Secret:  cfg.secret, // a different key is derived from it
+		Cookie:  remember.Cookie{Insecure: true},
+		Now:     cfg.now,
+		OnTheft: cfg.onTheft,
 		OnBadCookie: func(r *http.Request, err error) {
 			log.Printf("bad remember-me cookie: %v", err)
 		},
@@ -98,17 +98,17 @@ func newHandler(cfg config) (http.Handler, error) {
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		user, _ := remember.UserFrom(r)
+		user, _ := remember.UserFrom(r.Context())
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		page.Execute(w, me{User: user, Fresh: remember.Fresh(r)})
+		page.Execute(w, me{User: user, Fresh: remember.Fresh(r.Context())})
 	})
 	mux.HandleFunc("GET /me", func(w http.ResponseWriter, r *http.Request) {
-		user, ok := remember.UserFrom(r)
+		user, ok := remember.UserFrom(r.Context())
 		if !ok {
 			writeJSON(w, http.StatusUnauthorized, map[string]string{"detail": "Not authenticated"})
 			return
 		}
-		writeJSON(w, http.StatusOK, me{User: user, Fresh: remember.Fresh(r)})
+		writeJSON(w, http.StatusOK, me{User: user, Fresh: remember.Fresh(r.Context())})
 	})
 	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
@@ -117,7 +117,7 @@ func newHandler(cfg config) (http.Handler, error) {
 			writeJSON(w, http.StatusUnauthorized, map[string]string{"detail": "Bad username or password"})
 			return
 		}
-		if err := remember.SetUser(r, user, true); err != nil {
+		if err := remember.SetUser(r.Context(), user, true); err != nil {
 			serverError(w, err)
 			return
 		}
@@ -139,7 +139,7 @@ func newHandler(cfg config) (http.Handler, error) {
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 	})
 	mux.HandleFunc("POST /logout-everywhere", func(w http.ResponseWriter, r *http.Request) {
-		user, ok := remember.UserFrom(r)
+		user, ok := remember.UserFrom(r.Context())
 		if !ok {
 			writeJSON(w, http.StatusUnauthorized, map[string]string{"detail": "Not authenticated"})
 			return

@@ -36,7 +36,7 @@ import (
 
 	"github.com/pasetokit/pasetokit/authtoken"
 	"github.com/pasetokit/pasetokit/httpauth"
-	"github.com/pasetokit/pasetokit/issuer"
+	"github.com/pasetokit/pasetokit/keyring"
 	"github.com/pasetokit/pasetokit/paserk"
 	"github.com/pasetokit/pasetokit/paseto"
 	"github.com/pasetokit/pasetokit/store"
@@ -113,17 +113,17 @@ type options struct {
 	Logf func(format string, args ...any)
 	// AccessKey and RefreshKey issue and verify the tokens; a zero key
 	// means a new one. Instances that share a store must share keys.
-	AccessKey, RefreshKey issuer.Key
+	AccessKey, RefreshKey keyring.Key
 }
 
 // newLocalKey returns a new v4 local key as a PASERK.
-func newLocalKey() (issuer.Key, error) {
+func newLocalKey() (keyring.Key, error) {
 	k, err := paseto.GenerateSymmetricKey(paseto.V4)
 	if err != nil {
-		return issuer.Key{}, err
+		return keyring.Key{}, err
 	}
 	s, err := paserk.Encode(k)
-	return issuer.Key{PASERK: s}, err
+	return keyring.Key{PASERK: s}, err
 }
 
 // newHandler builds the application with keys of its own.
@@ -145,8 +145,8 @@ func newHandler(opts options) (http.Handler, error) {
 		}
 	}
 	m, err := authtoken.New(authtoken.Config{
-		Access:  authtoken.KindConfig{Key: accessKey},
-		Refresh: authtoken.KindConfig{Key: refreshKey},
+		Access:  authtoken.KindConfig{Keys: []keyring.Key{accessKey}},
+		Refresh: authtoken.KindConfig{Keys: []keyring.Key{refreshKey}},
 		Store:   opts.Store,
 		OnReuse: func(_ context.Context, subject, family string) {
 			// Two parties held the same refresh token: one of them
@@ -326,4 +326,4 @@ func describe(err error) (int, string) {
 	return http.StatusUnauthorized, "Invalid token"
 }
 
-func isZeroKey(k issuer.Key) bool { return k.PASERK == "" && len(k.PEM) == 0 }
+func isZeroKey(k keyring.Key) bool { return k.PASERK == "" && len(k.PEM) == 0 }

@@ -27,7 +27,7 @@
 //	// Go, the same variables (AUTHPASETO_SECRET_KEY of 32 bytes, or a k4.local PASERK)
 //	s, err := fastapipaseto.FromEnv()
 //	cfg := s.AuthToken
-//	cfg.Access.Key, cfg.Refresh.Key = s.LocalKey, s.SecretKey
+//	cfg.Access.Keys, cfg.Refresh.Keys = []keyring.Key{s.LocalKey}, []keyring.Key{s.SecretKey}
 //	m, err := authtoken.New(cfg)
 //	pair, err := m.Login(ctx, user, nil)
 //
@@ -49,7 +49,7 @@ import (
 	"github.com/pasetokit/pasetokit/authtoken"
 	"github.com/pasetokit/pasetokit/compat/fastapipaseto"
 	"github.com/pasetokit/pasetokit/httpauth"
-	"github.com/pasetokit/pasetokit/issuer"
+	"github.com/pasetokit/pasetokit/keyring"
 	"github.com/pasetokit/pasetokit/paserk"
 	"github.com/pasetokit/pasetokit/paseto"
 )
@@ -77,7 +77,7 @@ func serve(ln net.Listener, h http.Handler) error {
 
 // newKey returns a new v4 key as a PASERK: a local key, or a secret key
 // for public tokens.
-func newKey(p paseto.Purpose) (issuer.Key, error) {
+func newKey(p paseto.Purpose) (keyring.Key, error) {
 	var k paseto.Key
 	var err error
 	if p == paseto.Public {
@@ -86,10 +86,10 @@ func newKey(p paseto.Purpose) (issuer.Key, error) {
 		k, err = paseto.GenerateSymmetricKey(paseto.V4)
 	}
 	if err != nil {
-		return issuer.Key{}, err
+		return keyring.Key{}, err
 	}
 	s, err := paserk.Encode(k)
-	return issuer.Key{PASERK: s}, err
+	return keyring.Key{PASERK: s}, err
 }
 
 // fastapiEnv returns the AUTHPASETO_* variables of the environment.
@@ -116,10 +116,10 @@ func tokenConfig(env map[string]string) (authtoken.Config, []httpauth.Source, er
 		// As the Python original: access tokens local, refresh tokens
 		// public, whatever AUTHPASETO_PURPOSE says, when both keys are set.
 		if s.LocalKey.PASERK != "" {
-			cfg.Access.Key = s.LocalKey
+			cfg.Access.Keys = []keyring.Key{s.LocalKey}
 		}
 		if s.SecretKey.PASERK != "" || s.SecretKey.PEM != nil {
-			cfg.Refresh.Key = s.SecretKey
+			cfg.Refresh.Keys = []keyring.Key{s.SecretKey}
 		}
 		return cfg, s.Sources, nil
 	}
@@ -132,8 +132,8 @@ func tokenConfig(env map[string]string) (authtoken.Config, []httpauth.Source, er
 		return authtoken.Config{}, nil, err
 	}
 	return authtoken.Config{
-		Access:  authtoken.KindConfig{Key: accessKey},
-		Refresh: authtoken.KindConfig{Key: refreshKey},
+		Access:  authtoken.KindConfig{Keys: []keyring.Key{accessKey}},
+		Refresh: authtoken.KindConfig{Keys: []keyring.Key{refreshKey}},
 	}, nil, nil
 }
 

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/pasetokit/pasetokit/authtoken"
-	"github.com/pasetokit/pasetokit/issuer"
+	"github.com/pasetokit/pasetokit/keyring"
 	"github.com/pasetokit/pasetokit/paserk"
 	"github.com/pasetokit/pasetokit/paseto"
 	"github.com/pasetokit/pasetokit/store"
@@ -16,7 +16,7 @@ import (
 )
 
 // localKey returns a new v4 local key as a PASERK.
-func localKey(tb testing.TB) issuer.Key {
+func localKey(tb testing.TB) keyring.Key {
 	tb.Helper()
 	k, err := paseto.GenerateSymmetricKey(paseto.V4)
 	if err != nil {
@@ -26,7 +26,7 @@ func localKey(tb testing.TB) issuer.Key {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return issuer.Key{PASERK: s}
+	return keyring.Key{PASERK: s}
 }
 
 // reuseCounter records the OnReuse calls of a Manager.
@@ -52,8 +52,8 @@ func (r *reuseCounter) onReuse(_ context.Context, subject, family string) {
 func newManager(tb testing.TB, st store.Store, onReuse func(context.Context, string, string)) *authtoken.Manager {
 	tb.Helper()
 	m, err := authtoken.New(authtoken.Config{
-		Access:  authtoken.KindConfig{Key: localKey(tb)},
-		Refresh: authtoken.KindConfig{Key: localKey(tb)},
+		Access:  authtoken.KindConfig{Keys: []keyring.Key{localKey(tb)}},
+		Refresh: authtoken.KindConfig{Keys: []keyring.Key{localKey(tb)}},
 		Store:   st,
 		OnReuse: onReuse,
 	})
@@ -211,8 +211,8 @@ func TestAuthtokenSharedStore(t *testing.T) {
 	c := newClient(t, redisAddr(t))
 	prefix := testPrefix(t, c)
 	cfg := authtoken.Config{
-		Access:  authtoken.KindConfig{Key: localKey(t)},
-		Refresh: authtoken.KindConfig{Key: localKey(t)},
+		Access:  authtoken.KindConfig{Keys: []keyring.Key{localKey(t)}},
+		Refresh: authtoken.KindConfig{Keys: []keyring.Key{localKey(t)}},
 	}
 	managers := make([]*authtoken.Manager, 2)
 	for i := range managers {

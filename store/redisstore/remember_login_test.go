@@ -21,7 +21,7 @@ func rememberOn(t testing.TB, st store.RememberStore, now func() time.Time, onTh
 	m, err := remember.New(remember.Config{
 		Secret:      bytes.Repeat([]byte{9}, 32),
 		Store:       st,
-		Insecure:    true,
+		Cookie:      remember.Cookie{Insecure: true},
 		GraceWindow: 30 * time.Second,
 		Now:         now,
 		OnTheft: func(_ context.Context, _, _ string) {

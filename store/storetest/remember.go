@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pasetokit/pasetokit/internal/testclock"
 	"github.com/pasetokit/pasetokit/store"
 )
 
@@ -49,29 +50,11 @@ func RunRemember(t *testing.T, newStore func(t *testing.T, now func() time.Time)
 	t.Helper()
 	for _, c := range rememberCases {
 		t.Run(c.name, func(t *testing.T) {
-			clk := &fakeClock{t: time.Now().Truncate(time.Second)}
+			clk := testclock.At(time.Now().Truncate(time.Second))
 			s := newStore(t, clk.Now)
 			c.run(t, s, clk)
 		})
 	}
-}
-
-// fakeClock is a clock safe for concurrent use that only moves when told.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
 }
 
 func hashOf(s string) []byte {
@@ -183,9 +166,9 @@ func liveOf(t *testing.T, s store.RememberStore, sels []string) []string {
 
 var rememberCases = []struct {
 	name string
-	run  func(t *testing.T, s store.RememberStore, clk *fakeClock)
+	run  func(t *testing.T, s store.RememberStore, clk *testclock.Clock)
 }{
-	{"CreateGet", func(t *testing.T, s store.RememberStore, clk *fakeClock) {
+	{"CreateGet", func(t *testing.T, s store.RememberStore, clk *testclock.Clock) {
 		base := clk.Now()
 		for _, x := range []store.Series{
 			newSeries("sel-a", "alice", base),
@@ -204,7 +187,7 @@ var rememberCases = []struct {
 		wantGone(t, s, "sel-unknown")
 		wantGone(t, s, "")
 	}},
-	{"CreateCopiesAndGetReturnsCopies", func(t *testing.T, s store.RememberStore, clk *fakeClock) {
+	{"CreateCopiesAndGetReturnsCopies", func(t *testing.T, s store.RememberStore, clk *testclock.Clock) {
 		x := newSeries("sel-copy", "alice", clk.Now())
 		want := bytes.Clone(x.ValidatorHash)
 		mustCreate(t, s, x)
@@ -218,7 +201,7 @@ var rememberCases = []struct {
 			t.Fatal("changing a slice returned by GetSeries changed the stored hash")
 		}
 	}},
-	{"CreateDuplicateSelector", func(t *testing.T, s store.RememberStore, clk *fakeClock) {
+	{"CreateDuplicateSelector", func(t *testing.T, s store.RememberStore, clk *testclock.Clock) {
 		x := newSeries("sel-dup", "alice", clk.Now())
 		mustCreate(t, s, x)
 		y := newSeries("sel-dup", "mallory", clk.Now())
@@ -230,7 +213,7 @@ var rememberCases = []struct {
 			t.Fatalf("a refused CreateSeries changed the series (%s)", d)
 		}
 	}},
-	{"Expiry", func(t *testing.T, s store.RememberStore, clk *fakeClock) {
+	{"Expiry", func(t *testing.T, s store.RememberStore, clk *testclock.Clock) {
 		ctx := context.Background()
 		base := clk.Now()
 		short := newSeries("sel-short", "alice", base)
@@ -238,22 +221,22 @@ var rememberCases = []struct {
 		long := newSeries("sel-long", "alice", base)
 		mustCreate(t, s, short, long)
 
-		clk.Add(59 * time.Second)
+		clk.Advance(59 * time.Second)
 		mustGet(t, s, "sel-short")
-		clk.Add(time.Second) // now == Expires: gone
+		clk.Advance(time.Second) // now == Expires: gone
 		wantGone(t, s, "sel-short")
 		if ok, err := s.RotateSeries(ctx, "sel-short", short.ValidatorHash, hashOf("new"), clk.Now().Add(time.Minute)); !errors.Is(err, store.ErrNotFound) || ok {
 			t.Fatalf("RotateSeries(expired) = %v, %v; want false, ErrNotFound", ok, err)
 		}
 		mustGet(t, s, "sel-long")
-		clk.Add(time.Hour)
+		clk.Advance(time.Hour)
 		wantGone(t, s, "sel-long")
 		// Deleting expired series and their user is harmless.
 		if err := s.DeleteUser(ctx, "alice"); err != nil {
 			t.Fatalf("DeleteUser after expiry: %v", err)
 		}
 	}},
-	{"CreateExpiredIsNotStored", func(t *testing.T, s store.RememberStore, clk *fakeClock) {
+	{"CreateExpiredIsNotStored", func(t *testing.T, s store.RememberStore, clk *testclock.Clock) {
 		base := clk.Now()
 		for i, exp := range []time.Time{base.Add(-time.Hour), base} {
 			x := newSeries("sel-past-"+strconv.Itoa(i), "alice", base.Add(-2*time.Hour))
@@ -262,7 +245,7 @@ var rememberCases = []struct {
 			wantGone(t, s, x.Selector)
 		}
 	}},
-	{"RotateSeries", func(t *testing.T, s store.RememberStore, clk *fakeClock) {
+	{"RotateSeries", func(t *testing.T, s store.RememberStore, clk *testclock.Clock) {
 		ctx := context.Background()
 		base := clk.Now()
 		x := newSeries("sel-rot", "alice", base)
@@ -292,7 +275,7 @@ var rememberCases = []struct {
 		}
 		rotate(h0, h2, grace1, false) // the old hash is no longer current
 
-		clk.Add(10 * time.Second)
+		clk.Advance(10 * time.Second)
 		grace2 := clk.Now().Add(30 * time.Second)
 		rotate(h1, h2, grace2, true)
 		want.ValidatorHash, want.PrevHash, want.PrevUntil = h2, h1, grace2
@@ -308,7 +291,7 @@ var rememberCases = []struct {
 			t.Fatalf("RotateSeries(unknown) = %v, %v; want false, ErrNotFound", ok, err)
 		}
 	}},
-	{"RotateSeriesConcurrent", func(t *testing.T, s store.RememberStore, clk *fakeClock) {
+	{"RotateSeriesConcurrent", func(t *testing.T, s store.RememberStore, clk *testclock.Clock) {
 		ctx := context.Background()
 		x := newSeries("sel-race", "alice", clk.Now())
 		mustCreate(t, s, x)
@@ -352,7 +335,7 @@ var rememberCases = []struct {
 			t.Fatal("PrevHash is not the hash rotated from")
 		}
 	}},
-	{"DeleteSeries", func(t *testing.T, s store.RememberStore, clk *fakeClock) {
+	{"DeleteSeries", func(t *testing.T, s store.RememberStore, clk *testclock.Clock) {
 		ctx := context.Background()
 		a, b := newSeries("sel-del-a", "alice", clk.Now()), newSeries("sel-del-b", "alice", clk.Now())
 		mustCreate(t, s, a, b)
@@ -375,7 +358,7 @@ var rememberCases = []struct {
 			t.Fatalf("recreated series has user %q", got.UserID)
 		}
 	}},
-	{"DeleteUser", func(t *testing.T, s store.RememberStore, clk *fakeClock) {
+	{"DeleteUser", func(t *testing.T, s store.RememberStore, clk *testclock.Clock) {
 		ctx := context.Background()
 		base := clk.Now()
 		users := map[string][]string{
@@ -416,7 +399,7 @@ var rememberCases = []struct {
 		mustCreate(t, s, newSeries("u-a4", "alice", base))
 		mustGet(t, s, "u-a4")
 	}},
-	{"PerUserLimitEvictsSoonestExpiring", func(t *testing.T, s store.RememberStore, clk *fakeClock) {
+	{"PerUserLimitEvictsSoonestExpiring", func(t *testing.T, s store.RememberStore, clk *testclock.Clock) {
 		n := perUserLimit(t, s)
 		base := clk.Now()
 		// Alice fills her bound; each series expires sooner than the one
@@ -467,7 +450,7 @@ var rememberCases = []struct {
 		}
 		mustGet(t, s, "lim-bob")
 	}},
-	{"PerUserLimitIgnoresExpired", func(t *testing.T, s store.RememberStore, clk *fakeClock) {
+	{"PerUserLimitIgnoresExpired", func(t *testing.T, s store.RememberStore, clk *testclock.Clock) {
 		n := perUserLimit(t, s)
 		base := clk.Now()
 		short := newSeries("exp-short", "carol", base)
@@ -480,13 +463,13 @@ var rememberCases = []struct {
 			mustCreate(t, s, x)
 			sels = append(sels, x.Selector)
 		}
-		clk.Add(time.Minute) // the short series expires: carol has n-1
+		clk.Advance(time.Minute) // the short series expires: carol has n-1
 		mustCreate(t, s, newSeries("exp-new", "carol", clk.Now()))
 		if got := liveOf(t, s, append(sels, "exp-new")); len(got) != n {
 			t.Fatalf("%d of carol's %d live series remain: an expired series counted against the bound", len(got), n)
 		}
 	}},
-	{"PerUserLimitConcurrent", func(t *testing.T, s store.RememberStore, clk *fakeClock) {
+	{"PerUserLimitConcurrent", func(t *testing.T, s store.RememberStore, clk *testclock.Clock) {
 		n := perUserLimit(t, s)
 		base := clk.Now()
 		total := 3*n + 5
@@ -515,7 +498,7 @@ var rememberCases = []struct {
 			t.Fatalf("%d live series of one user after %d concurrent logins, want exactly the bound %d", len(got), total, n)
 		}
 	}},
-	{"DeleteUserAfterRotation", func(t *testing.T, s store.RememberStore, clk *fakeClock) {
+	{"DeleteUserAfterRotation", func(t *testing.T, s store.RememberStore, clk *testclock.Clock) {
 		ctx := context.Background()
 		x := newSeries("sel-dur", "carol", clk.Now())
 		mustCreate(t, s, x)

@@ -22,12 +22,12 @@ import (
 	"github.com/pasetokit/pasetokit/httpauth"
 	"github.com/pasetokit/pasetokit/issuer"
 	"github.com/pasetokit/pasetokit/keyderive"
+	"github.com/pasetokit/pasetokit/keyring"
 	"github.com/pasetokit/pasetokit/paserk"
 	"github.com/pasetokit/pasetokit/paseto"
 	"github.com/pasetokit/pasetokit/remember"
 	"github.com/pasetokit/pasetokit/session"
 	"github.com/pasetokit/pasetokit/store"
-	"github.com/pasetokit/pasetokit/verifier"
 )
 
 const (
@@ -159,7 +159,7 @@ type App struct {
 	sessions   *session.Manager
 	remember   *remember.Manager
 	publisher  *issuer.Issuer
-	refreshKey issuer.Key
+	refreshKey keyring.Key
 
 	mu   sync.Mutex // serializes rotations; guards keys
 	keys []signingKey
@@ -207,9 +207,8 @@ func New(cfg Config) (http.Handler, *App, error) {
 		}
 	}
 	if a.sessions, err = session.New(session.Config{
-		Secret:   cfg.CookieSecret,
-		Name:     sessionName,
-		Insecure: !cfg.Secure,
+		Secret: cfg.CookieSecret,
+		Cookie: session.Cookie{Name: sessionName, Insecure: !cfg.Secure},
 		// A browser-session cookie: closing the browser ends the login
 		// unless "remember me" was ticked.
 		SessionCookie: true,
@@ -219,11 +218,10 @@ func New(cfg Config) (http.Handler, *App, error) {
 		return nil, nil, err
 	}
 	if a.remember, err = remember.New(remember.Config{
-		Name:     rememberName,
-		Secret:   cfg.CookieSecret,
-		Store:    rs,
-		Insecure: !cfg.Secure,
-		Now:      cfg.Now,
+		Secret: cfg.CookieSecret,
+		Store:  rs,
+		Cookie: remember.Cookie{Name: rememberName, Insecure: !cfg.Secure},
+		Now:    cfg.Now,
 		OnTheft: func(ctx context.Context, userID, _ string) {
 			// The series is gone; also end the web sessions already
 			// started from the stolen cookie (and the victim's).
@@ -246,7 +244,7 @@ func New(cfg Config) (http.Handler, *App, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	a.refreshKey = issuer.Key{PASERK: rkPASERK}
+	a.refreshKey = keyring.Key{PASERK: rkPASERK}
 
 	first, err := newSigningKey(cfg.TokenKey)
 	if err != nil {
@@ -254,7 +252,7 @@ func New(cfg Config) (http.Handler, *App, error) {
 	}
 	a.keys = []signingKey{first}
 	if a.publisher, err = issuer.New(issuer.Config{
-		Keys:         []issuer.Key{{PASERK: first.secret}},
+		Keys:         []keyring.Key{{PASERK: first.secret}},
 		Issuer:       tokenIssuer,
 		KeySetMaxAge: time.Minute,
 	}); err != nil {
@@ -270,13 +268,15 @@ func New(cfg Config) (http.Handler, *App, error) {
 
 // buildTokens makes a generation for keys (signer first).
 func (a *App) buildTokens(keys []signingKey) (*tokens, error) {
-	var verify []verifier.Key
+	// The signer first; the previous keys only verify, so their public
+	// halves are enough.
+	accessKeys := []keyring.Key{{PASERK: keys[0].secret}}
 	for _, k := range keys[1:] {
-		verify = append(verify, verifier.Key{PASERK: k.public})
+		accessKeys = append(accessKeys, keyring.Key{PASERK: k.public})
 	}
 	m, err := authtoken.New(authtoken.Config{
-		Access:  authtoken.KindConfig{Key: issuer.Key{PASERK: keys[0].secret}, VerifyKeys: verify, Lifetime: accessLifetime},
-		Refresh: authtoken.KindConfig{Key: a.refreshKey},
+		Access:  authtoken.KindConfig{Keys: accessKeys, Lifetime: accessLifetime},
+		Refresh: authtoken.KindConfig{Keys: []keyring.Key{a.refreshKey}},
 		Issuer:  tokenIssuer,
 		Store:   a.store,
 		Now:     a.cfg.Now,
@@ -366,9 +366,9 @@ func (a *App) Rotate() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	ik := make([]issuer.Key, len(keys))
+	ik := make([]keyring.Key, len(keys))
 	for i, k := range keys {
-		ik[i] = issuer.Key{PASERK: k.secret}
+		ik[i] = keyring.Key{PASERK: k.secret}
 	}
 	if err := a.publisher.SetKeys(ik); err != nil {
 		return "", err

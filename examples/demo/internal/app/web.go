@@ -40,13 +40,13 @@ type pageData struct {
 func (a *App) home(w http.ResponseWriter, r *http.Request) {
 	s := session.FromContext(r.Context())
 	d := pageData{}
-	if user, ok := remember.UserFrom(r); ok {
+	if user, ok := remember.UserFrom(r.Context()); ok {
 		n, _ := session.Get[int](s, visitsKey)
 		n++
 		if err := s.Set(visitsKey, n); err != nil {
 			a.cfg.Logf("session: %v", err)
 		}
-		d.User, d.Fresh, d.Visits = user, remember.Fresh(r), n
+		d.User, d.Fresh, d.Visits = user, remember.Fresh(r.Context()), n
 	}
 	for _, f := range s.Flashes() {
 		d.Flashes = append(d.Flashes, fmt.Sprint(f))
@@ -63,13 +63,13 @@ func renderPage(w http.ResponseWriter, status int, d pageData) {
 
 // whoami is the web session as JSON.
 func (a *App) whoami(w http.ResponseWriter, r *http.Request) {
-	user, ok := remember.UserFrom(r)
+	user, ok := remember.UserFrom(r.Context())
 	if !ok {
 		writeJSON(w, http.StatusUnauthorized, map[string]any{"detail": "Not authenticated"})
 		return
 	}
 	n, _ := session.Get[int](session.FromContext(r.Context()), visitsKey)
-	writeJSON(w, http.StatusOK, map[string]any{"user": user, "fresh": remember.Fresh(r), "visits": n})
+	writeJSON(w, http.StatusOK, map[string]any{"user": user, "fresh": remember.Fresh(r.Context()), "visits": n})
 }
 
 // login is the password login of the web part.
@@ -85,7 +85,7 @@ func (a *App) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s := session.FromContext(r.Context())
-	if prev, ok := remember.UserFrom(r); ok && prev != user {
+	if prev, ok := remember.UserFrom(r.Context()); ok && prev != user {
 		// Nothing of another user's session carries over.
 		if err := s.Clear(); err != nil {
 			a.webError(w, err)
@@ -105,7 +105,7 @@ func (a *App) login(w http.ResponseWriter, r *http.Request) {
 		a.cfg.Logf("web: %v", err)
 	}
 	// SetUser renews the session id (against fixation) and marks it fresh.
-	if err := remember.SetUser(r, user, true); err != nil {
+	if err := remember.SetUser(r.Context(), user, true); err != nil {
 		a.webError(w, err)
 		return
 	}
@@ -131,7 +131,7 @@ func (a *App) logout(w http.ResponseWriter, r *http.Request) {
 // logoutEverywhereWeb ends every login of the user: remember-me series,
 // API tokens and the web sessions of other browsers.
 func (a *App) logoutEverywhereWeb(w http.ResponseWriter, r *http.Request) {
-	user, ok := remember.UserFrom(r)
+	user, ok := remember.UserFrom(r.Context())
 	if !ok {
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 		return
@@ -150,7 +150,7 @@ func (a *App) logoutEverywhereWeb(w http.ResponseWriter, r *http.Request) {
 // remember-me cookie in this request is stamped now.
 func (a *App) webCutoff(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		user, ok := remember.UserFrom(r)
+		user, ok := remember.UserFrom(r.Context())
 		if !ok {
 			next.ServeHTTP(w, r)
 			return

@@ -1,18 +1,16 @@
-// Package cookieprefix checks the rules browsers attach to the __Host- and
-// __Secure- cookie name prefixes, for the session and remember packages.
-package cookieprefix
+package cookie
 
 import (
 	"errors"
 	"strings"
 )
 
-// Check returns an error when a cookie named name with these attributes
+// checkPrefix returns an error when a cookie named name with these attributes
 // breaks its prefix's rules, which browsers enforce by silently dropping
 // the cookie: "__Host-" requires Secure, Path "/" and no Domain;
 // "__Secure-" requires Secure. Browsers match the prefixes in any letter
-// case (RFC 6265bis), and so does Check. The error names no value.
-func Check(name string, secure bool, path, domain string) error {
+// case (RFC 6265bis), and so does checkPrefix. The error names no value.
+func checkPrefix(name string, secure bool, path, domain string) error {
 	if hasPrefixFold(name, "__Host-") && (!secure || path != "/" || domain != "") {
 		return errors.New(`a __Host- cookie requires Secure, Path "/" and no Domain`)
 	}

@@ -1,8 +1,8 @@
-package cookieprefix
+package cookie
 
 import "testing"
 
-func TestCheck(t *testing.T) {
+func TestCheckPrefix(t *testing.T) {
 	tests := []struct {
 		name         string
 		secure       bool
@@ -22,8 +22,8 @@ func TestCheck(t *testing.T) {
 		{"_Host-s", false, "/", "", true},
 	}
 	for _, tt := range tests {
-		if err := Check(tt.name, tt.secure, tt.path, tt.domain); (err == nil) != tt.ok {
-			t.Errorf("Check(%q, %v, %q, %q) = %v, want ok %v", tt.name, tt.secure, tt.path, tt.domain, err, tt.ok)
+		if err := checkPrefix(tt.name, tt.secure, tt.path, tt.domain); (err == nil) != tt.ok {
+			t.Errorf("checkPrefix(%q, %v, %q, %q) = %v, want ok %v", tt.name, tt.secure, tt.path, tt.domain, err, tt.ok)
 		}
 	}
 }

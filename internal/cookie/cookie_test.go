@@ -1,0 +1,174 @@
+package cookie
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/pasetokit/pasetokit/internal/testkeys"
+	"github.com/pasetokit/pasetokit/keyring"
+	"github.com/pasetokit/pasetokit/paserk"
+	"github.com/pasetokit/pasetokit/paseto"
+)
+
+func TestTemplate(t *testing.T) {
+	tests := []struct {
+		name  string
+		c     Cookie
+		field string // "" when c is valid
+		want  http.Cookie
+	}{
+		{"zero", Cookie{}, "", http.Cookie{Name: "dflt", Path: "/", Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode}},
+		{"all set", Cookie{Name: "__Secure-x", Path: "/app", Domain: "example.com", SameSite: http.SameSiteNoneMode, Partitioned: true}, "",
+			http.Cookie{Name: "__Secure-x", Path: "/app", Domain: "example.com", Secure: true, HttpOnly: true, SameSite: http.SameSiteNoneMode, Partitioned: true}},
+		{"insecure", Cookie{Insecure: true, SameSite: http.SameSiteStrictMode}, "", http.Cookie{Name: "dflt", Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode}},
+		{"default mode", Cookie{SameSite: http.SameSiteDefaultMode}, "", http.Cookie{Name: "dflt", Path: "/", Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode}},
+		{"bad name", Cookie{Name: "a=b"}, "Name", http.Cookie{}},
+		{"bad path", Cookie{Path: "/\r\n"}, "Path", http.Cookie{}},
+		{"bad domain", Cookie{Domain: "a;b"}, "Domain", http.Cookie{}},
+		{"none insecure", Cookie{Insecure: true, SameSite: http.SameSiteNoneMode}, "SameSite", http.Cookie{}},
+		{"bad samesite", Cookie{SameSite: 42}, "SameSite", http.Cookie{}},
+		{"partitioned insecure", Cookie{Insecure: true, Partitioned: true}, "Partitioned", http.Cookie{}},
+		{"host prefix", Cookie{Name: "__host-x", Domain: "example.com"}, "Name", http.Cookie{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := tt.c.Template("dflt")
+			if tt.field != "" {
+				fe, ok := errors.AsType[*FieldError](err)
+				if !ok || fe.Field != tt.field {
+					t.Fatalf("err = %v, want a FieldError for %s", err, tt.field)
+				}
+				return
+			}
+			if err != nil || got.String() != tt.want.String() {
+				t.Fatalf("Template = %q, %v; want %q", got.String(), err, tt.want.String())
+			}
+		})
+	}
+}
+
+func TestField(t *testing.T) {
+	other := errors.New("other")
+	for _, tt := range []struct {
+		prefix string
+		err    error
+		field  string
+		cause  error
+	}{
+		{"Cookie.", &FieldError{Field: "Path", Err: other}, "Cookie.Path", other},
+		{"", &FieldError{Field: "Keys[2]", Err: other}, "Keys[2]", other},
+		{"Cookie.", other, "Cookie", other},
+	} {
+		if f, c := Field(tt.prefix, tt.err); f != tt.field || c != tt.cause {
+			t.Errorf("Field(%q, %v) = %q, %v; want %q, %v", tt.prefix, tt.err, f, c, tt.field, tt.cause)
+		}
+	}
+}
+
+func TestWrite(t *testing.T) {
+	h := http.Header{}
+	h.Add("Set-Cookie", "theirs=1")
+	h.Add("Set-Cookie", "ours=old")
+	h.Set("Cache-Control", "private")
+	ours := func(name string) bool { return name == "ours" }
+	Write(h, ours, &http.Cookie{Name: "ours", Value: "new"})
+	Write(h, ours, &http.Cookie{Name: "ours", Value: "newer"})
+	if got := strings.Join(h["Set-Cookie"], "|"); got != "theirs=1|ours=newer" {
+		t.Errorf("Set-Cookie = %q", got)
+	}
+	if got := h.Get("Cache-Control"); got != `private, no-cache="Set-Cookie"` {
+		t.Errorf("Cache-Control = %q", got)
+	}
+	h = http.Header{"Cache-Control": {"no-store"}}
+	Write(h, ours)
+	if got := h.Get("Cache-Control"); got != "no-store" {
+		t.Errorf("Cache-Control = %q, want no-store left alone", got)
+	}
+	c := http.Cookie{Name: "ours", Value: "v", Path: "/"}
+	Expire(&c)
+	if c.Value != "" || c.MaxAge != -1 || c.Expires.Unix() != 1 {
+		t.Errorf("Expire: %s", c.String())
+	}
+}
+
+func footer(id string) []byte {
+	b, _ := json.Marshal(map[string]string{"kid": id})
+	return b
+}
+
+func TestNewRing(t *testing.T) {
+	k1, _ := paseto.GenerateSymmetricKey(paseto.V4)
+	k2, _ := paseto.GenerateSymmetricKey(paseto.V4)
+	k3, _ := paseto.GenerateSymmetricKey(paseto.V3)
+	keys := testkeys.Ring(t, k1, k2, k3)
+	secret := []byte(strings.Repeat("s", 32))
+	tests := []struct {
+		name   string
+		keys   []keyring.Key
+		secret []byte
+		field  string // "" when valid
+		n      int
+	}{
+		{"keys", keys[:2], nil, "", 2},
+		{"secret", nil, secret, "", 1},
+		{"neither", nil, nil, "Keys", 0},
+		{"both", keys[:1], secret, "Secret", 0},
+		{"empty secret", nil, []byte{}, "Secret", 0},
+		{"v3", keys, nil, "Keys[2]", 0},
+		{"duplicate", []keyring.Key{keys[0], keys[1], keys[0]}, nil, "Keys[2]", 0},
+		{"duplicate by id", []keyring.Key{keys[0], {PASERK: "\t" + keys[0].PASERK}}, nil, "Keys[1]", 0},
+		{"issuer", []keyring.Key{{PASERK: keys[0].PASERK, Issuer: "i"}}, nil, "Keys[0].Issuer", 0},
+		{"not a key", []keyring.Key{{PASERK: "k4.local.AAAA"}}, nil, "Keys[0]", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := NewRing(tt.keys, tt.secret, "test", footer)
+			if tt.field != "" {
+				fe, ok := errors.AsType[*FieldError](err)
+				if !ok || fe.Field != tt.field {
+					t.Fatalf("err = %v, want a FieldError for %s", err, tt.field)
+				}
+				if strings.Contains(err.Error(), keys[0].PASERK[9:]) {
+					t.Fatalf("error %q holds key material", err)
+				}
+				return
+			}
+			if err != nil || len(r.keys) != tt.n {
+				t.Fatalf("NewRing: %d keys, %v; want %d", len(r.keys), err, tt.n)
+			}
+		})
+	}
+}
+
+func TestRingLookup(t *testing.T) {
+	k1, _ := paseto.GenerateSymmetricKey(paseto.V4)
+	k2, _ := paseto.GenerateSymmetricKey(paseto.V4)
+	r, err := NewRing(testkeys.Ring(t, k1, k2), nil, "", footer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc := r.Encrypting()
+	if enc.ID != paserk.LocalID(k1) || string(enc.Footer) != string(footer(enc.ID)) {
+		t.Fatal("the first key does not encrypt with its footer")
+	}
+	old := r.ByID(r.keys[1].ID)
+	tok, _ := paseto.Encrypt(k2, []byte("x"), old.Footer, nil)
+	if got := r.ForToken(tok); got != old {
+		t.Fatalf("ForToken found %v, want the second key", got)
+	}
+	for _, bad := range []string{"", "v4.local.", "v4.local.abc", "v4.public." + tok[len("v4.local."):], tok + "x"} {
+		if r.ForToken(bad) != nil {
+			t.Errorf("ForToken(%q) found a key", bad)
+		}
+	}
+	if r.ByID("k4.lid.unknown") != nil {
+		t.Error("ByID found an unknown id")
+	}
+	named := r.WithFooter(func(id string) []byte { return []byte(id + "|n") })
+	if named.Encrypting().ID != enc.ID || string(named.Encrypting().Footer) != enc.ID+"|n" || r.Encrypting() != enc {
+		t.Error("WithFooter changed the ring it was made from, or kept its footers")
+	}
+}
