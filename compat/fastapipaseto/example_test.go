@@ -35,3 +35,15 @@ func ExampleFromMap_refused() {
 	fmt.Println(errors.As(err, &ce), ce.Field)
 	// Output: true AUTHPASETO_SECRET_KEY
 }
+
+// The package documentation's path for most users, compiled (not run: it
+// reads the process environment).
+func Example_forMostUsers() {
+	s, err := fastapipaseto.FromEnv()
+	if err != nil {
+		log.Fatal(err) // names the variable, never its value
+	}
+	m, err := authtoken.New(s.AuthToken)
+	auth, err := httpauth.New(httpauth.Config{Verifier: m.Access(), Sources: s.Sources})
+	_, _ = auth, err
+}

@@ -3,6 +3,7 @@ package flaskpaseto_test
 import (
 	"fmt"
 	"log"
+	"os"
 
 	"github.com/pasetokit/pasetokit/compat/flaskpaseto"
 	"github.com/pasetokit/pasetokit/issuer"
@@ -33,4 +34,16 @@ func Example() {
 	_, err = verifier.New(*s.Verifier)
 	fmt.Println(iss.KeyID()[:7], err)
 	// Output: k4.pid. <nil>
+}
+
+// The package documentation's path for most users, compiled (not run).
+func Example_forMostUsers() {
+	data, _ := os.ReadFile("flask-config.json")
+	s, err := flaskpaseto.FromJSON(data) // or FromEnv()
+	if err != nil {
+		log.Fatal(err) // names the setting, never a key
+	}
+	iss, err := issuer.New(*s.Issuer)     // when PASETO_PRIVATE_KEYS is set
+	ver, err := verifier.New(*s.Verifier) // when PASETO_PUBLIC_KEYS is set
+	_, _, _ = iss, ver, err
 }
