@@ -170,3 +170,30 @@ func FuzzJSONField(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkJSONBodySource measures finding the token in a small JSON body
+// (and putting the body back), against the bearer header.
+func BenchmarkJSONBodySource(b *testing.B) {
+	body := `{"access_token":"ok1","username":"test","items":[1,2,3]}`
+	for _, c := range []struct {
+		name string
+		src  Source
+		req  func() *http.Request
+	}{
+		{"header", HeaderSource{}, func() *http.Request { return req("GET", "/", "Authorization: Bearer ok1") }},
+		{"json", JSONBodySource{Key: "access_token"}, func() *http.Request { return bodyReq(body) }},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			m := mustNew(b, Config{Verifier: &fakeVerifier{}, Sources: []Source{c.src}})
+			b.ReportAllocs()
+			for b.Loop() {
+				b.StopTimer()
+				r := c.req()
+				b.StartTimer()
+				if _, err := m.Authenticate(r); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
