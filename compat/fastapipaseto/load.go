@@ -196,6 +196,10 @@ func parse(lookup func(string) (string, bool)) (*parsed, error) {
 		if err = p.publicKeys(get); err != nil {
 			return nil, err
 		}
+	} else if _, pub := get(VarPublicKey); pub {
+		return nil, configErrorf(VarPublicKey, "set without "+VarPrivateKey+": authtoken issues tokens and derives the public key from the private one; a service that only verifies them uses package verifier")
+	} else if _, pubFile := get(VarPublicKeyFile); pubFile {
+		return nil, configErrorf(VarPublicKeyFile, "set without "+VarPrivateKeyFile+": authtoken issues tokens and derives the public key from the private one; a service that only verifies them uses package verifier")
 	}
 	if v, ok := get(VarDecodeLeeway); ok {
 		n, err := seconds(v)

@@ -179,6 +179,8 @@ func TestErrors(t *testing.T) {
 		{"version 1", VarVersion, loc(VarVersion, "1")},
 		{"version 5", VarVersion, loc(VarVersion, "5")},
 		{"public without private key", VarPrivateKey, map[string]string{VarPurpose: "public", VarPublicKey: examplePublicPEM}},
+		{"public key alone, purpose local", VarPublicKey, map[string]string{VarSecretKey: secret32, VarPublicKey: examplePublicPEM}},
+		{"public key file alone", VarPublicKeyFile, map[string]string{VarSecretKey: secret32, VarPublicKeyFile: "/x.pem"}},
 		{"private key not PEM", VarPrivateKey, map[string]string{VarPurpose: "public", VarPrivateKey: "garbage"}},
 		{"private key of another version", VarPrivateKey, map[string]string{VarPurpose: "public", VarPrivateKey: examplePrivatePEM, VarVersion: "3"}},
 		{"public key not the half", VarPublicKey, map[string]string{VarPurpose: "public", VarPrivateKey: examplePrivatePEM, VarPublicKey: otherPublicPEM}},
