@@ -56,8 +56,8 @@
 // fastapi-paseto (through pyseto) takes a local secret of any length up
 // to 64 bytes and uses it as the key unchanged; PASETO local keys are 32
 // bytes, and a token made under another length opens nowhere else. A
-// secret that is not 32 bytes is refused: generate a key (pasetokit key
-// generate) and set it as a k4.local PASERK; tokens made under the old
+// secret that is not 32 bytes is refused: generate a key (pasetokit
+// keygen v4.local) and set it as a k4.local PASERK; tokens made under the old
 // secret then stop verifying, so users log in again once. Version 1 is
 // refused (RSA and AES-CTR with HMAC-SHA384; use version 4), and so is an
 // unknown purpose. authtoken writes and requires one issuer: an
