@@ -142,13 +142,13 @@ type Config struct {
 	// former Flask application that kept its sessions with
 	// Flask-PASETO-Extended's PasetoCookieSessionInterface. A cookie of
 	// that form (a v4.local token without footer, under the cookie name
-	// Cookie.Name) that opens with it is accepted once: its values are taken over
-	// (tagged values converted as the package documentation lists) and it
-	// is re-issued as a session token in the same response, so users stay
-	// logged in across the port. Read-only: such cookies are never
-	// written. pyseto takes keys of 1 to 64 bytes; other lengths are an
-	// error. Remove it once Flask's PERMANENT_SESSION_LIFETIME has passed
-	// since the switch (see the package documentation).
+	// [Cookie.Name]) that opens with it is accepted once: its values are
+	// taken over (tagged values converted as the package documentation
+	// lists) and it is re-issued as a session token in the same response,
+	// so users stay logged in across the port. Read-only: such cookies are
+	// never written. pyseto takes keys of 1 to 64 bytes; other lengths are
+	// an error. Remove it once Flask's PERMANENT_SESSION_LIFETIME has
+	// passed since the switch (see the package documentation).
 	FlaskSecret []byte
 }
 
