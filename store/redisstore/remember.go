@@ -56,8 +56,8 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-func (s *Store) seriesPrefix() string             { return s.prefix + "rs:" }
-func (s *Store) userPrefix() string               { return s.prefix + "ru:" }
+func (s *Store) seriesPrefix() string             { return s.rmPrefix + "rs:" }
+func (s *Store) userPrefix() string               { return s.rmPrefix + "ru:" }
 func (s *Store) seriesKey(selector string) string { return s.seriesPrefix() + selector }
 func (s *Store) userKey(userID string) string     { return s.userPrefix() + userID }
 
@@ -287,8 +287,15 @@ func (s *Store) CreateSeries(ctx context.Context, sr store.Series) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
+	if err := s.ready(ctx); err != nil {
+		return err
+	}
 	keys := []string{s.seriesKey(sr.Selector), s.userKey(sr.UserID)}
-	n, err := createScript.Run(ctx, s.c, keys, args...).Int()
+	var n int
+	err := s.write(ctx, keys[0], func(c redis.Cmdable) (err error) {
+		n, err = createScript.Run(ctx, c, keys, args...).Int()
+		return err
+	})
 	if err != nil {
 		return unavailable("create series", err)
 	}
@@ -304,6 +311,9 @@ func (s *Store) CreateSeries(ctx context.Context, sr store.Series) error {
 func (s *Store) GetSeries(ctx context.Context, selector string) (store.Series, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
+	if err := s.ready(ctx); err != nil {
+		return store.Series{}, err
+	}
 	m, err := s.c.HGetAll(ctx, s.seriesKey(selector)).Result()
 	if err != nil {
 		return store.Series{}, unavailable("get series", err)
@@ -358,8 +368,16 @@ func decodeSeries(selector string, m map[string]string) (store.Series, int64, er
 func (s *Store) RotateSeries(ctx context.Context, selector string, oldHash, newHash []byte, graceUntil time.Time) (bool, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	n, err := rotateScript.Run(ctx, s.c, []string{s.seriesKey(selector)},
-		oldHash, newHash, encodeTime(graceUntil), s.now().UnixMilli()).Int()
+	if err := s.ready(ctx); err != nil {
+		return false, err
+	}
+	k := s.seriesKey(selector)
+	var n int
+	err := s.write(ctx, k, func(c redis.Cmdable) (err error) {
+		n, err = rotateScript.Run(ctx, c, []string{k},
+			oldHash, newHash, encodeTime(graceUntil), s.now().UnixMilli()).Int()
+		return err
+	})
 	if err != nil {
 		return false, unavailable("rotate series", err)
 	}
@@ -378,7 +396,13 @@ func (s *Store) RotateSeries(ctx context.Context, selector string, oldHash, newH
 func (s *Store) DeleteSeries(ctx context.Context, selector string) error {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	err := deleteScript.Run(ctx, s.c, []string{s.seriesKey(selector)}, s.userPrefix(), selector).Err()
+	if err := s.ready(ctx); err != nil {
+		return err
+	}
+	k := s.seriesKey(selector)
+	err := s.write(ctx, k, func(c redis.Cmdable) error {
+		return deleteScript.Run(ctx, c, []string{k}, s.userPrefix(), selector).Err()
+	})
 	if err != nil {
 		return unavailable("delete series", err)
 	}
@@ -390,7 +414,13 @@ func (s *Store) DeleteSeries(ctx context.Context, selector string) error {
 func (s *Store) DeleteUser(ctx context.Context, userID string) error {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	err := deleteUserScript.Run(ctx, s.c, []string{s.userKey(userID)}, s.seriesPrefix(), userID).Err()
+	if err := s.ready(ctx); err != nil {
+		return err
+	}
+	k := s.userKey(userID)
+	err := s.write(ctx, k, func(c redis.Cmdable) error {
+		return deleteUserScript.Run(ctx, c, []string{k}, s.seriesPrefix(), userID).Err()
+	})
 	if err != nil {
 		return unavailable("delete user", err)
 	}
