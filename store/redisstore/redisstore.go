@@ -1,19 +1,38 @@
-// Package redisstore is a store.Store kept in Redis, for applications that
-// run on several machines: a logout, a revoked token or a used one-time
-// token recorded by one machine is seen by all.
+// Package redisstore is a store.Store and store.RememberStore kept in
+// Redis, for applications that run on several machines: a logout, a
+// revoked token or a used one-time token recorded by one machine is seen
+// by all.
+//
+// Most users build the client with [NewClient] (one address: a single
+// server; several: Redis Cluster; a master name: Sentinel) and the store
+// with [New]:
+//
+//	client, err := redisstore.NewClient(redisstore.ClientConfig{Addrs: []string{"127.0.0.1:6379"}})
+//	...
+//	st, err := redisstore.New(client, redisstore.Config{Prefix: "myapp:"})
+//
+// New refuses a server that may evict keys (maxmemory-policy other than
+// noeviction; see [Config.NoEvictionCheck] for servers that hide CONFIG),
+// a client that reads from replicas, and a key layout that cannot work on
+// the client's topology. [Config.WaitReplicas] makes every write wait for
+// replicas. RUNNING.md, next to this file, says how to run Redis for it:
+// persistence, replication, Sentinel, Cluster and key layout.
 //
 // It lives in its own module so that the main pasetokit module does not
 // depend on a Redis client.
 //
 // Every entry is a Redis key that expires with the token it describes (SET
 // with PXAT), so the data set never grows without bound and needs no
-// cleaning. Each method is one round trip and atomic: Consume is SET NX, and
-// the read-compare-write of Revoke and SetCutoff runs as a Lua script.
+// cleaning. Each method is one round trip (two with WaitReplicas) and
+// atomic: Consume is SET NX, and the read-compare-write of Revoke and
+// SetCutoff runs as a Lua script.
 //
 // Every failure to reach Redis, or to get an answer within Config.Timeout,
 // is returned as an error matching store.ErrUnavailable; a method never
 // reports "not revoked" when it does not know. When Redis comes back, the
-// same Store works again: the client reconnects by itself.
+// same Store works again: the client reconnects by itself. A CROSSSLOT
+// answer from Redis Cluster matches [ErrInvalidConfig] instead: no retry
+// can cure it.
 package redisstore
 
 import (

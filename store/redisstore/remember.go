@@ -4,7 +4,8 @@ package redisstore
 //
 // # Representation
 //
-// A series is one Redis hash at Prefix+"rs:"+selector, with the fields
+// A series is one Redis hash at Prefix+"rs:"+selector (on Redis Cluster,
+// with a hash tag: see Atomicity), with the fields
 //
 //	u   user id
 //	v   current validator hash (raw bytes)
@@ -19,7 +20,8 @@ package redisstore
 // (time.Unix(seconds, nanoseconds)), so that they read back Equal to what
 // was written. The hash expires at Expires (PEXPIREAT x).
 //
-// The selectors of a user are a Redis sorted set at Prefix+"ru:"+userID,
+// The selectors of a user are a Redis sorted set at Prefix+"ru:"+userID
+// (hash-tagged on Cluster),
 // each scored by the x of its series, and the key expires with the latest
 // of them. A selector leaves the set only with its series, or once its
 // series is gone from Redis or belongs to another user (a reused
@@ -38,11 +40,15 @@ package redisstore
 //
 // CreateSeries, RotateSeries, DeleteSeries and DeleteUser are each one Lua
 // script; GetSeries is one HGETALL. The scripts of CreateSeries,
-// DeleteSeries and DeleteUser touch both the series and the user's set and
-// build some of those key names inside the script, so they need all keys
-// of a Store on one Redis node: they work with a single server (with or
-// without replicas or Sentinel) but not with Redis Cluster, where they fail
-// (as store.ErrUnavailable).
+// DeleteSeries and DeleteUser touch both the series and the user's index,
+// and build the names of the other series they visit inside the script,
+// so all remember-me keys of a Store must live on one Redis node. On a
+// single server (with or without replicas or Sentinel) they do. On Redis
+// Cluster (or a redis.Ring), the remember-me keys carry the hash tag
+// {Prefix}, right after the prefix (Prefix+"{"+Prefix+"}rs:"+selector and
+// Prefix+"{"+Prefix+"}ru:"+userID), so that they share one slot; a Prefix
+// that already holds '{' is used as it is, and New refuses it when its
+// hash tag would split them.
 
 import (
 	"context"
