@@ -7,8 +7,9 @@
 # The Redis store's tests also run against a private Redis Cluster (six
 # nodes, scripts/redis-cluster.sh) and a private Sentinel set-up (master,
 # two replicas, three Sentinels, scripts/redis-sentinel.sh): the
-# conformance suites of both stores on each, and last, alone, a kill -9 of
-# the Sentinel master under load (TestSentinelMasterKill).
+# conformance suites of both stores on each, and last, each alone on a
+# fresh set-up, a kill -9 of a master under load (TestSentinelMasterKill,
+# TestClusterMasterKill).
 #
 # Installs redis-server if missing (apt-get), starts a private one on the
 # first free 127.0.0.1 port from 16379 (daemonized, no persistence) unless
@@ -59,10 +60,14 @@ fi
 export CI=true
 cd "$root/store/redisstore"
 go vet ./...
-PASETOKIT_REDIS_SENTINEL_KILL= "$root/scripts/redis-cluster.sh" "$root/scripts/redis-sentinel.sh" \
+PASETOKIT_REDIS_SENTINEL_KILL= PASETOKIT_REDIS_CLUSTER_KILL= \
+	"$root/scripts/redis-cluster.sh" "$root/scripts/redis-sentinel.sh" \
 	go test -race -count=1 ./...
+# The kill tests change their set-up for good: each runs alone, last.
 PASETOKIT_REDIS_SENTINEL_KILL=1 "$root/scripts/redis-sentinel.sh" \
 	go test -race -count=1 -run '^TestSentinelMasterKill$' ./...
+PASETOKIT_REDIS_CLUSTER_KILL=1 "$root/scripts/redis-cluster.sh" \
+	go test -race -count=1 -run '^TestClusterMasterKill$' ./...
 cd "$root/examples/onetime_refresh"
 go vet ./...
 go test -race -count=1 ./...

@@ -64,7 +64,8 @@ func TestSentinelMasterKill(t *testing.T) {
 		revoked   []string
 		consumed  []string
 		failures  int
-		firstBack time.Time // first success after the kill
+		downSeen  bool      // a write failed after the kill
+		firstBack time.Time // the first success after that
 		killedAt  time.Time
 		stop      = make(chan struct{})
 		wg        sync.WaitGroup
@@ -93,13 +94,14 @@ func TestSentinelMasterKill(t *testing.T) {
 				mu.Lock()
 				if err != nil {
 					failures++
+					downSeen = downSeen || !killedAt.IsZero()
 				} else {
 					if i%2 == 0 {
 						revoked = append(revoked, key)
 					} else {
 						consumed = append(consumed, key)
 					}
-					if !killedAt.IsZero() && firstBack.IsZero() && now.After(killedAt) {
+					if downSeen && firstBack.IsZero() {
 						firstBack = now
 					}
 				}
