@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -202,11 +203,69 @@ func TestReplicaReadsRefused(t *testing.T) {
 			t.Errorf("New(%+v) error = %v, want ErrReplicaReads", opt, err)
 		}
 	}
-	addrs, master := sentinelEnv(t)
-	c := redis.NewFailoverClient(&redis.FailoverOptions{MasterName: master, SentinelAddrs: addrs, ReplicaOnly: true})
-	defer c.Close()
-	if _, err := redisstore.New(c, redisstore.Config{}); !errors.Is(err, redisstore.ErrReplicaReads) {
-		t.Errorf("New(FailoverOptions.ReplicaOnly) error = %v, want ErrReplicaReads", err)
+	t.Run("ReplicaOnly", func(t *testing.T) {
+		addrs, master := sentinelEnv(t)
+		c := redis.NewFailoverClient(&redis.FailoverOptions{MasterName: master, SentinelAddrs: addrs, ReplicaOnly: true})
+		defer c.Close()
+		if _, err := redisstore.New(c, redisstore.Config{}); !errors.Is(err, redisstore.ErrReplicaReads) {
+			t.Errorf("New(FailoverOptions.ReplicaOnly) error = %v, want ErrReplicaReads", err)
+		}
+	})
+}
+
+func TestNewClient(t *testing.T) {
+	tests := []struct {
+		name      string
+		cfg       redisstore.ClientConfig
+		wantType  string
+		wantField string
+	}{
+		{"one address", redisstore.ClientConfig{Addrs: []string{"127.0.0.1:1"}}, "*redis.Client", ""},
+		{"several addresses", redisstore.ClientConfig{Addrs: []string{"127.0.0.1:1", "127.0.0.1:2"}}, "*redis.ClusterClient", ""},
+		{"one seed, Cluster", redisstore.ClientConfig{Addrs: []string{"127.0.0.1:1"}, Cluster: true}, "*redis.ClusterClient", ""},
+		{"Sentinel", redisstore.ClientConfig{Addrs: []string{"127.0.0.1:1", "127.0.0.1:2"}, MasterName: "m"}, "*redis.Client", ""},
+		{"no address", redisstore.ClientConfig{}, "", "Addrs"},
+		{"empty address", redisstore.ClientConfig{Addrs: []string{"127.0.0.1:1", ""}}, "", "Addrs[1]"},
+		{"negative Timeout", redisstore.ClientConfig{Addrs: []string{"a:1"}, Timeout: -1}, "", "Timeout"},
+		{"negative reload", redisstore.ClientConfig{Addrs: []string{"a:1"}, ClusterStateReloadInterval: -1}, "", "ClusterStateReloadInterval"},
+		{"negative PoolSize", redisstore.ClientConfig{Addrs: []string{"a:1"}, PoolSize: -1}, "", "PoolSize"},
+		{"negative DB", redisstore.ClientConfig{Addrs: []string{"a:1"}, DB: -1}, "", "DB"},
+		{"DB on Cluster", redisstore.ClientConfig{Addrs: []string{"a:1", "b:1"}, DB: 1}, "", "DB"},
+		{"Cluster and Sentinel", redisstore.ClientConfig{Addrs: []string{"a:1"}, Cluster: true, MasterName: "m"}, "", "Cluster"},
+		{"Sentinel password without Sentinel", redisstore.ClientConfig{Addrs: []string{"a:1"}, SentinelPassword: "x"}, "", "SentinelUsername"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := redisstore.NewClient(tt.cfg)
+			if tt.wantField != "" {
+				var ce *redisstore.ConfigError
+				if !errors.As(err, &ce) || ce.Field != tt.wantField || !errors.Is(err, redisstore.ErrInvalidConfig) {
+					t.Fatalf("NewClient error = %v, want a ConfigError on %s", err, tt.wantField)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			if got := fmt.Sprintf("%T", c); got != tt.wantType {
+				t.Fatalf("NewClient made a %s, want %s", got, tt.wantType)
+			}
+			switch c := c.(type) {
+			case *redis.Client:
+				o := c.Options()
+				if !o.ContextTimeoutEnabled || o.ReadTimeout != redisstore.DefaultTimeout || o.WriteTimeout != redisstore.DefaultTimeout ||
+					o.DialTimeout != redisstore.DefaultTimeout || o.MaxRetries != 0 {
+					t.Fatalf("options %+v: want context timeouts, 1 s timeouts, no retries", o)
+				}
+			case *redis.ClusterClient:
+				o := c.Options()
+				if !o.ContextTimeoutEnabled || o.ReadTimeout != redisstore.DefaultTimeout || o.ReadOnly ||
+					o.ClusterStateReloadInterval != redisstore.DefaultClusterStateReloadInterval {
+					t.Fatalf("options %+v: want context timeouts, 1 s timeouts, 1 s reloads, no replica reads", o)
+				}
+			}
+		})
 	}
 }
 
