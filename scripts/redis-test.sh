@@ -4,6 +4,13 @@
 # example (examples/onetime_refresh) and the demo (examples/demo, whose app
 # tests run twice: on the in-memory stores and on Redis).
 #
+# The Redis store's tests also run against a private Redis Cluster (six
+# nodes, scripts/redis-cluster.sh) and a private Sentinel set-up (master,
+# two replicas, three Sentinels, scripts/redis-sentinel.sh): the
+# conformance suites of both stores on each, and last, each alone on a
+# fresh set-up, a kill -9 of a master under load (TestSentinelMasterKill,
+# TestClusterMasterKill).
+#
 # Installs redis-server if missing (apt-get), starts a private one on the
 # first free 127.0.0.1 port from 16379 (daemonized, no persistence) unless
 # PASETOKIT_REDIS_ADDR names a server to use, waits up to ~10s for PONG,
@@ -53,7 +60,14 @@ fi
 export CI=true
 cd "$root/store/redisstore"
 go vet ./...
-go test -race -count=1 ./...
+PASETOKIT_REDIS_SENTINEL_KILL= PASETOKIT_REDIS_CLUSTER_KILL= \
+	"$root/scripts/redis-cluster.sh" "$root/scripts/redis-sentinel.sh" \
+	go test -race -count=1 ./...
+# The kill tests change their set-up for good: each runs alone, last.
+PASETOKIT_REDIS_SENTINEL_KILL=1 "$root/scripts/redis-sentinel.sh" \
+	go test -race -count=1 -run '^TestSentinelMasterKill$' ./...
+PASETOKIT_REDIS_CLUSTER_KILL=1 "$root/scripts/redis-cluster.sh" \
+	go test -race -count=1 -run '^TestClusterMasterKill$' ./...
 cd "$root/examples/onetime_refresh"
 go vet ./...
 go test -race -count=1 ./...
