@@ -5,13 +5,14 @@ import (
 	"bytes"
 	"fmt"
 	"go/ast"
-	"go/build"
 	"go/format"
 	"go/importer"
 	"go/parser"
 	"go/token"
 	"go/types"
+	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -88,13 +89,22 @@ func TestReadmeSnippets(t *testing.T) {
 		imports[name] = path
 	}
 
-	// The source importer type-checks imported packages from source, finding
-	// them with `go list` from this directory, so the workspace's versions
-	// are used. No cgo: this is type-checking only.
-	build.Default.CgoEnabled = false
-	fset := token.NewFileSet()
-	imp := importer.ForCompiler(fset, "source", nil)
 	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srcs := make([][]byte, len(snippets))
+	var paths []string
+	for i, s := range snippets {
+		src, imported, err := snippetFile(s, imports)
+		if err != nil {
+			t.Fatal(err)
+		}
+		srcs[i] = src
+		paths = append(paths, imported...)
+	}
+	fset := token.NewFileSet()
+	imp, err := exportImporter(fset, paths)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,10 +113,7 @@ func TestReadmeSnippets(t *testing.T) {
 			if formatted, err := format.Source([]byte(s.code)); err == nil && string(formatted) != s.code {
 				t.Errorf("README.md:%d: the snippet is not gofmt-formatted; gofmt gives:\n%s", s.line, formatted)
 			}
-			src, err := snippetFile(s, imports)
-			if err != nil {
-				t.Fatal(err)
-			}
+			src := srcs[i]
 			filename := filepath.Join(wd, fmt.Sprintf("readme_snippet_%d.go", i))
 			f, err := parser.ParseFile(fset, filename, src, parser.ParseComments)
 			if err != nil {
@@ -180,22 +187,30 @@ func parseSnippets(md []byte) ([]snippet, error) {
 // is a file, else s in package "snippet", as declarations or as the body of
 // func snippet(given) error, with imports for the packages it names. A
 // //line comment makes positions in s report README.md lines.
-func snippetFile(s snippet, imports map[string]string) ([]byte, error) {
+func snippetFile(s snippet, imports map[string]string) (src []byte, imported []string, err error) {
 	lineDirective := fmt.Sprintf("//line README.md:%d:1\n", s.line)
 	if strings.HasPrefix(strings.TrimSpace(s.code), "package ") {
-		return []byte(lineDirective + s.code), nil
+		f, err := parser.ParseFile(token.NewFileSet(), "", s.code, parser.ImportsOnly)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, spec := range f.Imports {
+			path, _ := strconv.Unquote(spec.Path.Value)
+			imported = append(imported, path)
+		}
+		return []byte(lineDirective + s.code), imported, nil
 	}
 	body := lineDirective + s.code
 	if _, err := parser.ParseFile(token.NewFileSet(), "", "package snippet\n"+s.code, parser.SkipObjectResolution); err != nil {
 		body = "func snippet(" + s.given + ") error {\n" + body + "return nil\n}\n"
 	} else if s.given != "" {
-		return nil, fmt.Errorf("README.md:%d: a \"given\" comment only applies to statements, not declarations", s.line)
+		return nil, nil, fmt.Errorf("README.md:%d: a \"given\" comment only applies to statements, not declarations", s.line)
 	}
 
 	// Names used as pkg.Name that nothing in the file declares.
 	f, err := parser.ParseFile(token.NewFileSet(), "", "package snippet\n"+body, 0)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	unresolved := make(map[*ast.Ident]bool, len(f.Unresolved))
 	for _, id := range f.Unresolved {
@@ -213,6 +228,7 @@ func snippetFile(s snippet, imports map[string]string) ([]byte, error) {
 	var paths []string
 	for name := range used {
 		if path, ok := imports[name]; ok {
+			imported = append(imported, path)
 			if path == name || strings.HasSuffix(path, "/"+name) {
 				paths = append(paths, strconv.Quote(path))
 			} else {
@@ -228,7 +244,35 @@ func snippetFile(s snippet, imports map[string]string) ([]byte, error) {
 	}
 	b.WriteString("\n")
 	b.WriteString(body)
-	return []byte(b.String()), nil
+	return []byte(b.String()), imported, nil
+}
+
+// exportImporter returns an importer that reads the compiler's export data
+// for paths and their dependencies, which `go list -export` builds (or
+// finds in the build cache) from this directory, so the workspace's code is
+// what the snippets are checked against.
+func exportImporter(fset *token.FileSet, paths []string) (types.Importer, error) {
+	export := map[string]string{}
+	if len(paths) > 0 {
+		args := append([]string{"list", "-export", "-deps", "-f", "{{.ImportPath}}\t{{.Export}}"}, paths...)
+		cmd := exec.Command("go", args...)
+		cmd.Stderr = new(bytes.Buffer)
+		out, err := cmd.Output()
+		if err != nil {
+			return nil, fmt.Errorf("go list -export: %v\n%s", err, cmd.Stderr)
+		}
+		for line := range strings.Lines(string(out)) {
+			path, file, _ := strings.Cut(strings.TrimSpace(line), "\t")
+			export[path] = file
+		}
+	}
+	return importer.ForCompiler(fset, "gc", func(path string) (io.ReadCloser, error) {
+		file := export[path]
+		if file == "" {
+			return nil, fmt.Errorf("no export data for %q (not imported by any snippet?)", path)
+		}
+		return os.Open(file)
+	}), nil
 }
 
 // modulePackages maps package names to import paths for the importable
