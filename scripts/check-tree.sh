@@ -19,19 +19,13 @@ cd "$(git rev-parse --show-toplevel)"
 max_bytes=$((1 << 20)) # 1 MiB
 bad=0
 
-# One line per tracked blob: "mode sha stage<TAB>path". Gitlinks (mode
-# 160000, submodules) are commits, not files, and are skipped.
-declare -A size_of
-while read -r sha size; do
-	size_of[$sha]=$size
-done < <(git ls-files -z --stage | tr '\0' '\n' | awk '$1 != "160000" { print $2 }' |
-	sort -u | git cat-file --batch-check='%(objectname) %(objectsize)')
-
+# Every tracked entry, "mode sha stage<TAB>path", NUL-terminated. The script
+# keeps to bash 3.2 (macOS): no associative arrays.
 while IFS= read -r -d '' entry; do
 	meta="${entry%%$'\t'*}"
 	path="${entry#*$'\t'}"
 	read -r mode sha _ <<<"$meta"
-	[[ "$mode" == 160000 ]] && continue
+	[[ "$mode" == 160000 ]] && continue # a submodule: a commit, not a file
 
 	# The first 64 bytes (a DOS header's length) as lowercase hex, two
 	# digits a byte. cat-file may die of SIGPIPE once od has its bytes.
@@ -52,7 +46,7 @@ while IFS= read -r -d '' entry; do
 		bad=1
 	fi
 
-	size="${size_of[$sha]:-0}"
+	size="$(git cat-file -s "$sha")"
 	case "/$path" in
 	*/testdata/*) ;;
 	*)

@@ -32,7 +32,7 @@ stop() { # stop PID: end one server and reap it.
 }
 cleanup() {
 	local pid
-	for pid in "${pids[@]}"; do stop "$pid"; done
+	for pid in ${pids[@]+"${pids[@]}"}; do stop "$pid"; done # bash 3.2: no "${pids[@]}" when empty under set -u
 	if [[ -n "$tmp" ]]; then rm -rf "$tmp"; fi
 }
 trap cleanup EXIT
