@@ -8,10 +8,11 @@ import (
 )
 
 // Default limits of the JSON serializer, used for zero JSONConfig fields.
+// (internal/payloadcodec applies them; TestNewJSON checks they agree.)
 const (
-	DefaultJSONMaxLength = payloadcodec.DefaultJSONMaxLength // 1 MiB
-	DefaultJSONMaxDepth  = payloadcodec.DefaultJSONMaxDepth  // 32
-	DefaultJSONMaxKeys   = payloadcodec.DefaultJSONMaxKeys   // 4096
+	DefaultJSONMaxLength = 1 << 20 // 1 MiB
+	DefaultJSONMaxDepth  = 32
+	DefaultJSONMaxKeys   = 4096
 )
 
 // JSONConfig sets the limits of a JSON serializer. A zero field selects the
