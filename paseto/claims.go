@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/pasetokit/pasetokit/serializer"
+	"github.com/pasetokit/pasetokit/internal/payloadcodec"
 )
 
 // Claims holds the registered claims of the PASETO specification. Embed it
@@ -150,15 +150,18 @@ func (a *Audience) UnmarshalJSON(b []byte) error {
 }
 
 // UnmarshalClaims decodes a verified JSON payload into v (a pointer to a
-// struct such as Claims, or to a map) with serializer.JSON: the payload must
-// be a single JSON object within that serializer's default limits (1 MiB, 32
-// levels, 4096 keys), with no duplicate keys (compared case-insensitively,
-// because encoding/json matches struct fields that way) and no registered
-// claim name in another letter case ({"EXP":…} is not the exp claim, and is
-// rejected rather than misread). Numbers decoded into interface values keep
-// their precision as json.Number. Errors match ErrInvalidClaims.
+// struct such as Claims, or to a map) by the rules of serializer.JSON, with
+// the same code but without depending on that package or the CBOR library
+// it carries: the payload must be a single JSON object within the default
+// limits (1 MiB, 32 levels, 4096 keys), with no duplicate keys (compared
+// case-insensitively, because encoding/json matches struct fields that way)
+// and no registered claim name in another letter case ({"EXP":…} is not the
+// exp claim, and is rejected rather than misread). Numbers decoded into
+// interface values keep their precision as json.Number. Errors match
+// [ErrInvalidClaims] and the serializer's sentinel for the cause, such as
+// serializer.ErrDuplicateKey.
 func UnmarshalClaims(payload []byte, v any) error {
-	if err := serializer.JSON.Unmarshal(payload, v); err != nil {
+	if err := payloadcodec.UnmarshalJSON(payload, v, payloadcodec.DefaultJSON); err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalidClaims, err)
 	}
 	return nil
