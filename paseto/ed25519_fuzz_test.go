@@ -132,4 +132,3 @@ func FuzzEd25519Differential(f *testing.F) {
 		}
 	})
 }
-
