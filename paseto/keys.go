@@ -235,6 +235,11 @@ func (k *SecretKey) LogValue() slog.Value { return slog.StringValue(k.String()) 
 // PublicKey verifies public tokens of one version: Ed25519 for v2 and v4,
 // ECDSA P-384 for v3. Its String and Format print a short fingerprint, not
 // the key.
+//
+// A v2 or v4 PublicKey precomputes, when it is made, a table of its point
+// (about 1.6 KiB, a few microseconds once) that makes every verification
+// with it about twice as fast as crypto/ed25519.Verify, with exactly the
+// standard library's answer on every input: make a key once and reuse it.
 type PublicKey struct {
 	version    Version
 	ed         ed25519.PublicKey        // v2, v4
