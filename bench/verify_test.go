@@ -136,6 +136,7 @@ func BenchmarkVerifyAccessToken(b *testing.B) {
 	b.Run("raw", func(b *testing.B) {
 		f := newFixture(b)
 		b.ReportAllocs()
+		stop := cpuMeter(b)
 		for b.Loop() {
 			if !ed25519.Verify(f.pub, f.pae, f.sig) {
 				b.Fatal("invalid signature")
@@ -145,6 +146,7 @@ func BenchmarkVerifyAccessToken(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
+		stop()
 	})
 	b.Run("golang-jwt", func(b *testing.B) {
 		f := newFixture(b)
@@ -152,12 +154,14 @@ func BenchmarkVerifyAccessToken(b *testing.B) {
 			jwt.WithAudience(audience), jwt.WithExpirationRequired(), jwt.WithIssuedAt())
 		keyFunc := func(*jwt.Token) (any, error) { return f.pub, nil }
 		b.ReportAllocs()
+		stop := cpuMeter(b)
 		for b.Loop() {
 			var c jwtClaims
 			if _, err := p.ParseWithClaims(f.jwt, &c, keyFunc); err != nil {
 				b.Fatal(err)
 			}
 		}
+		stop()
 	})
 	b.Run("go-paseto", func(b *testing.B) {
 		f := newFixture(b)
@@ -170,6 +174,7 @@ func BenchmarkVerifyAccessToken(b *testing.B) {
 		p := gopaseto.NewParser()
 		p.AddRule(gopaseto.IssuedBy(issuer))
 		b.ReportAllocs()
+		stop := cpuMeter(b)
 		for b.Loop() {
 			tok, err := p.ParseV4Public(pk, f.token, nil)
 			if err != nil {
@@ -183,10 +188,12 @@ func BenchmarkVerifyAccessToken(b *testing.B) {
 				b.Fatal("wrong audience")
 			}
 		}
+		stop()
 	})
 	b.Run("pasetokit-paseto", func(b *testing.B) {
 		f := newFixture(b)
 		b.ReportAllocs()
+		stop := cpuMeter(b)
 		for b.Loop() {
 			payload, _, err := paseto.Verify(f.pk, f.token, nil)
 			if err != nil {
@@ -197,6 +204,7 @@ func BenchmarkVerifyAccessToken(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
+		stop()
 	})
 	b.Run("pasetokit-verifier", func(b *testing.B) {
 		f := newFixture(b)
@@ -212,6 +220,7 @@ func BenchmarkVerifyAccessToken(b *testing.B) {
 		}
 		ctx := context.Background()
 		b.ReportAllocs()
+		stop := cpuMeter(b)
 		for b.Loop() {
 			tok, err := v.Verify(ctx, f.token, nil)
 			if err != nil {
@@ -221,5 +230,6 @@ func BenchmarkVerifyAccessToken(b *testing.B) {
 				b.Fatal("no subject")
 			}
 		}
+		stop()
 	})
 }
