@@ -133,6 +133,10 @@ func (a *Audience) UnmarshalJSON(b []byte) error {
 	if string(b) == "null" {
 		return nil
 	}
+	if l, ok := plainStrings(b); ok {
+		*a = l
+		return nil
+	}
 	if len(b) > 0 && b[0] == '"' {
 		var s string
 		if err := json.Unmarshal(b, &s); err != nil {
@@ -165,4 +169,69 @@ func UnmarshalClaims(payload []byte, v any) error {
 		return fmt.Errorf("%w: %w", ErrInvalidClaims, err)
 	}
 	return nil
+}
+
+// plainStrings reads the common form of aud, a string or a list of strings
+// in printable ASCII without escapes, with neither json.Unmarshal's second
+// pass over the bytes nor its allocations. ok is false for anything else,
+// valid or not, which UnmarshalJSON then hands to json.Unmarshal: so
+// plainStrings only ever accepts what json.Unmarshal accepts, with the same
+// result (FuzzAudience holds it to that).
+func plainStrings(b []byte) (l []string, ok bool) {
+	// str reads a plain string at b[i] ('"' there) and returns it and the
+	// index after its closing quote.
+	str := func(i int) (string, int, bool) {
+		for j := i + 1; j < len(b); j++ {
+			switch c := b[j]; {
+			case c == '"':
+				return string(b[i+1 : j]), j + 1, true
+			case c < 0x20 || c > 0x7e || c == '\\':
+				return "", 0, false
+			}
+		}
+		return "", 0, false
+	}
+	ws := func(i int) int {
+		for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+			i++
+		}
+		return i
+	}
+	if len(b) > 0 && b[0] == '"' {
+		s, i, ok := str(0)
+		if !ok || i != len(b) {
+			return nil, false
+		}
+		return []string{s}, true
+	}
+	if len(b) == 0 || b[0] != '[' {
+		return nil, false
+	}
+	l = make([]string, 0, 2)
+	i := ws(1)
+	if i < len(b) && b[i] == ']' {
+		return l, ws(i+1) == len(b)
+	}
+	for {
+		if i >= len(b) || b[i] != '"' {
+			return nil, false
+		}
+		s, j, ok := str(i)
+		if !ok {
+			return nil, false
+		}
+		l = append(l, s)
+		i = ws(j)
+		if i >= len(b) {
+			return nil, false
+		}
+		switch b[i] {
+		case ',':
+			i = ws(i + 1)
+		case ']':
+			return l, ws(i+1) == len(b)
+		default:
+			return nil, false
+		}
+	}
 }
