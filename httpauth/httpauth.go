@@ -103,7 +103,7 @@ func New(cfg Config) (*Middleware, error) {
 	}
 	for i := range m.exs {
 		for j := range i {
-			if m.exs[i] == m.exs[j] {
+			if m.exs[i].same(&m.exs[j]) {
 				return nil, configError("Sources", errors.New("lists "+m.exs[i].label+" twice"))
 			}
 		}
@@ -119,7 +119,7 @@ func New(cfg Config) (*Middleware, error) {
 	}
 	m.challenges = make(map[*class]string, len(classes))
 	for _, c := range classes {
-		if c.status == http.StatusUnauthorized || c.status == http.StatusBadRequest {
+		if c.status == http.StatusUnauthorized || c.status == http.StatusBadRequest || c.status == http.StatusForbidden {
 			m.challenges[c] = challenge(scheme, cfg.Realm, c)
 		}
 	}
@@ -159,7 +159,7 @@ func (m *Middleware) Optional(next http.Handler) http.Handler {
 }
 
 func (m *Middleware) serve(w http.ResponseWriter, r *http.Request, next http.Handler, optional bool) {
-	tok, e := m.authenticate(r)
+	tok, raw, e := m.authenticate(r)
 	if e != nil {
 		if optional && e.class == classMissing {
 			next.ServeHTTP(w, r)
@@ -168,7 +168,7 @@ func (m *Middleware) serve(w http.ResponseWriter, r *http.Request, next http.Han
 		m.writeError(w, r, e)
 		return
 	}
-	next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), tokenKey{}, tok)))
+	next.ServeHTTP(w, r.WithContext(NewContext(r.Context(), tok, raw)))
 }
 
 func (m *Middleware) writeError(w http.ResponseWriter, r *http.Request, e *Error) {
@@ -178,6 +178,11 @@ func (m *Middleware) writeError(w http.ResponseWriter, r *http.Request, e *Error
 	}
 	if ch, ok := m.challenges[c]; ok {
 		w.Header()["Www-Authenticate"] = []string{ch}
+	}
+	if c != nil && c.status == http.StatusServiceUnavailable {
+		// Set before the ErrorHandler, so that a custom one answers a
+		// store or key set outage with Retry-After too.
+		w.Header()["Retry-After"] = []string{RetryAfter}
 	}
 	m.onError(w, r, e)
 }
@@ -204,14 +209,16 @@ func (m *Middleware) WriteError(w http.ResponseWriter, r *http.Request, err erro
 // (matching ErrMissingToken when there is no token at all) that WriteError
 // turns into the response Require would write.
 func (m *Middleware) Authenticate(r *http.Request) (*verifier.Token, error) {
-	tok, e := m.authenticate(r)
+	tok, _, e := m.authenticate(r)
 	if e != nil {
 		return nil, e
 	}
 	return tok, nil
 }
 
-func (m *Middleware) authenticate(r *http.Request) (*verifier.Token, *Error) {
+// authenticate returns the verified token and the raw token it was
+// verified from.
+func (m *Middleware) authenticate(r *http.Request) (*verifier.Token, string, *Error) {
 	s, f, at := extract(m.exs, r)
 	var source string
 	if at >= 0 {
@@ -219,14 +226,14 @@ func (m *Middleware) authenticate(r *http.Request) (*verifier.Token, *Error) {
 	}
 	switch f {
 	case absent:
-		return nil, newError(classMissing, "", ErrMissingToken)
+		return nil, "", newError(classMissing, "", ErrMissingToken)
 	case ambiguous:
-		return nil, newError(classAmbiguous, source, ErrAmbiguousToken)
+		return nil, "", newError(classAmbiguous, source, ErrAmbiguousToken)
 	case malformed:
-		return nil, newError(classMalformed, source, errNoCredentials)
+		return nil, "", newError(classMalformed, source, errNoCredentials)
 	}
 	if len(s) > m.max {
-		return nil, newError(classMalformed, source, paseto.ErrTokenTooLong)
+		return nil, "", newError(classMalformed, source, paseto.ErrTokenTooLong)
 	}
 	var implicit []byte
 	if m.implicit != nil {
@@ -234,16 +241,64 @@ func (m *Middleware) authenticate(r *http.Request) (*verifier.Token, *Error) {
 	}
 	tok, err := m.v.Verify(r.Context(), s, implicit)
 	if err != nil {
-		return nil, newError(classify(err), source, err)
+		return nil, "", newError(classify(err), source, err)
 	}
 	if tok == nil {
-		return nil, newError(classRejected, source, errNilToken)
+		return nil, "", newError(classRejected, source, errNilToken)
 	}
-	return tok, nil
+	return tok, s, nil
 }
 
-// tokenKey is the context key of the verified token.
-type tokenKey struct{}
+// tokenKey and rawKey are the context keys of the verified token and of
+// the raw token.
+type (
+	tokenKey struct{}
+	rawKey   struct{}
+)
+
+// tokenContext carries both in one allocation, where two
+// context.WithValue calls would take two.
+type tokenContext struct {
+	context.Context
+	tok *verifier.Token
+	raw string
+}
+
+func (c *tokenContext) Value(key any) any {
+	switch key.(type) {
+	case tokenKey:
+		return c.tok
+	case rawKey:
+		return c.raw
+	}
+	return c.Context.Value(key)
+}
+
+// NewContext returns a copy of parent that carries the verified token tok
+// and raw, the token as the client sent it, for [TokenFrom] and
+// [RawTokenFrom]: what Require and Optional give the next handler. It is
+// for middleware of other protocols that verify tokens themselves (a gRPC
+// interceptor) and for tests; a nil tok carries no token.
+func NewContext(parent context.Context, tok *verifier.Token, raw string) context.Context {
+	if tok == nil {
+		return parent
+	}
+	return &tokenContext{Context: parent, tok: tok, raw: raw}
+}
+
+// RawTokenFrom returns the token, as the client sent it (without a scheme
+// or prefix), that Require or Optional verified and stored in the request
+// context, and whether there is one. Functions that act on the request's
+// token again, such as authtoken's Logout and Refresh, take it from here
+// instead of parsing headers a second time, so they always see the token
+// the configured sources found.
+func RawTokenFrom(ctx context.Context) (string, bool) {
+	if ctx == nil {
+		return "", false
+	}
+	s, ok := ctx.Value(rawKey{}).(string)
+	return s, ok && s != ""
+}
 
 // TokenFrom returns the verified token that Require or Optional stored in
 // the request context, and whether there is one.
