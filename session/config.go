@@ -151,7 +151,7 @@ type Manager struct {
 	touch     time.Duration
 	maxParts  int
 	partNames []string // name, name.1, …
-	tmpl      http.Cookie
+	line      cookie.Line // Set-Cookie writer of the checked attributes
 	persist   bool
 	onError   func(*http.Request, error)
 	onBad     func(*http.Request, error)
@@ -174,8 +174,7 @@ func New(cfg Config) (*Manager, error) {
 	if err != nil {
 		return nil, configError(cookie.Field("Cookie.", err))
 	}
-	m.name, m.tmpl = tmpl.Name, tmpl
-	m.tmpl.Name = ""
+	m.name, m.line = tmpl.Name, cookie.NewLine(tmpl)
 	if m.now == nil {
 		m.now = time.Now
 	}
@@ -254,13 +253,11 @@ func (m *Manager) Name() string { return m.name }
 // part, whose name is the longest) once its name and every attribute are
 // counted, with Max-Age and Expires as long as they can be.
 func (m *Manager) valueRoom() int {
-	probe := m.tmpl
-	probe.Name = m.partNames[m.maxParts-1]
+	maxAge := 0
 	if m.persist {
-		probe.MaxAge = int(m.lifetime / time.Second)
-		probe.Expires = time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)
+		maxAge = int(m.lifetime / time.Second)
 	}
-	return MaxCookieSize - len(probe.String())
+	return MaxCookieSize - m.line.Overhead(m.partNames[m.maxParts-1], maxAge)
 }
 
 // footerFor returns the footer function of tokens for cookie name:

@@ -344,7 +344,7 @@ func (s *Session) abandon() {
 func (s *Session) saveLocked() error {
 	m := s.m
 	now := m.now()
-	var cookies []*http.Cookie
+	var cookies []string
 	switch {
 	case s.destroyed:
 		cookies = m.expired(0, s.parts)

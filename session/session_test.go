@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pasetokit/pasetokit/internal/cookie"
 	"github.com/pasetokit/pasetokit/internal/testkeys"
 	"github.com/pasetokit/pasetokit/keyderive"
 	"github.com/pasetokit/pasetokit/keyring"
@@ -811,7 +812,7 @@ func TestCookieAttributesLeaveNoRoom(t *testing.T) {
 // non-positive chunk.
 func TestCookiesNoRoomDoesNotPanic(t *testing.T) {
 	m, clk := testManager(t, Config{SplitCookies: true})
-	m.tmpl.Path = "/" + strings.Repeat("p", 4100)
+	m.line = cookie.NewLine(http.Cookie{Path: "/" + strings.Repeat("p", 4100)})
 	now := clk.Now()
 	p := &payload{Created: now.Unix(), Seen: now.Unix()}
 	_, err := m.cookies("v4.local."+strings.Repeat("x", 500), p, now)
