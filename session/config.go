@@ -150,7 +150,7 @@ type Manager struct {
 	idle      time.Duration // 0: off
 	touch     time.Duration
 	maxParts  int
-	partNames []string // name, name.1, …
+	partNames []string    // name, name.1, …
 	line      cookie.Line // Set-Cookie writer of the checked attributes
 	persist   bool
 	onError   func(*http.Request, error)
