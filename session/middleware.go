@@ -173,8 +173,7 @@ func (m *Manager) cookies(token string, p *payload, now time.Time) ([]string, er
 		if n := over + len(token); n > MaxCookieSize {
 			return nil, &SizeError{Size: n, Limit: MaxCookieSize}
 		}
-		b := make([]byte, 0, over+len(token))
-		return []string{string(m.line.Append(b, m.name, token, maxAge, exp))}, nil
+		return []string{m.line.String(over+len(token), m.name, token, maxAge, exp)}, nil
 	}
 	// Every part gets the room left by the longest name's attributes.
 	chunk := MaxCookieSize - m.line.Overhead(m.partNames[m.maxParts-1], maxAge)
@@ -190,8 +189,7 @@ func (m *Manager) cookies(token string, p *payload, now time.Time) ([]string, er
 	out := make([]string, n)
 	for i := range n {
 		v := token[i*chunk : min(len(token), (i+1)*chunk)]
-		b := make([]byte, 0, m.line.Overhead(m.partNames[i], maxAge)+len(v))
-		out[i] = string(m.line.Append(b, m.partNames[i], v, maxAge, exp))
+		out[i] = m.line.String(m.line.Overhead(m.partNames[i], maxAge)+len(v), m.partNames[i], v, maxAge, exp)
 	}
 	return out, nil
 }

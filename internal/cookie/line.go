@@ -3,6 +3,7 @@ package cookie
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -43,11 +44,20 @@ func (l Line) Overhead(name string, maxAge int) int {
 	n := len(name) + 1 + len(l.pre) + len(l.post)
 	switch {
 	case maxAge > 0:
-		n += len(expiresAttr) + len(http.TimeFormat) + len(maxAgeAttr) + len(strconv.Itoa(maxAge))
+		n += len(expiresAttr) + len(http.TimeFormat) + len(maxAgeAttr) + digits(maxAge)
 	case maxAge < 0:
 		n += len(expiresAttr) + len(http.TimeFormat) + len(maxAgeAttr) + 1
 	}
 	return n
+}
+
+// digits is the number of decimal digits of n > 0.
+func digits(n int) int {
+	d := 1
+	for ; n >= 10; n /= 10 {
+		d++
+	}
+	return d
 }
 
 // Append appends the header value of the cookie name=value to b. maxAge
@@ -59,6 +69,26 @@ func (l Line) Append(b []byte, name, value string, maxAge int, expires time.Time
 	b = append(b, '=')
 	b = append(b, value...)
 	b = append(b, l.pre...)
+	b = appendExpiry(b, maxAge, expires)
+	return append(b, l.post...)
+}
+
+// String returns what [Line.Append] appends, in one allocation of size
+// bytes (the value's length plus [Line.Overhead]).
+func (l Line) String(size int, name, value string, maxAge int, expires time.Time) string {
+	var sb strings.Builder
+	sb.Grow(size)
+	sb.WriteString(name)
+	sb.WriteByte('=')
+	sb.WriteString(value)
+	sb.WriteString(l.pre)
+	var buf [64]byte
+	sb.Write(appendExpiry(buf[:0], maxAge, expires))
+	sb.WriteString(l.post)
+	return sb.String()
+}
+
+func appendExpiry(b []byte, maxAge int, expires time.Time) []byte {
 	switch {
 	case maxAge > 0:
 		b = append(b, expiresAttr...)
@@ -70,11 +100,11 @@ func (l Line) Append(b []byte, name, value string, maxAge int, expires time.Time
 		b = time.Unix(1, 0).UTC().AppendFormat(b, http.TimeFormat)
 		b = append(b, maxAgeAttr+"0"...)
 	}
-	return append(b, l.post...)
+	return b
 }
 
 // Delete returns the header value that deletes the cookie name, as
 // [Expire] and http.Cookie.String make it.
 func (l Line) Delete(name string) string {
-	return string(l.Append(make([]byte, 0, l.Overhead(name, -1)), name, "", -1, time.Time{}))
+	return l.String(l.Overhead(name, -1), name, "", -1, time.Time{})
 }

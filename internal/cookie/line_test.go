@@ -27,7 +27,7 @@ func TestLine(t *testing.T) {
 		}
 		l := NewLine(tmpl)
 		for _, name := range []string{tmpl.Name, tmpl.Name + ".7"} {
-			for _, maxAge := range []int{0, 1, 86400, 999999999} {
+			for _, maxAge := range []int{0, 1, 9, 10, 86400, 999999999} {
 				want := tmpl
 				want.Name, want.Value = name, token
 				if maxAge > 0 {
@@ -39,6 +39,9 @@ func TestLine(t *testing.T) {
 				}
 				if n := l.Overhead(name, maxAge) + len(token); n != len(got) {
 					t.Errorf("Overhead + value = %d, line is %d bytes", n, len(got))
+				}
+				if s := l.String(len(got), name, token, maxAge, exp); s != got {
+					t.Errorf("String = %q, Append %q", s, got)
 				}
 			}
 			del := tmpl
