@@ -75,9 +75,17 @@ type Config struct {
 	// '.', and not "access" or "refresh". Empty Keys mean Access.Keys.
 	Custom map[string]KindConfig
 
-	// Issuer, when not empty, is written as the iss claim of every token
-	// and required of every verified token.
+	// Issuer, when not empty, is written as the iss claim of every token.
+	// Unless Issuers is set, it is also the one issuer accepted of every
+	// verified token, and the issuer a key is bound to when its
+	// [keyring.Key.Issuer] is empty.
 	Issuer string
+	// Issuers, when not empty, are the iss values accepted of a verified
+	// token instead of Issuer alone (for example the old and the new name
+	// while the service is renamed); it must then hold Issuer, so that the
+	// Manager accepts its own tokens. Keys are then bound to an issuer only
+	// by their own [keyring.Key.Issuer].
+	Issuers []string
 	// Audiences, when not empty, are written as the aud claim of every
 	// token (a string for one value, a list for several), and a verified
 	// token must name at least one of them.
@@ -91,6 +99,12 @@ type Config struct {
 	// Leeway is the clock skew tolerated when checking exp, nbf and iat.
 	// Zero means none; negative is an error.
 	Leeway time.Duration
+
+	// Rules are checks of the caller's own, run on every verification of
+	// every kind after the built-in and this package's checks (type,
+	// revocation, cutoff) have passed. Their errors are returned wrapped in
+	// a *[verifier.RuleError].
+	Rules []verifier.Rule
 
 	// Now returns the current time; nil means time.Now. It must be safe
 	// for concurrent use. It is used for issuing, verifying, and (for the
@@ -108,11 +122,17 @@ type Config struct {
 // kind is one configured kind of token.
 type kind struct {
 	name     string
-	iss      *issuer.Issuer
+	iss      *issuer.Issuer // nil on the verify-only side
 	ver      *verifier.Verifier
 	lifetime time.Duration // 0 for NoExpiration
 	version  paseto.Version
 	purpose  paseto.Purpose
+	// assertion is the implicit assertion binding tokens to this kind,
+	// and the footer names the kind ("type"): nil for access tokens,
+	// which plain verifiers must accept, and for v2 kinds, which cannot
+	// have one and must have keys of their own instead.
+	assertion []byte
+	footer    bool // the footer carries "type": every kind but access
 }
 
 // Manager issues, verifies, rotates and revokes tokens. Make one with [New];
@@ -127,6 +147,7 @@ type Manager struct {
 	aud             any // nil, a string or a []string
 	onReuse         func(ctx context.Context, subject, family string)
 	retention       time.Duration // longest lifetime; 0 when one kind never expires
+	accessKeys      []keyring.Key // the access kind's verifying keys, while New runs
 }
 
 // New validates cfg and returns a Manager. Every key and option is checked
@@ -136,6 +157,14 @@ type Manager struct {
 func New(cfg Config) (*Manager, error) {
 	if cfg.Leeway < 0 {
 		return nil, configError("Leeway", errors.New("negative"))
+	}
+	if err := checkIssuers(cfg.Issuer, cfg.Issuers); err != nil {
+		return nil, err
+	}
+	for i, r := range cfg.Rules {
+		if r == nil {
+			return nil, configError("Rules["+strconv.Itoa(i)+"]", errors.New("nil rule"))
+		}
 	}
 	for i, a := range cfg.Audiences {
 		if a == "" {
@@ -194,6 +223,7 @@ func New(cfg Config) (*Manager, error) {
 		}
 		m.retention = max(m.retention, k.lifetime)
 	}
+	m.accessKeys = nil
 	return m, nil
 }
 
@@ -220,6 +250,56 @@ func validKindName(name string) bool {
 	return true
 }
 
+// checkIssuers checks Config.Issuer and Config.Issuers.
+func checkIssuers(iss string, issuers []string) error {
+	if len(issuers) == 0 {
+		return nil
+	}
+	found := false
+	for i, s := range issuers {
+		if s == "" {
+			return configError("Issuers["+strconv.Itoa(i)+"]", errors.New("empty"))
+		}
+		found = found || s == iss
+	}
+	if iss != "" && !found {
+		return configError("Issuers", errors.New("does not hold Issuer: the Manager would refuse its own tokens"))
+	}
+	return nil
+}
+
+// acceptedIssuers returns the issuers a verified token may name, and the
+// issuer keys without one of their own are bound to.
+func acceptedIssuers(iss string, issuers []string) (accepted []string, bind string) {
+	if len(issuers) > 0 {
+		return append([]string(nil), issuers...), ""
+	}
+	if iss != "" {
+		return []string{iss}, iss
+	}
+	return nil, ""
+}
+
+// kindAssertion is the implicit assertion of the tokens of kind name
+// (other than access): a fixed prefix, the name (which cannot hold a NUL)
+// and a NUL, followed by the caller's own assertion, if any.
+func kindAssertion(name string) []byte {
+	return []byte("pasetokit/authtoken kind:" + name + "\x00")
+}
+
+// implicit returns the implicit assertion tokens of k are made and
+// verified with, given the caller's own.
+func (k *kind) implicit(user []byte) []byte {
+	if k.assertion == nil {
+		return user
+	}
+	if len(user) == 0 {
+		return k.assertion
+	}
+	b := make([]byte, 0, len(k.assertion)+len(user))
+	return append(append(b, k.assertion...), user...)
+}
+
 // newKind builds the issuer and verifier of one kind. field names the
 // configuration field in errors.
 func (m *Manager) newKind(cfg Config, field, name string, kc KindConfig, def time.Duration) (*kind, error) {
@@ -227,7 +307,7 @@ func (m *Manager) newKind(cfg Config, field, name string, kc KindConfig, def tim
 	if len(keys) == 0 {
 		keys, keysField = cfg.Access.Keys, "Access.Keys"
 	}
-	k := &kind{name: name}
+	k := &kind{name: name, footer: name != TypeAccess}
 	switch {
 	case kc.Lifetime < 0:
 		return nil, configError(field+".Lifetime", errors.New("negative"))
@@ -261,7 +341,7 @@ func (m *Manager) newKind(cfg Config, field, name string, kc KindConfig, def tim
 		}
 		vk := keyring.Key{Issuer: key.Issuer}
 		if vk.Issuer == "" {
-			vk.Issuer = cfg.Issuer
+			_, vk.Issuer = acceptedIssuers(cfg.Issuer, cfg.Issuers)
 		}
 		switch lk := loaded.(type) {
 		case *paseto.SecretKey:
@@ -275,6 +355,18 @@ func (m *Manager) newKind(cfg Config, field, name string, kc KindConfig, def tim
 		vkeys[i] = vk
 	}
 
+	if name != TypeAccess {
+		if k.version == paseto.V2 {
+			// v2 has no implicit assertion: only keys of its own keep
+			// this kind from passing as an access token.
+			if m.access != nil && m.access.ver != nil && sharesKey(vkeys, m.accessKeys) {
+				return nil, configError(keysField, errors.New("a v2 kind other than access shares a key with the access kind; give it keys of its own (v2 tokens cannot be bound to their kind)"))
+			}
+		} else {
+			k.assertion = kindAssertion(name)
+		}
+	}
+
 	var err error
 	k.iss, err = issuer.New(issuer.Config{
 		Keys:         keys[:1],
@@ -282,28 +374,47 @@ func (m *Manager) newKind(cfg Config, field, name string, kc KindConfig, def tim
 		Lifetime:     k.lifetime,
 		NoExpiration: kc.NoExpiration,
 		AddNotBefore: true,
-		Now:          m.now,
+		// This package writes iat itself, to the millisecond, so that
+		// a token issued after a cutoff in the same second passes.
+		NoIssuedAt: true,
+		Now:        m.now,
 	})
 	if err != nil {
 		return nil, nested(keysField, err)
 	}
-	var issuers []string
-	if cfg.Issuer != "" {
-		issuers = []string{cfg.Issuer}
+	if name == TypeAccess {
+		m.accessKeys = vkeys
 	}
+	issuers, _ := acceptedIssuers(cfg.Issuer, cfg.Issuers)
 	k.ver, err = verifier.New(verifier.Config{
 		Keys:                   vkeys,
 		Issuers:                issuers,
 		Audiences:              cfg.Audiences,
 		AllowMissingExpiration: kc.NoExpiration,
 		Leeway:                 cfg.Leeway,
-		Rules:                  []verifier.Rule{typeRule(name), m.revocationRule},
-		Now:                    m.now,
+		// This package's tokens always name their key: a token without
+		// a kid would be tried against every key.
+		RequireKeyID: true,
+		Rules:        append([]verifier.Rule{typeRule(name), m.revocationRule}, cfg.Rules...),
+		Now:          m.now,
 	})
 	if err != nil {
 		return nil, nested(keysField, err)
 	}
 	return k, nil
+}
+
+// sharesKey reports whether a and b, verifying keys in PASERK form, have a
+// key in common.
+func sharesKey(a, b []keyring.Key) bool {
+	for _, x := range a {
+		for _, y := range b {
+			if x.PASERK == y.PASERK {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // nested turns a *ConfigError of the issuer or verifier of a kind, whose

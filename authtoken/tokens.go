@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pasetokit/pasetokit/httpauth"
 	"github.com/pasetokit/pasetokit/issuer"
 	"github.com/pasetokit/pasetokit/verifier"
 )
@@ -31,8 +32,9 @@ func newFamily() string {
 }
 
 // payload builds the claims of a token: a copy of the caller's claims with
-// the reserved ones added. The issuer adds iss, iat, nbf, exp and jti.
-func (m *Manager) payload(subject string, claims map[string]any, typ string, fresh *bool, fam string) (map[string]any, error) {
+// the reserved ones added, iat dated at to the millisecond. The issuer adds
+// iss, nbf, exp and jti. aud is nil for the configured audiences.
+func (m *Manager) payload(at time.Time, subject string, claims map[string]any, typ string, fresh *bool, fam string, aud any) (map[string]any, error) {
 	if subject == "" {
 		return nil, ErrEmptySubject
 	}
@@ -46,6 +48,7 @@ func (m *Manager) payload(subject string, claims map[string]any, typ string, fre
 		p[k] = v
 	}
 	p["sub"] = subject
+	p["iat"] = at.UTC().Truncate(time.Millisecond).Format(iatLayout)
 	p["type"] = typ
 	if fresh != nil {
 		p["fresh"] = *fresh
@@ -53,22 +56,176 @@ func (m *Manager) payload(subject string, claims map[string]any, typ string, fre
 	if fam != "" {
 		p["fam"] = fam
 	}
-	if m.aud != nil {
-		p["aud"] = m.aud
+	if aud == nil {
+		aud = m.aud
+	}
+	if aud != nil {
+		p["aud"] = aud
 	}
 	return p, nil
 }
 
-// issue makes a token of kind k, dated at (issuer.IssueOptions.IssuedAt:
-// iat and nbf are at in whole seconds, exp is iat plus the kind's
-// lifetime, so exp-iat is the lifetime as for every token; the retention
-// of cutoffs and family revocations relies on it). A zero at means now.
-func (m *Manager) issue(k *kind, at time.Time, subject string, claims map[string]any, fresh *bool, fam string) (string, error) {
-	p, err := m.payload(subject, claims, k.name, fresh, fam)
+// iatLayout writes iat to the millisecond, RFC 3339 in UTC.
+const iatLayout = "2006-01-02T15:04:05.000Z07:00"
+
+// IssueOptions adjusts a single [Manager.IssueWith] call, as
+// [issuer.IssueOptions] does for an issuer. The zero value changes
+// nothing.
+type IssueOptions struct {
+	// Fresh makes a fresh access token; it is an error for other kinds.
+	Fresh bool
+	// Lifetime, when not zero, is the lifetime of this one token instead
+	// of the kind's, at least one second. It may not exceed the longest
+	// configured lifetime (of the access and refresh kinds, for a refresh
+	// token), for which the store keeps revocations and cutoffs: a
+	// longer-lived token would outlive its own revocation.
+	Lifetime time.Duration
+	// NoExpiration leaves exp out of this one token. Like a long
+	// Lifetime, it is only allowed when the store keeps revocations
+	// forever, that is when a kind has [KindConfig.NoExpiration] (the
+	// access or refresh kind, for a refresh token). It is an error
+	// together with Lifetime.
+	NoExpiration bool
+	// Audiences, when not empty, are written as this token's aud instead
+	// of [Config.Audiences]; a verifier of this Manager accepts the token
+	// only if they share one with Config.Audiences.
+	Audiences []string
+	// Footer holds footer claims for this token, next to the kid and,
+	// for every kind but access, the "type" naming the kind: "kid" and
+	// "type", in any letter case, are an *[issuer.ReservedClaimError].
+	// The footer is sent in clear; see [issuer.IssueOptions.Footer] for
+	// its limits.
+	Footer map[string]any
+	// Implicit is an implicit assertion (v3 and v4), bytes bound to the
+	// token and supplied again by the verifier, such as
+	// [httpauth.Config.Implicit] on the routes. Tokens made with one can
+	// only be verified where the assertion is given: through
+	// [Manager.Access] and the other requirements, not through Verify,
+	// Refresh, Logout or RevokeToken, which verify without one.
+	Implicit []byte
+}
+
+// issue makes a token of kind k, dated at: iat is at to the millisecond
+// (written by this package), nbf at in whole seconds and exp nbf plus the
+// lifetime (issuer.IssueOptions.IssuedAt), so exp-iat is at most the
+// lifetime; the retention of cutoffs and family revocations relies on it.
+// A zero at means now.
+func (m *Manager) issue(k *kind, at time.Time, subject string, claims map[string]any, fresh *bool, fam string, opts *IssueOptions) (string, error) {
+	if at.IsZero() {
+		if at = m.now(); at.IsZero() {
+			return "", errors.New("authtoken: Config.Now returned the zero time")
+		}
+	}
+	var iopts issuer.IssueOptions
+	var aud any
+	if opts != nil {
+		var err error
+		if iopts, aud, err = m.options(k, fam != "", opts); err != nil {
+			return "", err
+		}
+	}
+	p, err := m.payload(at, subject, claims, k.name, fresh, fam, aud)
 	if err != nil {
 		return "", err
 	}
-	return k.iss.IssueWith(p, issuer.IssueOptions{IssuedAt: at})
+	iopts.IssuedAt = at
+	iopts.Implicit = k.implicit(iopts.Implicit)
+	if k.footer {
+		f := make(map[string]any, len(iopts.Footer)+1)
+		for n, v := range iopts.Footer {
+			f[n] = v
+		}
+		f["type"] = k.name
+		iopts.Footer = f
+	}
+	return k.iss.IssueWith(p, iopts)
+}
+
+// options checks opts for a token of kind k (of a refresh family when
+// family is set) and converts them.
+func (m *Manager) options(k *kind, family bool, opts *IssueOptions) (issuer.IssueOptions, any, error) {
+	io := issuer.IssueOptions{Footer: opts.Footer, Implicit: opts.Implicit}
+	if opts.Fresh && k != m.access {
+		return io, nil, fmt.Errorf("%w: Fresh is for access tokens", ErrInvalidOptions)
+	}
+	// bound is the longest lifetime the store's records cover for this
+	// token, 0 for no bound.
+	bound := m.retention
+	if family {
+		bound = 0
+		if m.access.lifetime != 0 && m.refresh.lifetime != 0 {
+			bound = max(m.access.lifetime, m.refresh.lifetime)
+		}
+	}
+	switch {
+	case opts.NoExpiration && opts.Lifetime != 0:
+		return io, nil, fmt.Errorf("%w: NoExpiration and Lifetime are both set", ErrInvalidOptions)
+	case opts.NoExpiration && bound != 0:
+		return io, nil, fmt.Errorf("%w: NoExpiration: the store keeps revocations only as long as the longest configured lifetime", ErrInvalidOptions)
+	case opts.Lifetime < 0 || (opts.Lifetime > 0 && opts.Lifetime < time.Second):
+		return io, nil, fmt.Errorf("%w: Lifetime is negative or under one second", ErrInvalidOptions)
+	case bound != 0 && opts.Lifetime > bound:
+		return io, nil, fmt.Errorf("%w: Lifetime exceeds the longest configured lifetime, for which the store keeps revocations", ErrInvalidOptions)
+	}
+	io.Lifetime, io.NoExpiration = opts.Lifetime, opts.NoExpiration
+	for n := range opts.Footer {
+		if strings.EqualFold(n, "type") {
+			return io, nil, &issuer.ReservedClaimError{Claim: "type", Footer: true}
+		}
+	}
+	var aud any
+	switch len(opts.Audiences) {
+	case 0:
+	case 1:
+		aud = opts.Audiences[0]
+	default:
+		aud = append([]string(nil), opts.Audiences...)
+	}
+	for _, a := range opts.Audiences {
+		if a == "" {
+			return io, nil, fmt.Errorf("%w: an empty audience", ErrInvalidOptions)
+		}
+	}
+	return io, aud, nil
+}
+
+// issuing reports whether m was made by New, with issuing keys.
+func (m *Manager) issuing() bool { return m != nil && m.access != nil && m.access.iss != nil }
+
+// rawToken returns token, or when it is empty the raw token of the
+// request that the httpauth middleware put in ctx.
+func rawToken(ctx context.Context, token string) (string, error) {
+	if token != "" {
+		return token, nil
+	}
+	if t, ok := httpauth.RawTokenFrom(ctx); ok {
+		return t, nil
+	}
+	return "", ErrMissingToken
+}
+
+// IssueWith returns a token of kind kindName ("access", "refresh" or a
+// custom kind) for subject, carrying claims, with per-call options. A
+// refresh token starts a new family, as [Manager.CreateRefreshToken]
+// does. Options that would let the token outlive its revocation are
+// [ErrInvalidOptions]; see [IssueOptions].
+func (m *Manager) IssueWith(ctx context.Context, kindName, subject string, claims map[string]any, opts IssueOptions) (string, error) {
+	if !m.issuing() {
+		return "", errNotNew
+	}
+	k := m.kind(kindName)
+	if k == nil {
+		return "", ErrUnknownKind
+	}
+	var fresh *bool
+	if k == m.access {
+		fresh = &opts.Fresh
+	}
+	fam := ""
+	if k == m.refresh {
+		fam = newFamily()
+	}
+	return m.issue(k, time.Time{}, subject, claims, fresh, fam, &opts)
 }
 
 // CreateAccessToken returns an access token for subject, fresh or not,
@@ -76,40 +233,40 @@ func (m *Manager) issue(k *kind, at time.Time, subject string, claims map[string
 // [issuer.ReservedClaimError]). It belongs to no refresh family, so Logout revokes
 // only it. ctx is reserved for stores and hooks; it is not used yet.
 func (m *Manager) CreateAccessToken(ctx context.Context, subject string, fresh bool, claims map[string]any) (string, error) {
-	if m == nil || m.access == nil {
+	if !m.issuing() {
 		return "", errNotNew
 	}
-	return m.issue(m.access, time.Time{}, subject, claims, &fresh, "")
+	return m.issue(m.access, time.Time{}, subject, claims, &fresh, "", nil)
 }
 
 // CreateRefreshToken returns a refresh token for subject that starts a new
 // family, carrying claims. Prefer Login, which also makes the access token
 // of the family.
 func (m *Manager) CreateRefreshToken(ctx context.Context, subject string, claims map[string]any) (string, error) {
-	if m == nil || m.access == nil {
+	if !m.issuing() {
 		return "", errNotNew
 	}
-	return m.issue(m.refresh, time.Time{}, subject, claims, nil, newFamily())
+	return m.issue(m.refresh, time.Time{}, subject, claims, nil, newFamily(), nil)
 }
 
 // CreateToken returns a token of the custom kind kindName for subject,
 // carrying claims. Access and refresh tokens have their own methods;
 // another kind is ErrUnknownKind.
 func (m *Manager) CreateToken(ctx context.Context, kindName, subject string, claims map[string]any) (string, error) {
-	if m == nil || m.access == nil {
+	if !m.issuing() {
 		return "", errNotNew
 	}
 	k, ok := m.custom[kindName]
 	if !ok {
 		return "", ErrUnknownKind
 	}
-	return m.issue(k, time.Time{}, subject, claims, nil, "")
+	return m.issue(k, time.Time{}, subject, claims, nil, "", nil)
 }
 
 // Login returns a fresh access token and a refresh token of a new family
 // for subject, both carrying claims.
 func (m *Manager) Login(ctx context.Context, subject string, claims map[string]any) (Pair, error) {
-	if m == nil || m.access == nil {
+	if !m.issuing() {
 		return Pair{}, errNotNew
 	}
 	return m.pair(time.Time{}, subject, claims, true, newFamily())
@@ -118,11 +275,11 @@ func (m *Manager) Login(ctx context.Context, subject string, claims map[string]a
 // pair makes an access and a refresh token of family fam, dated at (see
 // issue).
 func (m *Manager) pair(at time.Time, subject string, claims map[string]any, fresh bool, fam string) (Pair, error) {
-	a, err := m.issue(m.access, at, subject, claims, &fresh, fam)
+	a, err := m.issue(m.access, at, subject, claims, &fresh, fam, nil)
 	if err != nil {
 		return Pair{}, err
 	}
-	r, err := m.issue(m.refresh, at, subject, claims, nil, fam)
+	r, err := m.issue(m.refresh, at, subject, claims, nil, fam, nil)
 	if err != nil {
 		return Pair{}, err
 	}
@@ -160,8 +317,12 @@ func (m *Manager) pair(at time.Time, subject string, claims map[string]any, fres
 // Store errors are returned wrapped, so errors.Is(err,
 // store.ErrUnavailable) holds when the store could not be reached.
 func (m *Manager) Refresh(ctx context.Context, refreshToken string) (Pair, error) {
-	if m == nil || m.access == nil {
+	if !m.issuing() {
 		return Pair{}, errNotNew
+	}
+	refreshToken, err := rawToken(ctx, refreshToken)
+	if err != nil {
+		return Pair{}, err
 	}
 	// at dates the new pair. It is read before the verification reads the
 	// subject's cutoff, so that a LogoutEverywhere recording its cutoff
@@ -171,7 +332,7 @@ func (m *Manager) Refresh(ctx context.Context, refreshToken string) (Pair, error
 	// token without handing out the new pair, and the client's retry would
 	// count as reuse and revoke the family.
 	at := m.now()
-	t, err := m.refresh.ver.Verify(ctx, refreshToken, nil)
+	t, err := m.refresh.verify(ctx, refreshToken, nil)
 	if err != nil {
 		return Pair{}, err
 	}
@@ -252,10 +413,14 @@ func (m *Manager) familyUntil() time.Time {
 // whole family: the refresh token made with it and every token rotated
 // from it. accessToken must be a valid access token (fresh or not).
 func (m *Manager) Logout(ctx context.Context, accessToken string) error {
-	if m == nil || m.access == nil {
+	if !m.issuing() {
 		return errNotNew
 	}
-	t, err := m.access.ver.Verify(ctx, accessToken, nil)
+	accessToken, err := rawToken(ctx, accessToken)
+	if err != nil {
+		return err
+	}
+	t, err := m.access.verify(ctx, accessToken, nil)
 	if err != nil {
 		return err
 	}
@@ -290,33 +455,29 @@ func (m *Manager) revoke(ctx context.Context, t *verifier.Token) error {
 // revoke its family; use Logout for that. Revoking a token that is
 // already revoked succeeds.
 func (m *Manager) RevokeToken(ctx context.Context, token string) error {
-	if m == nil || m.access == nil {
+	if !m.issuing() {
 		return errNotNew
 	}
-	var firstErr, bestErr error
-	for _, k := range m.kinds() {
-		t, err := k.ver.Verify(ctx, token, nil)
-		if err == nil {
-			return m.revoke(ctx, t)
-		}
-		if errors.Is(err, ErrRevoked) {
-			return nil // authentic, and revoked already
-		}
-		if firstErr == nil {
-			firstErr = err
-		}
-		// Prefer an error that says something about the token itself
-		// (expired, store unavailable) over one that only says this
-		// kind's key or type does not fit.
-		if bestErr == nil && !errors.Is(err, ErrWrongType) && !errors.Is(err, verifier.ErrUnknownKey) &&
-			!errors.Is(err, verifier.ErrWrongKey) && !errors.Is(err, verifier.ErrInvalidSignature) && !errors.Is(err, verifier.ErrInvalidMAC) {
-			bestErr = err
+	token, err := rawToken(ctx, token)
+	if err != nil {
+		return err
+	}
+	// The footer names the kind (none: access); its signature or tag,
+	// checked with that kind's key and implicit assertion, binds it.
+	k := m.access
+	if typ, ok := footerType(token); ok && typ != "" {
+		if k = m.kind(typ); k == nil || k == m.access {
+			return ErrWrongType
 		}
 	}
-	if bestErr != nil {
-		return bestErr
+	t, err := k.verify(ctx, token, nil)
+	if errors.Is(err, ErrRevoked) {
+		return nil // authentic, and revoked already
 	}
-	return firstErr
+	if err != nil {
+		return err
+	}
+	return m.revoke(ctx, t)
 }
 
 // LogoutEverywhere revokes every token of subject issued at or before now,
@@ -330,13 +491,13 @@ func (m *Manager) RevokeToken(ctx context.Context, token string) error {
 // (as long as the clocks of the processes sharing the store agree). A
 // concurrent Login is a new authentication and is not undone.
 func (m *Manager) LogoutEverywhere(ctx context.Context, subject string) error {
-	if m == nil || m.access == nil {
+	if !m.issuing() {
 		return errNotNew
 	}
 	if subject == "" {
 		return ErrEmptySubject
 	}
-	now := m.now().UTC().Truncate(time.Second)
+	now := m.now()
 	until := farFuture
 	if m.retention != 0 {
 		until = now.Add(m.retention + m.leeway + time.Second)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/pasetokit/pasetokit/httpauth"
+	"github.com/pasetokit/pasetokit/paseto"
 	"github.com/pasetokit/pasetokit/verifier"
 )
 
@@ -90,6 +91,53 @@ func (m *Manager) revocationRule(ctx context.Context, t *verifier.Token) error {
 	return nil
 }
 
+// footerType returns the "type" of the token's footer, read before
+// verification: the kind the token claims to be, which its signature or
+// tag binds (footers are authenticated). It is "" when the footer has no
+// type (access tokens, and tokens not made by this package), and ok is
+// false when the footer cannot be read, which the verifier then reports.
+func footerType(token string) (typ string, ok bool) {
+	u, err := paseto.Unverified(token)
+	if err != nil {
+		return "", false
+	}
+	if len(u.UnverifiedFooter) == 0 {
+		return "", true
+	}
+	var f struct {
+		Type *string `json:"type"`
+	}
+	if (paseto.FooterLimits{}).Unmarshal(u.UnverifiedFooter, &f) != nil {
+		return "", false
+	}
+	if f.Type == nil {
+		return "", true
+	}
+	if *f.Type == "" || *f.Type == TypeAccess {
+		return "\x00", true // never written by this package: no kind's
+	}
+	return *f.Type, true
+}
+
+// verify verifies token as a token of k: first its kind, from the footer,
+// so that nothing else (a missing exp, a revocation) can mask a token of
+// another kind; then the signature or tag with k's implicit assertion and
+// the rest.
+func (k *kind) verify(ctx context.Context, token string, implicit []byte) (*verifier.Token, error) {
+	if typ, ok := footerType(token); ok && typ != k.footerType() {
+		return nil, ErrWrongType
+	}
+	return k.ver.Verify(ctx, token, k.implicit(implicit))
+}
+
+// footerType is the footer type of k's tokens.
+func (k *kind) footerType() string {
+	if !k.footer {
+		return ""
+	}
+	return k.name
+}
+
 // requirement is an httpauth.TokenVerifier for one kind of token.
 type requirement struct {
 	k     *kind
@@ -98,7 +146,7 @@ type requirement struct {
 
 // Verify implements httpauth.TokenVerifier.
 func (r requirement) Verify(ctx context.Context, token string, implicit []byte) (*verifier.Token, error) {
-	t, err := r.k.ver.Verify(ctx, token, implicit)
+	t, err := r.k.verify(ctx, token, implicit)
 	if err != nil {
 		return nil, err
 	}
@@ -173,7 +221,7 @@ func (m *Manager) Verify(ctx context.Context, kindName, token string) (*verifier
 	if k == nil {
 		return nil, ErrUnknownKind
 	}
-	return k.ver.Verify(ctx, token, nil)
+	return k.verify(ctx, token, nil)
 }
 
 // Subject returns the sub claim of the request's verified token, or "".
