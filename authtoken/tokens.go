@@ -299,9 +299,9 @@ func (m *Manager) pair(at time.Time, subject string, claims map[string]any, fres
 // ErrRefreshReused.
 //
 // The new pair is dated at the instant Refresh started, before its
-// verification read the subject's cutoff: iat and nbf are that instant in
-// whole seconds, and exp is iat plus each kind's lifetime, as for every
-// token. The tokens therefore reach the client with their lifetimes
+// verification read the subject's cutoff: iat is that instant to the
+// millisecond, nbf that instant in whole seconds, and exp nbf plus each
+// kind's lifetime, as for every token. The tokens therefore reach the client with their lifetimes
 // shortened by the time Refresh took (its store round trips). A
 // LogoutEverywhere that runs concurrently either recorded its cutoff
 // before that read, and Refresh fails with ErrRevoked, or has a cutoff at
@@ -313,6 +313,11 @@ func (m *Manager) pair(at time.Time, subject string, claims map[string]any, fres
 // Nothing is read from the store after the refresh token is consumed, so
 // a store failure cannot use up the token without returning its successor
 // (the client's retry would then be taken as reuse and revoke the family).
+//
+// An empty refreshToken means the one the httpauth middleware verified for
+// this request ([httpauth.RawTokenFrom] of ctx), as on a route protected
+// with [Manager.RefreshToken]; with none there, the error is
+// [ErrMissingToken].
 //
 // Store errors are returned wrapped, so errors.Is(err,
 // store.ErrUnavailable) holds when the store could not be reached.
@@ -411,7 +416,9 @@ func (m *Manager) familyUntil() time.Time {
 
 // Logout revokes accessToken and, when it belongs to a refresh family, the
 // whole family: the refresh token made with it and every token rotated
-// from it. accessToken must be a valid access token (fresh or not).
+// from it. accessToken must be a valid access token (fresh or not); empty
+// means the one the httpauth middleware verified for this request
+// ([httpauth.RawTokenFrom] of ctx), or [ErrMissingToken] without one.
 func (m *Manager) Logout(ctx context.Context, accessToken string) error {
 	if !m.issuing() {
 		return errNotNew
@@ -453,7 +460,10 @@ func (m *Manager) revoke(ctx context.Context, t *verifier.Token) error {
 // RevokeToken denylists one valid token of any kind (access, refresh or
 // custom) by its jti, until it expires. Revoking a refresh token does not
 // revoke its family; use Logout for that. Revoking a token that is
-// already revoked succeeds.
+// already revoked succeeds. The token's kind is the one its footer names,
+// checked with that kind's key and binding. An empty token means the one
+// the httpauth middleware verified for this request
+// ([httpauth.RawTokenFrom] of ctx), or [ErrMissingToken] without one.
 func (m *Manager) RevokeToken(ctx context.Context, token string) error {
 	if !m.issuing() {
 		return errNotNew
@@ -481,10 +491,11 @@ func (m *Manager) RevokeToken(ctx context.Context, token string) error {
 }
 
 // LogoutEverywhere revokes every token of subject issued at or before now,
-// of every kind. Tokens carry their issue time in whole seconds, so a token
-// issued later in the same second as the call is revoked too: log in again
-// after LogoutEverywhere returns, a second later at the earliest, or accept
-// that such a token is refused. A Refresh of the subject that runs
+// of every kind. Tokens carry their issue time (iat) to the millisecond and
+// the cutoff is the instant of the call, so a login right after
+// LogoutEverywhere returns gets tokens that work; only a token issued in
+// the very millisecond of the cutoff is refused with the older ones (a
+// store keeping cutoffs to the millisecond rounds them up). A Refresh of the subject that runs
 // concurrently either sees the cutoff and fails with ErrRevoked, or mints
 // tokens dated no later than its own read of the cutoff, which this
 // cutoff therefore revokes: it never returns tokens that outlive the call
