@@ -51,7 +51,6 @@ const (
 // redisPrefix starts every Redis key this application writes.
 const redisPrefix = "onetime_refresh:"
 
-
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
 	redisAddr := flag.String("redis", "", "Redis address (host:port) for the token store; empty means in memory")
