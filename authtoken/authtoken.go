@@ -91,6 +91,16 @@ type Config struct {
 	// token must name at least one of them.
 	Audiences []string
 
+	// AllowSharedV2Keys lets a v2 kind other than access share a key with
+	// the access kind (by an empty Keys, or by listing it). v2 tokens
+	// cannot be bound to their kind by an implicit assertion, so those
+	// tokens are then told apart by their type alone, which plain
+	// verifiers do not read: a verifier other than this package's, given
+	// the access key, accepts them as access tokens. Set it only where
+	// nothing but this package verifies the tokens, such as a port of a
+	// fastapi-paseto v2 service that used one key for every kind.
+	AllowSharedV2Keys bool
+
 	// Store keeps revocations, used refresh tokens and logout cutoffs. Nil
 	// means a new [store.NewMemory], which is right for a single process;
 	// use a shared store when the application runs on several machines.
@@ -359,7 +369,7 @@ func (m *Manager) newKind(cfg Config, field, name string, kc KindConfig, def tim
 		if k.version == paseto.V2 {
 			// v2 has no implicit assertion: only keys of its own keep
 			// this kind from passing as an access token.
-			if m.access != nil && m.access.ver != nil && sharesKey(vkeys, m.accessKeys) {
+			if !cfg.AllowSharedV2Keys && sharesKey(vkeys, m.accessKeys) {
 				return nil, configError(keysField, errors.New("a v2 kind other than access shares a key with the access kind; give it keys of its own (v2 tokens cannot be bound to their kind)"))
 			}
 		} else {

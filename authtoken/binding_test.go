@@ -128,6 +128,7 @@ func TestV2KindsNeedTheirOwnKeys(t *testing.T) {
 			c.Custom = map[string]authtoken.KindConfig{"reset": {}}
 		}, "Access.Keys"},
 		{"own keys", func(c *authtoken.Config) { c.Refresh.Keys = []keyring.Key{other} }, ""},
+		{"sharing allowed", func(c *authtoken.Config) { c.AllowSharedV2Keys = true }, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -95,7 +95,7 @@
 // for two kinds, or a key published by mistake), and needs no change of
 // configuration. v2 has no implicit assertion, so a v2 kind other than
 // access must have keys of its own, sharing none with the access kind
-// ([New] refuses it otherwise).
+// ([New] refuses it otherwise, unless [Config.AllowSharedV2Keys]).
 //
 // The kind is also written in the footer ("type"), which is authenticated
 // but readable before verification. This package reads it first, so a

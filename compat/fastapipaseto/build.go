@@ -59,6 +59,9 @@ func (p *parsed) build() (*Settings, error) {
 			Issuer:    p.issuer,
 			Audiences: p.audiences,
 			Leeway:    p.leeway,
+			// fastapi-paseto uses one key for every kind; v2 tokens
+			// cannot be bound to their kind otherwise.
+			AllowSharedV2Keys: true,
 		},
 		Other:            kind(p.other),
 		LocalKey:         local,
