@@ -68,11 +68,14 @@ type Config struct {
 	// claim). Access.Keys is required.
 	Access KindConfig
 	// Refresh configures refresh tokens (claim type "refresh", with a fam
-	// claim naming the family). Empty Refresh.Keys means Access.Keys.
+	// claim naming the family). Empty Refresh.Keys means Access.Keys;
+	// the tokens stay bound to their kind (see the package documentation,
+	// "Kinds cannot be confused").
 	Refresh KindConfig
 	// Custom configures custom kinds by name (claim type "<name>"). Names
 	// are 1 to 64 characters among ASCII letters, digits, '-', '_' and
-	// '.', and not "access" or "refresh". Empty Keys mean Access.Keys.
+	// '.', and not "access" or "refresh". Empty Keys mean Access.Keys,
+	// with the tokens bound to their kind as refresh tokens are.
 	Custom map[string]KindConfig
 
 	// Issuer, when not empty, is written as the iss claim of every token.
