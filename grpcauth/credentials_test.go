@@ -27,7 +27,6 @@ type service struct {
 	clock *testclock.Clock
 	iss   *countingIssuer
 	addr  string
-	tls   bool
 }
 
 func newService(t *testing.T, withTLS bool) (*service, *grpc.ClientConn) {
