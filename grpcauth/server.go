@@ -40,7 +40,8 @@ type Config struct {
 	// syntax of Methods' keys, such as "/grpc.health.v1.Health/" for the
 	// health service. The interceptors do not look at the metadata of
 	// such calls at all: the handler sees no token. A name listed both
-	// here and in Methods is an error. Empty means every method requires a
+	// here and in Methods is an error; a full method name in one wins over
+	// its service in the other. Empty means every method requires a
 	// token.
 	SkipMethods []string
 

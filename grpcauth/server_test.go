@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -68,11 +69,11 @@ func TestVerifier(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var lastErr *grpcauth.Error
+	var onError atomic.Pointer[grpcauth.Error]
 	addr := serve(t, grpcauth.Config{
 		Verifier:       v,
 		MaxTokenLength: 4096,
-		OnError:        func(_ context.Context, err *grpcauth.Error) { lastErr = err },
+		OnError:        func(_ context.Context, err *grpcauth.Error) { onError.Store(err) },
 	}, nil)
 	conn := dial(t, addr)
 
@@ -105,7 +106,7 @@ func TestVerifier(t *testing.T) {
 		{"tampered", []string{"Bearer " + good[:len(good)-60] + strings.Repeat("A", 60)}, "token_", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			lastErr = nil
+			onError.Store(nil)
 			got, err := call(conn, methodWhoami, tc.auth...)
 			if tc.reason == "" {
 				if err != nil || got != "alice" {
@@ -123,8 +124,8 @@ func TestVerifier(t *testing.T) {
 				return
 			}
 			checkRefused(t, err, codes.Unauthenticated, tc.reason)
-			if lastErr == nil || !errors.Is(lastErr, tc.cause) || lastErr.Method != methodWhoami || lastErr.Reason != tc.reason {
-				t.Errorf("OnError got %v, want %v", lastErr, tc.cause)
+			if lastErr := onError.Load(); lastErr == nil || !errors.Is(lastErr, tc.cause) || lastErr.Method != methodWhoami || lastErr.Reason != tc.reason {
+				t.Errorf("OnError got %v, want %v", onError.Load(), tc.cause)
 			}
 		})
 	}
@@ -429,6 +430,26 @@ func TestImplicit(t *testing.T) {
 		_, err = call(conn, methodWhoami, "Bearer "+tok)
 		if tc.ok && err != nil {
 			t.Fatal(err)
+		}
+		if !tc.ok {
+			checkRefused(t, err, codes.Unauthenticated, "token_invalid")
+		}
+
+		// The same through Credentials.Implicit.
+		creds, err := grpcauth.NewCredentials(grpcauth.CredentialsConfig{
+			TokenIssuer:   iss,
+			Claims:        paseto.Claims{Subject: "alice"},
+			Implicit:      []byte(tc.tenant),
+			AllowInsecure: true,
+			Now:           clock.Now,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := new(wrapperspb.StringValue)
+		err = conn.Invoke(context.Background(), methodWhoami, wrapperspb.String("hi"), out, grpc.PerRPCCredentials(creds))
+		if tc.ok && (err != nil || out.GetValue() != "alice") {
+			t.Fatalf("Credentials.Implicit: %q, %v", out.GetValue(), err)
 		}
 		if !tc.ok {
 			checkRefused(t, err, codes.Unauthenticated, "token_invalid")
