@@ -17,8 +17,8 @@ import (
 // token is re-issued for free and a leaked one should die soon.
 const DefaultLifetime = 5 * time.Minute
 
-// TokenIssuer is what [Credentials] needs to make tokens; *issuer.Issuer
-// implements it. IssueWith must be safe for concurrent use.
+// TokenIssuer is what [Credentials] needs to make tokens; *[issuer.Issuer]
+// implements it ([issuer.Issuer.IssueWith]). IssueWith must be safe for concurrent use.
 type TokenIssuer interface {
 	IssueWith(claims any, opts issuer.IssueOptions) (string, error)
 }
@@ -70,7 +70,7 @@ type CredentialsConfig struct {
 
 // Credentials attach a token from a [TokenIssuer] to every call, as
 // "authorization: Bearer <token>" metadata: gRPC per-RPC credentials
-// (credentials.PerRPCCredentials), for grpc.WithPerRPCCredentials or the
+// ([credentials.PerRPCCredentials]), for grpc.WithPerRPCCredentials or the
 // grpc.PerRPCCredentials call option. A token is reused until
 // [CredentialsConfig.RenewBefore] before it expires; then the first call
 // issues a new one while concurrent calls wait for it, so that one

@@ -6,9 +6,10 @@
 //
 // # For most users
 //
-// On the server, build the same verifier as for HTTP (a *verifier.Verifier,
-// or a requirement of package authtoken), install both interceptors, and
-// read the token in a handler with httpauth.TokenFrom, as in an HTTP
+// On the server, build the same verifier as for HTTP (a *[verifier.Verifier],
+// or a requirement of package authtoken such as [authtoken.Manager.Access]),
+// install both interceptors ([Interceptor.Unary], [Interceptor.Stream]), and
+// read the token in a handler with [httpauth.TokenFrom], as in an HTTP
 // handler:
 //
 //	auth, err := grpcauth.New(grpcauth.Config{
@@ -29,7 +30,8 @@
 //	caller := tok.Claims.Subject
 //
 // On the client (another service), issue short-lived tokens with this
-// service's own key and attach them to every call:
+// service's own key (an *[issuer.Issuer]) and attach them to every call with
+// [Credentials]:
 //
 //	creds, err := grpcauth.NewCredentials(grpcauth.CredentialsConfig{
 //		TokenIssuer: iss, // an *issuer.Issuer
@@ -84,9 +86,11 @@
 //	                        temporarily_unavailable (store.ErrUnavailable, or
 //	                        the call's context ended during verification)
 //
-// The reasons are httpauth's codes, plus token_revoked (authtoken.ErrRevoked),
-// token_wrong_type and token_not_fresh, which httpauth answers as
-// token_rejected. An Unavailable answer is the server's problem, not the
+// The reasons are httpauth's codes ([httpauth.Code]), plus token_revoked
+// ([authtoken.ErrRevoked]), token_wrong_type ([authtoken.ErrWrongType]) and
+// token_not_fresh ([authtoken.ErrNotFresh]), which httpauth answers as
+// token_rejected. Server-side failures ([store.ErrUnavailable],
+// [verifier.ErrKeySetUnavailable]) win over whatever else an error wraps. An Unavailable answer is the server's problem, not the
 // client's: it also carries a RetryInfo detail of [RetryAfter], as
 // httpauth's 503 carries Retry-After. Errors are matched with errors.Is,
 // never by their text, so any TokenVerifier that wraps these sentinels

@@ -12,10 +12,11 @@ import (
 	"google.golang.org/grpc/metadata"
 )
 
-// TokenVerifier is what the interceptors need to verify a token: the
-// interface of package httpauth, so that the same value serves HTTP and
-// gRPC. *verifier.Verifier implements it, and so do the requirements of
-// package authtoken (Manager.Access, Manager.FreshAccess, …). Verify is
+// TokenVerifier is what the interceptors need to verify a token:
+// [httpauth.TokenVerifier], so that the same value serves HTTP and gRPC.
+// *[verifier.Verifier] implements it, and so do the requirements of
+// package authtoken ([authtoken.Manager.Access],
+// [authtoken.Manager.FreshAccess], …). Verify is
 // called with the call's context, the token and the implicit assertion
 // from [Config.Implicit], from many goroutines at once.
 type TokenVerifier = httpauth.TokenVerifier
@@ -217,7 +218,8 @@ func (s *authStream) Context() context.Context { return s.ctx }
 // Authenticate does what the interceptors do, for code that authenticates
 // by hand (another interceptor library's hook): it finds and verifies the
 // token of the incoming call in ctx for fullMethod and returns a context
-// carrying it (httpauth.TokenFrom finds it there), or an *[Error]. For a
+// carrying it ([httpauth.TokenFrom] finds it there, put by
+// [httpauth.NewContext]), or an *[Error]. For a
 // method in SkipMethods it returns ctx unchanged.
 func (a *Interceptor) Authenticate(ctx context.Context, fullMethod string) (context.Context, error) {
 	v := a.route(fullMethod)
