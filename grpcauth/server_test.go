@@ -267,6 +267,8 @@ func TestErrorMapping(t *testing.T) {
 		{store.ErrUnavailable, codes.Unavailable, "temporarily_unavailable"},
 		{fmt.Errorf("%w: %w", store.ErrUnavailable, authtoken.ErrRevoked), codes.Unavailable, "temporarily_unavailable"},
 		{verifier.ErrKeySetUnavailable, codes.Unavailable, "key_set_unavailable"},
+		{fmt.Errorf("%w: %w", verifier.ErrKeySetUnavailable, context.DeadlineExceeded), codes.Unavailable, "key_set_unavailable"},
+		{context.Canceled, codes.Unavailable, "temporarily_unavailable"},
 		{verifier.ErrExpired, codes.Unauthenticated, "token_expired"},
 		{verifier.ErrNotYetValid, codes.Unauthenticated, "token_not_yet_valid"},
 		{verifier.ErrInvalidSignature, codes.Unauthenticated, "token_invalid"},
