@@ -359,7 +359,7 @@ func TestRawTokenFromContext(t *testing.T) {
 	}
 	// A token given explicitly wins over the context's.
 	r, _ := e.m.Login(ctx, "dave", nil)
-	c := httpauth.NewContext(context.Background(), &verifier.Token{}, "v4.public.garbage")
+	c := httpauth.NewContextWithRaw(context.Background(), &verifier.Token{}, "v4.public.garbage")
 	if err := e.m.Logout(c, r.Access); err != nil {
 		t.Errorf("explicit token: %v", err)
 	}

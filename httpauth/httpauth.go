@@ -168,7 +168,7 @@ func (m *Middleware) serve(w http.ResponseWriter, r *http.Request, next http.Han
 		m.writeError(w, r, e)
 		return
 	}
-	next.ServeHTTP(w, r.WithContext(NewContext(r.Context(), tok, raw)))
+	next.ServeHTTP(w, r.WithContext(NewContextWithRaw(r.Context(), tok, raw)))
 }
 
 func (m *Middleware) writeError(w http.ResponseWriter, r *http.Request, e *Error) {
@@ -274,16 +274,17 @@ func (c *tokenContext) Value(key any) any {
 	return c.Context.Value(key)
 }
 
-// NewContext returns a copy of parent that carries the verified token tok
-// and raw, the token as the client sent it, for [TokenFrom] and
-// [RawTokenFrom]: what Require and Optional give the next handler. It is
-// for middleware of other protocols that verify tokens themselves (a gRPC
-// interceptor) and for tests; a nil tok carries no token.
-func NewContext(parent context.Context, tok *verifier.Token, raw string) context.Context {
+// NewContextWithRaw is [NewContext] that also carries raw, the token as
+// the client sent it (without a scheme), for [RawTokenFrom]: what Require
+// and Optional give the next handler. Code that authenticates outside this
+// middleware should use it, so that functions acting on the request's
+// token again (authtoken's Logout, RevokeToken, Refresh) find it. A nil tok
+// is stored as no token and no raw token, hiding those of ctx.
+func NewContextWithRaw(ctx context.Context, tok *verifier.Token, raw string) context.Context {
 	if tok == nil {
-		return parent
+		raw = ""
 	}
-	return &tokenContext{Context: parent, tok: tok, raw: raw}
+	return &tokenContext{Context: ctx, tok: tok, raw: raw}
 }
 
 // RawTokenFrom returns the token, as the client sent it (without a scheme
@@ -300,8 +301,18 @@ func RawTokenFrom(ctx context.Context) (string, bool) {
 	return s, ok && s != ""
 }
 
+// NewContext returns a copy of ctx that carries tok, as Require and
+// Optional pass it to the next handler, so that [TokenFrom] (and the
+// accessors of package authtoken) find it. It is for code that
+// authenticates outside this middleware, such as the gRPC interceptors of
+// module github.com/pasetokit/pasetokit/grpcauth. A nil tok is stored as no
+// token: TokenFrom then reports false.
+func NewContext(ctx context.Context, tok *verifier.Token) context.Context {
+	return NewContextWithRaw(ctx, tok, "")
+}
+
 // TokenFrom returns the verified token that Require or Optional stored in
-// the request context, and whether there is one.
+// the request context, or [NewContext] in another, and whether there is one.
 func TokenFrom(ctx context.Context) (*verifier.Token, bool) {
 	if ctx == nil {
 		return nil, false

@@ -136,11 +136,17 @@ func TestNewContext(t *testing.T) {
 		t.Error("nil context")
 	}
 	parent, cancel := context.WithCancel(context.Background())
-	if ctx := NewContext(parent, nil, "x"); ctx != parent {
-		t.Error("a nil token must not be stored")
-	}
 	tok := &verifier.Token{KeyID: "k"}
-	ctx := NewContext(parent, tok, "v4.public.x")
+	ctx := NewContextWithRaw(parent, tok, "v4.public.x")
+	if _, ok := RawTokenFrom(NewContext(ctx, tok)); ok {
+		t.Error("NewContext must not carry the raw token of ctx on")
+	}
+	if _, ok := RawTokenFrom(NewContextWithRaw(ctx, nil, "x")); ok {
+		t.Error("a nil token must hide the raw token")
+	}
+	if _, ok := TokenFrom(NewContextWithRaw(ctx, nil, "x")); ok {
+		t.Error("a nil token must hide the token")
+	}
 	if got, ok := TokenFrom(ctx); !ok || got != tok {
 		t.Error("TokenFrom")
 	}
