@@ -89,7 +89,8 @@
 // 127.0.0.1. A production service keeps such endpoints on a separate,
 // authenticated listener.
 //
-// Rotation changes the keys of this process only. Several processes can
+// The rotation is hand-written (internal/app/rotation.go); the key ring
+// replaces it. Rotation changes the keys of this process only. Several processes can
 // share the key file and Redis, but then rotate by replacing the key file
 // and restarting them, not with /admin/rotate or -rotate-every.
 //
@@ -165,7 +166,8 @@ func main() {
 		cfg.Store, cfg.RememberStore = s, s
 		log.Printf("stores on redis %s", *redisAddr)
 	}
-	h, a, err := app.New(cfg)
+	cfg.RotateEvery = *rotateEvery
+	a, err := app.New(cfg)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -175,25 +177,8 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if *rotateEvery > 0 {
-		go func() {
-			t := time.NewTicker(*rotateEvery)
-			defer t.Stop()
-			for {
-				select {
-				case <-ctx.Done():
-					return
-				case <-t.C:
-					if kid, err := a.Rotate(); err != nil {
-						log.Printf("rotate: %v", err)
-					} else {
-						log.Printf("rotated the access-token signing key: %s", kid)
-					}
-				}
-			}
-		}()
-	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	go a.Run(ctx) // the scheduled rotation
+	srv := &http.Server{Handler: a, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
 	go func() {
 		<-ctx.Done()
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -45,11 +45,11 @@ func start(t *testing.T) (string, *App) {
 		}
 		cfg.Store, cfg.RememberStore = s, s
 	}
-	h, a, err := New(cfg)
+	a, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(h)
+	srv := httptest.NewServer(a)
 	t.Cleanup(srv.Close)
 	return srv.URL, a
 }
@@ -497,7 +497,7 @@ func TestRotation(t *testing.T) {
 }
 
 func TestAdminRotateLoopbackOnly(t *testing.T) {
-	h, a, err := New(Config{Logf: t.Logf})
+	a, err := New(Config{Logf: t.Logf})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -506,7 +506,7 @@ func TestAdminRotateLoopbackOnly(t *testing.T) {
 		req := httptest.NewRequest("POST", "/admin/rotate", nil)
 		req.RemoteAddr = ra
 		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
+		a.ServeHTTP(rec, req)
 		if rec.Code != 403 || !strings.Contains(rec.Body.String(), `"detail"`) {
 			t.Fatalf("rotate from %s: %d %s", ra, rec.Code, rec.Body)
 		}
@@ -521,7 +521,7 @@ func TestAdminRotateLoopbackOnly(t *testing.T) {
 		req.RemoteAddr = "127.0.0.1:5555"
 		req.Header.Set(hdr[0], hdr[1])
 		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
+		a.ServeHTTP(rec, req)
 		if rec.Code != 403 {
 			t.Fatalf("rotate from loopback with %s: %d %s", hdr[0], rec.Code, rec.Body)
 		}
@@ -533,7 +533,7 @@ func TestAdminRotateLoopbackOnly(t *testing.T) {
 		req := httptest.NewRequest("POST", "/admin/rotate", nil)
 		req.RemoteAddr = ra
 		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
+		a.ServeHTTP(rec, req)
 		if rec.Code != 200 {
 			t.Fatalf("rotate from %s: %d %s", ra, rec.Code, rec.Body)
 		}
@@ -644,7 +644,7 @@ func TestKeyFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg.Logf = t.Logf
-	_, a, err := New(cfg)
+	a, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -690,7 +690,7 @@ func TestStoreDownFailsClosed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, _, err := New(Config{Logf: t.Logf, Store: s, RememberStore: s})
+	h, err := New(Config{Logf: t.Logf, Store: s, RememberStore: s})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -824,7 +824,7 @@ func (s *switchStore) DeleteUser(ctx context.Context, userID string) error {
 // logs nobody in, also once the store is back.
 func TestWebStoreDown(t *testing.T) {
 	st := newSwitchStore(t)
-	h, _, err := New(Config{Logf: t.Logf, Store: st, RememberStore: st})
+	h, err := New(Config{Logf: t.Logf, Store: st, RememberStore: st})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -880,7 +880,7 @@ func TestWebLoginWithoutRememberForgets(t *testing.T) {
 
 // TestSecureCookieNames: with Secure, the cookies get __Host- names.
 func TestSecureCookieNames(t *testing.T) {
-	h, _, err := New(Config{Logf: t.Logf, Secure: true})
+	h, err := New(Config{Logf: t.Logf, Secure: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -931,5 +931,68 @@ func TestAPIRefreshWithoutBearer(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 {
 		t.Fatalf("refresh with a lower-case scheme: %d", resp.StatusCode)
+	}
+}
+
+// TestConsole: the home page shows the keys as this process sees them (a
+// rotation adds a current key and retires the old one) and, once logged
+// in, the session's facts.
+func TestConsole(t *testing.T) {
+	base, a := start(t)
+	c := newClient(t)
+	first := a.KeyIDs()[0]
+	_, body := do(t, c, "GET", base+"/", nil, nil)
+	for _, want := range []string{
+		`<tr class="key" data-kid="` + first + `" data-state="current">`,
+		`<time id="next-rotation" datetime="">—</time>`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Fatalf("logged-out console lacks %q:\n%s", want, body)
+		}
+	}
+	if strings.Contains(body, `id="session"`) {
+		t.Fatal("session facts shown to nobody")
+	}
+	second := rotate(t, c, base)
+	body = login(t, c, base, true)
+	for _, want := range []string{
+		`<tr class="key" data-kid="` + second + `" data-state="current">`,
+		`<tr class="key" data-kid="` + first + `" data-state="retired">`,
+		`<dd id="fresh" data-fresh="true">`,
+		`<dd id="remembered" data-remembered="true">`,
+		`<time id="login-at" datetime="20`,
+		`<time id="expires" datetime="20`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Fatalf("console lacks %q:\n%s", want, body)
+		}
+	}
+	dropCookie(c, base, "session") // back by the remember-me cookie
+	_, body = do(t, c, "GET", base+"/", nil, nil)
+	if !strings.Contains(body, `<dd id="fresh" data-fresh="false">`) {
+		t.Fatalf("remembered login shown fresh:\n%s", body)
+	}
+}
+
+// TestRunSchedulesRotation: Run rotates on Config.RotateEvery, and the
+// console shows the next rotation while it runs.
+func TestRunSchedulesRotation(t *testing.T) {
+	a, err := New(Config{Logf: t.Logf, RotateEvery: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { a.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	deadline := time.Now().Add(10 * time.Second)
+	for len(a.KeyIDs()) < 3 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d keys after 10s of rotation every 50ms", len(a.KeyIDs()))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if st := a.keys.status(); st.NextRotation.IsZero() || st.Keys[0].Retires != st.NextRotation {
+		t.Fatalf("status while running: %+v", st)
 	}
 }
