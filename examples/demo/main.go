@@ -6,15 +6,17 @@
 // Usage:
 //
 //	go run ./examples/demo [-addr 127.0.0.1:8080] [-key-file keys.json] [-secure]
-//	                       [-rotate-every 1h] [-redis 127.0.0.1:6379]
+//	                       [-rotate-every 1h] [-max-keys 32] [-redis 127.0.0.1:6379]
 //
 // The demo user is test / test.
 //
 // # Web (cookies)
 //
-//	GET  /                   HTML page: login form (username, password, "remember me"),
-//	                         or the user, a visit counter kept in the session, flash
-//	                         messages and the logout buttons
+//	GET  /                   a small console: the signing keys as this process sees
+//	                         them (id, state, times, next rotation); the login form
+//	                         (username, password, "remember me"), or the session's
+//	                         facts (user, fresh or not, login time, end, remembered or
+//	                         not, a visit counter), flash messages and logout buttons
 //	GET  /whoami             {"user":"…","fresh":bool,"visits":n} or 401 {"detail":…}
 //	POST /login              form username, password, remember=on: password login
 //	                         (fresh), remember-me cookie if asked; redirects to /
@@ -90,9 +92,11 @@
 // authenticated listener.
 //
 // The rotation is hand-written (internal/app/rotation.go); the key ring
-// replaces it. Rotation changes the keys of this process only. Several processes can
-// share the key file and Redis, but then rotate by replacing the key file
-// and restarting them, not with /admin/rotate or -rotate-every.
+// replaces it. -max-keys caps the keys kept (the oldest beyond it are
+// dropped early, whatever their tokens). Rotation changes the keys of this
+// process only. Several processes can share the key file and Redis, but
+// then rotate by replacing the key file and restarting them, not with
+// /admin/rotate or -rotate-every.
 //
 // # Cookies and stores
 //
@@ -134,6 +138,7 @@ func main() {
 	secure := flag.Bool("secure", false, "mark cookies Secure (serve behind HTTPS)")
 	rotateEvery := flag.Duration("rotate-every", 0, "rotate the access-token signing key this often (0: never; at least 1s)")
 	redisAddr := flag.String("redis", "", "Redis server address (host:port) for the stores; empty keeps them in memory")
+	maxKeys := flag.Int("max-keys", app.DefaultMaxKeys, "the most access-token keys kept by rotation; the oldest beyond it are dropped early")
 	flag.Parse()
 
 	cfg := app.Config{Secure: *secure}
@@ -166,7 +171,7 @@ func main() {
 		cfg.Store, cfg.RememberStore = s, s
 		log.Printf("stores on redis %s", *redisAddr)
 	}
-	cfg.RotateEvery = *rotateEvery
+	cfg.RotateEvery, cfg.MaxKeys = *rotateEvery, *maxKeys
 	a, err := app.New(cfg)
 	if err != nil {
 		log.Fatal(err)
