@@ -10,7 +10,12 @@
 #   - redis: the demo on a Redis server that is stopped and restarted under
 #     load; answers must be 503 while it is down, return to 200 within 10s,
 #     and no logout that answered 200 may be lost; then the redis mode once
-#     more with Redis killed (SIGKILL, a crash) instead of stopped.
+#     more with Redis killed (SIGKILL, a crash) instead of stopped;
+#   - fleet: three demo processes on one Redis and one key file (and two
+#     resource servers once examples/resource_server exists), one demo
+#     SIGKILLed and restarted, Redis restarted: no live token or cookie
+#     refused by any process, no logout lost (no rotation until the key
+#     ring is integrated).
 # The defaults keep the whole run to about a minute (plus the build).
 # Builds the demo and the load tool once, into a temporary directory.
 # Installs redis-server with apt-get when missing (the program starts its
@@ -35,4 +40,5 @@ go build -o "$tmp/demo" ./examples/demo
 go build -o "$tmp/loadtest" ./tools/loadtest
 "$tmp/loadtest" -demo-bin "$tmp/demo" -mode=all "$@"
 "$tmp/loadtest" -demo-bin "$tmp/demo" -mode=redis -redis-kill "$@"
+"$tmp/loadtest" -demo-bin "$tmp/demo" -mode=fleet "$@"
 echo "load-test: OK ($((SECONDS - start))s)"

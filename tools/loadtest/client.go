@@ -248,3 +248,9 @@ func errStatus(what string, status int, body []byte, err error) string {
 	}
 	return fmt.Sprintf("%s: status %d %s", what, status, strings.TrimSpace(string(body)))
 }
+
+// readAll reads and closes a response body.
+func readAll(resp *http.Response) ([]byte, error) {
+	defer resp.Body.Close()
+	return io.ReadAll(resp.Body)
+}

@@ -1,8 +1,13 @@
 package procs
 
 import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
 	"regexp"
 	"strconv"
 	"time"
@@ -111,4 +116,54 @@ func StartServer(name, bin string, args ...string) (*Process, string, error) {
 		return nil, "", err
 	}
 	return p, m[1], nil
+}
+
+// WriteKeyFile writes a demo key file (-key-file) with a new Ed25519
+// token key and a new cookie secret: the secret material a fleet of demo
+// processes shares.
+func WriteKeyFile(path string) error {
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return err
+	}
+	secret := make([]byte, 32)
+	if _, err := rand.Read(secret); err != nil {
+		return err
+	}
+	doc, err := json.Marshal(map[string]string{
+		"token_key":     "k4.secret." + base64.RawURLEncoding.EncodeToString(priv),
+		"cookie_secret": base64.StdEncoding.EncodeToString(secret),
+	})
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, doc, 0o600)
+}
+
+// StartHTTP starts a server that listens on url (chosen by the caller, for
+// a server that does not log its address) and waits until it answers any
+// HTTP request there.
+func StartHTTP(name, bin, url string, args ...string) (*Process, error) {
+	p, err := Start(name, bin, args...)
+	if err != nil {
+		return nil, err
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		resp, err := http.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			return p, nil
+		}
+		select {
+		case <-p.Done():
+			return nil, fmt.Errorf("%s exited before serving:\n%s", name, p.Log())
+		default:
+		}
+		if time.Now().After(deadline) {
+			_ = p.Kill()
+			return nil, fmt.Errorf("%s does not answer on %s after 20s: %v\n%s", name, url, err, p.Log())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
