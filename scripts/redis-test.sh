@@ -9,21 +9,32 @@
 # PASETOKIT_REDIS_ADDR names a server to use, waits up to ~10s for PONG,
 # then runs go vet and go test -race with PASETOKIT_REDIS_ADDR set and
 # CI=true (so a missing server fails the tests instead of skipping them).
-# Stops the server it started on exit.
+# Stops every server it started on exit, also one that missed its start-up
+# window.
 # Works from any directory.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 command -v go >/dev/null || export PATH="/usr/local/go/bin:$PATH"
 started=""
+pids=() # every redis-server this script started
 
-command -v redis-server >/dev/null || (apt-get update && apt-get install -y redis-server)
+command -v redis-server >/dev/null || {
+	apt-get -o DPkg::Lock::Timeout=300 update
+	apt-get -o DPkg::Lock::Timeout=300 install -y redis-server
+}
 
 cleanup() {
-	if [[ -n "$started" ]]; then
-		redis-cli -p "$port" shutdown nosave >/dev/null 2>&1 || true
-		rm -rf "$started"
-	fi
+	local pid
+	for pid in "${pids[@]}"; do
+		kill "$pid" 2>/dev/null || true
+	done
+	for pid in "${pids[@]}"; do
+		for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+		kill -9 "$pid" 2>/dev/null || true
+	done
+	[[ -n "$started" ]] && rm -rf "$started"
+	return 0
 }
 trap cleanup EXIT
 
@@ -36,7 +47,12 @@ if [[ -z "${PASETOKIT_REDIS_ADDR:-}" ]]; then
 		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && continue # taken
 		redis-server --port "$port" --bind 127.0.0.1 --daemonize yes \
 			--save "" --appendonly no --dir "$started" \
-			--logfile "$started/redis.log" --pidfile "$started/redis.pid" || continue
+			--logfile "$started/redis.log" --pidfile "$started/redis.$port.pid" || continue
+		for _ in $(seq 20); do # the pid file appears once the server runs
+			[[ -s "$started/redis.$port.pid" ]] && break
+			sleep 0.1
+		done
+		[[ -s "$started/redis.$port.pid" ]] && pids+=("$(cat "$started/redis.$port.pid")")
 		for _ in $(seq 100); do
 			[[ "$(redis-cli -p "$port" ping 2>/dev/null || true)" == PONG ]] && break
 			sleep 0.1
