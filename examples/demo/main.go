@@ -119,6 +119,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"log"
 	"net"
 	"net/http"
@@ -156,18 +157,11 @@ func main() {
 		log.Fatal("-rotate-every must be at least 1s")
 	}
 	if *redisAddr != "" {
-		client := redis.NewClient(&redis.Options{Addr: *redisAddr})
-		defer client.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		err := client.Ping(ctx).Err()
-		cancel()
-		if err != nil {
-			log.Fatalf("redis %s: %v", *redisAddr, err)
-		}
-		s, err := redisstore.New(client, redisstore.Config{Prefix: "pasetokit-demo:"})
+		client, s, err := redisStore(*redisAddr)
 		if err != nil {
 			log.Fatal(err)
 		}
+		defer client.Close()
 		cfg.Store, cfg.RememberStore = s, s
 		log.Printf("stores on redis %s", *redisAddr)
 	}
@@ -194,4 +188,23 @@ func main() {
 	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		log.Fatal(err)
 	}
+}
+
+// redisStore connects to the Redis server at addr and makes the store the
+// demo keeps its revocations, refresh tokens, cut-offs and remember-me
+// series in.
+func redisStore(addr string) (*redis.Client, *redisstore.Store, error) {
+	client := redis.NewClient(&redis.Options{Addr: addr})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := client.Ping(ctx).Err(); err != nil {
+		client.Close()
+		return nil, nil, fmt.Errorf("redis %s: %w", addr, err)
+	}
+	s, err := redisstore.New(client, redisstore.Config{Prefix: "pasetokit-demo:"})
+	if err != nil {
+		client.Close()
+		return nil, nil, err
+	}
+	return client, s, nil
 }

@@ -131,45 +131,65 @@ func New(cfg Config) (*App, error) {
 		}
 	}
 
+	if err := a.newCookies(rememberStore); err != nil {
+		return nil, err
+	}
+	if err := a.newTokens(); err != nil {
+		return nil, err
+	}
+	if a.handler, err = a.routes(); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// newCookies makes the cookie managers of the web part: the session, and
+// "remember me" with its series in rememberStore.
+func (a *App) newCookies(rememberStore store.RememberStore) error {
 	// On HTTPS, __Host- cookie names keep a sibling subdomain from
 	// planting cookies for this host (cookie tossing).
 	sessionName, rememberName := session.DefaultName, remember.DefaultName
-	if cfg.Secure {
+	if a.cfg.Secure {
 		sessionName, rememberName = "__Host-session", "__Host-remember"
 	}
 	a.rememberCookie = rememberName
+	var err error
 	if a.sessions, err = session.New(session.Config{
-		Secret: cfg.CookieSecret,
-		Cookie: session.Cookie{Name: sessionName, Insecure: !cfg.Secure},
+		Secret: a.cfg.CookieSecret,
+		Cookie: session.Cookie{Name: sessionName, Insecure: !a.cfg.Secure},
 		// A browser-session cookie: closing the browser ends the login
 		// unless "remember me" was ticked.
 		SessionCookie: true,
-		Now:           cfg.Now,
-		OnError:       func(_ *http.Request, err error) { cfg.Logf("session: %v", err) },
+		Now:           a.cfg.Now,
+		OnError:       func(_ *http.Request, err error) { a.cfg.Logf("session: %v", err) },
 	}); err != nil {
-		return nil, err
+		return err
 	}
-	if a.remember, err = remember.New(remember.Config{
-		Secret:  cfg.CookieSecret,
+	a.remember, err = remember.New(remember.Config{
+		Secret:  a.cfg.CookieSecret,
 		Store:   rememberStore,
-		Cookie:  remember.Cookie{Name: rememberName, Insecure: !cfg.Secure},
-		Now:     cfg.Now,
+		Cookie:  remember.Cookie{Name: rememberName, Insecure: !a.cfg.Secure},
+		Now:     a.cfg.Now,
 		OnTheft: a.rememberTheft,
-		OnError: func(_ *http.Request, err error) { cfg.Logf("remember: %v", err) },
+		OnError: func(_ *http.Request, err error) { a.cfg.Logf("remember: %v", err) },
 		// A remembered user coming back while the store is down gets 503,
 		// not a logged-out page.
 		ErrorHandler: func(w http.ResponseWriter, _ *http.Request, _ error) { unavailable(w) },
-	}); err != nil {
-		return nil, err
-	}
+	})
+	return err
+}
 
-	refresh, err := refreshKey(cfg.CookieSecret)
+// newTokens makes the API's token keys and the authtoken.Manager on them:
+// access tokens signed by the signing key (rotation.go), refresh tokens
+// under a key derived from the cookie secret, revocations in the store.
+func (a *App) newTokens() error {
+	refresh, err := refreshKey(a.cfg.CookieSecret)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	first, err := newSigningKey(cfg.TokenKey, cfg.Now())
+	first, err := newSigningKey(a.cfg.TokenKey, a.cfg.Now())
 	if err != nil {
-		return nil, errors.New("app: TokenKey is not a k4.secret PASERK")
+		return errors.New("app: TokenKey is not a k4.secret PASERK")
 	}
 	newManager := func(accessKeys []keyring.Key) (*authtoken.Manager, error) {
 		return authtoken.New(authtoken.Config{
@@ -177,19 +197,14 @@ func New(cfg Config) (*App, error) {
 			Refresh: authtoken.KindConfig{Keys: []keyring.Key{refresh}},
 			Issuer:  tokenIssuer,
 			Store:   a.store,
-			Now:     cfg.Now,
+			Now:     a.cfg.Now,
 			OnReuse: func(_ context.Context, subject, _ string) {
-				cfg.Logf("refresh token reused for user %q: family revoked", subject)
+				a.cfg.Logf("refresh token reused for user %q: family revoked", subject)
 			},
 		})
 	}
-	if a.keys, err = newTokenKeys(first, cfg.MaxKeys, cfg.Now, newManager); err != nil {
-		return nil, err
-	}
-	if a.handler, err = a.routes(); err != nil {
-		return nil, err
-	}
-	return a, nil
+	a.keys, err = newTokenKeys(first, a.cfg.MaxKeys, a.cfg.Now, newManager)
+	return err
 }
 
 // ServeHTTP serves the demo's routes (routes.go).
