@@ -15,12 +15,15 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
+	"github.com/pasetokit/pasetokit/keyring"
 	"github.com/pasetokit/pasetokit/paserk"
 	"github.com/pasetokit/pasetokit/paseto"
 	"github.com/pasetokit/pasetokit/store"
@@ -975,24 +978,47 @@ func TestConsole(t *testing.T) {
 }
 
 // TestRunSchedulesRotation: Run rotates on Config.RotateEvery, and the
-// console shows the next rotation while it runs.
+// console shows the next rotation while it runs (in a synctest bubble: the
+// clock moves only when every goroutine waits).
 func TestRunSchedulesRotation(t *testing.T) {
-	a, err := New(Config{Logf: t.Logf, RotateEvery: 50 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { a.Run(ctx); close(done) }()
-	defer func() { cancel(); <-done }()
-	deadline := time.Now().Add(10 * time.Second)
-	for len(a.KeyIDs()) < 3 {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d keys after 10s of rotation every 50ms", len(a.KeyIDs()))
+	synctest.Test(t, func(t *testing.T) {
+		a, err := New(Config{Logf: t.Logf, RotateEvery: 5 * time.Minute})
+		if err != nil {
+			t.Fatal(err)
 		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	if st := a.keys.status(); st.NextRotation.IsZero() || st.Keys[0].Retires != st.NextRotation {
-		t.Fatalf("status while running: %+v", st)
-	}
+		first := a.KeyIDs()[0]
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { a.Run(ctx); close(done) }()
+		defer func() { cancel(); <-done }()
+		synctest.Wait()
+		st := a.keys.status()
+		if want := time.Now().Add(5 * time.Minute); !st.NextRotation.Equal(want) || !st.Keys[0].Retires.Equal(want) {
+			t.Fatalf("before the first rotation: next %v, current key retires %v, want %v", st.NextRotation, st.Keys[0].Retires, want)
+		}
+		time.Sleep(11 * time.Minute)
+		synctest.Wait()
+		if n := len(a.KeyIDs()); n != 3 {
+			t.Fatalf("%d keys after two rotations, want 3", n)
+		}
+		// Retired keys stay until every token they signed has expired
+		// (access lifetime plus a minute), then go at the next rotation.
+		time.Sleep(accessLifetime + keyGrace)
+		synctest.Wait()
+		st = a.keys.status()
+		if slices.Contains(a.KeyIDs(), first) {
+			t.Fatalf("the first key is kept %s after it retired: %+v", accessLifetime+keyGrace+4*time.Minute, st.Keys)
+		}
+		for _, k := range st.Keys[1:] {
+			// Dropped at the first rotation after Drops.
+			if k.State != keyring.Retired || k.Drops.Before(time.Now().Add(-5*time.Minute)) {
+				t.Fatalf("a retired key kept past its drop time: %+v", k)
+			}
+		}
+		cancel()
+		<-done
+		if st := a.keys.status(); !st.NextRotation.IsZero() {
+			t.Fatalf("next rotation %v after Run returned", st.NextRotation)
+		}
+	})
 }

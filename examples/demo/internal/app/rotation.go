@@ -117,6 +117,8 @@ func (k *tokenKeys) rotate() (string, error) {
 }
 
 // status describes the keys for the console, in the words of the key ring.
+// A retired key's Drops is when its last token expires; the key goes at the
+// first rotation from then on.
 func (k *tokenKeys) status() keyStatus {
 	k.mu.Lock()
 	defer k.mu.Unlock()
