@@ -947,7 +947,7 @@ func TestConsole(t *testing.T) {
 	_, body := do(t, c, "GET", base+"/", nil, nil)
 	for _, want := range []string{
 		`<tr class="key" data-kid="` + first + `" data-state="current">`,
-		`<time id="next-rotation" datetime="">—</time>`,
+		`<time id="next-rotation" datetime="">none scheduled`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Fatalf("logged-out console lacks %q:\n%s", want, body)

@@ -160,9 +160,9 @@ form { display: inline-block; margin-right: .5rem; } input { margin: .2rem .3rem
 <p>Demo user: test / test</p>{{end}}
 </section>
 <section id="keys-panel"><h2>Access-token signing keys (this process)</h2>
-<p>Next rotation: <time id="next-rotation" datetime="{{.Next.ISO}}">{{.Next.Text}}</time>.
+<p>Next rotation: <time id="next-rotation" datetime="{{.Next.ISO}}">{{if .Next.ISO}}{{.Next.Text}}{{else}}none scheduled (-rotate-every, or POST /admin/rotate){{end}}</time>.
 Published at <a href="/.well-known/paseto-keys">/.well-known/paseto-keys</a>.</p>
-<table id="keys"><thead><tr><th>key id</th><th>state</th><th>published</th><th>signs from</th><th>stops signing</th><th>dropped</th></tr></thead>
+<table id="keys"><thead><tr><th>key id</th><th>state</th><th>published</th><th>signs from</th><th>stops signing</th><th>its tokens expire, then dropped</th></tr></thead>
 <tbody>{{range .Keys}}<tr class="key" data-kid="{{.ID}}" data-state="{{.State}}">
 <td><code class="kid">{{.ID}}</code></td><td class="state">{{.State}}</td>
 <td><time datetime="{{.Published.ISO}}">{{.Published.Text}}</time></td>
