@@ -104,19 +104,20 @@ func footerType(token string) (typ string, ok bool) {
 	if len(u.UnverifiedFooter) == 0 {
 		return "", true
 	}
-	var f struct {
-		Type *string `json:"type"`
-	}
+	// A map, not a struct: the name must be exactly "type", where
+	// encoding/json would also take "TYPE" into a struct field.
+	var f map[string]json.RawMessage
 	if (paseto.FooterLimits{}).Unmarshal(u.UnverifiedFooter, &f) != nil {
 		return "", false
 	}
-	if f.Type == nil {
+	raw, found := f["type"]
+	if !found {
 		return "", true
 	}
-	if *f.Type == "" || *f.Type == TypeAccess {
+	if json.Unmarshal(raw, &typ) != nil || typ == "" || typ == TypeAccess {
 		return "\x00", true // never written by this package: no kind's
 	}
-	return *f.Type, true
+	return typ, true
 }
 
 // verify verifies token as a token of k: first its kind, from the footer,
