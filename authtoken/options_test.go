@@ -48,6 +48,16 @@ func TestIssueWith(t *testing.T) {
 		{name: "negative", kind: "access", opts: authtoken.IssueOptions{Lifetime: -time.Second}, wantErr: authtoken.ErrInvalidOptions},
 		{name: "no expiration, records bounded", kind: "reset", opts: authtoken.IssueOptions{NoExpiration: true}, wantErr: authtoken.ErrInvalidOptions},
 		{name: "no expiration and lifetime", kind: "reset", opts: authtoken.IssueOptions{NoExpiration: true, Lifetime: time.Hour}, wantErr: authtoken.ErrInvalidOptions},
+		{name: "no expiration, another kind never expires", kind: "reset", cfg: func(c *authtoken.Config) {
+			c.Custom = map[string]authtoken.KindConfig{"reset": {}, "invite": {NoExpiration: true}}
+		}, opts: authtoken.IssueOptions{NoExpiration: true}, wantErr: authtoken.ErrInvalidOptions},
+		{name: "lifetime for a kind that never expires", kind: "reset", cfg: func(c *authtoken.Config) {
+			c.Custom = map[string]authtoken.KindConfig{"reset": {NoExpiration: true}}
+		}, opts: authtoken.IssueOptions{Lifetime: 400 * 24 * time.Hour}, check: func(t *testing.T, c, f map[string]any) {
+			if c["exp"] == nil {
+				t.Error("no exp")
+			}
+		}},
 		{name: "no expiration, records kept", kind: "reset", cfg: func(c *authtoken.Config) {
 			c.Custom = map[string]authtoken.KindConfig{"reset": {NoExpiration: true}, "invite": {}}
 		}, opts: authtoken.IssueOptions{NoExpiration: true}, check: func(t *testing.T, c, f map[string]any) {

@@ -80,11 +80,11 @@ type IssueOptions struct {
 	// token), for which the store keeps revocations and cutoffs: a
 	// longer-lived token would outlive its own revocation.
 	Lifetime time.Duration
-	// NoExpiration leaves exp out of this one token. Like a long
-	// Lifetime, it is only allowed when the store keeps revocations
-	// forever, that is when a kind has [KindConfig.NoExpiration] (the
-	// access or refresh kind, for a refresh token). It is an error
-	// together with Lifetime.
+	// NoExpiration leaves exp out of this one token. It is only allowed
+	// for a kind with [KindConfig.NoExpiration], whose verifier accepts
+	// tokens without exp and whose revocations the store keeps forever:
+	// it undoes a Lifetime given to other calls, nothing more. It is an
+	// error together with Lifetime.
 	NoExpiration bool
 	// Audiences, when not empty, are written as this token's aud instead
 	// of [Config.Audiences]; a verifier of this Manager accepts the token
@@ -160,8 +160,8 @@ func (m *Manager) options(k *kind, family bool, opts *IssueOptions) (issuer.Issu
 	switch {
 	case opts.NoExpiration && opts.Lifetime != 0:
 		return io, nil, fmt.Errorf("%w: NoExpiration and Lifetime are both set", ErrInvalidOptions)
-	case opts.NoExpiration && bound != 0:
-		return io, nil, fmt.Errorf("%w: NoExpiration: the store keeps revocations only as long as the longest configured lifetime", ErrInvalidOptions)
+	case opts.NoExpiration && (k.lifetime != 0 || bound != 0):
+		return io, nil, fmt.Errorf("%w: NoExpiration for a kind whose tokens expire (KindConfig.NoExpiration is not set)", ErrInvalidOptions)
 	case opts.Lifetime < 0 || (opts.Lifetime > 0 && opts.Lifetime < time.Second):
 		return io, nil, fmt.Errorf("%w: Lifetime is negative or under one second", ErrInvalidOptions)
 	case bound != 0 && opts.Lifetime > bound:
