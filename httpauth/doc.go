@@ -83,11 +83,12 @@
 // the middleware sets it before calling the ErrorHandler, so a custom one
 // keeps it. Nothing is ever a 500.
 //
-// Every 400 and 401 response carries an RFC 6750 challenge in
+// Every 400, 401 and 403 response carries an RFC 6750 challenge in
 // WWW-Authenticate, whatever the source of the token (RFC 7235 requires one
 // on every 401): the scheme (Bearer, or the Type of the first typed
 // HeaderSource), the realm if configured, and for a presented token
-// error="invalid_token" (or "invalid_request" for token_ambiguous) with an
+// error="invalid_token" (or "invalid_request" for token_ambiguous,
+// "insufficient_scope" for token_not_fresh) with an
 // error_description that is a fixed text per code. A missing token gets no
 // error attribute (RFC 6750 §3.1):
 //

@@ -49,8 +49,9 @@ type Config struct {
 
 	// ErrorHandler writes the response for a failed request; the next
 	// handler is not called. It is called with the WWW-Authenticate header
-	// already set on 400 and 401 responses. It must write a response (an
-	// empty one would be a 200). Nil means DefaultErrorHandler.
+	// already set on 400, 401 and 403 responses, and Retry-After on 503
+	// ones. It must write a response (an empty one would be a 200). Nil
+	// means DefaultErrorHandler.
 	ErrorHandler func(w http.ResponseWriter, r *http.Request, err *Error)
 }
 
@@ -62,7 +63,7 @@ type Middleware struct {
 	max        int
 	implicit   func(*http.Request) []byte
 	onError    func(http.ResponseWriter, *http.Request, *Error)
-	challenges map[*class]string // WWW-Authenticate per 400/401 class
+	challenges map[*class]string // WWW-Authenticate per 400/401/403 class
 }
 
 // New validates cfg and returns a Middleware. Every error it returns is a
@@ -188,8 +189,8 @@ func (m *Middleware) writeError(w http.ResponseWriter, r *http.Request, e *Error
 }
 
 // WriteError writes the response Require writes for err: the
-// WWW-Authenticate challenge for a 400 or 401 code of this package, then
-// the ErrorHandler's response. err is typically from Authenticate; an
+// WWW-Authenticate challenge for a 400, 401 or 403 code of this package
+// (Retry-After for a 503), then the ErrorHandler's response. err is typically from Authenticate; an
 // error that is not an *Error is classified as Code does, with an empty
 // Source, and a nil err is written as token_rejected.
 func (m *Middleware) WriteError(w http.ResponseWriter, r *http.Request, err error) {
