@@ -216,7 +216,11 @@ func (m *Manager) Type(name string) httpauth.TokenVerifier {
 
 // Verify verifies token as a token of kind ("access", "refresh" or a
 // custom kind), including the revocation checks, outside of HTTP
-// middleware.
+// middleware. The kind is checked first, from the footer: a token of
+// another kind is [ErrWrongType] whatever else is wrong with it. Tokens
+// made with an implicit assertion of the caller's ([IssueOptions.Implicit])
+// do not verify here; use the requirements ([Manager.Access] …), whose
+// Verify takes one.
 func (m *Manager) Verify(ctx context.Context, kindName, token string) (*verifier.Token, error) {
 	k := m.kind(kindName)
 	if k == nil {
