@@ -148,3 +148,6 @@ func (v *Verifier) FetchKeySets(ctx context.Context) error {
 	}
 	return v.m.access.ver.Refresh(ctx)
 }
+
+// A Verifier is what httpauth and other protocols' interceptors take.
+var _ httpauth.TokenVerifier = (*Verifier)(nil)
