@@ -13,6 +13,7 @@ import (
 	gopaseto "aidanwoods.dev/go-paseto"
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/pasetokit/pasetokit/keyring"
 	"github.com/pasetokit/pasetokit/paserk"
 	"github.com/pasetokit/pasetokit/paseto"
 	"github.com/pasetokit/pasetokit/verifier"
@@ -210,7 +211,7 @@ func BenchmarkVerifyAccessToken(b *testing.B) {
 		f := newFixture(b)
 		now := f.now.Add(time.Minute)
 		v, err := verifier.New(verifier.Config{
-			Keys:      []verifier.Key{{PASERK: f.paserk}},
+			Keys:      []keyring.Key{{PASERK: f.paserk}},
 			Issuers:   []string{issuer},
 			Audiences: []string{audience},
 			Now:       func() time.Time { return now },

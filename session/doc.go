@@ -70,11 +70,16 @@
 //		{PASERK: os.Getenv("OLD_SESSION_KEY")}, // still decrypts
 //	}})
 //
-// The footer {"kid":"k4.lid.…","n":"<cookie name>"} names the key by its
-// PASERK id, so the key is found at once (an unknown id is rejected, keys
-// are never tried in turn), and the cookie name is also bound as the
-// implicit assertion [ImplicitPrefix]+name, so a token moved to another
-// cookie, or made for another purpose, does not open. The payload holds
+// The footer is a key reference: the first [KeyRefLength] (8) characters
+// of the key's PASERK id after "k4.lid.", so the key is found at once (an
+// unknown reference is rejected, keys are never tried in turn; New refuses
+// two keys with the same reference). It only selects the key: the token's
+// MAC under that key authenticates everything else. The cookie name is
+// bound as the implicit assertion [ImplicitPrefix]+name, which the MAC
+// covers but the token does not carry, so a token moved to another
+// cookie, or made for another purpose, does not open. (Tokens of earlier
+// versions, whose footer was {"kid":"k4.lid.…","n":"<cookie name>"}, are
+// rejected as malformed.) The payload holds
 // the values, the pending flashes, a random 128-bit session id, the
 // creation time (for [Config.Lifetime]) and the last-seen time (for
 // [Config.IdleTimeout]). Values are encoded by [Config.Serializer] (JSON by
@@ -107,7 +112,8 @@
 // an error response: the request gets a new empty session, the response
 // deletes the bad cookie(s), and [Config.OnBadCookie] (if set) receives a
 // [*CookieError] that matches [ErrMalformed], [ErrTampered], [ErrExpired],
-// [ErrIdleExpired], [ErrWrongName] or [ErrUnknownKey].
+// [ErrIdleExpired] or [ErrUnknownKey]. A token moved from a cookie of
+// another name fails authentication ([ErrTampered]).
 //
 // # Migrating from gorilla/sessions
 //

@@ -294,7 +294,7 @@ func modulePackages(root string) (map[string]string, error) {
 			return err
 		}
 		switch d.Name() {
-		case "testdata", "internal", "examples", "cmd", "node_modules", "e2e":
+		case "testdata", "internal", "examples", "cmd", "node_modules", "e2e", "bench":
 			return filepath.SkipDir
 		}
 		if strings.HasPrefix(d.Name(), ".") && rel != "." {
