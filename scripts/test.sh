@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test.sh: the README's test command: the whole test suite.
 #
-#   1. go test -race over the library module (no servers needed);
+#   1. go test -race over the library module, then over the modules of
+#      their own that need no server (grpcauth);
 #   2. scripts/redis-test.sh: the modules that use Redis (store/redisstore,
 #      examples/onetime_refresh, examples/demo) against a real redis-server
 #      on 127.0.0.1 (installed with apt-get and started when missing);

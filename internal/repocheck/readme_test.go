@@ -25,7 +25,8 @@ import (
 const readmePath = "../../README.md"
 
 // stdImports maps the package names README snippets may use from the
-// standard library to their import paths. This module's own packages are
+// standard library (and grpc, for the grpcauth snippet) to their import
+// paths. This module's own packages are
 // found by scanning the repository. A snippet using a package in neither
 // fails with "undefined: name": add the package here.
 var stdImports = map[string]string{
@@ -38,11 +39,17 @@ var stdImports = map[string]string{
 	"io":       "io",
 	"json":     "encoding/json",
 	"log":      "log",
+	"net":      "net",
 	"os":       "os",
 	"rand":     "crypto/rand",
 	"slog":     "log/slog",
 	"strings":  "strings",
 	"time":     "time",
+
+	// Not the standard library: the gRPC snippet's packages, found
+	// through the grpcauth module of go.work.
+	"grpc":        "google.golang.org/grpc",
+	"credentials": "google.golang.org/grpc/credentials",
 }
 
 // A snippet is one ```go block of the README.
