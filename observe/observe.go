@@ -15,9 +15,11 @@ type Kind string
 // The kinds of events pasetokit reports.
 const (
 	// KindRequest is the outcome of one HTTP request authenticated by
-	// httpauth. Reason is "ok" or the httpauth error code the request was
-	// answered with (token_missing, token_expired, key_set_unavailable,
-	// temporarily_unavailable, ...). Count these to see what clients get.
+	// httpauth, or one gRPC call by grpcauth. Reason is "ok" or the code
+	// the request was answered with (token_missing, token_expired,
+	// key_set_unavailable, temporarily_unavailable, ...: httpauth's
+	// Error.Code, grpcauth's Error.Reason). Count these to see what
+	// clients get.
 	KindRequest Kind = "request"
 	// KindVerify is the outcome of one token verification by a verifier
 	// (also the verifiers inside authtoken). Reason is "ok" or the
@@ -75,8 +77,8 @@ const (
 type Event struct {
 	// Kind is what happened; see the Kind constants for their reasons.
 	Kind Kind
-	// Component is the package that reports it: "httpauth", "verifier",
-	// "keyring", "authtoken", "remember", "redisstore".
+	// Component is the package that reports it: "httpauth", "grpcauth",
+	// "verifier", "keyring", "authtoken", "remember", "redisstore".
 	Component string
 	// Reason refines Kind, from the fixed list of that kind.
 	Reason string

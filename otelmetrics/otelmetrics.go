@@ -42,14 +42,23 @@ const (
 	// MeterName is the name of the meter the instruments come from.
 	MeterName = "github.com/pasetokit/pasetokit/otelmetrics"
 
-	EventsName    = "pasetokit.events"
+	// EventsName is the counter of events.
+	EventsName = "pasetokit.events"
+	// StalenessName is the gauge of each key set's staleness, in seconds.
 	StalenessName = "pasetokit.key_set.staleness"
-	MaxStaleName  = "pasetokit.key_set.max_stale"
+	// MaxStaleName is the gauge of each key set's MaxStale, in seconds.
+	MaxStaleName = "pasetokit.key_set.max_stale"
 
-	KindKey      = attribute.Key("pasetokit.kind")
+	// KindKey is the counter's attribute holding [observe.Event.Kind].
+	KindKey = attribute.Key("pasetokit.kind")
+	// ComponentKey is the counter's attribute holding
+	// [observe.Event.Component].
 	ComponentKey = attribute.Key("pasetokit.component")
-	ReasonKey    = attribute.Key("pasetokit.reason")
-	URLKey       = attribute.Key("pasetokit.key_set.url")
+	// ReasonKey is the counter's attribute holding [observe.Event.Reason].
+	ReasonKey = attribute.Key("pasetokit.reason")
+	// URLKey is the gauges' attribute holding the key set's URL
+	// ([observe.Event.URL]).
+	URLKey = attribute.Key("pasetokit.key_set.url")
 )
 
 // maxSets bounds the key sets followed; URLs come from configuration, so
