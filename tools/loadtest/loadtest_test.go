@@ -83,3 +83,49 @@ func TestAllowedStatus(t *testing.T) {
 		}
 	}
 }
+
+func TestTokenKID(t *testing.T) {
+	// v4.public.<payload>.<footer>, the footer base64url of {"kid":"k4.pid.x"}.
+	if kid, err := tokenKID("v4.public.AAAA.eyJraWQiOiJrNC5waWQueCJ9"); err != nil || kid != "k4.pid.x" {
+		t.Fatalf("kid %q, %v", kid, err)
+	}
+	for _, tok := range []string{"v4.public.AAAA", "v4.public.AAAA.!!", "v4.public.AAAA.e30"} {
+		if _, err := tokenKID(tok); err == nil {
+			t.Errorf("%q: no error", tok)
+		}
+	}
+}
+
+func TestFleetVerdict(t *testing.T) {
+	t0 := time.Now()
+	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
+	f := fleetFaults{killed: 1, killBegin: at(1000), killRestart: at(1500), redisStop: at(3000), redisStart: at(3500), recoverIn: time.Second}
+	for _, tc := range []struct {
+		kind       fleetKind
+		target     int
+		start, end int
+		status     int
+		want       bool
+	}{
+		{fkMe, 0, 0, 10, 200, true},
+		{fkMe, 0, 0, 10, 401, false},             // a live token refused
+		{fkMe, 0, 0, 10, 500, false},             // never
+		{fkRevoked, 2, 0, 10, 401, true},         // a logout holds at another process
+		{fkRevoked, 2, 0, 10, 200, false},        // a lost revocation
+		{fkWebLogin, 0, 0, 10, 303, true},        // the login redirects
+		{fkMe, 1, 1100, 1200, 0, true},           // the killed demo, while down
+		{fkMe, 0, 1100, 1200, 0, false},          // another demo
+		{fkMe, 1, 2000, 2100, 0, false},          // the killed demo, after its restart
+		{fkMe, 0, 3100, 3200, 503, true},         // Redis away
+		{fkRemembered, 2, 4400, 4450, 503, true}, // recovering
+		{fkMe, 0, 4600, 4700, 503, false},        // after the recovery bound
+		{fkToken, 0, 3100, 3200, 503, false},     // issuing needs no store
+		{fkResource, -1, 3100, 3200, 503, false}, // a resource server needs no store
+		{fkResource, -1, 1100, 1200, 0, false},   // nor the killed demo
+		{fkRemembered, 0, 2900, 3001, 503, true}, // straddles the stop
+	} {
+		if got, why := f.verdict(fleetRec{kind: tc.kind, target: tc.target, start: at(tc.start), end: at(tc.end), status: tc.status}); got != tc.want {
+			t.Errorf("%s at %d, %d..%d ms, status %d: %v (%s), want %v", fleetKindNames[tc.kind], tc.target, tc.start, tc.end, tc.status, got, why, tc.want)
+		}
+	}
+}
