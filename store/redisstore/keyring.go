@@ -60,9 +60,15 @@ type KeyringConfig struct {
 // its data (a restart without persistence), the first ring to reach it
 // stores its last good copy again.
 //
-// How soon a process sees a change another one made is bounded by its
-// ring's keyring.Config.SyncInterval plus one round trip (one second and a
-// few milliseconds by default); see [keyring.Ring.Run].
+// How soon a process sees a change another one made (a rotation, a key
+// published or dropped) is bounded by its ring's
+// keyring.Config.SyncInterval plus one round trip: [keyring.Ring.Run]
+// reloads the state that often. With the default SyncInterval of one
+// second, the measured time from one process's rotation to another
+// process's snapshot showing it is at most 1.01 s (processes on one
+// machine, TestKeyringFleetProcesses). Changes the schedule makes (a next
+// key becoming current) need no propagation: every process switches at
+// the planned time.
 type Keyring struct {
 	c       redis.UniversalClient
 	key     string
@@ -75,11 +81,12 @@ var _ keyring.Backend = (*Keyring)(nil)
 const maxKeyringName = 200
 
 // NewKeyring returns a Keyring that uses client, which the caller keeps
-// and closes. It does not contact Redis. An invalid cfg is a
-// *[store.ConfigError] matching [store.ErrInvalidConfig].
+// and closes. It does not contact Redis, so it succeeds while Redis is
+// down. An invalid field of cfg is a *[store.ConfigError] matching
+// [store.ErrInvalidConfig]; a nil client is an error as for [New].
 func NewKeyring(client redis.UniversalClient, cfg KeyringConfig) (*Keyring, error) {
 	if client == nil {
-		return nil, &store.ConfigError{Field: "client", Err: errors.New("nil")}
+		return nil, errors.New("redisstore: nil client")
 	}
 	switch {
 	case cfg.Timeout < 0:

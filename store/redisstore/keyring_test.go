@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -121,6 +122,9 @@ func TestKeyringBackend(t *testing.T) {
 }
 
 func TestNewKeyring(t *testing.T) {
+	if _, err := redisstore.NewKeyring(nil, redisstore.KeyringConfig{}); err == nil {
+		t.Fatal("nil client accepted")
+	}
 	c := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"}) // never contacted
 	defer c.Close()
 	tests := []struct {
@@ -132,7 +136,6 @@ func TestNewKeyring(t *testing.T) {
 	}{
 		{"zero config", c, redisstore.KeyringConfig{}, "pasetokit:keyring:{default}", ""},
 		{"prefix and name", c, redisstore.KeyringConfig{Prefix: "app:", Name: "tokens", Timeout: time.Minute}, "app:keyring:{tokens}", ""},
-		{"nil client", nil, redisstore.KeyringConfig{}, "", "client"},
 		{"negative timeout", c, redisstore.KeyringConfig{Timeout: -1}, "", "Timeout"},
 		{"brace in name", c, redisstore.KeyringConfig{Name: "a{b}"}, "", "Name"},
 		{"long name", c, redisstore.KeyringConfig{Name: strings.Repeat("n", 201)}, "", "Name"},
@@ -1007,4 +1010,49 @@ func (r *reporting) CompareAndSwap(ctx context.Context, old uint64, rec keyring.
 		r.say("wrote %d", rec.Version)
 	}
 	return err
+}
+
+// FuzzKeyringLoad stores arbitrary version and data fields and checks that
+// Load never panics and returns either a *keyring.StateError or a record
+// whose data is ring state recording the same version, and that
+// CompareAndSwap replaces what Load refuses only when its script can see
+// ring state of the known format with the stored version (a ring never
+// swaps after a refused Load; the script is a second line of defence).
+func FuzzKeyringLoad(f *testing.F) {
+	recs := keyringtest.Records(f, wrappingKey(f, paseto.V4), 2)
+	f.Add("1", recs[0].Data)
+	f.Add("2", recs[1].Data)
+	f.Add("1", recs[1].Data)
+	f.Add("01", recs[0].Data)
+	f.Add("18446744073709551616", recs[0].Data)
+	f.Add("1", []byte(`{"format":1,"version":1}`))
+	f.Add("1", []byte("garbage"))
+	f.Add("", []byte{})
+	c := newClient(f, redisAddr(f))
+	b := newKeyring(f, c, redisstore.KeyringConfig{Prefix: testPrefix(f, c), Name: "fuzz"})
+	f.Fuzz(func(t *testing.T, version string, data []byte) {
+		ctx := t.Context()
+		if err := c.HSet(ctx, b.Key(), "version", version, "data", data).Err(); err != nil {
+			t.Fatal(err)
+		}
+		defer c.Del(ctx, b.Key())
+		rec, err := b.Load(ctx)
+		if err == nil {
+			if v, perr := keyring.ParseStateVersion(rec.Data); perr != nil || v != rec.Version || strconv.FormatUint(v, 10) != version {
+				t.Fatalf("Load accepted version %q with data of version %d (%v)", version, v, perr)
+			}
+			return
+		}
+		if !errors.Is(err, keyring.ErrCorruptState) {
+			t.Fatalf("Load: %v, want a *keyring.StateError", err)
+		}
+		var head struct{ Format, Version any }
+		for old, rec := range recs {
+			if cerr := b.CompareAndSwap(ctx, uint64(old), rec); cerr == nil {
+				if old == 0 || json.Unmarshal(data, &head) != nil || head.Format != 1.0 || head.Version != float64(old) || version != strconv.Itoa(old) {
+					t.Fatalf("CompareAndSwap(%d) replaced state Load refused (%v)", old, err)
+				}
+			}
+		}
+	})
 }
