@@ -160,6 +160,18 @@ func TestNewKeyring(t *testing.T) {
 	}
 }
 
+// TestKeyringRefusesUnwrapped: a ring on Redis without a wrapping key or
+// password is refused before Redis is contacted, so no plaintext key can
+// reach it.
+func TestKeyringRefusesUnwrapped(t *testing.T) {
+	c := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"}) // never contacted
+	defer c.Close()
+	cfg := ringConfig(newKeyring(t, c, redisstore.KeyringConfig{}), nil, nil)
+	if _, err := keyring.New(t.Context(), cfg); !errors.Is(err, keyring.ErrInvalidConfig) {
+		t.Fatalf("New without WrappingKey or Password: %v, want ErrInvalidConfig", err)
+	}
+}
+
 // TestKeyringOneKey: a ring uses one Redis key, named with its hash tag,
 // holding a hash of version and data and no expiry.
 func TestKeyringOneKey(t *testing.T) {
