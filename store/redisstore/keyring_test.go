@@ -585,6 +585,66 @@ func TestKeyringLosesRedis(t *testing.T) {
 	}
 }
 
+// TestKeyringRedisLosesData: Redis loses the ring (a restart without
+// persistence); one ring stores its copy again and changes it until the
+// version counts back up to another ring's old copy. The other ring reads
+// the new state rather than keeping (and storing) its own.
+func TestKeyringRedisLosesData(t *testing.T) {
+	c := newClient(t, redisAddr(t))
+	b := newKeyring(t, c, redisstore.KeyringConfig{Prefix: testPrefix(t, c)})
+	clk := testclock.New()
+	cfg := ringConfig(b, wrappingKey(t, paseto.V4), clk.Now)
+	cfg.Policy.MaxKeys = 20
+	a, other := newRing(t, cfg), newRing(t, cfg)
+	ctx := t.Context()
+	step := func(i int) {
+		t.Helper()
+		if i%2 == 0 {
+			if _, err := a.Rotate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			return
+		}
+		clk.Advance(11 * time.Minute)
+		if err := a.Tick(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 4 {
+		step(i)
+	}
+	if err := other.Tick(ctx); err != nil {
+		t.Fatal(err)
+	}
+	old, _ := b.Load(ctx)
+	c.Del(ctx, b.Key())
+	if err := a.Tick(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; ; i++ {
+		rec, err := b.Load(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rec.Version == old.Version {
+			break
+		}
+		if rec.Version > old.Version {
+			t.Fatalf("version %d, want %d", rec.Version, old.Version)
+		}
+		step(i)
+	}
+	if err := other.Tick(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := describe(other.Snapshot()), describe(a.Snapshot()); got != want {
+		t.Fatalf("the other ring sees %s, want %s", got, want)
+	}
+	if rec, _ := b.Load(ctx); rec.Version != old.Version {
+		t.Fatalf("the other ring stored version %d over the fleet's %d", rec.Version, old.Version)
+	}
+}
+
 // ExampleNewKeyring shares a ring of token signing keys between the
 // processes that use one Redis: each process runs this, with the same
 // wrapping key.
