@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/pasetokit/pasetokit/keyring"
-	"github.com/pasetokit/pasetokit/store"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -57,8 +56,11 @@ type KeyringConfig struct {
 // then keeps its last good copy (see [keyring.ErrStale]). Stored state
 // that is not a ring state (another type, missing fields, an unreadable
 // version, oversized data) is a *[keyring.StateError]. After Redis loses
-// its data (a restart without persistence), the first ring to reach it
-// stores its last good copy again.
+// the ring (a restart without persistence, an eviction under an allkeys-
+// maxmemory-policy, a failover to a replica that missed the last write),
+// the first ring to reach it stores its last good copy again, and the
+// other rings read that copy: no process keeps or stores keys the others
+// do not have.
 //
 // How soon a process sees a change another one made (a rotation, a key
 // published or dropped) is bounded by its ring's
@@ -67,9 +69,9 @@ type KeyringConfig struct {
 // second, the time from one process's rotation to another process's
 // snapshot showing it measured about 1.0 s (median) and at most 1.18 s
 // (three processes on one busy two-core machine, race detector on,
-// TestKeyringFleetProcesses, which fails above 2 s). Changes the schedule makes (a next
-// key becoming current) need no propagation: every process switches at
-// the planned time.
+// TestKeyringFleetProcesses, which fails above 2 s). Changes the
+// schedule makes (a next key becoming current) need no propagation: every
+// process switches at the planned time.
 type Keyring struct {
 	c       redis.UniversalClient
 	key     string
@@ -83,19 +85,17 @@ const maxKeyringName = 200
 
 // NewKeyring returns a Keyring that uses client, which the caller keeps
 // and closes. It does not contact Redis, so it succeeds while Redis is
-// down. An invalid field of cfg is a *[store.ConfigError] matching
-// [store.ErrInvalidConfig]; a nil client is an error as for [New].
+// down. Every error is a [*ConfigError] matching [ErrInvalidConfig].
 func NewKeyring(client redis.UniversalClient, cfg KeyringConfig) (*Keyring, error) {
-	if client == nil {
-		return nil, errors.New("redisstore: nil client")
-	}
 	switch {
+	case client == nil:
+		return nil, configError("client", errors.New("nil client"))
 	case cfg.Timeout < 0:
-		return nil, &store.ConfigError{Field: "Timeout", Err: errors.New("negative")}
+		return nil, configError("Timeout", fmt.Errorf("negative: %v", cfg.Timeout))
 	case strings.ContainsAny(cfg.Name, "{}"):
-		return nil, &store.ConfigError{Field: "Name", Err: errors.New("contains '{' or '}'")}
+		return nil, configError("Name", errors.New("contains '{' or '}'"))
 	case len(cfg.Name) > maxKeyringName:
-		return nil, &store.ConfigError{Field: "Name", Err: fmt.Errorf("longer than %d bytes", maxKeyringName)}
+		return nil, configError("Name", fmt.Errorf("longer than %d bytes", maxKeyringName))
 	}
 	k := &Keyring{c: client, timeout: cfg.Timeout}
 	if k.timeout == 0 {
