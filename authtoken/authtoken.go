@@ -11,6 +11,7 @@ import (
 
 	"github.com/pasetokit/pasetokit/issuer"
 	"github.com/pasetokit/pasetokit/keyring"
+	"github.com/pasetokit/pasetokit/observe"
 	"github.com/pasetokit/pasetokit/paserk"
 	"github.com/pasetokit/pasetokit/paseto"
 	"github.com/pasetokit/pasetokit/store"
@@ -130,6 +131,12 @@ type Config struct {
 	// synchronously in the Refresh call and must be safe for concurrent
 	// use.
 	OnReuse func(ctx context.Context, subject, family string)
+
+	// Events receives an [observe.KindRefreshReuse] event when Refresh
+	// detects a reused refresh token (after OnReuse, which still runs),
+	// and the [observe.KindVerify] events of the Manager's verifiers. Nil
+	// means [observe.Default]: slog, rate-limited, reuse at level Error.
+	Events observe.Handler
 }
 
 // kind is one configured kind of token.
@@ -159,6 +166,7 @@ type Manager struct {
 	leeway          time.Duration
 	aud             any // nil, a string or a []string
 	onReuse         func(ctx context.Context, subject, family string)
+	events          observe.Handler
 	retention       time.Duration // longest lifetime; 0 when one kind never expires
 	accessKeys      []keyring.Key // the access kind's verifying keys, while New runs
 }
@@ -189,6 +197,7 @@ func New(cfg Config) (*Manager, error) {
 		now:     cfg.Now,
 		leeway:  cfg.Leeway,
 		onReuse: cfg.OnReuse,
+		events:  cfg.Events,
 		custom:  make(map[string]*kind, len(cfg.Custom)),
 	}
 	if m.now == nil {
@@ -410,6 +419,7 @@ func (m *Manager) newKind(cfg Config, field, name string, kc KindConfig, def tim
 		RequireKeyID: true,
 		Rules:        append([]verifier.Rule{typeRule(name), m.revocationRule}, cfg.Rules...),
 		Now:          m.now,
+		Events:       cfg.Events,
 	})
 	if err != nil {
 		return nil, nested(keysField, err)

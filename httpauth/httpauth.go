@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/pasetokit/pasetokit/observe"
 	"github.com/pasetokit/pasetokit/paseto"
 	"github.com/pasetokit/pasetokit/verifier"
 )
@@ -53,6 +54,12 @@ type Config struct {
 	// ones. It must write a response (an empty one would be a 200). Nil
 	// means DefaultErrorHandler.
 	ErrorHandler func(w http.ResponseWriter, r *http.Request, err *Error)
+
+	// Events receives an [observe.KindRequest] event for every request
+	// authenticated (by Require, Optional or Authenticate), with reason
+	// "ok" or the error's [Error.Code]. Nil means [observe.Default]: slog
+	// at level Debug (Warn for 503 answers), rate-limited.
+	Events observe.Handler
 }
 
 // Middleware authenticates requests with PASETO tokens. Make one with New;
@@ -64,6 +71,7 @@ type Middleware struct {
 	implicit   func(*http.Request) []byte
 	onError    func(http.ResponseWriter, *http.Request, *Error)
 	challenges map[*class]string // WWW-Authenticate per 400/401/403 class
+	events     observe.Handler
 }
 
 // New validates cfg and returns a Middleware. Every error it returns is a
@@ -85,6 +93,7 @@ func New(cfg Config) (*Middleware, error) {
 		max:      cfg.MaxTokenLength,
 		implicit: cfg.Implicit,
 		onError:  cfg.ErrorHandler,
+		events:   cfg.Events,
 	}
 	if m.max == 0 {
 		m.max = paseto.DefaultMaxTokenLength
@@ -218,8 +227,18 @@ func (m *Middleware) Authenticate(r *http.Request) (*verifier.Token, error) {
 }
 
 // authenticate returns the verified token and the raw token it was
-// verified from.
+// verified from, and reports the outcome.
 func (m *Middleware) authenticate(r *http.Request) (*verifier.Token, string, *Error) {
+	tok, raw, e := m.check(r)
+	reason := observe.ReasonOK
+	if e != nil {
+		reason = e.Code
+	}
+	observe.Emit(r.Context(), m.events, observe.Event{Kind: observe.KindRequest, Component: "httpauth", Reason: reason})
+	return tok, raw, e
+}
+
+func (m *Middleware) check(r *http.Request) (*verifier.Token, string, *Error) {
 	s, f, at := extract(m.exs, r)
 	var source string
 	if at >= 0 {

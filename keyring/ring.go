@@ -1,6 +1,7 @@
 package keyring
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/pasetokit/pasetokit/observe"
 	"github.com/pasetokit/pasetokit/paserk"
 	"github.com/pasetokit/pasetokit/paseto"
 )
@@ -70,6 +72,12 @@ type Config struct {
 	// ticks (an unreachable backend, unreadable state); the ring keeps its
 	// last good copy meanwhile. It must be safe for concurrent use.
 	OnError func(err error)
+	// Events receives an [observe.KindKeyRotation] event when a next key
+	// is published or becomes current (in this process, or seen in the
+	// backend), and an [observe.KindKeySync] event when [Ring.Tick] fails
+	// and when it succeeds again. Nil means [observe.Default]: slog,
+	// rate-limited.
+	Events observe.Handler
 }
 
 // Ring owns the keys of one family (one version and purpose): it creates
@@ -86,10 +94,13 @@ type Ring struct {
 	bname   string
 	now     func() time.Time
 	onError func(error)
+	events  observe.Handler
+	failing bool // the last Tick failed; guarded by mu
 
 	mu    sync.Mutex // serializes Tick and Rotate; guards codec, state, gen
 	codec *codec
 	state *ringState // the last good copy
+	data  []byte     // state as the backend stores it (its version alone is not enough: see tick)
 	gen   uint64
 
 	snap atomic.Pointer[Snapshot]
@@ -106,7 +117,7 @@ var _ Source = (*Ring)(nil)
 // New does not start the schedule: call [Ring.Run] in a goroutine, or
 // [Ring.Tick] from your own scheduler.
 func New(ctx context.Context, cfg Config) (*Ring, error) {
-	r := &Ring{leeway: cfg.Leeway, sync: cfg.SyncInterval, backend: cfg.Backend, now: cfg.Now, onError: cfg.OnError}
+	r := &Ring{leeway: cfg.Leeway, sync: cfg.SyncInterval, backend: cfg.Backend, now: cfg.Now, onError: cfg.OnError, events: cfg.Events}
 	switch cfg.Version {
 	case 0:
 		r.fam.v = paseto.V4
@@ -215,7 +226,9 @@ func (r *Ring) CheckLifetime(lifetime time.Duration) error {
 func (r *Ring) Tick(ctx context.Context) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.tick(ctx, nil)
+	err := r.tick(ctx, nil)
+	r.syncEvent(ctx, err)
+	return err
 }
 
 // Rotate starts a staged rotation now, by hand (an operator's request, a
@@ -305,12 +318,17 @@ func (r *Ring) tick(ctx context.Context, change func(*ringState, time.Time) (boo
 		case rec.Version == 0:
 			st = r.state.clone() // the backend lost its data: seed it with the last copy
 			st.version = 0
-		case r.state != nil && rec.Version == r.state.version:
+		case r.state != nil && rec.Version == r.state.version && bytes.Equal(rec.Data, r.data):
 			st = r.state
 		default:
+			// A version equal to the copy's with other data: the backend
+			// lost its data (a Redis restart), was stored again by another
+			// process, and counted back up to this version. Read it: the
+			// last copy must not be taken for it, nor swapped over it.
 			if st, err = r.codec.open(rec.Data, rec.Version); err != nil {
 				return r.fail(err)
 			}
+			r.data = rec.Data
 		}
 		if rec.Version != 0 {
 			r.setState(st, now, true)
@@ -343,6 +361,7 @@ func (r *Ring) tick(ctx context.Context, change func(*ringState, time.Time) (boo
 			return r.fail(err)
 		}
 		r.setState(next, now, true)
+		r.data = data
 		return nil
 	}
 	return fmt.Errorf("keyring: %s: %w %d times in a row", r.bname, ErrConflict, maxConflicts)
@@ -384,6 +403,7 @@ func (r *Ring) setState(st *ringState, now time.Time, synced bool) {
 		s.synced = old.synced
 	}
 	r.snap.Store(s)
+	r.rotationEvents(old, s)
 }
 
 // later returns the later of a and b.
