@@ -8,6 +8,7 @@ import (
 
 	"github.com/pasetokit/pasetokit/httpauth"
 	"github.com/pasetokit/pasetokit/keyring"
+	"github.com/pasetokit/pasetokit/observe"
 	"github.com/pasetokit/pasetokit/store"
 	"github.com/pasetokit/pasetokit/verifier"
 )
@@ -50,6 +51,10 @@ type VerifierConfig struct {
 	// Now returns the current time; nil means time.Now. It must be safe
 	// for concurrent use and is not called by [NewVerifier].
 	Now func() time.Time
+	// Events receives the verifier's events: each verification's outcome
+	// and each key set fetch, with its staleness (see package observe).
+	// Nil means [observe.Default].
+	Events observe.Handler
 }
 
 // Verifier verifies access tokens made by a [Manager] in another process,
@@ -86,7 +91,7 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 			return nil, configError("Rules["+strconv.Itoa(i)+"]", errors.New("nil rule"))
 		}
 	}
-	m := &Manager{store: cfg.Store, now: cfg.Now, leeway: cfg.Leeway, custom: map[string]*kind{}}
+	m := &Manager{store: cfg.Store, now: cfg.Now, leeway: cfg.Leeway, custom: map[string]*kind{}, events: cfg.Events}
 	if m.now == nil {
 		m.now = time.Now
 	}
@@ -99,6 +104,7 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 		RequireKeyID: true,
 		Rules:        append([]verifier.Rule{typeRule(TypeAccess), m.revocationRule}, cfg.Rules...),
 		Now:          m.now,
+		Events:       cfg.Events,
 	})
 	if err != nil {
 		var ve *verifier.ConfigError

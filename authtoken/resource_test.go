@@ -11,6 +11,8 @@ import (
 	"github.com/pasetokit/pasetokit/httpauth"
 	"github.com/pasetokit/pasetokit/keyring"
 	"github.com/pasetokit/pasetokit/keyset"
+	"github.com/pasetokit/pasetokit/observe"
+	"github.com/pasetokit/pasetokit/observe/observetest"
 	"github.com/pasetokit/pasetokit/paseto"
 	"github.com/pasetokit/pasetokit/store"
 	"github.com/pasetokit/pasetokit/verifier"
@@ -21,6 +23,12 @@ const authIssuer = "https://auth.example"
 // resourceEnv is an issuing Manager and a resource server's Verifier that
 // shares its store and follows its access keys through a key set.
 func resourceEnv(t *testing.T) (*env, *authtoken.Verifier) {
+	e, rv, _ := resourceEnvEvents(t)
+	return e, rv
+}
+
+// resourceEnvEvents is resourceEnv with the Verifier's events recorded.
+func resourceEnvEvents(t *testing.T) (*env, *authtoken.Verifier, *observetest.Recorder) {
 	t.Helper()
 	access := genKey(t, paseto.V4, paseto.Public)
 	e := newEnv(t, func(c *authtoken.Config) {
@@ -35,11 +43,13 @@ func resourceEnv(t *testing.T) (*env, *authtoken.Verifier) {
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(doc) }))
 	t.Cleanup(srv.Close)
+	rec := &observetest.Recorder{}
 	rv, err := authtoken.NewVerifier(authtoken.VerifierConfig{
 		KeySets: []verifier.KeySet{{URL: srv.URL, Issuer: authIssuer}},
 		Issuers: []string{authIssuer},
 		Store:   e.store,
 		Now:     e.clock.Now,
+		Events:  rec,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -47,7 +57,20 @@ func resourceEnv(t *testing.T) (*env, *authtoken.Verifier) {
 	if err := rv.FetchKeySets(ctx); err != nil {
 		t.Fatal(err)
 	}
-	return e, rv
+	return e, rv, rec
+}
+
+// The Verifier reports its key set fetches and verifications.
+func TestVerifierEvents(t *testing.T) {
+	e, rv, rec := resourceEnvEvents(t)
+	p, _ := e.m.Login(ctx, "alice", nil)
+	if _, err := rv.Verify(ctx, p.Access, nil); err != nil {
+		t.Fatal(err)
+	}
+	got := rec.Take()
+	if len(observetest.Of(got, observe.KindKeySetFetch)) == 0 || len(observetest.Of(got, observe.KindVerify)) == 0 {
+		t.Fatalf("events %+v: want a key set fetch and a verification", got)
+	}
 }
 
 func TestVerifierResourceServer(t *testing.T) {
