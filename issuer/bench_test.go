@@ -1,6 +1,7 @@
 package issuer_test
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
@@ -103,4 +104,48 @@ func BenchmarkIssueOverhead(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkIssueStatic and BenchmarkIssueRing issue the same token with a
+// static key list and with a key ring (KeySource): a ring must cost
+// nothing measurable. Run both in one go:
+//
+//	go test -run='^$' -bench='Ring|Static' -benchmem -count=5 ./issuer/
+func BenchmarkIssueStatic(b *testing.B) {
+	for _, p := range []paseto.Purpose{paseto.Public, paseto.Local} {
+		b.Run("v4."+p.String(), func(b *testing.B) {
+			var k paseto.Key = keys.secret[paseto.V4]
+			if p == paseto.Local {
+				k = keys.local[paseto.V4]
+			}
+			benchIssue(b, issuer.Config{Keys: []keyring.Key{pk(b, k)}})
+		})
+	}
+}
+
+func BenchmarkIssueRing(b *testing.B) {
+	for _, p := range []paseto.Purpose{paseto.Public, paseto.Local} {
+		b.Run("v4."+p.String(), func(b *testing.B) {
+			ring, err := keyring.New(context.Background(), keyring.Config{Purpose: p, Lifetimes: []time.Duration{time.Hour}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			benchIssue(b, issuer.Config{KeySource: ring})
+		})
+	}
+}
+
+func benchIssue(b *testing.B, cfg issuer.Config) {
+	cfg.Issuer, cfg.Now = "https://auth.example.com", time.Now
+	iss, err := issuer.New(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	claims := benchClaims()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := iss.Issue(&claims); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
