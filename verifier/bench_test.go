@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/pasetokit/pasetokit/keyring"
 	"github.com/pasetokit/pasetokit/paseto"
@@ -95,5 +96,59 @@ func BenchmarkKeySelection(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkVerifyStatic and BenchmarkVerifyRing verify the same kind of
+// token with a static key and with a key ring (KeySource), without and
+// with the verified-token cache: a ring must cost nothing measurable. Run
+// both in one go:
+//
+//	go test -run='^$' -bench='Ring|Static' -benchmem -count=5 ./verifier/
+func BenchmarkVerifyStatic(b *testing.B) {
+	benchVerifyKinds(b, func(b *testing.B, p paseto.Purpose, cache int) {
+		s := newSigner(b, paseto.V4, p == paseto.Local)
+		benchVerify(b, verifier.Config{Keys: []keyring.Key{s.key("")}, CacheSize: cache}, s)
+	})
+}
+
+func BenchmarkVerifyRing(b *testing.B) {
+	benchVerifyKinds(b, func(b *testing.B, p paseto.Purpose, cache int) {
+		clk := newClock()
+		ring, err := keyring.New(context.Background(), keyring.Config{Purpose: p, Lifetimes: []time.Duration{time.Hour}, Now: clk.Now})
+		if err != nil {
+			b.Fatal(err)
+		}
+		cur, _ := ring.Snapshot().Current(clk.Now())
+		s := &signer{sk: cur.SecretKey(), lk: cur.LocalKey(), kid: cur.ID(), ver: paseto.V4, local: p == paseto.Local}
+		benchVerify(b, verifier.Config{KeySource: ring, CacheSize: cache}, s)
+	})
+}
+
+func benchVerifyKinds(b *testing.B, run func(b *testing.B, p paseto.Purpose, cache int)) {
+	for _, p := range []paseto.Purpose{paseto.Public, paseto.Local} {
+		for _, cache := range []int{0, 1024} {
+			name := "v4." + p.String()
+			if cache > 0 {
+				name += "/cached"
+			}
+			b.Run(name, func(b *testing.B) { run(b, p, cache) })
+		}
+	}
+}
+
+func benchVerify(b *testing.B, cfg verifier.Config, s *signer) {
+	cfg.Audiences, cfg.Now = []string{"api"}, newClock().Now
+	v := newVerifier(b, cfg)
+	tok := s.token(b, claims("aud", "api"), s.kid, nil)
+	ctx := context.Background()
+	if _, err := v.Verify(ctx, tok, nil); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := v.Verify(ctx, tok, nil); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
