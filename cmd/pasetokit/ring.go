@@ -203,4 +203,3 @@ func printRing(w io.Writer, snap *keyring.Snapshot) error {
 	_, err := w.Write(b.Bytes())
 	return err
 }
-
