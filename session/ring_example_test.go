@@ -61,3 +61,18 @@ func Example_keyRing() {
 	// count 2
 	// count 3
 }
+
+// The package documentation's key ring snippet, compiled.
+func Example_keyRingSetup() {
+	ctx := context.Background()
+	ring, err := keyring.New(ctx, keyring.Config{
+		Purpose:   paseto.Local,
+		Lifetimes: []time.Duration{session.DefaultLifetime},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	go ring.Run(ctx)
+	m, err := session.New(session.Config{KeySource: ring})
+	_, _ = m, err
+}
