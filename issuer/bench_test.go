@@ -149,3 +149,57 @@ func benchIssue(b *testing.B, cfg issuer.Config) {
 		}
 	}
 }
+
+// BenchmarkRingVsStatic issues with a static key and with a ring in
+// alternation, in one loop, and reports the time of each and their ratio:
+// on a shared machine, whose load changes between two benchmarks run one
+// after the other, it is the fair comparison.
+func BenchmarkRingVsStatic(b *testing.B) {
+	for _, p := range []paseto.Purpose{paseto.Public, paseto.Local} {
+		b.Run("v4."+p.String(), func(b *testing.B) {
+			var k paseto.Key = keys.secret[paseto.V4]
+			if p == paseto.Local {
+				k = keys.local[paseto.V4]
+			}
+			ring, err := keyring.New(context.Background(), keyring.Config{Purpose: p, Lifetimes: []time.Duration{time.Hour}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			static := newIssuer(b, issuer.Config{Keys: []keyring.Key{pk(b, k)}, Issuer: "https://auth.example.com", Now: time.Now})
+			ringed, err := issuer.New(issuer.Config{KeySource: ring, Issuer: "https://auth.example.com", Now: time.Now})
+			if err != nil {
+				b.Fatal(err)
+			}
+			claims := benchClaims()
+			issue := func(iss *issuer.Issuer) time.Duration {
+				t := time.Now()
+				if _, err := iss.Issue(&claims); err != nil {
+					b.Fatal(err)
+				}
+				return time.Since(t)
+			}
+			abComparison(b, func() time.Duration { return issue(static) }, func() time.Duration { return issue(ringed) })
+		})
+	}
+}
+
+// abComparison runs a and r in alternation (each first every other time)
+// and reports their mean times and the ratio r/a.
+func abComparison(b *testing.B, a, r func() time.Duration) {
+	var ta, tr time.Duration
+	n := 0
+	b.ReportAllocs()
+	for b.Loop() {
+		if n%2 == 0 {
+			ta += a()
+			tr += r()
+		} else {
+			tr += r()
+			ta += a()
+		}
+		n++
+	}
+	b.ReportMetric(float64(ta.Nanoseconds())/float64(n), "static-ns/op")
+	b.ReportMetric(float64(tr.Nanoseconds())/float64(n), "ring-ns/op")
+	b.ReportMetric(float64(tr)/float64(ta), "ring/static")
+}

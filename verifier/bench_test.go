@@ -152,3 +152,51 @@ func benchVerify(b *testing.B, cfg verifier.Config, s *signer) {
 		}
 	}
 }
+
+// BenchmarkRingVsStatic verifies with a static key and with a ring in
+// alternation, in one loop, and reports the time of each and their ratio:
+// on a shared machine, whose load changes between two benchmarks run one
+// after the other, it is the fair comparison.
+func BenchmarkRingVsStatic(b *testing.B) {
+	benchVerifyKinds(b, func(b *testing.B, p paseto.Purpose, cache int) {
+		clk := newClock()
+		ring, err := keyring.New(context.Background(), keyring.Config{Purpose: p, Lifetimes: []time.Duration{time.Hour}, Now: clk.Now})
+		if err != nil {
+			b.Fatal(err)
+		}
+		cur, _ := ring.Snapshot().Current(clk.Now())
+		rs := &signer{sk: cur.SecretKey(), lk: cur.LocalKey(), kid: cur.ID(), ver: paseto.V4, local: p == paseto.Local}
+		ss := newSigner(b, paseto.V4, p == paseto.Local)
+		ctx := context.Background()
+		mk := func(cfg verifier.Config, s *signer) func() time.Duration {
+			cfg.Audiences, cfg.Now, cfg.CacheSize = []string{"api"}, clk.Now, cache
+			v := newVerifier(b, cfg)
+			tok := s.token(b, claims("aud", "api"), s.kid, nil)
+			return func() time.Duration {
+				t := time.Now()
+				if _, err := v.Verify(ctx, tok, nil); err != nil {
+					b.Fatal(err)
+				}
+				return time.Since(t)
+			}
+		}
+		static := mk(verifier.Config{Keys: []keyring.Key{ss.key("")}}, ss)
+		ringed := mk(verifier.Config{KeySource: ring}, rs)
+		var ta, tr time.Duration
+		n := 0
+		b.ReportAllocs()
+		for b.Loop() {
+			if n%2 == 0 {
+				ta += static()
+				tr += ringed()
+			} else {
+				tr += ringed()
+				ta += static()
+			}
+			n++
+		}
+		b.ReportMetric(float64(ta.Nanoseconds())/float64(n), "static-ns/op")
+		b.ReportMetric(float64(tr.Nanoseconds())/float64(n), "ring-ns/op")
+		b.ReportMetric(float64(tr)/float64(ta), "ring/static")
+	})
+}
