@@ -518,3 +518,61 @@ test(
 		await expectLoggedOut(thief);
 	},
 );
+
+// rotate asks the demo for a new signing key, as a program on this machine
+// does (node:http sends no browser headers, which /admin/rotate refuses).
+async function rotate() {
+	const { request } = await import('node:http');
+	return new Promise((resolve, reject) => {
+		const req = request(`${demo.base}/admin/rotate`, { method: 'POST' }, (res) => {
+			let body = '';
+			res.setEncoding('utf8');
+			res.on('data', (c) => (body += c));
+			res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(body).kid) : reject(new Error(`rotate: ${res.statusCode} ${body}`))));
+		});
+		req.on('error', reject);
+		req.end();
+	});
+}
+
+// keyRows reads the console's key table: [{kid, state}], signer first.
+async function keyRows(page) {
+	return page.locator('#keys tr.key').evaluateAll((rows) => rows.map((r) => ({ kid: r.dataset.kid, state: r.dataset.state })));
+}
+
+test('7. the console shows the keys, a rotation, and the session facts', { timeout: TEST_TIMEOUT }, async () => {
+	const ctx = await newContext();
+	const page = await ctx.newPage();
+	await home(page);
+	const before = await keyRows(page);
+	assert.ok(before.length >= 1, 'no key rows');
+	assert.equal(before[0].state, 'current');
+	assert.match(before[0].kid, /^k4\.pid\./);
+	assert.equal(before.filter((k) => k.state === 'current').length, 1, 'not exactly one current key');
+	assert.equal(await page.locator('#session').count(), 0, 'session facts shown before login');
+
+	const kid = await rotate();
+	await reload(page);
+	const after = await keyRows(page);
+	assert.deepEqual(after[0], { kid, state: 'current' });
+	assert.deepEqual(after.find((k) => k.kid === before[0].kid), { kid: before[0].kid, state: 'retired' });
+	// A retired key shows when it stopped signing and when it is dropped.
+	const retired = page.locator(`#keys tr.key[data-kid="${before[0].kid}"]`);
+	assert.ok(Date.parse(await retired.locator('time.retires').getAttribute('datetime')) > 0);
+	assert.ok(Date.parse(await retired.locator('time.drops').getAttribute('datetime')) > Date.now());
+
+	await login(page, { remember: true });
+	assert.equal(await page.locator('#fresh').getAttribute('data-fresh'), 'true');
+	assert.equal(await page.locator('#remembered').getAttribute('data-remembered'), 'true');
+	const loginAt = Date.parse(await page.locator('#login-at').getAttribute('datetime'));
+	const expires = Date.parse(await page.locator('#expires').getAttribute('datetime'));
+	assert.ok(Math.abs(loginAt - Date.now()) < 60_000, `login time ${loginAt} is not now`);
+	assert.equal(expires - loginAt, 24 * 3600 * 1000, 'the session does not end 24h after the login');
+
+	// After a browser restart the remember-me cookie logs in: not fresh.
+	const b = await newContext(await persistent(ctx));
+	const pageB = await b.newPage();
+	await home(pageB);
+	assert.equal(await pageB.locator('#fresh').getAttribute('data-fresh'), 'false');
+	assert.equal(await pageB.locator('#remembered').getAttribute('data-remembered'), 'true');
+});

@@ -168,7 +168,7 @@ func (m *Middleware) serve(w http.ResponseWriter, r *http.Request, next http.Han
 		m.writeError(w, r, e)
 		return
 	}
-	next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), tokenKey{}, tok)))
+	next.ServeHTTP(w, r.WithContext(NewContext(r.Context(), tok)))
 }
 
 func (m *Middleware) writeError(w http.ResponseWriter, r *http.Request, e *Error) {
@@ -245,8 +245,18 @@ func (m *Middleware) authenticate(r *http.Request) (*verifier.Token, *Error) {
 // tokenKey is the context key of the verified token.
 type tokenKey struct{}
 
+// NewContext returns a copy of ctx that carries tok, as Require and
+// Optional pass it to the next handler, so that [TokenFrom] (and the
+// accessors of package authtoken) find it. It is for code that
+// authenticates outside this middleware, such as the gRPC interceptors of
+// module github.com/pasetokit/pasetokit/grpcauth. A nil tok is stored as no
+// token: TokenFrom then reports false.
+func NewContext(ctx context.Context, tok *verifier.Token) context.Context {
+	return context.WithValue(ctx, tokenKey{}, tok)
+}
+
 // TokenFrom returns the verified token that Require or Optional stored in
-// the request context, and whether there is one.
+// the request context, or [NewContext] in another, and whether there is one.
 func TokenFrom(ctx context.Context) (*verifier.Token, bool) {
 	if ctx == nil {
 		return nil, false

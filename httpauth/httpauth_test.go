@@ -699,6 +699,12 @@ func TestTokenFrom(t *testing.T) {
 	if tok, ok := TokenFrom(ctx); !ok || tok != want {
 		t.Error("token")
 	}
+	if tok, ok := TokenFrom(NewContext(context.Background(), want)); !ok || tok != want {
+		t.Error("NewContext: token not found")
+	}
+	if tok, ok := TokenFrom(NewContext(ctx, nil)); ok || tok != nil {
+		t.Error("NewContext(ctx, nil) must hide the token of ctx")
+	}
 }
 
 func TestAuthenticate(t *testing.T) {

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # demo-smoke.sh: run the README's main job, `go run ./examples/demo`, on
 # embedded defaults (in-memory stores, keys generated at start) and drive it
-# with curl: the login page, an API token, /api/me, the published key set, a
-# key rotation while serving (the old token still verifies, new tokens carry
-# the new kid), logout (the token is then refused), and a clean shutdown.
+# with curl: the console page (login form, the signing key's row), an API
+# token, /api/me, the published key set, a key rotation while serving (the
+# old token still verifies, new tokens carry the new kid, the console shows
+# the new key current and the old one retired), logout (the token is then
+# refused), and a clean shutdown.
 # Prints "demo-smoke: OK". Needs Go and curl (installed with apt-get when
 # missing). Works from any directory.
 set -euo pipefail
@@ -19,7 +21,7 @@ cleanup() {
 trap cleanup EXIT
 fail() { echo "demo-smoke: FAIL: $*" >&2; [[ -f "$tmp/log" ]] && cat "$tmp/log" >&2; exit 1; }
 
-command -v curl >/dev/null || (apt-get update && apt-get install -y curl)
+command -v curl >/dev/null || (apt-get -o DPkg::Lock::Timeout=600 update && apt-get -o DPkg::Lock::Timeout=600 install -y curl)
 
 (cd "$root" && go build -o "$tmp/demo" ./examples/demo)
 "$tmp/demo" -addr 127.0.0.1:0 2>"$tmp/log" &
@@ -51,6 +53,7 @@ kid1="$(head -n 1 <<<"$me" | json kid)"
 echo "token signed by $kid1"
 
 req GET /.well-known/paseto-keys | grep -q "$kid1" || fail "key set does not list $kid1"
+req GET / | grep -q "<tr class=\"key\" data-kid=\"$kid1\" data-state=\"current\">" || fail "the console does not show $kid1 current"
 rot="$(req POST /admin/rotate)"
 [[ "$(status <<<"$rot")" == 200 ]] || fail "/admin/rotate: $rot"
 kid2="$(head -n 1 <<<"$rot" | json kid)"
@@ -58,6 +61,9 @@ kid2="$(head -n 1 <<<"$rot" | json kid)"
 echo "rotated to $kid2"
 keys="$(req GET /.well-known/paseto-keys)"
 grep -q "$kid1" <<<"$keys" && grep -q "$kid2" <<<"$keys" || fail "key set after rotation: $keys"
+page="$(req GET /)"
+grep -q "data-kid=\"$kid2\" data-state=\"current\"" <<<"$page" && grep -q "data-kid=\"$kid1\" data-state=\"retired\"" <<<"$page" ||
+	fail "the console after rotation: $page"
 [[ "$(req GET /api/me -H "Authorization: Bearer $access" | status)" == 200 ]] || fail "old token refused after rotation"
 access2="$(req POST /api/token -d '{"username":"test","password":"test"}' | head -n 1 | json access_token)"
 [[ "$(req GET /api/me -H "Authorization: Bearer $access2" | head -n 1 | json kid)" == "$kid2" ]] || fail "new token not signed by $kid2"

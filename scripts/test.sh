@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test.sh: the README's test command: the whole test suite.
 #
-#   1. go test -race over the library module (no servers needed);
+#   1. go test -race over the library module, then over the modules of
+#      their own that need no server (grpcauth);
 #   2. scripts/redis-test.sh: the modules that use Redis (store/redisstore,
 #      examples/onetime_refresh, examples/demo) against a real redis-server
 #      on 127.0.0.1 (installed with apt-get and started when missing);
@@ -20,6 +21,15 @@ cd "$root"
 
 echo "== go test -race ./..."
 go test -race -count=1 ./...
+# The other modules of the workspace (go.work), except the three that need
+# Redis, which scripts/redis-test.sh runs against a real server.
+for mod in $(go work edit -json | sed -n 's/.*"DiskPath": "\.\/\(.*\)".*/\1/p'); do
+	case "$mod" in
+	store/redisstore | examples/onetime_refresh | examples/demo) continue ;;
+	esac
+	echo "== ($mod) go test -race ./..."
+	(cd "$mod" && go test -race -count=1 ./...)
+done
 echo "== scripts/redis-test.sh"
 bash scripts/redis-test.sh
 if [[ -z "${SKIP_BROWSER:-}" ]]; then

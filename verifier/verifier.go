@@ -57,6 +57,7 @@ type keyEntry struct {
 	purpose paseto.Purpose
 	issuer  string     // "" when unbound
 	set     *remoteSet // nil for a configured key
+	alias   string     // Key.KeyID: an extra kid naming this key, or ""
 	// fromSource marks a key of the KeySource: a cached token of it is
 	// accepted while its kid still looks up in the source.
 	fromSource bool
@@ -171,6 +172,9 @@ func (v *Verifier) publishLocked() {
 			return
 		}
 		snap.byKID[e.kid] = e
+		if _, dup := snap.byKID[e.alias]; e.alias != "" && !dup {
+			snap.byKID[e.alias] = e
+		}
 		if i := kindIndex(e.version, e.purpose); i >= 0 {
 			snap.byKind[i] = append(snap.byKind[i], e)
 		}

@@ -6,15 +6,17 @@
 // Usage:
 //
 //	go run ./examples/demo [-addr 127.0.0.1:8080] [-key-file keys.json] [-secure]
-//	                       [-rotate-every 1h] [-redis 127.0.0.1:6379]
+//	                       [-rotate-every 1h] [-max-keys 32] [-redis 127.0.0.1:6379]
 //
 // The demo user is test / test.
 //
 // # Web (cookies)
 //
-//	GET  /                   HTML page: login form (username, password, "remember me"),
-//	                         or the user, a visit counter kept in the session, flash
-//	                         messages and the logout buttons
+//	GET  /                   a small console: the signing keys as this process sees
+//	                         them (id, state, times, next rotation); the login form
+//	                         (username, password, "remember me"), or the session's
+//	                         facts (user, fresh or not, login time, end, remembered or
+//	                         not, a visit counter), flash messages and logout buttons
 //	GET  /whoami             {"user":"…","fresh":bool,"visits":n} or 401 {"detail":…}
 //	POST /login              form username, password, remember=on: password login
 //	                         (fresh), remember-me cookie if asked; redirects to /
@@ -89,9 +91,12 @@
 // 127.0.0.1. A production service keeps such endpoints on a separate,
 // authenticated listener.
 //
-// Rotation changes the keys of this process only. Several processes can
-// share the key file and Redis, but then rotate by replacing the key file
-// and restarting them, not with /admin/rotate or -rotate-every.
+// The rotation is hand-written (internal/app/rotation.go); the key ring
+// replaces it. -max-keys caps the keys kept (the oldest beyond it are
+// dropped early, whatever their tokens). Rotation changes the keys of this
+// process only. Several processes can share the key file and Redis, but
+// then rotate by replacing the key file and restarting them, not with
+// /admin/rotate or -rotate-every.
 //
 // # Cookies and stores
 //
@@ -114,6 +119,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"log"
 	"net"
 	"net/http"
@@ -133,6 +139,7 @@ func main() {
 	secure := flag.Bool("secure", false, "mark cookies Secure (serve behind HTTPS)")
 	rotateEvery := flag.Duration("rotate-every", 0, "rotate the access-token signing key this often (0: never; at least 1s)")
 	redisAddr := flag.String("redis", "", "Redis server address (host:port) for the stores; empty keeps them in memory")
+	maxKeys := flag.Int("max-keys", app.DefaultMaxKeys, "the most access-token keys kept by rotation; the oldest beyond it are dropped early")
 	flag.Parse()
 
 	cfg := app.Config{Secure: *secure}
@@ -150,22 +157,16 @@ func main() {
 		log.Fatal("-rotate-every must be at least 1s")
 	}
 	if *redisAddr != "" {
-		client := redis.NewClient(&redis.Options{Addr: *redisAddr})
-		defer client.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		err := client.Ping(ctx).Err()
-		cancel()
-		if err != nil {
-			log.Fatalf("redis %s: %v", *redisAddr, err)
-		}
-		s, err := redisstore.New(client, redisstore.Config{Prefix: "pasetokit-demo:"})
+		client, s, err := redisStore(*redisAddr)
 		if err != nil {
 			log.Fatal(err)
 		}
+		defer client.Close()
 		cfg.Store, cfg.RememberStore = s, s
 		log.Printf("stores on redis %s", *redisAddr)
 	}
-	h, a, err := app.New(cfg)
+	cfg.RotateEvery, cfg.MaxKeys = *rotateEvery, *maxKeys
+	a, err := app.New(cfg)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -175,25 +176,8 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if *rotateEvery > 0 {
-		go func() {
-			t := time.NewTicker(*rotateEvery)
-			defer t.Stop()
-			for {
-				select {
-				case <-ctx.Done():
-					return
-				case <-t.C:
-					if kid, err := a.Rotate(); err != nil {
-						log.Printf("rotate: %v", err)
-					} else {
-						log.Printf("rotated the access-token signing key: %s", kid)
-					}
-				}
-			}
-		}()
-	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	go a.Run(ctx) // the scheduled rotation
+	srv := &http.Server{Handler: a, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
 	go func() {
 		<-ctx.Done()
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -204,4 +188,23 @@ func main() {
 	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		log.Fatal(err)
 	}
+}
+
+// redisStore connects to the Redis server at addr and makes the store the
+// demo keeps its revocations, refresh tokens, cut-offs and remember-me
+// series in.
+func redisStore(addr string) (*redis.Client, *redisstore.Store, error) {
+	client := redis.NewClient(&redis.Options{Addr: addr})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := client.Ping(ctx).Err(); err != nil {
+		client.Close()
+		return nil, nil, fmt.Errorf("redis %s: %w", addr, err)
+	}
+	s, err := redisstore.New(client, redisstore.Config{Prefix: "pasetokit-demo:"})
+	if err != nil {
+		client.Close()
+		return nil, nil, err
+	}
+	return client, s, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log"
+	"os"
 	"time"
 
 	"github.com/pasetokit/pasetokit/store/redisstore"
@@ -32,4 +33,31 @@ func Example() {
 		log.Fatal(err)
 	}
 	fmt.Println("first use:", first)
+}
+
+// NewClient builds a client for a single server, Redis Cluster (several
+// addresses) or Sentinel (MasterName), with the timeouts the Store needs.
+// This example needs Redis, so it is compiled but not run by go test.
+func ExampleNewClient() {
+	client, err := redisstore.NewClient(redisstore.ClientConfig{
+		Addrs: []string{"10.0.0.1:6379"}, // one: a server; several: Redis Cluster
+		// MasterName: "pasetokit",       // Sentinel: Addrs are the Sentinels
+		Password: os.Getenv("REDIS_PASSWORD"),
+		Timeout:  time.Second, // the same as Config.Timeout
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer client.Close()
+	st, err := redisstore.New(client, redisstore.Config{
+		Prefix:       "myapp:",
+		Timeout:      time.Second,
+		WaitReplicas: 1, // every write reaches a replica before it counts
+	})
+	if err != nil {
+		// A *redisstore.ConfigError: an evicting server, a client that
+		// reads from replicas, ...
+		log.Fatal(err)
+	}
+	_ = st
 }

@@ -1,19 +1,38 @@
-// Package redisstore is a store.Store kept in Redis, for applications that
-// run on several machines: a logout, a revoked token or a used one-time
-// token recorded by one machine is seen by all.
+// Package redisstore is a store.Store and store.RememberStore kept in
+// Redis, for applications that run on several machines: a logout, a
+// revoked token or a used one-time token recorded by one machine is seen
+// by all.
+//
+// Most users build the client with [NewClient] (one address: a single
+// server; several: Redis Cluster; a master name: Sentinel) and the store
+// with [New]:
+//
+//	client, err := redisstore.NewClient(redisstore.ClientConfig{Addrs: []string{"127.0.0.1:6379"}})
+//	...
+//	st, err := redisstore.New(client, redisstore.Config{Prefix: "myapp:"})
+//
+// New refuses a server that may evict keys (maxmemory-policy other than
+// noeviction; see [Config.NoEvictionCheck] for servers that hide CONFIG),
+// a client that reads from replicas, and a key layout that cannot work on
+// the client's topology. [Config.WaitReplicas] makes every write wait for
+// replicas. RUNNING.md, next to this file, says how to run Redis for it:
+// persistence, replication, Sentinel, Cluster and key layout.
 //
 // It lives in its own module so that the main pasetokit module does not
 // depend on a Redis client.
 //
 // Every entry is a Redis key that expires with the token it describes (SET
 // with PXAT), so the data set never grows without bound and needs no
-// cleaning. Each method is one round trip and atomic: Consume is SET NX, and
-// the read-compare-write of Revoke and SetCutoff runs as a Lua script.
+// cleaning. Each method is one round trip (two with WaitReplicas) and
+// atomic: Consume is SET NX, and the read-compare-write of Revoke and
+// SetCutoff runs as a Lua script.
 //
 // Every failure to reach Redis, or to get an answer within Config.Timeout,
 // is returned as an error matching store.ErrUnavailable; a method never
 // reports "not revoked" when it does not know. When Redis comes back, the
-// same Store works again: the client reconnects by itself.
+// same Store works again: the client reconnects by itself. A CROSSSLOT
+// answer from Redis Cluster matches [ErrInvalidConfig] instead: no retry
+// can cure it.
 package redisstore
 
 import (
@@ -22,6 +41,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/pasetokit/pasetokit/store"
@@ -41,14 +61,16 @@ type Config struct {
 	// that several applications can share a Redis database. Empty means
 	// DefaultPrefix. Revocations and consumed keys are stored at
 	// Prefix+"r:"+key and cutoffs at Prefix+"c:"+key, so the two key
-	// spaces of store.Store never collide.
+	// spaces of store.Store never collide. On Redis Cluster (or a
+	// redis.Ring) the remember-me keys also carry a hash tag; see
+	// RUNNING.md ("Key layout").
 	Prefix string
 
 	// Timeout bounds each operation, on top of the caller's context.
 	// Zero means DefaultTimeout; a negative value is an error. The Redis
 	// client honours it while waiting for an answer only when it was
 	// created with ContextTimeoutEnabled set (otherwise its ReadTimeout
-	// applies), so set that option.
+	// applies), so set that option, or build the client with NewClient.
 	Timeout time.Duration
 
 	// Now returns the current time; nil means time.Now. It decides only
@@ -63,7 +85,39 @@ type Config struct {
 	// in the same script, so one user can neither grow the data set
 	// without bound nor make the scripts slow.
 	MaxSeriesPerUser int
+
+	// NoEvictionCheck skips the check New makes by default: that every
+	// Redis server the client reaches answers CONFIG GET maxmemory-policy
+	// with "noeviction". Set it only for servers that refuse CONFIG (many
+	// managed Redis services) and only after making sure, in the
+	// provider's settings, that the policy is noeviction: a server that
+	// evicts deletes revocations under memory pressure, and revoked
+	// tokens pass again. Without it, New fails when CONFIG is refused.
+	NoEvictionCheck bool
+
+	// WaitReplicas, when positive, makes every write that must not be
+	// lost (Revoke, Consume, SetCutoff, and every remember-me write)
+	// wait, with Redis's WAIT on the same connection, until that many
+	// replicas of the key's master have acknowledged it. A write not
+	// acknowledged within WaitTimeout fails with an error matching
+	// ErrNotReplicated and store.ErrUnavailable (the write may still be
+	// on the master: the caller fails closed, and retries). Zero (the
+	// default) does not wait: Redis replicates asynchronously, so a
+	// write acknowledged by a master that dies before replicating it is
+	// lost on failover. A negative value is an error, and so is a
+	// positive one with a redis.Ring (whose shards have no replicas).
+	WaitReplicas int
+
+	// WaitTimeout bounds each WAIT. Zero means DefaultWaitTimeout; it
+	// must be positive and less than Timeout, so that a write not
+	// acknowledged in time is reported as ErrNotReplicated rather than as
+	// a timeout. Ignored when WaitReplicas is zero.
+	WaitTimeout time.Duration
 }
+
+// DefaultWaitTimeout bounds each WAIT of a Store whose Config.WaitTimeout
+// is zero (and whose Config.WaitReplicas is set).
+const DefaultWaitTimeout = 250 * time.Millisecond
 
 // Store is a store.Store kept in Redis. It is safe for concurrent use.
 //
@@ -72,26 +126,58 @@ type Config struct {
 // Times are stored in milliseconds, rounded up: a cutoff or an expiry is
 // never made earlier than asked.
 type Store struct {
-	c       redis.UniversalClient
-	prefix  string
-	timeout time.Duration
-	now     func() time.Time
-	perUser int
+	c        redis.UniversalClient
+	prefix   string
+	rmPrefix string // prefix of the remember-me keys (hash-tagged on Cluster)
+	timeout  time.Duration
+	now      func() time.Time
+	perUser  int
+	waitN    int
+	waitT    time.Duration
+
+	noEvictionCheck bool
+	checked         atomic.Bool   // the servers passed checkServers
+	checking        chan struct{} // a one-slot semaphore held while checking
 }
 
 // New returns a Store that uses client, which the caller keeps and closes.
-// New does not contact Redis, so it succeeds while Redis is down.
+//
+// New checks the configuration, then the client and the servers it
+// reaches, within Config.Timeout, and refuses (with a [*ConfigError]
+// matching [ErrInvalidConfig]):
+//   - a client that reads from replicas ([ErrReplicaReads]);
+//   - a server whose maxmemory-policy is not noeviction
+//     ([ErrEvictionPolicy]; on Redis Cluster every node is asked), or
+//     that refuses CONFIG GET, unless Config.NoEvictionCheck is set;
+//   - a plain client connected to a Redis Cluster node (use a
+//     redis.ClusterClient, or NewClient), and a Prefix whose hash tag
+//     would spread the keys of one remember-me operation over several
+//     Cluster slots.
+//
+// When Redis cannot be reached, New still succeeds (so an application can
+// start while Redis is down) and the server checks run again before the
+// first operation that reaches Redis: until they pass, operations fail
+// with store.ErrUnavailable, or with the [*ConfigError] they find. Once
+// built, a Store survives Redis outages: the client reconnects by itself.
+// The checks run once: a server reconfigured later (CONFIG SET, or a
+// replica with another policy promoted by a failover) is not noticed, so
+// configure every node alike (RUNNING.md).
 func New(client redis.UniversalClient, cfg Config) (*Store, error) {
 	if client == nil {
-		return nil, errors.New("redisstore: nil client")
+		return nil, configError("client", errors.New("nil client"))
 	}
 	if cfg.Timeout < 0 {
-		return nil, fmt.Errorf("redisstore: negative Timeout %v", cfg.Timeout)
+		return nil, configError("Timeout", fmt.Errorf("negative: %v", cfg.Timeout))
 	}
 	if cfg.MaxSeriesPerUser < 0 {
-		return nil, fmt.Errorf("redisstore: negative MaxSeriesPerUser %d", cfg.MaxSeriesPerUser)
+		return nil, configError("MaxSeriesPerUser", fmt.Errorf("negative: %d", cfg.MaxSeriesPerUser))
 	}
-	s := &Store{c: client, prefix: cfg.Prefix, timeout: cfg.Timeout, now: cfg.Now, perUser: cfg.MaxSeriesPerUser}
+	if cfg.WaitReplicas < 0 {
+		return nil, configError("WaitReplicas", fmt.Errorf("negative: %d", cfg.WaitReplicas))
+	}
+	s := &Store{c: client, prefix: cfg.Prefix, timeout: cfg.Timeout, now: cfg.Now,
+		perUser: cfg.MaxSeriesPerUser, waitN: cfg.WaitReplicas, waitT: cfg.WaitTimeout,
+		noEvictionCheck: cfg.NoEvictionCheck, checking: make(chan struct{}, 1)}
 	if s.perUser == 0 {
 		s.perUser = store.DefaultMaxSeriesPerUser
 	}
@@ -104,17 +190,95 @@ func New(client redis.UniversalClient, cfg Config) (*Store, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	if s.waitN > 0 {
+		if s.waitT == 0 {
+			s.waitT = DefaultWaitTimeout
+		}
+		if s.waitT < 0 || s.waitT >= s.timeout {
+			return nil, configError("WaitTimeout", fmt.Errorf("%v: must be positive and less than Timeout (%v)", s.waitT, s.timeout))
+		}
+		if _, ring := client.(*redis.Ring); ring {
+			return nil, configError("WaitReplicas", errors.New("a redis.Ring has no replicas to wait for"))
+		}
+	}
+	s.rmPrefix = s.prefix
+	if sharded(client) {
+		s.rmPrefix = clusterPrefix(s.prefix)
+		if err := s.checkLayout(); err != nil {
+			return nil, err
+		}
+	}
+	if err := checkClient(client); err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), s.timeout)
+	defer cancel()
+	if err := s.ready(ctx); err != nil && !errors.Is(err, store.ErrUnavailable) {
+		return nil, err
+	}
 	return s, nil
+}
+
+// ready runs checkServers until it passes once. Callers wait for another
+// caller's check no longer than ctx allows.
+func (s *Store) ready(ctx context.Context) error {
+	if s.checked.Load() {
+		return nil
+	}
+	select {
+	case s.checking <- struct{}{}:
+	case <-ctx.Done():
+		return fmt.Errorf("%w: redisstore: checking the servers: %w", store.ErrUnavailable, ctx.Err())
+	}
+	defer func() { <-s.checking }()
+	if s.checked.Load() {
+		return nil
+	}
+	if err := checkServers(ctx, s.c, s.noEvictionCheck); err != nil {
+		return err
+	}
+	s.checked.Store(true)
+	return nil
 }
 
 func (s *Store) markKey(key string) string   { return s.prefix + "r:" + key }
 func (s *Store) cutoffKey(key string) string { return s.prefix + "c:" + key }
 
-// unavailable wraps err, a failure of operation op, so that it matches
-// store.ErrUnavailable (and still matches err, such as
-// context.DeadlineExceeded).
-func unavailable(op string, err error) error {
-	return fmt.Errorf("%w: redisstore: %s: %w", store.ErrUnavailable, op, err)
+// write runs f, a write of key, with s's client or, when
+// Config.WaitReplicas is set, on one connection to the master of key,
+// followed there by WAIT: a write not acknowledged in time by that many
+// replicas returns an error matching ErrNotReplicated. An error of f is
+// returned as it is (redis.Nil included), without waiting.
+func (s *Store) write(ctx context.Context, key string, f func(c redis.Cmdable) error) error {
+	if s.waitN == 0 {
+		return f(s.c)
+	}
+	var node *redis.Client
+	switch c := s.c.(type) {
+	case *redis.ClusterClient:
+		n, err := c.MasterForKey(ctx, key)
+		if err != nil {
+			return err
+		}
+		node = n
+	case *redis.Client:
+		node = c
+	default:
+		return errors.New("WAIT needs a redis.Client or redis.ClusterClient")
+	}
+	conn := node.Conn()
+	defer conn.Close()
+	if err := f(conn); err != nil {
+		return err
+	}
+	n, err := conn.Wait(ctx, s.waitN, s.waitT).Result()
+	if err != nil {
+		return err
+	}
+	if n < int64(s.waitN) {
+		return fmt.Errorf("%w (%d of %d within %v)", ErrNotReplicated, n, s.waitN, s.waitT)
+	}
+	return nil
 }
 
 // ceilMilli returns t in Unix milliseconds, rounded up.
@@ -159,8 +323,14 @@ func (s *Store) Revoke(ctx context.Context, key string, until time.Time) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
+	if err := s.ready(ctx); err != nil {
+		return err
+	}
 	u := ceilMilli(until)
-	err := revokeScript.Run(ctx, s.c, []string{s.markKey(key)}, u).Err()
+	k := s.markKey(key)
+	err := s.write(ctx, k, func(c redis.Cmdable) error {
+		return revokeScript.Run(ctx, c, []string{k}, u).Err()
+	})
 	if err != nil {
 		return unavailable("revoke", err)
 	}
@@ -177,6 +347,9 @@ func (s *Store) Revoked(ctx context.Context, keys ...string) (bool, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
+	if err := s.ready(ctx); err != nil {
+		return false, err
+	}
 	full := make([]string, len(keys))
 	for i, k := range keys {
 		full[i] = s.markKey(k)
@@ -215,8 +388,14 @@ func (s *Store) Consume(ctx context.Context, key string, until time.Time) (bool,
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
+	if err := s.ready(ctx); err != nil {
+		return false, err
+	}
 	u := ceilMilli(until)
-	err := s.c.SetArgs(ctx, s.markKey(key), u, redis.SetArgs{Mode: "NX", ExpireAt: time.UnixMilli(u)}).Err()
+	k := s.markKey(key)
+	err := s.write(ctx, k, func(c redis.Cmdable) error {
+		return c.SetArgs(ctx, k, u, redis.SetArgs{Mode: "NX", ExpireAt: time.UnixMilli(u)}).Err()
+	})
 	switch {
 	case err == nil:
 		return true, nil
@@ -236,7 +415,13 @@ func (s *Store) SetCutoff(ctx context.Context, key string, t, until time.Time) e
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	err := cutoffScript.Run(ctx, s.c, []string{s.cutoffKey(key)}, ceilMilli(t), ceilMilli(until)).Err()
+	if err := s.ready(ctx); err != nil {
+		return err
+	}
+	k := s.cutoffKey(key)
+	err := s.write(ctx, k, func(c redis.Cmdable) error {
+		return cutoffScript.Run(ctx, c, []string{k}, ceilMilli(t), ceilMilli(until)).Err()
+	})
 	if err != nil {
 		return unavailable("set cutoff", err)
 	}
@@ -248,6 +433,9 @@ func (s *Store) SetCutoff(ctx context.Context, key string, t, until time.Time) e
 func (s *Store) Cutoff(ctx context.Context, key string) (time.Time, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
+	if err := s.ready(ctx); err != nil {
+		return time.Time{}, err
+	}
 	v, err := s.c.Get(ctx, s.cutoffKey(key)).Result()
 	switch {
 	case errors.Is(err, redis.Nil):

@@ -88,27 +88,46 @@ func TestConformance(t *testing.T) {
 }
 
 func TestNew(t *testing.T) {
-	c := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"}) // never contacted
+	// Nothing listens there: New succeeds and leaves the server checks
+	// for the first operation.
+	c := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1})
 	defer c.Close()
+	ring := redis.NewRing(&redis.RingOptions{Addrs: map[string]string{"a": "127.0.0.1:1"}})
+	defer ring.Close()
 	tests := []struct {
-		name    string
-		client  redis.UniversalClient
-		cfg     redisstore.Config
-		wantErr bool
+		name      string
+		client    redis.UniversalClient
+		cfg       redisstore.Config
+		wantField string // "" for no error
 	}{
-		{"zero config", c, redisstore.Config{}, false},
-		{"full config", c, redisstore.Config{Prefix: "app:", Timeout: time.Minute, Now: time.Now}, false},
-		{"nil client", nil, redisstore.Config{}, true},
-		{"negative timeout", c, redisstore.Config{Timeout: -1}, true},
+		{"zero config", c, redisstore.Config{}, ""},
+		{"full config", c, redisstore.Config{Prefix: "app:", Timeout: time.Minute, Now: time.Now, MaxSeriesPerUser: 3,
+			NoEvictionCheck: true, WaitReplicas: 1, WaitTimeout: time.Second}, ""},
+		{"nil client", nil, redisstore.Config{}, "client"},
+		{"negative timeout", c, redisstore.Config{Timeout: -1}, "Timeout"},
+		{"negative MaxSeriesPerUser", c, redisstore.Config{MaxSeriesPerUser: -1}, "MaxSeriesPerUser"},
+		{"negative WaitReplicas", c, redisstore.Config{WaitReplicas: -1}, "WaitReplicas"},
+		{"WaitTimeout not below Timeout", c, redisstore.Config{WaitReplicas: 1, WaitTimeout: time.Second}, "WaitTimeout"},
+		{"negative WaitTimeout", c, redisstore.Config{WaitReplicas: 1, WaitTimeout: -1}, "WaitTimeout"},
+		{"WaitTimeout without WaitReplicas", c, redisstore.Config{WaitTimeout: time.Hour}, ""},
+		{"WaitReplicas with a ring", ring, redisstore.Config{WaitReplicas: 1}, "WaitReplicas"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s, err := redisstore.New(tt.client, tt.cfg)
-			if (err != nil) != tt.wantErr {
-				t.Fatalf("New error = %v, wantErr %v", err, tt.wantErr)
+			if tt.wantField == "" {
+				if err != nil || s == nil {
+					t.Fatalf("New = %v, %v; want a Store", s, err)
+				}
+				return
 			}
-			if err == nil && s == nil {
-				t.Fatal("New returned nil without error")
+			var ce *redisstore.ConfigError
+			if !errors.As(err, &ce) || ce.Field != tt.wantField || !errors.Is(err, redisstore.ErrInvalidConfig) {
+				t.Fatalf("New error = %v, want a ConfigError on %s matching ErrInvalidConfig", err, tt.wantField)
+			}
+			want := "redisstore: invalid configuration: " + tt.wantField + ": "
+			if !strings.HasPrefix(err.Error(), want) {
+				t.Fatalf("error %q does not start with %q", err, want)
 			}
 		})
 	}
@@ -257,6 +276,7 @@ func TestMalformedCutoffFailsClosed(t *testing.T) {
 type server struct {
 	t    *testing.T
 	port string
+	args []string // more redis-server arguments
 	cmd  *exec.Cmd
 }
 
@@ -277,8 +297,9 @@ func (s *server) start() {
 	if err != nil {
 		needed(t, "redis-server not found in PATH")
 	}
-	s.cmd = exec.Command(bin, "--port", s.port, "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--loglevel", "notice")
+	args := append([]string{"--port", s.port, "--bind", "127.0.0.1",
+		"--save", "", "--appendonly", "no", "--loglevel", "notice"}, s.args...)
+	s.cmd = exec.Command(bin, args...)
 	out, err := s.cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -4,7 +4,8 @@ package redisstore
 //
 // # Representation
 //
-// A series is one Redis hash at Prefix+"rs:"+selector, with the fields
+// A series is one Redis hash at Prefix+"rs:"+selector (on Redis Cluster,
+// with a hash tag: see Atomicity), with the fields
 //
 //	u   user id
 //	v   current validator hash (raw bytes)
@@ -19,7 +20,8 @@ package redisstore
 // (time.Unix(seconds, nanoseconds)), so that they read back Equal to what
 // was written. The hash expires at Expires (PEXPIREAT x).
 //
-// The selectors of a user are a Redis sorted set at Prefix+"ru:"+userID,
+// The selectors of a user are a Redis sorted set at Prefix+"ru:"+userID
+// (hash-tagged on Cluster),
 // each scored by the x of its series, and the key expires with the latest
 // of them. A selector leaves the set only with its series, or once its
 // series is gone from Redis or belongs to another user (a reused
@@ -37,12 +39,20 @@ package redisstore
 // # Atomicity
 //
 // CreateSeries, RotateSeries, DeleteSeries and DeleteUser are each one Lua
-// script; GetSeries is one HGETALL. The scripts of CreateSeries,
-// DeleteSeries and DeleteUser touch both the series and the user's set and
-// build some of those key names inside the script, so they need all keys
-// of a Store on one Redis node: they work with a single server (with or
-// without replicas or Sentinel) but not with Redis Cluster, where they fail
-// (as store.ErrUnavailable).
+// script (DeleteSeries and DeleteUser run theirs a second time when the
+// first run finds that the caller's guess of the series' owner, or of the
+// user's selectors, was wrong: every key they touch is declared in KEYS);
+// GetSeries is one HGETALL. The script of CreateSeries touches both the
+// series and the user's index, and builds inside the script the names of
+// the series it visits (those of the index's members, and the index of a
+// previous owner of the selector), so all remember-me keys of a Store
+// must live on one Redis node. On a single server (with or without
+// replicas or Sentinel) they do. On Redis
+// Cluster (or a redis.Ring), the remember-me keys carry the hash tag
+// {Prefix}, right after the prefix (Prefix+"{"+Prefix+"}rs:"+selector and
+// Prefix+"{"+Prefix+"}ru:"+userID), so that they share one slot; a Prefix
+// that already holds '{' is used as it is, and New refuses it when its
+// hash tag would split them.
 
 import (
 	"context"
@@ -56,8 +66,8 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-func (s *Store) seriesPrefix() string             { return s.prefix + "rs:" }
-func (s *Store) userPrefix() string               { return s.prefix + "ru:" }
+func (s *Store) seriesPrefix() string             { return s.rmPrefix + "rs:" }
+func (s *Store) userPrefix() string               { return s.rmPrefix + "ru:" }
 func (s *Store) seriesKey(selector string) string { return s.seriesPrefix() + selector }
 func (s *Store) userKey(userID string) string     { return s.userPrefix() + userID }
 
@@ -211,31 +221,42 @@ end
 return 1
 `)
 
-// deleteScript: KEYS[1] series; ARGV[1] user index key prefix, ARGV[2]
-// selector.
+// deleteScript: KEYS[1] series, KEYS[2] the index of the user the caller
+// believes owns it; ARGV[1] selector, ARGV[2] that user. Returns {0} when
+// the series does not exist, {1} when deleted, and {-1, owner} without
+// touching anything when the series belongs to another user: the caller
+// runs it again with that user's index declared. Every key it touches is
+// in KEYS (and, on Cluster, in one slot).
 var deleteScript = redis.NewScript(`
 local u = redis.call('HGET', KEYS[1], 'u')
 if not u then
-	return 0
+	return {0}
+end
+if u ~= ARGV[2] then
+	return {-1, u}
 end
 redis.call('DEL', KEYS[1])
-local uk = ARGV[1] .. u
-if redis.call('TYPE', uk).ok == 'set' then
-	redis.call('SREM', uk, ARGV[2])
+if redis.call('TYPE', KEYS[2]).ok == 'set' then
+	redis.call('SREM', KEYS[2], ARGV[1])
 else
-	redis.call('ZREM', uk, ARGV[2])
+	redis.call('ZREM', KEYS[2], ARGV[1])
 end
-return 1
+return {1}
 `)
 
-// deleteUserScript: KEYS[1] user index; ARGV[1] series key prefix, ARGV[2]
-// user id. Every member of the index is visited, whatever its score: no
-// clock decides which series are over, so a series that the caller's clock
-// takes for expired but another process still accepts is deleted too. A
-// series is deleted only if it still belongs to the user (the index may
-// name an expired series whose selector was reused since). The index holds
-// at most Config.MaxSeriesPerUser selectors, or an earlier version's plain
-// set not converted yet.
+// deleteUserScript: KEYS[1] user index, KEYS[i+1] the series key of
+// ARGV[i+1] (the selectors the caller believes the index holds); ARGV[1]
+// user id. When the index holds exactly the declared selectors, every one
+// of their series that still belongs to the user is deleted, and so is the
+// index: {1}. Otherwise nothing is touched and the reply is {-1,
+// selectors...}, the index's current members: the caller runs it again
+// with those declared. Every member is visited, whatever its score: no
+// clock decides which series are over, so a series that the caller's
+// clock takes for expired but another process still accepts is deleted
+// too. A series is deleted only if it still belongs to the user (the index
+// may name an expired series whose selector was reused since). The index
+// holds at most Config.MaxSeriesPerUser selectors, or an earlier version's
+// plain set not converted yet. Every key it touches is in KEYS.
 var deleteUserScript = redis.NewScript(`
 local sels
 if redis.call('TYPE', KEYS[1]).ok == 'set' then
@@ -243,15 +264,57 @@ if redis.call('TYPE', KEYS[1]).ok == 'set' then
 else
 	sels = redis.call('ZRANGE', KEYS[1], 0, -1)
 end
+local declared = {}
+for i = 2, #ARGV do
+	declared[ARGV[i]] = i
+end
+local same = #sels == #ARGV - 1
+if same then
+	for _, sel in ipairs(sels) do
+		if not declared[sel] then
+			same = false
+			break
+		end
+	end
+end
+if not same then
+	local r = {-1}
+	for _, sel in ipairs(sels) do
+		r[#r + 1] = sel
+	end
+	return r
+end
 for _, sel in ipairs(sels) do
-	local k = ARGV[1] .. sel
-	if redis.call('HGET', k, 'u') == ARGV[2] then
+	local k = KEYS[declared[sel]]
+	if redis.call('HGET', k, 'u') == ARGV[1] then
 		redis.call('DEL', k)
 	end
 end
 redis.call('DEL', KEYS[1])
-return 1
+return {1}
 `)
+
+// retryReply reads the reply of deleteScript or deleteUserScript: done
+// reports whether the script finished, and more holds the strings that
+// follow a -1.
+func retryReply(v any) (done bool, more []string, err error) {
+	r, ok := v.([]any)
+	if !ok || len(r) == 0 {
+		return false, nil, fmt.Errorf("unexpected reply %T", v)
+	}
+	if code, ok := r[0].(int64); !ok || code != -1 {
+		return true, nil, nil
+	}
+	more = make([]string, 0, len(r)-1)
+	for _, x := range r[1:] {
+		str, ok := x.(string)
+		if !ok {
+			return false, nil, fmt.Errorf("unexpected reply element %T", x)
+		}
+		more = append(more, str)
+	}
+	return false, more, nil
+}
 
 // CreateSeries implements store.RememberStore. It returns an error for an
 // empty selector, and one matching store.ErrSelectorInUse when a series
@@ -287,8 +350,15 @@ func (s *Store) CreateSeries(ctx context.Context, sr store.Series) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
+	if err := s.ready(ctx); err != nil {
+		return err
+	}
 	keys := []string{s.seriesKey(sr.Selector), s.userKey(sr.UserID)}
-	n, err := createScript.Run(ctx, s.c, keys, args...).Int()
+	var n int
+	err := s.write(ctx, keys[0], func(c redis.Cmdable) (err error) {
+		n, err = createScript.Run(ctx, c, keys, args...).Int()
+		return err
+	})
 	if err != nil {
 		return unavailable("create series", err)
 	}
@@ -304,6 +374,9 @@ func (s *Store) CreateSeries(ctx context.Context, sr store.Series) error {
 func (s *Store) GetSeries(ctx context.Context, selector string) (store.Series, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
+	if err := s.ready(ctx); err != nil {
+		return store.Series{}, err
+	}
 	m, err := s.c.HGetAll(ctx, s.seriesKey(selector)).Result()
 	if err != nil {
 		return store.Series{}, unavailable("get series", err)
@@ -358,8 +431,16 @@ func decodeSeries(selector string, m map[string]string) (store.Series, int64, er
 func (s *Store) RotateSeries(ctx context.Context, selector string, oldHash, newHash []byte, graceUntil time.Time) (bool, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	n, err := rotateScript.Run(ctx, s.c, []string{s.seriesKey(selector)},
-		oldHash, newHash, encodeTime(graceUntil), s.now().UnixMilli()).Int()
+	if err := s.ready(ctx); err != nil {
+		return false, err
+	}
+	k := s.seriesKey(selector)
+	var n int
+	err := s.write(ctx, k, func(c redis.Cmdable) (err error) {
+		n, err = rotateScript.Run(ctx, c, []string{k},
+			oldHash, newHash, encodeTime(graceUntil), s.now().UnixMilli()).Int()
+		return err
+	})
 	if err != nil {
 		return false, unavailable("rotate series", err)
 	}
@@ -378,11 +459,29 @@ func (s *Store) RotateSeries(ctx context.Context, selector string, oldHash, newH
 func (s *Store) DeleteSeries(ctx context.Context, selector string) error {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	err := deleteScript.Run(ctx, s.c, []string{s.seriesKey(selector)}, s.userPrefix(), selector).Err()
-	if err != nil {
-		return unavailable("delete series", err)
+	if err := s.ready(ctx); err != nil {
+		return err
 	}
-	return nil
+	k := s.seriesKey(selector)
+	owner := "" // a guess: the script names the real owner when wrong
+	for {
+		var done bool
+		var more []string
+		err := s.write(ctx, k, func(c redis.Cmdable) error {
+			v, err := deleteScript.Run(ctx, c, []string{k, s.userKey(owner)}, selector, owner).Result()
+			if err == nil {
+				done, more, err = retryReply(v)
+			}
+			return err
+		})
+		if err != nil {
+			return unavailable("delete series", err)
+		}
+		if done || len(more) != 1 {
+			return nil
+		}
+		owner = more[0]
+	}
 }
 
 // DeleteUser implements store.RememberStore. A user without series is not
@@ -390,11 +489,35 @@ func (s *Store) DeleteSeries(ctx context.Context, selector string) error {
 func (s *Store) DeleteUser(ctx context.Context, userID string) error {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
-	err := deleteUserScript.Run(ctx, s.c, []string{s.userKey(userID)}, s.seriesPrefix(), userID).Err()
-	if err != nil {
-		return unavailable("delete user", err)
+	if err := s.ready(ctx); err != nil {
+		return err
 	}
-	return nil
+	k := s.userKey(userID)
+	var sels []string // a guess: the script names the real members when wrong
+	for {
+		keys := make([]string, 1, 1+len(sels))
+		keys[0] = k
+		args := make([]any, 1, 1+len(sels))
+		args[0] = userID
+		for _, sel := range sels {
+			keys = append(keys, s.seriesKey(sel))
+			args = append(args, sel)
+		}
+		var done bool
+		err := s.write(ctx, k, func(c redis.Cmdable) error {
+			v, err := deleteUserScript.Run(ctx, c, keys, args...).Result()
+			if err == nil {
+				done, sels, err = retryReply(v)
+			}
+			return err
+		})
+		if err != nil {
+			return unavailable("delete user", err)
+		}
+		if done {
+			return nil
+		}
+	}
 }
 
 // MaxSeriesPerUser returns the bound on the remember-me series of one user

@@ -15,12 +15,15 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
+	"github.com/pasetokit/pasetokit/keyring"
 	"github.com/pasetokit/pasetokit/paserk"
 	"github.com/pasetokit/pasetokit/paseto"
 	"github.com/pasetokit/pasetokit/store"
@@ -45,11 +48,11 @@ func start(t *testing.T) (string, *App) {
 		}
 		cfg.Store, cfg.RememberStore = s, s
 	}
-	h, a, err := New(cfg)
+	a, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(h)
+	srv := httptest.NewServer(a)
 	t.Cleanup(srv.Close)
 	return srv.URL, a
 }
@@ -497,7 +500,7 @@ func TestRotation(t *testing.T) {
 }
 
 func TestAdminRotateLoopbackOnly(t *testing.T) {
-	h, a, err := New(Config{Logf: t.Logf})
+	a, err := New(Config{Logf: t.Logf})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -506,7 +509,7 @@ func TestAdminRotateLoopbackOnly(t *testing.T) {
 		req := httptest.NewRequest("POST", "/admin/rotate", nil)
 		req.RemoteAddr = ra
 		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
+		a.ServeHTTP(rec, req)
 		if rec.Code != 403 || !strings.Contains(rec.Body.String(), `"detail"`) {
 			t.Fatalf("rotate from %s: %d %s", ra, rec.Code, rec.Body)
 		}
@@ -521,7 +524,7 @@ func TestAdminRotateLoopbackOnly(t *testing.T) {
 		req.RemoteAddr = "127.0.0.1:5555"
 		req.Header.Set(hdr[0], hdr[1])
 		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
+		a.ServeHTTP(rec, req)
 		if rec.Code != 403 {
 			t.Fatalf("rotate from loopback with %s: %d %s", hdr[0], rec.Code, rec.Body)
 		}
@@ -533,7 +536,7 @@ func TestAdminRotateLoopbackOnly(t *testing.T) {
 		req := httptest.NewRequest("POST", "/admin/rotate", nil)
 		req.RemoteAddr = ra
 		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
+		a.ServeHTTP(rec, req)
 		if rec.Code != 200 {
 			t.Fatalf("rotate from %s: %d %s", ra, rec.Code, rec.Body)
 		}
@@ -644,7 +647,7 @@ func TestKeyFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg.Logf = t.Logf
-	_, a, err := New(cfg)
+	a, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -690,7 +693,7 @@ func TestStoreDownFailsClosed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, _, err := New(Config{Logf: t.Logf, Store: s, RememberStore: s})
+	h, err := New(Config{Logf: t.Logf, Store: s, RememberStore: s})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -824,7 +827,7 @@ func (s *switchStore) DeleteUser(ctx context.Context, userID string) error {
 // logs nobody in, also once the store is back.
 func TestWebStoreDown(t *testing.T) {
 	st := newSwitchStore(t)
-	h, _, err := New(Config{Logf: t.Logf, Store: st, RememberStore: st})
+	h, err := New(Config{Logf: t.Logf, Store: st, RememberStore: st})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -880,7 +883,7 @@ func TestWebLoginWithoutRememberForgets(t *testing.T) {
 
 // TestSecureCookieNames: with Secure, the cookies get __Host- names.
 func TestSecureCookieNames(t *testing.T) {
-	h, _, err := New(Config{Logf: t.Logf, Secure: true})
+	h, err := New(Config{Logf: t.Logf, Secure: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -932,4 +935,90 @@ func TestAPIRefreshWithoutBearer(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Fatalf("refresh with a lower-case scheme: %d", resp.StatusCode)
 	}
+}
+
+// TestConsole: the home page shows the keys as this process sees them (a
+// rotation adds a current key and retires the old one) and, once logged
+// in, the session's facts.
+func TestConsole(t *testing.T) {
+	base, a := start(t)
+	c := newClient(t)
+	first := a.KeyIDs()[0]
+	_, body := do(t, c, "GET", base+"/", nil, nil)
+	for _, want := range []string{
+		`<tr class="key" data-kid="` + first + `" data-state="current">`,
+		`<time id="next-rotation" datetime="">none scheduled`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Fatalf("logged-out console lacks %q:\n%s", want, body)
+		}
+	}
+	if strings.Contains(body, `id="session"`) {
+		t.Fatal("session facts shown to nobody")
+	}
+	second := rotate(t, c, base)
+	body = login(t, c, base, true)
+	for _, want := range []string{
+		`<tr class="key" data-kid="` + second + `" data-state="current">`,
+		`<tr class="key" data-kid="` + first + `" data-state="retired">`,
+		`<dd id="fresh" data-fresh="true">`,
+		`<dd id="remembered" data-remembered="true">`,
+		`<time id="login-at" datetime="20`,
+		`<time id="expires" datetime="20`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Fatalf("console lacks %q:\n%s", want, body)
+		}
+	}
+	dropCookie(c, base, "session") // back by the remember-me cookie
+	_, body = do(t, c, "GET", base+"/", nil, nil)
+	if !strings.Contains(body, `<dd id="fresh" data-fresh="false">`) {
+		t.Fatalf("remembered login shown fresh:\n%s", body)
+	}
+}
+
+// TestRunSchedulesRotation: Run rotates on Config.RotateEvery, and the
+// console shows the next rotation while it runs (in a synctest bubble: the
+// clock moves only when every goroutine waits).
+func TestRunSchedulesRotation(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		a, err := New(Config{Logf: t.Logf, RotateEvery: 5 * time.Minute})
+		if err != nil {
+			t.Fatal(err)
+		}
+		first := a.KeyIDs()[0]
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { a.Run(ctx); close(done) }()
+		defer func() { cancel(); <-done }()
+		synctest.Wait()
+		st := a.keys.status()
+		if want := time.Now().Add(5 * time.Minute); !st.NextRotation.Equal(want) || !st.Keys[0].Retires.Equal(want) {
+			t.Fatalf("before the first rotation: next %v, current key retires %v, want %v", st.NextRotation, st.Keys[0].Retires, want)
+		}
+		time.Sleep(11 * time.Minute)
+		synctest.Wait()
+		if n := len(a.KeyIDs()); n != 3 {
+			t.Fatalf("%d keys after two rotations, want 3", n)
+		}
+		// Retired keys stay until every token they signed has expired
+		// (access lifetime plus a minute), then go at the next rotation.
+		time.Sleep(accessLifetime + keyGrace)
+		synctest.Wait()
+		st = a.keys.status()
+		if slices.Contains(a.KeyIDs(), first) {
+			t.Fatalf("the first key is kept %s after it retired: %+v", accessLifetime+keyGrace+4*time.Minute, st.Keys)
+		}
+		for _, k := range st.Keys[1:] {
+			// Dropped at the first rotation after Drops.
+			if k.State != keyring.Retired || k.Drops.Before(time.Now().Add(-5*time.Minute)) {
+				t.Fatalf("a retired key kept past its drop time: %+v", k)
+			}
+		}
+		cancel()
+		<-done
+		if st := a.keys.status(); !st.NextRotation.IsZero() {
+			t.Fatalf("next rotation %v after Run returned", st.NextRotation)
+		}
+	})
 }

@@ -1,65 +1,11 @@
 package app
 
 import (
-	"fmt"
-	"html/template"
 	"net/http"
 
 	"github.com/pasetokit/pasetokit/remember"
 	"github.com/pasetokit/pasetokit/session"
 )
-
-var page = template.Must(template.New("page").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>pasetokit demo</title></head><body>
-<h1>pasetokit demo</h1>
-{{range .Flashes}}<p class="flash">{{.}}</p>
-{{end}}{{if .Error}}<p class="error">{{.Error}}</p>
-{{end}}{{if .User}}<p>Logged in as <b id="user">{{.User}}</b>
-({{if .Fresh}}with your password{{else}}remembered: sensitive actions need your password{{end}}).</p>
-<p>Visits in this session: <span id="visits">{{.Visits}}</span></p>
-<form method="post" action="/logout"><button>Log out</button></form>
-<form method="post" action="/logout-everywhere"><button>Log out everywhere</button></form>
-{{else}}<form method="post" action="/login" id="login">
-<input name="username" placeholder="username" autocomplete="username">
-<input name="password" type="password" placeholder="password" autocomplete="current-password">
-<label><input type="checkbox" name="remember"> Remember me</label>
-<button>Log in</button></form>
-<p>Demo user: test / test</p>{{end}}
-</body></html>
-`))
-
-type pageData struct {
-	User    string
-	Fresh   bool
-	Visits  int
-	Flashes []string
-	Error   string
-}
-
-// home renders the page and counts the visits of a logged-in user.
-func (a *App) home(w http.ResponseWriter, r *http.Request) {
-	s := session.FromContext(r.Context())
-	d := pageData{}
-	if user, ok := remember.UserFrom(r.Context()); ok {
-		n, _ := session.Get[int](s, visitsKey)
-		n++
-		if err := s.Set(visitsKey, n); err != nil {
-			a.cfg.Logf("session: %v", err)
-		}
-		d.User, d.Fresh, d.Visits = user, remember.Fresh(r.Context()), n
-	}
-	for _, f := range s.Flashes() {
-		d.Flashes = append(d.Flashes, fmt.Sprint(f))
-	}
-	renderPage(w, http.StatusOK, d)
-}
-
-func renderPage(w http.ResponseWriter, status int, d pageData) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_ = page.Execute(w, d)
-}
 
 // whoami is the web session as JSON.
 func (a *App) whoami(w http.ResponseWriter, r *http.Request) {
@@ -76,12 +22,12 @@ func (a *App) whoami(w http.ResponseWriter, r *http.Request) {
 func (a *App) login(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
 	if err := r.ParseForm(); err != nil {
-		renderPage(w, http.StatusBadRequest, pageData{Error: "Invalid form"})
+		a.render(w, http.StatusBadRequest, pageData{Error: "Invalid form"})
 		return
 	}
 	user := r.PostForm.Get("username")
 	if !checkPassword(user, r.PostForm.Get("password")) {
-		renderPage(w, http.StatusUnauthorized, pageData{Error: "Bad username or password"})
+		a.render(w, http.StatusUnauthorized, pageData{Error: "Bad username or password"})
 		return
 	}
 	s := session.FromContext(r.Context())
@@ -177,15 +123,4 @@ func (a *App) webCutoff(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
-}
-
-// webError logs err and answers 503.
-func (a *App) webError(w http.ResponseWriter, err error) {
-	a.cfg.Logf("web: %v", err)
-	unavailable(w)
-}
-
-// unavailable answers 503 with a fixed text.
-func unavailable(w http.ResponseWriter) {
-	writeJSON(w, http.StatusServiceUnavailable, map[string]any{"detail": "Service temporarily unavailable"})
 }

@@ -1,0 +1,256 @@
+package grpcauth
+
+import (
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/pasetokit/pasetokit/authtoken"
+	"github.com/pasetokit/pasetokit/httpauth"
+	"github.com/pasetokit/pasetokit/paseto"
+	"github.com/pasetokit/pasetokit/store"
+	"github.com/pasetokit/pasetokit/verifier"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/protoadapt"
+	"google.golang.org/protobuf/types/known/durationpb"
+)
+
+// Errors of this package; match them with errors.Is.
+var (
+	// ErrMissingToken: the call has no authorization metadata, or one
+	// whose scheme is not Bearer (reason token_missing).
+	ErrMissingToken = errors.New("grpcauth: no token in the call's metadata")
+	// ErrAmbiguousToken: the call carries more than one authorization
+	// value (reason token_ambiguous). A client that sends two credentials
+	// is refused rather than having one of them picked.
+	ErrAmbiguousToken = errors.New("grpcauth: more than one authorization value")
+	// ErrInsecureTransport: [Credentials] refused to attach a token to a
+	// call on a connection without transport security (TLS), and
+	// [CredentialsConfig.AllowInsecure] is not set.
+	ErrInsecureTransport = errors.New("grpcauth: refusing to send a token over a connection without transport security")
+	// ErrInvalidConfig: [New] or [NewCredentials] was given a
+	// configuration it cannot use. The error is a *[ConfigError] naming
+	// the field.
+	ErrInvalidConfig = errors.New("grpcauth: invalid configuration")
+
+	// errNoCredentials: "Bearer" with nothing after it. It matches
+	// paseto.ErrMalformed.
+	errNoCredentials = &wrapError{"grpcauth: no credentials after the Bearer scheme", paseto.ErrMalformed}
+	// errNilToken: the TokenVerifier returned neither a token nor an
+	// error; the call is refused (reason token_rejected).
+	errNilToken = errors.New("grpcauth: verifier returned no token and no error")
+)
+
+type wrapError struct {
+	msg string
+	err error
+}
+
+func (e *wrapError) Error() string { return e.msg + ": " + e.err.Error() }
+func (e *wrapError) Unwrap() error { return e.err }
+
+// ConfigError describes what [New] or [NewCredentials] rejected. It
+// matches [ErrInvalidConfig] and its Err with errors.Is.
+type ConfigError struct {
+	// Field is the Go path of the field, such as "Methods[/pkg.S/M]" or
+	// "RenewBefore".
+	Field string
+	// Err is the cause. It never holds a key or a token.
+	Err error
+}
+
+// Error returns "grpcauth: invalid configuration: <Field>: <Err>".
+func (e *ConfigError) Error() string {
+	return ErrInvalidConfig.Error() + ": " + e.Field + ": " + e.Err.Error()
+}
+
+// Unwrap returns [ErrInvalidConfig] and Err.
+func (e *ConfigError) Unwrap() []error { return []error{ErrInvalidConfig, e.Err} }
+
+// configError is the one way this package builds a *ConfigError.
+func configError(field string, err error) error { return &ConfigError{Field: field, Err: err} }
+
+// Error is a refused call, as the interceptors return it and pass it to
+// [Config.OnError]. On the wire the client gets only its gRPC status
+// ([Error.GRPCStatus]): Code, a fixed message per Reason and the reason in
+// an ErrorInfo detail; never the text of Err.
+//
+// Unwrap returns Err, so errors.Is(e, verifier.ErrExpired),
+// errors.Is(e, store.ErrUnavailable) and the like work on an *Error in
+// server-side code (a logging interceptor). Do not wrap it (fmt.Errorf
+// with %w) before it leaves the server: grpc-go then sends the wrapping
+// error's whole text as the status message.
+type Error struct {
+	// Code is the gRPC status code: codes.Unauthenticated,
+	// codes.PermissionDenied or codes.Unavailable.
+	Code codes.Code
+	// Reason is the stable, machine-readable class of the failure: one of
+	// the reasons listed in the package documentation (the codes of
+	// httpauth, plus token_revoked, token_wrong_type and token_not_fresh).
+	Reason string
+	// Method is the full method name of the call, "/package.Service/Method".
+	Method string
+	// Err is the underlying error: ErrMissingToken, ErrAmbiguousToken, an
+	// error from the TokenVerifier, or paseto.ErrTokenTooLong for a token
+	// over Config.MaxTokenLength. It may name which check failed: log it
+	// if you like, never send it to the client.
+	Err error
+
+	class *class
+}
+
+// Error returns "grpcauth: <reason> (<method>): <underlying error>". It is
+// for logs, not for clients.
+func (e *Error) Error() string {
+	s := "grpcauth: " + e.Reason
+	if e.Method != "" {
+		s += " (" + e.Method + ")"
+	}
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+// Unwrap returns e.Err.
+func (e *Error) Unwrap() error { return e.Err }
+
+// GRPCStatus returns the status the client gets: e.Code, the fixed message
+// of e.Reason, and an ErrorInfo detail holding the reason (plus a
+// RetryInfo of [RetryAfter] for codes.Unavailable). grpc-go calls it to
+// send the error.
+func (e *Error) GRPCStatus() *status.Status {
+	if e.class != nil && e.class.code == e.Code && e.class.reason == e.Reason {
+		return e.class.st
+	}
+	if c := byReason[e.Reason]; c != nil && c.code == e.Code {
+		return c.st
+	}
+	// An *Error built by hand: its code, with the fixed message of a
+	// rejected token and no detail.
+	code := e.Code
+	if code == codes.OK {
+		code = codes.Unauthenticated
+	}
+	return status.New(code, classRejected.msg)
+}
+
+// ErrorDomain is the Domain of the ErrorInfo detail that carries the
+// reason of a refused call, as [Reason] reads it.
+const ErrorDomain = "pasetokit"
+
+// RetryAfter is the retry delay of the RetryInfo detail sent with every
+// codes.Unavailable answer (key_set_unavailable, temporarily_unavailable),
+// as httpauth's Retry-After header.
+const RetryAfter = time.Second
+
+// class is one failure class. Everything the client gets comes from here.
+type class struct {
+	reason string
+	code   codes.Code
+	msg    string // fixed status message
+	st     *status.Status
+}
+
+var (
+	classMissing     = newClass("token_missing", codes.Unauthenticated, "No access token was provided.")
+	classAmbiguous   = newClass("token_ambiguous", codes.Unauthenticated, "The call carries more than one authorization value.")
+	classMalformed   = newClass("token_malformed", codes.Unauthenticated, "The access token is malformed or of an unsupported kind.")
+	classExpired     = newClass("token_expired", codes.Unauthenticated, "The access token has expired.")
+	classNotYetValid = newClass("token_not_yet_valid", codes.Unauthenticated, "The access token is not valid yet.")
+	classInvalid     = newClass("token_invalid", codes.Unauthenticated, "The access token could not be verified.")
+	classUnknownKey  = newClass("token_unknown_key", codes.Unauthenticated, "The access token does not name a key this server knows.")
+	classIssuer      = newClass("token_wrong_issuer", codes.Unauthenticated, "The access token comes from an issuer this server does not accept.")
+	classAudience    = newClass("token_wrong_audience", codes.Unauthenticated, "The access token is not meant for this server.")
+	classRejected    = newClass("token_rejected", codes.Unauthenticated, "The access token was rejected.")
+	classRevoked     = newClass("token_revoked", codes.Unauthenticated, "The access token has been revoked.")
+	classWrongType   = newClass("token_wrong_type", codes.PermissionDenied, "The token is not of the type this method requires.")
+	classNotFresh    = newClass("token_not_fresh", codes.PermissionDenied, "This method requires a fresh access token.")
+	classKeySet      = newClass("key_set_unavailable", codes.Unavailable, "The keys needed to verify the access token are temporarily unavailable.")
+	classUnavailable = newClass("temporarily_unavailable", codes.Unavailable, "Token verification is temporarily unavailable.")
+
+	byReason = map[string]*class{}
+)
+
+func init() {
+	for _, c := range []*class{
+		classMissing, classAmbiguous, classMalformed, classExpired,
+		classNotYetValid, classInvalid, classUnknownKey, classIssuer,
+		classAudience, classRejected, classRevoked, classWrongType,
+		classNotFresh, classKeySet, classUnavailable,
+	} {
+		byReason[c.reason] = c
+	}
+}
+
+func newClass(reason string, code codes.Code, msg string) *class {
+	c := &class{reason: reason, code: code, msg: msg}
+	st := status.New(code, msg)
+	details := []protoadapt.MessageV1{&errdetails.ErrorInfo{Reason: strings.ToUpper(reason), Domain: ErrorDomain}}
+	if code == codes.Unavailable {
+		details = append(details, &errdetails.RetryInfo{RetryDelay: durationpb.New(RetryAfter)})
+	}
+	if withDetails, err := st.WithDetails(details...); err == nil {
+		st = withDetails
+	}
+	c.st = st
+	return c
+}
+
+// classify maps an error of the TokenVerifier to its class. Server-side
+// failures come first (they are not the client's fault even when they wrap
+// another error), then the authtoken sentinels (which also match
+// verifier.ErrRule), then httpauth's classification. Anything unknown is
+// token_rejected: fail closed, never codes.Unknown or codes.Internal.
+func classify(err error) *class {
+	switch {
+	case errors.Is(err, verifier.ErrKeySetUnavailable):
+		return classKeySet
+	case errors.Is(err, store.ErrUnavailable):
+		return classUnavailable
+	case errors.Is(err, authtoken.ErrNotFresh):
+		return classNotFresh
+	case errors.Is(err, authtoken.ErrWrongType):
+		return classWrongType
+	case errors.Is(err, authtoken.ErrRevoked):
+		return classRevoked
+	case errors.Is(err, ErrMissingToken):
+		return classMissing
+	case errors.Is(err, ErrAmbiguousToken):
+		return classAmbiguous
+	}
+	if c := byReason[httpauth.Code(err)]; c != nil {
+		return c
+	}
+	return classRejected
+}
+
+func newError(c *class, method string, err error) *Error {
+	return &Error{Code: c.code, Reason: c.reason, Method: method, Err: err, class: c}
+}
+
+// Reason returns the reason of a call refused by the interceptors, as a
+// client sees it (the error of the call) or as server code sees it (the
+// *[Error]): "token_expired", "token_not_fresh" and so on. It returns ""
+// for nil and for any other error.
+func Reason(err error) string {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) && e.Reason != "" {
+		return e.Reason
+	}
+	st, ok := status.FromError(err)
+	if !ok {
+		return ""
+	}
+	for _, d := range st.Details() {
+		if ei, ok := d.(*errdetails.ErrorInfo); ok && ei.GetDomain() == ErrorDomain {
+			return strings.ToLower(ei.GetReason())
+		}
+	}
+	return ""
+}

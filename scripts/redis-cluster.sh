@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# redis-cluster.sh: run a command against a private Redis Cluster.
+#
+#   scripts/redis-cluster.sh [COMMAND [ARG...]]
+#
+# Starts six `redis-server --cluster-enabled yes` on 127.0.0.1 (free ports
+# from 16400 whose cluster bus port, +10000, is free too; no persistence),
+# joins them with `redis-cli --cluster create ... --cluster-replicas 1
+# --cluster-yes` (three masters, three replicas), waits until every node
+# reports cluster_state:ok, then runs COMMAND with
+#   PASETOKIT_REDIS_CLUSTER_ADDRS=127.0.0.1:P1,...,127.0.0.1:P6
+# exported, and exits with its status. Without COMMAND it prints the
+# addresses and waits until interrupted. Every server is stopped and its
+# directory removed on exit (trap), whatever happens.
+set -euo pipefail
+
+command -v redis-server >/dev/null || (apt-get -o DPkg::Lock::Timeout=600 update &&
+	apt-get -o DPkg::Lock::Timeout=600 install -y redis-server)
+
+dir="$(mktemp -d)"
+ports=()
+cleanup() {
+	for p in "${ports[@]}"; do
+		redis-cli -p "$p" shutdown nosave >/dev/null 2>&1 || true
+	done
+	for f in "$dir"/*.pid; do
+		[[ -e "$f" ]] || continue
+		pid="$(cat "$f" 2>/dev/null || true)"
+		[[ -n "$pid" ]] && kill -9 "$pid" 2>/dev/null || true
+	done
+	rm -rf "$dir"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+port=16400
+while ((${#ports[@]} < 6)); do
+	((port < 16700)) || { echo "redis-cluster: no free ports from 16400" >&2; exit 1; }
+	if free "$port" && free $((port + 10000)); then
+		mkdir -p "$dir/$port"
+		if redis-server --port "$port" --bind 127.0.0.1 --daemonize yes \
+			--cluster-enabled yes --cluster-config-file "$dir/$port/nodes.conf" \
+			--cluster-node-timeout 2000 \
+			--save "" --appendonly no --dir "$dir/$port" \
+			--logfile "$dir/$port.log" --pidfile "$dir/$port.pid"; then
+			ports+=("$port")
+		fi
+	fi
+	port=$((port + 1))
+done
+
+for p in "${ports[@]}"; do
+	for _ in $(seq 100); do
+		[[ "$(redis-cli -p "$p" ping 2>/dev/null || true)" == PONG ]] && break
+		sleep 0.1
+	done
+done
+
+addrs=()
+for p in "${ports[@]}"; do addrs+=("127.0.0.1:$p"); done
+redis-cli --cluster create "${addrs[@]}" --cluster-replicas 1 --cluster-yes >"$dir/create.log" 2>&1 || {
+	cat "$dir/create.log" >&2
+	exit 1
+}
+
+ready() {
+	local p
+	for p in "${ports[@]}"; do
+		redis-cli -p "$p" cluster info 2>/dev/null | grep -q '^cluster_state:ok' || return 1
+	done
+	# every replica has finished its first sync
+	for p in "${ports[@]}"; do
+		if redis-cli -p "$p" info replication | grep -q '^role:slave'; then
+			redis-cli -p "$p" info replication | grep -q '^master_link_status:up' || return 1
+		fi
+	done
+}
+for _ in $(seq 300); do ready && break; sleep 0.1; done
+ready || { echo "redis-cluster: cluster not ready after 30s" >&2; tail -n 20 "$dir"/*.log >&2; exit 1; }
+
+PASETOKIT_REDIS_CLUSTER_ADDRS="$(IFS=,; echo "${addrs[*]}")"
+export PASETOKIT_REDIS_CLUSTER_ADDRS
+echo "redis-cluster: PASETOKIT_REDIS_CLUSTER_ADDRS=$PASETOKIT_REDIS_CLUSTER_ADDRS" >&2
+if (($# == 0)); then
+	echo "redis-cluster: running; interrupt to stop" >&2
+	while :; do sleep 3600; done
+fi
+status=0
+"$@" || status=$?
+exit "$status"

@@ -1,0 +1,4 @@
+package redisstore
+
+// Unavailable exposes unavailable to the tests of package redisstore_test.
+var Unavailable = unavailable

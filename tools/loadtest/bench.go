@@ -1,0 +1,124 @@
+package main
+
+import (
+	"encoding/base64"
+	"fmt"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/pasetokit/pasetokit/tools/loadtest/internal/procs"
+)
+
+// runBench measures GET /api/me on a demo process and on a bare handler that
+// answers the same bytes without verifying anything. The bare handler is
+// served by a second process, this program started with -serve-bare, so
+// that both servers are processes of their own beside the load generator.
+func runBench(e *env, o options) ([]string, error) {
+	// One token per connection, from the demo itself.
+	r, err := e.startDemo("demo", procs.DemoConfig{}, o.conns, 8)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = r.demo.Stop(5 * time.Second) }()
+	status, body, err := r.setup.do("GET", "/api/me", r.toks[0].access, "")
+	if err != nil || status != http.StatusOK {
+		return nil, fmt.Errorf("%s", errStatus("GET /api/me", status, body, err))
+	}
+	r.setup.close()
+
+	bare, bareURL, err := procs.StartServer("bare handler", e.self, "-serve-bare", "127.0.0.1:0", "-bare-body", base64.StdEncoding.EncodeToString(body))
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = bare.Stop(5 * time.Second) }()
+
+	fmt.Printf("%d connections, %d distinct tokens, /api/me body %d bytes; %d round(s) of bare handler then demo, each warm-up %s then measured %s\n\n",
+		o.conns, len(r.toks), len(body), o.rounds, o.warmup, o.duration/time.Duration(o.rounds))
+	rows := []*benchRow{
+		{name: "bare handler (own process)", url: bareURL, fails: &failureLog{}},
+		{name: "demo GET /api/me", url: r.demo.URL, fails: &failureLog{}},
+	}
+	// The handlers take turns, so that both see the same machine (other
+	// processes may come and go).
+	for range o.rounds {
+		for _, row := range rows {
+			row.measure(o, r.toks)
+		}
+	}
+	printBench(o, rows)
+	var failures []string
+	for _, row := range rows {
+		failures = append(failures, row.fails.list()...)
+	}
+	if f := logFailure(r.demo, nil); f != "" {
+		failures = append(failures, f)
+	}
+	return failures, nil
+}
+
+// benchRow is one handler's measurements over the rounds.
+type benchRow struct {
+	name, url    string
+	res          loadResult
+	fails        *failureLog
+	opened, peak int64
+}
+
+// measure runs one round on fresh connections.
+func (row *benchRow) measure(o options, toks []token) {
+	c := newClient(row.url, o.conns)
+	res := load(o.conns, o.warmup, o.duration/time.Duration(o.rounds), func(w int) {
+		status, b, err := c.do("GET", "/api/me", toks[w].access, "")
+		if err != nil || status != http.StatusOK {
+			row.fails.add("%s", errStatus(row.name, status, b, err))
+		}
+	})
+	c.close()
+	row.res = row.res.add(res)
+	row.opened = max(row.opened, c.opened.Load())
+	row.peak = max(row.peak, c.peak.Load())
+}
+
+func printBench(o options, rows []*benchRow) {
+	fmt.Println("| handler | conns | requests | req/s | p50 | p99 | errors |")
+	fmt.Println("|---|---:|---:|---:|---:|---:|---:|")
+	for _, r := range rows {
+		fmt.Printf("| %s | %d | %d | %.0f | %s | %s | %d |\n",
+			r.name, o.conns, r.res.requests(), r.res.rate(), ms(r.res.p50()), ms(r.res.p99()), r.fails.count())
+	}
+	fmt.Println()
+	for _, r := range rows {
+		fmt.Printf("%s: %d connections opened per round, at most %d open at once\n", r.name, r.opened, r.peak)
+	}
+	if rows[0].res.requests() > 0 {
+		fmt.Printf("the demo serves %.0f%% of the bare handler's rate\n", 100*rows[1].res.rate()/rows[0].res.rate())
+	}
+	fmt.Println("verification cache: not in play (authtoken does not set verifier.Config.CacheSize), so every request verifies the signature and checks revocation")
+}
+
+// serveBare is this program started with -serve-bare: a handler that
+// answers every request with body, as JSON, verifying nothing.
+func serveBare(addr, body64 string) {
+	body, err := base64.StdEncoding.DecodeString(body64)
+	if err != nil {
+		log.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		log.Fatal(err)
+	}
+	log.SetOutput(os.Stderr)
+	log.Printf("listening on http://%s", ln.Addr())
+	srv := &http.Server{
+		ReadHeaderTimeout: 10 * time.Second,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("Cache-Control", "no-store")
+			_, _ = w.Write(body)
+		}),
+	}
+	log.Fatal(srv.Serve(ln)) // until SIGTERM ends the process
+}

@@ -1,0 +1,198 @@
+// Command loadtest drives the demo (examples/demo) as real OS processes: it
+// builds the demo with go build (or takes -demo-bin), starts it on a free
+// 127.0.0.1 port with the flags each mode needs (and a redis-server of its
+// own for the redis mode), loads it over HTTP, stops it, and checks these
+// properties:
+//
+//   - bench: throughput (requests per second) and p50/p99 latency of
+//     GET /api/me with valid access tokens at -conns concurrent keep-alive
+//     connections (default 1000, one goroutine per connection, one token per
+//     goroutine), beside a bare handler that writes a JSON body of the same
+//     size without verifying anything, measured the same way in the same run
+//     (the two take turns, -rounds times, so that both see the same machine).
+//     The bare handler is served by this program started again as a process
+//     of its own (-serve-bare), so that both servers are separate processes
+//     beside the load generator. Any non-200 answer or transport error fails
+//     the run.
+//   - soak: the same load while this program rotates the demo's signing key
+//     (POST /admin/rotate every -rotate-every, default 1s) and every client
+//     fetches a new token about every -refetch-every, so tokens of many keys
+//     are in use at once. A token rejected while its key is still in the
+//     demo's published key set fails the run; tokens of keys the demo has
+//     already dropped (it keeps -max-keys, default 4 so that keys are dropped
+//     within a short run; the demo's default is 32) must be rejected with
+//     401 and are counted apart, and such a token accepted fails the run.
+//   - redis: the demo with -redis on a redis-server this program starts in a
+//     temporary directory (append-only file fsynced on every write), under
+//     load on /api/me with clients that keep logging tokens out. Redis is
+//     stopped (SIGTERM, or SIGKILL with -redis-kill) and restarted on the
+//     same port and directory. While it is down every answer of /api/me and
+//     /api/logout must be 503 (fail closed: no 200 for a token whose
+//     revocation cannot be checked, no 401 because of the outage, no 500;
+//     /api/token needs no store and may answer 200); after the restart
+//     answers must return to 200 within -recover-within; every token whose
+//     logout answered 200 must stay rejected, before and after the outage,
+//     along with its refresh family (no lost revocation); and a logout that
+//     answered 503 while Redis was down must not have taken effect.
+//   - fleet: three demo processes sharing one -key-file and one Redis, two
+//     resource servers (examples/resource_server, built when it exists, or
+//     -resource-bin) following the key sets of two of them; clients take
+//     tokens and cookies from random demo processes and present them to
+//     random demo processes and resource servers, and log tokens out at one
+//     process and check them at another. One demo process is SIGKILLed and
+//     started again on its address, then Redis is stopped and started again.
+//     No live token or cookie may be refused, no logout may be lost at any
+//     process, a 503 may come only while Redis is away (and -recover-within
+//     after), a transport error only from the killed process while it is
+//     down. The demo's rotation is per process until the key ring is
+//     integrated, so this mode does not rotate yet (see fleet.go).
+//
+// The redis run judges each request by the window it lies in entirely, on
+// this process's monotonic clock: "up" (ended before the signal was sent),
+// "down" (started after the Redis process had exited, ended before the
+// restart began), "recovered" (started after the last request answered
+// 503 after the restart began; the load goes on until a whole -phase has
+// passed without a 503). Requests straddling a boundary are "transition":
+// they may get the answer of either side (200, or 401 for a revoked token,
+// or 503), never 500, never 200 for a revoked token and never 401 for a
+// valid one. Recovery is bounded below by the demo's go-redis client,
+// which after PoolSize failed dials stops dialing and probes Redis once a
+// second.
+//
+// The load generator and the servers share the machine, so the figures are
+// for comparing the demo with the bare handler, not absolute. The demo's
+// access-token verification is not cached (authtoken does not set
+// verifier.Config.CacheSize), so every /api/me request checks an Ed25519
+// signature and asks the store about revocation.
+//
+// The processes are managed by internal/procs (start, SIGTERM, SIGKILL,
+// restart on the same address; logs kept for the report), which a fleet run
+// uses as well. This is a module of its own (tools/loadtest/go.mod, in the
+// repository's go.work), so the demo's module stays small. Run from the
+// repository root:
+//
+//	go run ./tools/loadtest -mode=all
+//	go run ./tools/loadtest -mode=bench -duration 20s -warmup 3s
+//	go run ./tools/loadtest -mode=soak -soak 30s -max-keys 8
+//	go run ./tools/loadtest -mode=redis -phase 10s
+//	go run ./tools/loadtest -mode=fleet -fleet 60s
+//
+// The defaults are short, for CI (scripts/load-test.sh runs -mode=all, the
+// redis mode with -redis-kill, and -mode=fleet);
+// the README's figures come from the bench with -duration 20s. The exit
+// status is 1 when a property fails, 2 on a setup error.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+)
+
+type options struct {
+	conns        int
+	duration     time.Duration
+	rounds       int
+	warmup       time.Duration
+	soak         time.Duration
+	rotateEvery  time.Duration
+	refetchEvery time.Duration
+	redisConns   int
+	phase        time.Duration
+	recoverIn    time.Duration
+	logoutEvery  int
+	redisServer  string
+	redisKill    bool
+	maxKeys      int
+	fleet        time.Duration
+	fleetConns   int
+	resourceBin  string
+}
+
+func main() {
+	var o options
+	mode := flag.String("mode", "all", "bench, soak, redis, fleet, or all (bench, soak and redis)")
+	demoBin := flag.String("demo-bin", "", "the demo binary; empty builds examples/demo with go build")
+	flag.IntVar(&o.conns, "conns", 1000, "bench and soak: concurrent keep-alive connections")
+	flag.DurationVar(&o.duration, "duration", 5*time.Second, "bench: measured time of each handler")
+	flag.IntVar(&o.rounds, "rounds", 2, "bench: split -duration into this many turns per handler, alternating")
+	flag.DurationVar(&o.warmup, "warmup", time.Second, "bench and soak: load before measuring")
+	flag.DurationVar(&o.soak, "soak", 5*time.Second, "soak: measured time")
+	flag.DurationVar(&o.rotateEvery, "rotate-every", time.Second, "soak: key rotation interval")
+	flag.IntVar(&o.maxKeys, "max-keys", 4, "soak: keys the demo keeps (its -max-keys); small, so that keys are dropped within a short soak")
+	flag.DurationVar(&o.refetchEvery, "refetch-every", time.Second, "soak: mean interval between a client's token fetches")
+	flag.IntVar(&o.redisConns, "redis-conns", 200, "redis: concurrent connections")
+	flag.DurationVar(&o.phase, "phase", 3*time.Second, "redis: length of each phase (up, down, recovered)")
+	flag.DurationVar(&o.recoverIn, "recover-within", 10*time.Second, "redis: bound on the time from restart to the first 200")
+	flag.IntVar(&o.logoutEvery, "logout-every", 20, "redis: each client logs its token out every this many requests")
+	flag.BoolVar(&o.redisKill, "redis-kill", false, "redis: stop Redis with SIGKILL instead of SIGTERM (a crash; appendfsync always must still keep every acknowledged logout)")
+	flag.StringVar(&o.redisServer, "redis-server", "redis-server", "redis: the redis-server binary")
+	flag.DurationVar(&o.fleet, "fleet", 16*time.Second, "fleet: length of the run")
+	flag.IntVar(&o.fleetConns, "fleet-conns", 50, "fleet: concurrent clients")
+	flag.StringVar(&o.resourceBin, "resource-bin", "", "fleet: the resource server binary; empty builds examples/resource_server, and runs without resource servers when it does not build")
+	bareAddr := flag.String("serve-bare", "", "internal: serve the bench's bare handler on this address (the bench starts this program so)")
+	bareBody := flag.String("bare-body", "", "internal: the bare handler's body, standard base64")
+	flag.Parse()
+
+	if *bareAddr != "" {
+		serveBare(*bareAddr, *bareBody)
+		return
+	}
+	if o.rounds < 1 || o.conns < 1 || o.redisConns < 1 || o.logoutEvery < 2 || o.maxKeys < 1 || o.fleetConns < 1 || o.fleet < 4*time.Second {
+		fmt.Fprintln(os.Stderr, "loadtest: -rounds, -conns, -redis-conns, -fleet-conns and -max-keys must be positive, -logout-every at least 2, -fleet at least 4s")
+		os.Exit(2)
+	}
+	// Each client connection takes a descriptor here. Refuse up front
+	// rather than report transport errors that would look like the demo's.
+	if need := uint64(max(o.conns, o.redisConns) + 100); fdSoft() != 0 && fdSoft() < need {
+		fmt.Fprintf(os.Stderr, "loadtest: the open-file limit %d is below the %d that %d connections need; raise it (ulimit -n) or lower -conns\n", fdSoft(), need, max(o.conns, o.redisConns))
+		os.Exit(2)
+	}
+	modes := map[string]func(*env, options) ([]string, error){"bench": runBench, "soak": runSoak, "redis": runRedis, "fleet": runFleet}
+	order := []string{*mode}
+	if *mode == "all" {
+		order = []string{"bench", "soak", "redis"}
+	} else if modes[*mode] == nil {
+		fmt.Fprintf(os.Stderr, "loadtest: unknown -mode %q\n", *mode)
+		os.Exit(2)
+	}
+	e, err := newEnv(*demoBin)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "loadtest: %v\n", err)
+		os.Exit(2)
+	}
+	fmt.Printf("loadtest: %s; demo %s; file descriptor limit %s\n", strings.Join(order, ", "), e.demoBin, fdLimit())
+	status := 0
+	for _, m := range order {
+		if s := runMode(e, m, modes[m], o); s > status {
+			status = s
+		}
+		if status == 2 {
+			break
+		}
+	}
+	e.close()
+	os.Exit(status)
+}
+
+// runMode runs one mode and prints its failures: 0 when it passed, 1 when
+// a property failed, 2 on a setup error.
+func runMode(e *env, name string, run func(*env, options) ([]string, error), o options) int {
+	start := time.Now()
+	fmt.Printf("\n## %s\n\n", name)
+	failures, err := run(e, o)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "loadtest: %s: %v\n", name, err)
+		return 2
+	}
+	for _, f := range failures {
+		fmt.Printf("FAIL %s: %s\n", name, f)
+	}
+	if len(failures) > 0 {
+		return 1
+	}
+	fmt.Printf("\n%s: OK (%.1fs)\n", name, time.Since(start).Seconds())
+	return 0
+}
