@@ -48,7 +48,29 @@
 //
 // To rotate a kind's key, put the new key first in its Keys and keep the
 // old one after it until the tokens it made have expired: the first key
-// issues, all of them verify.
+// issues, all of them verify. [Manager.SetKeys] does that while serving.
+//
+// To have keys rotate by themselves, give each kind a key ring
+// ([keyring.Ring]) as its [KindConfig.KeySource] instead of Keys, and
+// publish the access ring's keys for resource servers with
+// [Manager.KeySetHandler], which lists each next key before it signs:
+//
+//	access, err := keyring.New(ctx, keyring.Config{Lifetimes: []time.Duration{authtoken.DefaultAccessLifetime}})
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	refresh, err := keyring.New(ctx, keyring.Config{Purpose: paseto.Local, Lifetimes: []time.Duration{authtoken.DefaultRefreshLifetime}})
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	go access.Run(ctx)
+//	go refresh.Run(ctx)
+//	m, err := authtoken.New(authtoken.Config{
+//		Access:  authtoken.KindConfig{KeySource: access},
+//		Refresh: authtoken.KindConfig{KeySource: refresh},
+//		Issuer:  "https://api.example.com",
+//	})
+//	mux.Handle("GET /.well-known/paseto-keys", m.KeySetHandler())
 //
 // # Token kinds
 //
@@ -93,9 +115,18 @@
 // This binding was chosen over requiring separate keys per kind because
 // it holds however keys are configured or rotated (the same key listed
 // for two kinds, or a key published by mistake), and needs no change of
-// configuration. v2 has no implicit assertion, so a v2 kind other than
-// access must have keys of its own, sharing none with the access kind
-// ([New] refuses it otherwise, unless [Config.AllowSharedV2Keys]).
+// configuration. It binds tokens made with a [KindConfig.KeySource]
+// alike: a refresh kind on the access kind's ring (by an empty
+// configuration or by naming the ring again) signs with the access keys,
+// and its tokens still fail every verifier of access tokens. v2 has no
+// implicit assertion, so a v2 kind other than access must have keys (or
+// a ring) of its own, sharing none with the access kind ([New] and
+// [Manager.SetKeys] refuse it otherwise, unless [Config.AllowSharedV2Keys]).
+//
+// [Manager.KeySetHandler] and [Manager.PublicKeys] publish the access
+// kind's keys only: a key set is what resource servers trust for access
+// tokens, and the other kinds' keys have no business there (a v2 kind's
+// own keys, if published, would make its tokens pass as access tokens).
 //
 // The kind is also written in the footer ("type"), which is authenticated
 // but readable before verification. This package reads it first, so a

@@ -15,7 +15,7 @@ import (
 
 // VerifierConfig configures a [Verifier], the verify-only side of a
 // [Manager] for a process that does not issue tokens (a resource server).
-// Keys or KeySets, and Store, must be set: every other zero field has the
+// Keys, KeySource or KeySets, and Store, must be set: every other zero field has the
 // safe behaviour its documentation gives.
 type VerifierConfig struct {
 	// Keys verify access tokens: the public keys of the issuing service's
@@ -23,6 +23,12 @@ type VerifierConfig struct {
 	// local. Secret keys are refused: a process that only verifies should
 	// not hold them. A key's [keyring.Key.Issuer] binds it to that issuer.
 	Keys []keyring.Key
+	// KeySource, used instead of Keys, is a live source of the access
+	// kind's keys, such as a [keyring.Ring] on the issuing service's
+	// backend ([Config.Access]'s KeySource): its next, current and
+	// retired keys verify, as [verifier.Config.KeySource]. A ring holds
+	// the secret keys too; where this process should not, use KeySets.
+	KeySource keyring.Source
 	// KeySets are key set documents the issuing service publishes, such
 	// as its access keys' key set handler. Each must be bound to its
 	// issuer ([verifier.KeySet.Issuer]). They are fetched when first
@@ -83,8 +89,11 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 	if cfg.Leeway < 0 {
 		return nil, configError("Leeway", errors.New("negative"))
 	}
-	if len(cfg.Keys) == 0 && len(cfg.KeySets) == 0 {
-		return nil, configError("Keys", errors.New("no keys and no key sets"))
+	if len(cfg.Keys) == 0 && len(cfg.KeySets) == 0 && cfg.KeySource == nil {
+		return nil, configError("Keys", errors.New("no keys, no KeySource and no key sets"))
+	}
+	if len(cfg.Keys) != 0 && cfg.KeySource != nil {
+		return nil, configError("KeySource", errors.New("set together with Keys: set one"))
 	}
 	for i, r := range cfg.Rules {
 		if r == nil {
@@ -97,6 +106,7 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 	}
 	ver, err := verifier.New(verifier.Config{
 		Keys:         cfg.Keys,
+		KeySource:    cfg.KeySource,
 		KeySets:      cfg.KeySets,
 		Issuers:      cfg.Issuers,
 		Audiences:    cfg.Audiences,

@@ -169,6 +169,7 @@ func TestVerifierConfigErrors(t *testing.T) {
 		{"negative leeway", authtoken.VerifierConfig{Store: mem, Keys: []keyring.Key{pub}, Leeway: -1}, "Leeway"},
 		{"nil rule", authtoken.VerifierConfig{Store: mem, Keys: []keyring.Key{pub}, Rules: []verifier.Rule{nil}}, "Rules[0]"},
 		{"empty issuer", authtoken.VerifierConfig{Store: mem, Keys: []keyring.Key{pub}, Issuers: []string{""}}, "Issuers[0]"},
+		{"keys and source", authtoken.VerifierConfig{Store: mem, Keys: []keyring.Key{pub}, KeySource: ringV(t, newClock(), paseto.V4, paseto.Public, 3600e9)}, "KeySource"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
