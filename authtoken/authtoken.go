@@ -118,6 +118,29 @@ type Config struct {
 	// fastapi-paseto v2 service that used one key for every kind.
 	AllowSharedV2Keys bool
 
+	// AllowMissingKeyID lets this package's verifiers accept a token
+	// whose footer names no key (no kid): it is then tried against the
+	// kind's key. Tokens issued here always carry a kid; only tokens made
+	// elsewhere lack one, such as those of a fastapi-paseto service being
+	// ported (compat/fastapipaseto sets it). It is refused unless every
+	// kind has exactly one key in Keys and no KeySource, so that a token
+	// without a kid is never tried against several keys; [Manager.SetKeys]
+	// then takes one key only. Leave it false otherwise.
+	AllowMissingKeyID bool
+	// AllowUnboundKinds lets kinds other than access also accept tokens
+	// made without this package's kind binding: tokens with no footer at
+	// all, verified without the kind's implicit assertion, whose "type"
+	// claim alone says their kind (it is still checked). Tokens of
+	// fastapi-paseto, which a port must keep accepting until they expire,
+	// are such tokens (compat/fastapipaseto sets it). Tokens issued here
+	// stay bound, and a token with a footer must still name its kind
+	// there. A refresh token without "fam" (not made by Login) is then
+	// rotated into a family of its own, derived from its jti, so that its
+	// reuse is still detected. Plain verifiers given the access key accept
+	// such unbound tokens of other kinds as access tokens: leave it false
+	// once the old tokens have expired.
+	AllowUnboundKinds bool
+
 	// Store keeps revocations, used refresh tokens and logout cutoffs. Nil
 	// means a new [store.NewMemory], which is right for a single process;
 	// use a shared store when the application runs on several machines.
@@ -176,6 +199,7 @@ type kind struct {
 	// every key of the kind, from Keys or from a KeySource alike.
 	assertion []byte
 	footer    bool   // the footer carries "type": every kind but access
+	unbound   bool   // Config.AllowUnboundKinds, for kinds other than access
 	field     string // "Access", "Custom[reset]", …
 
 	src     keyring.Source                      // KindConfig.KeySource, or nil
@@ -198,6 +222,7 @@ type Manager struct {
 	events          observe.Handler
 	retention       time.Duration // longest lifetime; 0 when one kind never expires
 	allowSharedV2   bool          // Config.AllowSharedV2Keys
+	allowNoKeyID    bool          // Config.AllowMissingKeyID
 
 	issuerName string
 	keyIssuer  string                 // the issuer keys without one of their own are bound to
@@ -255,6 +280,7 @@ func New(cfg Config) (*Manager, error) {
 	m.issuerName = cfg.Issuer
 	_, m.keyIssuer = acceptedIssuers(cfg.Issuer, cfg.Issuers)
 	m.allowSharedV2 = cfg.AllowSharedV2Keys
+	m.allowNoKeyID = cfg.AllowMissingKeyID
 	if len(cfg.Access.Keys) == 0 && cfg.Access.KeySource == nil {
 		return nil, configError("Access.Keys", errors.New("no keys and no KeySource"))
 	}
@@ -376,7 +402,10 @@ func (m *Manager) newKind(cfg Config, field, name string, kc KindConfig, def tim
 	case len(keys) == 0:
 		keys, keysField = cfg.Access.Keys, "Access.Keys"
 	}
-	k := &kind{name: name, field: field, src: src, footer: name != TypeAccess}
+	k := &kind{name: name, field: field, src: src, footer: name != TypeAccess, unbound: cfg.AllowUnboundKinds && name != TypeAccess}
+	if cfg.AllowMissingKeyID && (src != nil || len(keys) != 1) {
+		return nil, configError("AllowMissingKeyID", fmt.Errorf("%s has more than one key or a KeySource: a token without a kid would be tried against several keys", keysField))
+	}
 	switch {
 	case kc.Lifetime < 0:
 		return nil, configError(field+".Lifetime", errors.New("negative"))
@@ -447,8 +476,9 @@ func (m *Manager) newKind(cfg Config, field, name string, kc KindConfig, def tim
 		AllowMissingExpiration: kc.NoExpiration,
 		Leeway:                 cfg.Leeway,
 		// This package's tokens always name their key: a token without
-		// a kid would be tried against every key.
-		RequireKeyID: true,
+		// a kid would be tried against every key (AllowMissingKeyID
+		// only with one key).
+		RequireKeyID: !cfg.AllowMissingKeyID,
 		Rules:        append([]verifier.Rule{typeRule(name), m.revocationRule}, cfg.Rules...),
 		Now:          m.now,
 		Events:       cfg.Events,

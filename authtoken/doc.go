@@ -137,6 +137,10 @@
 //
 // Tokens of kinds other than access made before this binding existed are
 // refused, with their now-missing assertion: their users sign in again.
+// Tokens of another library being ported (fastapi-paseto's have no footer
+// at all: no kid, no kind) are accepted only with the explicit opt-outs
+// [Config.AllowMissingKeyID] (one key per kind) and
+// [Config.AllowUnboundKinds], which compat/fastapipaseto sets.
 //
 // # Refresh rotation and reuse detection
 //

@@ -44,6 +44,9 @@ func (m *Manager) SetKeys(kindName string, keys []keyring.Key) error {
 	if k.src != nil {
 		return configError("Keys", errors.New("the kind follows its KeySource: rotate the source instead"))
 	}
+	if m.allowNoKeyID && len(keys) > 1 {
+		return configError("Keys", errors.New("more than one key with AllowMissingKeyID"))
+	}
 	vkeys, publics, v, p, err := verifyKeys(keys, "Keys", m.keyIssuer)
 	if err != nil {
 		return err

@@ -345,6 +345,12 @@ func (m *Manager) Refresh(ctx context.Context, refreshToken string) (Pair, error
 	if err != nil {
 		return Pair{}, err
 	}
+	if o.fam == "" && m.refresh.unbound && t.Claims.TokenID != "" && unbound(refreshToken) {
+		// Config.AllowUnboundKinds: a refresh token of another library
+		// (fastapi-paseto's have no fam) starts a family named after
+		// it, so that its reuse revokes what its first use made.
+		o.fam = "jti-" + t.Claims.TokenID
+	}
 	if t.Claims.TokenID == "" || o.fam == "" {
 		// Not made by this package's Login or CreateRefreshToken: it
 		// cannot be rotated safely.

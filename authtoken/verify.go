@@ -126,9 +126,21 @@ func footerType(token string) (typ string, ok bool) {
 // the rest.
 func (k *kind) verify(ctx context.Context, token string, implicit []byte) (*verifier.Token, error) {
 	if typ, ok := footerType(token); ok && typ != k.footerType() {
+		if k.unbound && typ == "" && unbound(token) {
+			// Config.AllowUnboundKinds: a token made elsewhere, with
+			// no footer; its type claim is checked by typeRule.
+			return k.ver.Verify(ctx, token, implicit)
+		}
 		return nil, ErrWrongType
 	}
 	return k.ver.Verify(ctx, token, k.implicit(implicit))
+}
+
+// unbound reports whether token has no footer at all, as the tokens of
+// other libraries that [Config.AllowUnboundKinds] lets through.
+func unbound(token string) bool {
+	u, err := paseto.Unverified(token)
+	return err == nil && len(u.UnverifiedFooter) == 0
 }
 
 // footerType is the footer type of k's tokens.

@@ -62,6 +62,11 @@ func (p *parsed) build() (*Settings, error) {
 			// fastapi-paseto uses one key for every kind; v2 tokens
 			// cannot be bound to their kind otherwise.
 			AllowSharedV2Keys: true,
+			// fastapi-paseto's tokens carry no kid and no kind binding
+			// (no footer, no implicit assertion): the one key per kind
+			// verifies them, and their type claim tells their kind.
+			AllowMissingKeyID: true,
+			AllowUnboundKinds: true,
 		},
 		Other:            kind(p.other),
 		LocalKey:         local,

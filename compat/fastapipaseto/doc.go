@@ -66,6 +66,19 @@
 // needs the private key: authtoken issues tokens, a service that only
 // verifies them uses package verifier.
 //
+// # Tokens the Python service issued
+//
+// fastapi-paseto's tokens have no footer: no kid, and no kind binding
+// (authtoken binds refresh and custom-kind tokens with an implicit
+// assertion and a "type" footer). So that they keep working until they
+// expire, the configuration sets authtoken's two opt-outs:
+// AllowMissingKeyID (each kind has its one key, which authtoken requires
+// for it) and AllowUnboundKinds (a footer-less token's "type" claim says
+// its kind; a Python refresh token is rotated once into a family of its
+// own). Tokens issued after the port carry a kid and are bound. Clear
+// both fields once the Python service's longest-lived tokens (refresh,
+// AUTHPASETO_REFRESH_TOKEN_EXPIRES) have expired.
+//
 // Every error is a *ConfigError matching ErrInvalidConfig whose Field is
 // the variable's name; no error holds a value.
 package fastapipaseto
