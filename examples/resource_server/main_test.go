@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net"
@@ -15,10 +16,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pasetokit/pasetokit/authtoken"
+	"github.com/pasetokit/pasetokit/httpauth"
 	"github.com/pasetokit/pasetokit/issuer"
 	"github.com/pasetokit/pasetokit/keyring"
 	"github.com/pasetokit/pasetokit/paserk"
 	"github.com/pasetokit/pasetokit/paseto"
+	"github.com/pasetokit/pasetokit/store"
 )
 
 // newKey returns a new v4.public signing key as a PASERK.
@@ -44,8 +48,11 @@ func newIssuer(t *testing.T, key, name string, now func() time.Time) *issuer.Iss
 	return iss
 }
 
+// issue makes a token of iss as the demo's authtoken.Manager makes access
+// tokens: with "type": "access" (the kind the resource server requires).
 func issue(t *testing.T, iss *issuer.Issuer, claims map[string]any) string {
 	t.Helper()
+	claims["type"] = "access"
 	tok, err := iss.Issue(claims)
 	if err != nil {
 		t.Fatal(err)
@@ -305,4 +312,59 @@ func TestWithDemoProcesses(t *testing.T) {
 		status, _, _ := get(t, rs+"/me", fresh)
 		return status == 200
 	})
+}
+
+// TestKindsAndRevocation runs the resource server against an
+// authtoken.Manager as the demo's (access keys published, refresh tokens
+// under a local key) sharing its store: a refresh token is 401
+// token_wrong_type, and a logged-out access token 401 token_revoked.
+func TestKindsAndRevocation(t *testing.T) {
+	mem, err := store.NewMemory(store.MemoryConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	local, err := paseto.GenerateSymmetricKey(paseto.V4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lk, _ := paserk.Encode(local)
+	m, err := authtoken.New(authtoken.Config{
+		Access:  authtoken.KindConfig{Keys: []keyring.Key{{PASERK: newKey(t)}}},
+		Refresh: authtoken.KindConfig{Keys: []keyring.Key{{PASERK: lk}}},
+		Issuer:  demoIssuer,
+		Store:   mem,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := httptest.NewServer(m.KeySetHandler())
+	t.Cleanup(keys.Close)
+	ctx := context.Background()
+	for _, shared := range []bool{false, true} {
+		cfg := config{keysURL: keys.URL, issuer: demoIssuer}
+		if shared {
+			cfg.store = mem
+		}
+		me := serve(t, cfg)
+		p, err := m.Login(ctx, "alice", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if status, _, body := get(t, me, p.Access); status != 200 || body["user"] != "alice" {
+			t.Fatalf("shared=%v: access token: %d %v", shared, status, body)
+		}
+		if status, _, body := get(t, me, p.Refresh); status != 401 || body["error"] != httpauth.CodeWrongType {
+			t.Fatalf("shared=%v: refresh token: %d %v, want 401 %s", shared, status, body, httpauth.CodeWrongType)
+		}
+		if err := m.Logout(ctx, p.Access); err != nil {
+			t.Fatal(err)
+		}
+		status, _, body := get(t, me, p.Access)
+		switch {
+		case shared && (status != 401 || body["error"] != httpauth.CodeRevoked):
+			t.Fatalf("logged-out token with the shared store: %d %v, want 401 %s", status, body, httpauth.CodeRevoked)
+		case !shared && status != 200:
+			t.Fatalf("logged-out token without the shared store: %d %v (the in-memory store sees no revocation)", status, body)
+		}
+	}
 }
