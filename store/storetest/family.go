@@ -63,7 +63,7 @@ var familyCases = []struct {
 			{"0", "1", hour, store.FamilyRetried}, // the answer was lost: retry
 			{"0", "1", hour, store.FamilyRetried},
 			{"1", "2", time.Now().Add(-time.Second), store.FamilyRotated}, // no window
-			{"1", "2", hour, store.FamilyReused},                         // after the window: theft
+			{"1", "2", hour, store.FamilyReused},                          // after the window: theft
 		}
 		for i, st := range steps {
 			if got := rotate(t, s, o, f, st.from, st.to, st.retryUntil); got != st.want {
