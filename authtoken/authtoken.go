@@ -83,7 +83,7 @@ type Config struct {
 	// token must name at least one of them.
 	Audiences []string
 
-	// Store keeps revocations, used refresh tokens and logout cutoffs. Nil
+	// Store keeps revocations, refresh families and logout cutoffs. Nil
 	// means a new [store.NewMemory], which is right for a single process;
 	// use a shared store when the application runs on several machines.
 	Store store.Store
@@ -103,7 +103,21 @@ type Config struct {
 	// synchronously in the Refresh call and must be safe for concurrent
 	// use.
 	OnReuse func(ctx context.Context, subject, family string)
+
+	// RetryWindow is how long after a refresh the client may present the
+	// same refresh token again and get a working pair instead of a reuse
+	// (its first attempt may have succeeded with an answer it never saw:
+	// a timeout, a lost response, a store that answered late). Zero means
+	// [DefaultRetryWindow]; negative is an error. A retry within the
+	// window hands out the same successor again (see [Manager.Refresh]);
+	// a reuse after it is taken as theft.
+	RetryWindow time.Duration
 }
+
+// DefaultRetryWindow is the [Config.RetryWindow] of a zero Config: long
+// enough for a client to time out and retry, short enough that a thief
+// must use a stolen refresh token within seconds of its owner.
+const DefaultRetryWindow = 30 * time.Second
 
 // kind is one configured kind of token.
 type kind struct {
@@ -126,6 +140,7 @@ type Manager struct {
 	leeway          time.Duration
 	aud             any // nil, a string or a []string
 	onReuse         func(ctx context.Context, subject, family string)
+	retryWindow     time.Duration
 	retention       time.Duration // longest lifetime; 0 when one kind never expires
 }
 
@@ -137,6 +152,9 @@ func New(cfg Config) (*Manager, error) {
 	if cfg.Leeway < 0 {
 		return nil, configError("Leeway", errors.New("negative"))
 	}
+	if cfg.RetryWindow < 0 {
+		return nil, configError("RetryWindow", errors.New("negative"))
+	}
 	for i, a := range cfg.Audiences {
 		if a == "" {
 			return nil, configError("Audiences["+strconv.Itoa(i)+"]", errors.New("empty"))
@@ -147,10 +165,15 @@ func New(cfg Config) (*Manager, error) {
 		now:     cfg.Now,
 		leeway:  cfg.Leeway,
 		onReuse: cfg.OnReuse,
-		custom:  make(map[string]*kind, len(cfg.Custom)),
+
+		retryWindow: cfg.RetryWindow,
+		custom:      make(map[string]*kind, len(cfg.Custom)),
 	}
 	if m.now == nil {
 		m.now = time.Now
+	}
+	if m.retryWindow == 0 {
+		m.retryWindow = DefaultRetryWindow
 	}
 	switch len(cfg.Audiences) {
 	case 0:
