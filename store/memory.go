@@ -26,7 +26,8 @@ var ErrFull = errors.New("store: memory store full")
 // [*ConfigError] for a negative bound.
 type MemoryConfig struct {
 	// MaxEntries bounds the number of entries (revocations, consumed keys
-	// and cutoffs together) that have not yet expired. Zero means
+	// and cutoffs together) that have not yet expired, and, apart from
+	// them, the number of live refresh families. Zero means
 	// [DefaultMaxEntries]; a negative value is an error.
 	//
 	// When the bound is reached, recording a new key fails with an error

@@ -25,7 +25,8 @@
 // with PXAT), so the data set never grows without bound and needs no
 // cleaning. Each method is one round trip (two with WaitReplicas) and
 // atomic: Consume is SET NX, and the read-compare-write of Revoke and
-// SetCutoff runs as a Lua script.
+// SetCutoff runs as a Lua script, as do Check and the refresh families
+// (one hash per family, rotated in place: see family.go and RUNNING.md).
 //
 // Every failure to reach Redis, or to get an answer within Config.Timeout,
 // is returned as an error matching store.ErrUnavailable; a method never
