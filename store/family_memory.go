@@ -18,7 +18,7 @@ var ErrFamilyInUse = errors.New("store: refresh family already exists")
 // family, indexed by owner. One lock guards them all, so that a family and
 // its owner's index change together.
 type memFamilies struct {
-	mu     sync.Mutex
+	mu     sync.RWMutex
 	max    int // families in all
 	per    int // families per owner
 	items  map[string]*famItem
@@ -71,8 +71,8 @@ func (f *memFamilies) sweep(now time.Time) {
 }
 
 func (f *memFamilies) len() int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
+	f.mu.RLock()
+	defer f.mu.RUnlock()
 	return len(f.items)
 }
 
@@ -164,9 +164,9 @@ func (m *Memory) Check(ctx context.Context, c Check) (Status, error) {
 	st.Revoked = revoked
 	if !st.Revoked && c.Family != "" {
 		now := m.now()
-		m.fam.mu.Lock()
+		m.fam.mu.RLock()
 		st.Revoked = m.fam.live(c.Family, now) == nil
-		m.fam.mu.Unlock()
+		m.fam.mu.RUnlock()
 	}
 	if c.Cutoff != "" {
 		if st.Cutoff, err = m.Cutoff(ctx, c.Cutoff); err != nil {
