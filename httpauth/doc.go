@@ -37,9 +37,11 @@
 // token wins. The default is the Authorization header with the Bearer scheme
 // (HeaderSource{}). The others are a header with another name or scheme, or
 // with no scheme at all (HeaderSource), a cookie (CookieSource), a query
-// parameter (QuerySource, never read unless listed) and the header or query
-// parameter of a WebSocket opening handshake (WebSocketSource, ignored on
-// any other request). A header with another scheme, or an empty cookie,
+// parameter (QuerySource, never read unless listed), a header holding the
+// token alone even on Authorization (BareHeaderSource), a field of a JSON
+// request body (JSONBodySource, which puts the body back for the handler)
+// and the header or query parameter of a WebSocket opening handshake
+// (WebSocketSource, ignored on any other request). A header with another scheme, or an empty cookie,
 // counts as absent and the next source is tried; a scheme with nothing after
 // it, or a header line or query parameter given twice, is an error. A token
 // longer than [Config.MaxTokenLength] is rejected before verification.

@@ -88,8 +88,9 @@ type Error struct {
 	// temporarily_unavailable.
 	Status int
 	// Source names where the token was found, as "header:Authorization",
-	// "cookie:<name>", "query:<name>", "websocket-header:<name>" or
-	// "websocket-query:<name>" (header names in canonical form). It is empty
+	// "bare-header:<name>", "cookie:<name>", "query:<name>",
+	// "websocket-header:<name>", "websocket-query:<name>" or "json:<key>"
+	// (header names in canonical form). It is empty
 	// for token_missing.
 	Source string
 	// Err is the underlying error: ErrMissingToken, ErrAmbiguousToken, an

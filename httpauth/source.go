@@ -9,9 +9,9 @@ import (
 )
 
 // A Source is a place in a request where a token may travel. The
-// implementations are HeaderSource, CookieSource, QuerySource and
-// WebSocketSource (values or non-nil pointers); the set is closed so that
-// New can validate every source.
+// implementations are HeaderSource, BareHeaderSource, CookieSource,
+// QuerySource, WebSocketSource and JSONBodySource (values or non-nil
+// pointers); the set is closed so that New can validate every source.
 //
 // Config.Sources lists sources in the order they are tried. The first source
 // that finds a token wins and the others are not looked at, so a request that
@@ -121,6 +121,8 @@ type extractor struct {
 	prefix    string // WebSocketSource.Prefix ("" none)
 	websocket bool   // only on WebSocket handshakes
 	label     string // Error.Source
+	bare      bool   // BareHeaderSource: no scheme, no space inside
+	max       int64  // JSONBodySource: the most of the body read
 }
 
 // found is what an extractor found.
@@ -164,6 +166,20 @@ func compile(dst []extractor, src Source) ([]extractor, error) {
 			return dst, errors.New("nil *WebSocketSource")
 		}
 		return compileWebSocket(dst, *s)
+	case BareHeaderSource:
+		return compileBareHeader(dst, s)
+	case *BareHeaderSource:
+		if s == nil {
+			return dst, errors.New("nil *BareHeaderSource")
+		}
+		return compileBareHeader(dst, *s)
+	case JSONBodySource:
+		return compileJSON(dst, s)
+	case *JSONBodySource:
+		if s == nil {
+			return dst, errors.New("nil *JSONBodySource")
+		}
+		return compileJSON(dst, *s)
 	default:
 		// Source is sealed, so this is only a nil Source.
 		return dst, errors.New("nil Source")
@@ -247,13 +263,19 @@ func extract(exs []extractor, r *http.Request) (tok string, f found, at int) {
 		t, g := "", absent
 		switch e.kind {
 		case kindHeader:
-			t, g = headerValue(r.Header[e.name], e.scheme)
+			if e.bare {
+				t, g = bareValue(r.Header[e.name])
+			} else {
+				t, g = headerValue(r.Header[e.name], e.scheme)
+			}
 		case kindCookie:
 			t, g = cookieValue(r, e.name)
 		case kindQuery:
 			if r.URL != nil {
 				t, g = queryValue(r.URL.RawQuery, e.name)
 			}
+		case kindJSON:
+			t, g = jsonValue(r, e)
 		}
 		if g == present && e.prefix != "" {
 			t, g = cutPrefix(t, e.prefix)

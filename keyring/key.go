@@ -37,6 +37,15 @@ type Key struct {
 	// verifies must carry exactly this iss claim, and an issuer will only
 	// issue with the key under this name. Empty binds the key to no issuer.
 	Issuer string
+	// KeyID, when not empty, is an extra id its tokens may name in the
+	// footer's kid, besides the key's own PASERK id. Only verifiers read
+	// it (see verifier.Config.Keys): for issuers that write another id,
+	// such as Flask-PASETO-Extended, whose kid is the sid of the secret key
+	// ("k4.sid.…", printed by `pasetokit paserk id` for the secret key).
+	// Tokens naming it are verified with this key only, never by trying
+	// keys in turn. The other components do not read it: an issuer always
+	// writes the key's own PASERK id.
+	KeyID string
 }
 
 // Errors of this package. Every error [Key.Parse] and its siblings return

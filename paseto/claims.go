@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/pasetokit/pasetokit/serializer"
+	"github.com/pasetokit/pasetokit/internal/payloadcodec"
 )
 
 // Claims holds the registered claims of the PASETO specification. Embed it
@@ -133,6 +133,10 @@ func (a *Audience) UnmarshalJSON(b []byte) error {
 	if string(b) == "null" {
 		return nil
 	}
+	if l, ok := plainStrings(b); ok {
+		*a = l
+		return nil
+	}
 	if len(b) > 0 && b[0] == '"' {
 		var s string
 		if err := json.Unmarshal(b, &s); err != nil {
@@ -150,16 +154,84 @@ func (a *Audience) UnmarshalJSON(b []byte) error {
 }
 
 // UnmarshalClaims decodes a verified JSON payload into v (a pointer to a
-// struct such as Claims, or to a map) with serializer.JSON: the payload must
-// be a single JSON object within that serializer's default limits (1 MiB, 32
-// levels, 4096 keys), with no duplicate keys (compared case-insensitively,
-// because encoding/json matches struct fields that way) and no registered
-// claim name in another letter case ({"EXP":…} is not the exp claim, and is
-// rejected rather than misread). Numbers decoded into interface values keep
-// their precision as json.Number. Errors match ErrInvalidClaims.
+// struct such as Claims, or to a map) by the rules of serializer.JSON, with
+// the same code but without depending on that package or the CBOR library
+// it carries: the payload must be a single JSON object within the default
+// limits (1 MiB, 32 levels, 4096 keys), with no duplicate keys (compared
+// case-insensitively, because encoding/json matches struct fields that way)
+// and no registered claim name in another letter case ({"EXP":…} is not the
+// exp claim, and is rejected rather than misread). Numbers decoded into
+// interface values keep their precision as json.Number. Errors match
+// [ErrInvalidClaims] and the serializer's sentinel for the cause, such as
+// serializer.ErrDuplicateKey.
 func UnmarshalClaims(payload []byte, v any) error {
-	if err := serializer.JSON.Unmarshal(payload, v); err != nil {
+	if err := payloadcodec.UnmarshalJSON(payload, v, payloadcodec.DefaultJSON); err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalidClaims, err)
 	}
 	return nil
+}
+
+// plainStrings reads the common form of aud, a string or a list of strings
+// in printable ASCII without escapes, with neither json.Unmarshal's second
+// pass over the bytes nor its allocations. ok is false for anything else,
+// valid or not, which UnmarshalJSON then hands to json.Unmarshal: so
+// plainStrings only ever accepts what json.Unmarshal accepts, with the same
+// result (FuzzAudience holds it to that).
+func plainStrings(b []byte) (l []string, ok bool) {
+	// str reads a plain string at b[i] ('"' there) and returns it and the
+	// index after its closing quote.
+	str := func(i int) (string, int, bool) {
+		for j := i + 1; j < len(b); j++ {
+			switch c := b[j]; {
+			case c == '"':
+				return string(b[i+1 : j]), j + 1, true
+			case c < 0x20 || c > 0x7e || c == '\\':
+				return "", 0, false
+			}
+		}
+		return "", 0, false
+	}
+	ws := func(i int) int {
+		for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+			i++
+		}
+		return i
+	}
+	if len(b) > 0 && b[0] == '"' {
+		s, i, ok := str(0)
+		if !ok || i != len(b) {
+			return nil, false
+		}
+		return []string{s}, true
+	}
+	if len(b) == 0 || b[0] != '[' {
+		return nil, false
+	}
+	l = make([]string, 0, 2)
+	i := ws(1)
+	if i < len(b) && b[i] == ']' {
+		return l, ws(i+1) == len(b)
+	}
+	for {
+		if i >= len(b) || b[i] != '"' {
+			return nil, false
+		}
+		s, j, ok := str(i)
+		if !ok {
+			return nil, false
+		}
+		l = append(l, s)
+		i = ws(j)
+		if i >= len(b) {
+			return nil, false
+		}
+		switch b[i] {
+		case ',':
+			i = ws(i + 1)
+		case ']':
+			return l, ws(i+1) == len(b)
+		default:
+			return nil, false
+		}
+	}
 }

@@ -1,6 +1,8 @@
 // Package paseto implements PASETO (Platform-Agnostic SEcurity TOkens)
 // versions 2, 3 and 4, local and public, as the PASETO specification defines
-// them, on the standard library and golang.org/x/crypto.
+// them, on the standard library and golang.org/x/crypto, with
+// github.com/oasisprotocol/curve25519-voi for faster Ed25519 verification
+// (with crypto/ed25519's exact rules; see PublicKey).
 //
 // # For most users
 //

@@ -68,22 +68,21 @@ func (l FooterLimits) KeyID(footer []byte) (string, error) {
 	if t := bytes.TrimLeft(footer, " \t\r\n"); len(t) == 0 || t[0] != '{' {
 		return "", nil
 	}
-	var f map[string]json.RawMessage
+	// A struct, not a map of raw values: one allocation fewer per claim, on
+	// every verification. encoding/json matches the field name without
+	// regard to case, but Unmarshal's validation (ExactKeys) has already
+	// refused any key that is "kid" in another case, so only "kid" lands
+	// here. A kid of another type than string fails the decoding.
+	var f struct {
+		KeyID string `json:"kid"`
+	}
 	if err := l.Unmarshal(footer, &f); err != nil {
 		return "", err
 	}
-	raw, ok := f["kid"] // exactly "kid": no case-insensitive match
-	if !ok {
-		return "", nil
-	}
-	var kid string
-	if err := json.Unmarshal(raw, &kid); err != nil {
-		return "", fmt.Errorf("%w: kid is not a string", ErrInvalidFooter)
-	}
-	if isPASERKKey(kid) {
+	if isPASERKKey(f.KeyID) {
 		return "", ErrKeyInFooter
 	}
-	return kid, nil
+	return f.KeyID, nil
 }
 
 // UnmarshalFooter is FooterLimits{}.Unmarshal: the default limits.

@@ -9,6 +9,8 @@ import (
 	"crypto/subtle"
 	"fmt"
 	"log/slog"
+
+	voied "github.com/oasisprotocol/curve25519-voi/primitives/ed25519"
 )
 
 // Key is implemented by *SymmetricKey, *SecretKey and *PublicKey. Every key
@@ -161,7 +163,7 @@ func NewSecretKeyFromSeed(v Version, seed []byte) (*SecretKey, error) {
 func newEd25519SecretKey(v Version, priv ed25519.PrivateKey) *SecretKey {
 	pub := make(ed25519.PublicKey, ed25519.PublicKeySize)
 	copy(pub, priv[ed25519.SeedSize:])
-	return &SecretKey{version: v, ed: priv, public: &PublicKey{version: v, ed: pub}}
+	return &SecretKey{version: v, ed: priv, public: &PublicKey{version: v, ed: pub, edTable: expandEd25519(pub)}}
 }
 
 // newECDSASecretKey takes ownership of priv, which must be on P-384.
@@ -233,11 +235,17 @@ func (k *SecretKey) LogValue() slog.Value { return slog.StringValue(k.String()) 
 // PublicKey verifies public tokens of one version: Ed25519 for v2 and v4,
 // ECDSA P-384 for v3. Its String and Format print a short fingerprint, not
 // the key.
+//
+// A v2 or v4 PublicKey precomputes, when it is made, a table of its point
+// (about 1.6 KiB, a few microseconds once) that makes every verification
+// with it about twice as fast as crypto/ed25519.Verify, with exactly the
+// standard library's answer on every input: make a key once and reuse it.
 type PublicKey struct {
 	version    Version
-	ed         ed25519.PublicKey // v2, v4
-	ec         *ecdsa.PublicKey  // v3
-	compressed []byte            // v3: the 49-byte SEC1 compressed point
+	ed         ed25519.PublicKey        // v2, v4
+	edTable    *voied.ExpandedPublicKey // v2, v4: see ed25519_table.go; nil if ed is not a point
+	ec         *ecdsa.PublicKey         // v3
+	compressed []byte                   // v3: the 49-byte SEC1 compressed point
 }
 
 // NewPublicKey returns a verifying key for version v from raw bytes: the
@@ -249,7 +257,8 @@ func NewPublicKey(v Version, key []byte) (*PublicKey, error) {
 		if len(key) != ed25519.PublicKeySize {
 			return nil, fmt.Errorf("%w: a %s public key is 32 bytes, got %d", ErrInvalidKey, v, len(key))
 		}
-		return &PublicKey{version: v, ed: append(ed25519.PublicKey(nil), key...)}, nil
+		pub := append(ed25519.PublicKey(nil), key...)
+		return &PublicKey{version: v, ed: pub, edTable: expandEd25519(pub)}, nil
 	case V3:
 		if len(key) != 49 || (key[0] != 2 && key[0] != 3) {
 			return nil, fmt.Errorf("%w: a v3 public key is a 49-byte compressed P-384 point", ErrInvalidKey)

@@ -96,7 +96,7 @@ func edVerify(key *PublicKey, h string, body, footer, implicit []byte, withImpli
 	} else {
 		m2 = pae([]byte(h), m, footer)
 	}
-	if !ed25519.Verify(key.ed, m2, sig) {
+	if !key.verifyEd25519(m2, sig) {
 		return nil, ErrInvalidSignature
 	}
 	return m, nil

@@ -28,7 +28,7 @@ type tokenVector struct {
 	Implicit      string  `json:"implicit-assertion"`
 }
 
-func loadTokenVectors(t *testing.T, v Version) []tokenVector {
+func loadTokenVectors(t testing.TB, v Version) []tokenVector {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join("..", "testdata", "vectors", fmt.Sprintf("v%d.json", v)))
 	if err != nil {
@@ -46,7 +46,7 @@ func loadTokenVectors(t *testing.T, v Version) []tokenVector {
 	return file.Tests
 }
 
-func mustHex(t *testing.T, s string) []byte {
+func mustHex(t testing.TB, s string) []byte {
 	t.Helper()
 	b, err := hex.DecodeString(s)
 	if err != nil {

@@ -167,4 +167,28 @@
 // out, unless [Config.ErrorHandler] is set: then that answers the request
 // (a 503, say), so that a store outage shows as one rather than as a
 // logout.
+//
+// # Migrating from Flask-PASETO-Extended
+//
+// Flask-PASETO-Extended's PasetoLoginManager remembers a login with a
+// cookie ("remember_token") holding a v4.local token of the bare user id,
+// under REMEMBER_COOKIE_PASETO_KEY or the app's SECRET_KEY. It cannot be
+// kept as it is: it holds no expiry (only the browser's cookie expiry
+// ends it), no series and no validator, so it cannot be revoked short of
+// changing the key for everyone, it is never rotated, and a stolen copy
+// works as long as the key does, without any sign of theft.
+//
+// Set Config.FlaskSecret to that key to accept such a cookie once per
+// device: a client that has no cookie of ours is logged in as the user
+// the token names (not fresh), a new series is made for it and our cookie
+// set, and the Flask cookie is deleted. The series' selector is derived
+// from the Flask token, so the store refuses a second series from the same
+// cookie: a copy presented later, or by a parallel request, logs nobody
+// in (ErrRevoked to OnBadCookie). That refusal lasts only as long as the
+// series does: once it is gone (after Lifetime, or deleted by Forget,
+// ForgetUser or theft detection) a copy of the old cookie would be
+// accepted again. So keep the migration window short: remove FlaskSecret
+// after a few weeks, well within Lifetime; users who have not come back
+// by then log in with their password once (Flask-Login's cookies would
+// have lasted REMEMBER_COOKIE_DURATION, 365 days by default).
 package remember

@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/pasetokit/pasetokit/internal/cookie"
+	"github.com/pasetokit/pasetokit/internal/pysetolocal"
 	"github.com/pasetokit/pasetokit/keyring"
 	"github.com/pasetokit/pasetokit/paseto"
 	"github.com/pasetokit/pasetokit/store"
@@ -134,6 +135,21 @@ type Config struct {
 	// answer 503 with a Retry-After header, say) to make the outage
 	// visible instead.
 	ErrorHandler func(w http.ResponseWriter, r *http.Request, err error)
+
+	// FlaskSecret, when not nil, accepts once per device the remember-me
+	// cookie of a former Flask application using Flask-PASETO-Extended's
+	// PasetoLoginManager: a v4.local token of the bare user id under
+	// REMEMBER_COOKIE_PASETO_KEY, or the app's SECRET_KEY when that is
+	// unset (their bytes; pyseto takes 1 to 64). A client without a
+	// cookie of ours that presents one is logged in as that user (not
+	// fresh), gets a new series and our cookie, and the Flask cookie is
+	// deleted; the same cookie presented again is refused (ErrRevoked).
+	// See the package documentation for why it is not kept as it is.
+	FlaskSecret []byte
+	// FlaskCookieName is the Flask remember-me cookie's name (Flask-Login's
+	// REMEMBER_COOKIE_NAME); empty means DefaultFlaskCookieName. Only
+	// used with FlaskSecret.
+	FlaskCookieName string
 }
 
 // Manager issues and checks remember-me cookies. Create it with [New]; it
@@ -152,6 +168,9 @@ type Manager struct {
 	onBad    func(*http.Request, error)
 	onError  func(*http.Request, error)
 	errorH   func(http.ResponseWriter, *http.Request, error)
+
+	flask     *pysetolocal.Key // Config.FlaskSecret, or nil
+	flaskName string
 }
 
 // New validates cfg and returns a Manager. Errors are [*ConfigError]s
@@ -209,6 +228,20 @@ func New(cfg Config) (*Manager, error) {
 	}
 	m.implicit = []byte(ImplicitPrefix + m.name)
 	m.parser = paseto.Parser{MaxTokenLength: maxTokenLength, MaxFooterLength: 256}
+	if cfg.FlaskSecret != nil {
+		if m.flask, err = pysetolocal.NewKey(cfg.FlaskSecret); err != nil {
+			return nil, configError("FlaskSecret", errors.New("must be 1 to 64 bytes, as pyseto requires"))
+		}
+		m.flaskName = cfg.FlaskCookieName
+		if m.flaskName == "" {
+			m.flaskName = DefaultFlaskCookieName
+		}
+		if (&http.Cookie{Name: m.flaskName, Value: "x"}).Valid() != nil || m.flaskName == m.name {
+			return nil, configError("FlaskCookieName", errors.New("not a valid cookie name, or the name of Cookie.Name"))
+		}
+	} else if cfg.FlaskCookieName != "" {
+		return nil, configError("FlaskCookieName", errors.New("needs FlaskSecret"))
+	}
 	return m, nil
 }
 
@@ -318,6 +351,9 @@ func (m *Manager) login(w http.ResponseWriter, r *http.Request) (userID string, 
 func (m *Manager) loginAt(w http.ResponseWriter, r *http.Request, now time.Time) (userID string, ok bool, err error) {
 	c := m.cookie(r)
 	if c == "" {
+		if fc := m.flaskCookie(r); fc != "" {
+			return m.loginFlask(w, r, fc)
+		}
 		return "", false, nil
 	}
 	ctx := r.Context()

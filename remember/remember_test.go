@@ -340,8 +340,9 @@ func otherTokens(t *testing.T, e *env) map[string]string {
 	out["session cookie"] = sc
 
 	// A session token under some key, in a cookie of our name: its footer
-	// names a key we do not have. (Under our own key, the implicit
-	// assertions differ and it would fail as ErrTampered.)
+	// is a session key reference, not a {"kid":…} footer, so it is
+	// malformed to remember (and under our own key, the implicit
+	// assertions would differ).
 	rk, _ := paseto.GenerateSymmetricKey(paseto.V4)
 	sm2, _ := session.New(session.Config{Keys: testkeys.Ring(t, rk), Cookie: session.Cookie{Name: "remember"}, Now: e.clk.Now})
 	w = httptest.NewRecorder()
@@ -395,8 +396,8 @@ func TestBadCookies(t *testing.T) {
 		{"no footer", good[:strings.LastIndexByte(good, '.')], remember.ErrMalformed},
 		{"huge", "v4.local." + strings.Repeat("A", 5000), remember.ErrMalformed},
 		{"tampered", string(tamper), remember.ErrTampered},
-		{"session cookie", other["session cookie"], remember.ErrUnknownKey},
-		{"session token, same key and name", other["session token, same key and name"], remember.ErrUnknownKey},
+		{"session cookie", other["session cookie"], remember.ErrMalformed},
+		{"session token, same key and name", other["session token, same key and name"], remember.ErrMalformed},
 		{"another cookie name", other["another cookie name"], remember.ErrTampered},
 		{"unknown key", other["unknown key"], remember.ErrUnknownKey},
 		{"unknown selector", other["unknown selector"], remember.ErrRevoked},
@@ -605,7 +606,8 @@ func TestKeyRotation(t *testing.T) {
 	e.mustLogin(t, c, "alice")
 
 	// A session token made under our key and cookie name does not open:
-	// the implicit assertions differ.
+	// its footer is a session key reference, not a remember-me key id
+	// (and the implicit assertions differ).
 	sm, _ := session.New(session.Config{Keys: testkeys.Ring(t, k2), Cookie: session.Cookie{Name: "remember"}, Now: e.clk.Now})
 	w := httptest.NewRecorder()
 	sm.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -613,7 +615,7 @@ func TestKeyRotation(t *testing.T) {
 	})).ServeHTTP(w, httptest.NewRequest("GET", "/", nil))
 	st, _ := readSetCookie(w.Header(), "remember")
 	r := e.login(st)
-	if r.ok || !r.cleared || !errors.Is(e.ev.lastBad(), remember.ErrTampered) {
+	if r.ok || !r.cleared || !errors.Is(e.ev.lastBad(), remember.ErrMalformed) {
 		t.Fatalf("a session token opened as a remember-me cookie: %+v", r)
 	}
 }

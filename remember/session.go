@@ -119,7 +119,7 @@ func Fresh(ctx context.Context) bool {
 // deleted.
 func (m *Manager) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, ok := UserFrom(r.Context()); !ok && m.cookie(r) != "" {
+		if _, ok := UserFrom(r.Context()); !ok && (m.cookie(r) != "" || m.flaskCookie(r) != "") {
 			var err error
 			if session.FromContext(r.Context()) == nil {
 				err = session.ErrNoSession

@@ -16,8 +16,9 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export DEBIAN_FRONTEND=noninteractive
 apt_updated=""
 apt_install() {
-	if [[ -z "$apt_updated" ]]; then apt-get update -qq; apt_updated=1; fi
-	apt-get install -y -qq "$@" >/dev/null
+	# Wait up to 10 minutes for another install's package lock, not fail.
+	if [[ -z "$apt_updated" ]]; then apt-get -o DPkg::Lock::Timeout=600 update -qq; apt_updated=1; fi
+	apt-get -o DPkg::Lock::Timeout=600 install -y -qq "$@" >/dev/null
 }
 
 [[ -x /usr/bin/chromium ]] || apt_install chromium

@@ -19,7 +19,7 @@ cleanup() {
 trap cleanup EXIT
 fail() { echo "demo-smoke: FAIL: $*" >&2; [[ -f "$tmp/log" ]] && cat "$tmp/log" >&2; exit 1; }
 
-command -v curl >/dev/null || (apt-get update && apt-get install -y curl)
+command -v curl >/dev/null || (apt-get -o DPkg::Lock::Timeout=600 update && apt-get -o DPkg::Lock::Timeout=600 install -y curl)
 
 (cd "$root" && go build -o "$tmp/demo" ./examples/demo)
 "$tmp/demo" -addr 127.0.0.1:0 2>"$tmp/log" &

@@ -19,7 +19,7 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 command -v go >/dev/null || export PATH="/usr/local/go/bin:$PATH"
-command -v redis-server >/dev/null || (apt-get update && apt-get install -y redis-server)
+command -v redis-server >/dev/null || (apt-get -o DPkg::Lock::Timeout=600 update && apt-get -o DPkg::Lock::Timeout=600 install -y redis-server)
 
 cd "$root"
 start=$SECONDS

@@ -11,48 +11,71 @@
 # fresh set-up, a kill -9 of a master under load (TestSentinelMasterKill,
 # TestClusterMasterKill).
 #
-# Installs redis-server if missing (apt-get), starts a private one on the
-# first free 127.0.0.1 port from 16379 (daemonized, no persistence) unless
-# PASETOKIT_REDIS_ADDR names a server to use, waits up to ~10s for PONG,
-# then runs go vet and go test -race with PASETOKIT_REDIS_ADDR set and
-# CI=true (so a missing server fails the tests instead of skipping them).
-# Stops the server it started on exit.
+# Installs redis-server if missing (apt-get, waiting for another install's
+# package lock), starts a private one on the first free 127.0.0.1 port from
+# 16379 (no persistence) unless PASETOKIT_REDIS_ADDR names a server to use,
+# waits up to ~10s for PONG (and moves on to the next port, stopping the
+# server, when it does not answer), then runs go vet and go test -race with
+# PASETOKIT_REDIS_ADDR set and CI=true (so a missing server fails the tests
+# instead of skipping them). Every server it started is stopped when it
+# exits, whether the tests pass, fail or are interrupted.
 # Works from any directory.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 command -v go >/dev/null || export PATH="/usr/local/go/bin:$PATH"
-started=""
 
-command -v redis-server >/dev/null || (apt-get update && apt-get install -y redis-server)
+command -v redis-server >/dev/null ||
+	(apt-get -o DPkg::Lock::Timeout=600 update && apt-get -o DPkg::Lock::Timeout=600 install -y redis-server)
 
+# The servers run in the foreground as children of this script, so their
+# process ids are known from the start (a daemonized server's pid file may
+# not exist yet when it misses its window).
+tmp=""
+pids=()
+stop() { # stop PID: end one server and reap it.
+	kill "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+}
 cleanup() {
-	if [[ -n "$started" ]]; then
-		redis-cli -p "$port" shutdown nosave >/dev/null 2>&1 || true
-		rm -rf "$started"
-	fi
+	local pid
+	for pid in ${pids[@]+"${pids[@]}"}; do stop "$pid"; done # bash 3.2: no "${pids[@]}" when empty under set -u
+	if [[ -n "$tmp" ]]; then rm -rf "$tmp"; fi
 }
 trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+pong() { [[ "$(redis-cli -p "$1" ping 2>/dev/null || true)" == PONG ]]; }
 
 # A private server on the first free port from 16379, never a Redis that
 # already runs on this machine (a developer's, or the one the Debian
 # package starts on 6379). PASETOKIT_REDIS_ADDR set by the caller wins.
 if [[ -z "${PASETOKIT_REDIS_ADDR:-}" ]]; then
-	started="$(mktemp -d)"
-	for port in $(seq 16379 16399); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && continue # taken
-		redis-server --port "$port" --bind 127.0.0.1 --daemonize yes \
-			--save "" --appendonly no --dir "$started" \
-			--logfile "$started/redis.log" --pidfile "$started/redis.pid" || continue
+	tmp="$(mktemp -d)"
+	port=""
+	for p in $(seq 16379 16399); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && continue # taken
+		redis-server --port "$p" --bind 127.0.0.1 --daemonize no \
+			--save "" --appendonly no --dir "$tmp" \
+			--logfile "$tmp/redis-$p.log" </dev/null &
+		pid=$!
+		pids+=("$pid")
 		for _ in $(seq 100); do
-			[[ "$(redis-cli -p "$port" ping 2>/dev/null || true)" == PONG ]] && break
+			pong "$p" && break
+			kill -0 "$pid" 2>/dev/null || break # exited: the port was taken after all
 			sleep 0.1
 		done
-		[[ "$(redis-cli -p "$port" ping 2>/dev/null || true)" == PONG ]] && break
+		if pong "$p"; then
+			port="$p"
+			break
+		fi
+		echo "redis-test: redis-server on port $p did not answer; stopping it" >&2
+		cat "$tmp/redis-$p.log" >&2 2>/dev/null || true
+		stop "$pid"
 	done
-	if [[ "$(redis-cli -p "$port" ping 2>/dev/null || true)" != PONG ]]; then
+	if [[ -z "$port" ]]; then
 		echo "redis-test: could not start redis-server on a port from 16379 to 16399" >&2
-		cat "$started/redis.log" >&2 || true
 		exit 1
 	fi
 	export PASETOKIT_REDIS_ADDR="127.0.0.1:$port"

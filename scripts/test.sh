@@ -20,6 +20,15 @@ cd "$root"
 
 echo "== go test -race ./..."
 go test -race -count=1 ./...
+# The other modules of the workspace (go.work), except the three that need
+# Redis, which scripts/redis-test.sh runs against a real server.
+for mod in $(go work edit -json | sed -n 's/.*"DiskPath": "\.\/\(.*\)".*/\1/p'); do
+	case "$mod" in
+	store/redisstore | examples/onetime_refresh | examples/demo) continue ;;
+	esac
+	echo "== ($mod) go test -race ./..."
+	(cd "$mod" && go test -race -count=1 ./...)
+done
 echo "== scripts/redis-test.sh"
 bash scripts/redis-test.sh
 if [[ -z "${SKIP_BROWSER:-}" ]]; then

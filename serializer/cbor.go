@@ -159,10 +159,10 @@ const cborMapMajorType = 5
 func (s *cborSerializer) Marshal(v any) ([]byte, error) {
 	out, err := s.enc.Marshal(v)
 	if err != nil {
-		e := &payloadError{kind: ErrEncode, format: "CBOR", offset: -1}
+		e := &payloadError{Kind: ErrEncode, Format: "CBOR", Offset: -1}
 		var typeErr *cbor.UnsupportedTypeError
 		if errors.As(err, &typeErr) && typeErr.Type != nil {
-			e.detail = "unsupported type " + typeErr.Type.String()
+			e.Detail = "unsupported type " + typeErr.Type.String()
 		}
 		return nil, e
 	}
@@ -171,9 +171,9 @@ func (s *cborSerializer) Marshal(v any) ([]byte, error) {
 	// NaN, and values nested too deeply.
 	var check any
 	if err := s.Unmarshal(out, &check); err != nil {
-		if e, ok := err.(*payloadError); ok && (e.kind == ErrMalformed || e.kind == ErrDecode) {
-			e.kind = ErrEncode
-			e.detail = "result not accepted by Unmarshal: " + e.detail
+		if e, ok := err.(*payloadError); ok && (e.Kind == ErrMalformed || e.Kind == ErrDecode) {
+			e.Kind = ErrEncode
+			e.Detail = "result not accepted by Unmarshal: " + e.Detail
 		}
 		return nil, err
 	}
@@ -182,7 +182,7 @@ func (s *cborSerializer) Marshal(v any) ([]byte, error) {
 
 func (s *cborSerializer) Unmarshal(data []byte, v any) error {
 	if len(data) > s.maxLength {
-		return &payloadError{kind: ErrTooLarge, format: "CBOR", offset: int64(s.maxLength)}
+		return &payloadError{Kind: ErrTooLarge, Format: "CBOR", Offset: int64(s.maxLength)}
 	}
 	// The library checks limits, tags, indefinite lengths, simple values
 	// and floats everywhere, but UTF-8 and duplicate keys only in what it
@@ -194,7 +194,7 @@ func (s *cborSerializer) Unmarshal(data []byte, v any) error {
 		return err
 	}
 	if data[0]>>5 != cborMapMajorType {
-		return &payloadError{kind: ErrNotObject, format: "CBOR", offset: 0}
+		return &payloadError{Kind: ErrNotObject, Format: "CBOR", Offset: 0}
 	}
 	if err := s.dec.Unmarshal(data, v); err != nil {
 		return s.decodeError(data, err)
@@ -206,7 +206,7 @@ func (s *cborSerializer) Unmarshal(data []byte, v any) error {
 // errors may quote the input (DupMapKeyError has the key), so only their
 // types are kept.
 func (s *cborSerializer) decodeError(data []byte, err error) error {
-	e := &payloadError{kind: ErrMalformed, format: "CBOR", offset: -1}
+	e := &payloadError{Kind: ErrMalformed, Format: "CBOR", Offset: -1}
 	var (
 		dupErr      *cbor.DupMapKeyError
 		nestedErr   *cbor.MaxNestedLevelError
@@ -224,38 +224,38 @@ func (s *cborSerializer) decodeError(data []byte, err error) error {
 	)
 	switch {
 	case errors.As(err, &dupErr):
-		e.kind = ErrDuplicateKey
+		e.Kind = ErrDuplicateKey
 	case errors.As(err, &nestedErr):
-		e.kind = ErrTooDeep
+		e.Kind = ErrTooDeep
 	case errors.As(err, &arrayErr):
-		e.kind, e.detail = ErrTooLarge, "too many array elements"
+		e.Kind, e.Detail = ErrTooLarge, "too many array elements"
 	case errors.As(err, &mapErr):
-		e.kind, e.detail = ErrTooLarge, "too many map pairs"
+		e.Kind, e.Detail = ErrTooLarge, "too many map pairs"
 	case errors.As(err, &indefErr):
-		e.detail = "indefinite-length item"
+		e.Detail = "indefinite-length item"
 	case errors.As(err, &tagsErr):
-		e.detail = "tag"
+		e.Detail = "tag"
 	case errors.As(err, &extraErr):
-		e.detail = "data after the top-level item"
+		e.Detail = "data after the top-level item"
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		e.detail = "unexpected end of input"
+		e.Detail = "unexpected end of input"
 	case errors.As(err, &syntaxErr):
 		// The library's syntax errors describe the structure only.
-		e.detail = strings.TrimPrefix(syntaxErr.Error(), "cbor: ")
+		e.Detail = strings.TrimPrefix(syntaxErr.Error(), "cbor: ")
 	case errors.As(err, &semanticErr):
-		e.detail = "invalid UTF-8 string"
+		e.Detail = "invalid UTF-8 string"
 	case errors.As(err, &rejectedErr):
-		e.detail = "unacceptable " + rejectedErr.CBORType
+		e.Detail = "unacceptable " + rejectedErr.CBORType
 	case errors.As(err, &typeErr):
-		e.kind, e.detail = ErrDecode, "cannot decode "+typeErr.CBORType+" into Go value of type "+typeErr.GoType
+		e.Kind, e.Detail = ErrDecode, "cannot decode "+typeErr.CBORType+" into Go value of type "+typeErr.GoType
 	case errors.As(err, &invalidErr), errors.As(err, &mapKeyErr):
-		e.kind, e.detail = ErrDecode, "invalid destination"
+		e.Kind, e.Detail = ErrDecode, "invalid destination"
 	default:
 		// An error of unknown type, for example from a custom unmarshaler
 		// of the destination, is a decoding error if the input is
 		// well-formed.
 		if s.dec.Wellformed(data) == nil {
-			e.kind = ErrDecode
+			e.Kind = ErrDecode
 		}
 	}
 	return e

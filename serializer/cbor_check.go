@@ -35,13 +35,13 @@ func checkCBOR(data []byte) error {
 	c := cborChecker{data: data, keys: buf[:0]}
 	end, err := c.item(0)
 	if err == nil && end != len(data) {
-		err = &payloadError{kind: ErrMalformed, format: "CBOR", detail: "data after the top-level item", offset: int64(end)}
+		err = &payloadError{Kind: ErrMalformed, Format: "CBOR", Detail: "data after the top-level item", Offset: int64(end)}
 	}
 	return err
 }
 
 func (c *cborChecker) malformed(off int, detail string) error {
-	return &payloadError{kind: ErrMalformed, format: "CBOR", detail: detail, offset: int64(off)}
+	return &payloadError{Kind: ErrMalformed, Format: "CBOR", Detail: detail, Offset: int64(off)}
 }
 
 // head decodes the head of the data item at off, returning its major type,
@@ -140,13 +140,13 @@ func (c *cborChecker) mapItems(off, n int) (int, error) {
 
 		if set != nil {
 			if _, dup := set[string(key)]; dup {
-				return 0, &payloadError{kind: ErrDuplicateKey, format: "CBOR", offset: int64(off)}
+				return 0, &payloadError{Kind: ErrDuplicateKey, Format: "CBOR", Offset: int64(off)}
 			}
 			set[string(key)] = struct{}{}
 		} else {
 			for _, other := range c.keys[start:] {
 				if bytes.Equal(c.data[other.start:other.end], key) {
-					return 0, &payloadError{kind: ErrDuplicateKey, format: "CBOR", offset: int64(off)}
+					return 0, &payloadError{Kind: ErrDuplicateKey, Format: "CBOR", Offset: int64(off)}
 				}
 			}
 			if len(c.keys)-start < smallMapKeys {

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/pasetokit/pasetokit/paseto"
 )
 
 const claimsJSON = `{"iss":"https://auth.example.com","sub":"user-12345","aud":["api","web"],"exp":"2026-11-23T19:00:00Z","iat":"2026-11-23T18:00:00Z","nbf":"2026-11-23T18:00:00Z","jti":"b4f1c0e2a7d94b3e8f6a1c2d3e4f5a6b","role":"admin","scopes":["read","write"]}`
@@ -299,50 +301,6 @@ func TestJSONMarshal(t *testing.T) {
 	}
 }
 
-func TestNeedsUseNumber(t *testing.T) {
-	type recursive struct {
-		Next *recursive
-		Name string
-	}
-	type recursiveAny struct {
-		Next  *recursiveAny
-		Extra any
-	}
-	type embedded struct {
-		testClaims
-		X map[string][]any
-	}
-	tests := []struct {
-		v    any
-		want bool
-	}{
-		{nil, false},
-		{&testClaims{}, false},
-		{&recursive{}, false},
-		{new(time.Time), false},
-		{new(json.RawMessage), false},
-		{new(map[string]string), false},
-		{new([]int), false},
-		{new(any), true},
-		{new(map[string]any), true},
-		{new([]any), true},
-		{new([2]any), true},
-		{&recursiveAny{}, true},
-		{&embedded{}, true},
-		{new(**map[string]*[]any), true},
-		{new(fmt.Stringer), true},
-	}
-	for _, tt := range tests {
-		if got := needsUseNumber(tt.v); got != tt.want {
-			t.Errorf("needsUseNumber(%T) = %v, want %v", tt.v, got, tt.want)
-		}
-		// Cached answers agree.
-		if got := needsUseNumber(tt.v); got != tt.want {
-			t.Errorf("needsUseNumber(%T) (cached) = %v, want %v", tt.v, got, tt.want)
-		}
-	}
-}
-
 func TestJSONConcurrent(t *testing.T) {
 	var wg sync.WaitGroup
 	for range 8 {
@@ -474,5 +432,39 @@ func TestIsDefaultJSON(t *testing.T) {
 	JSON = other // reassigning the variable changes nothing IsDefaultJSON sees
 	if !IsDefaultJSON(saved) || IsDefaultJSON(JSON) {
 		t.Fatal("IsDefaultJSON depends on the variable JSON")
+	}
+}
+
+// TestJSONMatchesUnmarshalClaims checks that paseto.UnmarshalClaims, which
+// decodes claims without this package, follows the same rules as JSON and
+// returns the same sentinels.
+func TestJSONMatchesUnmarshalClaims(t *testing.T) {
+	for _, in := range []string{
+		claimsJSON,
+		`{"sub":"a","SUB":"b"}`,
+		`{"EXP":"2026-11-23T19:00:00Z"}`,
+		`["not an object"]`,
+		`{"sub":1}`,
+		`{"a":` + strings.Repeat("[", 40) + strings.Repeat("]", 40) + `}`,
+		`{"a":"` + strings.Repeat("x", DefaultJSONMaxLength) + `"}`,
+		`{"sub":"\xff"}`,
+	} {
+		var a, b paseto.Claims
+		errJSON := JSON.Unmarshal([]byte(in), &a)
+		errClaims := paseto.UnmarshalClaims([]byte(in), &b)
+		if errJSON == nil {
+			if errClaims != nil {
+				t.Errorf("%.40q: JSON accepts, UnmarshalClaims: %v", in, errClaims)
+			}
+			continue
+		}
+		if !errors.Is(errClaims, paseto.ErrInvalidClaims) {
+			t.Errorf("%.40q: UnmarshalClaims = %v, want ErrInvalidClaims", in, errClaims)
+		}
+		for _, sentinel := range []error{ErrTooLarge, ErrTooDeep, ErrDuplicateKey, ErrNotObject, ErrMalformed, ErrDecode} {
+			if errors.Is(errJSON, sentinel) != errors.Is(errClaims, sentinel) {
+				t.Errorf("%.40q: JSON: %v; UnmarshalClaims: %v", in, errJSON, errClaims)
+			}
+		}
 	}
 }

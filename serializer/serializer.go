@@ -37,10 +37,7 @@
 // wrapped.
 package serializer
 
-import (
-	"errors"
-	"strconv"
-)
+import "github.com/pasetokit/pasetokit/internal/payloadcodec"
 
 // Serializer turns a payload value into bytes and back. Implementations are
 // safe for concurrent use.
@@ -63,49 +60,25 @@ var (
 	// ErrTooLarge means the payload exceeds a size limit: its length in
 	// bytes, its number of keys, or the number of elements in one of its
 	// arrays or maps.
-	ErrTooLarge = errors.New("serializer: payload too large")
+	ErrTooLarge = payloadcodec.ErrTooLarge
 	// ErrTooDeep means the payload's maps and arrays are nested too deeply.
-	ErrTooDeep = errors.New("serializer: payload nested too deeply")
+	ErrTooDeep = payloadcodec.ErrTooDeep
 	// ErrDuplicateKey means a map in the payload has two equal keys. For
 	// JSON, keys that are equal under Unicode case folding are duplicates.
-	ErrDuplicateKey = errors.New("serializer: duplicate key in payload")
+	ErrDuplicateKey = payloadcodec.ErrDuplicateKey
 	// ErrNotObject means the payload is not a JSON object or a CBOR map.
-	ErrNotObject = errors.New("serializer: payload is not an object")
+	ErrNotObject = payloadcodec.ErrNotObject
 	// ErrMalformed means the payload is not well-formed, or uses features
 	// that are not allowed, such as invalid UTF-8 or CBOR tags.
-	ErrMalformed = errors.New("serializer: malformed payload")
+	ErrMalformed = payloadcodec.ErrMalformed
 	// ErrDecode means the payload is valid but could not be decoded into
 	// the destination value, for example because of a type mismatch.
-	ErrDecode = errors.New("serializer: cannot decode payload into destination")
+	ErrDecode = payloadcodec.ErrDecode
 	// ErrEncode means Marshal could not encode the value, for example
 	// because it has a type or value the format cannot represent.
-	ErrEncode = errors.New("serializer: cannot encode payload")
+	ErrEncode = payloadcodec.ErrEncode
 )
 
 // payloadError is the error returned by Serializer methods. Its message is
-// built only from the fields below and never quotes the payload.
-type payloadError struct {
-	kind   error  // one of the package's sentinel errors
-	format string // "JSON" or "CBOR"
-	detail string // content-free detail, or ""
-	offset int64  // byte offset in the input, or -1 if unknown
-}
-
-func (e *payloadError) Error() string {
-	b := make([]byte, 0, 96)
-	b = append(b, e.kind.Error()...)
-	b = append(b, " ("...)
-	b = append(b, e.format...)
-	if e.detail != "" {
-		b = append(b, ": "...)
-		b = append(b, e.detail...)
-	}
-	if e.offset >= 0 {
-		b = append(b, ", offset "...)
-		b = strconv.AppendInt(b, e.offset, 10)
-	}
-	b = append(b, ')')
-	return string(b)
-}
-
-func (e *payloadError) Unwrap() error { return e.kind }
+// built only from its fields and never quotes the payload.
+type payloadError = payloadcodec.Error

@@ -2,7 +2,9 @@ package session
 
 import (
 	"net/http"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/gorilla/securecookie"
 )
@@ -29,6 +31,7 @@ func BenchmarkCodec(b *testing.B) {
 		p := payload{ID: newID(), Created: clk.Now().Unix(), Seen: clk.Now().Unix(), Values: vals}
 		now := clk.Now()
 		b.ReportAllocs()
+		defer cpuMeter(b)()
 		for b.Loop() {
 			tok, err := m.encode(&p)
 			if err != nil {
@@ -46,6 +49,7 @@ func BenchmarkCodec(b *testing.B) {
 			vals[k] = v
 		}
 		b.ReportAllocs()
+		defer cpuMeter(b)()
 		for b.Loop() {
 			enc, err := sc.Encode("session", vals)
 			if err != nil {
@@ -67,5 +71,25 @@ func BenchmarkMiddleware(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		serveHandler(h, c)
+	}
+}
+
+// cpuMeter reports the process CPU time (user and system, all threads) per
+// iteration as the extra metric cpu-ns/op, which scripts/bench-session.sh
+// reads beside ns/op. Call it before the b.Loop loop and the function it
+// returns after it.
+func cpuMeter(b *testing.B) (stop func()) {
+	cpu := func() time.Duration {
+		var ru syscall.Rusage
+		if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+			b.Fatal(err)
+		}
+		return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	}
+	start := cpu()
+	return func() {
+		if b.N > 0 {
+			b.ReportMetric(float64(cpu()-start)/float64(b.N), "cpu-ns/op")
+		}
 	}
 }

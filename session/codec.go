@@ -48,8 +48,8 @@ func (m *Manager) decode(token string, now time.Time) (*payload, *CookieError) {
 	if !strings.HasPrefix(token, tokenHeader) {
 		return nil, badCookie(m.name, ErrMalformed, nil)
 	}
-	// Fast path: the footer is one we made (same key id and name), found
-	// by its exact base64url form, which is canonical.
+	// The footer is the reference of one of our keys, found by its exact
+	// base64url form, which is canonical.
 	k := m.keys.ForToken(token)
 	if k == nil {
 		return nil, m.classifyFooter(token)
@@ -77,30 +77,22 @@ func (m *Manager) decode(token string, now time.Time) (*payload, *CookieError) {
 	return p, nil
 }
 
-// classifyFooter explains why token's footer is not one of ours.
+// classifyFooter explains why token's footer is not one of ours: a key
+// reference of the right form names a key that is not configured; anything
+// else (including the JSON footers of earlier versions) is malformed.
 func (m *Manager) classifyFooter(token string) *CookieError {
 	u, err := m.parser.Unverified(token)
 	if err != nil {
 		return badCookie(m.name, ErrMalformed, err)
 	}
-	var f struct {
-		Kid  string `json:"kid"`
-		Name string `json:"n"`
-	}
-	if err := paseto.UnmarshalFooter(u.UnverifiedFooter, &f); err != nil {
-		return badCookie(m.name, ErrMalformed, err)
-	}
-	if _, err := paseto.FooterKeyID(u.UnverifiedFooter); err != nil {
-		return badCookie(m.name, ErrMalformed, err)
-	}
-	if f.Kid == "" {
+	ref := u.UnverifiedFooter
+	if len(ref) != KeyRefLength {
 		return badCookie(m.name, ErrMalformed, nil)
 	}
-	if m.keys.ByID(f.Kid) == nil {
-		return badCookie(m.name, ErrUnknownKey, nil)
+	for _, c := range ref {
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return badCookie(m.name, ErrMalformed, nil)
+		}
 	}
-	if f.Name != m.name {
-		return badCookie(m.name, ErrWrongName, nil)
-	}
-	return badCookie(m.name, ErrMalformed, nil)
+	return badCookie(m.name, ErrUnknownKey, nil)
 }

@@ -2,7 +2,6 @@ package session
 
 import (
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/gorilla/securecookie"
 	"github.com/pasetokit/pasetokit/internal/cookie"
+	"github.com/pasetokit/pasetokit/internal/pysetolocal"
 	"github.com/pasetokit/pasetokit/keyring"
 	"github.com/pasetokit/pasetokit/paseto"
 	"github.com/pasetokit/pasetokit/serializer"
@@ -60,11 +60,13 @@ type Cookie = cookie.Cookie
 type Config struct {
 	// Keys are the keys of the sessions: k4.local PASERKs
 	// ([keyring.Key.PASERK]; PEM keys and an Issuer are refused). The first
-	// encrypts new cookies; all of them decrypt, chosen by the key id
-	// (PASERK lid) in the token footer. To rotate, put the new key first
+	// encrypts new cookies; all of them decrypt, each chosen by the key
+	// reference in the token footer (the first [KeyRefLength] characters
+	// of its PASERK id after "k4.lid."). To rotate, put the new key first
 	// and keep the old one until the last cookies it made have expired.
-	// Keys of another version or kind, and two keys with the same PASERK
-	// id, are configuration errors.
+	// Keys of another version or kind, two keys with the same PASERK id,
+	// and (with odds of 2^-48 per pair) two keys with the same reference
+	// are configuration errors.
 	Keys []keyring.Key
 	// Secret, used instead of Keys, is an application secret of at least
 	// 32 bytes; the key is keyderive.SymmetricKey(Secret, paseto.V4,
@@ -136,6 +138,19 @@ type Config struct {
 	// documentation): remove the fallback once the old codecs' MaxAge has
 	// passed since the switch.
 	GorillaFallback []securecookie.Codec
+
+	// FlaskSecret, when not nil, is the SECRET_KEY (its bytes) of a
+	// former Flask application that kept its sessions with
+	// Flask-PASETO-Extended's PasetoCookieSessionInterface. A cookie of
+	// that form (a v4.local token without footer, under the cookie name
+	// [Cookie.Name]) that opens with it is accepted once: its values are
+	// taken over (tagged values converted as the package documentation
+	// lists) and it is re-issued as a session token in the same response,
+	// so users stay logged in across the port. Read-only: such cookies are
+	// never written. pyseto takes keys of 1 to 64 bytes; other lengths are
+	// an error. Remove it once Flask's PERMANENT_SESSION_LIFETIME has
+	// passed since the switch (see the package documentation).
+	FlaskSecret []byte
 }
 
 // Manager loads and saves sessions. Create it with [New]; it is safe for
@@ -151,12 +166,13 @@ type Manager struct {
 	idle      time.Duration // 0: off
 	touch     time.Duration
 	maxParts  int
-	partNames []string // name, name.1, …
-	tmpl      http.Cookie
+	partNames []string    // name, name.1, …
+	line      cookie.Line // Set-Cookie writer of the checked attributes
 	persist   bool
 	onError   func(*http.Request, error)
 	onBad     func(*http.Request, error)
 	fallback  []securecookie.Codec
+	flask     *pysetolocal.Key // Config.FlaskSecret, or nil
 }
 
 // New validates cfg and returns a Manager. Errors are [*ConfigError]s
@@ -175,8 +191,7 @@ func New(cfg Config) (*Manager, error) {
 	if err != nil {
 		return nil, configError(cookie.Field("Cookie.", err))
 	}
-	m.name, m.tmpl = tmpl.Name, tmpl
-	m.tmpl.Name = ""
+	m.name, m.line = tmpl.Name, cookie.NewLine(tmpl)
 	if m.now == nil {
 		m.now = time.Now
 	}
@@ -205,7 +220,7 @@ func New(cfg Config) (*Manager, error) {
 	}
 	m.touch = max(m.idle/10, time.Second)
 
-	m.keys, err = cookie.NewRing(cfg.Keys, cfg.Secret, KeyPurpose, footerFor(m.name))
+	m.keys, err = cookie.NewRing(cfg.Keys, cfg.Secret, KeyPurpose, keyRef)
 	if err != nil {
 		return nil, configError(cookie.Field("", err))
 	}
@@ -229,7 +244,7 @@ func New(cfg Config) (*Manager, error) {
 	for i := 1; i < m.maxParts; i++ {
 		m.partNames[i] = fmt.Sprintf("%s.%d", m.name, i)
 	}
-	m.parser = paseto.Parser{MaxTokenLength: m.maxParts * MaxCookieSize, MaxFooterLength: 512}
+	m.parser = paseto.Parser{MaxTokenLength: m.maxParts * MaxCookieSize, MaxFooterLength: 64}
 	// The cookie name and attributes share MaxCookieSize with the value: a
 	// long Path or Domain can leave too little room for even the smallest
 	// token (a nonce and a tag, no payload), so that every save would
@@ -245,6 +260,13 @@ func New(cfg Config) (*Manager, error) {
 		}
 	}
 	m.fallback = cfg.GorillaFallback
+	if cfg.FlaskSecret != nil {
+		k, err := newFlaskKey(cfg.FlaskSecret)
+		if err != nil {
+			return nil, configError("FlaskSecret", errors.New("must be 1 to 64 bytes, as pyseto requires"))
+		}
+		m.flask = k
+	}
 	return m, nil
 }
 
@@ -255,23 +277,23 @@ func (m *Manager) Name() string { return m.name }
 // part, whose name is the longest) once its name and every attribute are
 // counted, with Max-Age and Expires as long as they can be.
 func (m *Manager) valueRoom() int {
-	probe := m.tmpl
-	probe.Name = m.partNames[m.maxParts-1]
+	maxAge := 0
 	if m.persist {
-		probe.MaxAge = int(m.lifetime / time.Second)
-		probe.Expires = time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)
+		maxAge = int(m.lifetime / time.Second)
 	}
-	return MaxCookieSize - len(probe.String())
+	return MaxCookieSize - m.line.Overhead(m.partNames[m.maxParts-1], maxAge)
 }
 
-// footerFor returns the footer function of tokens for cookie name:
-// {"kid":…,"n":name}.
-func footerFor(name string) func(id string) []byte {
-	return func(id string) []byte {
-		f, _ := json.Marshal(struct {
-			Kid  string `json:"kid"`
-			Name string `json:"n"`
-		}{id, name})
-		return f
-	}
+// KeyRefLength is the length of the key reference that is the footer of
+// every session token: the first KeyRefLength characters of the
+// encrypting key's PASERK id after "k4.lid." (48 bits of a public hash of
+// the key; see [Config.Keys]).
+const KeyRefLength = 8
+
+// keyRef is the footer of the tokens of the key whose PASERK id is id:
+// its first [KeyRefLength] characters after the header. It only selects
+// the key; the token's MAC under that key authenticates it.
+func keyRef(id string) []byte {
+	const header = "k4.lid."
+	return []byte(id[len(header) : len(header)+KeyRefLength])
 }

@@ -70,11 +70,16 @@
 //		{PASERK: os.Getenv("OLD_SESSION_KEY")}, // still decrypts
 //	}})
 //
-// The footer {"kid":"k4.lid.…","n":"<cookie name>"} names the key by its
-// PASERK id, so the key is found at once (an unknown id is rejected, keys
-// are never tried in turn), and the cookie name is also bound as the
-// implicit assertion [ImplicitPrefix]+name, so a token moved to another
-// cookie, or made for another purpose, does not open. The payload holds
+// The footer is a key reference: the first [KeyRefLength] (8) characters
+// of the key's PASERK id after "k4.lid.", so the key is found at once (an
+// unknown reference is rejected, keys are never tried in turn; New refuses
+// two keys with the same reference). It only selects the key: the token's
+// MAC under that key authenticates everything else. The cookie name is
+// bound as the implicit assertion [ImplicitPrefix]+name, which the MAC
+// covers but the token does not carry, so a token moved to another
+// cookie, or made for another purpose, does not open. (Tokens of earlier
+// versions, whose footer was {"kid":"k4.lid.…","n":"<cookie name>"}, are
+// rejected as malformed.) The payload holds
 // the values, the pending flashes, a random 128-bit session id, the
 // creation time (for [Config.Lifetime]) and the last-seen time (for
 // [Config.IdleTimeout]). Values are encoded by [Config.Serializer] (JSON by
@@ -107,7 +112,8 @@
 // an error response: the request gets a new empty session, the response
 // deletes the bad cookie(s), and [Config.OnBadCookie] (if set) receives a
 // [*CookieError] that matches [ErrMalformed], [ErrTampered], [ErrExpired],
-// [ErrIdleExpired], [ErrWrongName] or [ErrUnknownKey].
+// [ErrIdleExpired] or [ErrUnknownKey]. A token moved from a cookie of
+// another name fails authentication ([ErrTampered]).
 //
 // # Migrating from gorilla/sessions
 //
@@ -126,4 +132,31 @@
 // days by default). Remove GorillaFallback once the longest MaxAge of the
 // old codecs has passed since the switch: by then every legitimate old
 // cookie has either been upgraded or expired.
+//
+// # Migrating from Flask-PASETO-Extended
+//
+// A Flask application using Flask-PASETO-Extended's
+// PasetoCookieSessionInterface keeps its session in a cookie (Flask's
+// SESSION_COOKIE_NAME, "session" by default) holding a v4.local token of
+// the session dict, encrypted under the app's SECRET_KEY bytes as the key,
+// without footer or implicit assertion. Set Config.FlaskSecret to those
+// bytes, and keep Cookie.Name as Flask's cookie name, to read such a
+// cookie once: its values are kept and it is re-issued as a session token
+// in the same response, replacing the Flask cookie.
+//
+// Values are converted as Flask reads its tagged JSON: strings, numbers,
+// booleans, null, lists and objects as they are; a tuple becomes a list,
+// bytes a []byte (read it with Get[[]byte]), a datetime a time.Time in UTC
+// (Get[time.Time]; a date werkzeug cannot read becomes null, as in
+// Flask), a UUID its canonical string, Markup its HTML text, and an
+// object whose only key is a tag gets its key back. Flask-Login's keys
+// (_user_id, _fresh, _id) are kept as they are: map them to your own.
+//
+// The Flask token holds no time at all, so, as for gorilla cookies, the
+// upgraded session starts its Lifetime at the upgrade, and a copy of an
+// old cookie opens for as long as the fallback is configured (and the
+// Flask secret is not rotated). pyseto accepts keys of 1 to 64 bytes,
+// which PASETO does not: the odd key length is confined to this read-only
+// path. Remove FlaskSecret once Flask's PERMANENT_SESSION_LIFETIME (31
+// days by default) has passed since the switch.
 package session

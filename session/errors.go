@@ -17,14 +17,14 @@ var (
 	// encoding, wrong version or purpose, oversized, missing metadata).
 	ErrMalformed = errors.New("session: malformed cookie")
 	// ErrTampered: the token failed authentication, because it was
-	// altered, truncated in its body, or encrypted under another key or
-	// implicit assertion with a key id of ours.
+	// altered, truncated in its body, moved from a cookie of another name
+	// (the name is bound as the implicit assertion), or encrypted under
+	// another key or implicit assertion with a key reference of ours.
 	ErrTampered = errors.New("session: cookie failed authentication")
-	// ErrUnknownKey: the token names a key id that is not in [Config.Keys]
-	// (for example a key that was rotated out).
+	// ErrUnknownKey: the token's footer is a key reference that is not
+	// that of a key in [Config.Keys] (for example a key that was rotated
+	// out).
 	ErrUnknownKey = errors.New("session: cookie key id is not configured")
-	// ErrWrongName: the token was issued for another cookie name.
-	ErrWrongName = errors.New("session: cookie was issued for another cookie name")
 	// ErrExpired: the session is older than [Config.Lifetime].
 	ErrExpired = errors.New("session: session lifetime exceeded")
 	// ErrIdleExpired: the session was not used for [Config.IdleTimeout].
@@ -83,7 +83,7 @@ func configError(field string, err error) error { return &ConfigError{Field: fie
 
 // CookieError is the error given to [Config.OnBadCookie] (and returned by
 // the Codec) for a cookie that was rejected. It matches its Kind (one of
-// [ErrMalformed], [ErrTampered], [ErrUnknownKey], [ErrWrongName],
+// [ErrMalformed], [ErrTampered], [ErrUnknownKey],
 // [ErrExpired], [ErrIdleExpired]) and, when there is one, the underlying
 // error of package paseto or serializer.
 type CookieError struct {

@@ -23,7 +23,8 @@ func FuzzDecodeCookie(f *testing.F) {
 	f.Add(good, "")
 	f.Add(good[:len(good)/2], good[len(good)/2:])
 	f.Add("v4.local.", "")
-	f.Add("v4.local.AAAA.eyJraWQiOiJrNC5saWQuIn0", "")
+	f.Add("v4.local.AAAA.eyJraWQiOiJrNC5saWQuIn0", "")                // a footer of earlier versions
+	f.Add(good[:strings.LastIndexByte(good, '.')]+".QUFBQUFBQUE", "") // an unknown key reference
 	f.Add("MTcwMDAwMDAwMHxhYmN8ZGVm", "x")
 	f.Fuzz(func(t *testing.T, v1, v2 string) {
 		if p, err := m.decode(v1, clk.Now()); (p == nil) == (err == nil) {

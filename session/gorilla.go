@@ -85,7 +85,6 @@ func (m *Manager) forName(name string) *Manager {
 	c := *m
 	c.name = name
 	c.implicit = []byte(ImplicitPrefix + name)
-	c.keys = m.keys.WithFooter(footerFor(name))
 	return &c
 }
 

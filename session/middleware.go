@@ -99,6 +99,14 @@ func (m *Manager) load(w http.ResponseWriter, r *http.Request) *Session {
 			return s
 		}
 		cerr = badCookie(m.name, ErrMalformed, nil)
+	case m.flask != nil && isFlaskToken(value):
+		vals, err := m.fromFlask(value)
+		if err == nil {
+			s.p.Values, s.isNew = vals, false
+			s.dirty = true // re-issue as a session token
+			return s
+		}
+		cerr = badCookie(m.name, ErrMalformed, nil)
 	default:
 		p, err := m.decode(value, now)
 		if err == nil {
@@ -151,30 +159,32 @@ func (m *Manager) readCookies(r *http.Request) (value string, parts int, oversiz
 	return b.String(), parts, oversized
 }
 
-// cookies returns the cookie(s) carrying token for payload p.
-func (m *Manager) cookies(token string, p *payload, now time.Time) ([]*http.Cookie, error) {
-	base := m.tmpl
+// cookies returns the Set-Cookie header value(s) carrying token for
+// payload p. The token is base64url text with dots, which a cookie value
+// carries as it is, and the name and attributes were checked by New: the
+// lines are written by m.line, without net/http's sanitizing of every
+// part of every cookie.
+func (m *Manager) cookies(token string, p *payload, now time.Time) ([]string, error) {
+	var exp time.Time
+	maxAge := 0
 	if m.persist {
-		exp := time.Unix(p.Created, 0).Add(m.lifetime)
+		exp = time.Unix(p.Created, 0).Add(m.lifetime)
 		if m.idle > 0 {
 			if e := time.Unix(p.Seen, 0).Add(m.idle); e.Before(exp) {
 				exp = e
 			}
 		}
-		base.MaxAge = max(int(exp.Sub(now)/time.Second), 1)
-		base.Expires = exp.UTC()
+		maxAge = max(int(exp.Sub(now)/time.Second), 1)
 	}
 	if m.maxParts == 1 {
-		c := base
-		c.Name, c.Value = m.name, token
-		if n := len(c.String()); n > MaxCookieSize {
+		over := m.line.Overhead(m.name, maxAge)
+		if n := over + len(token); n > MaxCookieSize {
 			return nil, &SizeError{Size: n, Limit: MaxCookieSize}
 		}
-		return []*http.Cookie{&c}, nil
+		return []string{m.line.String(over+len(token), m.name, token, maxAge, exp)}, nil
 	}
-	probe := base
-	probe.Name = m.partNames[m.maxParts-1]
-	chunk := MaxCookieSize - len(probe.String())
+	// Every part gets the room left by the longest name's attributes.
+	chunk := MaxCookieSize - m.line.Overhead(m.partNames[m.maxParts-1], maxAge)
 	if chunk <= 0 {
 		// New refuses such attributes; never divide by a non-positive
 		// chunk.
@@ -184,33 +194,28 @@ func (m *Manager) cookies(token string, p *payload, now time.Time) ([]*http.Cook
 	if n > m.maxParts {
 		return nil, &SizeError{Size: len(token), Limit: chunk * m.maxParts}
 	}
-	out := make([]*http.Cookie, n)
+	out := make([]string, n)
 	for i := range n {
-		c := base
-		c.Name = m.partNames[i]
-		c.Value = token[i*chunk : min(len(token), (i+1)*chunk)]
-		out[i] = &c
+		v := token[i*chunk : min(len(token), (i+1)*chunk)]
+		out[i] = m.line.String(m.line.Overhead(m.partNames[i], maxAge)+len(v), m.partNames[i], v, maxAge, exp)
 	}
 	return out, nil
 }
 
-// expired returns deletion cookies for parts [from, to).
-func (m *Manager) expired(from, to int) []*http.Cookie {
-	var out []*http.Cookie
+// expired returns the header values that delete parts [from, to).
+func (m *Manager) expired(from, to int) []string {
+	var out []string
 	for i := from; i < to; i++ {
-		c := m.tmpl
-		c.Name = m.partNames[i]
-		cookie.Expire(&c)
-		out = append(out, &c)
+		out = append(out, m.line.Delete(m.partNames[i]))
 	}
 	return out
 }
 
 // writeCookies replaces the Set-Cookie headers for the session's cookies
-// with cs and adds the caching headers.
-func (m *Manager) writeCookies(h http.Header, cs []*http.Cookie) {
-	cookie.Write(h, m.isPart, cs...)
-	for _, v := range h.Values("Vary") {
+// with lines and adds the caching headers.
+func (m *Manager) writeCookies(h http.Header, lines []string) {
+	cookie.WriteLines(h, m.isPart, lines...)
+	for _, v := range h["Vary"] {
 		for f := range strings.SplitSeq(v, ",") {
 			if f = strings.TrimSpace(f); strings.EqualFold(f, "Cookie") || f == "*" {
 				return

@@ -1,10 +1,12 @@
 package session
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
 	"slices"
+	"strconv"
 	"sync"
 )
 
@@ -127,10 +129,13 @@ func Get[T any](s *Session, key string) (T, bool) {
 	}
 	switch vc := s.m.vc.(type) {
 	case jsonCodec:
+		raw, _ := stored.(json.RawMessage)
+		if v, ok := fastGet[T](raw); ok {
+			return v, true
+		}
 		// Decode the stored JSON straight into T; a **T tells null
 		// from a value.
 		var out *T
-		raw, _ := stored.(json.RawMessage)
 		if json.Unmarshal(raw, &out) != nil || out == nil {
 			return zero, false
 		}
@@ -150,6 +155,46 @@ func Get[T any](s *Session, key string) (T, bool) {
 		return *out.V, true
 	}
 	return zero, false
+}
+
+// fastGet decodes raw into T without encoding/json for the common cases:
+// a string without escapes into a string, an integer into an int or
+// int64, true or false into a bool. It reports false for anything else,
+// which encoding/json then decodes (or refuses) as before. raw is valid
+// JSON: stored by Set, or from an authenticated, validated payload.
+func fastGet[T any](raw json.RawMessage) (T, bool) {
+	var out T
+	switch p := any(&out).(type) {
+	case *string:
+		n := len(raw)
+		if n < 2 || raw[0] != '"' || raw[n-1] != '"' || bytes.IndexByte(raw, '\\') >= 0 {
+			return out, false
+		}
+		*p = string(raw[1 : n-1])
+	case *int64:
+		v, err := strconv.ParseInt(string(raw), 10, 64)
+		if err != nil {
+			return out, false
+		}
+		*p = v
+	case *int:
+		v, err := strconv.ParseInt(string(raw), 10, strconv.IntSize)
+		if err != nil {
+			return out, false
+		}
+		*p = int(v)
+	case *bool:
+		switch string(raw) {
+		case "true":
+			*p = true
+		case "false":
+		default:
+			return out, false
+		}
+	default:
+		return out, false
+	}
+	return out, true
 }
 
 func wrapEncode(err error) error {
@@ -344,7 +389,7 @@ func (s *Session) abandon() {
 func (s *Session) saveLocked() error {
 	m := s.m
 	now := m.now()
-	var cookies []*http.Cookie
+	var cookies []string
 	switch {
 	case s.destroyed:
 		cookies = m.expired(0, s.parts)

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pasetokit/pasetokit/internal/cookie"
 	"github.com/pasetokit/pasetokit/internal/testkeys"
 	"github.com/pasetokit/pasetokit/keyderive"
 	"github.com/pasetokit/pasetokit/keyring"
@@ -137,6 +138,10 @@ func TestDefaultsAndAttributes(t *testing.T) {
 	}
 }
 
+// TestFooterAndImplicit pins the token format: the footer is the key
+// reference (the first KeyRefLength characters of the key's PASERK id
+// after "k4.lid."), and the cookie name is bound as the implicit
+// assertion, not carried in the token.
 func TestFooterAndImplicit(t *testing.T) {
 	k := genKey(t)
 	m, _ := testManager(t, Config{Keys: testkeys.Ring(t, k), Cookie: Cookie{Name: "sid"}})
@@ -145,9 +150,12 @@ func TestFooterAndImplicit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	kid, err := paseto.FooterKeyID(u.UnverifiedFooter)
-	if err != nil || kid != paserk.LocalID(k) {
-		t.Fatalf("kid = %q, %v", kid, err)
+	lid := paserk.LocalID(k)
+	if want := lid[len("k4.lid."):][:KeyRefLength]; string(u.UnverifiedFooter) != want {
+		t.Fatalf("footer = %q, want the key reference %q", u.UnverifiedFooter, want)
+	}
+	if strings.Contains(tok, base64.RawURLEncoding.EncodeToString([]byte("sid"))) {
+		t.Error("the token carries the cookie name")
 	}
 	if _, _, err := paseto.Decrypt(k, tok, []byte("pasetokit-session|sid")); err != nil {
 		t.Fatalf("decrypt with implicit assertion: %v", err)
@@ -200,6 +208,9 @@ func TestBadCookies(t *testing.T) {
 	// Valid token whose payload lacks metadata.
 	noMeta, _ := paseto.Encrypt(k, []byte(`{"v":{}}`), m.keys.Encrypting().Footer, m.implicit)
 	notJSON, _ := paseto.Encrypt(k, []byte(`not json`), m.keys.Encrypting().Footer, m.implicit)
+	// A token of the format before key references: {"kid":…,"n":…}.
+	oldFooter, _ := json.Marshal(map[string]string{"kid": paserk.LocalID(k), "n": "session"})
+	oldFormat, _ := paseto.Encrypt(k, []byte(`{"id":"x","ct":1,"ls":1}`), oldFooter, m.implicit)
 	dot := strings.LastIndexByte(good, '.')
 	// Cut the end of the body so that its base64 length is 1 mod 4, which
 	// no base64 text has: always malformed. (Cutting a fixed 4 characters
@@ -225,7 +236,11 @@ func TestBadCookies(t *testing.T) {
 		{"v4.public", "v4.public.AAAA", 0, ErrMalformed},
 		{"expired", good, 25 * time.Hour, ErrExpired},
 		{"idle expired", good, 61 * time.Minute, ErrIdleExpired},
-		{"wrong name", otherName, 0, ErrWrongName},
+		{"wrong name", otherName, 0, ErrTampered},
+		{"unknown key reference", good[:dot+1] + base64.RawURLEncoding.EncodeToString([]byte("AAAAAAAA")), 0, ErrUnknownKey},
+		{"footer of earlier versions", oldFormat, 0, ErrMalformed},
+		{"long footer", good[:dot+1] + base64.RawURLEncoding.EncodeToString([]byte("AAAAAAAAA")), 0, ErrMalformed},
+		{"footer not a reference", good[:dot+1] + base64.RawURLEncoding.EncodeToString([]byte("AAAA.AAA")), 0, ErrMalformed},
 		{"old key", otherKey, 0, ErrUnknownKey},
 		{"other purpose", forged, 0, ErrTampered},
 		{"no metadata", noMeta, 0, ErrMalformed},
@@ -302,8 +317,8 @@ func TestKeyRotation(t *testing.T) {
 		t.Fatal("no re-issued cookie")
 	}
 	u, _ := paseto.Unverified(nc[0].Value)
-	if kid, _ := paseto.FooterKeyID(u.UnverifiedFooter); kid != paserk.LocalID(newK) {
-		t.Errorf("new cookie kid %q is not the new key's", kid)
+	if ref := string(u.UnverifiedFooter); ref != string(keyRef(paserk.LocalID(newK))) {
+		t.Errorf("new cookie's key reference %q is not the new key's", ref)
 	}
 	if _, _, err := paseto.Decrypt(newK, nc[0].Value, mNew.implicit); err != nil {
 		t.Errorf("not encrypted with the new key: %v", err)
@@ -337,8 +352,15 @@ func TestSecretKeySeparation(t *testing.T) {
 	var got error
 	m.onBad = func(_ *http.Request, err error) { got = err }
 	serve(m, noop, &http.Cookie{Name: "session", Value: rtok})
-	if !errors.Is(got, ErrUnknownKey) {
-		t.Errorf("remember-me token: %v", got)
+	if !errors.Is(got, ErrMalformed) {
+		t.Errorf("remember-me token: %v, want ErrMalformed (a kid footer, not a key reference)", got)
+	}
+	// Nor under the session's footer: the key reference selects the
+	// session key, whose MAC fails.
+	rtok, _ = paseto.Encrypt(remember, []byte(`{"id":"x","ct":1,"ls":1}`), m.keys.Encrypting().Footer, m.implicit)
+	serve(m, noop, &http.Cookie{Name: "session", Value: rtok})
+	if !errors.Is(got, ErrTampered) {
+		t.Errorf("remember-me key under the session's reference: %v", got)
 	}
 }
 
@@ -811,7 +833,7 @@ func TestCookieAttributesLeaveNoRoom(t *testing.T) {
 // non-positive chunk.
 func TestCookiesNoRoomDoesNotPanic(t *testing.T) {
 	m, clk := testManager(t, Config{SplitCookies: true})
-	m.tmpl.Path = "/" + strings.Repeat("p", 4100)
+	m.line = cookie.NewLine(http.Cookie{Path: "/" + strings.Repeat("p", 4100)})
 	now := clk.Now()
 	p := &payload{Created: now.Unix(), Seen: now.Unix()}
 	_, err := m.cookies("v4.local."+strings.Repeat("x", 500), p, now)

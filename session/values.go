@@ -38,6 +38,19 @@ func newValueCodec(s serializer.Serializer) valueCodec {
 type jsonCodec struct{}
 
 func (jsonCodec) store(v any) (any, error) {
+	// The common types without encoding/json's reflection; the bytes
+	// decode to the same values (strings are not HTML-escaped, which
+	// a payload that is only ever encrypted does not need).
+	switch x := v.(type) {
+	case string:
+		return json.RawMessage(appendString(nil, x)), nil
+	case bool:
+		return json.RawMessage(strconv.AppendBool(nil, x)), nil
+	case int:
+		return json.RawMessage(strconv.AppendInt(nil, int64(x), 10)), nil
+	case int64:
+		return json.RawMessage(strconv.AppendInt(nil, x, 10)), nil
+	}
 	b, err := json.Marshal(v)
 	if err != nil {
 		return nil, wrapEncode(err)
@@ -145,13 +158,18 @@ func (jsonCodec) unmarshal(b []byte, p *payload) error {
 	return nil
 }
 
-// appendString appends s as a JSON string.
+// appendString appends s as a JSON string. Strings of printable ASCII
+// without quote or backslash are copied as they are; others go through
+// encoding/json (which replaces invalid UTF-8).
 func appendString(b []byte, s string) []byte {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= utf8.RuneSelf {
 			q, _ := json.Marshal(s) // cannot fail for a string
 			return append(b, q...)
 		}
+	}
+	if b == nil {
+		b = make([]byte, 0, len(s)+2)
 	}
 	b = append(b, '"')
 	b = append(b, s...)
@@ -188,16 +206,19 @@ func parseJSONPayload(b []byte, p *payload) bool {
 	if len(b) < 2 || b[0] != '{' {
 		return false
 	}
+	// One copy of the payload as a string: keys and the id are its
+	// substrings, not one allocation each. Values alias b.
+	str := string(b)
 	i := 1
 	for {
-		key, j, ok := jsonStr(b, i)
+		key, j, ok := jsonStr(str, i)
 		if !ok || j >= len(b) || b[j] != ':' {
 			return false
 		}
 		i = j + 1
 		switch key {
 		case "id":
-			if p.ID, i, ok = jsonStr(b, i); !ok {
+			if p.ID, i, ok = jsonStr(str, i); !ok {
 				return false
 			}
 		case "ct", "ls":
@@ -225,14 +246,15 @@ func parseJSONPayload(b []byte, p *payload) bool {
 				break
 			}
 			if p.Values == nil {
-				p.Values = make(map[string]any, 8)
+				// Room for a few more values set in the request.
+				p.Values = make(map[string]any, 16)
 			}
 			for {
-				k, j, ok := jsonStr(b, i)
+				k, j, ok := jsonStr(str, i)
 				if !ok || j >= len(b) || b[j] != ':' {
 					return false
 				}
-				end := skipJSON(b, j+1)
+				end := skipJSON(str, j+1)
 				if end <= j+1 || end >= len(b) {
 					return false
 				}
@@ -257,7 +279,7 @@ func parseJSONPayload(b []byte, p *payload) bool {
 				break
 			}
 			for {
-				end := skipJSON(b, i)
+				end := skipJSON(str, i)
 				if end <= i || end >= len(b) {
 					return false
 				}
@@ -290,7 +312,7 @@ func parseJSONPayload(b []byte, p *payload) bool {
 }
 
 // jsonStr reads the JSON string at b[i]; it returns the index after it.
-func jsonStr(b []byte, i int) (string, int, bool) {
+func jsonStr(b string, i int) (string, int, bool) {
 	if i >= len(b) || b[i] != '"' {
 		return "", i, false
 	}
@@ -302,10 +324,10 @@ func jsonStr(b []byte, i int) (string, int, bool) {
 			j++
 		case '"':
 			if !escaped {
-				return string(b[i+1 : j]), j + 1, true
+				return b[i+1 : j], j + 1, true
 			}
 			var s string
-			if json.Unmarshal(b[i:j+1], &s) != nil {
+			if json.Unmarshal([]byte(b[i:j+1]), &s) != nil {
 				return "", i, false
 			}
 			return s, j + 1, true
@@ -316,7 +338,7 @@ func jsonStr(b []byte, i int) (string, int, bool) {
 
 // skipJSON returns the index after the valid JSON value at b[i], without
 // white space.
-func skipJSON(b []byte, i int) int {
+func skipJSON(b string, i int) int {
 	depth := 0
 	for i < len(b) {
 		switch c := b[i]; c {

@@ -109,3 +109,81 @@ func FuzzParsePayload(f *testing.F) {
 	f.Add([]byte(`{"id":"\u0041","v":{"\u00fc":1}}`))
 	f.Fuzz(func(t *testing.T, b []byte) { checkParse(t, b) })
 }
+
+// fastGetAgrees checks that fastGet, when it answers, answers as
+// encoding/json does for the same raw value and type.
+func fastGetAgrees[T comparable](t *testing.T, raw string) {
+	t.Helper()
+	got, ok := fastGet[T](json.RawMessage(raw))
+	if !ok {
+		return
+	}
+	var want T
+	if err := json.Unmarshal([]byte(raw), &want); err != nil || got != want {
+		t.Errorf("fastGet[%T](%s) = %v; encoding/json: %v, %v", want, raw, got, want, err)
+	}
+}
+
+// TestFastPaths: the values Set stores without encoding/json, and the
+// values Get reads without it, are those encoding/json gives.
+func TestFastPaths(t *testing.T) {
+	raws := []string{`"abc"`, `""`, `"a\"b"`, `"\u00e9"`, `"é"`, `"<&>"`, `0`, `-0`, `42`, `-7`,
+		`9223372036854775807`, `-9223372036854775808`, `9223372036854775808`, `1e3`, `1.0`, `true`,
+		`false`, `null`, `"true"`, `"42"`, `[]`, `{}`}
+	for _, raw := range raws {
+		fastGetAgrees[string](t, raw)
+		fastGetAgrees[int](t, raw)
+		fastGetAgrees[int64](t, raw)
+		fastGetAgrees[bool](t, raw)
+	}
+	m, _ := testManager(t, Config{})
+	s := &Session{m: m}
+	values := []any{"", "plain", "quote\"back\\slash", "<script>&", "tab\tnewline\n", "é ü 日本", "bad \xff utf8",
+		0, -1, 1 << 62, int64(-1 << 63), true, false}
+	for i, v := range values {
+		stored, err := m.vc.store(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw := stored.(json.RawMessage)
+		if !json.Valid(raw) {
+			t.Fatalf("store(%#v) = %s, not JSON", v, raw)
+		}
+		want, _ := json.Marshal(v)
+		var a, b any
+		json.Unmarshal(raw, &a)
+		json.Unmarshal(want, &b)
+		if !reflect.DeepEqual(a, b) {
+			t.Errorf("store(%#v) = %s, decodes unlike encoding/json's %s", v, raw, want)
+		}
+		key := string(rune('a' + i))
+		if err := s.Set(key, v); err != nil {
+			t.Fatal(err)
+		}
+		var ok bool
+		switch x := v.(type) {
+		case string:
+			var got string
+			got, ok = Get[string](s, key)
+			if x == "bad \xff utf8" {
+				x = "bad \ufffd utf8" // as encoding/json stores it
+			}
+			ok = ok && got == x
+		case int:
+			var got int
+			got, ok = Get[int](s, key)
+			ok = ok && got == x
+		case int64:
+			var got int64
+			got, ok = Get[int64](s, key)
+			ok = ok && got == x
+		case bool:
+			var got bool
+			got, ok = Get[bool](s, key)
+			ok = ok && got == x
+		}
+		if !ok {
+			t.Errorf("Get after Set(%#v) does not give it back", v)
+		}
+	}
+}

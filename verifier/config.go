@@ -42,6 +42,9 @@ type Config struct {
 	// Each key's kid is its PASERK id (k4.pid.… for public keys, k4.lid.…
 	// for local keys). A key whose [keyring.Key.Issuer] is set verifies
 	// only tokens whose iss is exactly that issuer ([ErrWrongIssuer]).
+	// A key whose [keyring.Key.KeyID] is set is also found under that
+	// id (a PASERK id of its version, such as the k4.sid an issuer wrote
+	// instead of the pid); an id shared by two keys is [ErrDuplicateKey].
 	// Secret keys are rejected with [ErrSecretKey], and a key given twice
 	// with [ErrDuplicateKey]. Replace them later with [Verifier.SetKeys].
 	Keys []keyring.Key
@@ -291,11 +294,22 @@ func loadKeys(keys []keyring.Key, old []*keyEntry) ([]*keyEntry, error) {
 			return nil, configError(field, fmt.Errorf("%w: same key as Keys[%d]", ErrDuplicateKey, j))
 		}
 		seen[kid] = i
-		if e := prev[kid]; e != nil && e.issuer == k.Issuer {
+		if err := checkKeyID(k.KeyID, kid, key); err != nil {
+			return nil, configError(field, err)
+		}
+		if k.KeyID != "" {
+			if j, dup := seen[k.KeyID]; dup {
+				return nil, configError(field+".KeyID", fmt.Errorf("%w: an id of Keys[%d] too", ErrDuplicateKey, j))
+			}
+			seen[k.KeyID] = i
+		}
+		if e := prev[kid]; e != nil && e.issuer == k.Issuer && e.alias == k.KeyID {
 			out = append(out, e)
 			continue
 		}
-		out = append(out, newEntry(kid, key, k.Issuer, nil))
+		e := newEntry(kid, key, k.Issuer, nil)
+		e.alias = k.KeyID
+		out = append(out, e)
 	}
 	return out, nil
 }

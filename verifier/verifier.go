@@ -45,6 +45,7 @@ type keyEntry struct {
 	purpose paseto.Purpose
 	issuer  string     // "" when unbound
 	set     *remoteSet // nil for a configured key
+	alias   string     // Key.KeyID: an extra kid naming this key, or ""
 }
 
 func newEntry(kid string, key paseto.Key, issuer string, set *remoteSet) *keyEntry {
@@ -140,6 +141,9 @@ func (v *Verifier) publishLocked() {
 			return
 		}
 		snap.byKID[e.kid] = e
+		if _, dup := snap.byKID[e.alias]; e.alias != "" && !dup {
+			snap.byKID[e.alias] = e
+		}
 		if i := kindIndex(e.version, e.purpose); i >= 0 {
 			snap.byKind[i] = append(snap.byKind[i], e)
 		}

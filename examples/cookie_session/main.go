@@ -4,7 +4,7 @@
 //
 // Usage:
 //
-//	go run ./examples/cookie_session [-addr 127.0.0.1:8080]
+//	go run ./examples/cookie_session [-addr 127.0.0.1:8080] [-flask-secret-file FILE]
 //
 // Endpoints:
 //
@@ -18,6 +18,28 @@
 // The session secret is generated at start-up, so sessions do not survive a
 // restart; a real service loads it from a secret store. Cookies are not
 // marked Secure so that the demo works over plain HTTP on 127.0.0.1.
+//
+// # Porting a Flask app with Flask-PASETO-Extended sessions
+//
+// With -flask-secret-file FILE (the Flask SECRET_KEY, its raw bytes), a
+// browser that arrives with the session cookie of the Flask original keeps
+// its session: the cookie "session" is read once (session.Config.FlaskSecret)
+// and answered with a cookie of this server, which replaces it. The Python
+// original and its port side by side:
+//
+//	# Flask (examples/cookie_session.py of Flask-PASETO-Extended)
+//	app = flask.Flask(__name__)
+//	app.secret_key = "super secret string"
+//	app.session_interface = PasetoCookieSessionInterface()
+//	flask.session["count"] = flask.session.get("count", 0) + 1
+//
+//	// Go
+//	m, err := session.New(session.Config{Secret: secret, FlaskSecret: []byte("super secret string")})
+//	n, _ := session.Get[int](s, "count")
+//	s.Set("count", n+1)
+//
+// Remove the flag (FlaskSecret) once Flask's PERMANENT_SESSION_LIFETIME
+// has passed since the switch.
 package main
 
 import (
@@ -30,6 +52,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/pasetokit/pasetokit/session"
@@ -54,16 +77,18 @@ var page = template.Must(template.New("page").Parse(`<!doctype html>
 `))
 
 // newHandler builds the application around a session manager made from
-// secret (generated when nil).
-func newHandler(secret []byte, now func() time.Time) (http.Handler, error) {
+// secret (generated when nil). flaskSecret, when not nil, is the SECRET_KEY
+// of the Flask original, whose session cookies are then read once.
+func newHandler(secret, flaskSecret []byte, now func() time.Time) (http.Handler, error) {
 	if secret == nil {
 		secret = make([]byte, 32)
 		rand.Read(secret)
 	}
 	m, err := session.New(session.Config{
-		Secret: secret,
-		Cookie: session.Cookie{Insecure: true}, // plain HTTP on 127.0.0.1; drop this behind HTTPS
-		Now:    now,
+		Secret:      secret,
+		FlaskSecret: flaskSecret,
+		Cookie:      session.Cookie{Insecure: true}, // plain HTTP on 127.0.0.1; drop this behind HTTPS
+		Now:         now,
 		OnBadCookie: func(r *http.Request, err error) {
 			log.Printf("bad session cookie: %v", err)
 		},
@@ -124,8 +149,17 @@ func visit(r *http.Request) state {
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
+	flaskFile := flag.String("flask-secret-file", "", "`FILE` holding the SECRET_KEY of a Flask-PASETO-Extended app (raw bytes) whose session cookies to take over")
 	flag.Parse()
-	h, err := newHandler(nil, nil)
+	var flaskSecret []byte
+	if *flaskFile != "" {
+		b, err := os.ReadFile(*flaskFile)
+		if err != nil {
+			log.Fatalf("-flask-secret-file: %v", err)
+		}
+		flaskSecret = b
+	}
+	h, err := newHandler(nil, flaskSecret, nil)
 	if err != nil {
 		log.Fatal(err)
 	}

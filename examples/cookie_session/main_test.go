@@ -18,7 +18,7 @@ func newClient(t *testing.T) *http.Client {
 }
 
 func start(t *testing.T) string {
-	h, err := newHandler(nil, nil)
+	h, err := newHandler(nil, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

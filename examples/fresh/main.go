@@ -10,7 +10,28 @@
 //	GET  /protected-fresh a fresh access token   → {"user":"test"}
 //
 // Failures are answered with {"detail":"…"} and the status code. Keys are
-// generated at start-up, so tokens do not survive a restart.
+// generated at start-up, so tokens do not survive a restart, unless the
+// AUTHPASETO_* variables of the Python original are set: they are then
+// loaded with package compat/fastapipaseto (key, purpose, lifetimes,
+// issuer, audiences, where tokens are read).
+//
+// # The Python original and its port
+//
+//	# fastapi-paseto, examples/freshness.py
+//	@AuthPASETO.load_config
+//	def get_config():
+//	    return {"authpaseto_secret_key": SECRET}  # 32 bytes here
+//	access_token = Authorize.create_access_token(subject=user.username, fresh=True)
+//	Authorize.fresh_paseto_required()
+//
+//	// Go, the same variable (AUTHPASETO_SECRET_KEY of 32 bytes, or a k4.local PASERK)
+//	s, err := fastapipaseto.FromEnv()
+//	m, err := authtoken.New(s.AuthToken)
+//	tok, err := m.CreateAccessToken(ctx, user, true, nil)
+//	fresh, err := httpauth.New(httpauth.Config{Verifier: m.FreshAccess(), Sources: s.Sources})
+//	mux.Handle("GET /protected-fresh", fresh.Require(handler))
+//
+//	AUTHPASETO_SECRET_KEY=k4.local.… go run ./examples/fresh
 package main
 
 import (
@@ -20,10 +41,12 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
 	"github.com/pasetokit/pasetokit/authtoken"
+	"github.com/pasetokit/pasetokit/compat/fastapipaseto"
 	"github.com/pasetokit/pasetokit/httpauth"
 	"github.com/pasetokit/pasetokit/keyring"
 	"github.com/pasetokit/pasetokit/paserk"
@@ -33,7 +56,7 @@ import (
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
 	flag.Parse()
-	h, err := newHandler()
+	h, err := newHandler(fastapiEnv())
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -68,30 +91,53 @@ func newKey(p paseto.Purpose) (keyring.Key, error) {
 	return keyring.Key{PASERK: s}, err
 }
 
-// newHandler builds the application with fresh keys.
-func newHandler() (http.Handler, error) {
-	accessKey, err := newKey(paseto.Local)
-	if err != nil {
-		return nil, err
+// fastapiEnv returns the AUTHPASETO_* variables of the environment.
+func fastapiEnv() map[string]string {
+	env := map[string]string{}
+	for _, kv := range os.Environ() {
+		if k, v, _ := strings.Cut(kv, "="); strings.HasPrefix(k, fastapipaseto.Prefix) {
+			env[k] = v
+		}
 	}
-	m, err := authtoken.New(authtoken.Config{
-		Access: authtoken.KindConfig{Keys: []keyring.Key{accessKey}},
+	return env
+}
+
+// newHandler builds the application: from the fastapi-paseto variables in
+// env, or with a fresh local key when env is empty.
+func newHandler(env map[string]string) (http.Handler, error) {
+	var (
+		cfg     authtoken.Config
+		sources []httpauth.Source
+	)
+	if len(env) > 0 {
+		s, err := fastapipaseto.FromMap(env)
+		if err != nil {
+			return nil, err
+		}
+		cfg, sources = s.AuthToken, s.Sources
+	} else {
+		accessKey, err := newKey(paseto.Local)
+		if err != nil {
+			return nil, err
+		}
 		// Refresh tokens share the access key: the type claim keeps the
 		// kinds apart, so a refresh token is "Wrong token type" on an
 		// access route and the other way round.
-	})
+		cfg = authtoken.Config{Access: authtoken.KindConfig{Keys: []keyring.Key{accessKey}}}
+	}
+	m, err := authtoken.New(cfg)
 	if err != nil {
 		return nil, err
 	}
-	access, err := httpauth.New(httpauth.Config{Verifier: m.Access(), ErrorHandler: writeAuthError})
+	access, err := httpauth.New(httpauth.Config{Verifier: m.Access(), Sources: sources, ErrorHandler: writeAuthError})
 	if err != nil {
 		return nil, err
 	}
-	fresh, err := httpauth.New(httpauth.Config{Verifier: m.FreshAccess(), ErrorHandler: writeAuthError})
+	fresh, err := httpauth.New(httpauth.Config{Verifier: m.FreshAccess(), Sources: sources, ErrorHandler: writeAuthError})
 	if err != nil {
 		return nil, err
 	}
-	refresh, err := httpauth.New(httpauth.Config{Verifier: m.RefreshToken(), ErrorHandler: writeAuthError})
+	refresh, err := httpauth.New(httpauth.Config{Verifier: m.RefreshToken(), Sources: sources, ErrorHandler: writeAuthError})
 	if err != nil {
 		return nil, err
 	}

@@ -7,7 +7,32 @@
 //	GET  /protected Authorization: Bearer <access token>  → {"user":"test"}
 //
 // Failures are answered with {"detail":"…"} and the status code. Keys are
-// generated at start-up, so tokens do not survive a restart.
+// generated at start-up, so tokens do not survive a restart, unless the
+// AUTHPASETO_* variables of the Python original are set: they are then
+// loaded with package compat/fastapipaseto (AUTHPASETO_SECRET_KEY makes
+// the access tokens, AUTHPASETO_PRIVATE_KEY the refresh tokens, and the
+// lifetimes, issuer, audiences and token locations follow the variables).
+//
+// # The Python original and its port
+//
+//	# fastapi-paseto, examples/purpose.py
+//	@AuthPASETO.load_config
+//	def get_config():
+//	    return {"authpaseto_secret_key": "secret",          # refused here: not 32 bytes
+//	            "authpaseto_private_key": PRIVATE_PEM,
+//	            "authpaseto_public_key": PUBLIC_PEM}
+//	access_token = Authorize.create_access_token(subject=user.username, purpose="local")
+//	refresh_token = Authorize.create_refresh_token(subject=user.username, purpose="public")
+//
+//	// Go, the same variables (AUTHPASETO_SECRET_KEY of 32 bytes, or a k4.local PASERK)
+//	s, err := fastapipaseto.FromEnv()
+//	cfg := s.AuthToken
+//	cfg.Access.Keys, cfg.Refresh.Keys = []keyring.Key{s.LocalKey}, []keyring.Key{s.SecretKey}
+//	m, err := authtoken.New(cfg)
+//	pair, err := m.Login(ctx, user, nil)
+//
+//	# local: the k4.local line of `pasetokit keygen v4.local`; secret: a PEM file or a k4.secret PASERK
+//	AUTHPASETO_SECRET_KEY=k4.local.… AUTHPASETO_PRIVATE_KEY="$(cat private.pem)" go run ./examples/purpose
 package main
 
 import (
@@ -17,10 +42,12 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
 	"github.com/pasetokit/pasetokit/authtoken"
+	"github.com/pasetokit/pasetokit/compat/fastapipaseto"
 	"github.com/pasetokit/pasetokit/httpauth"
 	"github.com/pasetokit/pasetokit/keyring"
 	"github.com/pasetokit/pasetokit/paserk"
@@ -30,7 +57,7 @@ import (
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
 	flag.Parse()
-	h, err := newHandler()
+	h, err := newHandler(fastapiEnv())
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -65,28 +92,67 @@ func newKey(p paseto.Purpose) (keyring.Key, error) {
 	return keyring.Key{PASERK: s}, err
 }
 
-// newHandler builds the application with fresh keys.
-func newHandler() (http.Handler, error) {
+// fastapiEnv returns the AUTHPASETO_* variables of the environment.
+func fastapiEnv() map[string]string {
+	env := map[string]string{}
+	for _, kv := range os.Environ() {
+		if k, v, _ := strings.Cut(kv, "="); strings.HasPrefix(k, fastapipaseto.Prefix) {
+			env[k] = v
+		}
+	}
+	return env
+}
+
+// tokenConfig is the authtoken configuration and token sources: from the
+// fastapi-paseto variables in env when there are any, else with fresh
+// keys (local access tokens, public refresh tokens).
+func tokenConfig(env map[string]string) (authtoken.Config, []httpauth.Source, error) {
+	if len(env) > 0 {
+		s, err := fastapipaseto.FromMap(env)
+		if err != nil {
+			return authtoken.Config{}, nil, err
+		}
+		cfg := s.AuthToken
+		// As the Python original: access tokens local, refresh tokens
+		// public, whatever AUTHPASETO_PURPOSE says, when both keys are set.
+		if s.LocalKey.PASERK != "" {
+			cfg.Access.Keys = []keyring.Key{s.LocalKey}
+		}
+		if s.SecretKey.PASERK != "" || s.SecretKey.PEM != nil {
+			cfg.Refresh.Keys = []keyring.Key{s.SecretKey}
+		}
+		return cfg, s.Sources, nil
+	}
 	accessKey, err := newKey(paseto.Local)
 	if err != nil {
-		return nil, err
+		return authtoken.Config{}, nil, err
 	}
 	refreshKey, err := newKey(paseto.Public)
 	if err != nil {
-		return nil, err
+		return authtoken.Config{}, nil, err
 	}
-	m, err := authtoken.New(authtoken.Config{
+	return authtoken.Config{
 		Access:  authtoken.KindConfig{Keys: []keyring.Key{accessKey}},
 		Refresh: authtoken.KindConfig{Keys: []keyring.Key{refreshKey}},
-	})
+	}, nil, nil
+}
+
+// newHandler builds the application: from the fastapi-paseto variables in
+// env, or with fresh keys when env is empty.
+func newHandler(env map[string]string) (http.Handler, error) {
+	cfg, sources, err := tokenConfig(env)
 	if err != nil {
 		return nil, err
 	}
-	access, err := httpauth.New(httpauth.Config{Verifier: m.Access(), ErrorHandler: writeAuthError})
+	m, err := authtoken.New(cfg)
 	if err != nil {
 		return nil, err
 	}
-	refresh, err := httpauth.New(httpauth.Config{Verifier: m.RefreshToken(), ErrorHandler: writeAuthError})
+	access, err := httpauth.New(httpauth.Config{Verifier: m.Access(), Sources: sources, ErrorHandler: writeAuthError})
+	if err != nil {
+		return nil, err
+	}
+	refresh, err := httpauth.New(httpauth.Config{Verifier: m.RefreshToken(), Sources: sources, ErrorHandler: writeAuthError})
 	if err != nil {
 		return nil, err
 	}

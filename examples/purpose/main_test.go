@@ -12,7 +12,7 @@ import (
 // start serves a new application on 127.0.0.1 and returns its base URL.
 func start(t *testing.T) string {
 	t.Helper()
-	h, err := newHandler()
+	h, err := newHandler(nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -120,17 +120,30 @@ func Expire(c *http.Cookie) {
 // with cs, and keeps shared caches from storing the Set-Cookie headers
 // (Cache-Control: no-cache="Set-Cookie", unless no-store is there).
 func Write(h http.Header, ours func(name string) bool, cs ...*http.Cookie) {
+	lines := make([]string, len(cs))
+	for i, c := range cs {
+		lines[i] = c.String()
+	}
+	WriteLines(h, ours, lines...)
+}
+
+// WriteLines is [Write] for header values already made, by a [Line]. It
+// keeps lines as the new Set-Cookie values when h has none: the caller
+// gives it up.
+func WriteLines(h http.Header, ours func(name string) bool, lines ...string) {
 	old := h["Set-Cookie"]
-	lines := make([]string, 0, len(old)+len(cs))
-	for _, l := range old {
-		if name, _, _ := strings.Cut(l, "="); !ours(name) {
-			lines = append(lines, l)
+	if len(old) == 0 {
+		// The common case: no Set-Cookie yet; keep lines as they are.
+		h["Set-Cookie"] = lines
+	} else {
+		kept := make([]string, 0, len(old)+len(lines))
+		for _, l := range old {
+			if name, _, _ := strings.Cut(l, "="); !ours(name) {
+				kept = append(kept, l)
+			}
 		}
+		h["Set-Cookie"] = append(kept, lines...)
 	}
-	for _, c := range cs {
-		lines = append(lines, c.String())
-	}
-	h["Set-Cookie"] = lines
 	const nc = `no-cache="Set-Cookie"`
 	switch cc := h.Get("Cache-Control"); {
 	case cc == "":

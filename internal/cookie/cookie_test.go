@@ -167,6 +167,13 @@ func TestRingLookup(t *testing.T) {
 	if r.ByID("k4.lid.unknown") != nil {
 		t.Error("ByID found an unknown id")
 	}
+	// Footers that shorten the id must still tell the keys apart.
+	same := func(string) []byte { return []byte("ref") }
+	if _, err := newRing([]*paseto.SymmetricKey{k1, k2}, same); err == nil {
+		t.Error("two keys with the same footer made a ring")
+	} else if fe, ok := errors.AsType[*FieldError](err); !ok || fe.Field != "Keys[1]" {
+		t.Errorf("same footer: %v, want a FieldError for Keys[1]", err)
+	}
 	named := r.WithFooter(func(id string) []byte { return []byte(id + "|n") })
 	if named.Encrypting().ID != enc.ID || string(named.Encrypting().Footer) != enc.ID+"|n" || r.Encrypting() != enc {
 		t.Error("WithFooter changed the ring it was made from, or kept its footers")

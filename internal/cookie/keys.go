@@ -13,7 +13,8 @@ import (
 // which the first encrypts, or else the one key derived from secret for
 // purpose with keyderive. Exactly one of keys and secret must be set. The
 // tokens of each key carry footer(id), id being the key's PASERK id. Keys
-// with the same id are an error, whatever their text. Errors are
+// with the same id, whatever their text, or with the same footer are an
+// error. Errors are
 // [*FieldError] naming "Keys", "Keys[i]" or "Secret".
 //
 // A later live key source (keyring.Source) will make rings the same way,

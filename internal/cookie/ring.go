@@ -19,7 +19,7 @@ type Key struct {
 
 // Ring is the set of v4.local keys of one cookie: the first encrypts, all
 // decrypt, each found by its PASERK id or by the exact footer of the tokens
-// it made. A Ring is never changed after it is made, so it is safe for
+// it made (no two keys of a ring have the same footer). A Ring is never changed after it is made, so it is safe for
 // concurrent use.
 type Ring struct {
 	keys     []*Key
@@ -49,20 +49,31 @@ func newRing(keys []*paseto.SymmetricKey, footer func(id string) []byte) (*Ring,
 		if r.byID[id] != nil {
 			return nil, fieldError(field, "a duplicate of an earlier key (same PASERK id)")
 		}
-		r.add(&Key{Key: k, ID: id})
+		if !r.add(&Key{Key: k, ID: id}) {
+			return nil, fieldError(field, "its tokens' footer (key reference) is that of an earlier key")
+		}
 	}
 	return r, nil
 }
 
-func (r *Ring) add(k *Key) {
+// add adds k unless the footer of its tokens is that of a key already
+// in r (footers that shorten the id can collide), and reports whether it
+// did.
+func (r *Ring) add(k *Key) bool {
 	k.Footer = r.footer(k.ID)
 	k.FooterB64 = base64.RawURLEncoding.EncodeToString(k.Footer)
+	if r.byFooter[k.FooterB64] != nil {
+		return false
+	}
 	r.keys = append(r.keys, k)
 	r.byID[k.ID] = k
 	r.byFooter[k.FooterB64] = k
+	return true
 }
 
-// WithFooter returns a ring of the same keys whose tokens carry footer(id).
+// WithFooter returns a ring of the same keys whose tokens carry footer(id),
+// which must tell the keys apart as the ring's own footer does (keys whose
+// new footers collide are left out).
 func (r *Ring) WithFooter(footer func(id string) []byte) *Ring {
 	c := &Ring{
 		keys:     make([]*Key, 0, len(r.keys)),

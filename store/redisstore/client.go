@@ -119,7 +119,7 @@ func NewClient(cfg ClientConfig) (redis.UniversalClient, error) {
 		return nil, configError("Cluster", errors.New("together with MasterName (Sentinel)"))
 	}
 	if cluster && cfg.DB != 0 {
-		return nil, configError("DB", errors.New("Redis Cluster has only database 0"))
+		return nil, configError("DB", errors.New("a Redis Cluster has only database 0"))
 	}
 	timeout := cfg.Timeout
 	if timeout == 0 {

@@ -141,7 +141,7 @@ func TestSentinelMasterKill(t *testing.T) {
 		a := masterAddr()
 		return a != "" && a != old
 	})
-	back := waitFor("writes acknowledged again", promoted.Sub(time.Now())+10*time.Second, func() bool {
+	back := waitFor("writes acknowledged again", time.Until(promoted)+10*time.Second, func() bool {
 		mu.Lock()
 		defer mu.Unlock()
 		return !firstBack.IsZero()

@@ -1,0 +1,28 @@
+package fastapipaseto
+
+import "errors"
+
+// ErrInvalidConfig: the settings cannot be loaded. Every error of this
+// package is a *ConfigError that matches it.
+var ErrInvalidConfig = errors.New("fastapipaseto: invalid configuration")
+
+// ConfigError is a setting that cannot be used. Its text names the
+// variable and says what to do; it never holds the value.
+type ConfigError struct {
+	// Field is the variable's name, such as "AUTHPASETO_SECRET_KEY".
+	Field string
+	// Err says what is wrong.
+	Err error
+}
+
+// Error is "fastapipaseto: invalid configuration: <Field>: <Err>".
+func (e *ConfigError) Error() string {
+	return ErrInvalidConfig.Error() + ": " + e.Field + ": " + e.Err.Error()
+}
+
+// Unwrap returns ErrInvalidConfig and Err.
+func (e *ConfigError) Unwrap() []error { return []error{ErrInvalidConfig, e.Err} }
+
+func configError(field string, err error) error { return &ConfigError{Field: field, Err: err} }
+
+func configErrorf(field, msg string) error { return configError(field, errors.New(msg)) }
