@@ -58,21 +58,13 @@ func scriptCalls(t *testing.T, c *redis.Client) int {
 	return n
 }
 
-// fakeNow is a clock that the test moves forward, shared by a Manager and
-// its Store.
-type fakeNow struct{ off atomic.Int64 }
-
-func (f *fakeNow) now() time.Time          { return time.Now().Add(time.Duration(f.off.Load())) }
-func (f *fakeNow) advance(d time.Duration) { f.off.Add(int64(d)) }
-func managerOn(t *testing.T, st store.Store, clk *fakeNow, onReuse func(context.Context, string, string)) *authtoken.Manager {
+// managerOn returns a Manager keeping its state in st.
+func managerOn(t *testing.T, st store.Store, onReuse func(context.Context, string, string)) *authtoken.Manager {
 	t.Helper()
 	cfg := authtoken.Config{
 		Access:  authtoken.KindConfig{Keys: []keyring.Key{localKey(t)}},
 		Store:   st,
 		OnReuse: onReuse,
-	}
-	if clk != nil {
-		cfg.Now = clk.now
 	}
 	m, err := authtoken.New(cfg)
 	if err != nil {
@@ -99,7 +91,7 @@ func TestRefreshRetryAfterSIGSTOP(t *testing.T) {
 	st := newStore(t, client, redisstore.Config{Timeout: timeout})
 	raw := newClient(t, "127.0.0.1:"+srv.port)
 	var reuses atomic.Int64
-	m := managerOn(t, st, nil, func(context.Context, string, string) { reuses.Add(1) })
+	m := managerOn(t, st, func(context.Context, string, string) { reuses.Add(1) })
 	ctx := context.Background()
 
 	const chains = 8
@@ -201,7 +193,7 @@ func TestRoundTrips(t *testing.T) {
 	var rtt rttCounter
 	c.AddHook(&rtt)
 	raw := newClient(t, "127.0.0.1:"+srv.port)
-	m := managerOn(t, newStore(t, c, redisstore.Config{}), nil, nil)
+	m := managerOn(t, newStore(t, c, redisstore.Config{}), nil)
 	ctx := context.Background()
 	p, err := m.Login(ctx, "alice", nil)
 	if err != nil {
@@ -254,7 +246,7 @@ func TestRoundTripsCluster(t *testing.T) {
 	t.Cleanup(func() { _ = uc.Close() })
 	var rtt rttCounter
 	uc.AddHook(&rtt)
-	m := managerOn(t, newStore(t, uc, redisstore.Config{Prefix: "rtt-" + strconv.FormatInt(time.Now().UnixNano(), 36) + ":"}), nil, nil)
+	m := managerOn(t, newStore(t, uc, redisstore.Config{Prefix: "rtt-" + strconv.FormatInt(time.Now().UnixNano(), 36) + ":"}), nil)
 	ctx := context.Background()
 	for i := range 20 { // 20 subjects: several slots and shards
 		sub := "user" + strconv.Itoa(i)
@@ -295,7 +287,7 @@ func TestRefreshEntriesConstant(t *testing.T) {
 	srv := &server{t: t, port: freePort(t)}
 	srv.start()
 	c := newClient(t, "127.0.0.1:"+srv.port)
-	m := managerOn(t, newStore(t, c, redisstore.Config{}), nil, nil)
+	m := managerOn(t, newStore(t, c, redisstore.Config{}), nil)
 	ctx := context.Background()
 	p, err := m.Login(ctx, "alice", nil)
 	if err != nil {
@@ -325,7 +317,7 @@ func TestRefreshEntriesConstant(t *testing.T) {
 func TestFamilyBoundRedis(t *testing.T) {
 	c := newClient(t, redisAddr(t))
 	prefix := testPrefix(t, c)
-	m := managerOn(t, newStore(t, c, redisstore.Config{Prefix: prefix, MaxFamiliesPerUser: 4}), nil, nil)
+	m := managerOn(t, newStore(t, c, redisstore.Config{Prefix: prefix, MaxFamiliesPerUser: 4}), nil)
 	ctx := context.Background()
 	bob, err := m.Login(ctx, "bob", nil)
 	if err != nil {
