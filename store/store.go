@@ -22,7 +22,7 @@
 // When the application runs on several machines, use the Redis
 // implementation from the separate module
 // github.com/pasetokit/pasetokit/store/redisstore, so that a logout or a
-// used refresh token on one machine is seen by all. Package storetest
+// refresh on one machine is seen by all. Package storetest
 // checks that an implementation keeps the semantics below.
 //
 // # Semantics
