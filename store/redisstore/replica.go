@@ -69,6 +69,7 @@ type Replica struct {
 	byKey   map[string][]string // Redis key -> answers that read it
 	epoch   uint64              // bumped by every invalidation and resubscription
 	synced  time.Time           // send time of the latest heartbeat received
+	resetAt time.Time           // the latest (re)subscription or break
 	sent    map[string]time.Time
 
 	ps     *redis.PubSub
@@ -231,7 +232,9 @@ func (r *Replica) heard(id string) {
 	defer r.mu.Unlock()
 	if at, ok := r.sent[id]; ok {
 		delete(r.sent, id)
-		if at.After(r.synced) {
+		// A heartbeat sent before the subscription was (re)made proves
+		// nothing: notifications were lost meanwhile.
+		if at.After(r.resetAt) && at.After(r.synced) {
 			r.synced = at
 		}
 	}
@@ -242,6 +245,7 @@ func (r *Replica) reset() {
 	defer r.mu.Unlock()
 	r.epoch++
 	r.synced = time.Time{}
+	r.resetAt = time.Now()
 	clear(r.answers)
 	clear(r.byKey)
 }
