@@ -3,6 +3,7 @@ package authtoken_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -147,6 +148,14 @@ func TestIssueWithRefreshFamily(t *testing.T) {
 	}
 	if c := claimsOf(t, e.m, "access", p.Access); c["role"] != "x" || c["fam"] == nil {
 		t.Fatalf("claims %v", c)
+	}
+	// Generation 0 of a family recorded in the store, rotated to 1.
+	if g0, g1 := fmt.Sprint(claimsOf(t, e.m, "refresh", tok)["gen"]), fmt.Sprint(claimsOf(t, e.m, "refresh", p.Refresh)["gen"]); g0 != "0" || g1 != "1" {
+		t.Fatalf("gen %s then %s, want 0 then 1", g0, g1)
+	}
+	e.clock.Advance(authtoken.DefaultRetryWindow + time.Second)
+	if _, err := e.m.Refresh(ctx, tok); !errors.Is(err, authtoken.ErrRefreshReused) {
+		t.Fatalf("reuse of the IssueWith refresh token: %v, want ErrRefreshReused", err)
 	}
 }
 

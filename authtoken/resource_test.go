@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pasetokit/pasetokit/authtoken"
 	"github.com/pasetokit/pasetokit/httpauth"
@@ -91,7 +92,8 @@ func TestVerifierResourceServer(t *testing.T) {
 	}
 	reused, _ := e.m.Login(ctx, "dave", nil)
 	e.m.Refresh(ctx, reused.Refresh)
-	e.m.Refresh(ctx, reused.Refresh) // reuse: the family is revoked
+	e.clock.Advance(authtoken.DefaultRetryWindow + time.Second) // past the retry window
+	e.m.Refresh(ctx, reused.Refresh)                            // reuse: the family is revoked
 
 	tests := []struct {
 		name  string

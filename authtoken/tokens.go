@@ -3,15 +3,19 @@ package authtoken
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/pasetokit/pasetokit/httpauth"
 	"github.com/pasetokit/pasetokit/issuer"
+	"github.com/pasetokit/pasetokit/store"
 	"github.com/pasetokit/pasetokit/verifier"
 )
 
@@ -22,7 +26,7 @@ type Pair struct {
 }
 
 // reserved are the claims this package and the issuer set themselves.
-var reserved = [...]string{"sub", "jti", "iat", "nbf", "exp", "type", "fresh", "fam", "iss", "aud"}
+var reserved = [...]string{"sub", "jti", "iat", "nbf", "exp", "type", "fresh", "fam", "gen", "iss", "aud"}
 
 // newFamily returns a random refresh family id: 128 bits, base64url.
 func newFamily() string {
@@ -32,9 +36,11 @@ func newFamily() string {
 }
 
 // payload builds the claims of a token: a copy of the caller's claims with
-// the reserved ones added, iat dated at to the millisecond. The issuer adds
-// iss, nbf, exp and jti. aud is nil for the configured audiences.
-func (m *Manager) payload(at time.Time, subject string, claims map[string]any, typ string, fresh *bool, fam string, aud any) (map[string]any, error) {
+// the reserved ones added, iat dated at to the millisecond, gen (the
+// generation of a refresh token in its family) when gen is not nil. The
+// issuer adds iss, nbf, exp and jti. aud is nil for the configured
+// audiences.
+func (m *Manager) payload(at time.Time, subject string, claims map[string]any, typ string, fresh *bool, fam string, gen *uint64, aud any) (map[string]any, error) {
 	if subject == "" {
 		return nil, ErrEmptySubject
 	}
@@ -55,6 +61,9 @@ func (m *Manager) payload(at time.Time, subject string, claims map[string]any, t
 	}
 	if fam != "" {
 		p["fam"] = fam
+	}
+	if gen != nil {
+		p["gen"] = *gen
 	}
 	if aud == nil {
 		aud = m.aud
@@ -109,8 +118,8 @@ type IssueOptions struct {
 // (written by this package), nbf at in whole seconds and exp nbf plus the
 // lifetime (issuer.IssueOptions.IssuedAt), so exp-iat is at most the
 // lifetime; the retention of cutoffs and family revocations relies on it.
-// A zero at means now.
-func (m *Manager) issue(k *kind, at time.Time, subject string, claims map[string]any, fresh *bool, fam string, opts *IssueOptions) (string, error) {
+// A zero at means now. gen, for a refresh token, is its generation in fam.
+func (m *Manager) issue(k *kind, at time.Time, subject string, claims map[string]any, fresh *bool, fam string, gen *uint64, opts *IssueOptions) (string, error) {
 	if at.IsZero() {
 		if at = m.now(); at.IsZero() {
 			return "", errors.New("authtoken: Config.Now returned the zero time")
@@ -124,7 +133,7 @@ func (m *Manager) issue(k *kind, at time.Time, subject string, claims map[string
 			return "", err
 		}
 	}
-	p, err := m.payload(at, subject, claims, k.name, fresh, fam, aud)
+	p, err := m.payload(at, subject, claims, k.name, fresh, fam, gen, aud)
 	if err != nil {
 		return "", err
 	}
@@ -221,11 +230,10 @@ func (m *Manager) IssueWith(ctx context.Context, kindName, subject string, claim
 	if k == m.access {
 		fresh = &opts.Fresh
 	}
-	fam := ""
 	if k == m.refresh {
-		fam = newFamily()
+		return m.newRefresh(ctx, subject, claims, &opts)
 	}
-	return m.issue(k, time.Time{}, subject, claims, fresh, fam, &opts)
+	return m.issue(k, time.Time{}, subject, claims, fresh, "", nil, &opts)
 }
 
 // CreateAccessToken returns an access token for subject, fresh or not,
@@ -236,17 +244,45 @@ func (m *Manager) CreateAccessToken(ctx context.Context, subject string, fresh b
 	if !m.issuing() {
 		return "", errNotNew
 	}
-	return m.issue(m.access, time.Time{}, subject, claims, &fresh, "", nil)
+	return m.issue(m.access, time.Time{}, subject, claims, &fresh, "", nil, nil)
 }
 
 // CreateRefreshToken returns a refresh token for subject that starts a new
-// family, carrying claims. Prefer Login, which also makes the access token
-// of the family.
+// family, carrying claims, and records the family in the store (see
+// Login). Prefer Login, which also makes the access token of the family.
 func (m *Manager) CreateRefreshToken(ctx context.Context, subject string, claims map[string]any) (string, error) {
 	if !m.issuing() {
 		return "", errNotNew
 	}
-	return m.issue(m.refresh, time.Time{}, subject, claims, nil, newFamily(), nil)
+	return m.newRefresh(ctx, subject, claims, nil)
+}
+
+// newRefresh returns a refresh token of generation 0 of a new family,
+// made with opts (nil for none), and records the family in the store.
+func (m *Manager) newRefresh(ctx context.Context, subject string, claims map[string]any, opts *IssueOptions) (string, error) {
+	at := m.now()
+	if at.IsZero() {
+		return "", errors.New("authtoken: Config.Now returned the zero time")
+	}
+	fam := newFamily()
+	var gen uint64
+	r, err := m.issue(m.refresh, at, subject, claims, nil, fam, &gen, opts)
+	if err != nil {
+		return "", err
+	}
+	if err := m.createFamily(ctx, at, subject, fam); err != nil {
+		return "", err
+	}
+	return r, nil
+}
+
+// createFamily records the new family fam of subject, dated at, in the
+// store.
+func (m *Manager) createFamily(ctx context.Context, at time.Time, subject, fam string) error {
+	if err := m.store.CreateFamily(ctx, ownerKey(subject), famKey(subject, fam), "0", m.familyUntil(at)); err != nil {
+		return fmt.Errorf("authtoken: recording the refresh family: %w", err)
+	}
+	return nil
 }
 
 // CreateToken returns a token of the custom kind kindName for subject,
@@ -260,26 +296,43 @@ func (m *Manager) CreateToken(ctx context.Context, kindName, subject string, cla
 	if !ok {
 		return "", ErrUnknownKind
 	}
-	return m.issue(k, time.Time{}, subject, claims, nil, "", nil)
+	return m.issue(k, time.Time{}, subject, claims, nil, "", nil, nil)
 }
 
 // Login returns a fresh access token and a refresh token of a new family
-// for subject, both carrying claims.
+// for subject, both carrying claims, and records the family in the store
+// (one write): when the subject already has the store's bound of live
+// families (store.DefaultMaxFamiliesPerUser unless the store is
+// configured otherwise), the one that expires soonest is revoked, so that
+// the state one subject keeps is bounded. A store error is returned
+// wrapped (errors.Is(err, store.ErrUnavailable)), and no pair.
 func (m *Manager) Login(ctx context.Context, subject string, claims map[string]any) (Pair, error) {
 	if !m.issuing() {
 		return Pair{}, errNotNew
 	}
-	return m.pair(time.Time{}, subject, claims, true, newFamily())
-}
-
-// pair makes an access and a refresh token of family fam, dated at (see
-// issue).
-func (m *Manager) pair(at time.Time, subject string, claims map[string]any, fresh bool, fam string) (Pair, error) {
-	a, err := m.issue(m.access, at, subject, claims, &fresh, fam, nil)
+	at := m.now()
+	if at.IsZero() {
+		return Pair{}, errors.New("authtoken: Config.Now returned the zero time")
+	}
+	fam := newFamily()
+	p, err := m.pair(at, subject, claims, true, fam, 0)
 	if err != nil {
 		return Pair{}, err
 	}
-	r, err := m.issue(m.refresh, at, subject, claims, nil, fam, nil)
+	if err := m.createFamily(ctx, at, subject, fam); err != nil {
+		return Pair{}, err
+	}
+	return p, nil
+}
+
+// pair makes an access and a refresh token of family fam, the refresh
+// token of generation gen, dated at (see issue).
+func (m *Manager) pair(at time.Time, subject string, claims map[string]any, fresh bool, fam string, gen uint64) (Pair, error) {
+	a, err := m.issue(m.access, at, subject, claims, &fresh, fam, nil, nil)
+	if err != nil {
+		return Pair{}, err
+	}
+	r, err := m.issue(m.refresh, at, subject, claims, nil, fam, &gen, nil)
 	if err != nil {
 		return Pair{}, err
 	}
@@ -287,16 +340,44 @@ func (m *Manager) pair(at time.Time, subject string, claims map[string]any, fres
 }
 
 // Refresh rotates a refresh token: it verifies refreshToken (signature,
-// type, expiry and revocation), marks it used, and returns a new non-fresh
-// access token and a new refresh token of the same family, carrying the
-// claims of the old one other than the reserved ones. A refresh token can
-// be used once: of concurrent calls with the same token, exactly one
-// succeeds.
+// type, expiry and revocation), moves its family on to the next
+// generation, and returns a new non-fresh access token and a new refresh
+// token of the same family, carrying the claims of the old one other than
+// the reserved ones. Of concurrent calls with the same token, exactly one
+// rotates the family. Refresh costs two store round trips: the
+// verification (one [store.Store.Check]) and the rotation (one
+// [store.Store.RotateFamily]).
 //
-// Presenting a used refresh token again is taken as theft: the whole
-// family is revoked (the tokens made from it, including the ones the first
-// use returned, stop working), Config.OnReuse is called, and the error is
-// ErrRefreshReused.
+// # Retries
+//
+// A client may not see the answer to a refresh that succeeded (a timeout,
+// a lost response, a store that ran the rotation after the call gave up).
+// Its retry with the same refresh token within [Config.RetryWindow]
+// (default [DefaultRetryWindow]) of that rotation, while the family has
+// not moved on since, is not taken as theft: Refresh hands out the same
+// successor again, a pair of the same generation as the one the client
+// missed, dated at the retry. Only one branch of the family exists: the
+// two copies of the successor are one generation, and whichever is
+// presented first moves the family on, after which the other counts as
+// reuse (outside the window) or as the same retry (within it). This is
+// the trade of every retry window: a thief who presents a stolen refresh
+// token within the window of its owner's refresh is not detected at that
+// moment, but must then keep within the window of every later rotation of
+// the owner, or be detected. The alternative design, revoking the
+// successor the client did not see, would need the store to remember
+// every token handed out; handing out the same generation again keeps one
+// record per family.
+//
+// # Reuse
+//
+// Presenting a refresh token of an earlier generation outside the window
+// (or after the family moved on) is taken as theft: the whole family is
+// revoked in the same store operation (the tokens made from it, including
+// the ones the first use returned, stop working), Config.OnReuse is
+// called, and the error is ErrRefreshReused. A family that is gone
+// (revoked, expired, or evicted by the per-subject bound) is ErrRevoked.
+//
+// # Dating
 //
 // The new pair is dated at the instant Refresh started, before its
 // verification read the subject's cutoff: iat is that instant to the
@@ -310,9 +391,18 @@ func (m *Manager) pair(at time.Time, subject string, claims map[string]any, fres
 // processes sharing the store agree. (A Logout or reuse that revokes the
 // family meanwhile revokes the new pair too: it belongs to the family.)
 //
-// Nothing is read from the store after the refresh token is consumed, so
-// a store failure cannot use up the token without returning its successor
-// (the client's retry would then be taken as reuse and revoke the family).
+// # Tokens made elsewhere
+//
+// With [Config.AllowUnboundKinds], a refresh token made without this
+// package's binding and without "fam" (a fastapi-paseto one) enters the
+// family model at its first use: its jti is marked used
+// ([store.Store.Consume], until the token expires), a family
+// "jti-<jti>" is created at generation 0 for it, and that family is
+// rotated to generation 1 as any other; the pair returned is of that
+// family. A retry of the same token within the window gets generation 1
+// again, a later presentation is reuse (the family is revoked), and once
+// the family is gone the token stays refused (its mark outlives it). This
+// path costs three store writes instead of one.
 //
 // An empty refreshToken means the one the httpauth middleware verified for
 // this request ([httpauth.RawTokenFrom] of ctx), as on a route protected
@@ -320,7 +410,8 @@ func (m *Manager) pair(at time.Time, subject string, claims map[string]any, fres
 // [ErrMissingToken].
 //
 // Store errors are returned wrapped, so errors.Is(err,
-// store.ErrUnavailable) holds when the store could not be reached.
+// store.ErrUnavailable) holds when the store could not be reached; the
+// client retries with the same refresh token.
 func (m *Manager) Refresh(ctx context.Context, refreshToken string) (Pair, error) {
 	if !m.issuing() {
 		return Pair{}, errNotNew
@@ -332,10 +423,8 @@ func (m *Manager) Refresh(ctx context.Context, refreshToken string) (Pair, error
 	// at dates the new pair. It is read before the verification reads the
 	// subject's cutoff, so that a LogoutEverywhere recording its cutoff
 	// after that read (too late for the verification to see it) has a
-	// cutoff at or after the pair's iat and revokes the pair. Nothing may
-	// read the store after Consume: a failure there would lose the refresh
-	// token without handing out the new pair, and the client's retry would
-	// count as reuse and revoke the family.
+	// cutoff at or after the pair's iat and revokes the pair. Nothing is
+	// read from the store after the rotation.
 	at := m.now()
 	t, err := m.refresh.verify(ctx, refreshToken, nil)
 	if err != nil {
@@ -345,37 +434,62 @@ func (m *Manager) Refresh(ctx context.Context, refreshToken string) (Pair, error
 	if err != nil {
 		return Pair{}, err
 	}
+	sub := t.Claims.Subject
 	if o.fam == "" && m.refresh.unbound && t.Claims.TokenID != "" && unbound(refreshToken) {
 		// Config.AllowUnboundKinds: a refresh token of another library
-		// (fastapi-paseto's have no fam) starts a family named after
-		// it, so that its reuse revokes what its first use made.
-		o.fam = "jti-" + t.Claims.TokenID
+		// (fastapi-paseto's have no fam) enters a family named after
+		// it, at generation 0, so that its reuse revokes what its first
+		// use made.
+		o.fam, o.gen, o.hasGen = "jti-"+t.Claims.TokenID, 0, true
+		if err := m.adoptFamily(ctx, at, t, o.fam); err != nil {
+			return Pair{}, err
+		}
 	}
-	if t.Claims.TokenID == "" || o.fam == "" {
+	if t.Claims.TokenID == "" || o.fam == "" || !o.hasGen || o.gen == math.MaxUint64 {
 		// Not made by this package's Login or CreateRefreshToken: it
 		// cannot be rotated safely.
 		return Pair{}, ErrWrongType
 	}
-	first, err := m.store.Consume(ctx, "used:"+t.Claims.TokenID, m.until(t.Claims.Expiration.Time))
+	from, to := strconv.FormatUint(o.gen, 10), strconv.FormatUint(o.gen+1, 10)
+	r, err := m.store.RotateFamily(ctx, ownerKey(sub), famKey(sub, o.fam), from, to, at.Add(m.retryWindow), m.familyUntil(at))
 	if err != nil {
-		return Pair{}, fmt.Errorf("authtoken: marking the refresh token used: %w", err)
+		return Pair{}, fmt.Errorf("authtoken: rotating the refresh family: %w", err)
 	}
-	if !first {
-		err := m.store.Revoke(ctx, "fam:"+o.fam, m.familyUntil())
+	switch r {
+	case store.FamilyRotated, store.FamilyRetried:
+	case store.FamilyReused:
 		if m.onReuse != nil {
-			m.onReuse(ctx, t.Claims.Subject, o.fam)
+			m.onReuse(ctx, sub, o.fam)
 		}
-		m.reuseEvent(ctx, err)
-		if err != nil {
-			return Pair{}, fmt.Errorf("%w: revoking the family: %w", ErrRefreshReused, err)
-		}
+		m.reuseEvent(ctx)
 		return Pair{}, ErrRefreshReused
+	default:
+		return Pair{}, ErrRevoked
 	}
 	claims, err := userClaims(t)
 	if err != nil {
 		return Pair{}, err
 	}
-	return m.pair(at, t.Claims.Subject, claims, false, o.fam)
+	return m.pair(at, sub, claims, false, o.fam, o.gen+1)
+}
+
+// adoptFamily brings the unbound refresh token t (made elsewhere, without
+// a family) into the family fam at generation 0, at its first use: the
+// first presentation of its jti (one Consume, so that of concurrent or
+// repeated presentations exactly one creates the family) creates fam. A
+// later presentation finds the family as the first one left it, and the
+// rotation that follows tells a retry from reuse; a family that is gone
+// by then stays gone (the token is refused, never adopted again).
+func (m *Manager) adoptFamily(ctx context.Context, at time.Time, t *verifier.Token, fam string) error {
+	sub := t.Claims.Subject
+	first, err := m.store.Consume(ctx, jtiKey(sub, "adopted:"+t.Claims.TokenID), m.until(t.Claims.Expiration.Time))
+	if err != nil {
+		return fmt.Errorf("authtoken: adopting the refresh token: %w", err)
+	}
+	if !first {
+		return nil
+	}
+	return m.createFamily(ctx, at, sub, fam)
 }
 
 // userClaims returns the claims of t that are not reserved, undecoded.
@@ -411,21 +525,38 @@ func (m *Manager) until(exp time.Time) time.Time {
 	return exp.Add(m.leeway)
 }
 
-// familyUntil returns how long a family revocation is kept: every token of
-// the family was issued by now, so none outlives now plus the longest of
-// the access and refresh lifetimes (plus leeway).
-func (m *Manager) familyUntil() time.Time {
+// familyUntil returns how long the record of a family whose latest tokens
+// are dated at is kept: none of its tokens outlives at plus the longest of
+// the access and refresh lifetimes (plus leeway, and a second for the
+// rounding of iat).
+func (m *Manager) familyUntil(at time.Time) time.Time {
 	if m.access.lifetime == 0 || m.refresh.lifetime == 0 {
 		return farFuture
 	}
-	return m.now().Add(max(m.access.lifetime, m.refresh.lifetime) + m.leeway)
+	return at.Add(max(m.access.lifetime, m.refresh.lifetime) + m.leeway + time.Second)
 }
+
+// Store keys. Every key of a subject carries the group {h}, h a hash of
+// the subject, so that a store spreading keys over servers (Redis Cluster)
+// keeps them together and the check of one token is one round trip.
+func group(subject string) string {
+	h := sha256.Sum256([]byte(subject))
+	return "{" + base64.RawURLEncoding.EncodeToString(h[:12]) + "}"
+}
+
+func jtiKey(subject, jti string) string { return group(subject) + "jti:" + jti }
+func famKey(subject, fam string) string { return group(subject) + "fam:" + fam }
+func ownerKey(subject string) string    { return group(subject) + "fams" }
+func cutoffKey(subject string) string   { return group(subject) + "sub:" + subject }
 
 // Logout revokes accessToken and, when it belongs to a refresh family, the
 // whole family: the refresh token made with it and every token rotated
 // from it. accessToken must be a valid access token (fresh or not); empty
 // means the one the httpauth middleware verified for this request
-// ([httpauth.RawTokenFrom] of ctx), or [ErrMissingToken] without one.
+// ([httpauth.RawTokenFrom] of ctx), or [ErrMissingToken] without one. An
+// access token of a family is revoked by deleting the family's record (one
+// store write, and no entry left behind); one without a family is
+// denylisted by its jti until it expires.
 func (m *Manager) Logout(ctx context.Context, accessToken string) error {
 	if !m.issuing() {
 		return errNotNew
@@ -442,13 +573,12 @@ func (m *Manager) Logout(ctx context.Context, accessToken string) error {
 	if err != nil {
 		return err
 	}
-	if err := m.revoke(ctx, t); err != nil {
-		return err
+	if o.fam == "" {
+		return m.revoke(ctx, t)
 	}
-	if o.fam != "" {
-		if err := m.store.Revoke(ctx, "fam:"+o.fam, m.familyUntil()); err != nil {
-			return fmt.Errorf("authtoken: revoking the family: %w", err)
-		}
+	sub := t.Claims.Subject
+	if err := m.store.RevokeFamily(ctx, ownerKey(sub), famKey(sub, o.fam)); err != nil {
+		return fmt.Errorf("authtoken: revoking the family: %w", err)
 	}
 	return nil
 }
@@ -458,7 +588,7 @@ func (m *Manager) revoke(ctx context.Context, t *verifier.Token) error {
 	if t.Claims.TokenID == "" {
 		return ErrWrongType // not made by this package
 	}
-	if err := m.store.Revoke(ctx, "jti:"+t.Claims.TokenID, m.until(t.Claims.Expiration.Time)); err != nil {
+	if err := m.store.Revoke(ctx, jtiKey(t.Claims.Subject, t.Claims.TokenID), m.until(t.Claims.Expiration.Time)); err != nil {
 		return fmt.Errorf("authtoken: revoking the token: %w", err)
 	}
 	return nil
@@ -520,7 +650,7 @@ func (m *Manager) LogoutEverywhere(ctx context.Context, subject string) error {
 	if m.retention != 0 {
 		until = now.Add(m.retention + m.leeway + time.Second)
 	}
-	if err := m.store.SetCutoff(ctx, "sub:"+subject, now, until); err != nil {
+	if err := m.store.SetCutoff(ctx, cutoffKey(subject), now, until); err != nil {
 		return fmt.Errorf("authtoken: recording the cutoff: %w", err)
 	}
 	return nil

@@ -218,6 +218,14 @@ func (f *flakyStore) Cutoff(ctx context.Context, key string) (time.Time, error) 
 	return f.Store.Cutoff(ctx, key)
 }
 
+// Check is what authtoken's verification reads (one round trip).
+func (f *flakyStore) Check(ctx context.Context, c store.Check) (store.Status, error) {
+	if f.down.Load() {
+		return store.Status{}, store.ErrUnavailable
+	}
+	return f.Store.Check(ctx, c)
+}
+
 // selfSigned returns a server TLS config for 127.0.0.1 and a client TLS
 // config that trusts it, made for the test.
 func selfSigned(t *testing.T) (server, client *tls.Config) {

@@ -104,11 +104,31 @@ func TestPythonTokensAccepted(t *testing.T) {
 			if _, err := m.Access().Verify(ctx, pair.Access, nil); err != nil {
 				t.Fatalf("access token of the rotated pair: %v", err)
 			}
-			if _, err := m.Refresh(ctx, refresh); !errors.Is(err, authtoken.ErrRefreshReused) {
-				t.Fatalf("second use: %v, want ErrRefreshReused", err)
+			// The Python token entered a family of its own ("jti-<jti>",
+			// generation 0) at its first use: a retry within the retry
+			// window gets generation 1 again, not a reuse.
+			retry, err := m.Refresh(ctx, refresh)
+			if err != nil {
+				t.Fatalf("retry of the Python refresh token within the window: %v", err)
 			}
-			if _, err := m.Access().Verify(ctx, pair.Access, nil); !errors.Is(err, authtoken.ErrRevoked) {
-				t.Fatalf("pair of a reused Python refresh token: %v, want ErrRevoked", err)
+			// The pair's refresh token rotates like any other, moving
+			// the family on.
+			next, err := m.Refresh(ctx, pair.Refresh)
+			if err != nil {
+				t.Fatalf("Refresh(refresh token of the adopted family): %v", err)
+			}
+			// Now the Python token is reuse: the whole family goes.
+			if _, err := m.Refresh(ctx, refresh); !errors.Is(err, authtoken.ErrRefreshReused) {
+				t.Fatalf("use after the family moved on: %v, want ErrRefreshReused", err)
+			}
+			for name, tok := range map[string]string{"first": pair.Access, "retried": retry.Access, "next": next.Access} {
+				if _, err := m.Access().Verify(ctx, tok, nil); !errors.Is(err, authtoken.ErrRevoked) {
+					t.Fatalf("%s pair of a reused Python refresh token: %v, want ErrRevoked", name, err)
+				}
+			}
+			// The family is gone; the Python token is never adopted again.
+			if _, err := m.Refresh(ctx, refresh); !errors.Is(err, authtoken.ErrRevoked) {
+				t.Fatalf("use after the family was revoked: %v, want ErrRevoked", err)
 			}
 			// Our own tokens stay bound: the refresh token fails a plain
 			// verifier of the access key.

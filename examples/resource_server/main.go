@@ -23,8 +23,9 @@
 // with the same -redis): a token the demo logged out (POST /api/logout,
 // "log out everywhere") is 401 token_revoked here too, and a store that
 // cannot answer is 503 with Retry-After. Without -redis the store is an
-// empty one in memory: revocations made by the demo are not seen, and an
-// access token stays valid here until it expires (15 minutes at most).
+// empty one in memory, which holds none of the demo's refresh families:
+// the access tokens of a login (which belong to one) are 401
+// token_revoked, failing closed; only tokens outside a family pass.
 //
 // A request without a token, or with one that does not verify (garbage, a
 // key not in the set, expired, another issuer, no sub claim) gets 401 and
@@ -151,7 +152,7 @@ func main() {
 	iss := flag.String("issuer", demoIssuer, "issuer the key set's keys are bound to: the iss claim tokens must carry")
 	minRefresh := flag.Duration("min-refresh", 0, "shortest time between two fetches of the key set (0: verifier.DefaultMinRefreshInterval, one minute)")
 	refresh := flag.Duration("refresh", 0, "longest time a fetched key set is used (0: verifier.DefaultRefreshInterval, one hour)")
-	redisAddr := flag.String("redis", "", "Redis server (host:port) the demo keeps its revocations and cut-offs in; empty: an empty store in memory, which sees no revocation")
+	redisAddr := flag.String("redis", "", "Redis server (host:port) the demo keeps its revocations and cut-offs in; empty: an empty store in memory, which holds no refresh family (the demo's login tokens are refused)")
 	redisPrefix := flag.String("redis-prefix", "pasetokit-demo:", "key prefix of the demo's store in Redis")
 	flag.Parse()
 	if *iss == "" {
