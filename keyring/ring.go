@@ -489,7 +489,7 @@ func earliestDrop(st *ringState) time.Time {
 // build makes the snapshot of st.
 func (r *Ring) build(st *ringState) *Snapshot {
 	s := &Snapshot{gen: r.gen, stateVer: st.version, version: r.fam.v, purpose: r.fam.p,
-		byID: make(map[string]*Entry, len(st.keys)), maxAge: r.pol.keySetMaxAge()}
+		byID: make(map[string]*Entry, len(st.keys)), maxAge: r.pol.keySetMaxAge(), ahead: r.pol.PublishAhead}
 	d, ret := r.pol.RotateEvery, r.pol.RetainFor
 	var retired []*paseto.PublicKey
 	for _, k := range st.keys {

@@ -72,7 +72,8 @@ const (
 type Cookie = cookie.Cookie
 
 // Config configures a Manager. The zero value of every field is a safe
-// default, except that exactly one of Keys and Secret must be set.
+// default, except that exactly one of Keys, KeySource and Secret must be
+// set.
 type Config struct {
 	// Keys are the keys of remember-me tokens: k4.local PASERKs
 	// ([keyring.Key.PASERK]; PEM keys and an Issuer are refused). The first
@@ -85,6 +86,16 @@ type Config struct {
 	// 32 bytes; the key is keyderive.SymmetricKey(Secret, paseto.V4,
 	// [KeyPurpose]). The session secret may be reused: the purposes differ.
 	Secret []byte
+	// KeySource, used instead of Keys or Secret, is a live source of
+	// v4.local keys, such as a [keyring.Ring] with Purpose paseto.Local
+	// used for remember-me tokens only (never the sessions' ring): its
+	// current key encrypts each cookie set, and its keys decrypt cookies
+	// by their key id while they are next, current or retired, so a
+	// rotation forgets nobody. A cookie whose key has been dropped is
+	// [ErrUnknownKey]. New checks that the source keeps retired keys for
+	// Lifetime ([keyring.Source.CheckLifetime]). When the source has no
+	// current key ([keyring.ErrStale]), setting a cookie fails closed.
+	KeySource keyring.Source
 
 	// Store keeps the series. Nil means a new [store.MemoryRemember] with
 	// default bounds, which only suits an application running as one
@@ -221,9 +232,14 @@ func New(cfg Config) (*Manager, error) {
 		}
 		m.store = s
 	}
-	m.keys, err = cookie.NewRing(cfg.Keys, cfg.Secret, KeyPurpose, footerFor)
+	m.keys, err = cookie.NewRing(cfg.Keys, cfg.KeySource, cfg.Secret, KeyPurpose, footerFor)
 	if err != nil {
 		return nil, configError(cookie.Field("", err))
+	}
+	if cfg.KeySource != nil {
+		if err := cfg.KeySource.CheckLifetime(m.lifetime); err != nil {
+			return nil, configError("Lifetime", err)
+		}
 	}
 	m.implicit = []byte(ImplicitPrefix + m.name)
 	m.parser = paseto.Parser{MaxTokenLength: maxTokenLength, MaxFooterLength: 256}
@@ -454,7 +470,7 @@ func (m *Manager) decode(token string, now time.Time) (*payload, error) {
 	if len(token) > maxTokenLength || !strings.HasPrefix(token, tokenHeader) {
 		return nil, ErrMalformed
 	}
-	k := m.keys.ForToken(token)
+	k := m.keys.ForToken(token, now)
 	if k == nil {
 		// Slow path: a footer we did not make; find the key by its id.
 		u, err := m.parser.Unverified(token)
@@ -465,7 +481,7 @@ func (m *Manager) decode(token string, now time.Time) (*payload, error) {
 		if err != nil || id == "" {
 			return nil, ErrMalformed
 		}
-		if k = m.keys.ByID(id); k == nil {
+		if k = m.keys.ByID(id, now); k == nil {
 			return nil, ErrUnknownKey
 		}
 	}
@@ -496,7 +512,10 @@ func (m *Manager) decode(token string, now time.Time) (*payload, error) {
 // replacing a remember-me cookie set earlier in the same response.
 func (m *Manager) setCookie(w http.ResponseWriter, selector, validator string, exp, now time.Time) error {
 	b, _ := json.Marshal(payload{Selector: selector, Validator: validator, Expires: exp.Unix()})
-	k := m.keys.Encrypting()
+	k, err := m.keys.Encrypting(now)
+	if err != nil {
+		return fmt.Errorf("remember: no key encrypts: %w", err)
+	}
 	token, err := paseto.Encrypt(k.Key, b, k.Footer, m.implicit)
 	if err != nil {
 		return fmt.Errorf("remember: %w", err)

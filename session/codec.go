@@ -35,7 +35,10 @@ func (m *Manager) encode(p *payload) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("%w: %w", ErrEncode, err)
 	}
-	k := m.keys.Encrypting()
+	k, err := m.keys.Encrypting(m.now())
+	if err != nil {
+		return "", fmt.Errorf("session: no key encrypts: %w", err)
+	}
 	return paseto.Encrypt(k.Key, b, k.Footer, m.implicit)
 }
 
@@ -50,9 +53,9 @@ func (m *Manager) decode(token string, now time.Time) (*payload, *CookieError) {
 	}
 	// The footer is the reference of one of our keys, found by its exact
 	// base64url form, which is canonical.
-	k := m.keys.ForToken(token)
+	k := m.keys.ForToken(token, now)
 	if k == nil {
-		return nil, m.classifyFooter(token)
+		return nil, m.classifyFooter(token, now)
 	}
 	plain, _, err := m.parser.Decrypt(k.Key, token, m.implicit)
 	if err != nil {
@@ -78,9 +81,10 @@ func (m *Manager) decode(token string, now time.Time) (*payload, *CookieError) {
 }
 
 // classifyFooter explains why token's footer is not one of ours: a key
-// reference of the right form names a key that is not configured; anything
-// else (including the JSON footers of earlier versions) is malformed.
-func (m *Manager) classifyFooter(token string) *CookieError {
+// reference of the right form names a key that is not configured (or no
+// longer decrypts); anything else (including the JSON footers of earlier
+// versions) is malformed.
+func (m *Manager) classifyFooter(token string, now time.Time) *CookieError {
 	u, err := m.parser.Unverified(token)
 	if err != nil {
 		return badCookie(m.name, ErrMalformed, err)
