@@ -1,6 +1,7 @@
 package keyring
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -90,6 +91,7 @@ type Ring struct {
 	mu    sync.Mutex // serializes Tick and Rotate; guards codec, state, gen
 	codec *codec
 	state *ringState // the last good copy
+	data  []byte     // state as the backend stores it (its version alone is not enough: see tick)
 	gen   uint64
 
 	snap atomic.Pointer[Snapshot]
@@ -305,12 +307,17 @@ func (r *Ring) tick(ctx context.Context, change func(*ringState, time.Time) (boo
 		case rec.Version == 0:
 			st = r.state.clone() // the backend lost its data: seed it with the last copy
 			st.version = 0
-		case r.state != nil && rec.Version == r.state.version:
+		case r.state != nil && rec.Version == r.state.version && bytes.Equal(rec.Data, r.data):
 			st = r.state
 		default:
+			// A version equal to the copy's with other data: the backend
+			// lost its data (a Redis restart), was stored again by another
+			// process, and counted back up to this version. Read it: the
+			// last copy must not be taken for it, nor swapped over it.
 			if st, err = r.codec.open(rec.Data, rec.Version); err != nil {
 				return r.fail(err)
 			}
+			r.data = rec.Data
 		}
 		if rec.Version != 0 {
 			r.setState(st, now, true)
@@ -343,6 +350,7 @@ func (r *Ring) tick(ctx context.Context, change func(*ringState, time.Time) (boo
 			return r.fail(err)
 		}
 		r.setState(next, now, true)
+		r.data = data
 		return nil
 	}
 	return fmt.Errorf("keyring: %s: %w %d times in a row", r.bname, ErrConflict, maxConflicts)

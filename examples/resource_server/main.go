@@ -1,0 +1,168 @@
+// Command resource_server is an API that accepts the demo's access tokens
+// (examples/demo) without sharing a key with it: it verifies them with the
+// public keys the demo publishes, following its key set as the demo
+// rotates them. It is a separate process, as a resource server of a real
+// deployment would be.
+//
+// Usage:
+//
+//	go run ./examples/resource_server -addr 127.0.0.1:8081 \
+//	    -keys-url http://127.0.0.1:8080/.well-known/paseto-keys \
+//	    [-issuer pasetokit-demo] [-min-refresh 1m] [-refresh 1h]
+//
+// Endpoints:
+//
+//	GET /me   Authorization: Bearer <access token> → 200 {"user":"<sub>"}
+//
+// A request without a token, or with one that does not verify (garbage, a
+// key not in the set, expired, another issuer, no sub claim) gets 401 and
+// httpauth's JSON error, {"error":"<code>","detail":"…"}, with a
+// WWW-Authenticate challenge. When the key set cannot be fetched at all
+// (the demo is down and no copy is in hand), the answer is 503 with
+// Retry-After: the failure is the server's, and it fails closed.
+//
+// The key set's keys are bound to -issuer: a token must carry that iss
+// claim, and a key set document naming another issuer is refused. The
+// default is the demo's issuer, "pasetokit-demo".
+//
+// The verifier fetches the set when it first needs it, again when the
+// document's Cache-Control max-age runs out (clamped between -min-refresh
+// and -refresh), and at once, at most every -min-refresh, when a token
+// names a key it does not know: a rotation whose next key the issuer
+// publishes ahead of signing (keyring's PublishAhead, at least -refresh
+// or the published max-age) is followed without a refused token.
+//
+// Try it, with the demo running on 127.0.0.1:8080:
+//
+//	TOKEN=$(curl -s -d '{"username":"test","password":"test"}' http://127.0.0.1:8080/api/token | jq -r .access_token)
+//	curl -i -H "Authorization: Bearer $TOKEN" http://127.0.0.1:8081/me
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/pasetokit/pasetokit/httpauth"
+	"github.com/pasetokit/pasetokit/verifier"
+)
+
+// demoIssuer is the iss claim of the demo's access tokens and the issuer
+// its key set names.
+const demoIssuer = "pasetokit-demo"
+
+// config is what the server needs; tests fill it without flags.
+type config struct {
+	keysURL    string
+	issuer     string
+	minRefresh time.Duration // zero: verifier.DefaultMinRefreshInterval
+	refresh    time.Duration // zero: verifier.DefaultRefreshInterval
+	now        func() time.Time
+}
+
+// server holds the verifier following the key set, and the middleware.
+type server struct {
+	ver  *verifier.Verifier
+	auth *httpauth.Middleware
+}
+
+// errNoSubject rejects a token without a sub claim.
+var errNoSubject = errors.New("no sub claim")
+
+func newServer(cfg config) (*server, error) {
+	ver, err := verifier.New(verifier.Config{
+		KeySets: []verifier.KeySet{{
+			URL:                cfg.keysURL,
+			Issuer:             cfg.issuer,
+			MinRefreshInterval: cfg.minRefresh,
+			RefreshInterval:    cfg.refresh,
+		}},
+		Rules: []verifier.Rule{func(_ context.Context, t *verifier.Token) error {
+			if t.Claims.Subject == "" {
+				return errNoSubject
+			}
+			return nil
+		}},
+		Now: cfg.now,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("verifier: %w", err)
+	}
+	auth, err := httpauth.New(httpauth.Config{Verifier: ver, Realm: "resource_server"})
+	if err != nil {
+		return nil, fmt.Errorf("httpauth: %w", err)
+	}
+	return &server{ver: ver, auth: auth}, nil
+}
+
+func (s *server) handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /me", s.auth.Require(http.HandlerFunc(me)))
+	return mux
+}
+
+// me answers {"user": "<sub>"} for the verified token.
+func me(w http.ResponseWriter, r *http.Request) {
+	tok, _ := httpauth.TokenFrom(r.Context()) // Require put it there
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	_ = json.NewEncoder(w).Encode(map[string]string{"user": tok.Claims.Subject})
+}
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:8081", "address to listen on")
+	keysURL := flag.String("keys-url", "http://127.0.0.1:8080/.well-known/paseto-keys", "URL of the demo's key set (https, or http on a loopback host)")
+	iss := flag.String("issuer", demoIssuer, "issuer the key set's keys are bound to: the iss claim tokens must carry")
+	minRefresh := flag.Duration("min-refresh", 0, "shortest time between two fetches of the key set (0: verifier.DefaultMinRefreshInterval, one minute)")
+	refresh := flag.Duration("refresh", 0, "longest time a fetched key set is used (0: verifier.DefaultRefreshInterval, one hour)")
+	flag.Parse()
+	if *iss == "" {
+		log.Fatal("-issuer must not be empty: the key set's keys are bound to the demo's issuer")
+	}
+
+	s, err := newServer(config{keysURL: *keysURL, issuer: *iss, minRefresh: *minRefresh, refresh: *refresh})
+	if err != nil {
+		log.Fatal(err)
+	}
+	// Fetch the key set once now, to report a wrong URL early; requests
+	// fetch it again if this fails (the demo may start later).
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	if err := s.ver.Refresh(ctx); err != nil {
+		log.Printf("key set not fetched yet: %v", err)
+	}
+	cancel()
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		log.Fatal(err)
+	}
+	srv := &http.Server{
+		Handler:           s.handler(),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      15 * time.Second,
+		IdleTimeout:       time.Minute,
+		MaxHeaderBytes:    16 << 10,
+	}
+	log.Printf("resource server on http://%s, key set %s (issuer %q)", ln.Addr(), *keysURL, *iss)
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-stop
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	}()
+	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		log.Fatal(err)
+	}
+}

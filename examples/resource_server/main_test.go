@@ -1,0 +1,308 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pasetokit/pasetokit/issuer"
+	"github.com/pasetokit/pasetokit/keyring"
+	"github.com/pasetokit/pasetokit/paserk"
+	"github.com/pasetokit/pasetokit/paseto"
+)
+
+// newKey returns a new v4.public signing key as a PASERK.
+func newKey(t *testing.T) string {
+	t.Helper()
+	sk, err := paseto.GenerateSecretKey(paseto.V4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := paserk.Encode(sk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func newIssuer(t *testing.T, key, name string, now func() time.Time) *issuer.Issuer {
+	t.Helper()
+	iss, err := issuer.New(issuer.Config{Keys: []keyring.Key{{PASERK: key}}, Issuer: name, Lifetime: time.Minute, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return iss
+}
+
+func issue(t *testing.T, iss *issuer.Issuer, claims map[string]any) string {
+	t.Helper()
+	tok, err := iss.Issue(claims)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+// get calls GET url with token (none when empty) and returns the status,
+// the headers and the decoded JSON body.
+func get(t *testing.T, url, token string) (int, http.Header, map[string]string) {
+	t.Helper()
+	req, err := http.NewRequest("GET", url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var out map[string]string
+	body, _ := io.ReadAll(res.Body)
+	if err := json.Unmarshal(body, &out); err != nil {
+		t.Fatalf("GET %s: %d, body %q is not a JSON object of strings", url, res.StatusCode, body)
+	}
+	if ct := res.Header.Get("Content-Type"); ct != "application/json" {
+		t.Errorf("GET %s: Content-Type %q", url, ct)
+	}
+	return res.StatusCode, res.Header, out
+}
+
+// serve runs the resource server for cfg on 127.0.0.1 and returns its URL
+// of /me.
+func serve(t *testing.T, cfg config) string {
+	t.Helper()
+	s, err := newServer(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(s.handler())
+	t.Cleanup(srv.Close)
+	return srv.URL + "/me"
+}
+
+// TestMe runs the resource server in process against a key set served by
+// an issuer.Issuer, as the demo serves its own.
+func TestMe(t *testing.T) {
+	key := newKey(t)
+	demo := newIssuer(t, key, demoIssuer, nil)
+	keys := httptest.NewServer(demo.KeySetHandler())
+	t.Cleanup(keys.Close)
+	me := serve(t, config{keysURL: keys.URL, issuer: demoIssuer})
+
+	past := func() time.Time { return time.Now().Add(-time.Hour) }
+	local, err := paseto.GenerateSymmetricKey(paseto.V4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lk, _ := paserk.Encode(local)
+	tests := []struct {
+		name   string
+		token  string
+		status int
+	}{
+		{"access token", issue(t, demo, map[string]any{"sub": "alice"}), 200},
+		{"no token", "", 401},
+		{"garbage", "garbage", 401},
+		{"not a PASETO", "v4.public.AAAA", 401},
+		{"key not in the set", issue(t, newIssuer(t, newKey(t), demoIssuer, nil), map[string]any{"sub": "alice"}), 401},
+		{"other issuer, same key", issue(t, newIssuer(t, key, "someone-else", nil), map[string]any{"sub": "alice"}), 401},
+		{"expired", issue(t, newIssuer(t, key, demoIssuer, past), map[string]any{"sub": "alice"}), 401},
+		{"no sub", issue(t, demo, map[string]any{"name": "alice"}), 401},
+		{"local token", issue(t, newIssuer(t, lk, demoIssuer, nil), map[string]any{"sub": "alice"}), 401},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			status, h, body := get(t, me, tt.token)
+			if status != tt.status {
+				t.Fatalf("status %d %v, want %d", status, body, tt.status)
+			}
+			if status == 200 {
+				if body["user"] != "alice" || len(body) != 1 {
+					t.Fatalf("body %v, want {\"user\":\"alice\"}", body)
+				}
+				return
+			}
+			if body["error"] == "" || body["detail"] == "" {
+				t.Fatalf("body %v, want httpauth's {\"error\",\"detail\"}", body)
+			}
+			if h.Get("WWW-Authenticate") == "" {
+				t.Fatal("no WWW-Authenticate challenge")
+			}
+		})
+	}
+}
+
+// TestKeySetFailures: a key set that cannot be had, or that names another
+// issuer, fails closed with 503 and Retry-After.
+func TestKeySetFailures(t *testing.T) {
+	demo := newIssuer(t, newKey(t), demoIssuer, nil)
+	keys := httptest.NewServer(demo.KeySetHandler())
+	t.Cleanup(keys.Close)
+	tok := issue(t, demo, map[string]any{"sub": "alice"})
+
+	gone := httptest.NewServer(http.NotFoundHandler())
+	gone.Close()
+	for name, cfg := range map[string]config{
+		"key set down":           {keysURL: gone.URL, issuer: demoIssuer},
+		"key set of another iss": {keysURL: keys.URL, issuer: "someone-else"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			status, h, body := get(t, serve(t, cfg), tok)
+			if status != 503 || h.Get("Retry-After") == "" || body["error"] == "" {
+				t.Fatalf("status %d, Retry-After %q, body %v; want 503 with Retry-After", status, h.Get("Retry-After"), body)
+			}
+		})
+	}
+}
+
+func TestNewServerRefusesBadURL(t *testing.T) {
+	for _, u := range []string{"", "http://example.com/keys", "ftp://127.0.0.1/keys"} {
+		if _, err := newServer(config{keysURL: u, issuer: demoIssuer}); err == nil {
+			t.Errorf("keys URL %q accepted", u)
+		}
+	}
+}
+
+// freeAddr returns a free loopback address.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// run starts a built binary and stops it when the test ends, showing its
+// output if the test failed.
+func run(t *testing.T, bin string, args ...string) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		if t.Failed() {
+			t.Logf("%s output:\n%s", filepath.Base(bin), out.String())
+		}
+	})
+}
+
+// until polls f every 20ms until it reports true, for up to 30 seconds.
+func until(t *testing.T, what string, f func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !f() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not after 30s", what)
+		}
+		time.Sleep(20 * time.Millisecond) // polling a starting process
+	}
+}
+
+// TestWithDemoProcesses builds the demo and the resource server, runs both
+// as processes on loopback ports, and presents a token from the demo to
+// the resource server, before and after a rotation by the demo.
+func TestWithDemoProcesses(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and starts the demo")
+	}
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "go.work")); err != nil {
+		t.Skip("needs the repository's go.work to build examples/demo")
+	}
+	dir := t.TempDir()
+	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	for _, p := range []string{"demo", "resource_server"} {
+		cmd := exec.Command(goBin, "build", "-o", filepath.Join(dir, p), "./examples/"+p)
+		cmd.Dir = root
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("go build ./examples/%s: %v\n%s", p, err, out)
+		}
+	}
+	demoAddr, rsAddr := freeAddr(t), freeAddr(t)
+	demo, rs := "http://"+demoAddr, "http://"+rsAddr
+	run(t, filepath.Join(dir, "demo"), "-addr", demoAddr)
+	until(t, "demo /healthz", func() bool {
+		res, err := http.Get(demo + "/healthz")
+		if err != nil {
+			return false
+		}
+		res.Body.Close()
+		return res.StatusCode == 200
+	})
+	run(t, filepath.Join(dir, "resource_server"), "-addr", rsAddr,
+		"-keys-url", demo+"/.well-known/paseto-keys", "-min-refresh", "200ms")
+	until(t, "resource server up", func() bool {
+		res, err := http.Get(rs + "/me")
+		if err != nil {
+			return false
+		}
+		res.Body.Close()
+		return res.StatusCode == 401
+	})
+
+	token := func() string {
+		t.Helper()
+		res, err := http.Post(demo+"/api/token", "application/json", strings.NewReader(`{"username":"test","password":"test"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var out struct {
+			AccessToken string `json:"access_token"`
+		}
+		if err := json.NewDecoder(res.Body).Decode(&out); err != nil || res.StatusCode != 200 || out.AccessToken == "" {
+			t.Fatalf("POST /api/token: %d, %v", res.StatusCode, err)
+		}
+		return out.AccessToken
+	}
+	status, _, body := get(t, rs+"/me", token())
+	if status != 200 || body["user"] != "test" {
+		t.Fatalf("GET /me with the demo's token: %d %v, want 200 {\"user\":\"test\"}", status, body)
+	}
+	for _, bad := range []string{"", "garbage", strings.Replace(token(), "v4.public.", "v4.public.A", 1)} {
+		if status, _, body := get(t, rs+"/me", bad); status != 401 || body["error"] == "" {
+			t.Fatalf("GET /me with token %.20q: %d %v, want 401 and the httpauth error", bad, status, body)
+		}
+	}
+
+	// The demo rotates; its tokens keep being accepted (once the resource
+	// server has the key: the next key is published ahead, or fetched on
+	// its unknown kid).
+	req, _ := http.NewRequest("POST", demo+"/admin/rotate", nil)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 200 {
+		t.Fatalf("POST /admin/rotate: %d", res.StatusCode)
+	}
+	fresh := token()
+	until(t, "a token after the rotation accepted", func() bool {
+		status, _, _ := get(t, rs+"/me", fresh)
+		return status == 200
+	})
+}
