@@ -25,7 +25,7 @@ func (a *App) tokenError(w http.ResponseWriter, err error) {
 	code := httpauth.Code(err)
 	switch {
 	case errors.Is(err, store.ErrUnavailable) || code == "temporarily_unavailable" || code == "key_set_unavailable":
-		a.cfg.Logf("token: %v", err)
+		a.logError("token", err)
 		unavailable(w)
 	case errors.Is(err, authtoken.ErrNotFresh):
 		w.Header().Set("WWW-Authenticate", `Bearer realm="api", error="insufficient_scope", error_description="A fresh access token is required."`)
@@ -63,7 +63,7 @@ func authDetail(err error, code string) string {
 // webError logs err and answers 503: the web part's failures are the
 // store's.
 func (a *App) webError(w http.ResponseWriter, err error) {
-	a.cfg.Logf("web: %v", err)
+	a.logError("web", err)
 	unavailable(w)
 }
 
