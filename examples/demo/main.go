@@ -8,7 +8,7 @@
 //	go run ./examples/demo [-addr 127.0.0.1:8080] [-key-file keys.json] [-secure]
 //	                       [-redis ADDR[,ADDR...]] [-redis-master NAME]
 //	                       [-rotate-every 168h] [-publish-ahead 2m] [-max-keys 0]
-//	                       [-access-lifetime 15m] [-refresh-lifetime 720h]
+//	                       [-access-lifetime 15m] [-refresh-lifetime 720h] [-key-grace 1m]
 //
 // The demo user is test / test.
 //
@@ -72,7 +72,7 @@
 // signing keys, refresh-token keys, session-cookie keys and remember-me
 // keys. Each key is published (next) -publish-ahead before it signs or
 // encrypts, is current for -rotate-every, and is kept retired until
-// everything it made has expired (the lifetime plus a minute), then
+// everything it made has expired (the lifetime plus -key-grace), then
 // dropped. The token and cookie managers follow their ring without being
 // rebuilt, so rotation logs nobody out. The refresh, session and
 // remember-me rings rotate as often as the access ring, or less often
@@ -164,11 +164,12 @@ func main() {
 	publishAhead := flag.Duration("publish-ahead", 0, "how long a new key is published before it signs (0: 2m, or half of -rotate-every when shorter)")
 	accessLifetime := flag.Duration("access-lifetime", 0, "access-token lifetime (0: 15m)")
 	refreshLifetime := flag.Duration("refresh-lifetime", 0, "refresh-token lifetime (0: 720h)")
+	keyGrace := flag.Duration("key-grace", 0, "how much longer than their tokens' and cookies' lifetime retired keys are kept (0: 1m)")
 	maxKeys := flag.Int("max-keys", 0, "the most access-token keys the ring holds (0: what the schedule needs plus 16)")
 	flag.Parse()
 
 	cfg := app.Config{Secure: *secure, RotateEvery: *rotateEvery, PublishAhead: *publishAhead,
-		AccessLifetime: *accessLifetime, RefreshLifetime: *refreshLifetime, MaxKeys: *maxKeys}
+		AccessLifetime: *accessLifetime, RefreshLifetime: *refreshLifetime, KeyGrace: *keyGrace, MaxKeys: *maxKeys}
 	if *keyPath != "" {
 		if err := app.LoadKeyFile(*keyPath, &cfg); err != nil {
 			log.Fatal(err)

@@ -39,7 +39,7 @@ const (
 	tokenIssuer = "pasetokit-demo"
 	// DefaultAccessLifetime is the lifetime of access tokens when
 	// Config.AccessLifetime is zero; a retired signing key is kept this
-	// long (plus keyGrace) after it stopped signing.
+	// long (plus Config.KeyGrace) after it stopped signing.
 	DefaultAccessLifetime = 15 * time.Minute
 	// refreshKeyPurpose derives the first refresh-token key from the
 	// cookie secret (session and remember use other purposes).
@@ -89,6 +89,10 @@ type Config struct {
 	// Retired keys are kept that long plus a minute.
 	AccessLifetime  time.Duration
 	RefreshLifetime time.Duration
+	// KeyGrace is how much longer than the lifetime of what they made
+	// retired keys are kept (clock skew between the processes and
+	// verifiers); zero means DefaultKeyGrace.
+	KeyGrace time.Duration
 	// MaxKeys caps the access ring's keys; zero means what its schedule
 	// needs plus room for 16 manual rotations. The ring refuses a cap its
 	// schedule cannot keep.
@@ -130,8 +134,11 @@ func New(cfg Config) (*App, error) {
 	if cfg.RefreshLifetime == 0 {
 		cfg.RefreshLifetime = authtoken.DefaultRefreshLifetime
 	}
-	if cfg.MaxKeys < 0 || cfg.RotateEvery < 0 || cfg.PublishAhead < 0 || cfg.AccessLifetime < 0 || cfg.RefreshLifetime < 0 {
-		return nil, errors.New("app: MaxKeys, RotateEvery, PublishAhead and the lifetimes must not be negative")
+	if cfg.KeyGrace == 0 {
+		cfg.KeyGrace = DefaultKeyGrace
+	}
+	if cfg.MaxKeys < 0 || cfg.RotateEvery < 0 || cfg.PublishAhead < 0 || cfg.AccessLifetime < 0 || cfg.RefreshLifetime < 0 || cfg.KeyGrace < 0 {
+		return nil, errors.New("app: MaxKeys, RotateEvery, PublishAhead, KeyGrace and the lifetimes must not be negative")
 	}
 	var err error
 	if cfg.CookieSecret == nil {

@@ -561,7 +561,7 @@ func TestRotation(t *testing.T) {
 	// dropped and its tokens refused. A process that had not seen the
 	// rotation could have signed with it until its scheduled end, so that
 	// is when its retention starts.
-	clk.Add(keyring.DefaultRotateEvery + DefaultAccessLifetime + keyGrace)
+	clk.Add(keyring.DefaultRotateEvery + DefaultAccessLifetime + DefaultKeyGrace)
 	tickRings(t, a) // as Run does every second
 	if slices.Contains(a.KeyIDs(), oldKid) {
 		t.Fatalf("old key kept after its tokens expired: %v", a.KeyIDs())
@@ -1097,7 +1097,7 @@ func TestRunSchedulesRotation(t *testing.T) {
 		}
 		// Retired keys stay until every token they signed has expired
 		// (access lifetime plus a minute), then go.
-		time.Sleep(DefaultAccessLifetime + keyGrace)
+		time.Sleep(DefaultAccessLifetime + DefaultKeyGrace)
 		synctest.Wait()
 		if slices.Contains(a.KeyIDs(), first) {
 			t.Fatalf("the first key is kept after its tokens expired: %+v", a.ringStatus()[0].Keys)

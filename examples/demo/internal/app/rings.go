@@ -40,9 +40,8 @@ const (
 	// waits between fetches (the published max-age is half of it, and
 	// verifiers fetch at most once a minute by default).
 	DefaultPublishAhead = 2 * time.Minute
-	// keyGrace is the clock skew tolerated on top of a lifetime: retired
-	// keys are kept that much longer.
-	keyGrace = time.Minute
+	// DefaultKeyGrace is Config.KeyGrace when zero.
+	DefaultKeyGrace = time.Minute
 	// spareKeys is the room left in each ring for manual rotations on top
 	// of what its schedule needs.
 	spareKeys = 16
@@ -115,7 +114,7 @@ func newRings(ctx context.Context, cfg Config) (*rings, error) {
 	slow := func(lifetime time.Duration) time.Duration {
 		// The cookie and refresh rings follow the schedule no faster
 		// than maxScheduledKeys per retention.
-		return max(every, ((lifetime+keyGrace)/maxScheduledKeys).Round(time.Second)+time.Second)
+		return max(every, ((lifetime+cfg.KeyGrace)/maxScheduledKeys).Round(time.Second)+time.Second)
 	}
 	fams := []family{
 		{RingAccess, paseto.Public, first, cfg.AccessLifetime, every, cfg.MaxKeys},
@@ -141,7 +140,7 @@ func newRing(ctx context.Context, cfg Config, f family) (*keyring.Ring, error) {
 		ahead = min(DefaultPublishAhead, f.every/2)
 	}
 	ahead = min(ahead, f.every) // the slower rings: never longer than their period
-	retain := f.lifetime + keyGrace
+	retain := f.lifetime + cfg.KeyGrace
 	maxKeys := f.maxKeys
 	if maxKeys == 0 {
 		maxKeys = min(int(retain/f.every)+3+spareKeys, keyring.MaxKeysLimit)
@@ -150,7 +149,7 @@ func newRing(ctx context.Context, cfg Config, f family) (*keyring.Ring, error) {
 		Purpose:   f.purpose,
 		FirstKey:  f.first,
 		Lifetimes: []time.Duration{f.lifetime},
-		Leeway:    keyGrace,
+		Leeway:    cfg.KeyGrace,
 		Policy:    keyring.Policy{RotateEvery: f.every, PublishAhead: ahead, MaxKeys: maxKeys},
 		Now:       cfg.Now,
 		OnError:   func(err error) { cfg.onRingError(f.name, err) },
