@@ -41,11 +41,17 @@
 //     random demo processes and resource servers, and log tokens out at one
 //     process and check them at another. One demo process is SIGKILLed and
 //     started again on its address, then Redis is stopped and started again.
-//     No live token or cookie may be refused, no logout may be lost at any
-//     process, a 503 may come only while Redis is away (and -recover-within
-//     after), a transport error only from the killed process while it is
-//     down. The demo's rotation is per process until the key ring is
-//     integrated, so this mode does not rotate yet (see fleet.go).
+//     The demos share their key rings in Redis and rotate the access-token
+//     key every -fleet-rotate-every (2s), publishing each key 3/4 of a
+//     period ahead; clients also keep tokens for six periods and present
+//     them past their exp and their key's drop. No live token of a kept
+//     key, and no cookie, may be refused (a resource server following the
+//     killed demo may refuse a key published while that demo was down: counted
+//     apart), no expired token or token of a dropped key accepted; the
+//     activations (read from every demo's GET /api/keyring) at most one per
+//     period (none doubled); no logout lost at any process; a 503 only while
+//     Redis is away (and -recover-within after), a transport error only
+//     from the killed process while it is down (see fleet.go, fleetring.go).
 //
 // The redis run judges each request by the window it lies in entirely, on
 // this process's monotonic clock: "up" (ended before the signal was sent),
@@ -108,6 +114,7 @@ type options struct {
 	maxKeys      int
 	fleet        time.Duration
 	fleetConns   int
+	fleetRotate  time.Duration
 	resourceBin  string
 }
 
@@ -131,6 +138,7 @@ func main() {
 	flag.StringVar(&o.redisServer, "redis-server", "redis-server", "redis: the redis-server binary")
 	flag.DurationVar(&o.fleet, "fleet", 16*time.Second, "fleet: length of the run")
 	flag.IntVar(&o.fleetConns, "fleet-conns", 50, "fleet: concurrent clients")
+	flag.DurationVar(&o.fleetRotate, "fleet-rotate-every", 2*time.Second, "fleet: the demos' -rotate-every (the access tokens live twice as long, keys are published 3/4 of it ahead)")
 	flag.StringVar(&o.resourceBin, "resource-bin", "", "fleet: the resource server binary; empty builds examples/resource_server, and runs without resource servers when it does not build")
 	bareAddr := flag.String("serve-bare", "", "internal: serve the bench's bare handler on this address (the bench starts this program so)")
 	bareBody := flag.String("bare-body", "", "internal: the bare handler's body, standard base64")

@@ -7,6 +7,7 @@ import (
 
 	"github.com/pasetokit/pasetokit/authtoken"
 	"github.com/pasetokit/pasetokit/httpauth"
+	"github.com/pasetokit/pasetokit/keyring"
 	"github.com/pasetokit/pasetokit/store"
 )
 
@@ -18,13 +19,14 @@ func (a *App) authError(w http.ResponseWriter, _ *http.Request, e *httpauth.Erro
 	a.tokenError(w, e)
 }
 
-// tokenError answers a token failure: 503 when the store cannot answer
-// (fail closed), 403 for a token that is not fresh enough, 400 for a
+// tokenError answers a token failure: 503 when the store cannot answer, or
+// when the key ring has gone stale (its backend away for longer than its
+// current key may sign): fail closed, 403 for a token that is not fresh enough, 400 for a
 // request with two tokens, 401 otherwise.
 func (a *App) tokenError(w http.ResponseWriter, err error) {
 	code := httpauth.Code(err)
 	switch {
-	case errors.Is(err, store.ErrUnavailable) || code == "temporarily_unavailable" || code == "key_set_unavailable":
+	case errors.Is(err, store.ErrUnavailable) || errors.Is(err, keyring.ErrStale) || code == "temporarily_unavailable" || code == "key_set_unavailable":
 		a.logError("token", err)
 		unavailable(w)
 	case errors.Is(err, authtoken.ErrNotFresh):
