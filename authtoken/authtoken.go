@@ -13,6 +13,7 @@ import (
 
 	"github.com/pasetokit/pasetokit/issuer"
 	"github.com/pasetokit/pasetokit/keyring"
+	"github.com/pasetokit/pasetokit/observe"
 	"github.com/pasetokit/pasetokit/paserk"
 	"github.com/pasetokit/pasetokit/paseto"
 	"github.com/pasetokit/pasetokit/store"
@@ -123,6 +124,12 @@ type Config struct {
 	// synchronously in the Refresh call and must be safe for concurrent
 	// use.
 	OnReuse func(ctx context.Context, subject, family string)
+
+	// Events receives an [observe.KindRefreshReuse] event when Refresh
+	// detects a reused refresh token (after OnReuse, which still runs),
+	// and the [observe.KindVerify] events of the Manager's verifiers. Nil
+	// means [observe.Default]: slog, rate-limited, reuse at level Error.
+	Events observe.Handler
 }
 
 // kind is one configured kind of token.
@@ -151,6 +158,7 @@ type Manager struct {
 	leeway          time.Duration
 	aud             any // nil, a string or a []string
 	onReuse         func(ctx context.Context, subject, family string)
+	events          observe.Handler
 	retention       time.Duration // longest lifetime; 0 when one kind never expires
 
 	issuerName string
@@ -177,6 +185,7 @@ func New(cfg Config) (*Manager, error) {
 		now:     cfg.Now,
 		leeway:  cfg.Leeway,
 		onReuse: cfg.OnReuse,
+		events:  cfg.Events,
 		custom:  make(map[string]*kind, len(cfg.Custom)),
 	}
 	if m.now == nil {
@@ -327,6 +336,7 @@ func (m *Manager) newKind(cfg Config, field, name string, kc KindConfig, def tim
 		Leeway:                 cfg.Leeway,
 		Rules:                  []verifier.Rule{typeRule(name), m.revocationRule},
 		Now:                    m.now,
+		Events:                 cfg.Events,
 	})
 	if err != nil {
 		return nil, nested(field, keysField, err)

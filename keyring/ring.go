@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/pasetokit/pasetokit/observe"
 	"github.com/pasetokit/pasetokit/paserk"
 	"github.com/pasetokit/pasetokit/paseto"
 )
@@ -79,6 +80,12 @@ type Config struct {
 	// ticks (an unreachable backend, unreadable state); the ring keeps its
 	// last good copy meanwhile. It must be safe for concurrent use.
 	OnError func(err error)
+	// Events receives an [observe.KindKeyRotation] event when a next key
+	// is published or becomes current (in this process, or seen in the
+	// backend), and an [observe.KindKeySync] event when [Ring.Tick] fails
+	// and when it succeeds again. Nil means [observe.Default]: slog,
+	// rate-limited.
+	Events observe.Handler
 }
 
 // Ring owns the keys of one family (one version and purpose): it creates
@@ -96,6 +103,8 @@ type Ring struct {
 	bname   string
 	now     func() time.Time
 	onError func(error)
+	events  observe.Handler
+	failing bool // the last Tick failed; guarded by mu
 
 	mu    sync.Mutex // serializes Tick and Rotate; guards codec, state, gen
 	codec *codec
@@ -117,7 +126,7 @@ var _ Source = (*Ring)(nil)
 // New does not start the schedule: call [Ring.Run] in a goroutine, or
 // [Ring.Tick] from your own scheduler.
 func New(ctx context.Context, cfg Config) (*Ring, error) {
-	r := &Ring{leeway: cfg.Leeway, sync: cfg.SyncInterval, backend: cfg.Backend, now: cfg.Now, onError: cfg.OnError}
+	r := &Ring{leeway: cfg.Leeway, sync: cfg.SyncInterval, backend: cfg.Backend, now: cfg.Now, onError: cfg.OnError, events: cfg.Events}
 	switch cfg.Version {
 	case 0:
 		r.fam.v = paseto.V4
@@ -234,7 +243,9 @@ func (r *Ring) CheckLifetime(lifetime time.Duration) error {
 func (r *Ring) Tick(ctx context.Context) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.tick(ctx, nil)
+	err := r.tick(ctx, nil)
+	r.syncEvent(ctx, err)
+	return err
 }
 
 // Rotate starts a staged rotation now, by hand (an operator's request, a
@@ -409,6 +420,7 @@ func (r *Ring) setState(st *ringState, now time.Time, synced bool) {
 		s.synced = old.synced
 	}
 	r.snap.Store(s)
+	r.rotationEvents(old, s)
 }
 
 // later returns the later of a and b.

@@ -18,6 +18,7 @@ import (
 	"github.com/pasetokit/pasetokit/internal/cookie"
 	"github.com/pasetokit/pasetokit/internal/pysetolocal"
 	"github.com/pasetokit/pasetokit/keyring"
+	"github.com/pasetokit/pasetokit/observe"
 	"github.com/pasetokit/pasetokit/paseto"
 	"github.com/pasetokit/pasetokit/store"
 )
@@ -128,6 +129,10 @@ type Config struct {
 	// call [Manager.ForgetUser]. It runs synchronously in the request and
 	// must be safe for concurrent use.
 	OnTheft func(ctx context.Context, userID, selector string)
+	// Events receives an [observe.KindTheft] event when a stolen cookie
+	// is detected (after OnTheft, which still runs). Nil means
+	// [observe.Default]: slog at level Error, rate-limited.
+	Events observe.Handler
 	// OnBadCookie, if set, is called when a remember-me cookie is
 	// rejected (it is then deleted); err matches [ErrMalformed],
 	// [ErrTampered], [ErrUnknownKey], [ErrExpired] or [ErrRevoked].
@@ -175,6 +180,7 @@ type Manager struct {
 	now      func() time.Time
 	tmpl     http.Cookie
 	onTheft  func(context.Context, string, string)
+	events   observe.Handler
 	onBad    func(*http.Request, error)
 	onError  func(*http.Request, error)
 	errorH   func(http.ResponseWriter, *http.Request, error)
@@ -192,6 +198,7 @@ func New(cfg Config) (*Manager, error) {
 		grace:    cfg.GraceWindow,
 		now:      cfg.Now,
 		onTheft:  cfg.OnTheft,
+		events:   cfg.Events,
 		onBad:    cfg.OnBadCookie,
 		onError:  cfg.OnError,
 		errorH:   cfg.ErrorHandler,
@@ -416,6 +423,7 @@ func (m *Manager) Login(w http.ResponseWriter, r *http.Request) (userID string, 
 	if m.onTheft != nil {
 		m.onTheft(ctx, s.UserID, p.Selector)
 	}
+	m.theftEvent(ctx, derr)
 	if derr != nil {
 		return "", false, fmt.Errorf("remember: revoking a stolen series: %w", derr)
 	}

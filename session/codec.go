@@ -55,7 +55,7 @@ func (m *Manager) decode(token string, now time.Time) (*payload, *CookieError) {
 	// base64url form, which is canonical.
 	k := m.keys.ForToken(token, now)
 	if k == nil {
-		return nil, m.classifyFooter(token, now)
+		return nil, m.classifyFooter(token)
 	}
 	plain, _, err := m.parser.Decrypt(k.Key, token, m.implicit)
 	if err != nil {
@@ -81,10 +81,9 @@ func (m *Manager) decode(token string, now time.Time) (*payload, *CookieError) {
 }
 
 // classifyFooter explains why token's footer is not one of ours: a key
-// reference of the right form names a key that is not configured (or no
-// longer decrypts); anything else (including the JSON footers of earlier
-// versions) is malformed.
-func (m *Manager) classifyFooter(token string, now time.Time) *CookieError {
+// reference of the right form names a key that is not configured; anything
+// else (including the JSON footers of earlier versions) is malformed.
+func (m *Manager) classifyFooter(token string) *CookieError {
 	u, err := m.parser.Unverified(token)
 	if err != nil {
 		return badCookie(m.name, ErrMalformed, err)

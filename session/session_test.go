@@ -358,7 +358,8 @@ func TestSecretKeySeparation(t *testing.T) {
 	}
 	// Nor under the session's footer: the key reference selects the
 	// session key, whose MAC fails.
-	rtok, _ = paseto.Encrypt(remember, []byte(`{"id":"x","ct":1,"ls":1}`), encKey(t, m).Footer, m.implicit)
+	ek2, _ := m.keys.Encrypting(time.Time{})
+	rtok, _ = paseto.Encrypt(remember, []byte(`{"id":"x","ct":1,"ls":1}`), ek2.Footer, m.implicit)
 	serve(m, noop, &http.Cookie{Name: "session", Value: rtok})
 	if !errors.Is(got, ErrTampered) {
 		t.Errorf("remember-me key under the session's reference: %v", got)
@@ -842,14 +843,4 @@ func TestCookiesNoRoomDoesNotPanic(t *testing.T) {
 	if !errors.As(err, &se) {
 		t.Fatalf("cookies with no room: %v, want a *SizeError", err)
 	}
-}
-
-// encKey returns the key m encrypts with now.
-func encKey(t *testing.T, m *Manager) *cookie.Key {
-	t.Helper()
-	k, err := m.keys.Encrypting(time.Time{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/pasetokit/pasetokit/keyring"
 	"github.com/pasetokit/pasetokit/keyset"
+	"github.com/pasetokit/pasetokit/observe"
 	"github.com/pasetokit/pasetokit/paserk"
 	"github.com/pasetokit/pasetokit/paseto"
 	"github.com/pasetokit/pasetokit/serializer"
@@ -136,6 +137,13 @@ type Config struct {
 	// every Verify and by key set fetches, from several goroutines at once,
 	// so it must be safe for concurrent use; New never calls it.
 	Now func() time.Time
+
+	// Events receives an [observe.KindVerify] event for every Verify
+	// (reason "ok" or the error's httpauth code) and an
+	// [observe.KindKeySetFetch] event for every key set fetch, with the
+	// staleness of the copy in use. Nil means [observe.Default]: slog,
+	// rate-limited.
+	Events observe.Handler
 }
 
 // KeySet is a remote key set document, as package keyset defines it,
@@ -218,6 +226,7 @@ type settings struct {
 	maxTokenLen  int
 	now          func() time.Time
 	cacheEntries int
+	events       observe.Handler
 }
 
 func (c *Config) settings() (*settings, error) {
@@ -231,6 +240,7 @@ func (c *Config) settings() (*settings, error) {
 		maxTokenLen:  c.MaxTokenLength,
 		now:          c.Now,
 		cacheEntries: c.CacheSize,
+		events:       c.Events,
 	}
 	if s.leeway < 0 {
 		return nil, configError("Leeway", errors.New("negative"))

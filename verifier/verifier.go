@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/pasetokit/pasetokit/keyring"
+	"github.com/pasetokit/pasetokit/observe"
 	"github.com/pasetokit/pasetokit/paseto"
 )
 
@@ -212,6 +213,12 @@ func (v *Verifier) Verify(ctx context.Context, token string, implicit []byte) (*
 	if v == nil || v.s == nil {
 		return nil, errNotNew
 	}
+	tok, err := v.verify(ctx, token, implicit)
+	observe.Emit(ctx, v.s.events, observe.Event{Kind: observe.KindVerify, Component: "verifier", Reason: reason(err)})
+	return tok, err
+}
+
+func (v *Verifier) verify(ctx context.Context, token string, implicit []byte) (*Token, error) {
 	s := v.s
 	if len(token) > s.maxTokenLen {
 		return nil, fmt.Errorf("%w: %w", ErrMalformed, paseto.ErrTokenTooLong)

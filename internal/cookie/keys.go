@@ -14,9 +14,10 @@ import (
 // else the one key derived from secret for purpose with keyderive.
 // Exactly one of keys, src and secret must be set. The tokens of each key
 // carry footer(id), id being the key's PASERK id. Keys with the same id,
-// whatever their text, or with the same footer are an error. Errors are
-// [*FieldError] naming "Keys", "Keys[i]", "KeySource" or "Secret". The
-// caller checks that src keeps its keys long enough
+// whatever their text, or with the same footer are an error (for a
+// source, a key whose footer collides with another's is left out).
+// Errors are [*FieldError] naming "Keys", "Keys[i]", "KeySource" or
+// "Secret". The caller checks that src keeps its keys long enough
 // (keyring.Source.CheckLifetime).
 func NewRing(keys []keyring.Key, src keyring.Source, secret []byte, purpose string, footer func(id string) []byte) (*Ring, error) {
 	n := 0

@@ -70,6 +70,9 @@ func (r *Ring) current(snap *keyring.Snapshot) *view {
 			k = &Key{Key: e.LocalKey(), ID: e.ID(), Footer: r.footer(e.ID())}
 			k.FooterB64 = base64.RawURLEncoding.EncodeToString(k.Footer)
 		}
+		if nv.byFooter[k.FooterB64] != nil {
+			continue // a footer that shortens the id collides: the first key keeps it
+		}
 		nv.byID[k.ID] = k
 		nv.byFooter[k.FooterB64] = k
 	}

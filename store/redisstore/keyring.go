@@ -67,9 +67,10 @@ type KeyringConfig struct {
 // keyring.Config.SyncInterval plus one round trip: [keyring.Ring.Run]
 // reloads the state that often. With the default SyncInterval of one
 // second, the time from one process's rotation to another process's
-// snapshot showing it measured about 1.0 s (median) and at most 1.18 s
-// (three processes on one busy two-core machine, race detector on,
-// TestKeyringFleetProcesses, which fails above 2 s). Changes the
+// snapshot showing it measured 1.0 s (median) and at most 1.35 s over
+// five runs (three processes on one two-core machine with a load average
+// of 15, race detector on; TestKeyringFleetProcesses, which fails above
+// 2 s): the excess over one second is scheduling delay. Changes the
 // schedule makes (a next key becoming current) need no propagation: every
 // process switches at the planned time.
 type Keyring struct {
