@@ -161,6 +161,11 @@ func (f *fleet) tokenVerdict(r fleetRec) (ok, decided bool, why string) {
 		// Resource server 0 follows demo 1's key set: while demo 1 is
 		// down it cannot learn a key published meanwhile.
 		return true, true, "401, key published while the demo it follows was down"
+	case r.status == http.StatusUnauthorized && live && r.target < 0 && f.redisRecovering(r):
+		// A resource server follows one demo's key set; a demo whose
+		// ring could not sync with Redis publishes a set without the
+		// keys the fleet made meanwhile (the demo itself answers 503).
+		return true, true, "401, key published while its demo's ring was out of sync (Redis away)"
 	case r.status == http.StatusUnauthorized && live:
 		return false, true, "401 for a live token of a kept key"
 	case r.status == http.StatusOK:
@@ -177,6 +182,13 @@ func (f *fleet) tokenVerdict(r fleetRec) (ok, decided bool, why string) {
 // resource server 0 follows, was down, and the key set refetch after it.
 func (f *fleet) followedDown(r fleetRec) bool {
 	from, to := f.faults.killBegin, f.faults.killRestart.Add(f.o.fleetRotate/2)
+	return !from.IsZero() && !r.end.Before(from) && !r.start.After(to)
+}
+
+// redisRecovering reports whether r overlaps the Redis outage and the
+// recovery after it.
+func (f *fleet) redisRecovering(r fleetRec) bool {
+	from, to := f.faults.redisStop, f.faults.redisStart.Add(f.faults.recoverIn)
 	return !from.IsZero() && !r.end.Before(from) && !r.start.After(to)
 }
 

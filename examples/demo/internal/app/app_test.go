@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -1246,5 +1247,64 @@ func TestOutageLoggedOnce(t *testing.T) {
 	o.fail("web", store.ErrUnavailable)
 	if len(lines) != 3 {
 		t.Fatalf("a new outage was not logged: %q", lines)
+	}
+}
+
+// downBackend is a backend (keeping its data in a keyring.Memory, but not
+// one: the ring wraps its keys) that fails while down is set.
+type downBackend struct {
+	mem  *keyring.Memory
+	down *atomic.Bool
+}
+
+func (b downBackend) Load(ctx context.Context) (keyring.Record, error) {
+	if b.down.Load() {
+		return keyring.Record{}, errors.New("backend down")
+	}
+	return b.mem.Load(ctx)
+}
+
+func (b downBackend) CompareAndSwap(ctx context.Context, old uint64, rec keyring.Record) error {
+	if b.down.Load() {
+		return errors.New("backend down")
+	}
+	return b.mem.CompareAndSwap(ctx, old, rec)
+}
+
+// TestRingBehindUnknownKey: a process whose ring has not synced with its
+// shared backend for a while answers a token of a key it does not know
+// 503 (the fleet may have published it meanwhile), not 401; in sync, 401.
+func TestRingBehindUnknownKey(t *testing.T) {
+	clk := &testClock{t: time.Now().Round(time.Second)}
+	var down atomic.Bool
+	a, err := New(Config{Logf: t.Logf, Now: clk.Now, RingBackend: func(string) (keyring.Backend, error) {
+		return downBackend{keyring.NewMemory(), &down}, nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(a)
+	t.Cleanup(srv.Close)
+	other, _ := paseto.GenerateSecretKey(paseto.V4)
+	kid, _ := paserk.ID(other.Public())
+	footer, _ := json.Marshal(map[string]string{"kid": kid})
+	tok, err := paseto.Sign(other, []byte(`{"sub":"test","type":"access","iss":"pasetokit-demo","exp":"2100-01-01T00:00:00Z"}`), footer, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &http.Client{}
+	if code, _ := bearerReq(t, c, "GET", srv.URL+"/api/me", tok); code != 401 {
+		t.Fatalf("unknown key, ring in sync: %d, want 401", code)
+	}
+	down.Store(true)
+	clk.Add(ringBehindAfter + time.Second)
+	_ = a.rings.access.Tick(context.Background()) // fails: the backend is down
+	if code, _ := bearerReq(t, c, "GET", srv.URL+"/api/me", tok); code != 503 {
+		t.Fatalf("unknown key, ring behind: %d, want 503", code)
+	}
+	down.Store(false)
+	tickRings(t, a)
+	if code, _ := bearerReq(t, c, "GET", srv.URL+"/api/me", tok); code != 401 {
+		t.Fatalf("unknown key, ring in sync again: %d, want 401", code)
 	}
 }

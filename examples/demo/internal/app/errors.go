@@ -26,7 +26,11 @@ func (a *App) authError(w http.ResponseWriter, _ *http.Request, e *httpauth.Erro
 func (a *App) tokenError(w http.ResponseWriter, err error) {
 	code := httpauth.Code(err)
 	switch {
-	case errors.Is(err, store.ErrUnavailable) || errors.Is(err, keyring.ErrStale) || code == "temporarily_unavailable" || code == "key_set_unavailable":
+	case errors.Is(err, store.ErrUnavailable) || errors.Is(err, keyring.ErrStale) || code == "temporarily_unavailable" || code == "key_set_unavailable",
+		code == "token_unknown_key" && a.ringBehind():
+		// A key this process does not know may be one the fleet
+		// published while this process could not read the ring: fail
+		// closed as unavailable, not as a bad token.
 		a.logError("token", err)
 		unavailable(w)
 	case errors.Is(err, authtoken.ErrNotFresh):

@@ -199,6 +199,20 @@ func (rs *rings) run(ctx context.Context) {
 	wg.Wait()
 }
 
+// ringBehindAfter is how long without a sync with its backend the access
+// ring counts as behind (three sync intervals).
+const ringBehindAfter = 3 * keyring.DefaultSyncInterval
+
+// ringBehind reports whether the access ring has a shared backend and has
+// not synced with it for ringBehindAfter: it may lack a key the fleet has
+// published since.
+func (a *App) ringBehind() bool {
+	if a.cfg.RingBackend == nil {
+		return false
+	}
+	return a.cfg.Now().Sub(a.rings.access.Snapshot().Synced()) > ringBehindAfter
+}
+
 // Rotate starts a staged rotation of every key ring (POST /admin/rotate):
 // the access ring's new key, returned, is published now and signs from
 // its Activates time on, in every process sharing the rings.
