@@ -239,7 +239,7 @@ func redisStore(addrs []string, master string) (redis.UniversalClient, *redissto
 		client.Close()
 		return nil, nil, fmt.Errorf("redis %s: %w", strings.Join(addrs, ","), err)
 	}
-	s, err := redisstore.New(client, redisstore.Config{Prefix: redisPrefix})
+	s, err := redisstore.New(client, redisstore.Config{Prefix: redisPrefix, MaxFamiliesPerUser: app.MaxFamiliesPerUser})
 	if err != nil {
 		client.Close()
 		return nil, nil, err
