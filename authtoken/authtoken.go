@@ -156,6 +156,13 @@ type Config struct {
 	// a *[verifier.RuleError].
 	Rules []verifier.Rule
 
+	// AllowNumericDates makes every kind's verifier accept iat, nbf and
+	// exp written as integer Unix seconds, as tokens from some Python
+	// issuers carry them ([verifier.Config.AllowNumericDates]). Tokens
+	// this package issues always write RFC 3339 strings. By default a
+	// numeric time claim is refused.
+	AllowNumericDates bool
+
 	// Now returns the current time; nil means time.Now. It must be safe
 	// for concurrent use. It is used for issuing, verifying, and (for the
 	// default store) expiring store entries.
@@ -495,6 +502,7 @@ func (m *Manager) newKind(cfg Config, field, name string, kc KindConfig, def tim
 		Issuers:                issuers,
 		Audiences:              cfg.Audiences,
 		AllowMissingExpiration: kc.NoExpiration,
+		AllowNumericDates:      cfg.AllowNumericDates,
 		Leeway:                 cfg.Leeway,
 		// This package's tokens always name their key: a token without
 		// a kid would be tried against every key (AllowMissingKeyID

@@ -67,6 +67,9 @@ func (p *parsed) build() (*Settings, error) {
 			// verifies them, and their type claim tells their kind.
 			AllowMissingKeyID: true,
 			AllowUnboundKinds: true,
+			// Older fastapi-paseto releases write nbf as integer Unix
+			// seconds; see the package documentation.
+			AllowNumericDates: true,
 		},
 		Other:            kind(p.other),
 		LocalKey:         local,

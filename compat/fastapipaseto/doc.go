@@ -74,10 +74,21 @@
 // expire, the configuration sets authtoken's two opt-outs:
 // AllowMissingKeyID (each kind has its one key, which authtoken requires
 // for it) and AllowUnboundKinds (a footer-less token's "type" claim says
-// its kind; a Python refresh token is rotated once into a family of its
-// own). Tokens issued after the port carry a kid and are bound. Clear
+// its kind; at its first use a Python refresh token enters a refresh
+// family of its own, "jti-<jti>", at generation 0). Tokens issued after the port carry a kid and are bound. Clear
 // both fields once the Python service's longest-lived tokens (refresh,
 // AUTHPASETO_REFRESH_TOKEN_EXPIRES) have expired.
+//
+// # Numeric time claims
+//
+// Older fastapi-paseto releases write nbf as integer Unix seconds, where
+// PASETO requires an RFC 3339 string (exp and iat, added by pyseto, are
+// strings). The loaded [authtoken.Config] therefore sets AllowNumericDates,
+// so that tokens the Python service issued before the port keep
+// verifying. Those releases compute nbf from a naive UTC time read as
+// local time: on a host whose zone was not UTC, nbf is off by the zone's
+// offset, which pyseto (checking exp only) let pass but authtoken does
+// not: tokens from a host west of UTC fail as not yet valid until then.
 //
 // Every error is a *ConfigError matching ErrInvalidConfig whose Field is
 // the variable's name; no error holds a value.
