@@ -22,10 +22,13 @@
 // With -redis, the server reads the store the demo writes to (the demo run
 // with the same -redis): a token the demo logged out (POST /api/logout,
 // "log out everywhere") is 401 token_revoked here too, and a store that
-// cannot answer is 503 with Retry-After. Without -redis the store is an
-// empty one in memory, which holds none of the demo's refresh families:
-// the access tokens of a login (which belong to one) are 401
-// token_revoked, failing closed; only tokens outside a family pass.
+// cannot answer is 503 with Retry-After. Without -redis there is no store
+// to ask: the server checks what the token itself proves (signature by a
+// published access key, issuer, lifetime, sub) with a plain
+// [verifier.Verifier], and cannot see revocations: a logged-out token
+// keeps working here until it expires. Tokens of other kinds still fail,
+// since only access keys are published and every other kind is bound to
+// its kind by an implicit assertion.
 //
 // A request without a token, or with one that does not verify (garbage, a
 // key not in the set, expired, another issuer, no sub claim) gets 401 and
@@ -62,10 +65,9 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 
 	"github.com/pasetokit/pasetokit/authtoken"
 	"github.com/pasetokit/pasetokit/httpauth"
@@ -90,46 +92,61 @@ type config struct {
 
 // server holds the verifier following the key set, and the middleware.
 type server struct {
-	ver  *authtoken.Verifier
-	auth *httpauth.Middleware
+	fetch func(context.Context) error // fetches the key set once
+	auth  *httpauth.Middleware
 }
 
 // errNoSubject rejects a token without a sub claim.
 var errNoSubject = errors.New("no sub claim")
 
 func newServer(cfg config) (*server, error) {
-	st := cfg.store
-	if st == nil {
-		var err error
-		if st, err = store.NewMemory(store.MemoryConfig{Now: cfg.now}); err != nil {
-			return nil, err
+	keySets := []verifier.KeySet{{
+		URL:                cfg.keysURL,
+		Issuer:             cfg.issuer,
+		MinRefreshInterval: cfg.minRefresh,
+		RefreshInterval:    cfg.refresh,
+	}}
+	rules := []verifier.Rule{func(_ context.Context, t *verifier.Token) error {
+		if t.Claims.Subject == "" {
+			return errNoSubject
 		}
+		return nil
+	}}
+	var (
+		tv    httpauth.TokenVerifier
+		fetch func(context.Context) error
+	)
+	if cfg.store == nil {
+		// No shared store: what the token proves by itself.
+		ver, err := verifier.New(verifier.Config{
+			KeySets:      keySets,
+			Issuers:      []string{cfg.issuer},
+			RequireKeyID: true,
+			Rules:        rules,
+			Now:          cfg.now,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("verifier: %w", err)
+		}
+		tv, fetch = ver, ver.Refresh
+	} else {
+		ver, err := authtoken.NewVerifier(authtoken.VerifierConfig{
+			KeySets: keySets,
+			Issuers: []string{cfg.issuer},
+			Store:   cfg.store,
+			Rules:   rules,
+			Now:     cfg.now,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("authtoken: %w", err)
+		}
+		tv, fetch = ver, ver.FetchKeySets
 	}
-	ver, err := authtoken.NewVerifier(authtoken.VerifierConfig{
-		KeySets: []verifier.KeySet{{
-			URL:                cfg.keysURL,
-			Issuer:             cfg.issuer,
-			MinRefreshInterval: cfg.minRefresh,
-			RefreshInterval:    cfg.refresh,
-		}},
-		Issuers: []string{cfg.issuer},
-		Store:   st,
-		Rules: []verifier.Rule{func(_ context.Context, t *verifier.Token) error {
-			if t.Claims.Subject == "" {
-				return errNoSubject
-			}
-			return nil
-		}},
-		Now: cfg.now,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("authtoken: %w", err)
-	}
-	auth, err := httpauth.New(httpauth.Config{Verifier: ver, Realm: "resource_server"})
+	auth, err := httpauth.New(httpauth.Config{Verifier: tv, Realm: "resource_server"})
 	if err != nil {
 		return nil, fmt.Errorf("httpauth: %w", err)
 	}
-	return &server{ver: ver, auth: auth}, nil
+	return &server{fetch: fetch, auth: auth}, nil
 }
 
 func (s *server) handler() http.Handler {
@@ -152,7 +169,7 @@ func main() {
 	iss := flag.String("issuer", demoIssuer, "issuer the key set's keys are bound to: the iss claim tokens must carry")
 	minRefresh := flag.Duration("min-refresh", 0, "shortest time between two fetches of the key set (0: verifier.DefaultMinRefreshInterval, one minute)")
 	refresh := flag.Duration("refresh", 0, "longest time a fetched key set is used (0: verifier.DefaultRefreshInterval, one hour)")
-	redisAddr := flag.String("redis", "", "Redis server (host:port) the demo keeps its revocations and cut-offs in; empty: an empty store in memory, which holds no refresh family (the demo's login tokens are refused)")
+	redisAddr := flag.String("redis", "", "Redis server (host:port) the demo keeps its revocations and cut-offs in; empty: no store, so revocations are not seen (tokens are checked by what they prove alone)")
 	redisPrefix := flag.String("redis-prefix", "pasetokit-demo:", "key prefix of the demo's store in Redis")
 	flag.Parse()
 	if *iss == "" {
@@ -161,7 +178,10 @@ func main() {
 
 	cfg := config{keysURL: *keysURL, issuer: *iss, minRefresh: *minRefresh, refresh: *refresh}
 	if *redisAddr != "" {
-		client := redis.NewClient(&redis.Options{Addr: *redisAddr})
+		client, err := redisstore.NewClient(redisstore.ClientConfig{Addrs: strings.Split(*redisAddr, ",")})
+		if err != nil {
+			log.Fatalf("redis %s: %v", *redisAddr, err)
+		}
 		defer client.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		st, err := redisstore.New(client, redisstore.Config{Prefix: *redisPrefix})
@@ -181,7 +201,7 @@ func main() {
 	// Fetch the key set once now, to report a wrong URL early; requests
 	// fetch it again if this fails (the demo may start later).
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	if err := s.ver.FetchKeySets(ctx); err != nil {
+	if err := s.fetch(ctx); err != nil {
 		log.Printf("key set not fetched yet: %v", err)
 	}
 	cancel()
