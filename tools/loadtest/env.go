@@ -65,9 +65,10 @@ func (e *env) startDemo(name string, cfg procs.DemoConfig, n, setupConns int) (*
 	return r, nil
 }
 
-// rotationLine is what the demo logs on each POST /admin/rotate: expected
-// in a soak.
-var rotationLine = regexp.MustCompile(`rotation started: access-token key`)
+// rotationLine is what the demo logs on each POST /admin/rotate, and the
+// key rings' own rotation events (observe's default handler, at level
+// Info): expected in a soak.
+var rotationLine = regexp.MustCompile(`rotation started: access-token key|INFO pasetokit: key_rotation `)
 
 // logFailure is a failure line for what a demo logged while serving, other
 // than the lines matching expected (nil: none), or "".
