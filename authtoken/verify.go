@@ -1,89 +1,13 @@
 package authtoken
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 
 	"github.com/pasetokit/pasetokit/httpauth"
-	"github.com/pasetokit/pasetokit/internal/payloadcodec"
-	"github.com/pasetokit/pasetokit/internal/strictjson"
 	"github.com/pasetokit/pasetokit/verifier"
 )
-
-// own is the part of a payload this package reads: the claims it sets
-// beyond the registered ones, compared by exact name.
-type own struct {
-	typ   string
-	fresh bool
-	fam   string
-}
-
-// readOwn reads type, fresh and fam from t's payload. A missing or
-// non-string type is ErrWrongType; fresh must be a boolean when present and
-// fam a string.
-//
-// It runs up to three times per request (the type rule, the revocation
-// rule, and Fresh or TokenType in the handler), so it reads only these
-// three claims: one strict scan of the top-level keys, then one decoding
-// into a struct of three fields. encoding/json matches field names
-// regardless of case, so a payload with another spelling of one of them
-// ("Type"), like one the scan does not take (another serializer's, or JSON
-// beyond the default limits), goes through readOwnMap, which compares
-// names exactly.
-func readOwn(t *verifier.Token) (own, error) {
-	folded := false // a key equal to one of the names under case folding only
-	_, err := strictjson.ScanObject(t.Payload, payloadcodec.DefaultJSON, func(key []byte) error {
-		for _, name := range [...]string{"type", "fresh", "fam"} {
-			if string(key) != name && bytes.EqualFold(key, []byte(name)) {
-				folded = true
-			}
-		}
-		return nil
-	})
-	if err != nil || folded {
-		return readOwnMap(t)
-	}
-	// Every key that encoding/json matches to a field is now the field's
-	// exact name, and the scan has rejected duplicates: the fields hold
-	// exactly what readOwnMap reads. A null leaves a field zero, as there.
-	var f struct {
-		Type  string `json:"type"`
-		Fresh bool   `json:"fresh"`
-		Fam   string `json:"fam"`
-	}
-	if json.Unmarshal(t.Payload, &f) != nil || f.Type == "" {
-		return own{}, ErrWrongType
-	}
-	return own{typ: f.Type, fresh: f.Fresh, fam: f.Fam}, nil
-}
-
-// readOwnMap is readOwn through t.Decode into a map, for any serializer.
-func readOwnMap(t *verifier.Token) (own, error) {
-	var raw map[string]json.RawMessage
-	if err := t.Decode(&raw); err != nil {
-		return own{}, ErrWrongType
-	}
-	fresh, hasFresh := raw["fresh"]
-	fam, hasFam := raw["fam"]
-	return ownFrom(raw["type"], fresh, fam, hasFresh, hasFam)
-}
-
-// ownFrom reads the raw values of type, fresh and fam.
-func ownFrom(typ, fresh, fam json.RawMessage, hasFresh, hasFam bool) (own, error) {
-	var o own
-	if json.Unmarshal(typ, &o.typ) != nil || o.typ == "" {
-		return own{}, ErrWrongType
-	}
-	if hasFresh && json.Unmarshal(fresh, &o.fresh) != nil {
-		return own{}, ErrWrongType
-	}
-	if hasFam && json.Unmarshal(fam, &o.fam) != nil {
-		return own{}, ErrWrongType
-	}
-	return o, nil
-}
 
 // typeRule rejects tokens whose type claim is not name.
 func typeRule(name string) verifier.Rule {
