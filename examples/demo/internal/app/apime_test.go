@@ -57,3 +57,34 @@ func (w *discardWriter) Write(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
+
+// TestAPIMeBody holds GET /api/me to the exact bytes it answered when it
+// encoded a map: keys sorted, a trailing newline.
+func TestAPIMeBody(t *testing.T) {
+	a, err := New(Config{Logf: t.Logf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	a.ServeHTTP(rec, httptest.NewRequest("POST", "/api/token", strings.NewReader(`{"username":"test","password":"test"}`)))
+	var p pair
+	if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &p) != nil {
+		t.Fatalf("/api/token: %d %s", rec.Code, rec.Body)
+	}
+	req := httptest.NewRequest("GET", "/api/me", nil)
+	req.Header.Set("Authorization", "Bearer "+p.Access)
+	rec = httptest.NewRecorder()
+	a.ServeHTTP(rec, req)
+	want, err := json.Marshal(map[string]any{"user": "test", "fresh": true, "kid": kidOf(t, p.Access)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := rec.Body.String(); rec.Code != http.StatusOK || got != string(want)+"\n" {
+		t.Errorf("/api/me: %d %q, want 200 %q", rec.Code, got, want)
+	}
+	for h, v := range map[string]string{"Content-Type": "application/json", "Cache-Control": "no-store"} {
+		if got := rec.Header().Get(h); got != v {
+			t.Errorf("/api/me: %s %q, want %q", h, got, v)
+		}
+	}
+}
