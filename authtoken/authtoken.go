@@ -7,10 +7,13 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pasetokit/pasetokit/issuer"
 	"github.com/pasetokit/pasetokit/keyring"
+	"github.com/pasetokit/pasetokit/observe"
 	"github.com/pasetokit/pasetokit/paserk"
 	"github.com/pasetokit/pasetokit/paseto"
 	"github.com/pasetokit/pasetokit/store"
@@ -47,8 +50,18 @@ type KindConfig struct {
 	// the first (a public key counts as its secret half), or New fails;
 	// a token of another version or purpose is refused. A key whose
 	// [keyring.Key.Issuer] is empty is bound to [Config.Issuer]. Empty
-	// means the access kind's Keys; [Config.Access].Keys must be set.
+	// means the access kind's Keys (or KeySource); [Config.Access] must
+	// set Keys or KeySource. [Manager.SetKeys] replaces them.
 	Keys []keyring.Key
+	// KeySource, used instead of Keys, is a live source of this kind's
+	// keys, such as a [keyring.Ring]: its current key issues, its next,
+	// current and retired keys verify, and the Manager follows its
+	// rotations without being rebuilt (see [issuer.Config.KeySource] and
+	// [verifier.Config.KeySource]). A public ring makes public tokens, a
+	// local ring local tokens. New checks that the source keeps retired
+	// keys for Lifetime and refuses NoExpiration with it. Kinds may share
+	// a source.
+	KeySource keyring.Source
 	// Lifetime is how long tokens of this kind are valid. Zero means the
 	// kind's default ([DefaultAccessLifetime], [DefaultRefreshLifetime]
 	// or [DefaultCustomLifetime]); otherwise it must be at least one
@@ -97,12 +110,26 @@ type Config struct {
 	// default store) expiring store entries.
 	Now func() time.Time
 
+	// KeySetMaxAge is the Cache-Control max-age of [Manager.KeySetHandler]'s
+	// responses, in whole seconds. Zero means [issuer.DefaultKeySetMaxAge]
+	// (five minutes), or with a KeySource the shortest
+	// [keyring.Snapshot.MaxAge] of the kinds' sources; a longer value than
+	// that is an error, since verifiers could then miss a next key before
+	// it signs. Otherwise it must be at least one second.
+	KeySetMaxAge time.Duration
+
 	// OnReuse, if not nil, is called when Refresh detects the reuse of a
 	// refresh token, after the family has been revoked, with the token's
 	// subject and family id: log it, alert, or notify the user. It runs
 	// synchronously in the Refresh call and must be safe for concurrent
 	// use.
 	OnReuse func(ctx context.Context, subject, family string)
+
+	// Events receives an [observe.KindRefreshReuse] event when Refresh
+	// detects a reused refresh token (after OnReuse, which still runs),
+	// and the [observe.KindVerify] events of the Manager's verifiers. Nil
+	// means [observe.Default]: slog, rate-limited, reuse at level Error.
+	Events observe.Handler
 }
 
 // kind is one configured kind of token.
@@ -113,6 +140,11 @@ type kind struct {
 	lifetime time.Duration // 0 for NoExpiration
 	version  paseto.Version
 	purpose  paseto.Purpose
+	field    string // "Access", "Custom[reset]", …
+
+	src     keyring.Source                      // KindConfig.KeySource, or nil
+	mu      sync.Mutex                          // serializes SetKeys
+	publics atomic.Pointer[[]*paseto.PublicKey] // without a source: the public keys of Keys
 }
 
 // Manager issues, verifies, rotates and revokes tokens. Make one with [New];
@@ -126,7 +158,13 @@ type Manager struct {
 	leeway          time.Duration
 	aud             any // nil, a string or a []string
 	onReuse         func(ctx context.Context, subject, family string)
+	events          observe.Handler
 	retention       time.Duration // longest lifetime; 0 when one kind never expires
+
+	issuerName string
+	keySetCC   string                 // Cache-Control of KeySetHandler
+	keysGen    atomic.Uint64          // counts SetKeys calls, for the key set cache
+	keySetDoc  atomic.Pointer[setDoc] // the last key set document
 }
 
 // New validates cfg and returns a Manager. Every key and option is checked
@@ -147,6 +185,7 @@ func New(cfg Config) (*Manager, error) {
 		now:     cfg.Now,
 		leeway:  cfg.Leeway,
 		onReuse: cfg.OnReuse,
+		events:  cfg.Events,
 		custom:  make(map[string]*kind, len(cfg.Custom)),
 	}
 	if m.now == nil {
@@ -166,8 +205,9 @@ func New(cfg Config) (*Manager, error) {
 		}
 		m.store = s
 	}
-	if len(cfg.Access.Keys) == 0 {
-		return nil, configError("Access.Keys", errors.New("no keys"))
+	m.issuerName = cfg.Issuer
+	if len(cfg.Access.Keys) == 0 && cfg.Access.KeySource == nil {
+		return nil, configError("Access.Keys", errors.New("no keys and no KeySource"))
 	}
 	var err error
 	if m.access, err = m.newKind(cfg, "Access", TypeAccess, cfg.Access, DefaultAccessLifetime); err != nil {
@@ -186,6 +226,9 @@ func New(cfg Config) (*Manager, error) {
 		m.customNames = append(m.customNames, name)
 	}
 	sort.Strings(m.customNames)
+	if err := m.keySetMaxAge(cfg.KeySetMaxAge); err != nil {
+		return nil, err
+	}
 	m.retention = m.access.lifetime
 	for _, k := range m.kinds() {
 		if k.lifetime == 0 {
@@ -223,11 +266,18 @@ func validKindName(name string) bool {
 // newKind builds the issuer and verifier of one kind. field names the
 // configuration field in errors.
 func (m *Manager) newKind(cfg Config, field, name string, kc KindConfig, def time.Duration) (*kind, error) {
-	keys, keysField := kc.Keys, field+".Keys"
-	if len(keys) == 0 {
+	keys, src, keysField := kc.Keys, kc.KeySource, field+".Keys"
+	switch {
+	case len(keys) != 0 && src != nil:
+		return nil, configError(field+".KeySource", errors.New("set together with Keys: set one"))
+	case src != nil:
+		keysField = field + ".KeySource"
+	case len(keys) == 0 && cfg.Access.KeySource != nil:
+		src, keysField = cfg.Access.KeySource, "Access.KeySource"
+	case len(keys) == 0:
 		keys, keysField = cfg.Access.Keys, "Access.Keys"
 	}
-	k := &kind{name: name}
+	k := &kind{name: name, field: field, src: src}
 	switch {
 	case kc.Lifetime < 0:
 		return nil, configError(field+".Lifetime", errors.New("negative"))
@@ -242,42 +292,28 @@ func (m *Manager) newKind(cfg Config, field, name string, kc KindConfig, def tim
 		k.lifetime = kc.Lifetime
 	}
 
-	// Every key verifies: a secret key through its public half.
-	vkeys := make([]keyring.Key, len(keys))
-	for i, key := range keys {
-		kf := keysField + "[" + strconv.Itoa(i) + "]"
-		loaded, err := key.Parse()
+	var vkeys []keyring.Key
+	if src != nil {
+		snap := src.Snapshot()
+		if snap == nil {
+			return nil, configError(keysField, errors.New("has no snapshot"))
+		}
+		k.version, k.purpose = snap.Version(), snap.Purpose()
+	} else {
+		var publics []*paseto.PublicKey
+		var err error
+		vkeys, publics, k.version, k.purpose, err = verifyKeys(keys, keysField, cfg.Issuer)
 		if err != nil {
-			return nil, configError(kf, err)
+			return nil, err
 		}
-		v, p := loaded.Version(), loaded.Purpose()
-		if i == 0 {
-			if _, public := loaded.(*paseto.PublicKey); public {
-				return nil, configError(kf, issuer.ErrPublicKey)
-			}
-			k.version, k.purpose = v, p
-		} else if v != k.version || p != k.purpose {
-			return nil, configError(kf, fmt.Errorf("%w: not of the version and purpose of %s[0]", paseto.ErrWrongKey, keysField))
-		}
-		vk := keyring.Key{Issuer: key.Issuer}
-		if vk.Issuer == "" {
-			vk.Issuer = cfg.Issuer
-		}
-		switch lk := loaded.(type) {
-		case *paseto.SecretKey:
-			vk.PASERK, err = paserk.Encode(lk.Public())
-		default:
-			vk.PASERK, err = paserk.Encode(lk)
-		}
-		if err != nil { // unreachable for a key keyring parsed
-			return nil, configError(kf, err)
-		}
-		vkeys[i] = vk
+		k.publics.Store(&publics)
+		keys = keys[:1]
 	}
 
 	var err error
 	k.iss, err = issuer.New(issuer.Config{
-		Keys:         keys[:1],
+		Keys:         keys,
+		KeySource:    src,
 		Issuer:       cfg.Issuer,
 		Lifetime:     k.lifetime,
 		NoExpiration: kc.NoExpiration,
@@ -285,7 +321,7 @@ func (m *Manager) newKind(cfg Config, field, name string, kc KindConfig, def tim
 		Now:          m.now,
 	})
 	if err != nil {
-		return nil, nested(keysField, err)
+		return nil, nested(field, keysField, err)
 	}
 	var issuers []string
 	if cfg.Issuer != "" {
@@ -293,37 +329,93 @@ func (m *Manager) newKind(cfg Config, field, name string, kc KindConfig, def tim
 	}
 	k.ver, err = verifier.New(verifier.Config{
 		Keys:                   vkeys,
+		KeySource:              src,
 		Issuers:                issuers,
 		Audiences:              cfg.Audiences,
 		AllowMissingExpiration: kc.NoExpiration,
 		Leeway:                 cfg.Leeway,
 		Rules:                  []verifier.Rule{typeRule(name), m.revocationRule},
 		Now:                    m.now,
+		Events:                 cfg.Events,
 	})
 	if err != nil {
-		return nil, nested(keysField, err)
+		return nil, nested(field, keysField, err)
 	}
 	return k, nil
 }
 
-// nested turns a *ConfigError of the issuer or verifier of a kind, whose
-// keys are at keysField ("Refresh.Keys"), into one of this package naming
-// the field of Config: "Keys[1]" becomes "Refresh.Keys[1]".
-func nested(keysField string, err error) error {
-	var field string
+// verifyKeys checks a kind's keys (at keysField) and returns what its
+// verifier is configured with (every key verifies: a secret key through
+// its public half, bound to issuer unless bound already), the public keys
+// to publish, and the version and purpose of the first key, which every
+// key must share.
+func verifyKeys(keys []keyring.Key, keysField, issuerName string) (vkeys []keyring.Key, publics []*paseto.PublicKey, v paseto.Version, p paseto.Purpose, err error) {
+	if len(keys) == 0 {
+		return nil, nil, 0, 0, configError(keysField, errors.New("no keys"))
+	}
+	vkeys = make([]keyring.Key, len(keys))
+	for i, key := range keys {
+		kf := keysField + "[" + strconv.Itoa(i) + "]"
+		loaded, err := key.Parse()
+		if err != nil {
+			return nil, nil, 0, 0, configError(kf, err)
+		}
+		kv, kp := loaded.Version(), loaded.Purpose()
+		if i == 0 {
+			if _, public := loaded.(*paseto.PublicKey); public {
+				return nil, nil, 0, 0, configError(kf, issuer.ErrPublicKey)
+			}
+			v, p = kv, kp
+		} else if kv != v || kp != p {
+			return nil, nil, 0, 0, configError(kf, fmt.Errorf("%w: not of the version and purpose of %s[0]", paseto.ErrWrongKey, keysField))
+		}
+		vk := keyring.Key{Issuer: key.Issuer}
+		if vk.Issuer == "" {
+			vk.Issuer = issuerName
+		}
+		switch lk := loaded.(type) {
+		case *paseto.SecretKey:
+			vk.PASERK, err = paserk.Encode(lk.Public())
+			publics = append(publics, lk.Public())
+		case *paseto.PublicKey:
+			vk.PASERK, err = paserk.Encode(lk)
+			publics = append(publics, lk)
+		default:
+			vk.PASERK, err = paserk.Encode(lk)
+		}
+		if err != nil { // unreachable for a key keyring parsed
+			return nil, nil, 0, 0, configError(kf, err)
+		}
+		vkeys[i] = vk
+	}
+	return vkeys, publics, v, p, nil
+}
+
+// nested turns a *ConfigError of the issuer or verifier of a kind (at
+// field, "Refresh"), whose keys are at keysField ("Refresh.Keys"), into one
+// of this package naming the field of Config: "Keys[1]" becomes
+// "Refresh.Keys[1]", "Lifetime" "Refresh.Lifetime".
+func nested(field, keysField string, err error) error {
+	var name string
 	var cause error
 	var ie *issuer.ConfigError
 	var ve *verifier.ConfigError
 	switch {
 	case errors.As(err, &ie):
-		field, cause = ie.Field, ie.Err
+		name, cause = ie.Field, ie.Err
 	case errors.As(err, &ve):
-		field, cause = ve.Field, ve.Err
+		name, cause = ve.Field, ve.Err
 	default:
 		return configError(keysField, err)
 	}
-	if rest, ok := strings.CutPrefix(field, "Keys"); ok {
+	if rest, ok := strings.CutPrefix(name, "Keys"); ok {
 		return configError(keysField+rest, cause)
+	}
+	switch name {
+	case "Lifetime", "NoExpiration":
+		return configError(field+"."+name, cause)
+	case "KeySource":
+		return configError(keysField, cause)
 	}
 	return configError(keysField, err)
 }

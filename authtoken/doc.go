@@ -30,7 +30,29 @@
 //
 // To rotate a kind's key, put the new key first in its Keys and keep the
 // old one after it until the tokens it made have expired: the first key
-// issues, all of them verify.
+// issues, all of them verify. [Manager.SetKeys] does that while serving.
+//
+// To have keys rotate by themselves, give each kind a key ring
+// ([keyring.Ring]) as its [KindConfig.KeySource] instead of Keys, and
+// publish the access ring's keys for resource servers with
+// [Manager.KeySetHandler], which lists each next key before it signs:
+//
+//	access, err := keyring.New(ctx, keyring.Config{Lifetimes: []time.Duration{authtoken.DefaultAccessLifetime}})
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	refresh, err := keyring.New(ctx, keyring.Config{Purpose: paseto.Local, Lifetimes: []time.Duration{authtoken.DefaultRefreshLifetime}})
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	go access.Run(ctx)
+//	go refresh.Run(ctx)
+//	m, err := authtoken.New(authtoken.Config{
+//		Access:  authtoken.KindConfig{KeySource: access},
+//		Refresh: authtoken.KindConfig{KeySource: refresh},
+//		Issuer:  "https://api.example.com",
+//	})
+//	mux.Handle("GET /.well-known/paseto-keys", m.KeySetHandler())
 //
 // # Token kinds
 //

@@ -193,6 +193,7 @@ func (m *Manager) Refresh(ctx context.Context, refreshToken string) (Pair, error
 		if m.onReuse != nil {
 			m.onReuse(ctx, t.Claims.Subject, o.fam)
 		}
+		m.reuseEvent(ctx, err)
 		if err != nil {
 			return Pair{}, fmt.Errorf("%w: revoking the family: %w", ErrRefreshReused, err)
 		}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/pasetokit/pasetokit/httpauth"
+	"github.com/pasetokit/pasetokit/observe"
 	"github.com/pasetokit/pasetokit/paseto"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
@@ -63,6 +64,12 @@ type Config struct {
 	// cannot change the answer. It runs on the call's goroutine and must
 	// be safe for concurrent use.
 	OnError func(ctx context.Context, err *Error)
+
+	// Events receives an [observe.KindRequest] event for every call
+	// authenticated (not those of SkipMethods), with reason "ok" or the
+	// [Error.Reason] it is refused with. Nil means [observe.Default]:
+	// slog at level Debug (Warn for Unavailable), rate-limited.
+	Events observe.Handler
 }
 
 // Interceptor authenticates gRPC calls with PASETO tokens. Make one with
@@ -75,6 +82,7 @@ type Interceptor struct {
 	max      int
 	implicit func(context.Context, string) []byte
 	onError  func(context.Context, *Error)
+	events   observe.Handler
 }
 
 // New validates cfg and returns an Interceptor. Every error it returns is
@@ -91,6 +99,7 @@ func New(cfg Config) (*Interceptor, error) {
 		max:      cfg.MaxTokenLength,
 		implicit: cfg.Implicit,
 		onError:  cfg.OnError,
+		events:   cfg.Events,
 	}
 	if a.max == 0 {
 		a.max = paseto.DefaultMaxTokenLength
@@ -249,13 +258,20 @@ func (a *Interceptor) Authenticate(ctx context.Context, fullMethod string) (cont
 		case tok == nil:
 			e = newError(classRejected, fullMethod, errNilToken)
 		default:
+			a.event(ctx, observe.ReasonOK)
 			return httpauth.NewContext(ctx, tok), nil
 		}
 	}
+	a.event(ctx, e.Reason)
 	if a.onError != nil {
 		a.onError(ctx, e)
 	}
 	return nil, e
+}
+
+// event reports the outcome of one call.
+func (a *Interceptor) event(ctx context.Context, reason string) {
+	observe.Emit(ctx, a.events, observe.Event{Kind: observe.KindRequest, Component: "grpcauth", Reason: reason})
 }
 
 // found is what bearer found.

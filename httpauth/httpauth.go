@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/pasetokit/pasetokit/observe"
 	"github.com/pasetokit/pasetokit/paseto"
 	"github.com/pasetokit/pasetokit/verifier"
 )
@@ -52,6 +53,12 @@ type Config struct {
 	// already set on 400 and 401 responses. It must write a response (an
 	// empty one would be a 200). Nil means DefaultErrorHandler.
 	ErrorHandler func(w http.ResponseWriter, r *http.Request, err *Error)
+
+	// Events receives an [observe.KindRequest] event for every request
+	// authenticated (by Require, Optional or Authenticate), with reason
+	// "ok" or the error's [Error.Code]. Nil means [observe.Default]: slog
+	// at level Debug (Warn for 503 answers), rate-limited.
+	Events observe.Handler
 }
 
 // Middleware authenticates requests with PASETO tokens. Make one with New;
@@ -63,6 +70,7 @@ type Middleware struct {
 	implicit   func(*http.Request) []byte
 	onError    func(http.ResponseWriter, *http.Request, *Error)
 	challenges map[*class]string // WWW-Authenticate per 400/401 class
+	events     observe.Handler
 }
 
 // New validates cfg and returns a Middleware. Every error it returns is a
@@ -84,6 +92,7 @@ func New(cfg Config) (*Middleware, error) {
 		max:      cfg.MaxTokenLength,
 		implicit: cfg.Implicit,
 		onError:  cfg.ErrorHandler,
+		events:   cfg.Events,
 	}
 	if m.max == 0 {
 		m.max = paseto.DefaultMaxTokenLength
@@ -212,6 +221,16 @@ func (m *Middleware) Authenticate(r *http.Request) (*verifier.Token, error) {
 }
 
 func (m *Middleware) authenticate(r *http.Request) (*verifier.Token, *Error) {
+	tok, e := m.check(r)
+	reason := observe.ReasonOK
+	if e != nil {
+		reason = e.Code
+	}
+	observe.Emit(r.Context(), m.events, observe.Event{Kind: observe.KindRequest, Component: "httpauth", Reason: reason})
+	return tok, e
+}
+
+func (m *Middleware) check(r *http.Request) (*verifier.Token, *Error) {
 	s, f, at := extract(m.exs, r)
 	var source string
 	if at >= 0 {

@@ -1,6 +1,7 @@
 package issuer_test
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
@@ -103,4 +104,101 @@ func BenchmarkIssueOverhead(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkIssueStatic and BenchmarkIssueRing issue the same token with
+// the current key of a ring, configured as a static key and as the ring
+// itself (KeySource): a ring must cost nothing measurable. Run both in one
+// go:
+//
+//	go test -run='^$' -bench='Ring|Static' -benchmem -count=5 ./issuer/
+func BenchmarkIssueStatic(b *testing.B) {
+	for _, p := range []paseto.Purpose{paseto.Public, paseto.Local} {
+		b.Run("v4."+p.String(), func(b *testing.B) {
+			_, key := benchRing(b, p)
+			benchIssue(b, issuer.Config{Keys: []keyring.Key{key}})
+		})
+	}
+}
+
+func BenchmarkIssueRing(b *testing.B) {
+	for _, p := range []paseto.Purpose{paseto.Public, paseto.Local} {
+		b.Run("v4."+p.String(), func(b *testing.B) {
+			ring, _ := benchRing(b, p)
+			benchIssue(b, issuer.Config{KeySource: ring})
+		})
+	}
+}
+
+// benchRing returns a ring of purpose p and its current key as a
+// configured key.
+func benchRing(b *testing.B, p paseto.Purpose) (*keyring.Ring, keyring.Key) {
+	ring, err := keyring.New(context.Background(), keyring.Config{Purpose: p, Lifetimes: []time.Duration{time.Hour}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	cur, err := ring.Snapshot().Current(time.Now())
+	if err != nil {
+		b.Fatal(err)
+	}
+	return ring, pk(b, cur.Key())
+}
+
+func benchIssue(b *testing.B, cfg issuer.Config) {
+	cfg.Issuer, cfg.Now = "https://auth.example.com", time.Now
+	iss, err := issuer.New(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	claims := benchClaims()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := iss.Issue(&claims); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkRingVsStatic issues with a static key and with a ring holding
+// the same key, in alternation, in one loop, and reports the time of each
+// and their ratio: on a shared machine, whose load changes between two
+// benchmarks run one after the other, it is the fair comparison.
+func BenchmarkRingVsStatic(b *testing.B) {
+	for _, p := range []paseto.Purpose{paseto.Public, paseto.Local} {
+		b.Run("v4."+p.String(), func(b *testing.B) {
+			ring, key := benchRing(b, p)
+			static, err := issuer.New(issuer.Config{Keys: []keyring.Key{key}, Issuer: "https://auth.example.com", Now: time.Now})
+			if err != nil {
+				b.Fatal(err)
+			}
+			ringed, err := issuer.New(issuer.Config{KeySource: ring, Issuer: "https://auth.example.com", Now: time.Now})
+			if err != nil {
+				b.Fatal(err)
+			}
+			claims := benchClaims()
+			issue := func(iss *issuer.Issuer) time.Duration {
+				t := time.Now()
+				if _, err := iss.Issue(&claims); err != nil {
+					b.Fatal(err)
+				}
+				return time.Since(t)
+			}
+			var ta, tr time.Duration
+			n := 0
+			b.ReportAllocs()
+			for b.Loop() {
+				if n%2 == 0 {
+					ta += issue(static)
+					tr += issue(ringed)
+				} else {
+					tr += issue(ringed)
+					ta += issue(static)
+				}
+				n++
+			}
+			b.ReportMetric(float64(ta.Nanoseconds())/float64(n), "static-ns/op")
+			b.ReportMetric(float64(tr.Nanoseconds())/float64(n), "ring-ns/op")
+			b.ReportMetric(float64(tr)/float64(ta), "ring/static")
+		})
+	}
 }

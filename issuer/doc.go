@@ -31,6 +31,22 @@
 // The token is a v4.public token that expires in one hour, with the footer
 // {"kid":"k4.pid.…"} naming the public key that verifies it.
 //
+// To rotate keys while running, give the issuer a key ring
+// ([keyring.Ring]) as its [Config.KeySource] instead of Keys: each token
+// is signed with the ring's current key, the key set lists the next key a
+// PublishAhead before it signs, and retired keys stay published until
+// their tokens have expired. Nothing is rebuilt when keys rotate:
+//
+//	ring, err := keyring.New(ctx, keyring.Config{Lifetimes: []time.Duration{time.Hour}})
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	go ring.Run(ctx) // rotates weekly, publishing each key a day ahead
+//	iss, err := issuer.New(issuer.Config{KeySource: ring, Issuer: "https://auth.example.com"})
+//
+// A ring whose backend has been unreachable too long has no key that may
+// issue: Issue then fails closed with [ErrKeyUnavailable].
+//
 // # Keys
 //
 // [Config.Keys] lists [keyring.Key] values: plaintext PASERKs
@@ -43,7 +59,10 @@
 // The other keys are listed so that their public halves stay published
 // while keys rotate. [Issuer.SetKeys] replaces the whole list atomically while
 // tokens are being issued; see it for the steps of a rotation without
-// rejected tokens.
+// rejected tokens. A [Config.KeySource] takes those steps by itself: New
+// checks that it keeps retired keys at least Lifetime
+// ([keyring.Source.CheckLifetime]), and refuses NoExpiration and NoKeyID
+// with it.
 //
 // # Claims
 //

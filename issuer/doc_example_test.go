@@ -1,9 +1,14 @@
 package issuer_test
 
 import (
+	"context"
+	"fmt"
 	"log"
 	"net/http"
+	"net/http/httptest"
 	"os"
+	"strings"
+	"time"
 
 	"github.com/pasetokit/pasetokit/issuer"
 	"github.com/pasetokit/pasetokit/keyring"
@@ -29,4 +34,31 @@ func Example_forMostUsers() {
 
 	mux := http.NewServeMux()
 	mux.Handle("GET /.well-known/paseto-keys", iss.KeySetHandler())
+}
+
+// The package documentation's key ring path, compiled: the issuer follows
+// a ring that rotates by itself.
+func Example_keyRing() {
+	ctx := context.Background()
+	ring, err := keyring.New(ctx, keyring.Config{Lifetimes: []time.Duration{time.Hour}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	go ring.Run(ctx) // rotates weekly, publishing each key a day ahead
+	iss, err := issuer.New(issuer.Config{KeySource: ring, Issuer: "https://auth.example.com"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	token, err := iss.Issue(map[string]any{"sub": "alice"})
+	if err != nil {
+		log.Fatal(err) // issuer.ErrKeyUnavailable: the ring is stale
+	}
+	fmt.Println(strings.HasPrefix(token, "v4.public."), strings.HasPrefix(iss.KeyID(), "k4.pid."))
+
+	rec := httptest.NewRecorder()
+	iss.KeySetHandler().ServeHTTP(rec, httptest.NewRequest("GET", "/.well-known/paseto-keys", nil))
+	fmt.Println(rec.Header().Get("Cache-Control")) // half of PublishAhead, at most 5 minutes
+	// Output:
+	// true true
+	// public, max-age=300
 }

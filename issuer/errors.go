@@ -48,6 +48,11 @@ var (
 	// longer than [Config.MaxTokenLength] ([paseto.ErrTokenTooLong] is
 	// wrapped).
 	ErrInvalidClaims = errors.New("issuer: invalid claims")
+	// ErrKeyUnavailable: the [Config.KeySource] has no key that may issue
+	// now ([keyring.ErrStale] is wrapped): its copy of the keys could not
+	// be refreshed and its last current key is due to retire. No token is
+	// made; answer 503 and fix the key ring's backend.
+	ErrKeyUnavailable = errors.New("issuer: no key may issue now")
 )
 
 // ConfigError describes what [New] or [Issuer.SetKeys] rejected. It

@@ -75,11 +75,23 @@ func (i *Issuer) IssueWith(claims any, opts IssueOptions) (string, error) {
 	if i == nil {
 		return "", errNotNew
 	}
-	r := i.ring.Load()
-	if r == nil {
+	s := &i.s
+	at, atOpts := opts.IssuedAt, !opts.IssuedAt.IsZero()
+	var r *keyRing
+	if i.src != nil {
+		// The key that issues is the one current at the token's own time.
+		if at.IsZero() {
+			if at = s.now(); at.IsZero() {
+				return "", configError("Now", errors.New("returned the zero time"))
+			}
+		}
+		var err error
+		if r, err = i.current(at); err != nil {
+			return "", err
+		}
+	} else if r = i.ring.Load(); r == nil {
 		return "", errNotNew
 	}
-	s := &i.s
 
 	add := s.claimNames
 	exp := s.exp
@@ -87,10 +99,18 @@ func (i *Issuer) IssueWith(claims any, opts IssueOptions) (string, error) {
 	case opts.NoExpiration && opts.Lifetime != 0:
 		return "", fmt.Errorf("%w: NoExpiration and Lifetime are both set", ErrInvalidOptions)
 	case opts.NoExpiration:
+		if i.src != nil {
+			return "", fmt.Errorf("%w: NoExpiration with a KeySource: the token would outlive its key", ErrInvalidOptions)
+		}
 		exp = 0
 	case opts.Lifetime != 0:
 		if opts.Lifetime < time.Second {
 			return "", fmt.Errorf("%w: Lifetime is negative or under one second", ErrInvalidOptions)
+		}
+		if i.src != nil && opts.Lifetime > s.exp {
+			if err := i.src.CheckLifetime(opts.Lifetime); err != nil {
+				return "", fmt.Errorf("%w: Lifetime: %w", ErrInvalidOptions, err)
+			}
 		}
 		exp = opts.Lifetime
 	}
@@ -112,7 +132,7 @@ func (i *Issuer) IssueWith(claims any, opts IssueOptions) (string, error) {
 
 	var t timeClaims
 	if add&(claimIAT|claimNBF|claimEXP) != 0 {
-		if t, err = s.times(opts.IssuedAt, exp, opts.Lifetime != 0); err != nil {
+		if t, err = s.times(at, atOpts, exp, opts.Lifetime != 0); err != nil {
 			return "", err
 		}
 	}
@@ -155,9 +175,10 @@ type timeClaims struct {
 }
 
 // times computes the token's times from at, or, when at is zero, from one
-// reading of the clock. perCall says whether exp comes from IssueOptions,
-// to blame the right input when exp cannot be written.
-func (s *settings) times(at time.Time, exp time.Duration, perCall bool) (timeClaims, error) {
+// reading of the clock. atOpts says at is IssueOptions.IssuedAt, and
+// perCall that exp comes from IssueOptions, to blame the right input when
+// a time cannot be written.
+func (s *settings) times(at time.Time, atOpts bool, exp time.Duration, perCall bool) (timeClaims, error) {
 	var t timeClaims
 	now := at
 	if at.IsZero() {
@@ -167,7 +188,7 @@ func (s *settings) times(at time.Time, exp time.Duration, perCall bool) (timeCla
 	}
 	now = now.UTC().Truncate(time.Second)
 	if !writable(now) {
-		if !at.IsZero() {
+		if atOpts {
 			return t, fmt.Errorf("%w: IssuedAt outside years 0000-9999", ErrInvalidOptions)
 		}
 		return t, configError("Now", errors.New("returned a time outside years 0000-9999"))
@@ -176,7 +197,7 @@ func (s *settings) times(at time.Time, exp time.Duration, perCall bool) (timeCla
 	if exp != 0 {
 		e := now.Add(exp).Truncate(time.Second)
 		if !writable(e) {
-			if perCall || !at.IsZero() {
+			if perCall || atOpts {
 				return t, fmt.Errorf("%w: exp would fall after year 9999", ErrInvalidOptions)
 			}
 			return t, configError("Lifetime", errors.New("exp would fall after year 9999"))

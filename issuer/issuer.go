@@ -2,7 +2,6 @@ package issuer
 
 import (
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,8 +11,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/pasetokit/pasetokit/internal/keysethttp"
 	"github.com/pasetokit/pasetokit/keyring"
-	"github.com/pasetokit/pasetokit/keyset"
 	"github.com/pasetokit/pasetokit/paserk"
 	"github.com/pasetokit/pasetokit/paseto"
 	"github.com/pasetokit/pasetokit/serializer"
@@ -43,8 +42,23 @@ type Config struct {
 	// refused ([ErrPublicKey]). No two keys may have the same PASERK id
 	// ([ErrDuplicateKey]). Keys may be of different versions. A key whose
 	// [keyring.Key.Issuer] is set must name [Config.Issuer].
-	// [Issuer.SetKeys] replaces the list.
+	// [Issuer.SetKeys] replaces the list. Set exactly one of Keys and
+	// KeySource.
 	Keys []keyring.Key
+
+	// KeySource, used instead of Keys, is a live source of keys, such as a
+	// [keyring.Ring]: each token is issued with the key that is current at
+	// its issue time ([keyring.Snapshot.Current], read on every call, so
+	// the issuer follows rotations without being rebuilt), and
+	// [Issuer.KeySetHandler] publishes the source's public keys, next keys
+	// before they sign. The source's keys are secret keys (public tokens)
+	// or local keys (local tokens) of any version. New checks that the
+	// source keeps retired keys for Lifetime ([keyring.Source.CheckLifetime])
+	// and refuses NoExpiration and NoKeyID with it: tokens without exp
+	// would outlive every key, and verifiers find ring keys by kid. When
+	// the source has no key that may issue ([keyring.ErrStale]), issuing
+	// fails closed with [ErrKeyUnavailable].
+	KeySource keyring.Source
 
 	// Issuer, when not empty, is written as the iss claim of every token
 	// and as the issuer of the published key set. It must be valid UTF-8.
@@ -106,7 +120,10 @@ type Config struct {
 	// [DefaultKeySetMaxAge] (five minutes); it must otherwise be at least
 	// one second. After a rotation, verifiers may use the cached key set
 	// for this long, so publish the next key at least this long before it
-	// starts signing.
+	// starts signing. With a KeySource, zero means the source's
+	// [keyring.Snapshot.MaxAge] (half its PublishAhead, at most five
+	// minutes; under a second is sent as "no-cache"), and a longer
+	// KeySetMaxAge is an error.
 	KeySetMaxAge time.Duration
 }
 
@@ -117,6 +134,18 @@ type Issuer struct {
 	s    settings
 	mu   sync.Mutex // serializes SetKeys, so that the last call wins
 	ring atomic.Pointer[keyRing]
+
+	// With a KeySource: the source, the key data of its last issuing
+	// entry, and the key set document of its last generation.
+	src keyring.Source
+	cur atomic.Pointer[keyRing]
+	doc atomic.Pointer[genDoc]
+}
+
+// genDoc is the key set document of one generation of a KeySource.
+type genDoc struct {
+	gen uint64
+	doc *keysethttp.Doc
 }
 
 // settings is the validated, immutable part of a Config.
@@ -157,8 +186,8 @@ type keyRing struct {
 	kid     string
 	footer  []byte // {"kid":"…"}, or nil with NoKeyID
 	publics []*paseto.PublicKey
-	doc     []byte // the key set document
-	etag    string
+	doc     *keysethttp.Doc
+	entry   *keyring.Entry // the KeySource entry it was made from, or nil
 }
 
 // New validates cfg and returns an Issuer. Every key is loaded and every
@@ -223,12 +252,17 @@ func New(cfg Config) (*Issuer, error) {
 	}
 	maxAge := cfg.KeySetMaxAge
 	switch {
+	case maxAge == 0 && cfg.KeySource != nil:
+		maxAge = cfg.KeySource.Snapshot().MaxAge()
 	case maxAge == 0:
 		maxAge = DefaultKeySetMaxAge
 	case maxAge < time.Second:
 		return nil, configError("KeySetMaxAge", errors.New("under one second"))
+	case cfg.KeySource != nil && maxAge > cfg.KeySource.Snapshot().MaxAge():
+		return nil, configError("KeySetMaxAge", fmt.Errorf("longer than the KeySource's max-age %v: verifiers could miss a next key before it signs",
+			cfg.KeySource.Snapshot().MaxAge()))
 	}
-	s.cacheCtrl = "public, max-age=" + strconv.FormatInt(int64(maxAge/time.Second), 10)
+	s.cacheCtrl = keysethttp.CacheControl(maxAge)
 	if s.issuer != "" {
 		s.claimNames |= claimISS
 	}
@@ -243,6 +277,16 @@ func New(cfg Config) (*Issuer, error) {
 	}
 
 	i := &Issuer{s: s}
+	if cfg.KeySource != nil {
+		if len(cfg.Keys) != 0 {
+			return nil, configError("KeySource", errors.New("set together with Keys: set one"))
+		}
+		if err := i.s.checkSource(cfg.KeySource); err != nil {
+			return nil, err
+		}
+		i.src = cfg.KeySource
+		return i, nil
+	}
 	r, err := i.s.loadKeys(cfg.Keys)
 	if err != nil {
 		return nil, err
@@ -264,6 +308,9 @@ func New(cfg Config) (*Issuer, error) {
 // the old key listed until every token it signed has expired; then drop the
 // old key.
 func (i *Issuer) SetKeys(keys []keyring.Key) error {
+	if i != nil && i.src != nil {
+		return configError("Keys", errors.New("the issuer follows Config.KeySource: rotate the source instead"))
+	}
 	if i == nil || i.ring.Load() == nil {
 		return errNotNew
 	}
@@ -335,22 +382,86 @@ func (s *settings) loadKeys(keys []keyring.Key) (*keyRing, error) {
 			return nil, configError("Keys[0]", errors.New("its id does not make a valid footer"))
 		}
 	}
-	doc, err := keyset.Marshal(s.issuer, r.publics)
+	doc, err := keysethttp.NewDoc(s.issuer, r.publics)
 	if err != nil {
 		return nil, configError("Keys", fmt.Errorf("key set: %w", err))
 	}
-	sum := sha256.Sum256(doc)
 	r.doc = doc
-	r.etag = `"` + base64.RawURLEncoding.EncodeToString(sum[:18]) + `"`
 	return r, nil
+}
+
+// checkSource checks a KeySource against the settings when New is called.
+func (s *settings) checkSource(src keyring.Source) error {
+	snap := src.Snapshot()
+	if snap == nil {
+		return configError("KeySource", errors.New("has no snapshot"))
+	}
+	switch v := snap.Version(); {
+	case v < paseto.V2 || v > paseto.V4:
+		return configError("KeySource", errors.New("keys of an unsupported version"))
+	case snap.Purpose() != paseto.Public && snap.Purpose() != paseto.Local:
+		return configError("KeySource", errors.New("keys of an unsupported purpose"))
+	case !s.kid:
+		return configError("NoKeyID", errors.New("set with KeySource: verifiers find the keys of a key source by kid"))
+	case s.exp == 0:
+		return configError("NoExpiration", errors.New("set with KeySource: tokens without exp would outlive every key of the source"))
+	}
+	if err := src.CheckLifetime(s.exp); err != nil {
+		return configError("Lifetime", err)
+	}
+	return nil
+}
+
+// current returns the key data of the source's key that issues at now,
+// cached per entry: after a rotation, the first token builds it.
+func (i *Issuer) current(now time.Time) (*keyRing, error) {
+	e, err := i.src.Snapshot().Current(now)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrKeyUnavailable, err)
+	}
+	if r := i.cur.Load(); r != nil && r.entry == e {
+		return r, nil
+	}
+	r := &keyRing{signer: e.Key(), kid: e.ID(), entry: e}
+	if r.signer == nil || r.kid == "" {
+		return nil, fmt.Errorf("%w: the source's current key cannot issue", ErrKeyUnavailable)
+	}
+	if i.s.kid {
+		r.footer = []byte(`{"kid":"` + r.kid + `"}`)
+	}
+	i.cur.Store(r)
+	return r, nil
+}
+
+// sourceDoc returns the key set document of the source's snapshot, made
+// once per generation.
+func (i *Issuer) sourceDoc() *keysethttp.Doc {
+	snap := i.src.Snapshot()
+	g := snap.Generation()
+	if d := i.doc.Load(); d != nil && d.gen == g {
+		return d.doc
+	}
+	doc, err := keysethttp.NewDoc(i.s.issuer, snap.PublicKeys())
+	if err != nil {
+		return nil // answered with a 500
+	}
+	i.doc.Store(&genDoc{gen: g, doc: doc})
+	return doc
 }
 
 // PublicKeys returns the public halves of the listed secret keys, in list
 // order, so the signing key's comes first when it is a secret key. Local
 // keys have no public half and are left out. The slice is the caller's.
+//
+// With a [Config.KeySource] they are the source's public keys: the current
+// key's, the next key's (published before it signs), then the retired
+// keys'.
 func (i *Issuer) PublicKeys() []*paseto.PublicKey {
 	if i == nil {
 		return nil
+	}
+	if i.src != nil {
+		return i.src.Snapshot().PublicKeys()
 	}
 	r := i.ring.Load()
 	if r == nil {
@@ -363,9 +474,19 @@ func (i *Issuer) PublicKeys() []*paseto.PublicKey {
 // issued: the pid of the first key's public half for a secret key, the lid
 // of a local key. It is the footer's kid unless [Config.NoKeyID] is set,
 // and "" for an Issuer not made by New.
+//
+// With a [Config.KeySource] it is the id of the key that issues now (by
+// [Config.Now]), or "" when the source has none.
 func (i *Issuer) KeyID() string {
 	if i == nil {
 		return ""
+	}
+	if i.src != nil {
+		e, err := i.src.Snapshot().Current(i.s.now())
+		if err != nil {
+			return ""
+		}
+		return e.ID()
 	}
 	r := i.ring.Load()
 	if r == nil {

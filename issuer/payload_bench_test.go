@@ -39,7 +39,7 @@ func BenchmarkPayload(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			t, err := s.times(time.Time{}, s.exp, false)
+			t, err := s.times(time.Time{}, false, s.exp, false)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -65,19 +65,34 @@
 // [New] refuses a policy that could drop a key while its tokens are valid:
 // RetainFor must cover the longest of [Config.Lifetimes] plus Leeway, and
 // components check their own lifetimes with [Source.CheckLifetime].
-// PublishAhead must not exceed RotateEvery, and must be at least the
-// longest time a verifier caches the key set: the key set's
-// Cache-Control max-age is [Snapshot.MaxAge], at most half of it. A
-// verifier that refreshes on a fixed interval must refresh at least every
-// PublishAhead. [Policy.MaxKeys] caps the keys held, and is checked
-// against the schedule.
+// PublishAhead must not exceed RotateEvery. [Policy.MaxKeys] caps the
+// keys held, and is checked against the schedule.
+//
+// The one relation users must keep themselves: PublishAhead must be at
+// least the refresh interval of every verifier that follows the ring's
+// published key set, so that each verifier holds a key before the first
+// token it signs arrives. The key set's Cache-Control max-age is
+// [Snapshot.MaxAge], at most half of PublishAhead, and verifiers refresh
+// at the published max-age within their own bounds (package verifier: no
+// more often than KeySet.MinRefreshInterval, one minute by default, so
+// keep PublishAhead at least that). Verifiers in other processes cannot be
+// checked from here; where both sides are configured in one process,
+// [CheckRefreshInterval] (and verifier.CheckKeySet) check it. Processes
+// sharing a backend learn a next key within [Config.SyncInterval], which
+// PublishAhead must also exceed (New checks that).
 //
 // # Components and snapshots
 //
 // A component reads its keys from a [Source] on every call: Snapshot is
 // one atomic load of an immutable [Snapshot], and [Snapshot.Current] and
 // [Snapshot.Lookup] cost a comparison and a map lookup. A component never
-// needs to be rebuilt when keys rotate.
+// needs to be rebuilt when keys rotate. The components take it as their
+// KeySource field, next to Keys (exactly one of the two, and of Secret
+// where it exists): issuer.Config, verifier.Config, authtoken.KindConfig
+// (per kind), session.Config and remember.Config. Give each family its own
+// ring: v4.public signing keys for access tokens, v4.local keys for
+// refresh tokens, another v4.local ring for session cookies and another
+// for remember-me cookies.
 //
 // # Backends and fleets
 //

@@ -48,6 +48,12 @@ var (
 	// than the ring keeps retired keys ([Source.CheckLifetime]). It
 	// matches [ErrInvalidConfig] too.
 	ErrLifetimeNotCovered = errors.New("keyring: lifetime longer than Policy.RetainFor allows")
+
+	// ErrRefreshTooSlow: a verifier following the ring's key set
+	// refreshes it less often than [Policy.PublishAhead], and could meet
+	// tokens of a key it does not know yet ([CheckRefreshInterval]). It
+	// matches [ErrInvalidConfig] too.
+	ErrRefreshTooSlow = errors.New("keyring: key set refreshed less often than Policy.PublishAhead")
 )
 
 // ConfigError is a configuration refused by [New] or by

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/pasetokit/pasetokit/observe"
 	"github.com/pasetokit/pasetokit/paserk"
 	"github.com/pasetokit/pasetokit/paseto"
 )
@@ -71,6 +72,12 @@ type Config struct {
 	// ticks (an unreachable backend, unreadable state); the ring keeps its
 	// last good copy meanwhile. It must be safe for concurrent use.
 	OnError func(err error)
+	// Events receives an [observe.KindKeyRotation] event when a next key
+	// is published or becomes current (in this process, or seen in the
+	// backend), and an [observe.KindKeySync] event when [Ring.Tick] fails
+	// and when it succeeds again. Nil means [observe.Default]: slog,
+	// rate-limited.
+	Events observe.Handler
 }
 
 // Ring owns the keys of one family (one version and purpose): it creates
@@ -87,6 +94,8 @@ type Ring struct {
 	bname   string
 	now     func() time.Time
 	onError func(error)
+	events  observe.Handler
+	failing bool // the last Tick failed; guarded by mu
 
 	mu    sync.Mutex // serializes Tick and Rotate; guards codec, state, gen
 	codec *codec
@@ -108,7 +117,7 @@ var _ Source = (*Ring)(nil)
 // New does not start the schedule: call [Ring.Run] in a goroutine, or
 // [Ring.Tick] from your own scheduler.
 func New(ctx context.Context, cfg Config) (*Ring, error) {
-	r := &Ring{leeway: cfg.Leeway, sync: cfg.SyncInterval, backend: cfg.Backend, now: cfg.Now, onError: cfg.OnError}
+	r := &Ring{leeway: cfg.Leeway, sync: cfg.SyncInterval, backend: cfg.Backend, now: cfg.Now, onError: cfg.OnError, events: cfg.Events}
 	switch cfg.Version {
 	case 0:
 		r.fam.v = paseto.V4
@@ -217,7 +226,9 @@ func (r *Ring) CheckLifetime(lifetime time.Duration) error {
 func (r *Ring) Tick(ctx context.Context) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.tick(ctx, nil)
+	err := r.tick(ctx, nil)
+	r.syncEvent(ctx, err)
+	return err
 }
 
 // Rotate starts a staged rotation now, by hand (an operator's request, a
@@ -392,6 +403,7 @@ func (r *Ring) setState(st *ringState, now time.Time, synced bool) {
 		s.synced = old.synced
 	}
 	r.snap.Store(s)
+	r.rotationEvents(old, s)
 }
 
 // later returns the later of a and b.
@@ -497,7 +509,7 @@ func earliestDrop(st *ringState) time.Time {
 // build makes the snapshot of st.
 func (r *Ring) build(st *ringState) *Snapshot {
 	s := &Snapshot{gen: r.gen, stateVer: st.version, version: r.fam.v, purpose: r.fam.p,
-		byID: make(map[string]*Entry, len(st.keys)), maxAge: r.pol.keySetMaxAge()}
+		byID: make(map[string]*Entry, len(st.keys)), maxAge: r.pol.keySetMaxAge(), ahead: r.pol.PublishAhead}
 	d, ret := r.pol.RotateEvery, r.pol.RetainFor
 	var retired []*paseto.PublicKey
 	for _, k := range st.keys {

@@ -1,6 +1,7 @@
 package keyring
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/pasetokit/pasetokit/paseto"
@@ -52,6 +53,7 @@ type Snapshot struct {
 	publics    []*paseto.PublicKey // current, next, retired
 	validUntil time.Time
 	maxAge     time.Duration
+	ahead      time.Duration
 	synced     time.Time
 }
 
@@ -163,6 +165,26 @@ func (s *Snapshot) ValidUntil() time.Time { return s.validUntil }
 // [MaxKeySetMaxAge], so that a verifier that caches the set learns every
 // key before it signs. Zero means "no-cache".
 func (s *Snapshot) MaxAge() time.Duration { return s.maxAge }
+
+// PublishAhead returns the ring's [Policy.PublishAhead]: how long each key
+// is published before it signs. A verifier that follows a key set made
+// from this ring must refresh its copy at least that often.
+func (s *Snapshot) PublishAhead() time.Duration { return s.ahead }
+
+// CheckRefreshInterval returns an error matching [ErrInvalidConfig] and
+// [ErrRefreshTooSlow] when a verifier that refreshes its copy of the key
+// set of src every refresh (at worst) could miss a key of src before it
+// signs: refresh must not exceed the source's PublishAhead. It is the one
+// relation between a ring and the verifiers following its key set that
+// the ring cannot enforce on its own; call it where both are configured in
+// one process (package verifier's CheckKeySet does).
+func CheckRefreshInterval(src Source, refresh time.Duration) error {
+	ahead := src.Snapshot().PublishAhead()
+	if refresh > ahead {
+		return configError("Policy.PublishAhead", fmt.Errorf("%w: %v is shorter than the refresh interval %v", ErrRefreshTooSlow, ahead, refresh))
+	}
+	return nil
+}
 
 // Synced returns when this process last read the ring's state from its
 // backend successfully.

@@ -51,6 +51,13 @@
 // store (module github.com/pasetokit/pasetokit/store/redisstore) when the
 // application runs as several processes.
 //
+// To rotate the remember-me key without forgetting anyone, give the
+// Manager a ring of v4.local keys of its own ([keyring.Ring] with Purpose
+// paseto.Local and Lifetimes covering [Config.Lifetime]) as
+// [Config.KeySource] instead of Secret: cookies are set with the ring's
+// current key and open with any key it still holds, as for package
+// session.
+//
 // # Cookie names and cookie tossing
 //
 // The default name "remember" is kept for compatibility, but a plain name

@@ -69,7 +69,7 @@ func newEnv(t testing.TB, cfg remember.Config) *env {
 		e.store = s
 		cfg.Store = s
 	}
-	if cfg.Keys == nil && cfg.Secret == nil {
+	if cfg.Keys == nil && cfg.Secret == nil && cfg.KeySource == nil {
 		cfg.Secret = secret
 	}
 	if cfg.Now == nil {

@@ -18,6 +18,7 @@ import (
 	"github.com/pasetokit/pasetokit/internal/cookie"
 	"github.com/pasetokit/pasetokit/internal/pysetolocal"
 	"github.com/pasetokit/pasetokit/keyring"
+	"github.com/pasetokit/pasetokit/observe"
 	"github.com/pasetokit/pasetokit/paseto"
 	"github.com/pasetokit/pasetokit/store"
 )
@@ -72,7 +73,8 @@ const (
 type Cookie = cookie.Cookie
 
 // Config configures a Manager. The zero value of every field is a safe
-// default, except that exactly one of Keys and Secret must be set.
+// default, except that exactly one of Keys, KeySource and Secret must be
+// set.
 type Config struct {
 	// Keys are the keys of remember-me tokens: k4.local PASERKs
 	// ([keyring.Key.PASERK]; PEM keys and an Issuer are refused). The first
@@ -85,6 +87,16 @@ type Config struct {
 	// 32 bytes; the key is keyderive.SymmetricKey(Secret, paseto.V4,
 	// [KeyPurpose]). The session secret may be reused: the purposes differ.
 	Secret []byte
+	// KeySource, used instead of Keys or Secret, is a live source of
+	// v4.local keys, such as a [keyring.Ring] with Purpose paseto.Local
+	// used for remember-me tokens only (never the sessions' ring): its
+	// current key encrypts each cookie set, and its keys decrypt cookies
+	// by their key id while they are next, current or retired, so a
+	// rotation forgets nobody. A cookie whose key has been dropped is
+	// [ErrUnknownKey]. New checks that the source keeps retired keys for
+	// Lifetime ([keyring.Source.CheckLifetime]). When the source has no
+	// current key ([keyring.ErrStale]), setting a cookie fails closed.
+	KeySource keyring.Source
 
 	// Store keeps the series. Nil means a new [store.MemoryRemember] with
 	// default bounds, which only suits an application running as one
@@ -117,6 +129,10 @@ type Config struct {
 	// call [Manager.ForgetUser]. It runs synchronously in the request and
 	// must be safe for concurrent use.
 	OnTheft func(ctx context.Context, userID, selector string)
+	// Events receives an [observe.KindTheft] event when a stolen cookie
+	// is detected (after OnTheft, which still runs). Nil means
+	// [observe.Default]: slog at level Error, rate-limited.
+	Events observe.Handler
 	// OnBadCookie, if set, is called when a remember-me cookie is
 	// rejected (it is then deleted); err matches [ErrMalformed],
 	// [ErrTampered], [ErrUnknownKey], [ErrExpired] or [ErrRevoked].
@@ -164,6 +180,7 @@ type Manager struct {
 	now      func() time.Time
 	tmpl     http.Cookie
 	onTheft  func(context.Context, string, string)
+	events   observe.Handler
 	onBad    func(*http.Request, error)
 	onError  func(*http.Request, error)
 	errorH   func(http.ResponseWriter, *http.Request, error)
@@ -181,6 +198,7 @@ func New(cfg Config) (*Manager, error) {
 		grace:    cfg.GraceWindow,
 		now:      cfg.Now,
 		onTheft:  cfg.OnTheft,
+		events:   cfg.Events,
 		onBad:    cfg.OnBadCookie,
 		onError:  cfg.OnError,
 		errorH:   cfg.ErrorHandler,
@@ -221,9 +239,14 @@ func New(cfg Config) (*Manager, error) {
 		}
 		m.store = s
 	}
-	m.keys, err = cookie.NewRing(cfg.Keys, cfg.Secret, KeyPurpose, footerFor)
+	m.keys, err = cookie.NewRing(cfg.Keys, cfg.KeySource, cfg.Secret, KeyPurpose, footerFor)
 	if err != nil {
 		return nil, configError(cookie.Field("", err))
+	}
+	if cfg.KeySource != nil {
+		if err := cfg.KeySource.CheckLifetime(m.lifetime); err != nil {
+			return nil, configError("Lifetime", err)
+		}
 	}
 	m.implicit = []byte(ImplicitPrefix + m.name)
 	m.parser = paseto.Parser{MaxTokenLength: maxTokenLength, MaxFooterLength: 256}
@@ -400,6 +423,7 @@ func (m *Manager) Login(w http.ResponseWriter, r *http.Request) (userID string, 
 	if m.onTheft != nil {
 		m.onTheft(ctx, s.UserID, p.Selector)
 	}
+	m.theftEvent(ctx, derr)
 	if derr != nil {
 		return "", false, fmt.Errorf("remember: revoking a stolen series: %w", derr)
 	}
@@ -454,7 +478,7 @@ func (m *Manager) decode(token string, now time.Time) (*payload, error) {
 	if len(token) > maxTokenLength || !strings.HasPrefix(token, tokenHeader) {
 		return nil, ErrMalformed
 	}
-	k := m.keys.ForToken(token)
+	k := m.keys.ForToken(token, now)
 	if k == nil {
 		// Slow path: a footer we did not make; find the key by its id.
 		u, err := m.parser.Unverified(token)
@@ -465,7 +489,7 @@ func (m *Manager) decode(token string, now time.Time) (*payload, error) {
 		if err != nil || id == "" {
 			return nil, ErrMalformed
 		}
-		if k = m.keys.ByID(id); k == nil {
+		if k = m.keys.ByID(id, now); k == nil {
 			return nil, ErrUnknownKey
 		}
 	}
@@ -496,7 +520,10 @@ func (m *Manager) decode(token string, now time.Time) (*payload, error) {
 // replacing a remember-me cookie set earlier in the same response.
 func (m *Manager) setCookie(w http.ResponseWriter, selector, validator string, exp, now time.Time) error {
 	b, _ := json.Marshal(payload{Selector: selector, Validator: validator, Expires: exp.Unix()})
-	k := m.keys.Encrypting()
+	k, err := m.keys.Encrypting(now)
+	if err != nil {
+		return fmt.Errorf("remember: no key encrypts: %w", err)
+	}
 	token, err := paseto.Encrypt(k.Key, b, k.Footer, m.implicit)
 	if err != nil {
 		return fmt.Errorf("remember: %w", err)

@@ -35,7 +35,10 @@ func (m *Manager) encode(p *payload) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("%w: %w", ErrEncode, err)
 	}
-	k := m.keys.Encrypting()
+	k, err := m.keys.Encrypting(m.now())
+	if err != nil {
+		return "", fmt.Errorf("session: no key encrypts: %w", err)
+	}
 	return paseto.Encrypt(k.Key, b, k.Footer, m.implicit)
 }
 
@@ -50,7 +53,7 @@ func (m *Manager) decode(token string, now time.Time) (*payload, *CookieError) {
 	}
 	// The footer is the reference of one of our keys, found by its exact
 	// base64url form, which is canonical.
-	k := m.keys.ForToken(token)
+	k := m.keys.ForToken(token, now)
 	if k == nil {
 		return nil, m.classifyFooter(token)
 	}

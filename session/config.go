@@ -56,7 +56,8 @@ const (
 type Cookie = cookie.Cookie
 
 // Config configures a Manager. The zero value of every field is a safe
-// default, except that exactly one of Keys and Secret must be set.
+// default, except that exactly one of Keys, KeySource and Secret must be
+// set.
 type Config struct {
 	// Keys are the keys of the sessions: k4.local PASERKs
 	// ([keyring.Key.PASERK]; PEM keys and an Issuer are refused). The first
@@ -72,6 +73,16 @@ type Config struct {
 	// 32 bytes; the key is keyderive.SymmetricKey(Secret, paseto.V4,
 	// [KeyPurpose]). Derive keys for other uses with other purposes.
 	Secret []byte
+	// KeySource, used instead of Keys or Secret, is a live source of
+	// v4.local keys, such as a [keyring.Ring] with Purpose paseto.Local
+	// used for sessions only: its current key encrypts each cookie saved,
+	// and its keys decrypt cookies by their key id while they are next,
+	// current or retired, so a rotation logs nobody out. A cookie whose
+	// key has been dropped is [ErrUnknownKey]. New checks that the source
+	// keeps retired keys for Lifetime ([keyring.Source.CheckLifetime]).
+	// When the source has no current key ([keyring.ErrStale]), saving
+	// fails closed (Config.OnError) and loading keeps working.
+	KeySource keyring.Source
 
 	// Cookie holds the attributes of the session cookie; the zero value
 	// is safe (see [Cookie]).
@@ -220,9 +231,14 @@ func New(cfg Config) (*Manager, error) {
 	}
 	m.touch = max(m.idle/10, time.Second)
 
-	m.keys, err = cookie.NewRing(cfg.Keys, cfg.Secret, KeyPurpose, keyRef)
+	m.keys, err = cookie.NewRing(cfg.Keys, cfg.KeySource, cfg.Secret, KeyPurpose, keyRef)
 	if err != nil {
 		return nil, configError(cookie.Field("", err))
+	}
+	if cfg.KeySource != nil {
+		if err := cfg.KeySource.CheckLifetime(m.lifetime); err != nil {
+			return nil, configError("Lifetime", err)
+		}
 	}
 	m.implicit = []byte(ImplicitPrefix + m.name)
 
@@ -250,7 +266,7 @@ func New(cfg Config) (*Manager, error) {
 	// token (a nonce and a tag, no payload), so that every save would
 	// fail.
 	room := m.valueRoom()
-	minToken := len(tokenHeader) + base64.RawURLEncoding.EncodedLen(64) + 1 + len(m.keys.Encrypting().FooterB64)
+	minToken := len(tokenHeader) + base64.RawURLEncoding.EncodedLen(64) + 1 + m.keys.FooterB64Len()
 	if room <= 0 || room*m.maxParts < minToken {
 		return nil, configError("Cookie", fmt.Errorf("name, Path and Domain leave no room for the session in %d bytes", MaxCookieSize))
 	}

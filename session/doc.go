@@ -31,6 +31,23 @@
 // ([DefaultIdleTimeout]), both enforced inside the token. Set
 // [Cookie.Insecure] only for development over plain HTTP.
 //
+// To rotate the session key without logging anyone out, give the Manager
+// a ring of v4.local keys ([keyring.Ring], for sessions only) as its
+// [Config.KeySource] instead of Secret: new cookies are encrypted with the
+// ring's current key, and cookies made with earlier keys keep opening
+// until their keys are dropped, which the ring does only after
+// [Config.Lifetime] (New checks it):
+//
+//	ring, err := keyring.New(ctx, keyring.Config{
+//		Purpose:   paseto.Local,
+//		Lifetimes: []time.Duration{session.DefaultLifetime},
+//	})
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	go ring.Run(ctx)
+//	m, err := session.New(session.Config{KeySource: ring})
+//
 // # Cookie names and cookie tossing
 //
 // The default name "session" is kept for compatibility (the name is bound

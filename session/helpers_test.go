@@ -40,7 +40,7 @@ func publicPASERK(t testing.TB) string {
 func testManager(t testing.TB, cfg Config) (*Manager, *testclock.Clock) {
 	t.Helper()
 	clk := testclock.New()
-	if cfg.Keys == nil && cfg.Secret == nil {
+	if cfg.Keys == nil && cfg.Secret == nil && cfg.KeySource == nil {
 		cfg.Keys = testkeys.Ring(t, genKey(t))
 	}
 	if cfg.Now == nil {

@@ -203,11 +203,12 @@ func TestBadCookies(t *testing.T) {
 	otherKey := issue(t, mOther, "user", "alice")[0].Value
 	mName, _ := testManager(t, Config{Keys: testkeys.Ring(t, k), Cookie: Cookie{Name: "other"}})
 	otherName := issue(t, mName, "user", "alice")[0].Value
+	ek, _ := m.keys.Encrypting(time.Time{})
 	// Same footer as ours but made under another implicit assertion: MAC fails.
-	forged, _ := paseto.Encrypt(k, []byte(`{"id":"x","ct":1,"ls":1}`), m.keys.Encrypting().Footer, []byte("pasetokit-remember|session"))
+	forged, _ := paseto.Encrypt(k, []byte(`{"id":"x","ct":1,"ls":1}`), ek.Footer, []byte("pasetokit-remember|session"))
 	// Valid token whose payload lacks metadata.
-	noMeta, _ := paseto.Encrypt(k, []byte(`{"v":{}}`), m.keys.Encrypting().Footer, m.implicit)
-	notJSON, _ := paseto.Encrypt(k, []byte(`not json`), m.keys.Encrypting().Footer, m.implicit)
+	noMeta, _ := paseto.Encrypt(k, []byte(`{"v":{}}`), ek.Footer, m.implicit)
+	notJSON, _ := paseto.Encrypt(k, []byte(`not json`), ek.Footer, m.implicit)
 	// A token of the format before key references: {"kid":…,"n":…}.
 	oldFooter, _ := json.Marshal(map[string]string{"kid": paserk.LocalID(k), "n": "session"})
 	oldFormat, _ := paseto.Encrypt(k, []byte(`{"id":"x","ct":1,"ls":1}`), oldFooter, m.implicit)
@@ -357,7 +358,8 @@ func TestSecretKeySeparation(t *testing.T) {
 	}
 	// Nor under the session's footer: the key reference selects the
 	// session key, whose MAC fails.
-	rtok, _ = paseto.Encrypt(remember, []byte(`{"id":"x","ct":1,"ls":1}`), m.keys.Encrypting().Footer, m.implicit)
+	ek2, _ := m.keys.Encrypting(time.Time{})
+	rtok, _ = paseto.Encrypt(remember, []byte(`{"id":"x","ct":1,"ls":1}`), ek2.Footer, m.implicit)
 	serve(m, noop, &http.Cookie{Name: "session", Value: rtok})
 	if !errors.Is(got, ErrTampered) {
 		t.Errorf("remember-me key under the session's reference: %v", got)

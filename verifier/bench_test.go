@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
+	"github.com/pasetokit/pasetokit/internal/testclock"
 	"github.com/pasetokit/pasetokit/keyring"
+	"github.com/pasetokit/pasetokit/paserk"
 	"github.com/pasetokit/pasetokit/paseto"
 	"github.com/pasetokit/pasetokit/verifier"
 )
@@ -96,4 +99,120 @@ func BenchmarkKeySelection(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkVerifyStatic and BenchmarkVerifyRing verify the same token,
+// made with the current key of a ring, with that key configured as a
+// static key and with the ring (KeySource), without and with the
+// verified-token cache: a ring must cost nothing measurable. Run both in
+// one go:
+//
+//	go test -run='^$' -bench='Ring|Static' -benchmem -count=5 ./verifier/
+func BenchmarkVerifyStatic(b *testing.B) {
+	benchVerifyKinds(b, func(b *testing.B, p paseto.Purpose, cache int) {
+		_, s, clk := benchRing(b, p)
+		benchVerify(b, verifier.Config{Keys: []keyring.Key{staticKey(b, s)}, CacheSize: cache, Now: clk.Now}, s)
+	})
+}
+
+func BenchmarkVerifyRing(b *testing.B) {
+	benchVerifyKinds(b, func(b *testing.B, p paseto.Purpose, cache int) {
+		ring, s, clk := benchRing(b, p)
+		benchVerify(b, verifier.Config{KeySource: ring, CacheSize: cache, Now: clk.Now}, s)
+	})
+}
+
+// benchRing returns a ring of purpose p, a signer with its current key,
+// and the ring's clock.
+func benchRing(b *testing.B, p paseto.Purpose) (*keyring.Ring, *signer, *testclock.Clock) {
+	clk := newClock()
+	ring, err := keyring.New(context.Background(), keyring.Config{Purpose: p, Lifetimes: []time.Duration{time.Hour}, Now: clk.Now})
+	if err != nil {
+		b.Fatal(err)
+	}
+	cur, _ := ring.Snapshot().Current(clk.Now())
+	return ring, &signer{sk: cur.SecretKey(), lk: cur.LocalKey(), kid: cur.ID(), ver: paseto.V4, local: p == paseto.Local}, clk
+}
+
+// staticKey is the configured key that verifies s's tokens.
+func staticKey(b *testing.B, s *signer) keyring.Key {
+	var k paseto.Key = s.lk
+	if !s.local {
+		k = s.sk.Public()
+	}
+	enc, err := paserk.Encode(k)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return keyring.Key{PASERK: enc}
+}
+
+func benchVerifyKinds(b *testing.B, run func(b *testing.B, p paseto.Purpose, cache int)) {
+	for _, p := range []paseto.Purpose{paseto.Public, paseto.Local} {
+		for _, cache := range []int{0, 1024} {
+			name := "v4." + p.String()
+			if cache > 0 {
+				name += "/cached"
+			}
+			b.Run(name, func(b *testing.B) { run(b, p, cache) })
+		}
+	}
+}
+
+func benchVerify(b *testing.B, cfg verifier.Config, s *signer) {
+	cfg.Audiences = []string{"api"}
+	v := newVerifier(b, cfg)
+	tok := s.token(b, claims("aud", "api"), s.kid, nil)
+	ctx := context.Background()
+	if _, err := v.Verify(ctx, tok, nil); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := v.Verify(ctx, tok, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkRingVsStatic verifies one token with a static key and with a
+// ring holding the same key, in alternation, in one loop, and reports the
+// time of each and their ratio: on a shared machine, whose load changes
+// between two benchmarks run one after the other, it is the fair
+// comparison.
+func BenchmarkRingVsStatic(b *testing.B) {
+	benchVerifyKinds(b, func(b *testing.B, p paseto.Purpose, cache int) {
+		ring, s, clk := benchRing(b, p)
+		tok := s.token(b, claims("aud", "api"), s.kid, nil)
+		ctx := context.Background()
+		mk := func(cfg verifier.Config) func() time.Duration {
+			cfg.Audiences, cfg.Now, cfg.CacheSize = []string{"api"}, clk.Now, cache
+			v := newVerifier(b, cfg)
+			return func() time.Duration {
+				t := time.Now()
+				if _, err := v.Verify(ctx, tok, nil); err != nil {
+					b.Fatal(err)
+				}
+				return time.Since(t)
+			}
+		}
+		static := mk(verifier.Config{Keys: []keyring.Key{staticKey(b, s)}})
+		ringed := mk(verifier.Config{KeySource: ring})
+		var ta, tr time.Duration
+		n := 0
+		b.ReportAllocs()
+		for b.Loop() {
+			if n%2 == 0 {
+				ta += static()
+				tr += ringed()
+			} else {
+				tr += ringed()
+				ta += static()
+			}
+			n++
+		}
+		b.ReportMetric(float64(ta.Nanoseconds())/float64(n), "static-ns/op")
+		b.ReportMetric(float64(tr.Nanoseconds())/float64(n), "ring-ns/op")
+		b.ReportMetric(float64(tr)/float64(ta), "ring/static")
+	})
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/pasetokit/pasetokit/keyring"
 	"github.com/pasetokit/pasetokit/keyset"
+	"github.com/pasetokit/pasetokit/observe"
 	"github.com/pasetokit/pasetokit/paserk"
 	"github.com/pasetokit/pasetokit/paseto"
 	"github.com/pasetokit/pasetokit/serializer"
@@ -47,7 +48,21 @@ type Config struct {
 	// instead of the pid); an id shared by two keys is [ErrDuplicateKey].
 	// Secret keys are rejected with [ErrSecretKey], and a key given twice
 	// with [ErrDuplicateKey]. Replace them later with [Verifier.SetKeys].
+	// Set at most one of Keys and KeySource.
 	Keys []keyring.Key
+
+	// KeySource, used instead of Keys, is a live source of keys, such as a
+	// [keyring.Ring] shared with the issuer of the same process: a token is
+	// verified with the source's key its kid names, if that key is next,
+	// current or retired and not yet due to be dropped
+	// ([keyring.Snapshot.Lookup], read on every call, so the verifier
+	// follows rotations without being rebuilt). A public ring verifies
+	// public tokens with the public halves of its keys, a local ring local
+	// tokens. Tokens of a source's keys must carry a kid: a token without
+	// one is [ErrMissingKeyID]. A cached token whose key no longer looks
+	// up is never accepted from the cache. A verifier in another process
+	// follows the issuer's published key set instead ([Config.KeySets]).
+	KeySource keyring.Source
 
 	// KeySets are remote key set documents (see package keyset) whose
 	// public keys the verifier accepts too. They are fetched when first
@@ -112,7 +127,8 @@ type Config struct {
 	// verifying one again skips the signature or tag check and payload
 	// decoding. The time claims, issuer and audience checks and Rules still
 	// run on every call with the current clock, and an entry is dropped as
-	// soon as its key is no longer configured. Zero disables the cache.
+	// soon as its key is no longer configured (or, for a KeySource, no
+	// longer looks up). Zero disables the cache.
 	// Each entry holds the token's payload and footer, so the cache holds
 	// at most about CacheSize times twice MaxTokenLength bytes.
 	CacheSize int
@@ -121,6 +137,13 @@ type Config struct {
 	// every Verify and by key set fetches, from several goroutines at once,
 	// so it must be safe for concurrent use; New never calls it.
 	Now func() time.Time
+
+	// Events receives an [observe.KindVerify] event for every Verify
+	// (reason "ok" or the error's httpauth code) and an
+	// [observe.KindKeySetFetch] event for every key set fetch, with the
+	// staleness of the copy in use. Nil means [observe.Default]: slog,
+	// rate-limited.
+	Events observe.Handler
 }
 
 // KeySet is a remote key set document, as package keyset defines it,
@@ -129,7 +152,17 @@ type Config struct {
 // The set is fetched the first time a token needs it, or when Refresh is
 // called, and then again when its Cache-Control max-age (clamped between
 // MinRefreshInterval and RefreshInterval, and RefreshInterval without one)
-// has run out. A refresh due because of age runs in the background: tokens
+// has run out. The refresh interval is thus the published max-age, within
+// those bounds; "no-cache" counts as zero, so MinRefreshInterval.
+//
+// The one relation to keep with an issuer that rotates keys on a
+// [keyring.Ring]: its PublishAhead must be at least this verifier's
+// longest refresh interval, so that every key is in the verifier's copy
+// before it signs. The issuer's key set handler publishes a max-age of at
+// most half of PublishAhead, so the relation holds when
+// MinRefreshInterval is at most PublishAhead (with the defaults, one
+// minute: a PublishAhead of at least a minute). [CheckKeySet] checks it
+// where the ring and the verifier are configured in one process. A refresh due because of age runs in the background: tokens
 // keep being verified with the copy in hand. A token whose kid is unknown
 // makes the verifier fetch the sets again, at most once per
 // MinRefreshInterval per set, and waits for that fetch (bounded by its
@@ -193,6 +226,7 @@ type settings struct {
 	maxTokenLen  int
 	now          func() time.Time
 	cacheEntries int
+	events       observe.Handler
 }
 
 func (c *Config) settings() (*settings, error) {
@@ -206,6 +240,7 @@ func (c *Config) settings() (*settings, error) {
 		maxTokenLen:  c.MaxTokenLength,
 		now:          c.Now,
 		cacheEntries: c.CacheSize,
+		events:       c.Events,
 	}
 	if s.leeway < 0 {
 		return nil, configError("Leeway", errors.New("negative"))

@@ -31,6 +31,25 @@
 // otherwise), and should name their key with a kid in a JSON footer:
 // {"kid":"k4.pid.…"}.
 //
+// When the keys rotate, follow them instead of configuring them: in
+// another process, the issuer's published key set ([Config.KeySets]); in
+// the issuer's own process, its key ring ([keyring.Ring]) as
+// [Config.KeySource]. Either way the verifier knows each key before it
+// signs and keeps it until its tokens have expired:
+//
+//	v, err := verifier.New(verifier.Config{
+//		KeySets:   []verifier.KeySet{{URL: "https://auth.example.com/.well-known/paseto-keys"}},
+//		Audiences: []string{"https://api.example.com"},
+//	})
+//
+// The one relation to keep between a rotating issuer and its verifiers:
+// the ring's [keyring.Policy.PublishAhead] must be at least the
+// verifiers' refresh interval of the key set. The issuer publishes a
+// max-age of at most half of PublishAhead, and a verifier refreshes at
+// the published max-age but no more often than [KeySet.MinRefreshInterval]
+// (one minute by default): keep MinRefreshInterval at most PublishAhead.
+// [CheckKeySet] checks it where both are configured in one process.
+//
 // # Keys and key ids
 //
 // [Config.Keys] are [keyring.Key] values, plaintext PASERK strings or PEM,
@@ -133,6 +152,14 @@
 // [Verifier.SetKeys] replaces the configured keys atomically; Verify calls running
 // concurrently use either the old or the new keys, never a mix. Remote
 // key sets rotate on their own as described above.
+//
+// A [Config.KeySource] (a [keyring.Ring]) rotates on its own too: a token
+// is verified with the key its kid names while that key is next, current
+// or retired and not due to be dropped ([keyring.Snapshot.Lookup], one
+// atomic load and a map lookup per call). Tokens of a key source must
+// carry a kid ([ErrMissingKeyID] otherwise). A cached token is accepted
+// from the cache only while its kid still looks up, so a dropped key never
+// passes through the cache.
 //
 // # Errors
 //

@@ -137,6 +137,10 @@ func (rs *remoteSet) run(c *fetchCall) {
 		rs.v.mu.Unlock()
 	}
 	rs.mu.Lock()
+	hadErr, lastOK := rs.lastErr != nil, time.Time{}
+	if rs.loaded.Load() {
+		lastOK = time.Unix(0, rs.goodUntil.Load()).Add(-rs.cfg.maxStale)
+	}
 	if err == nil {
 		rs.lastErr = nil
 		rs.goodUntil.Store(now.Add(rs.cfg.maxStale).UnixNano())
@@ -150,6 +154,7 @@ func (rs *remoteSet) run(c *fetchCall) {
 	c.err = rs.lastErr
 	rs.call = nil
 	rs.mu.Unlock()
+	rs.fetchEvent(c.err, hadErr, now, lastOK)
 	close(c.done)
 }
 

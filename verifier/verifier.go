@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/pasetokit/pasetokit/keyring"
+	"github.com/pasetokit/pasetokit/observe"
 	"github.com/pasetokit/pasetokit/paseto"
 )
 
@@ -32,6 +33,18 @@ type Verifier struct {
 
 	// opens counts signature and tag checks, for tests.
 	opens atomic.Uint64
+
+	// src is Config.KeySource, or nil; srcView holds the entries made
+	// from its keys, for its last generation.
+	src     keyring.Source
+	srcView atomic.Pointer[sourceView]
+}
+
+// sourceView is the entries of the keys of one generation of the
+// KeySource, by kid.
+type sourceView struct {
+	gen   uint64
+	byKID map[string]*keyEntry
 }
 
 // keyEntry is one usable key. Entries are immutable and keep their
@@ -46,6 +59,9 @@ type keyEntry struct {
 	issuer  string     // "" when unbound
 	set     *remoteSet // nil for a configured key
 	alias   string     // Key.KeyID: an extra kid naming this key, or ""
+	// fromSource marks a key of the KeySource: a cached token of it is
+	// accepted while its kid still looks up in the source.
+	fromSource bool
 }
 
 func newEntry(kid string, key paseto.Key, issuer string, set *remoteSet) *keyEntry {
@@ -81,6 +97,19 @@ func New(cfg Config) (*Verifier, error) {
 		return nil, err
 	}
 	v := &Verifier{s: s, parser: paseto.Parser{MaxTokenLength: s.maxTokenLen}, static: static}
+	if cfg.KeySource != nil {
+		if len(cfg.Keys) != 0 {
+			return nil, configError("KeySource", errors.New("set together with Keys: set one"))
+		}
+		snap := cfg.KeySource.Snapshot()
+		if snap == nil {
+			return nil, configError("KeySource", errors.New("has no snapshot"))
+		}
+		if kindIndex(snap.Version(), snap.Purpose()) < 0 {
+			return nil, configError("KeySource", errors.New("keys of an unsupported version or purpose"))
+		}
+		v.src = cfg.KeySource
+	}
 	urls := make(map[string]int, len(cfg.KeySets))
 	for i := range cfg.KeySets {
 		rc, err := cfg.KeySets[i].normalize(i)
@@ -93,8 +122,8 @@ func New(cfg Config) (*Verifier, error) {
 		urls[rc.url] = i
 		v.sets = append(v.sets, &remoteSet{v: v, cfg: rc})
 	}
-	if len(static) == 0 && len(v.sets) == 0 {
-		return nil, configError("Keys", errors.New("no keys and no key sets"))
+	if len(static) == 0 && len(v.sets) == 0 && v.src == nil {
+		return nil, configError("Keys", errors.New("no keys, no key source and no key sets"))
 	}
 	if s.cacheEntries > 0 {
 		v.cache = newTokenCache(s.cacheEntries)
@@ -115,6 +144,9 @@ func New(cfg Config) (*Verifier, error) {
 func (v *Verifier) SetKeys(keys []keyring.Key) error {
 	if v == nil || v.s == nil {
 		return errNotNew
+	}
+	if v.src != nil && len(keys) != 0 {
+		return configError("Keys", errors.New("the verifier follows Config.KeySource: rotate the source instead"))
 	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
@@ -181,6 +213,12 @@ func (v *Verifier) Verify(ctx context.Context, token string, implicit []byte) (*
 	if v == nil || v.s == nil {
 		return nil, errNotNew
 	}
+	tok, err := v.verify(ctx, token, implicit)
+	observe.Emit(ctx, v.s.events, observe.Event{Kind: observe.KindVerify, Component: "verifier", Reason: reason(err)})
+	return tok, err
+}
+
+func (v *Verifier) verify(ctx context.Context, token string, implicit []byte) (*Token, error) {
 	s := v.s
 	if len(token) > s.maxTokenLen {
 		return nil, fmt.Errorf("%w: %w", ErrMalformed, paseto.ErrTokenTooLong)
@@ -190,7 +228,7 @@ func (v *Verifier) Verify(ctx context.Context, token string, implicit []byte) (*
 	if v.cache != nil {
 		ck = cacheKey(token, implicit)
 		if tok, e := v.cache.get(ck); tok != nil {
-			if v.snap.Load().byKID[e.kid] == e {
+			if v.stillValid(e, now) {
 				if e.set != nil {
 					e.set.maybeRefresh(now)
 					if err := e.set.usable(now); err != nil {
@@ -221,6 +259,56 @@ func (v *Verifier) Verify(ctx context.Context, token string, implicit []byte) (*
 	return v.runRules(ctx, tok)
 }
 
+// stillValid reports whether the key that verified a cached token still
+// verifies it: a configured or key-set key that is still configured (the
+// same entry), or a KeySource key whose kid still looks up at now. A
+// PASERK id names one key, so a kid that looks up names the same key.
+func (v *Verifier) stillValid(e *keyEntry, now time.Time) bool {
+	if e.fromSource {
+		_, ok := v.src.Snapshot().Lookup(e.kid, now)
+		return ok
+	}
+	return v.snap.Load().byKID[e.kid] == e
+}
+
+// sourceEntry returns the entry of the KeySource key kid names, if it
+// verifies at now, or nil.
+func (v *Verifier) sourceEntry(kid string, now time.Time) *keyEntry {
+	snap := v.src.Snapshot()
+	re, ok := snap.Lookup(kid, now)
+	if !ok {
+		return nil
+	}
+	sv := v.srcView.Load()
+	if sv == nil || sv.gen != snap.Generation() {
+		sv = newSourceView(snap, sv)
+		v.srcView.Store(sv)
+	}
+	if e := sv.byKID[kid]; e != nil {
+		return e
+	}
+	e := newEntry(kid, re.VerifyKey(), "", nil) // unreachable: the view has every key
+	e.fromSource = true
+	return e
+}
+
+// newSourceView makes the entries of snap's keys, reusing those of old.
+func newSourceView(snap *keyring.Snapshot, old *sourceView) *sourceView {
+	keys := snap.Keys()
+	sv := &sourceView{gen: snap.Generation(), byKID: make(map[string]*keyEntry, len(keys))}
+	for _, k := range keys {
+		id := k.ID()
+		if old != nil && old.byKID[id] != nil {
+			sv.byKID[id] = old.byKID[id]
+			continue
+		}
+		e := newEntry(id, k.VerifyKey(), "", nil)
+		e.fromSource = true
+		sv.byKID[id] = e
+	}
+	return sv
+}
+
 // open selects the key, checks the signature or tag and decodes the
 // claims.
 func (v *Verifier) open(ctx context.Context, token string, implicit []byte, now time.Time) (*Token, *keyEntry, error) {
@@ -249,7 +337,8 @@ func (v *Verifier) open(ctx context.Context, token string, implicit []byte, now 
 			return nil, nil, err
 		}
 	} else {
-		if s.requireKID {
+		if s.requireKID || v.src != nil {
+			// A key source's keys are found by kid only.
 			return nil, nil, fmt.Errorf("%w: %w", ErrMissingKeyID, ErrUnknownKey)
 		}
 		if e, payload, footer, err = v.tryAll(ctx, token, implicit, uv.Version, uv.Purpose, now); err != nil {
@@ -287,6 +376,11 @@ func malformed(err error) error {
 // lookup returns the key a kid names. An unknown kid that a key set could
 // hold makes the key sets refresh (rate-limited) and waits for that.
 func (v *Verifier) lookup(ctx context.Context, kid string, ver paseto.Version, p paseto.Purpose, now time.Time) (*keyEntry, error) {
+	if v.src != nil {
+		if e := v.sourceEntry(kid, now); e != nil {
+			return e, nil
+		}
+	}
 	if e := v.snap.Load().byKID[kid]; e != nil {
 		if e.set != nil {
 			e.set.maybeRefresh(now)

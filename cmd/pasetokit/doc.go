@@ -11,6 +11,7 @@
 //	pasetokit paserk public KEY
 //	pasetokit paserk from-pem [--version v2|v4] @FILE
 //	pasetokit paserk to-pem KEY
+//	pasetokit ring init|rotate|list --file FILE [--wrap-key KEY] --retain-for DURATION [policy flags]
 //	pasetokit help [COMMAND]
 //
 // Flags may be written with one or two dashes and may come before or after
@@ -118,6 +119,28 @@
 //	paserk from-pem @FILE    the PASERK of the PEM key in FILE (--version for Ed25519)
 //	paserk to-pem KEY        the PEM of a secret (PKCS#8) or public (PKIX) key;
 //	                         a local key has no PEM form (rejected: wrong key)
+//
+// # ring
+//
+// Manual rotation of a key ring kept in a file (package keyring's File
+// backend), the one the applications on the machine use as their
+// KeySource:
+//
+//	ring init     create the file with a first, current key (refused if it exists)
+//	ring rotate   publish a next key, current --publish-ahead later (a staged rotation)
+//	ring list     print each key's id, state and times, and the next rotation
+//
+// The file's secret keys are wrapped with --wrap-key (a local key of the
+// ring's version, PASERK or @FILE) or with the password in
+// $PASETOKIT_RING_PASSWORD. --purpose (public or local), --key-version
+// and the policy (--rotate-every, --publish-ahead, --retain-for, which is
+// required, and --max-keys) must be those of the applications. A file
+// that the wrapping key cannot read is rejected ("wrong wrapping key or
+// password") and left untouched.
+//
+//	pasetokit keygen v4.local | sed -n 's/^local: //p' > wrap.paserk
+//	pasetokit ring init --file ring.json --wrap-key @wrap.paserk --retain-for 25h
+//	pasetokit ring rotate --file ring.json --wrap-key @wrap.paserk --retain-for 25h
 //
 // # Exit status and errors
 //

@@ -203,6 +203,8 @@ Commands:
   paserk public KEY                  print the public key of a secret key
   paserk from-pem [--version V] @FILE  convert a PEM key to PASERK
   paserk to-pem KEY                  convert a secret or public key to PEM
+  ring init|rotate|list --file FILE  manage a key ring file (keyring.File):
+                                     see 'pasetokit ring -h'
   help                               show this help
 
 KEY is a PASERK (k4.local.…, k4.secret.…, k4.public.…) or @FILE naming a
@@ -236,6 +238,8 @@ func dispatch(args []string, stdin io.Reader, stdout io.Writer) error {
 		return cmdInspect(rest, stdin, stdout)
 	case "paserk":
 		return cmdPaserk(rest, stdout)
+	case "ring":
+		return cmdRing(rest, stdout)
 	}
 	return &usageError{msg: fmt.Sprintf("unknown command %q", cmd), usage: mainUsage}
 }

@@ -1,8 +1,12 @@
 package cookie
 
 import (
+	"context"
+	"time"
+
 	"encoding/json"
 	"errors"
+	"github.com/pasetokit/pasetokit/internal/testclock"
 	"net/http"
 	"strings"
 	"testing"
@@ -125,7 +129,7 @@ func TestNewRing(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r, err := NewRing(tt.keys, tt.secret, "test", footer)
+			r, err := NewRing(tt.keys, nil, tt.secret, "test", footer)
 			if tt.field != "" {
 				fe, ok := errors.AsType[*FieldError](err)
 				if !ok || fe.Field != tt.field {
@@ -146,25 +150,25 @@ func TestNewRing(t *testing.T) {
 func TestRingLookup(t *testing.T) {
 	k1, _ := paseto.GenerateSymmetricKey(paseto.V4)
 	k2, _ := paseto.GenerateSymmetricKey(paseto.V4)
-	r, err := NewRing(testkeys.Ring(t, k1, k2), nil, "", footer)
+	r, err := NewRing(testkeys.Ring(t, k1, k2), nil, nil, "", footer)
 	if err != nil {
 		t.Fatal(err)
 	}
-	enc := r.Encrypting()
+	enc, _ := r.Encrypting(time.Time{})
 	if enc.ID != paserk.LocalID(k1) || string(enc.Footer) != string(footer(enc.ID)) {
 		t.Fatal("the first key does not encrypt with its footer")
 	}
-	old := r.ByID(r.keys[1].ID)
+	old := r.ByID(r.keys[1].ID, time.Time{})
 	tok, _ := paseto.Encrypt(k2, []byte("x"), old.Footer, nil)
-	if got := r.ForToken(tok); got != old {
+	if got := r.ForToken(tok, time.Time{}); got != old {
 		t.Fatalf("ForToken found %v, want the second key", got)
 	}
 	for _, bad := range []string{"", "v4.local.", "v4.local.abc", "v4.public." + tok[len("v4.local."):], tok + "x"} {
-		if r.ForToken(bad) != nil {
+		if r.ForToken(bad, time.Time{}) != nil {
 			t.Errorf("ForToken(%q) found a key", bad)
 		}
 	}
-	if r.ByID("k4.lid.unknown") != nil {
+	if r.ByID("k4.lid.unknown", time.Time{}) != nil {
 		t.Error("ByID found an unknown id")
 	}
 	// Footers that shorten the id must still tell the keys apart.
@@ -175,7 +179,70 @@ func TestRingLookup(t *testing.T) {
 		t.Errorf("same footer: %v, want a FieldError for Keys[1]", err)
 	}
 	named := r.WithFooter(func(id string) []byte { return []byte(id + "|n") })
-	if named.Encrypting().ID != enc.ID || string(named.Encrypting().Footer) != enc.ID+"|n" || r.Encrypting() != enc {
+	ne, _ := named.Encrypting(time.Time{})
+	re, _ := r.Encrypting(time.Time{})
+	if ne.ID != enc.ID || string(ne.Footer) != enc.ID+"|n" || re != enc {
 		t.Error("WithFooter changed the ring it was made from, or kept its footers")
+	}
+}
+
+func TestSourceRing(t *testing.T) {
+	clk := testclock.New()
+	ctx := context.Background()
+	src, err := keyring.New(ctx, keyring.Config{
+		Purpose:   paseto.Local,
+		Policy:    keyring.Policy{RotateEvery: 24 * time.Hour, PublishAhead: time.Hour},
+		Lifetimes: []time.Duration{time.Hour},
+		Now:       clk.Now,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewRing(nil, src, []byte(strings.Repeat("s", 32)), "", footer); err == nil {
+		t.Fatal("KeySource and Secret together accepted")
+	}
+	public, _ := keyring.New(ctx, keyring.Config{Lifetimes: []time.Duration{time.Hour}})
+	if _, err := NewRing(nil, public, nil, "", footer); err == nil {
+		t.Fatal("a public ring accepted")
+	}
+	r, err := NewRing(nil, src, nil, "", footer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, err := r.Encrypting(clk.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.FooterB64Len() != len(enc.FooterB64) {
+		t.Fatal("FooterB64Len")
+	}
+	tok, _ := paseto.Encrypt(enc.Key, []byte("x"), enc.Footer, nil)
+	if r.ForToken(tok, clk.Now()) != enc || r.ByID(enc.ID, clk.Now()) != enc {
+		t.Fatal("the current key is not found")
+	}
+	next, err := src.Rotate(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(time.Hour)
+	enc2, err := r.Encrypting(clk.Now())
+	if err != nil || enc2.ID != next.ID {
+		t.Fatalf("after the switch: %v, %v", enc2, err)
+	}
+	if r.ForToken(tok, clk.Now()) == nil {
+		t.Fatal("the retired key no longer decrypts")
+	}
+	if named := r.WithFooter(func(id string) []byte { return []byte(id + "|n") }); named.ByID(enc.ID, clk.Now()) == nil {
+		t.Fatal("WithFooter lost the source")
+	}
+	// Current until its promised retirement (24h), then kept for RetainFor
+	// (1h): dropped at 25h, even without a tick.
+	clk.Set(testclock.T0.Add(25 * time.Hour))
+	if r.ForToken(tok, clk.Now()) != nil || r.ByID(enc.ID, clk.Now()) != nil {
+		t.Fatal("a dropped key still decrypts")
+	}
+	clk.Advance(48 * time.Hour) // stale: no key encrypts
+	if _, err := r.Encrypting(clk.Now()); !errors.Is(err, keyring.ErrStale) {
+		t.Fatalf("Encrypting on a stale ring: %v", err)
 	}
 }

@@ -10,21 +10,31 @@ import (
 )
 
 // NewRing makes the ring of a Config's keys: keys, k4.local PASERKs of
-// which the first encrypts, or else the one key derived from secret for
-// purpose with keyderive. Exactly one of keys and secret must be set. The
-// tokens of each key carry footer(id), id being the key's PASERK id. Keys
-// with the same id, whatever their text, or with the same footer are an
-// error. Errors are
-// [*FieldError] naming "Keys", "Keys[i]" or "Secret".
-//
-// A later live key source (keyring.Source) will make rings the same way,
-// from the keys it hands out.
-func NewRing(keys []keyring.Key, secret []byte, purpose string, footer func(id string) []byte) (*Ring, error) {
+// which the first encrypts; or src, a live source of v4.local keys; or
+// else the one key derived from secret for purpose with keyderive.
+// Exactly one of keys, src and secret must be set. The tokens of each key
+// carry footer(id), id being the key's PASERK id. Keys with the same id,
+// whatever their text, or with the same footer are an error (for a
+// source, a key whose footer collides with another's is left out).
+// Errors are [*FieldError] naming "Keys", "Keys[i]", "KeySource" or
+// "Secret". The caller checks that src keeps its keys long enough
+// (keyring.Source.CheckLifetime).
+func NewRing(keys []keyring.Key, src keyring.Source, secret []byte, purpose string, footer func(id string) []byte) (*Ring, error) {
+	n := 0
+	for _, set := range []bool{len(keys) > 0, src != nil, secret != nil} {
+		if set {
+			n++
+		}
+	}
 	switch {
-	case len(keys) > 0 && secret != nil:
+	case n > 1 && src != nil:
+		return nil, fieldError("KeySource", "set only one of Keys, KeySource and Secret")
+	case n > 1:
 		return nil, fieldError("Secret", "set only one of Keys and Secret")
-	case len(keys) == 0 && secret == nil:
-		return nil, fieldError("Keys", "set Keys or Secret")
+	case n == 0:
+		return nil, fieldError("Keys", "set Keys, KeySource or Secret")
+	case src != nil:
+		return newSourceRing(src, footer)
 	case secret != nil:
 		k, err := keyderive.SymmetricKey(secret, paseto.V4, purpose)
 		if err != nil {

@@ -4,6 +4,10 @@ import (
 	"encoding/base64"
 	"strconv"
 	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/pasetokit/pasetokit/keyring"
 
 	"github.com/pasetokit/pasetokit/paserk"
 	"github.com/pasetokit/pasetokit/paseto"
@@ -19,13 +23,61 @@ type Key struct {
 
 // Ring is the set of v4.local keys of one cookie: the first encrypts, all
 // decrypt, each found by its PASERK id or by the exact footer of the tokens
-// it made (no two keys of a ring have the same footer). A Ring is never changed after it is made, so it is safe for
-// concurrent use.
+// it made (no two keys of a ring have the same footer). Or it follows a
+// keyring.Source: the source's current key encrypts, and its keys decrypt
+// while they look up. A Ring is never changed after it is made, so it is
+// safe for concurrent use.
 type Ring struct {
 	keys     []*Key
 	byFooter map[string]*Key
 	byID     map[string]*Key
 	footer   func(id string) []byte
+
+	src  keyring.Source
+	view atomic.Pointer[view] // the Keys of the source's last generation
+}
+
+// view is the Keys of one generation of a source, by id and footer.
+type view struct {
+	gen      uint64
+	byID     map[string]*Key
+	byFooter map[string]*Key
+}
+
+// newSourceRing makes the ring of a source of v4.local keys.
+func newSourceRing(src keyring.Source, footer func(id string) []byte) (*Ring, error) {
+	snap := src.Snapshot()
+	if snap == nil || snap.Version() != paseto.V4 || snap.Purpose() != paseto.Local {
+		return nil, fieldError("KeySource", "not a source of v4 local keys")
+	}
+	return &Ring{src: src, footer: footer}, nil
+}
+
+// current returns the view of snap, made once per generation.
+func (r *Ring) current(snap *keyring.Snapshot) *view {
+	v := r.view.Load()
+	if v != nil && v.gen == snap.Generation() {
+		return v
+	}
+	keys := snap.Keys()
+	nv := &view{gen: snap.Generation(), byID: make(map[string]*Key, len(keys)), byFooter: make(map[string]*Key, len(keys))}
+	for _, e := range keys {
+		k := (*Key)(nil)
+		if v != nil {
+			k = v.byID[e.ID()]
+		}
+		if k == nil {
+			k = &Key{Key: e.LocalKey(), ID: e.ID(), Footer: r.footer(e.ID())}
+			k.FooterB64 = base64.RawURLEncoding.EncodeToString(k.Footer)
+		}
+		if nv.byFooter[k.FooterB64] != nil {
+			continue // a footer that shortens the id collides: the first key keeps it
+		}
+		nv.byID[k.ID] = k
+		nv.byFooter[k.FooterB64] = k
+	}
+	r.view.Store(nv)
+	return nv
 }
 
 // newRing makes the ring of keys, whose tokens carry footer(id). Two keys
@@ -75,6 +127,9 @@ func (r *Ring) add(k *Key) bool {
 // which must tell the keys apart as the ring's own footer does (keys whose
 // new footers collide are left out).
 func (r *Ring) WithFooter(footer func(id string) []byte) *Ring {
+	if r.src != nil {
+		return &Ring{src: r.src, footer: footer}
+	}
 	c := &Ring{
 		keys:     make([]*Key, 0, len(r.keys)),
 		byFooter: make(map[string]*Key, len(r.keys)),
@@ -87,23 +142,73 @@ func (r *Ring) WithFooter(footer func(id string) []byte) *Ring {
 	return c
 }
 
-// Encrypting returns the key that encrypts new tokens: the first.
-func (r *Ring) Encrypting() *Key { return r.keys[0] }
+// Encrypting returns the key that encrypts new tokens at now: the first,
+// or the source's current key. With a source that has none, the error
+// matches keyring.ErrStale: saving must fail closed.
+func (r *Ring) Encrypting(now time.Time) (*Key, error) {
+	if r.src == nil {
+		return r.keys[0], nil
+	}
+	snap := r.src.Snapshot()
+	e, err := snap.Current(now)
+	if err != nil {
+		return nil, err
+	}
+	if k := r.current(snap).byID[e.ID()]; k != nil {
+		return k, nil
+	}
+	return nil, keyring.ErrStale // unreachable: the view holds every key
+}
 
-// ByID returns the key whose PASERK id is id, or nil.
-func (r *Ring) ByID(id string) *Key { return r.byID[id] }
+// FooterB64Len returns the length of the base64url footer of the tokens
+// this ring encrypts (the same for every key: PASERK ids have one length).
+func (r *Ring) FooterB64Len() int {
+	if r.src == nil {
+		return len(r.keys[0].FooterB64)
+	}
+	keys := r.src.Snapshot().Keys()
+	if len(keys) == 0 {
+		return 0
+	}
+	return base64.RawURLEncoding.EncodedLen(len(r.footer(keys[0].ID())))
+}
 
-// ForToken returns the key whose footer token ends with, or nil: the fast
-// path for tokens this ring made (the base64url form of a footer is
-// canonical). A nil result says nothing about the token; look its key id
-// up with ByID after parsing the footer.
-func (r *Ring) ForToken(token string) *Key {
+// ByID returns the key whose PASERK id is id, if it decrypts at now, or
+// nil.
+func (r *Ring) ByID(id string, now time.Time) *Key {
+	if r.src == nil {
+		return r.byID[id]
+	}
+	snap := r.src.Snapshot()
+	if _, ok := snap.Lookup(id, now); !ok {
+		return nil
+	}
+	return r.current(snap).byID[id]
+}
+
+// ForToken returns the key whose footer token ends with, if it decrypts at
+// now, or nil: the fast path for tokens this ring made (the base64url form
+// of a footer is canonical). A nil result says nothing about the token;
+// look its key id up with ByID after parsing the footer.
+func (r *Ring) ForToken(token string, now time.Time) *Key {
 	const header = "v4.local."
 	if !strings.HasPrefix(token, header) {
 		return nil
 	}
-	if i := strings.LastIndexByte(token, '.'); i > len(header) {
+	i := strings.LastIndexByte(token, '.')
+	if i <= len(header) {
+		return nil
+	}
+	if r.src == nil {
 		return r.byFooter[token[i+1:]]
 	}
-	return nil
+	snap := r.src.Snapshot()
+	k := r.current(snap).byFooter[token[i+1:]]
+	if k == nil {
+		return nil
+	}
+	if _, ok := snap.Lookup(k.ID, now); !ok {
+		return nil
+	}
+	return k
 }

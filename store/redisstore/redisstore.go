@@ -44,6 +44,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/pasetokit/pasetokit/observe"
 	"github.com/pasetokit/pasetokit/store"
 	"github.com/redis/go-redis/v9"
 )
@@ -113,6 +114,13 @@ type Config struct {
 	// acknowledged in time is reported as ErrNotReplicated rather than as
 	// a timeout. Ignored when WaitReplicas is zero.
 	WaitTimeout time.Duration
+
+	// Events receives an [observe.KindStore] event for every operation
+	// that fails with store.ErrUnavailable (reason "unavailable", unless
+	// the caller's context had ended), and one (reason "recovered") for
+	// the first operation that succeeds after one did. Nil means
+	// [observe.Default]: slog at level Warn, rate-limited.
+	Events observe.Handler
 }
 
 // DefaultWaitTimeout bounds each WAIT of a Store whose Config.WaitTimeout
@@ -134,6 +142,8 @@ type Store struct {
 	perUser  int
 	waitN    int
 	waitT    time.Duration
+	events   observe.Handler
+	down     atomic.Bool // an operation failed with store.ErrUnavailable since the last success
 
 	noEvictionCheck bool
 	checked         atomic.Bool   // the servers passed checkServers
@@ -177,7 +187,7 @@ func New(client redis.UniversalClient, cfg Config) (*Store, error) {
 	}
 	s := &Store{c: client, prefix: cfg.Prefix, timeout: cfg.Timeout, now: cfg.Now,
 		perUser: cfg.MaxSeriesPerUser, waitN: cfg.WaitReplicas, waitT: cfg.WaitTimeout,
-		noEvictionCheck: cfg.NoEvictionCheck, checking: make(chan struct{}, 1)}
+		noEvictionCheck: cfg.NoEvictionCheck, checking: make(chan struct{}, 1), events: cfg.Events}
 	if s.perUser == 0 {
 		s.perUser = store.DefaultMaxSeriesPerUser
 	}
@@ -317,7 +327,8 @@ return 1
 
 // Revoke implements store.Store. A until that is not after the current time
 // records nothing: the token it names has expired already.
-func (s *Store) Revoke(ctx context.Context, key string, until time.Time) error {
+func (s *Store) Revoke(ctx context.Context, key string, until time.Time) (rerr error) {
+	defer s.track(ctx, &rerr)
 	if !s.now().Before(until) {
 		return nil
 	}
@@ -341,7 +352,8 @@ func (s *Store) Revoke(ctx context.Context, key string, until time.Time) error {
 // per key in one pipeline when client is a cluster or a ring, whose keys
 // live on different nodes). With no keys it reports false without
 // contacting Redis.
-func (s *Store) Revoked(ctx context.Context, keys ...string) (bool, error) {
+func (s *Store) Revoked(ctx context.Context, keys ...string) (_ bool, rerr error) {
+	defer s.track(ctx, &rerr)
 	if len(keys) == 0 {
 		return false, nil
 	}
@@ -382,7 +394,8 @@ func (s *Store) Revoked(ctx context.Context, keys ...string) (bool, error) {
 // Consume implements store.Store with SET NX. A until that is not after the
 // current time records nothing and reports false: the one-time token it
 // names has expired, so no call may use it.
-func (s *Store) Consume(ctx context.Context, key string, until time.Time) (bool, error) {
+func (s *Store) Consume(ctx context.Context, key string, until time.Time) (_ bool, rerr error) {
+	defer s.track(ctx, &rerr)
 	if !s.now().Before(until) {
 		return false, nil
 	}
@@ -409,7 +422,8 @@ func (s *Store) Consume(ctx context.Context, key string, until time.Time) (bool,
 // SetCutoff implements store.Store. The stored cutoff and its expiry are
 // each the later of the stored and the given one. A zero t, or a until that
 // is not after the current time, records nothing.
-func (s *Store) SetCutoff(ctx context.Context, key string, t, until time.Time) error {
+func (s *Store) SetCutoff(ctx context.Context, key string, t, until time.Time) (rerr error) {
+	defer s.track(ctx, &rerr)
 	if t.IsZero() || !s.now().Before(until) {
 		return nil
 	}
@@ -430,7 +444,8 @@ func (s *Store) SetCutoff(ctx context.Context, key string, t, until time.Time) e
 
 // Cutoff implements store.Store. The time returned is in UTC, to the
 // millisecond.
-func (s *Store) Cutoff(ctx context.Context, key string) (time.Time, error) {
+func (s *Store) Cutoff(ctx context.Context, key string) (_ time.Time, rerr error) {
+	defer s.track(ctx, &rerr)
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	if err := s.ready(ctx); err != nil {

@@ -324,7 +324,8 @@ func retryReply(v any) (done bool, more []string, err error) {
 // Config.MaxSeriesPerUser series in Redis, the one that expires soonest is
 // deleted in the same script; series that Redis no longer holds do not
 // count.
-func (s *Store) CreateSeries(ctx context.Context, sr store.Series) error {
+func (s *Store) CreateSeries(ctx context.Context, sr store.Series) (rerr error) {
+	defer s.track(ctx, &rerr)
 	if sr.Selector == "" {
 		return errors.New("redisstore: create series: empty selector")
 	}
@@ -371,7 +372,8 @@ func (s *Store) CreateSeries(ctx context.Context, sr store.Series) error {
 
 // GetSeries implements store.RememberStore with one HGETALL. Times come
 // back in UTC.
-func (s *Store) GetSeries(ctx context.Context, selector string) (store.Series, error) {
+func (s *Store) GetSeries(ctx context.Context, selector string) (_ store.Series, rerr error) {
+	defer s.track(ctx, &rerr)
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	if err := s.ready(ctx); err != nil {
@@ -428,7 +430,8 @@ func decodeSeries(selector string, m map[string]string) (store.Series, int64, er
 // compare-and-swap (a plain string comparison in Redis: the hashes are
 // SHA-256 of secret validators, so its timing tells nothing useful). An
 // empty oldHash never matches. A zero graceUntil clears PrevUntil.
-func (s *Store) RotateSeries(ctx context.Context, selector string, oldHash, newHash []byte, graceUntil time.Time) (bool, error) {
+func (s *Store) RotateSeries(ctx context.Context, selector string, oldHash, newHash []byte, graceUntil time.Time) (_ bool, rerr error) {
+	defer s.track(ctx, &rerr)
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	if err := s.ready(ctx); err != nil {
@@ -456,7 +459,8 @@ func (s *Store) RotateSeries(ctx context.Context, selector string, oldHash, newH
 
 // DeleteSeries implements store.RememberStore. Deleting a series that does
 // not exist is not an error.
-func (s *Store) DeleteSeries(ctx context.Context, selector string) error {
+func (s *Store) DeleteSeries(ctx context.Context, selector string) (rerr error) {
+	defer s.track(ctx, &rerr)
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	if err := s.ready(ctx); err != nil {
@@ -486,7 +490,8 @@ func (s *Store) DeleteSeries(ctx context.Context, selector string) error {
 
 // DeleteUser implements store.RememberStore. A user without series is not
 // an error.
-func (s *Store) DeleteUser(ctx context.Context, userID string) error {
+func (s *Store) DeleteUser(ctx context.Context, userID string) (rerr error) {
+	defer s.track(ctx, &rerr)
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	if err := s.ready(ctx); err != nil {

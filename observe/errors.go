@@ -1,0 +1,25 @@
+package observe
+
+import "errors"
+
+// ErrInvalidConfig: [NewLogger] or [NewCounts] was given a configuration
+// it cannot use. The error is a *[ConfigError].
+var ErrInvalidConfig = errors.New("observe: invalid configuration")
+
+// ConfigError is the error of a constructor for a rejected configuration:
+// Field is the Go path of the field ("Interval"), Err what is wrong with
+// it. It matches [ErrInvalidConfig] and Err.
+type ConfigError struct {
+	Field string
+	Err   error
+}
+
+// Error returns "observe: invalid configuration: <Field>: <Err>".
+func (e *ConfigError) Error() string {
+	return ErrInvalidConfig.Error() + ": " + e.Field + ": " + e.Err.Error()
+}
+
+// Unwrap returns [ErrInvalidConfig] and Err.
+func (e *ConfigError) Unwrap() []error { return []error{ErrInvalidConfig, e.Err} }
+
+func configError(field string, err error) error { return &ConfigError{Field: field, Err: err} }
