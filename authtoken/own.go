@@ -12,20 +12,22 @@ import (
 // own is the part of a payload this package reads: the claims it sets
 // beyond the registered ones, compared by exact name.
 type own struct {
-	typ   string
-	fresh bool
-	fam   string
+	typ    string
+	fresh  bool
+	fam    string
+	gen    uint64 // the generation of a refresh token in its family
+	hasGen bool
 }
 
-// readOwn reads type, fresh and fam from t's payload. A missing or
-// non-string type is ErrWrongType; fresh must be a boolean when present and
-// fam a string.
+// readOwn reads type, fresh, fam and gen from t's payload. A missing or
+// non-string type is ErrWrongType; fresh must be a boolean when present,
+// fam a string and gen an unsigned integer.
 //
 // It runs up to three times per request (the type rule, the revocation
 // rule, and Fresh or TokenType in the handler), so it decodes nothing but
-// these three values: the payload is validated as the default JSON
+// these four values: the payload is validated as the default JSON
 // serializer does (a single object, no duplicate keys, within the default
-// limits), then its top-level members are walked for the three names. A
+// limits), then its top-level members are walked for the four names. A
 // payload the validation does not take (another serializer's, or JSON
 // beyond the default limits), or with an escape in a top-level key, goes
 // through readOwnMap instead. Either way the values are read as readOwnMap
@@ -34,7 +36,7 @@ func readOwn(t *verifier.Token) (own, error) {
 	if strictjson.ValidateObject(t.Payload, payloadcodec.DefaultJSON) != nil {
 		return readOwnMap(t)
 	}
-	var raw [3]json.RawMessage // type, fresh, fam
+	var raw [4]json.RawMessage // type, fresh, fam, gen
 	if !topMembers(t.Payload, func(key, value []byte) {
 		switch string(key) {
 		case "type":
@@ -43,11 +45,13 @@ func readOwn(t *verifier.Token) (own, error) {
 			raw[1] = value
 		case "fam":
 			raw[2] = value
+		case "gen":
+			raw[3] = value
 		}
 	}) {
 		return readOwnMap(t)
 	}
-	return ownFrom(raw[0], raw[1], raw[2], raw[1] != nil, raw[2] != nil)
+	return ownFrom(raw)
 }
 
 // readOwnMap is readOwn through t.Decode into a map, for any serializer.
@@ -56,22 +60,29 @@ func readOwnMap(t *verifier.Token) (own, error) {
 	if err := t.Decode(&raw); err != nil {
 		return own{}, ErrWrongType
 	}
-	fresh, hasFresh := raw["fresh"]
-	fam, hasFam := raw["fam"]
-	return ownFrom(raw["type"], fresh, fam, hasFresh, hasFam)
+	// A key present with a null value is kept apart from a missing one:
+	// the map holds a "null", never a nil value, for it.
+	return ownFrom([4]json.RawMessage{raw["type"], raw["fresh"], raw["fam"], raw["gen"]})
 }
 
-// ownFrom reads the raw JSON values of type, fresh and fam.
-func ownFrom(typ, fresh, fam json.RawMessage, hasFresh, hasFam bool) (own, error) {
+// ownFrom reads the raw JSON values of type, fresh, fam and gen; nil means
+// the claim is absent.
+func ownFrom(raw [4]json.RawMessage) (own, error) {
 	var o own
-	if !readString(typ, &o.typ) || o.typ == "" {
+	if !readString(raw[0], &o.typ) || o.typ == "" {
 		return own{}, ErrWrongType
 	}
-	if hasFresh && !readBool(fresh, &o.fresh) {
+	if raw[1] != nil && !readBool(raw[1], &o.fresh) {
 		return own{}, ErrWrongType
 	}
-	if hasFam && !readString(fam, &o.fam) {
+	if raw[2] != nil && !readString(raw[2], &o.fam) {
 		return own{}, ErrWrongType
+	}
+	if raw[3] != nil {
+		if json.Unmarshal(raw[3], &o.gen) != nil {
+			return own{}, ErrWrongType
+		}
+		o.hasGen = true
 	}
 	return o, nil
 }

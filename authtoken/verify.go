@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/pasetokit/pasetokit/httpauth"
+	"github.com/pasetokit/pasetokit/store"
 	"github.com/pasetokit/pasetokit/verifier"
 )
 
@@ -23,40 +24,33 @@ func typeRule(name string) verifier.Rule {
 	}
 }
 
-// revocationRule checks the store: the token's jti and family must not be
-// revoked, and it must have been issued after its subject's cutoff. Store
+// revocationRule checks the store in one round trip ([store.Store.Check]):
+// the token's jti must not be revoked, its family (when it has one) must be
+// live, and it must have been issued after its subject's cutoff. Store
 // errors are returned wrapped (fail closed).
 func (m *Manager) revocationRule(ctx context.Context, t *verifier.Token) error {
 	o, err := readOwn(t)
 	if err != nil {
 		return err
 	}
-	keys := make([]string, 0, 2)
+	sub := t.Claims.Subject
+	c := store.Check{Cutoff: cutoffKey(sub)}
 	if t.Claims.TokenID != "" {
-		keys = append(keys, "jti:"+t.Claims.TokenID)
+		c.Keys = []string{jtiKey(sub, t.Claims.TokenID)}
 	}
 	if o.fam != "" {
-		keys = append(keys, "fam:"+o.fam)
+		c.Family = famKey(sub, o.fam)
 	}
-	if len(keys) > 0 {
-		revoked, err := m.store.Revoked(ctx, keys...)
-		if err != nil {
-			return fmt.Errorf("authtoken: revocation check: %w", err)
-		}
-		if revoked {
-			return ErrRevoked
-		}
+	st, err := m.store.Check(ctx, c)
+	if err != nil {
+		return fmt.Errorf("authtoken: revocation check: %w", err)
 	}
-	if t.Claims.Subject != "" {
-		cutoff, err := m.store.Cutoff(ctx, "sub:"+t.Claims.Subject)
-		if err != nil {
-			return fmt.Errorf("authtoken: cutoff check: %w", err)
-		}
-		// A token without iat cannot be placed after the cutoff: fail
-		// closed.
-		if !cutoff.IsZero() && (t.Claims.IssuedAt.IsZero() || !t.Claims.IssuedAt.After(cutoff)) {
-			return ErrRevoked
-		}
+	if st.Revoked {
+		return ErrRevoked
+	}
+	// A token without iat cannot be placed after the cutoff: fail closed.
+	if !st.Cutoff.IsZero() && (t.Claims.IssuedAt.IsZero() || !t.Claims.IssuedAt.After(st.Cutoff)) {
+		return ErrRevoked
 	}
 	return nil
 }

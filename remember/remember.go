@@ -148,7 +148,8 @@ type Config struct {
 	// updated. It is called after OnError, and the next handler is not
 	// called. Nil means the request proceeds without a login, so during a
 	// store outage a remembered user sees a logged-out page; set it (to
-	// answer 503, say) to make the outage visible instead.
+	// answer 503 with a Retry-After header, say) to make the outage
+	// visible instead.
 	ErrorHandler func(w http.ResponseWriter, r *http.Request, err error)
 
 	// FlaskSecret, when not nil, accepts once per device the remember-me
@@ -353,8 +354,24 @@ func (m *Manager) Remember(w http.ResponseWriter, r *http.Request, userID, devic
 // "", false, nil. The only errors are those of the store (matching
 // [store.ErrUnavailable]): Login then fails closed with "", false, err.
 //
-// Login does not touch the session; Handler does that (see SetUser).
+// Login does not touch the session; Handler does that (see SetUserAt).
+// Callers of Login who record the login time themselves must take it
+// before calling Login, as Handler does, so that a cut-off recorded while
+// Login read the series is not outlived.
 func (m *Manager) Login(w http.ResponseWriter, r *http.Request) (userID string, ok bool, err error) {
+	userID, _, ok, err = m.login(w, r)
+	return userID, ok, err
+}
+
+// login is Login, also returning the instant, taken before the series was
+// read, that dates the login.
+func (m *Manager) login(w http.ResponseWriter, r *http.Request) (userID string, at time.Time, ok bool, err error) {
+	now := m.now()
+	userID, ok, err = m.loginAt(w, r, now)
+	return userID, now, ok, err
+}
+
+func (m *Manager) loginAt(w http.ResponseWriter, r *http.Request, now time.Time) (userID string, ok bool, err error) {
 	c := m.cookie(r)
 	if c == "" {
 		if fc := m.flaskCookie(r); fc != "" {
@@ -363,7 +380,6 @@ func (m *Manager) Login(w http.ResponseWriter, r *http.Request) (userID string, 
 		return "", false, nil
 	}
 	ctx := r.Context()
-	now := m.now()
 	p, berr := m.decode(c, now)
 	if berr != nil {
 		m.reject(w, r, berr)

@@ -201,7 +201,7 @@ func redisStore(addr string) (*redis.Client, *redisstore.Store, error) {
 		client.Close()
 		return nil, nil, fmt.Errorf("redis %s: %w", addr, err)
 	}
-	s, err := redisstore.New(client, redisstore.Config{Prefix: "pasetokit-demo:"})
+	s, err := redisstore.New(client, redisstore.Config{Prefix: "pasetokit-demo:", MaxFamiliesPerUser: app.MaxFamiliesPerUser})
 	if err != nil {
 		client.Close()
 		return nil, nil, err

@@ -96,6 +96,13 @@ type App struct {
 }
 
 // New builds the application.
+// MaxFamiliesPerUser is how many logins (refresh-token families) one user
+// keeps in the demo's stores. A real application keeps the store's default
+// (32: a login beyond it ends the user's oldest); the demo has one user,
+// test, shared by every browser, script and load-test client, so it keeps
+// many more.
+const MaxFamiliesPerUser = 1 << 16
+
 func New(cfg Config) (*App, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -120,7 +127,7 @@ func New(cfg Config) (*App, error) {
 	}
 	a := &App{cfg: cfg, store: cfg.Store}
 	if a.store == nil {
-		if a.store, err = store.NewMemory(store.MemoryConfig{Now: cfg.Now}); err != nil {
+		if a.store, err = store.NewMemory(store.MemoryConfig{Now: cfg.Now, MaxFamiliesPerUser: MaxFamiliesPerUser}); err != nil {
 			return nil, err
 		}
 	}

@@ -390,6 +390,16 @@ func TestAPIRefreshReuse(t *testing.T) {
 	if code != 200 {
 		t.Fatalf("refresh: %d %v", code, m)
 	}
+	// A second refresh with the same token right away is a retry (its
+	// answer may have been lost) and works; once the family has moved on
+	// with the new refresh token, the old one is a reuse.
+	if code, m := bearerReq(t, c, "POST", base+"/api/refresh", p.Refresh); code != 200 {
+		t.Fatalf("retry: %d %v", code, m)
+	}
+	code, m = bearerReq(t, c, "POST", base+"/api/refresh", m["refresh_token"].(string))
+	if code != 200 {
+		t.Fatalf("refresh with the new token: %d %v", code, m)
+	}
 	newAccess := m["access_token"].(string)
 	if code, m := bearerReq(t, c, "POST", base+"/api/refresh", p.Refresh); code != 401 || !strings.Contains(fmt.Sprint(m["detail"]), "already used") {
 		t.Fatalf("reuse: %d %v", code, m)
@@ -693,7 +703,25 @@ func TestStoreDownFailsClosed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := New(Config{Logf: t.Logf, Store: s, RememberStore: s})
+	// Tokens made by a process with the same keys whose store is up.
+	sk, err := paseto.GenerateSecretKey(paseto.V4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokenKey, err := paserk.Encode(sk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret := bytes.Repeat([]byte{7}, 32)
+	up, err := New(Config{Logf: t.Logf, TokenKey: tokenKey, CookieSecret: secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	upSrv := httptest.NewServer(up)
+	t.Cleanup(upSrv.Close)
+	tokenWhileUp := func(t *testing.T) pair { return apiToken(t, newClient(t), upSrv.URL) }
+
+	h, err := New(Config{Logf: t.Logf, TokenKey: tokenKey, CookieSecret: secret, Store: s, RememberStore: s})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -702,8 +730,12 @@ func TestStoreDownFailsClosed(t *testing.T) {
 	base := srv.URL
 	cl := newClient(t)
 
-	// Issuing needs no store; every check of a token does.
-	p := apiToken(t, cl, base)
+	// A login records its refresh family, so it needs the store; so does
+	// every check of a token (made here while the store was up).
+	if code, body := do(t, cl, "POST", base+"/api/token", strings.NewReader(`{"username":"test","password":"test"}`), nil); code != http.StatusServiceUnavailable {
+		t.Errorf("/api/token with the store down: %d %s, want 503", code, body)
+	}
+	p := tokenWhileUp(t)
 	for _, tc := range []struct{ method, path, tok string }{
 		{"GET", "/api/me", p.Access},
 		{"POST", "/api/sensitive", p.Access},
