@@ -188,14 +188,21 @@
 // Set Config.FlaskSecret to that key to accept such a cookie once per
 // device: a client that has no cookie of ours is logged in as the user
 // the token names (not fresh), a new series is made for it and our cookie
-// set, and the Flask cookie is deleted. The series' selector is derived
-// from the Flask token, so the store refuses a second series from the same
-// cookie: a copy presented later, or by a parallel request, logs nobody
-// in (ErrRevoked to OnBadCookie). That refusal lasts only as long as the
-// series does: once it is gone (after Lifetime, or deleted by Forget,
-// ForgetUser or theft detection) a copy of the old cookie would be
-// accepted again. So keep the migration window short: remove FlaskSecret
-// after a few weeks, well within Lifetime; users who have not come back
-// by then log in with their password once (Flask-Login's cookies would
-// have lasted REMEMBER_COOKIE_DURATION, 365 days by default).
+// set, and the Flask cookie is deleted. Config.FlaskUntil, required, ends
+// the migration: from then on Flask cookies are refused (ErrExpired).
+//
+// Each converted Flask cookie leaves a mark in the store until FlaskUntil:
+// a series ([FlaskUsedDevice]) whose selector is derived from the Flask
+// token, under a user id of its own ([FlaskUsedUserPrefix]), that no
+// cookie names and no validator opens. The store refuses a second mark
+// for the same cookie, so a copy presented later, or by a parallel
+// request, logs nobody in (ErrRevoked to OnBadCookie). The mark is not the
+// login's series: Forget, ForgetUser ("log out everywhere") and theft
+// detection end the series but leave the mark, so logging out never
+// revives a stolen Flask cookie. The marks take room in the store until
+// FlaskUntil (one series each, never counted against a real user's
+// bound). Keep the migration window short: a few weeks, well within
+// Lifetime; then remove FlaskSecret. Users who have not come back by then
+// log in with their password once (Flask-Login's cookies would have lasted
+// REMEMBER_COOKIE_DURATION, 365 days by default).
 package remember

@@ -159,9 +159,16 @@ type Config struct {
 	// unset (their bytes; pyseto takes 1 to 64). A client without a
 	// cookie of ours that presents one is logged in as that user (not
 	// fresh), gets a new series and our cookie, and the Flask cookie is
-	// deleted; the same cookie presented again is refused (ErrRevoked).
-	// See the package documentation for why it is not kept as it is.
+	// deleted; the same cookie presented again is refused (ErrRevoked),
+	// until FlaskUntil, even after the series it became is gone (Forget,
+	// ForgetUser, theft, expiry). See the package documentation for why it
+	// is not kept as it is.
 	FlaskSecret []byte
+	// FlaskUntil is the end of the migration, required with FlaskSecret:
+	// Flask remember-me cookies are accepted only before it (ErrExpired
+	// from then on), and the store keeps a mark of each one converted
+	// until it. Keep it a few weeks ahead, well within Lifetime.
+	FlaskUntil time.Time
 	// FlaskCookieName is the Flask remember-me cookie's name (Flask-Login's
 	// REMEMBER_COOKIE_NAME); empty means DefaultFlaskCookieName. Only
 	// used with FlaskSecret.
@@ -186,8 +193,9 @@ type Manager struct {
 	onError  func(*http.Request, error)
 	errorH   func(http.ResponseWriter, *http.Request, error)
 
-	flask     *pysetolocal.Key // Config.FlaskSecret, or nil
-	flaskName string
+	flask      *pysetolocal.Key // Config.FlaskSecret, or nil
+	flaskName  string
+	flaskUntil time.Time
 }
 
 // New validates cfg and returns a Manager. Errors are [*ConfigError]s
@@ -262,8 +270,14 @@ func New(cfg Config) (*Manager, error) {
 		if (&http.Cookie{Name: m.flaskName, Value: "x"}).Valid() != nil || m.flaskName == m.name {
 			return nil, configError("FlaskCookieName", errors.New("not a valid cookie name, or the name of Cookie.Name"))
 		}
+		if cfg.FlaskUntil.IsZero() {
+			return nil, configError("FlaskUntil", errors.New("required with FlaskSecret: the end of the migration"))
+		}
+		m.flaskUntil = cfg.FlaskUntil
 	} else if cfg.FlaskCookieName != "" {
 		return nil, configError("FlaskCookieName", errors.New("needs FlaskSecret"))
+	} else if !cfg.FlaskUntil.IsZero() {
+		return nil, configError("FlaskUntil", errors.New("needs FlaskSecret"))
 	}
 	return m, nil
 }
