@@ -11,43 +11,6 @@ import (
 	"github.com/pasetokit/pasetokit/verifier"
 )
 
-// own is the part of a payload this package reads: the claims it sets
-// beyond the registered ones, compared by exact name.
-type own struct {
-	typ    string
-	fresh  bool
-	fam    string
-	gen    uint64 // the generation of a refresh token in its family
-	hasGen bool
-}
-
-// readOwn reads type, fresh and fam from t's payload. A missing or
-// non-string type is ErrWrongType; fresh must be a boolean when present and
-// fam a string.
-func readOwn(t *verifier.Token) (own, error) {
-	var raw map[string]json.RawMessage
-	if err := t.Decode(&raw); err != nil {
-		return own{}, ErrWrongType
-	}
-	var o own
-	if json.Unmarshal(raw["type"], &o.typ) != nil || o.typ == "" {
-		return own{}, ErrWrongType
-	}
-	if f, ok := raw["fresh"]; ok && json.Unmarshal(f, &o.fresh) != nil {
-		return own{}, ErrWrongType
-	}
-	if f, ok := raw["fam"]; ok && json.Unmarshal(f, &o.fam) != nil {
-		return own{}, ErrWrongType
-	}
-	if g, ok := raw["gen"]; ok {
-		if json.Unmarshal(g, &o.gen) != nil {
-			return own{}, ErrWrongType
-		}
-		o.hasGen = true
-	}
-	return o, nil
-}
-
 // typeRule rejects tokens whose type claim is not name.
 func typeRule(name string) verifier.Rule {
 	return func(_ context.Context, t *verifier.Token) error {

@@ -18,6 +18,15 @@ func TestFooterKeyID(t *testing.T) {
 		{`{"kid":"k4.pid.abc"}`, "k4.pid.abc", nil},
 		{`{"kid":"k4.lid.abc","wpk":"x"}`, "k4.lid.abc", nil},
 		{`{"kid":"gandalf0"}`, "gandalf0", nil},
+		{`{"kid":""}`, "", nil},
+		{`{"kid":"a\"b"}`, `a"b`, nil},
+		{`{"kid":"a\u0062"}`, "ab", nil},
+		{`{"kid":"é"}`, "é", nil},
+		{"{\"kid\":\"a\x01\"}", "", ErrInvalidFooter},
+		{"{\"kid\":\"\xff\"}", "", ErrInvalidFooter},
+		{`{"kid":"a"} `, "a", nil},
+		{`{"kid":"a"}}`, "", ErrInvalidFooter},
+		{`{"kid":"a","b":"c"}`, "a", nil},
 		{`{"KID":"k4.pid.abc"}`, "", ErrInvalidFooter},         // a case variant of kid is refused, not "no kid"
 		{`{"\u212aid":"k4.local.AAAA"}`, "", ErrInvalidFooter}, // Kelvin sign folds to k
 		{` {"kid":"k4.pid.abc"}`, "k4.pid.abc", nil},           // white space before the object
@@ -51,6 +60,14 @@ func TestFooterKeyID(t *testing.T) {
 	many.WriteString("}")
 	if _, err := FooterKeyID([]byte(many.String())); !errors.Is(err, ErrInvalidFooter) {
 		t.Errorf("too many keys: %v", err)
+	}
+	// The plain {"kid":"…"} form skips the decoder, not the limits.
+	short := FooterLimits{MaxLength: 16}
+	if kid, err := short.KeyID([]byte(`{"kid":"k4.pid.abc"}`)); !errors.Is(err, ErrInvalidFooter) || kid != "" {
+		t.Errorf("plain footer over MaxLength: %q %v", kid, err)
+	}
+	if kid, err := short.KeyID([]byte(`{"kid":"abc"}`)); err != nil || kid != "abc" {
+		t.Errorf("plain footer within MaxLength: %q %v", kid, err)
 	}
 	deep := FooterLimits{MaxDepth: 2}
 	if kid, err := deep.KeyID([]byte(`{"kid":"a","x":{"y":1}}`)); err != nil || kid != "a" {

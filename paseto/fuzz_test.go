@@ -139,12 +139,39 @@ func FuzzFooter(f *testing.F) {
 	for _, s := range []string{`{"kid":"k4.pid.x"}`, `{"kid":"k4.local.x"}`, `{"kid":1}`, `{"a":{"b":1}}`, "plain"} {
 		f.Add([]byte(s))
 	}
+	f.Add([]byte(`{"kid":"k4.pid.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}`))
+	f.Add([]byte(`{"kid":"a\u0062"}`))
 	f.Fuzz(func(t *testing.T, footer []byte) {
 		kid, err := FooterKeyID(footer)
 		if err == nil && isPASERKKey(kid) {
 			t.Fatalf("kid %q holds a key", kid)
 		}
+		// The plain {"kid":"…"} shortcut answers as the decoder does.
+		for _, l := range []FooterLimits{{}, {MaxLength: 24}} {
+			kid, err := l.KeyID(footer)
+			wkid, werr := keyIDDecoded(l, footer)
+			if kid != wkid || (err == nil) != (werr == nil) || !errors.Is(err, ErrInvalidFooter) != !errors.Is(werr, ErrInvalidFooter) {
+				t.Fatalf("%+v %q: KeyID = %q, %v; decoded %q, %v", l, footer, kid, err, wkid, werr)
+			}
+		}
 	})
+}
+
+// keyIDDecoded is FooterLimits.KeyID without the plain-footer shortcut.
+func keyIDDecoded(l FooterLimits, footer []byte) (string, error) {
+	if t := bytes.TrimLeft(footer, " \t\r\n"); len(t) == 0 || t[0] != '{' {
+		return "", nil
+	}
+	var f struct {
+		KeyID string `json:"kid"`
+	}
+	if err := l.Unmarshal(footer, &f); err != nil {
+		return "", err
+	}
+	if isPASERKKey(f.KeyID) {
+		return "", ErrKeyInFooter
+	}
+	return f.KeyID, nil
 }
 
 // FuzzUnmarshalClaims checks that payload decoding never panics and that

@@ -1,0 +1,188 @@
+package authtoken
+
+import (
+	"bytes"
+	"encoding/json"
+
+	"github.com/pasetokit/pasetokit/internal/payloadcodec"
+	"github.com/pasetokit/pasetokit/internal/strictjson"
+	"github.com/pasetokit/pasetokit/verifier"
+)
+
+// own is the part of a payload this package reads: the claims it sets
+// beyond the registered ones, compared by exact name.
+type own struct {
+	typ    string
+	fresh  bool
+	fam    string
+	gen    uint64 // the generation of a refresh token in its family
+	hasGen bool
+}
+
+// readOwn reads type, fresh, fam and gen from t's payload. A missing or
+// non-string type is ErrWrongType; fresh must be a boolean when present,
+// fam a string and gen an unsigned integer.
+//
+// It runs up to three times per request (the type rule, the revocation
+// rule, and Fresh or TokenType in the handler), so it decodes nothing but
+// these four values: the payload is validated as the default JSON
+// serializer does (a single object, no duplicate keys, within the default
+// limits), then its top-level members are walked for the four names. A
+// payload the validation does not take (another serializer's, or JSON
+// beyond the default limits), or with an escape in a top-level key, goes
+// through readOwnMap instead. Either way the values are read as readOwnMap
+// reads them.
+func readOwn(t *verifier.Token) (own, error) {
+	if strictjson.ValidateObject(t.Payload, payloadcodec.DefaultJSON) != nil {
+		return readOwnMap(t)
+	}
+	var raw [4]json.RawMessage // type, fresh, fam, gen
+	if !topMembers(t.Payload, func(key, value []byte) {
+		switch string(key) {
+		case "type":
+			raw[0] = value
+		case "fresh":
+			raw[1] = value
+		case "fam":
+			raw[2] = value
+		case "gen":
+			raw[3] = value
+		}
+	}) {
+		return readOwnMap(t)
+	}
+	return ownFrom(raw)
+}
+
+// readOwnMap is readOwn through t.Decode into a map, for any serializer.
+func readOwnMap(t *verifier.Token) (own, error) {
+	var raw map[string]json.RawMessage
+	if err := t.Decode(&raw); err != nil {
+		return own{}, ErrWrongType
+	}
+	// A key present with a null value is kept apart from a missing one:
+	// the map holds a "null", never a nil value, for it.
+	return ownFrom([4]json.RawMessage{raw["type"], raw["fresh"], raw["fam"], raw["gen"]})
+}
+
+// ownFrom reads the raw JSON values of type, fresh, fam and gen; nil means
+// the claim is absent.
+func ownFrom(raw [4]json.RawMessage) (own, error) {
+	var o own
+	if !readString(raw[0], &o.typ) || o.typ == "" {
+		return own{}, ErrWrongType
+	}
+	if raw[1] != nil && !readBool(raw[1], &o.fresh) {
+		return own{}, ErrWrongType
+	}
+	if raw[2] != nil && !readString(raw[2], &o.fam) {
+		return own{}, ErrWrongType
+	}
+	if raw[3] != nil {
+		if json.Unmarshal(raw[3], &o.gen) != nil {
+			return own{}, ErrWrongType
+		}
+		o.hasGen = true
+	}
+	return o, nil
+}
+
+// readString is json.Unmarshal(v, s) == nil, without the decoder for a
+// string without escapes (whose bytes, in validated JSON, are the string).
+func readString(v []byte, s *string) bool {
+	if n := len(v); n >= 2 && v[0] == '"' && v[n-1] == '"' && bytes.IndexByte(v, '\\') < 0 {
+		*s = string(v[1 : n-1])
+		return true
+	}
+	return json.Unmarshal(v, s) == nil
+}
+
+// readBool is json.Unmarshal(v, b) == nil, without the decoder for the
+// literals (null leaves b unchanged, as json.Unmarshal does).
+func readBool(v []byte, b *bool) bool {
+	switch string(v) {
+	case "true":
+		*b = true
+		return true
+	case "false":
+		*b = false
+		return true
+	case "null":
+		return true
+	}
+	return json.Unmarshal(v, b) == nil
+}
+
+// topMembers calls f with the key (without its quotes) and the value of
+// each top-level member of data, a JSON object that strictjson has
+// validated. It reports false, having stopped, at a key with an escape,
+// which would need unescaping to be compared.
+func topMembers(data []byte, f func(key, value []byte)) bool {
+	i := skipSpace(data, 0) + 1 // past '{'
+	for {
+		i = skipSpace(data, i)
+		if data[i] == '}' {
+			return true
+		}
+		end := stringEnd(data, i)
+		key := data[i+1 : end-1]
+		if bytes.IndexByte(key, '\\') >= 0 {
+			return false
+		}
+		i = skipSpace(data, end) + 1 // past ':'
+		i = skipSpace(data, i)
+		end = valueEnd(data, i)
+		f(key, data[i:end])
+		i = skipSpace(data, end)
+		if data[i] == ',' {
+			i++
+		}
+	}
+}
+
+func skipSpace(data []byte, i int) int {
+	for i < len(data) && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// stringEnd returns the index just past the string that starts at data[i].
+func stringEnd(data []byte, i int) int {
+	for i++; data[i] != '"'; i++ {
+		if data[i] == '\\' {
+			i++ // the escaped byte; \uXXXX's hex digits are no quotes
+		}
+	}
+	return i + 1
+}
+
+// valueEnd returns the index just past the value that starts at data[i].
+func valueEnd(data []byte, i int) int {
+	depth := 0
+	for {
+		switch data[i] {
+		case '"':
+			i = stringEnd(data, i)
+		case '{', '[':
+			depth++
+			i++
+		case '}', ']':
+			if depth == 0 {
+				return i // the enclosing object's end
+			}
+			depth--
+			i++
+		case ',':
+			if depth == 0 {
+				return i
+			}
+			i++
+		default:
+			i++
+		}
+		if depth == 0 && (data[i-1] == '"' || data[i-1] == '}' || data[i-1] == ']') {
+			return i
+		}
+	}
+}
