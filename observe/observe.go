@@ -56,6 +56,20 @@ const (
 	// (Err matches store.ErrUnavailable), then [ReasonRecovered] on the
 	// first success after it.
 	KindStore Kind = "store"
+	// KindSessionSave is a session that package session could not save,
+	// or a change it could not make, reported instead of returned (after
+	// the session's OnError): Reason "too_large" (the session does not fit
+	// its cookies), "encode" (a value the serializer cannot encode),
+	// "committed" (changed after the response headers were written),
+	// "key_unavailable" (the key source has no current key) or
+	// [ReasonFailed] (Err says why).
+	KindSessionSave Kind = "session_save"
+	// KindRememberLogin is a remember-me login that remember's middleware
+	// could not complete (after the manager's OnError): Reason
+	// [ReasonUnavailable] (the store could not answer), "no_session" (the
+	// middleware runs outside package session's) or [ReasonFailed] (the
+	// session could not be updated; Err says why).
+	KindRememberLogin Kind = "remember_login"
 )
 
 // Reasons shared by several kinds.
@@ -78,7 +92,8 @@ type Event struct {
 	// Kind is what happened; see the Kind constants for their reasons.
 	Kind Kind
 	// Component is the package that reports it: "httpauth", "grpcauth",
-	// "verifier", "keyring", "authtoken", "remember", "redisstore".
+	// "verifier", "keyring", "authtoken", "session", "remember",
+	// "redisstore".
 	Component string
 	// Reason refines Kind, from the fixed list of that kind.
 	Reason string
@@ -162,8 +177,10 @@ func Emit(ctx context.Context, h Handler, e Event) {
 //   - Error: [KindRefreshReuse] and [KindTheft], someone holds a copy of
 //     a credential;
 //   - Warn: failures ([ReasonFailed]: a key-set fetch, a key sync), a
-//     store that cannot answer, and requests or verifications refused
-//     because a key set or the store is unavailable (a 503);
+//     store that cannot answer, requests or verifications refused
+//     because a key set or the store is unavailable (a 503), sessions
+//     not saved ([KindSessionSave]) and remember-me logins not completed
+//     ([KindRememberLogin]);
 //   - Info: key rotations and recoveries;
 //   - Debug: every other per-request outcome and successful fetches.
 func Level(e Event) slog.Level {
@@ -172,6 +189,8 @@ func Level(e Event) slog.Level {
 		return slog.LevelError
 	case KindKeyRotation:
 		return slog.LevelInfo
+	case KindSessionSave, KindRememberLogin:
+		return slog.LevelWarn
 	}
 	switch e.Reason {
 	case ReasonFailed, ReasonUnavailable, "key_set_unavailable", "temporarily_unavailable":

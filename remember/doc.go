@@ -172,7 +172,7 @@
 // an error response. Login returns an error only when the store cannot
 // answer (matching [store.ErrUnavailable]): it then fails closed, logging
 // nobody in and keeping the cookie for a later attempt. [Manager.Handler]
-// reports such errors to [Config.OnError] and serves the request logged
+// reports such errors to [Config.OnError] and [Config.Events] and serves the request logged
 // out, unless [Config.ErrorHandler] is set: then that answers the request
 // (a 503, say), so that a store outage shows as one rather than as a
 // logout.

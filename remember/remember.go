@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"strings"
 	"time"
@@ -130,17 +129,19 @@ type Config struct {
 	// must be safe for concurrent use.
 	OnTheft func(ctx context.Context, userID, selector string)
 	// Events receives an [observe.KindTheft] event when a stolen cookie
-	// is detected (after OnTheft, which still runs). Nil means
-	// [observe.Default]: slog at level Error, rate-limited.
+	// is detected (after OnTheft, which still runs), and an
+	// [observe.KindRememberLogin] event for each error [Manager.Handler]
+	// cannot return (after OnError). Nil means [observe.Default]: slog
+	// (level Error for thefts, Warn for the others), rate-limited.
 	Events observe.Handler
 	// OnBadCookie, if set, is called when a remember-me cookie is
 	// rejected (it is then deleted); err matches [ErrMalformed],
 	// [ErrTampered], [ErrUnknownKey], [ErrExpired] or [ErrRevoked].
 	OnBadCookie func(r *http.Request, err error)
-	// OnError receives the errors [Manager.Handler] cannot return: the
-	// store is unavailable (the request proceeds without a login) or the
-	// session cannot be updated. Nil means logging with slog.Default at
-	// level Error.
+	// OnError, if set, receives the errors [Manager.Handler] cannot
+	// return: the store is unavailable (the request proceeds without a
+	// login) or the session cannot be updated. Nil means none; the error
+	// is reported through Events either way.
 	OnError func(r *http.Request, err error)
 	// ErrorHandler, if set, answers the requests on which
 	// [Manager.Handler] could not decide: the store could not be reached
@@ -182,7 +183,7 @@ type Manager struct {
 	onTheft  func(context.Context, string, string)
 	events   observe.Handler
 	onBad    func(*http.Request, error)
-	onError  func(*http.Request, error)
+	onError  func(*http.Request, error) // or nil
 	errorH   func(http.ResponseWriter, *http.Request, error)
 
 	flask     *pysetolocal.Key // Config.FlaskSecret, or nil
@@ -210,11 +211,6 @@ func New(cfg Config) (*Manager, error) {
 	m.name, m.tmpl = tmpl.Name, tmpl
 	if m.now == nil {
 		m.now = time.Now
-	}
-	if m.onError == nil {
-		m.onError = func(r *http.Request, err error) {
-			slog.Default().ErrorContext(r.Context(), "remember-me login failed", "err", err)
-		}
 	}
 	switch {
 	case m.lifetime == 0:

@@ -14,6 +14,8 @@ import (
 
 	"github.com/pasetokit/pasetokit/internal/testkeys"
 	"github.com/pasetokit/pasetokit/keyring"
+	"github.com/pasetokit/pasetokit/observe"
+	"github.com/pasetokit/pasetokit/observe/observetest"
 	"github.com/pasetokit/pasetokit/paseto"
 	"github.com/pasetokit/pasetokit/remember"
 	"github.com/pasetokit/pasetokit/session"
@@ -484,9 +486,10 @@ func TestStoreUnavailable(t *testing.T) {
 	if strings.Contains(r.err.Error(), c) {
 		t.Fatal("the error holds the cookie")
 	}
-	// Through the middleware: OnError, no login, no 500.
+	// Through the middleware: OnError, then one event, no login, no 500.
 	var reported atomic.Int32
-	m2, _ := remember.New(remember.Config{Secret: secret, Store: f, Now: e.clk.Now,
+	rec := &observetest.Recorder{}
+	m2, _ := remember.New(remember.Config{Secret: secret, Store: f, Now: e.clk.Now, Events: rec,
 		OnError: func(_ *http.Request, err error) {
 			if errors.Is(err, store.ErrUnavailable) {
 				reported.Add(1)
@@ -500,6 +503,11 @@ func TestStoreUnavailable(t *testing.T) {
 	}))).ServeHTTP(w, request("remember", c))
 	if w.Code != http.StatusOK || reported.Load() != 1 {
 		t.Fatalf("status %d, %d errors reported", w.Code, reported.Load())
+	}
+	if ev := rec.Take(); len(ev) != 1 || ev[0].Kind != observe.KindRememberLogin || ev[0].Reason != observe.ReasonUnavailable {
+		t.Fatalf("events = %+v, want one remember_login/unavailable", ev)
+	} else if leak := observetest.Leaks(ev[0], "alice", c); leak != "" {
+		t.Errorf("event holds %q", leak)
 	}
 	// Back up: the cookie still works.
 	f.down.Store(false)

@@ -88,7 +88,7 @@ func (m *Manager) Handler(next http.Handler) http.Handler {
 				err = SetUser(r.Context(), userID, false)
 			}
 			if err != nil {
-				m.onError(r, err)
+				m.reportError(r, err)
 				if m.errorH != nil {
 					m.errorH(w, r, err)
 					return

@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"time"
 
@@ -12,6 +11,7 @@ import (
 	"github.com/pasetokit/pasetokit/internal/cookie"
 	"github.com/pasetokit/pasetokit/internal/pysetolocal"
 	"github.com/pasetokit/pasetokit/keyring"
+	"github.com/pasetokit/pasetokit/observe"
 	"github.com/pasetokit/pasetokit/paseto"
 	"github.com/pasetokit/pasetokit/serializer"
 )
@@ -128,11 +128,17 @@ type Config struct {
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 
-	// OnError receives errors the handler cannot get as return values:
-	// an automatic save that fails ([*SizeError], [ErrEncode]) and changes
-	// made after the response was committed ([ErrCommitted]). nil means
-	// logging with slog.Default at level Error. Errors never hold
-	// session values.
+	// Events receives an [observe.KindSessionSave] event for each error
+	// the handler cannot return (those OnError gets, after OnError). Nil
+	// means [observe.Default]: slog at level Warn, rate-limited; set
+	// [observe.Discard] to drop them.
+	Events observe.Handler
+	// OnError, if set, receives the errors the handler cannot get as
+	// return values: an automatic save that fails ([*SizeError],
+	// [ErrEncode], [keyring.ErrStale]) and changes made after the response
+	// was committed ([ErrCommitted]). Nil means none; the error is
+	// reported through Events either way. Errors never hold session
+	// values.
 	OnError func(r *http.Request, err error)
 	// OnBadCookie, if set, is called when a request carries a session
 	// cookie that is rejected; err is a [*CookieError]. The request then
@@ -180,7 +186,8 @@ type Manager struct {
 	partNames []string    // name, name.1, …
 	line      cookie.Line // Set-Cookie writer of the checked attributes
 	persist   bool
-	onError   func(*http.Request, error)
+	onError   func(*http.Request, error) // or nil
+	events    observe.Handler
 	onBad     func(*http.Request, error)
 	fallback  []securecookie.Codec
 	flask     *pysetolocal.Key // Config.FlaskSecret, or nil
@@ -195,6 +202,7 @@ func New(cfg Config) (*Manager, error) {
 		lifetime: cfg.Lifetime,
 		idle:     cfg.IdleTimeout,
 		onError:  cfg.OnError,
+		events:   cfg.Events,
 		onBad:    cfg.OnBadCookie,
 		persist:  !cfg.SessionCookie,
 	}
@@ -205,11 +213,6 @@ func New(cfg Config) (*Manager, error) {
 	m.name, m.line = tmpl.Name, cookie.NewLine(tmpl)
 	if m.now == nil {
 		m.now = time.Now
-	}
-	if m.onError == nil {
-		m.onError = func(r *http.Request, err error) {
-			slog.Default().ErrorContext(r.Context(), "session: save failed", "err", err)
-		}
 	}
 	switch {
 	case m.lifetime < 0:

@@ -111,9 +111,9 @@
 // that cannot reach the client: [Session.Set], [Session.Delete],
 // [Session.Clear], [Session.AddFlash], [Session.Renew] and
 // [Session.Destroy] then return [ErrCommitted] and also report it to
-// [Config.OnError], so that it is never lost silently. Errors of the
-// automatic save (a session over the size budget, [*SizeError] matching
-// [ErrTooLarge]) go to [Config.OnError]; handlers that want them as return
+// [Config.OnError] and [Config.Events], so that it is never lost silently.
+// Errors of the automatic save (a session over the size budget,
+// [*SizeError] matching [ErrTooLarge]) go the same way; handlers that want them as return
 // values call [Session.Save] before writing the response. When a save
 // fails, no Set-Cookie is written and the client keeps its old cookie.
 //

@@ -44,7 +44,7 @@ func (s *Session) unlock() {
 	s.pending = nil
 	s.mu.Unlock()
 	if err != nil {
-		s.m.onError(s.r, err)
+		s.m.reportError(s.r, err)
 	}
 }
 
