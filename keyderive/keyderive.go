@@ -11,7 +11,13 @@
 // from it with a purpose string that names its use:
 //
 //	sessionKey, err := keyderive.SymmetricKey(secret, paseto.V4, "session")
+//	if err != nil {
+//		log.Fatal(err) // a secret under 32 bytes
+//	}
 //	rememberKey, err := keyderive.SymmetricKey(secret, paseto.V4, "remember-me")
+//	if err != nil {
+//		log.Fatal(err)
+//	}
 //
 // Rotating the secret rotates every derived key. Derivation is HKDF-SHA512
 // (RFC 5869) with the fixed salt "pasetokit keyderive v1" and the info

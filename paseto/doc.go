@@ -16,10 +16,17 @@
 //	payload, _ := json.Marshal(claims)
 //	token, _ := paseto.Sign(sk, payload, nil, nil)
 //
-//	payload, footer, err := paseto.Verify(sk.Public(), token, nil)
+//	payload, _, err := paseto.Verify(sk.Public(), token, nil)
 //	var got paseto.Claims
-//	err = paseto.UnmarshalClaims(payload, &got)
-//	err = got.Validate(time.Now(), 30*time.Second)
+//	if err == nil {
+//		err = paseto.UnmarshalClaims(payload, &got)
+//	}
+//	if err == nil {
+//		err = got.Validate(time.Now(), 30*time.Second)
+//	}
+//	if err != nil {
+//		log.Fatal(err)
+//	}
 //
 // The issuer and verifier packages of this module build on this one with key
 // rings, key ids, claim rules and HTTP middleware; most applications should

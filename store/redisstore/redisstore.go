@@ -3,13 +3,20 @@
 // revoked token or a used one-time token recorded by one machine is seen
 // by all.
 //
-// Most users build the client with [NewClient] (one address: a single
-// server; several: Redis Cluster; a master name: Sentinel) and the store
-// with [New]:
+// # For most users
+//
+// Build the client with [NewClient] (one address: a single server;
+// several: Redis Cluster; a master name: Sentinel) and the store with
+// [New]:
 //
 //	client, err := redisstore.NewClient(redisstore.ClientConfig{Addrs: []string{"127.0.0.1:6379"}})
-//	...
+//	if err != nil {
+//		log.Fatal(err)
+//	}
 //	st, err := redisstore.New(client, redisstore.Config{Prefix: "myapp:"})
+//	if err != nil {
+//		log.Fatal(err)
+//	}
 //
 // New refuses a server that may evict keys (maxmemory-policy other than
 // noeviction; see [Config.NoEvictionCheck] for servers that hide CONFIG),
