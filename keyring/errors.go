@@ -77,11 +77,6 @@ func (e *ConfigError) Unwrap() []error { return []error{ErrInvalidConfig, e.Err}
 // configError is the one way this package builds a *ConfigError.
 func configError(field string, err error) error { return &ConfigError{Field: field, Err: err} }
 
-// configErrorf builds a *ConfigError from a message.
-func configErrorf(field, format string, args ...any) error {
-	return configError(field, fmt.Errorf(format, args...))
-}
-
 // StateError is stored ring state that cannot be read. It matches
 // [ErrCorruptState] and its Err (such as [ErrFormatVersion] or
 // [ErrWrongWrappingKey]) with errors.Is.

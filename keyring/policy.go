@@ -116,13 +116,13 @@ func (p Policy) resolve(lifetimes []time.Duration, leeway, sync time.Duration) (
 	case p.MaxKeys < 0:
 		return p, configError("Policy.MaxKeys", errors.New("negative"))
 	case want > MaxKeysLimit:
-		return p, configErrorf("Policy.MaxKeys", "RetainFor/RotateEvery needs more than %d keys: rotate less often", MaxKeysLimit)
+		return p, configError("Policy.MaxKeys", fmt.Errorf("RetainFor/RotateEvery needs more than %d keys: rotate less often", MaxKeysLimit))
 	case p.MaxKeys == 0:
 		p.MaxKeys = min(want+1, MaxKeysLimit)
 	case p.MaxKeys > MaxKeysLimit:
-		return p, configErrorf("Policy.MaxKeys", "over %d", MaxKeysLimit)
+		return p, configError("Policy.MaxKeys", fmt.Errorf("over %d", MaxKeysLimit))
 	case p.MaxKeys < want:
-		return p, configErrorf("Policy.MaxKeys", "%d, but RotateEvery, RetainFor need %d keys", p.MaxKeys, want)
+		return p, configError("Policy.MaxKeys", fmt.Errorf("%d, but RotateEvery, RetainFor need %d keys", p.MaxKeys, want))
 	}
 	return p, nil
 }

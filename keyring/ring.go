@@ -168,7 +168,7 @@ func New(ctx context.Context, cfg Config) (*Ring, error) {
 			return nil, configError("WrappingKey", errors.New("set with a Memory backend, which keeps keys in memory"))
 		}
 		if cfg.WrappingKey.Version() != r.fam.v || paserk.LocalID(cfg.WrappingKey) == "" {
-			return nil, configErrorf("WrappingKey", "not a usable %s local key", r.fam.v)
+			return nil, configError("WrappingKey", fmt.Errorf("not a usable %s local key", r.fam.v))
 		}
 		c.wrapKey, c.wrapID = cfg.WrappingKey, paserk.LocalID(cfg.WrappingKey)
 	case cfg.Password != nil:

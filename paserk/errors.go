@@ -27,11 +27,11 @@ var (
 	// function accepts (for example a "seal" given to Parse, or a "public"
 	// given to ParseLocal).
 	ErrWrongType = errors.New("paserk: wrong PASERK type for this operation")
-	// ErrInvalidTag: the authentication tag of a wrapped, sealed or
+	// ErrInvalidMAC: the authentication tag of a wrapped, sealed or
 	// password-wrapped key does not verify: wrong wrapping key, wrong
 	// secret key, wrong password, or a tampered string. Nothing was
 	// decrypted.
-	ErrInvalidTag = errors.New("paserk: invalid authentication tag")
+	ErrInvalidMAC = errors.New("paserk: invalid authentication tag")
 	// ErrParamsTooExpensive: password-wrapping parameters exceed the limits
 	// (the caller's, or MaxPasswordParams). When unwrapping, this is checked
 	// before the key-derivation function runs, so a hostile string cannot

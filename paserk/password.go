@@ -322,7 +322,7 @@ func pwUnwrap(v paseto.Version, typ, s string, password []byte, limits PasswordP
 	defer clear(ek)
 	defer clear(ak)
 	if subtle.ConstantTimeCompare(raw[end:], pwTag(v, ak, prefix(v, typ), raw[:end])) != 1 {
-		return nil, ErrInvalidTag
+		return nil, ErrInvalidMAC
 	}
 	edk := raw[off:end]
 	xorKeyStream(v, ek, nonce, edk)
@@ -351,7 +351,7 @@ func PasswordWrapLocal(k *paseto.SymmetricKey, password []byte, p PasswordParams
 // take MaxPasswordParams) before the key-derivation function runs:
 // ErrParamsTooExpensive if they exceed it, ErrInvalidParams if they are
 // not valid for the algorithm. Other errors: ErrWrongVersion, ErrWrongType,
-// ErrMalformed, ErrUnsupported (v is not V2, V3 or V4) and ErrInvalidTag
+// ErrMalformed, ErrUnsupported (v is not V2, V3 or V4) and ErrInvalidMAC
 // (wrong password or tampered string).
 func PasswordUnwrapLocal(v paseto.Version, s string, password []byte, limits PasswordParams) (*paseto.SymmetricKey, error) {
 	ptk, err := pwUnwrap(v, TypeLocalPassword, s, password, limits, localSize)

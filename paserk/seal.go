@@ -176,7 +176,7 @@ func Seal(k *paseto.SymmetricKey, to *paseto.PublicKey) (string, error) {
 // v the PASERK must have, and returns the symmetric key sealed in it.
 // Errors: ErrWrongVersion (checked first, before any cryptography),
 // ErrWrongType, ErrMalformed (including an invalid or low-order ephemeral
-// public key) and ErrInvalidTag (sealed to another key, or tampered).
+// public key) and ErrInvalidMAC (sealed to another key, or tampered).
 func Unseal(s string, sk *paseto.SecretKey) (*paseto.SymmetricKey, error) {
 	skb, err := secretBytes(sk)
 	if err != nil {
@@ -233,7 +233,7 @@ func Unseal(s string, sk *paseto.SecretKey) (*paseto.SymmetricKey, error) {
 	defer clear(ek)
 	defer clear(ak)
 	if subtle.ConstantTimeCompare(t, macTag(v, ak, h, epk, edk)) != 1 {
-		return nil, ErrInvalidTag
+		return nil, ErrInvalidMAC
 	}
 	xorKeyStream(v, ek, n, edk)
 	defer clear(edk)

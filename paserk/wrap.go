@@ -114,7 +114,7 @@ func pieUnwrap(v paseto.Version, h string, wk, data []byte) ([]byte, error) {
 	defer clear(ek)
 	defer clear(ak)
 	if subtle.ConstantTimeCompare(t, macTag(v, ak, h, n, c)) != 1 {
-		return nil, ErrInvalidTag
+		return nil, ErrInvalidMAC
 	}
 	xorKeyStream(v, ek, n2, c)
 	return c, nil
@@ -162,7 +162,7 @@ func WrapLocal(k, wk *paseto.SymmetricKey) (string, error) {
 // wrapping key wk, whose version v the PASERK must have. Errors:
 // ErrWrongVersion (checked first, before any cryptography), ErrWrongType,
 // ErrMalformed, ErrUnsupported (a protocol other than pie) and
-// ErrInvalidTag (wrong wrapping key or tampered string).
+// ErrInvalidMAC (wrong wrapping key or tampered string).
 func UnwrapLocal(s string, wk *paseto.SymmetricKey) (*paseto.SymmetricKey, error) {
 	w, err := localBytes(wk)
 	if err != nil {

@@ -1,6 +1,9 @@
 package remember
 
-import "errors"
+import (
+	"errors"
+	"strconv"
+)
 
 // Errors of this package. Match them with errors.Is. They never hold
 // cookie values, validators or keys.
@@ -48,3 +51,34 @@ func (e *ConfigError) Error() string {
 func (e *ConfigError) Unwrap() []error { return []error{ErrInvalidConfig, e.Err} }
 
 func configError(field string, err error) error { return &ConfigError{Field: field, Err: err} }
+
+// CookieError is the error given to [Config.OnBadCookie] for a cookie that
+// was rejected. It matches its Kind (one of [ErrMalformed], [ErrTampered],
+// [ErrUnknownKey], [ErrExpired], [ErrRevoked]) and, when there is one, Err.
+type CookieError struct {
+	// Name is the cookie's name: [Cookie.Name], or
+	// [Config.FlaskCookieName] for a Flask remember-me cookie.
+	Name string
+	// Kind is the classification, one of the sentinels above.
+	Kind error
+	// Err is the underlying error, or nil.
+	Err error
+}
+
+// Error gives the kind, the cookie name and the underlying error; never the
+// cookie value.
+func (e *CookieError) Error() string {
+	s := e.Kind.Error() + " (cookie " + strconv.Quote(e.Name) + ")"
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+// Unwrap returns Kind and Err.
+func (e *CookieError) Unwrap() []error {
+	if e.Err == nil {
+		return []error{e.Kind}
+	}
+	return []error{e.Kind, e.Err}
+}

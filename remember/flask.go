@@ -105,7 +105,7 @@ func validFlaskUserID(s string) bool {
 
 func (m *Manager) rejectFlask(r *http.Request, err error) {
 	if m.onBad != nil {
-		m.onBad(r, fmt.Errorf("%w (Flask remember-me cookie)", err))
+		m.onBad(r, &CookieError{Name: m.flaskName, Kind: err})
 	}
 }
 

@@ -109,11 +109,14 @@ type Config struct {
 	Lifetime time.Duration
 	// GraceWindow is how long, after a rotation, the validator just
 	// replaced is still accepted (see the package documentation); zero
-	// means [DefaultGraceWindow] (30 s), negative disables it (every reuse
-	// of a replaced validator is then treated as theft, which logs out
-	// users whose browser sends parallel requests). At most
-	// [MaxGraceWindow].
+	// means [DefaultGraceWindow] (30 s). At most [MaxGraceWindow].
+	// Negative is an error, and so is a non-zero GraceWindow with
+	// NoGraceWindow.
 	GraceWindow time.Duration
+	// NoGraceWindow turns the grace window off: every reuse of a
+	// replaced validator is then treated as theft, which logs out users
+	// whose browser sends parallel requests.
+	NoGraceWindow bool
 
 	// Cookie holds the attributes of the remember-me cookie; the zero
 	// value is safe (see [Cookie]). The cookie is always HttpOnly.
@@ -134,9 +137,10 @@ type Config struct {
 	// cannot return (after OnError). Nil means [observe.Default]: slog
 	// (level Error for thefts, Warn for the others), rate-limited.
 	Events observe.Handler
-	// OnBadCookie, if set, is called when a remember-me cookie is
-	// rejected (it is then deleted); err matches [ErrMalformed],
-	// [ErrTampered], [ErrUnknownKey], [ErrExpired] or [ErrRevoked].
+	// OnBadCookie, if set, is called when a remember-me cookie (ours, or
+	// the Flask one of FlaskSecret) is rejected (it is then deleted); err
+	// is a [*CookieError] matching [ErrMalformed], [ErrTampered],
+	// [ErrUnknownKey], [ErrExpired] or [ErrRevoked].
 	OnBadCookie func(r *http.Request, err error)
 	// OnError, if set, receives the errors [Manager.Handler] cannot
 	// return: the store is unavailable (the request proceeds without a
@@ -221,10 +225,13 @@ func New(cfg Config) (*Manager, error) {
 		return nil, configError("Lifetime", errors.New("over 400 days"))
 	}
 	switch {
+	case cfg.NoGraceWindow && m.grace != 0:
+		return nil, configError("GraceWindow", errors.New("set together with NoGraceWindow"))
+	case cfg.NoGraceWindow:
 	case m.grace == 0:
 		m.grace = DefaultGraceWindow
 	case m.grace < 0:
-		m.grace = 0
+		return nil, configError("GraceWindow", errors.New("negative"))
 	case m.grace > MaxGraceWindow:
 		return nil, configError("GraceWindow", fmt.Errorf("over %v", MaxGraceWindow))
 	}
@@ -543,7 +550,7 @@ func (m *Manager) clearCookie(w http.ResponseWriter) {
 func (m *Manager) reject(w http.ResponseWriter, r *http.Request, err error) {
 	m.clearCookie(w)
 	if m.onBad != nil {
-		m.onBad(r, err)
+		m.onBad(r, &CookieError{Name: m.name, Kind: err})
 	}
 }
 

@@ -45,6 +45,8 @@ func TestConfig(t *testing.T) {
 		{"negative lifetime", remember.Config{Secret: secret, Lifetime: -time.Hour}, "Lifetime"},
 		{"long lifetime", remember.Config{Secret: secret, Lifetime: 401 * 24 * time.Hour}, "Lifetime"},
 		{"long grace", remember.Config{Secret: secret, GraceWindow: time.Hour}, "GraceWindow"},
+		{"negative grace", remember.Config{Secret: secret, GraceWindow: -1}, "GraceWindow"},
+		{"grace off and set", remember.Config{Secret: secret, NoGraceWindow: true, GraceWindow: time.Second}, "GraceWindow"},
 		{"bad path", remember.Config{Secret: secret, Cookie: remember.Cookie{Path: "/a;b"}}, "Cookie.Path"},
 		{"bad domain", remember.Config{Secret: secret, Cookie: remember.Cookie{Domain: "a b"}}, "Cookie.Domain"},
 		{"SameSite none insecure", remember.Config{Secret: secret, Cookie: remember.Cookie{Insecure: true, SameSite: http.SameSiteNoneMode}}, "Cookie.SameSite"},
@@ -77,7 +79,7 @@ func TestConfig(t *testing.T) {
 	for _, cfg := range []remember.Config{
 		{Secret: secret},
 		{Keys: testkeys.Ring(t, k1)},
-		{Secret: secret, Cookie: remember.Cookie{Name: "__Host-remember"}, GraceWindow: -1},
+		{Secret: secret, Cookie: remember.Cookie{Name: "__Host-remember"}, NoGraceWindow: true},
 		{Secret: secret, Cookie: remember.Cookie{SameSite: http.SameSiteNoneMode, Partitioned: true}},
 	} {
 		if _, err := remember.New(cfg); err != nil {
@@ -209,7 +211,7 @@ func TestGraceWindow(t *testing.T) {
 		}
 	})
 	t.Run("window disabled", func(t *testing.T) {
-		e := newEnv(t, remember.Config{GraceWindow: -1})
+		e := newEnv(t, remember.Config{NoGraceWindow: true})
 		c0 := e.remember(t, "alice")
 		e.mustLogin(t, c0, "alice")
 		if r := e.login(c0); r.ok {

@@ -31,7 +31,7 @@ const (
 	// value and attributes), the size browsers are required to accept.
 	MaxCookieSize = 4096
 	// DefaultMaxCookieParts is the number of cookies a session may span
-	// with [Config.SplitCookies] when [Config.MaxCookieParts] is zero.
+	// with [Config.AllowSplitCookies] when [Config.MaxCookieParts] is zero.
 	DefaultMaxCookieParts = 8
 	// KeyPurpose is the keyderive purpose of the key derived from
 	// [Config.Secret]. Other features (remember-me cookies, API tokens) must
@@ -99,12 +99,16 @@ type Config struct {
 	// zero means [DefaultLifetime] (24h). Negative is an error.
 	Lifetime time.Duration
 	// IdleTimeout ends a session not used for that long; zero means
-	// [DefaultIdleTimeout] (2h), negative disables it. It must not exceed
-	// Lifetime. A session in use is re-issued (sliding expiry) when its
+	// [DefaultIdleTimeout] (2h), or Lifetime when that is shorter.
+	// Negative is an error, and so is a non-zero IdleTimeout with
+	// NoIdleTimeout. It must not exceed Lifetime. A session in use is re-issued (sliding expiry) when its
 	// last-seen time is older than IdleTimeout/10 (and at least one
 	// second), even if nothing in it changed, so an active user loses at
 	// most a tenth of the idle window.
 	IdleTimeout time.Duration
+	// NoIdleTimeout turns the idle timeout off: a session then lasts its
+	// Lifetime however long it goes unused.
+	NoIdleTimeout bool
 
 	// Serializer encodes the session; nil means JSON with the default
 	// limits. For that JSON ([serializer.IsDefaultJSON]) the package uses
@@ -117,12 +121,12 @@ type Config struct {
 	// in letter case may be rejected as duplicates.
 	Serializer serializer.Serializer
 
-	// SplitCookies lets a session larger than one cookie span several:
+	// AllowSplitCookies lets a session larger than one cookie span several:
 	// Name, Name.1, Name.2 … up to MaxCookieParts. Parts that are no
 	// longer needed when the session shrinks are deleted.
-	SplitCookies bool
-	// MaxCookieParts bounds the number of cookies with SplitCookies; zero
-	// means [DefaultMaxCookieParts] (8). Without SplitCookies it is 1.
+	AllowSplitCookies bool
+	// MaxCookieParts bounds the number of cookies with AllowSplitCookies; zero
+	// means [DefaultMaxCookieParts] (8). Without AllowSplitCookies it is 1.
 	MaxCookieParts int
 
 	// Now is the clock; nil means time.Now.
@@ -223,8 +227,11 @@ func New(cfg Config) (*Manager, error) {
 		return nil, configError("Lifetime", errors.New("under one second"))
 	}
 	switch {
+	case cfg.NoIdleTimeout && m.idle != 0:
+		return nil, configError("IdleTimeout", errors.New("set together with NoIdleTimeout"))
+	case cfg.NoIdleTimeout:
 	case m.idle < 0:
-		m.idle = 0
+		return nil, configError("IdleTimeout", errors.New("negative"))
 	case m.idle == 0:
 		m.idle = min(DefaultIdleTimeout, m.lifetime)
 	case m.idle > m.lifetime:
@@ -247,7 +254,7 @@ func New(cfg Config) (*Manager, error) {
 
 	// Parts.
 	m.maxParts = 1
-	if cfg.SplitCookies {
+	if cfg.AllowSplitCookies {
 		m.maxParts = cfg.MaxCookieParts
 		if m.maxParts == 0 {
 			m.maxParts = DefaultMaxCookieParts
@@ -256,7 +263,7 @@ func New(cfg Config) (*Manager, error) {
 			return nil, configError("MaxCookieParts", errors.New("must be between 1 and 64"))
 		}
 	} else if cfg.MaxCookieParts != 0 && cfg.MaxCookieParts != 1 {
-		return nil, configError("MaxCookieParts", errors.New("needs SplitCookies"))
+		return nil, configError("MaxCookieParts", errors.New("needs AllowSplitCookies"))
 	}
 	m.partNames = make([]string, m.maxParts)
 	m.partNames[0] = m.name

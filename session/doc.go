@@ -118,7 +118,7 @@
 // fails, no Set-Cookie is written and the client keeps its old cookie.
 //
 // One cookie holds at most [MaxCookieSize] (4096) bytes, counting its
-// attributes. With [Config.SplitCookies] a larger session is spread over
+// attributes. With [Config.AllowSplitCookies] a larger session is spread over
 // numbered cookies (name, name.1, … up to [Config.MaxCookieParts]), joined
 // again on the next request; parts no longer needed are deleted.
 //

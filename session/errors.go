@@ -47,10 +47,10 @@ var (
 // cookie is left as it was: no Set-Cookie header is written for it.
 type SizeError struct {
 	// Size is the number of bytes needed: the length of the Set-Cookie
-	// header value, or with [Config.SplitCookies] the token length.
+	// header value, or with [Config.AllowSplitCookies] the token length.
 	Size int
 	// Limit is the budget Size exceeded: [MaxCookieSize], or with
-	// [Config.SplitCookies] the token capacity of [Config.MaxCookieParts]
+	// [Config.AllowSplitCookies] the token capacity of [Config.MaxCookieParts]
 	// cookies.
 	Limit int
 }

@@ -126,11 +126,11 @@ func (rs *remoteSet) run(c *fetchCall) {
 		}
 		entries := make([]*keyEntry, 0, len(set.Keys))
 		for _, k := range set.Keys {
-			if e := prev[k.KID]; e != nil && e.issuer == issuer {
+			if e := prev[k.KeyID]; e != nil && e.issuer == issuer {
 				entries = append(entries, e)
 				continue
 			}
-			entries = append(entries, newEntry(k.KID, k.Key, issuer, rs))
+			entries = append(entries, newEntry(k.KeyID, k.Key, issuer, rs))
 		}
 		rs.entries = entries
 		rs.v.publishLocked()

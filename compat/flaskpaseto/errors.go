@@ -24,5 +24,3 @@ func (e *ConfigError) Error() string {
 func (e *ConfigError) Unwrap() []error { return []error{ErrInvalidConfig, e.Err} }
 
 func configError(field string, err error) error { return &ConfigError{Field: field, Err: err} }
-
-func configErrorf(field, msg string) error { return configError(field, errors.New(msg)) }
