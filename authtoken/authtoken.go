@@ -96,7 +96,7 @@ type Config struct {
 	// token must name at least one of them.
 	Audiences []string
 
-	// Store keeps revocations, used refresh tokens and logout cutoffs. Nil
+	// Store keeps revocations, refresh families and logout cutoffs. Nil
 	// means a new [store.NewMemory], which is right for a single process;
 	// use a shared store when the application runs on several machines.
 	Store store.Store
@@ -130,7 +130,20 @@ type Config struct {
 	// and the [observe.KindVerify] events of the Manager's verifiers. Nil
 	// means [observe.Default]: slog, rate-limited, reuse at level Error.
 	Events observe.Handler
+	// RetryWindow is how long after a refresh the client may present the
+	// same refresh token again and get a working pair instead of a reuse
+	// (its first attempt may have succeeded with an answer it never saw:
+	// a timeout, a lost response, a store that answered late). Zero means
+	// [DefaultRetryWindow]; negative is an error. A retry within the
+	// window hands out the same successor again (see [Manager.Refresh]);
+	// a reuse after it is taken as theft.
+	RetryWindow time.Duration
 }
+
+// DefaultRetryWindow is the [Config.RetryWindow] of a zero Config: long
+// enough for a client to time out and retry, short enough that a thief
+// must use a stolen refresh token within seconds of its owner.
+const DefaultRetryWindow = 30 * time.Second
 
 // kind is one configured kind of token.
 type kind struct {
@@ -159,6 +172,7 @@ type Manager struct {
 	aud             any // nil, a string or a []string
 	onReuse         func(ctx context.Context, subject, family string)
 	events          observe.Handler
+	retryWindow     time.Duration
 	retention       time.Duration // longest lifetime; 0 when one kind never expires
 
 	issuerName string
@@ -175,21 +189,28 @@ func New(cfg Config) (*Manager, error) {
 	if cfg.Leeway < 0 {
 		return nil, configError("Leeway", errors.New("negative"))
 	}
+	if cfg.RetryWindow < 0 {
+		return nil, configError("RetryWindow", errors.New("negative"))
+	}
 	for i, a := range cfg.Audiences {
 		if a == "" {
 			return nil, configError("Audiences["+strconv.Itoa(i)+"]", errors.New("empty"))
 		}
 	}
 	m := &Manager{
-		store:   cfg.Store,
-		now:     cfg.Now,
-		leeway:  cfg.Leeway,
-		onReuse: cfg.OnReuse,
-		events:  cfg.Events,
-		custom:  make(map[string]*kind, len(cfg.Custom)),
+		store:       cfg.Store,
+		now:         cfg.Now,
+		leeway:      cfg.Leeway,
+		onReuse:     cfg.OnReuse,
+		events:      cfg.Events,
+		retryWindow: cfg.RetryWindow,
+		custom:      make(map[string]*kind, len(cfg.Custom)),
 	}
 	if m.now == nil {
 		m.now = time.Now
+	}
+	if m.retryWindow == 0 {
+		m.retryWindow = DefaultRetryWindow
 	}
 	switch len(cfg.Audiences) {
 	case 0:

@@ -3,6 +3,7 @@ package authtoken_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -465,7 +466,13 @@ func TestRefreshRotationAndReuse(t *testing.T) {
 	}
 }
 
-func TestConcurrentRefreshExactlyOnce(t *testing.T) {
+// TestConcurrentRefreshOneGeneration: 50 concurrent refreshes with one
+// token within the retry window all succeed (the first rotates, the others
+// are retries), and they hand out one generation: one branch of the family.
+// Once the family moves on past the window, another copy of that
+// generation is reuse. (storetest's FamilyRotateConcurrent checks that
+// exactly one of many concurrent rotations wins without a window.)
+func TestConcurrentRefreshOneGeneration(t *testing.T) {
 	e := newEnv(t, nil)
 	p, err := e.m.Login(ctx, "alice", nil)
 	if err != nil {
@@ -473,38 +480,45 @@ func TestConcurrentRefreshExactlyOnce(t *testing.T) {
 	}
 	const n = 50
 	var (
-		wg     sync.WaitGroup
-		start  = make(chan struct{})
-		mu     sync.Mutex
-		ok     int
-		reused int
-		other  []error
+		wg    sync.WaitGroup
+		start = make(chan struct{})
+		mu    sync.Mutex
+		ok    []authtoken.Pair
+		other []error
 	)
 	for range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			<-start
-			_, err := e.m.Refresh(ctx, p.Refresh)
+			got, err := e.m.Refresh(ctx, p.Refresh)
 			mu.Lock()
 			defer mu.Unlock()
-			switch {
-			case err == nil:
-				ok++
-			case errors.Is(err, authtoken.ErrRefreshReused):
-				reused++
-			case errors.Is(err, authtoken.ErrRevoked):
-				// The family was already revoked by an earlier reuse.
-				reused++
-			default:
+			if err != nil {
 				other = append(other, err)
+				return
 			}
-		}()
+			ok = append(ok, got)
+		})
 	}
 	close(start)
 	wg.Wait()
-	if ok != 1 || reused != n-1 || len(other) != 0 {
-		t.Fatalf("ok %d, reused %d, other %v", ok, reused, other)
+	if len(other) != 0 || len(ok) != n {
+		t.Fatalf("%d of %d concurrent refreshes succeeded; errors %v", len(ok), n, other)
+	}
+	for _, q := range ok {
+		if g := fmt.Sprint(claimsOf(t, e.m, "refresh", q.Refresh)["gen"]); g != "1" {
+			t.Fatalf("a successor of generation %v, want 1", g)
+		}
+	}
+	if r := e.reuses(); len(r) != 0 {
+		t.Fatalf("OnReuse called %d times", len(r))
+	}
+	e.clock.Advance(authtoken.DefaultRetryWindow)
+	if _, err := e.m.Refresh(ctx, ok[0].Refresh); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(authtoken.DefaultRetryWindow)
+	if _, err := e.m.Refresh(ctx, ok[1].Refresh); !errors.Is(err, authtoken.ErrRefreshReused) {
+		t.Fatalf("another copy of generation 1 after the family moved on: %v, want ErrRefreshReused", err)
 	}
 }
 
@@ -690,7 +704,7 @@ func TestRefreshRacingLogoutEverywhere(t *testing.T) {
 			}
 			c.Advance(5*time.Second + 900*time.Millisecond)
 			var logoutErr error
-			hs.onConsume = func() {
+			hs.onRotate = func() {
 				c.Advance(tc.before)
 				logoutErr = tc.logout(m, p)
 				c.Advance(tc.after) // the refresh finishes in a later second
@@ -724,19 +738,19 @@ func TestRefreshRacingLogoutEverywhere(t *testing.T) {
 	}
 }
 
-// TestRefreshNoStoreCallAfterConsume: once Refresh has consumed the refresh
-// token, no store call may fail it, or the client would lose the token
-// without getting its successor, and its retry would be taken as reuse and
-// revoke the family. The store here fails every call made after a
-// successful Consume, and the clock moves on during Consume; the new pair
-// must be dated at the start of Refresh, with full lifetimes from there.
-func TestRefreshNoStoreCallAfterConsume(t *testing.T) {
+// TestRefreshNoStoreCallAfterRotate: once Refresh has rotated the family,
+// no store call may fail it: nothing is read after the rotation. The store
+// here fails every call made after a successful RotateFamily, and the
+// clock moves on during RotateFamily; the new pair must be dated at the
+// start of Refresh, with full lifetimes from there. Refresh makes exactly
+// two store calls: Check (the verification) and RotateFamily.
+func TestRefreshNoStoreCallAfterRotate(t *testing.T) {
 	c := newClock()
 	mem, err := store.NewMemory(store.MemoryConfig{Now: c.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
-	rs := &recordStore{Store: mem, onConsume: func() { c.Advance(2500 * time.Millisecond) }}
+	rs := &recordStore{Store: mem, onRotate: func() { c.Advance(2500 * time.Millisecond) }}
 	var reused []string
 	m, err := authtoken.New(authtoken.Config{
 		Access:  authtoken.KindConfig{Keys: []keyring.Key{genKey(t, paseto.V4, paseto.Local)}},
@@ -758,13 +772,10 @@ func TestRefreshNoStoreCallAfterConsume(t *testing.T) {
 	got, err := m.Refresh(ctx, p.Refresh)
 	calls := rs.log()
 	if err != nil {
-		t.Fatalf("Refresh with the store failing after Consume: %v (store calls %q)", err, calls)
+		t.Fatalf("Refresh with the store failing after RotateFamily: %v (store calls %q)", err, calls)
 	}
-	if len(calls) == 0 || calls[len(calls)-1] != "Consume" {
-		t.Fatalf("store calls %q: want none after Consume", calls)
-	}
-	if !slices.Contains(calls, "Cutoff") || slices.Index(calls, "Cutoff") > slices.Index(calls, "Consume") {
-		t.Fatalf("store calls %q: want the cutoff read before Consume", calls)
+	if want := []string{"Check", "RotateFamily"}; !slices.Equal(calls, want) {
+		t.Fatalf("store calls %q, want %q", calls, want)
 	}
 	if len(reused) != 0 {
 		t.Fatalf("OnReuse called: %q", reused)

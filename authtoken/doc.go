@@ -66,9 +66,10 @@
 //   - custom kinds: type "<name>". Default lifetime 30 days.
 //
 // Access and refresh tokens made together (Login, Refresh) also carry
-// "fam", the id of their refresh family; CreateRefreshToken starts a new
+// "fam", the id of their refresh family (refresh tokens also "gen", their
+// generation in it); CreateRefreshToken starts a new
 // family. The caller's claims are added to the payload but may not hold a
-// reserved claim (sub, jti, iat, nbf, exp, type, fresh, fam, iss, aud, in
+// reserved claim (sub, jti, iat, nbf, exp, type, fresh, fam, gen, iss, aud, in
 // any letter case): that is an *[issuer.ReservedClaimError], matching
 // [issuer.ErrReservedClaim].
 //
@@ -80,20 +81,40 @@
 //
 // # Refresh rotation and reuse detection
 //
-// Refresh verifies a refresh token, then consumes it in the store
-// (exactly once, even under concurrent calls), and returns a new non-fresh
-// access token and a new refresh token of the same family. A refresh token
-// presented a second time means that two parties hold it: the family is
-// revoked, so the tokens made by the first use stop working as well,
+// Login records a family in the store: one record holding the generation
+// of its current refresh token (the "gen" claim). Refresh verifies a
+// refresh token, then moves the family on with one compare-and-swap
+// ([store.Store.RotateFamily]: exactly one of concurrent calls wins), and
+// returns a new non-fresh access token and a new refresh token of the same
+// family, of the next generation. A refresh token of an earlier generation
+// presented again means that two parties hold it: the family is revoked,
+// so the tokens made by the first use stop working as well,
 // [Config.OnReuse] is called, and the error is [ErrRefreshReused].
+//
+// A retry is not a reuse: a client that sent a refresh and did not see the
+// answer (a timeout, a lost connection, a store that ran the rotation just
+// after the call gave up) may present the same token again within
+// [Config.RetryWindow] (default [DefaultRetryWindow]) of that rotation, as
+// long as the family has not moved on since, and gets the same generation
+// again (see [Manager.Refresh] for why this design, and its trade-off).
+//
+// The store keeps one record per live family, whatever the number of
+// refreshes, and each subject at most the store's bound of families
+// (store.DefaultMaxFamiliesPerUser; a Login beyond it revokes the
+// subject's family that expires soonest).
 //
 // # Revocation
 //
 // Every verification, through the requirements or the methods, checks the
-// store: the token's jti ("jti:<id>") and family ("fam:<id>") must not be
-// revoked, and its iat must be after its subject's cutoff ("sub:<subject>").
-// RevokeToken revokes one token of any kind, Logout an access token and its
-// family, LogoutEverywhere every token of a subject issued so far.
+// store in one round trip ([store.Store.Check]): the token's jti must not
+// be revoked, its family (when it has one) must be live, and its iat must
+// be after its subject's cutoff. Every store key of a subject carries the
+// same group ("{<hash of the subject>}jti:<id>", "…fam:<id>", "…sub:<subject>"),
+// so that a Redis Cluster keeps them on one shard. RevokeToken revokes one
+// token of any kind, Logout an access token's family (or the token itself
+// when it has none), LogoutEverywhere every token of a subject issued so
+// far. Tokens of a family issued before this layout (without "gen", or
+// without a family record) are refused: their users log in again.
 // Cutoffs have a granularity of one second, the resolution of iat: a token
 // issued in the same second as LogoutEverywhere is revoked too.
 //

@@ -13,8 +13,8 @@ import (
 	"github.com/pasetokit/pasetokit/paseto"
 )
 
-// Example shows login, a refresh rotation, and the detection of a replayed
-// refresh token.
+// Example shows login, a refresh rotation, a retry of a refresh whose
+// answer was lost, and the detection of a replayed refresh token.
 func Example() {
 	// In production, load the keys from a secret store. Access tokens
 	// are public, so that other services can verify them with the public
@@ -44,7 +44,17 @@ func Example() {
 	next, err := m.Refresh(ctx, pair.Refresh)
 	fmt.Println("rotated:", err == nil)
 
-	_, err = m.Refresh(ctx, pair.Refresh) // replayed
+	// The client did not see that answer and retries within
+	// Config.RetryWindow: it gets the same generation again, no theft.
+	retry, err := m.Refresh(ctx, pair.Refresh)
+	fmt.Println("retried:", err == nil)
+
+	// The client goes on with one of them; the family moves on.
+	if _, err := m.Refresh(ctx, retry.Refresh); err != nil {
+		log.Fatal(err)
+	}
+
+	_, err = m.Refresh(ctx, pair.Refresh) // replayed after the family moved on
 	fmt.Println(errors.Is(err, authtoken.ErrRefreshReused))
 
 	_, err = m.Verify(ctx, "access", next.Access) // the family is revoked
@@ -52,6 +62,7 @@ func Example() {
 	// Output:
 	// [v4. public.] [v4. local.]
 	// rotated: true
+	// retried: true
 	// reuse detected for alice
 	// true
 	// true

@@ -2,6 +2,7 @@ package authtoken_test
 
 import (
 	"context"
+	"fmt"
 	"github.com/pasetokit/pasetokit/internal/testclock"
 	"github.com/pasetokit/pasetokit/keyring"
 	"sync"
@@ -90,6 +91,34 @@ func (f *flakyStore) Cutoff(ctx context.Context, key string) (time.Time, error) 
 	return f.Store.Cutoff(ctx, key)
 }
 
+func (f *flakyStore) Check(ctx context.Context, c store.Check) (store.Status, error) {
+	if err := f.err(); err != nil {
+		return store.Status{}, err
+	}
+	return f.Store.Check(ctx, c)
+}
+
+func (f *flakyStore) CreateFamily(ctx context.Context, owner, family, token string, until time.Time) error {
+	if err := f.err(); err != nil {
+		return err
+	}
+	return f.Store.CreateFamily(ctx, owner, family, token, until)
+}
+
+func (f *flakyStore) RotateFamily(ctx context.Context, owner, family, from, to string, retryUntil, until time.Time) (store.Rotation, error) {
+	if err := f.err(); err != nil {
+		return 0, err
+	}
+	return f.Store.RotateFamily(ctx, owner, family, from, to, retryUntil, until)
+}
+
+func (f *flakyStore) RevokeFamily(ctx context.Context, owner, family string) error {
+	if err := f.err(); err != nil {
+		return err
+	}
+	return f.Store.RevokeFamily(ctx, owner, family)
+}
+
 // env is a Manager with a fake clock, a flaky memory store and a record of
 // OnReuse calls.
 type env struct {
@@ -153,42 +182,58 @@ func claimsOf(t testing.TB, m *authtoken.Manager, kind, tok string) map[string]a
 	return c
 }
 
-// hookStore wraps a store and runs onConsume (once) in the middle of
-// Consume, after the key was marked used: the point of Refresh between
+// hookStore wraps a store and runs onRotate (once) in the middle of
+// RotateFamily, after the family moved on: the point of Refresh between
 // verifying the old refresh token and minting the new pair.
 type hookStore struct {
 	store.Store
-	onConsume func()
-	once      sync.Once
+	onRotate func()
+	once     sync.Once
 }
 
-func (h *hookStore) Consume(ctx context.Context, key string, until time.Time) (bool, error) {
-	first, err := h.Store.Consume(ctx, key, until)
-	if h.onConsume != nil {
-		h.once.Do(h.onConsume)
+func (h *hookStore) RotateFamily(ctx context.Context, owner, family, from, to string, retryUntil, until time.Time) (store.Rotation, error) {
+	r, err := h.Store.RotateFamily(ctx, owner, family, from, to, retryUntil, until)
+	if h.onRotate != nil {
+		h.once.Do(h.onRotate)
 	}
-	return first, err
+	return r, err
+}
+
+// lostAnswerStore wraps a store; while lose is set, RotateFamily does its
+// work and then reports store.ErrUnavailable, as when the answer of a
+// store that ran the command was lost (a timeout, a dropped connection).
+type lostAnswerStore struct {
+	store.Store
+	lose atomic.Bool
+}
+
+func (l *lostAnswerStore) RotateFamily(ctx context.Context, owner, family, from, to string, retryUntil, until time.Time) (store.Rotation, error) {
+	r, err := l.Store.RotateFamily(ctx, owner, family, from, to, retryUntil, until)
+	if err == nil && l.lose.Load() {
+		return 0, fmt.Errorf("%w: the answer was lost", store.ErrUnavailable)
+	}
+	return r, err
 }
 
 // recordStore wraps a store and records the name of every call. When
-// failAfterConsume is set, every call after a successful Consume fails
-// with store.ErrUnavailable (and is recorded too). onConsume, if set, runs
-// in every Consume after the key was marked used.
+// failAfterRotate is set, every call after a successful RotateFamily fails
+// with store.ErrUnavailable (and is recorded too). onRotate, if set, runs
+// in every RotateFamily after the family moved on.
 type recordStore struct {
 	store.Store
-	onConsume func()
+	onRotate func()
 
-	mu               sync.Mutex
-	calls            []string
-	failAfterConsume bool
-	consumed         bool
+	mu              sync.Mutex
+	calls           []string
+	failAfterRotate bool
+	rotated         bool
 }
 
-// reset clears the record and sets failAfterConsume.
-func (r *recordStore) reset(failAfterConsume bool) {
+// reset clears the record and sets failAfterRotate.
+func (r *recordStore) reset(failAfterRotate bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.calls, r.failAfterConsume, r.consumed = nil, failAfterConsume, false
+	r.calls, r.failAfterRotate, r.rotated = nil, failAfterRotate, false
 }
 
 func (r *recordStore) log() []string {
@@ -202,7 +247,7 @@ func (r *recordStore) call(name string) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.calls = append(r.calls, name)
-	if r.failAfterConsume && r.consumed {
+	if r.failAfterRotate && r.rotated {
 		return store.ErrUnavailable
 	}
 	return nil
@@ -226,16 +271,7 @@ func (r *recordStore) Consume(ctx context.Context, key string, until time.Time) 
 	if err := r.call("Consume"); err != nil {
 		return false, err
 	}
-	first, err := r.Store.Consume(ctx, key, until)
-	if err == nil && first {
-		r.mu.Lock()
-		r.consumed = true
-		r.mu.Unlock()
-		if r.onConsume != nil {
-			r.onConsume()
-		}
-	}
-	return first, err
+	return r.Store.Consume(ctx, key, until)
 }
 
 func (r *recordStore) SetCutoff(ctx context.Context, key string, t, until time.Time) error {
@@ -250,4 +286,41 @@ func (r *recordStore) Cutoff(ctx context.Context, key string) (time.Time, error)
 		return time.Time{}, err
 	}
 	return r.Store.Cutoff(ctx, key)
+}
+
+func (r *recordStore) Check(ctx context.Context, c store.Check) (store.Status, error) {
+	if err := r.call("Check"); err != nil {
+		return store.Status{}, err
+	}
+	return r.Store.Check(ctx, c)
+}
+
+func (r *recordStore) CreateFamily(ctx context.Context, owner, family, token string, until time.Time) error {
+	if err := r.call("CreateFamily"); err != nil {
+		return err
+	}
+	return r.Store.CreateFamily(ctx, owner, family, token, until)
+}
+
+func (r *recordStore) RotateFamily(ctx context.Context, owner, family, from, to string, retryUntil, until time.Time) (store.Rotation, error) {
+	if err := r.call("RotateFamily"); err != nil {
+		return 0, err
+	}
+	res, err := r.Store.RotateFamily(ctx, owner, family, from, to, retryUntil, until)
+	if err == nil && res == store.FamilyRotated {
+		r.mu.Lock()
+		r.rotated = true
+		r.mu.Unlock()
+		if r.onRotate != nil {
+			r.onRotate()
+		}
+	}
+	return res, err
+}
+
+func (r *recordStore) RevokeFamily(ctx context.Context, owner, family string) error {
+	if err := r.call("RevokeFamily"); err != nil {
+		return err
+	}
+	return r.Store.RevokeFamily(ctx, owner, family)
 }

@@ -3,14 +3,18 @@ package authtoken
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/pasetokit/pasetokit/issuer"
+	"github.com/pasetokit/pasetokit/store"
 	"github.com/pasetokit/pasetokit/verifier"
 )
 
@@ -21,7 +25,7 @@ type Pair struct {
 }
 
 // reserved are the claims this package and the issuer set themselves.
-var reserved = [...]string{"sub", "jti", "iat", "nbf", "exp", "type", "fresh", "fam", "iss", "aud"}
+var reserved = [...]string{"sub", "jti", "iat", "nbf", "exp", "type", "fresh", "fam", "gen", "iss", "aud"}
 
 // newFamily returns a random refresh family id: 128 bits, base64url.
 func newFamily() string {
@@ -32,7 +36,7 @@ func newFamily() string {
 
 // payload builds the claims of a token: a copy of the caller's claims with
 // the reserved ones added. The issuer adds iss, iat, nbf, exp and jti.
-func (m *Manager) payload(subject string, claims map[string]any, typ string, fresh *bool, fam string) (map[string]any, error) {
+func (m *Manager) payload(subject string, claims map[string]any, typ string, fresh *bool, fam string, gen *uint64) (map[string]any, error) {
 	if subject == "" {
 		return nil, ErrEmptySubject
 	}
@@ -53,6 +57,9 @@ func (m *Manager) payload(subject string, claims map[string]any, typ string, fre
 	if fam != "" {
 		p["fam"] = fam
 	}
+	if gen != nil {
+		p["gen"] = *gen
+	}
 	if m.aud != nil {
 		p["aud"] = m.aud
 	}
@@ -63,8 +70,8 @@ func (m *Manager) payload(subject string, claims map[string]any, typ string, fre
 // iat and nbf are at in whole seconds, exp is iat plus the kind's
 // lifetime, so exp-iat is the lifetime as for every token; the retention
 // of cutoffs and family revocations relies on it). A zero at means now.
-func (m *Manager) issue(k *kind, at time.Time, subject string, claims map[string]any, fresh *bool, fam string) (string, error) {
-	p, err := m.payload(subject, claims, k.name, fresh, fam)
+func (m *Manager) issue(k *kind, at time.Time, subject string, claims map[string]any, fresh *bool, fam string, gen *uint64) (string, error) {
+	p, err := m.payload(subject, claims, k.name, fresh, fam, gen)
 	if err != nil {
 		return "", err
 	}
@@ -79,17 +86,36 @@ func (m *Manager) CreateAccessToken(ctx context.Context, subject string, fresh b
 	if m == nil || m.access == nil {
 		return "", errNotNew
 	}
-	return m.issue(m.access, time.Time{}, subject, claims, &fresh, "")
+	return m.issue(m.access, time.Time{}, subject, claims, &fresh, "", nil)
 }
 
 // CreateRefreshToken returns a refresh token for subject that starts a new
-// family, carrying claims. Prefer Login, which also makes the access token
-// of the family.
+// family, carrying claims, and records the family in the store (see
+// Login). Prefer Login, which also makes the access token of the family.
 func (m *Manager) CreateRefreshToken(ctx context.Context, subject string, claims map[string]any) (string, error) {
 	if m == nil || m.access == nil {
 		return "", errNotNew
 	}
-	return m.issue(m.refresh, time.Time{}, subject, claims, nil, newFamily())
+	at := m.now()
+	fam := newFamily()
+	var gen uint64
+	r, err := m.issue(m.refresh, at, subject, claims, nil, fam, &gen)
+	if err != nil {
+		return "", err
+	}
+	if err := m.createFamily(ctx, at, subject, fam); err != nil {
+		return "", err
+	}
+	return r, nil
+}
+
+// createFamily records the new family fam of subject, dated at, in the
+// store.
+func (m *Manager) createFamily(ctx context.Context, at time.Time, subject, fam string) error {
+	if err := m.store.CreateFamily(ctx, ownerKey(subject), famKey(subject, fam), "0", m.familyUntil(at)); err != nil {
+		return fmt.Errorf("authtoken: recording the refresh family: %w", err)
+	}
+	return nil
 }
 
 // CreateToken returns a token of the custom kind kindName for subject,
@@ -103,26 +129,40 @@ func (m *Manager) CreateToken(ctx context.Context, kindName, subject string, cla
 	if !ok {
 		return "", ErrUnknownKind
 	}
-	return m.issue(k, time.Time{}, subject, claims, nil, "")
+	return m.issue(k, time.Time{}, subject, claims, nil, "", nil)
 }
 
 // Login returns a fresh access token and a refresh token of a new family
-// for subject, both carrying claims.
+// for subject, both carrying claims, and records the family in the store
+// (one write): when the subject already has the store's bound of live
+// families (store.DefaultMaxFamiliesPerUser unless the store is
+// configured otherwise), the one that expires soonest is revoked, so that
+// the state one subject keeps is bounded. A store error is returned
+// wrapped (errors.Is(err, store.ErrUnavailable)), and no pair.
 func (m *Manager) Login(ctx context.Context, subject string, claims map[string]any) (Pair, error) {
 	if m == nil || m.access == nil {
 		return Pair{}, errNotNew
 	}
-	return m.pair(time.Time{}, subject, claims, true, newFamily())
-}
-
-// pair makes an access and a refresh token of family fam, dated at (see
-// issue).
-func (m *Manager) pair(at time.Time, subject string, claims map[string]any, fresh bool, fam string) (Pair, error) {
-	a, err := m.issue(m.access, at, subject, claims, &fresh, fam)
+	at := m.now()
+	fam := newFamily()
+	p, err := m.pair(at, subject, claims, true, fam, 0)
 	if err != nil {
 		return Pair{}, err
 	}
-	r, err := m.issue(m.refresh, at, subject, claims, nil, fam)
+	if err := m.createFamily(ctx, at, subject, fam); err != nil {
+		return Pair{}, err
+	}
+	return p, nil
+}
+
+// pair makes an access and a refresh token of family fam, the refresh
+// token of generation gen, dated at (see issue).
+func (m *Manager) pair(at time.Time, subject string, claims map[string]any, fresh bool, fam string, gen uint64) (Pair, error) {
+	a, err := m.issue(m.access, at, subject, claims, &fresh, fam, nil)
+	if err != nil {
+		return Pair{}, err
+	}
+	r, err := m.issue(m.refresh, at, subject, claims, nil, fam, &gen)
 	if err != nil {
 		return Pair{}, err
 	}
@@ -130,16 +170,44 @@ func (m *Manager) pair(at time.Time, subject string, claims map[string]any, fres
 }
 
 // Refresh rotates a refresh token: it verifies refreshToken (signature,
-// type, expiry and revocation), marks it used, and returns a new non-fresh
-// access token and a new refresh token of the same family, carrying the
-// claims of the old one other than the reserved ones. A refresh token can
-// be used once: of concurrent calls with the same token, exactly one
-// succeeds.
+// type, expiry and revocation), moves its family on to the next
+// generation, and returns a new non-fresh access token and a new refresh
+// token of the same family, carrying the claims of the old one other than
+// the reserved ones. Of concurrent calls with the same token, exactly one
+// rotates the family. Refresh costs two store round trips: the
+// verification (one [store.Store.Check]) and the rotation (one
+// [store.Store.RotateFamily]).
 //
-// Presenting a used refresh token again is taken as theft: the whole
-// family is revoked (the tokens made from it, including the ones the first
-// use returned, stop working), Config.OnReuse is called, and the error is
-// ErrRefreshReused.
+// # Retries
+//
+// A client may not see the answer to a refresh that succeeded (a timeout,
+// a lost response, a store that ran the rotation after the call gave up).
+// Its retry with the same refresh token within [Config.RetryWindow]
+// (default [DefaultRetryWindow]) of that rotation, while the family has
+// not moved on since, is not taken as theft: Refresh hands out the same
+// successor again, a pair of the same generation as the one the client
+// missed, dated at the retry. Only one branch of the family exists: the
+// two copies of the successor are one generation, and whichever is
+// presented first moves the family on, after which the other counts as
+// reuse (outside the window) or as the same retry (within it). This is
+// the trade of every retry window: a thief who presents a stolen refresh
+// token within the window of its owner's refresh is not detected at that
+// moment, but must then keep within the window of every later rotation of
+// the owner, or be detected. The alternative design, revoking the
+// successor the client did not see, would need the store to remember
+// every token handed out; handing out the same generation again keeps one
+// record per family.
+//
+// # Reuse
+//
+// Presenting a refresh token of an earlier generation outside the window
+// (or after the family moved on) is taken as theft: the whole family is
+// revoked in the same store operation (the tokens made from it, including
+// the ones the first use returned, stop working), Config.OnReuse is
+// called, and the error is ErrRefreshReused. A family that is gone
+// (revoked, expired, or evicted by the per-subject bound) is ErrRevoked.
+//
+// # Dating
 //
 // The new pair is dated at the instant Refresh started, before its
 // verification read the subject's cutoff: iat and nbf are that instant in
@@ -153,12 +221,9 @@ func (m *Manager) pair(at time.Time, subject string, claims map[string]any, fres
 // processes sharing the store agree. (A Logout or reuse that revokes the
 // family meanwhile revokes the new pair too: it belongs to the family.)
 //
-// Nothing is read from the store after the refresh token is consumed, so
-// a store failure cannot use up the token without returning its successor
-// (the client's retry would then be taken as reuse and revoke the family).
-//
 // Store errors are returned wrapped, so errors.Is(err,
-// store.ErrUnavailable) holds when the store could not be reached.
+// store.ErrUnavailable) holds when the store could not be reached; the
+// client retries with the same refresh token.
 func (m *Manager) Refresh(ctx context.Context, refreshToken string) (Pair, error) {
 	if m == nil || m.access == nil {
 		return Pair{}, errNotNew
@@ -166,10 +231,8 @@ func (m *Manager) Refresh(ctx context.Context, refreshToken string) (Pair, error
 	// at dates the new pair. It is read before the verification reads the
 	// subject's cutoff, so that a LogoutEverywhere recording its cutoff
 	// after that read (too late for the verification to see it) has a
-	// cutoff at or after the pair's iat and revokes the pair. Nothing may
-	// read the store after Consume: a failure there would lose the refresh
-	// token without handing out the new pair, and the client's retry would
-	// count as reuse and revoke the family.
+	// cutoff at or after the pair's iat and revokes the pair. Nothing is
+	// read from the store after the rotation.
 	at := m.now()
 	t, err := m.refresh.ver.Verify(ctx, refreshToken, nil)
 	if err != nil {
@@ -179,31 +242,33 @@ func (m *Manager) Refresh(ctx context.Context, refreshToken string) (Pair, error
 	if err != nil {
 		return Pair{}, err
 	}
-	if t.Claims.TokenID == "" || o.fam == "" {
+	if t.Claims.TokenID == "" || o.fam == "" || !o.hasGen || o.gen == math.MaxUint64 {
 		// Not made by this package's Login or CreateRefreshToken: it
 		// cannot be rotated safely.
 		return Pair{}, ErrWrongType
 	}
-	first, err := m.store.Consume(ctx, "used:"+t.Claims.TokenID, m.until(t.Claims.Expiration.Time))
+	sub := t.Claims.Subject
+	from, to := strconv.FormatUint(o.gen, 10), strconv.FormatUint(o.gen+1, 10)
+	r, err := m.store.RotateFamily(ctx, ownerKey(sub), famKey(sub, o.fam), from, to, at.Add(m.retryWindow), m.familyUntil(at))
 	if err != nil {
-		return Pair{}, fmt.Errorf("authtoken: marking the refresh token used: %w", err)
+		return Pair{}, fmt.Errorf("authtoken: rotating the refresh family: %w", err)
 	}
-	if !first {
-		err := m.store.Revoke(ctx, "fam:"+o.fam, m.familyUntil())
+	switch r {
+	case store.FamilyRotated, store.FamilyRetried:
+	case store.FamilyReused:
 		if m.onReuse != nil {
-			m.onReuse(ctx, t.Claims.Subject, o.fam)
+			m.onReuse(ctx, sub, o.fam)
 		}
-		m.reuseEvent(ctx, err)
-		if err != nil {
-			return Pair{}, fmt.Errorf("%w: revoking the family: %w", ErrRefreshReused, err)
-		}
+		m.reuseEvent(ctx)
 		return Pair{}, ErrRefreshReused
+	default:
+		return Pair{}, ErrRevoked
 	}
 	claims, err := userClaims(t)
 	if err != nil {
 		return Pair{}, err
 	}
-	return m.pair(at, t.Claims.Subject, claims, false, o.fam)
+	return m.pair(at, sub, claims, false, o.fam, o.gen+1)
 }
 
 // userClaims returns the claims of t that are not reserved, undecoded.
@@ -239,19 +304,36 @@ func (m *Manager) until(exp time.Time) time.Time {
 	return exp.Add(m.leeway)
 }
 
-// familyUntil returns how long a family revocation is kept: every token of
-// the family was issued by now, so none outlives now plus the longest of
-// the access and refresh lifetimes (plus leeway).
-func (m *Manager) familyUntil() time.Time {
+// familyUntil returns how long the record of a family whose latest tokens
+// are dated at is kept: none of its tokens outlives at plus the longest of
+// the access and refresh lifetimes (plus leeway, and a second for the
+// rounding of iat).
+func (m *Manager) familyUntil(at time.Time) time.Time {
 	if m.access.lifetime == 0 || m.refresh.lifetime == 0 {
 		return farFuture
 	}
-	return m.now().Add(max(m.access.lifetime, m.refresh.lifetime) + m.leeway)
+	return at.Add(max(m.access.lifetime, m.refresh.lifetime) + m.leeway + time.Second)
 }
+
+// Store keys. Every key of a subject carries the group {h}, h a hash of
+// the subject, so that a store spreading keys over servers (Redis Cluster)
+// keeps them together and the check of one token is one round trip.
+func group(subject string) string {
+	h := sha256.Sum256([]byte(subject))
+	return "{" + base64.RawURLEncoding.EncodeToString(h[:12]) + "}"
+}
+
+func jtiKey(subject, jti string) string { return group(subject) + "jti:" + jti }
+func famKey(subject, fam string) string { return group(subject) + "fam:" + fam }
+func ownerKey(subject string) string    { return group(subject) + "fams" }
+func cutoffKey(subject string) string   { return group(subject) + "sub:" + subject }
 
 // Logout revokes accessToken and, when it belongs to a refresh family, the
 // whole family: the refresh token made with it and every token rotated
-// from it. accessToken must be a valid access token (fresh or not).
+// from it. accessToken must be a valid access token (fresh or not). An
+// access token of a family is revoked by deleting the family's record (one
+// store write, and no entry left behind); one without a family is
+// denylisted by its jti until it expires.
 func (m *Manager) Logout(ctx context.Context, accessToken string) error {
 	if m == nil || m.access == nil {
 		return errNotNew
@@ -264,13 +346,12 @@ func (m *Manager) Logout(ctx context.Context, accessToken string) error {
 	if err != nil {
 		return err
 	}
-	if err := m.revoke(ctx, t); err != nil {
-		return err
+	if o.fam == "" {
+		return m.revoke(ctx, t)
 	}
-	if o.fam != "" {
-		if err := m.store.Revoke(ctx, "fam:"+o.fam, m.familyUntil()); err != nil {
-			return fmt.Errorf("authtoken: revoking the family: %w", err)
-		}
+	sub := t.Claims.Subject
+	if err := m.store.RevokeFamily(ctx, ownerKey(sub), famKey(sub, o.fam)); err != nil {
+		return fmt.Errorf("authtoken: revoking the family: %w", err)
 	}
 	return nil
 }
@@ -280,7 +361,7 @@ func (m *Manager) revoke(ctx context.Context, t *verifier.Token) error {
 	if t.Claims.TokenID == "" {
 		return ErrWrongType // not made by this package
 	}
-	if err := m.store.Revoke(ctx, "jti:"+t.Claims.TokenID, m.until(t.Claims.Expiration.Time)); err != nil {
+	if err := m.store.Revoke(ctx, jtiKey(t.Claims.Subject, t.Claims.TokenID), m.until(t.Claims.Expiration.Time)); err != nil {
 		return fmt.Errorf("authtoken: revoking the token: %w", err)
 	}
 	return nil
@@ -342,7 +423,7 @@ func (m *Manager) LogoutEverywhere(ctx context.Context, subject string) error {
 	if m.retention != 0 {
 		until = now.Add(m.retention + m.leeway + time.Second)
 	}
-	if err := m.store.SetCutoff(ctx, "sub:"+subject, now, until); err != nil {
+	if err := m.store.SetCutoff(ctx, cutoffKey(subject), now, until); err != nil {
 		return fmt.Errorf("authtoken: recording the cutoff: %w", err)
 	}
 	return nil

@@ -6,15 +6,18 @@ import (
 	"fmt"
 
 	"github.com/pasetokit/pasetokit/httpauth"
+	"github.com/pasetokit/pasetokit/store"
 	"github.com/pasetokit/pasetokit/verifier"
 )
 
 // own is the part of a payload this package reads: the claims it sets
 // beyond the registered ones, compared by exact name.
 type own struct {
-	typ   string
-	fresh bool
-	fam   string
+	typ    string
+	fresh  bool
+	fam    string
+	gen    uint64 // the generation of a refresh token in its family
+	hasGen bool
 }
 
 // readOwn reads type, fresh and fam from t's payload. A missing or
@@ -35,6 +38,12 @@ func readOwn(t *verifier.Token) (own, error) {
 	if f, ok := raw["fam"]; ok && json.Unmarshal(f, &o.fam) != nil {
 		return own{}, ErrWrongType
 	}
+	if g, ok := raw["gen"]; ok {
+		if json.Unmarshal(g, &o.gen) != nil {
+			return own{}, ErrWrongType
+		}
+		o.hasGen = true
+	}
 	return o, nil
 }
 
@@ -52,40 +61,33 @@ func typeRule(name string) verifier.Rule {
 	}
 }
 
-// revocationRule checks the store: the token's jti and family must not be
-// revoked, and it must have been issued after its subject's cutoff. Store
+// revocationRule checks the store in one round trip ([store.Store.Check]):
+// the token's jti must not be revoked, its family (when it has one) must be
+// live, and it must have been issued after its subject's cutoff. Store
 // errors are returned wrapped (fail closed).
 func (m *Manager) revocationRule(ctx context.Context, t *verifier.Token) error {
 	o, err := readOwn(t)
 	if err != nil {
 		return err
 	}
-	keys := make([]string, 0, 2)
+	sub := t.Claims.Subject
+	c := store.Check{Cutoff: cutoffKey(sub)}
 	if t.Claims.TokenID != "" {
-		keys = append(keys, "jti:"+t.Claims.TokenID)
+		c.Keys = []string{jtiKey(sub, t.Claims.TokenID)}
 	}
 	if o.fam != "" {
-		keys = append(keys, "fam:"+o.fam)
+		c.Family = famKey(sub, o.fam)
 	}
-	if len(keys) > 0 {
-		revoked, err := m.store.Revoked(ctx, keys...)
-		if err != nil {
-			return fmt.Errorf("authtoken: revocation check: %w", err)
-		}
-		if revoked {
-			return ErrRevoked
-		}
+	st, err := m.store.Check(ctx, c)
+	if err != nil {
+		return fmt.Errorf("authtoken: revocation check: %w", err)
 	}
-	if t.Claims.Subject != "" {
-		cutoff, err := m.store.Cutoff(ctx, "sub:"+t.Claims.Subject)
-		if err != nil {
-			return fmt.Errorf("authtoken: cutoff check: %w", err)
-		}
-		// A token without iat cannot be placed after the cutoff: fail
-		// closed.
-		if !cutoff.IsZero() && (t.Claims.IssuedAt.IsZero() || !t.Claims.IssuedAt.After(cutoff)) {
-			return ErrRevoked
-		}
+	if st.Revoked {
+		return ErrRevoked
+	}
+	// A token without iat cannot be placed after the cutoff: fail closed.
+	if !st.Cutoff.IsZero() && (t.Claims.IssuedAt.IsZero() || !t.Claims.IssuedAt.After(st.Cutoff)) {
+		return ErrRevoked
 	}
 	return nil
 }

@@ -37,6 +37,7 @@ const CHROMIUM_ARGS = [
 const TEST_TIMEOUT = 45_000; // per test (generous: CI machines may be loaded)
 const STEP_TIMEOUT = 15_000; // per Playwright action or navigation
 const START_TIMEOUT = 20_000; // demo start-up
+const PUBLISH_AHEAD_S = 2; // the demo's -publish-ahead: a next key signs this long after POST /admin/rotate
 
 // The demo's cookie settings. The demo configures neither Name, Path,
 // SameSite nor Lifetime, so these are the package defaults:
@@ -63,7 +64,9 @@ const contexts = new Set();
 
 function startDemo(bin) {
 	return new Promise((resolve, reject) => {
-		const proc = spawn(bin, ['-addr', '127.0.0.1:0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+		// A short -publish-ahead, so that a staged rotation started by a
+		// test takes over while the test waits (the default is 2m).
+		const proc = spawn(bin, ['-addr', '127.0.0.1:0', '-publish-ahead', `${PUBLISH_AHEAD_S}s`], { stdio: ['ignore', 'ignore', 'pipe'] });
 		let log = '';
 		const waiters = new Set();
 		const timer = setTimeout(() => {
@@ -519,25 +522,33 @@ test(
 	},
 );
 
-// rotate asks the demo for a new signing key, as a program on this machine
-// does (node:http sends no browser headers, which /admin/rotate refuses).
+// rotate starts a staged rotation, as a program on this machine does: with
+// Node's fetch, which sends none of the browser headers (Origin, Referer,
+// Sec-Fetch-Site) that /admin/rotate refuses. It returns the next key and
+// when it signs.
 async function rotate() {
-	const { request } = await import('node:http');
-	return new Promise((resolve, reject) => {
-		const req = request(`${demo.base}/admin/rotate`, { method: 'POST' }, (res) => {
-			let body = '';
-			res.setEncoding('utf8');
-			res.on('data', (c) => (body += c));
-			res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(body).kid) : reject(new Error(`rotate: ${res.statusCode} ${body}`))));
-		});
-		req.on('error', reject);
-		req.end();
-	});
+	const res = await fetch(`${demo.base}/admin/rotate`, { method: 'POST' });
+	const body = await res.text();
+	assert.equal(res.status, 200, `rotate: ${res.status} ${body}`);
+	const { kid, activates } = JSON.parse(body);
+	assert.match(kid, /^k4\.pid\./);
+	return { kid, activates: Date.parse(activates) };
 }
 
-// keyRows reads the console's key table: [{kid, state}], signer first.
+// keyRows reads the console's key table: [{kid, state}], next key first.
 async function keyRows(page) {
 	return page.locator('#keys tr.key').evaluateAll((rows) => rows.map((r) => ({ kid: r.dataset.kid, state: r.dataset.state })));
+}
+
+// until reloads page until check(page) is true, or fails after timeout.
+async function until(page, check, what, timeout = STEP_TIMEOUT) {
+	const end = Date.now() + timeout;
+	for (;;) {
+		await reload(page);
+		if (await check(page)) return;
+		if (Date.now() > end) assert.fail(`${what}: not shown within ${timeout} ms`);
+		await page.waitForTimeout(200); // between reloads, not a timing assumption
+	}
 }
 
 test('7. the console shows the keys, a rotation, and the session facts', { timeout: TEST_TIMEOUT }, async () => {
@@ -551,11 +562,25 @@ test('7. the console shows the keys, a rotation, and the session facts', { timeo
 	assert.equal(before.filter((k) => k.state === 'current').length, 1, 'not exactly one current key');
 	assert.equal(await page.locator('#session').count(), 0, 'session facts shown before login');
 
-	const kid = await rotate();
+	// The rotation is staged: the next key is shown (and published) at
+	// once, the current key still signs; at its time the next key takes
+	// over and the old one is retired.
+	const { kid, activates } = await rotate();
 	await reload(page);
-	const after = await keyRows(page);
-	assert.deepEqual(after[0], { kid, state: 'current' });
-	assert.deepEqual(after.find((k) => k.kid === before[0].kid), { kid: before[0].kid, state: 'retired' });
+	let rows = await keyRows(page);
+	assert.deepEqual(rows.find((k) => k.kid === kid), { kid, state: 'next' });
+	assert.deepEqual(rows.find((k) => k.kid === before[0].kid), { kid: before[0].kid, state: 'current' });
+	const next = page.locator(`#keys tr.key[data-kid="${kid}"]`);
+	assert.equal(await page.locator('#rings tr[data-ring="access"] code.next').textContent(), kid);
+	assert.ok(Math.abs(Date.parse(await next.locator('td:nth-child(4) time').getAttribute('datetime')) - activates) < 1000);
+	await until(
+		page,
+		async (p) => (await keyRows(p)).some((k) => k.kid === kid && k.state === 'current'),
+		`the next key ${kid} current after ${PUBLISH_AHEAD_S}s`,
+	);
+	rows = await keyRows(page);
+	assert.deepEqual(rows.find((k) => k.kid === before[0].kid), { kid: before[0].kid, state: 'retired' });
+	assert.equal(await page.locator('#rings tr[data-ring="access"] code.current').textContent(), kid);
 	// A retired key shows when it stopped signing and when it is dropped.
 	const retired = page.locator(`#keys tr.key[data-kid="${before[0].kid}"]`);
 	assert.ok(Date.parse(await retired.locator('time.retires').getAttribute('datetime')) > 0);
@@ -568,6 +593,14 @@ test('7. the console shows the keys, a rotation, and the session facts', { timeo
 	const expires = Date.parse(await page.locator('#expires').getAttribute('datetime'));
 	assert.ok(Math.abs(loginAt - Date.now()) < 60_000, `login time ${loginAt} is not now`);
 	assert.equal(expires - loginAt, 24 * 3600 * 1000, 'the session does not end 24h after the login');
+
+	if (process.env.CONSOLE_SCREENSHOT) {
+		// The README's picture of the console (scripts/browser-test.sh
+		// sets CONSOLE_SCREENSHOT when asked to).
+		await page.setViewportSize({ width: 1100, height: 900 });
+		await reload(page);
+		await page.screenshot({ path: process.env.CONSOLE_SCREENSHOT, fullPage: true });
+	}
 
 	// After a browser restart the remember-me cookie logs in: not fresh.
 	const b = await newContext(await persistent(ctx));

@@ -35,6 +35,13 @@ type CredentialsConfig struct {
 	// as Subject and the called service as Audience. The issuer adds iss,
 	// iat, exp and jti (so Claims must not hold them). It is required, and
 	// must not be changed after NewCredentials: it is read at every issue.
+	//
+	// Set an audience naming the one service these Credentials call, and
+	// have that service require it (verifier.Config.Audiences): the same
+	// token goes to every target of these Credentials, so without an
+	// audience a service that receives it (or anyone who reads it there)
+	// can replay it at every other service trusting the same issuer until
+	// it expires. Use one Credentials per target service.
 	Claims any
 
 	// Lifetime is the lifetime of each token. Zero means
@@ -76,6 +83,12 @@ type CredentialsConfig struct {
 // issues a new one while concurrent calls wait for it, so that one
 // renewal makes one token. Make them with [NewCredentials]; they are safe
 // for concurrent use.
+//
+// One token serves every call, whatever the target: gRPC's target URI is
+// not looked at. Give each target service its own Credentials, with that
+// service as the audience of [CredentialsConfig.Claims], and never share
+// one Credentials between channels to different services: otherwise any
+// of them can replay the token at the others.
 type Credentials struct {
 	iss           TokenIssuer
 	claims        any

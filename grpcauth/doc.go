@@ -53,6 +53,12 @@
 // a connection without TLS unless [CredentialsConfig.AllowInsecure] is set,
 // which is for tests on a loopback address only.
 //
+// One Credentials, one target service. The token does not depend on the
+// call's target, so the Audience in Claims is what keeps a service that
+// receives it from replaying it at another: always set it to the called
+// service, have that service require it (the verifier's Audiences), and
+// never pass the same Credentials to channels to different services.
+//
 // # Where the token comes from
 //
 // The interceptors read the "authorization" metadata key with the rules of

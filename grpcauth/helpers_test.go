@@ -211,6 +211,13 @@ func (f *flakyStore) Revoked(ctx context.Context, keys ...string) (bool, error) 
 	return f.Store.Revoked(ctx, keys...)
 }
 
+func (f *flakyStore) Check(ctx context.Context, c store.Check) (store.Status, error) {
+	if f.down.Load() {
+		return store.Status{}, store.ErrUnavailable
+	}
+	return f.Store.Check(ctx, c)
+}
+
 func (f *flakyStore) Cutoff(ctx context.Context, key string) (time.Time, error) {
 	if f.down.Load() {
 		return time.Time{}, store.ErrUnavailable

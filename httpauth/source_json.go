@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"mime"
 	"net/http"
+	"strings"
 )
 
 // DefaultMaxJSONBody is the most of a request body a JSONBodySource reads
@@ -16,19 +18,25 @@ const DefaultMaxJSONBody = 1 << 20
 // the request body, as fastapi-paseto does with the "json" token location
 // (AUTHPASETO_JSON_KEY, AUTHPASETO_JSON_TYPE): {"access_token": "v4…"}.
 //
-// It reads at most MaxBytes of the body, whatever its Content-Type, and
-// puts back what it read, so the handler still reads the whole body. A
-// request without a body, a body that is not a JSON object, a body longer
-// than MaxBytes (which cannot be read whole) and an object without the
-// field count as absent. A field given twice is rejected with
-// ErrAmbiguousToken, like a query parameter given twice. A field that is
-// null, empty or not a string, or (with a Type) that does not read
-// "<Type> <token>", is a malformed token: the client sent something in the
-// place of the token.
+// It reads only a body whose Content-Type is application/json (or
+// application/<subtype>+json); any other body counts as absent and is not
+// read. It reads at most MaxBytes of it and puts back what it read, so
+// the handler still reads the whole body. A request without a body, a
+// body that is not a JSON object, a body longer than MaxBytes (which
+// cannot be read whole) and an object without the field count as absent.
+// A field given twice is rejected with ErrAmbiguousToken, like a query
+// parameter given twice, and so is a field whose name matches Key only
+// in another letter case ("Access_Token"), alone or next to Key:
+// encoding/json matches field names case-insensitively, so a handler
+// decoding the body could see another token than the one verified. A
+// field that is null, empty or not a string, or (with a Type) that does
+// not read "<Type> <token>", is a malformed token: the client sent
+// something in the place of the token.
 //
 // The body is read only when the sources listed before this one found
-// nothing, so list it last. Reading a body costs time: use it only on
-// routes whose clients send their token that way.
+// nothing, so list it last. Reading a body costs time, before the request
+// is authenticated: use it only on routes whose clients send their token
+// that way, and bound the read with the server's ReadTimeout.
 type JSONBodySource struct {
 	// Key is the name of the field; it is required.
 	Key string
@@ -72,7 +80,7 @@ type replayBody struct {
 // jsonValue reads the token field from the body of r, and puts back what
 // it read.
 func jsonValue(r *http.Request, e *extractor) (string, found) {
-	if r.Body == nil || r.Body == http.NoBody {
+	if r.Body == nil || r.Body == http.NoBody || !isJSONType(r.Header.Get("Content-Type")) {
 		return "", absent
 	}
 	orig := r.Body
@@ -99,9 +107,20 @@ func jsonValue(r *http.Request, e *extractor) (string, found) {
 	return t, f
 }
 
+// isJSONType reports whether a Content-Type is application/json or
+// application/<subtype>+json, with any parameters.
+func isJSONType(ct string) bool {
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return false
+	}
+	return mt == "application/json" || strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json")
+}
+
 // jsonField returns the raw value of the top-level field name of the JSON
 // object in data: absent when data is not an object or lacks the field,
-// ambiguous when the field is given twice.
+// ambiguous when the field is given twice, or under another letter case
+// (which encoding/json would match).
 func jsonField(data []byte, name string) (json.RawMessage, found) {
 	d := json.NewDecoder(bytes.NewReader(data))
 	if t, err := d.Token(); err != nil || t != json.Delim('{') {
@@ -119,7 +138,10 @@ func jsonField(data []byte, name string) (json.RawMessage, found) {
 		if err := d.Decode(&v); err != nil {
 			return nil, absent
 		}
-		if k == name {
+		if strings.EqualFold(k, name) {
+			if k != name {
+				n++ // another spelling: ambiguous, alone or not
+			}
 			n++
 			raw = v
 		}

@@ -10,9 +10,16 @@ import (
 	"testing"
 )
 
-// bodyReq builds a POST request with body and headers.
+// bodyReq builds a POST request with body and headers, with Content-Type
+// application/json unless headers set one.
 func bodyReq(body string, headers ...string) *http.Request {
 	r := httptest.NewRequest("POST", "/", strings.NewReader(body))
+	r.Header.Set("Content-Type", "application/json")
+	for _, h := range headers {
+		if name, _, _ := strings.Cut(h, ":"); http.CanonicalHeaderKey(name) == "Content-Type" {
+			r.Header.Del("Content-Type")
+		}
+	}
 	for _, h := range headers {
 		name, value, _ := strings.Cut(h, ":")
 		r.Header.Add(name, strings.TrimPrefix(value, " "))
@@ -56,6 +63,18 @@ func TestNewSources(t *testing.T) {
 		{"json not json", js, bodyReq(`access_token=ok1`), "token_missing"},
 		{"json no body", js, req("GET", "/"), "token_missing"},
 		{"json twice", js, bodyReq(`{"access_token":"ok1","access_token":"ok2"}`), "token_ambiguous"},
+		// encoding/json would give a handler the last of these: ambiguous.
+		{"json twice in another case", js, bodyReq(`{"access_token":"ok1","Access_Token":"ok2"}`), "token_ambiguous"},
+		{"json another case first", js, bodyReq(`{"ACCESS_TOKEN":"ok2","access_token":"ok1"}`), "token_ambiguous"},
+		{"json only another case", js, bodyReq(`{"Access_token":"ok1"}`), "token_ambiguous"},
+		{"json kelvin sign", []Source{JSONBodySource{Key: "k"}}, bodyReq(`{"k":"ok1","\u212a":"ok2"}`), "token_ambiguous"},
+		// Only JSON bodies are read.
+		{"json charset", js, bodyReq(`{"access_token":"ok1"}`, "Content-Type: application/json; charset=utf-8"), "token:ok1"},
+		{"json suffix type", js, bodyReq(`{"access_token":"ok1"}`, "Content-Type: application/vnd.api+json"), "token:ok1"},
+		{"json no content type", js, bodyReq(`{"access_token":"ok1"}`, "Content-Type: "), "token_missing"},
+		{"json as text", js, bodyReq(`{"access_token":"ok1"}`, "Content-Type: text/plain"), "token_missing"},
+		{"json as form", js, bodyReq(`{"access_token":"ok1"}`, "Content-Type: application/x-www-form-urlencoded"), "token_missing"},
+		{"json bad content type", js, bodyReq(`{"access_token":"ok1"}`, "Content-Type: application/json;;"), "token_missing"},
 		{"json null", js, bodyReq(`{"access_token":null}`), "token_malformed"},
 		{"json empty", js, bodyReq(`{"access_token":""}`), "token_malformed"},
 		{"json number", js, bodyReq(`{"access_token":1}`), "token_malformed"},
@@ -159,6 +178,7 @@ func FuzzJSONField(f *testing.F) {
 			t.Fatal("present without a value")
 		}
 		r := httptest.NewRequest("POST", "/", strings.NewReader(string(data)))
+		r.Header.Set("Content-Type", "application/json")
 		e := extractor{kind: kindJSON, name: "access_token", max: 64}
 		tok, g := jsonValue(r, &e)
 		if g == present && tok == "" {
@@ -196,4 +216,30 @@ func BenchmarkJSONBodySource(b *testing.B) {
 			}
 		})
 	}
+}
+
+// TestJSONBodyNotReadWithoutJSONType: a body of another Content-Type is
+// not read at all (not even its first byte), so a slow client sending one
+// cannot hold the request before authentication.
+func TestJSONBodyNotReadWithoutJSONType(t *testing.T) {
+	m := mustNew(t, Config{Verifier: &fakeVerifier{}, Sources: []Source{JSONBodySource{Key: "access_token"}}})
+	body := &countingReader{r: strings.NewReader(`{"access_token":"ok1"}`)}
+	r := httptest.NewRequest("POST", "/", body)
+	r.Header.Set("Content-Type", "text/plain")
+	w := httptest.NewRecorder()
+	m.Require(echo).ServeHTTP(w, r)
+	if w.Code != http.StatusUnauthorized || body.n != 0 {
+		t.Fatalf("status %d, %d bytes read", w.Code, body.n)
+	}
+}
+
+type countingReader struct {
+	r io.Reader
+	n int
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += n
+	return n, err
 }

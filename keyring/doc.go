@@ -102,10 +102,16 @@
 // exactly one rotation per period across every process sharing it. Secret
 // keys are wrapped before they leave the ring ([Config.WrappingKey]:
 // PASERK local-wrap.pie or secret-wrap.pie; or [Config.Password]: a data
-// key wrapped with local-pw), except in [Memory]. State that cannot be
-// read (garbage, a wrong wrapping key or password, an unknown
-// [FormatVersion], another key family) stops [New] with a *[StateError]
-// and is never overwritten. A process that loses its backend keeps its
+// key wrapped with local-pw), except in [Memory]. The whole state document
+// (keys, states, schedule, version, family) is authenticated with a MAC
+// under a key derived from the wrapping key or the data key, checked in
+// constant time before any field is used: whoever can write the backend
+// but lacks the wrapping key or password can neither read the keys nor
+// keep a retired key alive, bring a dropped one back or hold up rotation.
+// They can still delete the state or put back an older state whole.
+// State that cannot be read (garbage, a tampered document, a wrong
+// wrapping key or password, an unknown [FormatVersion], another key
+// family) stops [New] with a *[StateError] and is never overwritten. A process that loses its backend keeps its
 // last copy: it keeps following the published schedule for one step, then
 // fails closed with [ErrStale]; it never creates keys of its own.
 package keyring

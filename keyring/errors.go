@@ -13,7 +13,7 @@ var (
 	ErrInvalidConfig = errors.New("keyring: invalid configuration")
 
 	// ErrCorruptState: the stored ring state cannot be read: garbage, a
-	// tampered or truncated document, keys that do not match their ids,
+	// tampered (its MAC does not verify) or truncated document, keys that do not match their ids,
 	// or a ring of another key family. The error is a *StateError; New
 	// stops with it and a running [Ring] keeps its last good copy. State
 	// that cannot be read is never overwritten.

@@ -3,6 +3,7 @@ package keyring
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -136,14 +137,15 @@ func TestUnreadableState(t *testing.T) {
 		{"garbage", []byte("\x00\x01not json"), nil, ErrCorruptState},
 		{"empty file", []byte{}, nil, ErrCorruptState},
 		{"json array", []byte(`[]`), nil, ErrCorruptState},
-		{"format 2", bytes.Replace(state, []byte(`"format": 1`), []byte(`"format": 2`), 1), nil, ErrFormatVersion},
+		{"format 3", bytes.Replace(state, []byte(`"format": 2`), []byte(`"format": 3`), 1), nil, ErrFormatVersion},
+		{"format 1 (unauthenticated)", bytes.Replace(state, []byte(`"format": 2`), []byte(`"format": 1`), 1), nil, ErrFormatVersion},
 		{"truncated", state[:len(state)/2], nil, ErrCorruptState},
 		{"wrong wrapping key", state, func(c *Config) { c.WrappingKey = other }, ErrWrongWrappingKey},
 		{"password for a key-wrapped state", state, func(c *Config) { c.WrappingKey = nil; c.Password = []byte("pw") }, ErrWrongWrappingKey},
 		{"wrong password", pwState, func(c *Config) { c.WrappingKey = nil; c.Password = []byte("not pw") }, ErrWrongWrappingKey},
 		{"another family", v3State, nil, ErrCorruptState},
-		{"tampered key", tamper(state), nil, ErrWrongWrappingKey},
-		{"unknown field", bytes.Replace(state, []byte(`"format": 1`), []byte(`"format": 1, "extra": 1`), 1), nil, ErrCorruptState},
+		{"tampered key", tamper(state), nil, ErrCorruptState}, // the state MAC fails first
+		{"unknown field", bytes.Replace(state, []byte(`"format": 2`), []byte(`"format": 2, "extra": 1`), 1), nil, ErrCorruptState},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -306,5 +308,131 @@ func TestFileConcurrentRings(t *testing.T) {
 	}
 	if n := len(rings[0].Snapshot().Keys()); n != 2 {
 		t.Fatalf("%d keys after 3 periods, want current and retired", n)
+	}
+}
+
+// TestTamperedScheduleRefused: someone who can write the backend but lacks
+// the wrapping key cannot change anything in the state, not only the key
+// bytes: a retired key kept alive by a later drop_at, a retired key made
+// current again, a key put back from an old state or removed, or a version
+// bump are refused as corrupt state, and the file is not overwritten.
+func TestTamperedScheduleRefused(t *testing.T) {
+	wk, _ := paseto.GenerateSymmetricKey(paseto.V4)
+	edit := func(t *testing.T, data []byte, f func(doc map[string]any, keys []map[string]any)) []byte {
+		var doc map[string]any
+		if err := json.Unmarshal(data, &doc); err != nil {
+			t.Fatal(err)
+		}
+		var keys []map[string]any
+		for _, k := range doc["keys"].([]any) {
+			keys = append(keys, k.(map[string]any))
+		}
+		f(doc, keys)
+		doc["version"] = doc["version"].(float64) + 1 // a newer version, as a writer would store
+		out, err := json.MarshalIndent(doc, "", "  ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	byState := func(keys []map[string]any, st string) map[string]any {
+		for _, k := range keys {
+			if k["state"] == st {
+				return k
+			}
+		}
+		return nil
+	}
+	for _, wrap := range []struct {
+		name string
+		set  func(*Config)
+	}{
+		{"key", func(c *Config) { c.WrappingKey = wk }},
+		{"password", func(c *Config) { c.Password = []byte("correct horse"); c.PasswordParams = cheap }},
+	} {
+		t.Run(wrap.name, func(t *testing.T) {
+			clk := testclock.New()
+			path := filepath.Join(t.TempDir(), "ring.json")
+			cfg := fileConfig(t, clk, path)
+			wrap.set(&cfg)
+			r := mustNew(t, cfg)
+			old, _ := os.ReadFile(path) // one key, current
+			// Rotate on schedule: the first key retires after an hour.
+			for range 7 {
+				clk.Advance(10 * time.Minute)
+				mustTick(t, r)
+			}
+			good, _ := os.ReadFile(path)
+			var retiredID string
+			for _, k := range r.Snapshot().Keys() {
+				if k.Info().State == Retired {
+					retiredID = k.ID()
+				}
+			}
+			if !bytes.Contains(good, []byte(`"retired"`)) || retiredID == "" {
+				t.Fatalf("no retired key after rotation:\n%s", good)
+			}
+			var oldDoc map[string]any
+			json.Unmarshal(old, &oldDoc)
+			tests := []struct {
+				name string
+				f    func(doc map[string]any, keys []map[string]any)
+			}{
+				{"drop_at far away", func(_ map[string]any, k []map[string]any) {
+					byState(k, "retired")["drop_at"] = "9999-01-01T00:00:00Z"
+				}},
+				{"retire_at far away", func(_ map[string]any, k []map[string]any) {
+					byState(k, "current")["retire_at"] = "9999-01-01T00:00:00Z"
+				}},
+				{"retired key made current", func(_ map[string]any, k []map[string]any) {
+					r, c := byState(k, "retired"), byState(k, "current")
+					c["state"], r["state"] = "retired", "current"
+					c["retired"], c["drop_at"] = r["retired"], r["drop_at"]
+					delete(r, "retired")
+					delete(r, "drop_at")
+				}},
+				{"key put back from an old state", func(doc map[string]any, k []map[string]any) {
+					ok := oldDoc["keys"].([]any)[0].(map[string]any)
+					byState(k, "retired")["key"] = ok["key"]
+				}},
+				{"key removed", func(doc map[string]any, k []map[string]any) {
+					var keep []any
+					for _, key := range k {
+						if key["state"] != "retired" {
+							keep = append(keep, key)
+						}
+					}
+					doc["keys"] = keep
+				}},
+				{"mac removed", func(doc map[string]any, _ []map[string]any) { delete(doc, "mac") }},
+				{"version only", func(map[string]any, []map[string]any) {}},
+			}
+			for _, tt := range tests {
+				t.Run(tt.name, func(t *testing.T) {
+					tampered := edit(t, good, tt.f)
+					if err := os.WriteFile(path, tampered, 0o600); err != nil {
+						t.Fatal(err)
+					}
+					err := r.Tick(context.Background())
+					if !errors.Is(err, ErrCorruptState) {
+						t.Fatalf("Tick on tampered state: %v", err)
+					}
+					if _, err := New(context.Background(), cfg); !errors.Is(err, ErrCorruptState) {
+						t.Fatalf("New on tampered state: %v", err)
+					}
+					if after, _ := os.ReadFile(path); !bytes.Equal(after, tampered) {
+						t.Fatal("tampered state was overwritten")
+					}
+					// Long after its drop time, the retired key does not verify.
+					later := clk.Now().Add(30 * 24 * time.Hour)
+					if _, ok := r.Snapshot().Lookup(retiredID, later); ok {
+						t.Fatal("retired key still verifies 30 days later")
+					}
+				})
+			}
+			// The untouched state still opens.
+			os.WriteFile(path, good, 0o600)
+			mustTick(t, r)
+		})
 	}
 }

@@ -40,9 +40,9 @@ func FuzzState(f *testing.F) {
 	f.Add(seedState(f, false, paseto.Local))
 	f.Add(seedState(f, true, paseto.Public))
 	f.Add(seedState(f, true, paseto.Local))
-	f.Add([]byte(`{"format":1}`))
-	f.Add([]byte(`{"format":2,"version":1}`))
-	f.Add([]byte(`{"format":1,"version":1,"family":"v4.local","wrap":"none","keys":[]}`))
+	f.Add([]byte(`{"format":2}`))
+	f.Add([]byte(`{"format":3,"version":1}`))
+	f.Add([]byte(`{"format":2,"version":1,"family":"v4.local","wrap":"none","keys":[]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		d, err := decodeState(data)
 		if err != nil {

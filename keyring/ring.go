@@ -47,6 +47,14 @@ type Config struct {
 	// Reading state accepts up to paserk.MaxPasswordParams.
 	PasswordParams paserk.PasswordParams
 
+	// FirstKey, if not nil, is the first current key of a ring whose
+	// backend is empty, instead of a generated key: a *paseto.SecretKey
+	// for a public ring, a *paseto.SymmetricKey for a local one, of the
+	// ring's Version. It lets an application keep accepting what it made
+	// with a configured key before it used a ring, and across restarts of
+	// an in-memory ring. It is unused once the backend holds state.
+	FirstKey paseto.Key
+
 	// Policy is the rotation schedule. See [Policy] for its defaults.
 	Policy Policy
 	// Lifetimes are the lifetimes of the tokens and cookies the ring's keys
@@ -87,6 +95,7 @@ type Config struct {
 // is safe for concurrent use.
 type Ring struct {
 	fam     family
+	first   paseto.Key // Config.FirstKey, or nil
 	pol     Policy
 	leeway  time.Duration
 	sync    time.Duration
@@ -136,6 +145,14 @@ func New(ctx context.Context, cfg Config) (*Ring, error) {
 	}
 	if r.leeway < 0 {
 		return nil, configError("Leeway", errors.New("negative"))
+	}
+	if cfg.FirstKey != nil {
+		_, sk := cfg.FirstKey.(*paseto.SecretKey)
+		_, lk := cfg.FirstKey.(*paseto.SymmetricKey)
+		if cfg.FirstKey.Version() != r.fam.v || (r.fam.p == paseto.Public && !sk) || (r.fam.p == paseto.Local && !lk) || keyID(cfg.FirstKey) == "" {
+			return nil, configError("FirstKey", fmt.Errorf("not a usable %s key", r.fam))
+		}
+		r.first = cfg.FirstKey
 	}
 	switch {
 	case r.sync < 0:
@@ -440,7 +457,13 @@ func (r *Ring) advance(st *ringState, now time.Time) bool {
 	changed := r.drop(st, now)
 	cur, next := st.current(), st.next()
 	if cur == nil {
-		k, err := r.newKey(now)
+		var k *stored
+		var err error
+		if r.first != nil && len(st.keys) == 0 {
+			k = &stored{id: keyID(r.first), key: r.first, entryTimes: entryTimes{published: now}}
+		} else {
+			k, err = r.newKey(now)
+		}
 		if err != nil {
 			return changed // retried at the next tick
 		}

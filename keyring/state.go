@@ -2,13 +2,19 @@ package keyring
 
 import (
 	"bytes"
+	"crypto/subtle"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
+	"golang.org/x/crypto/blake2b"
+
 	"github.com/pasetokit/pasetokit/internal/strictjson"
+	"github.com/pasetokit/pasetokit/keyderive"
 	"github.com/pasetokit/pasetokit/paserk"
 	"github.com/pasetokit/pasetokit/paseto"
 )
@@ -16,7 +22,20 @@ import (
 // FormatVersion is the format version of the serialized ring state this
 // package writes and reads. State of another format version is refused
 // with [ErrFormatVersion].
-const FormatVersion = 1
+//
+// Format 2 authenticates the whole document of a wrapped ring (keys,
+// states, schedule, version and family) with a MAC under a key derived
+// from [Config.WrappingKey] or from the password's data key. Format 1
+// state, written before any release, authenticated only the key bytes; it
+// is refused: delete it and let [New] create a new ring.
+const FormatVersion = 2
+
+// stateMACPurpose is the keyderive purpose of the state MAC key: a key
+// used for nothing else than authenticating ring state documents.
+const stateMACPurpose = "pasetokit-keyring-state-mac"
+
+// stateMACSize is the size of the state MAC: BLAKE2b-256.
+const stateMACSize = 32
 
 // MaxStateSize bounds a serialized ring state (1 MiB); larger state is
 // refused before it is decoded.
@@ -201,6 +220,10 @@ type stateDoc struct {
 	WrapID  string   `json:"wrap_id,omitempty"` // wrap "key": lid of the wrapping key
 	KEK     string   `json:"kek,omitempty"`     // wrap "password": the data key, local-pw
 	Keys    []keyDoc `json:"keys"`
+	// MAC authenticates the document without it (wrap "key" and
+	// "password"; absent with "none"): base64url BLAKE2b-256 keyed with
+	// the state MAC key, over the JSON of the document with MAC empty.
+	MAC string `json:"mac,omitempty"`
 }
 
 type keyDoc struct {
@@ -259,8 +282,8 @@ func keyID(k paseto.Key) string {
 var stateLimits = strictjson.Limits{
 	MaxLength: MaxStateSize,
 	MaxDepth:  3,
-	MaxKeys:   8 + 9*MaxKeysLimit,
-	ExactKeys: []string{"format", "version", "family", "wrap", "wrap_id", "kek", "keys"},
+	MaxKeys:   9 + 9*MaxKeysLimit,
+	ExactKeys: []string{"format", "version", "family", "wrap", "wrap_id", "kek", "keys", "mac"},
 }
 
 // ParseStateVersion reads the backend version recorded in serialized ring
@@ -291,7 +314,11 @@ func decodeState(data []byte) (*stateDoc, error) {
 	if err := json.Unmarshal(data, &head); err != nil {
 		return nil, corrupt("not a ring state document")
 	}
-	if string(head.Format) != "1" {
+	switch string(head.Format) {
+	case strconv.Itoa(FormatVersion):
+	case "1":
+		return nil, &StateError{Err: fmt.Errorf("%w: format 1 state, from before any release, is not authenticated; delete it to start a new ring", ErrFormatVersion)}
+	default:
 		return nil, &StateError{Err: ErrFormatVersion}
 	}
 	var d stateDoc
@@ -308,16 +335,16 @@ func decodeState(data []byte) (*stateDoc, error) {
 	}
 	switch d.Wrap {
 	case wrapNone:
-		if d.WrapID != "" || d.KEK != "" {
-			return nil, corrupt("wrap_id or kek without wrapping")
+		if d.WrapID != "" || d.KEK != "" || d.MAC != "" {
+			return nil, corrupt("wrap_id, kek or mac without wrapping")
 		}
 	case wrapKey:
-		if d.KEK != "" || d.WrapID == "" {
-			return nil, corrupt("wrap key needs wrap_id and no kek")
+		if d.KEK != "" || d.WrapID == "" || d.MAC == "" {
+			return nil, corrupt("wrap key needs wrap_id, mac and no kek")
 		}
 	case wrapPassword:
-		if d.WrapID != "" || d.KEK == "" {
-			return nil, corrupt("wrap password needs kek and no wrap_id")
+		if d.WrapID != "" || d.KEK == "" || d.MAC == "" {
+			return nil, corrupt("wrap password needs kek, mac and no wrap_id")
 		}
 	default:
 		return nil, corrupt("unknown wrap mode")
@@ -398,10 +425,13 @@ type codec struct {
 	password []byte // or nil
 	params   paserk.PasswordParams
 
-	// The data key of password mode and the kek it came from. Guarded by
-	// the Ring's mutex: the codec is only used under it.
+	// The data key of password mode and the kek it came from, and the
+	// state MAC key derived from the wrapping key or that data key.
+	// Guarded by the Ring's mutex: the codec is only used under it.
 	dek    *paseto.SymmetricKey
 	dekKEK string
+	macKey []byte
+	macFor *paseto.SymmetricKey // the key macKey was derived from
 }
 
 func (c *codec) mode() string {
@@ -420,9 +450,6 @@ func (c *codec) open(data []byte, version uint64) (*ringState, error) {
 	if err != nil {
 		return nil, err
 	}
-	if d.Version != version {
-		return nil, corrupt("stored as version %d but says %d", version, d.Version)
-	}
 	if d.Family != c.fam.String() {
 		return nil, corrupt("a %s ring, not %s", d.Family, c.fam)
 	}
@@ -432,7 +459,6 @@ func (c *codec) open(data []byte, version uint64) (*ringState, error) {
 		}
 		return nil, &StateError{Err: fmt.Errorf("%w: state wrapped with a %s, configuration has %s", ErrWrongWrappingKey, d.Wrap, c.mode())}
 	}
-	st := &ringState{version: d.Version, kek: d.KEK}
 	var wk *paseto.SymmetricKey
 	switch d.Wrap {
 	case wrapKey:
@@ -441,10 +467,23 @@ func (c *codec) open(data []byte, version uint64) (*ringState, error) {
 		}
 		wk = c.wrapKey
 	case wrapPassword:
+		// The kek authenticates itself: the password-wrapped data key
+		// has its own tag.
 		if wk, err = c.dataKey(d.KEK); err != nil {
 			return nil, err
 		}
 	}
+	if wk != nil {
+		// Nothing below (version, states, schedule, the set of keys) is
+		// used before the whole document is authenticated.
+		if err := c.checkMAC(d, wk); err != nil {
+			return nil, err
+		}
+	}
+	if d.Version != version {
+		return nil, corrupt("stored as version %d but says %d", version, d.Version)
+	}
+	st := &ringState{version: d.Version, kek: d.KEK}
 	for i, kd := range d.Keys {
 		k, err := c.openKey(kd.Key, wk)
 		if err != nil {
@@ -464,6 +503,51 @@ func (c *codec) open(data []byte, version uint64) (*ringState, error) {
 	}
 	st.sortKeys()
 	return st, nil
+}
+
+// stateMAC returns the MAC of d (whose MAC field is ignored) under the
+// state MAC key derived from wk.
+func (c *codec) stateMAC(d *stateDoc, wk *paseto.SymmetricKey) ([]byte, error) {
+	if c.macKey == nil || c.macFor != wk {
+		raw := wk.Bytes()
+		k, err := keyderive.SymmetricKey(raw, c.fam.v, stateMACPurpose)
+		clear(raw)
+		if err != nil {
+			return nil, err
+		}
+		c.macKey, c.macFor = k.Bytes(), wk
+	}
+	doc := *d
+	doc.MAC = ""
+	msg, err := json.Marshal(doc)
+	if err != nil {
+		return nil, err
+	}
+	h, err := blake2b.New256(c.macKey)
+	if err != nil {
+		return nil, err
+	}
+	h.Write([]byte(stateMACPurpose + "\x00"))
+	h.Write(msg)
+	return h.Sum(nil), nil
+}
+
+// checkMAC authenticates d under wk, in constant time. A document that
+// fails was changed by someone without the wrapping key: it is corrupt
+// state, refused and never overwritten.
+func (c *codec) checkMAC(d *stateDoc, wk *paseto.SymmetricKey) error {
+	got, err := base64.RawURLEncoding.Strict().DecodeString(d.MAC)
+	if err != nil || len(got) != stateMACSize {
+		return corrupt("mac is not a %d-byte base64url MAC", stateMACSize)
+	}
+	want, err := c.stateMAC(d, wk)
+	if err != nil {
+		return corrupt("state MAC: %w", err)
+	}
+	if subtle.ConstantTimeCompare(got, want) != 1 {
+		return corrupt("state MAC does not verify: the document was changed without the wrapping key")
+	}
+	return nil
 }
 
 // dataKey returns the data key of password mode held in kek.
@@ -546,6 +630,13 @@ func (c *codec) seal(st *ringState) ([]byte, error) {
 		}
 		d.Keys = append(d.Keys, keyDoc{ID: k.id, Key: s, State: k.state.String(), Published: k.published,
 			ActivateAt: k.activateAt, Activated: k.activated, RetireAt: k.retireAt, Retired: k.retired, DropAt: k.dropAt})
+	}
+	if wk != nil {
+		mac, err := c.stateMAC(&d, wk)
+		if err != nil {
+			return nil, err
+		}
+		d.MAC = base64.RawURLEncoding.EncodeToString(mac)
 	}
 	return json.MarshalIndent(d, "", "  ")
 }

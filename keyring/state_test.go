@@ -36,8 +36,8 @@ func TestDecodeStateRejects(t *testing.T) {
 		data []byte
 		is   error
 	}{
-		{"too large", []byte(`{"format":1,"x":"` + strings.Repeat("a", MaxStateSize) + `"}`), ErrCorruptState},
-		{"duplicate field", []byte(`{"format":1,"format":1}`), ErrCorruptState},
+		{"too large", []byte(`{"format":2,"x":"` + strings.Repeat("a", MaxStateSize) + `"}`), ErrCorruptState},
+		{"duplicate field", []byte(`{"format":2,"format":2}`), ErrCorruptState},
 		{"format missing", edit(func(d map[string]any, _ []map[string]any) { delete(d, "format") }), ErrFormatVersion},
 		{"format as string", edit(func(d map[string]any, _ []map[string]any) { d["format"] = "1" }), ErrFormatVersion},
 		{"format 0", edit(func(d map[string]any, _ []map[string]any) { d["format"] = 0 }), ErrFormatVersion},
@@ -71,6 +71,8 @@ func TestDecodeStateRejects(t *testing.T) {
 		{"retired without drop", edit(func(_ map[string]any, k []map[string]any) { delete(k[2], "drop_at") }), ErrCorruptState},
 		{"time not a time", edit(func(_ map[string]any, k []map[string]any) { k[0]["published"] = "yesterday" }), ErrCorruptState},
 		{"unknown key field", edit(func(_ map[string]any, k []map[string]any) { k[0]["note"] = 1 }), ErrCorruptState},
+		{"mac without wrapping", edit(func(d map[string]any, _ []map[string]any) { d["mac"] = "AAAA" }), ErrCorruptState},
+		{"format 1", edit(func(d map[string]any, _ []map[string]any) { d["format"] = 1 }), ErrFormatVersion},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -125,11 +125,6 @@
 // login is older, for example with a [store.Store] (the same one authtoken
 // uses, or [store.NewMemory]):
 //
-//	// At login (password or remember-me), keep the login time.
-//	func markLogin(ctx context.Context) error {
-//		return session.FromContext(ctx).Set("login_at", time.Now().UnixNano())
-//	}
-//
 //	// In OnTheft, on a password change and on "log out everywhere".
 //	func logOutEverywhere(ctx context.Context, userID string) error {
 //		now := time.Now()
@@ -144,13 +139,16 @@
 //		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 //			if userID, ok := remember.UserFrom(r.Context()); ok {
 //				cut, err := st.Cutoff(r.Context(), "websess:"+userID)
-//				if err != nil { // fail closed
+//				if err != nil { // fail closed, and say when to come back
+//					w.Header().Set("Retry-After", "1")
 //					http.Error(w, "try again later", http.StatusServiceUnavailable)
 //					return
 //				}
-//				s := session.FromContext(r.Context())
-//				if at, _ := session.Get[int64](s, "login_at"); !cut.IsZero() && at <= cut.UnixNano() {
-//					_ = s.Destroy() // fails only once the response is committed
+//				// The login time: SetUser's, or for a remember-me login the
+//				// instant before the series check, so a racing cut-off wins.
+//				at, _ := remember.LoginTimeFrom(r.Context())
+//				if !cut.IsZero() && !at.After(cut) {
+//					_ = session.FromContext(r.Context()).Destroy() // fails only once the response is committed
 //				}
 //			}
 //			next.ServeHTTP(w, r)
@@ -190,14 +188,21 @@
 // Set Config.FlaskSecret to that key to accept such a cookie once per
 // device: a client that has no cookie of ours is logged in as the user
 // the token names (not fresh), a new series is made for it and our cookie
-// set, and the Flask cookie is deleted. The series' selector is derived
-// from the Flask token, so the store refuses a second series from the same
-// cookie: a copy presented later, or by a parallel request, logs nobody
-// in (ErrRevoked to OnBadCookie). That refusal lasts only as long as the
-// series does: once it is gone (after Lifetime, or deleted by Forget,
-// ForgetUser or theft detection) a copy of the old cookie would be
-// accepted again. So keep the migration window short: remove FlaskSecret
-// after a few weeks, well within Lifetime; users who have not come back
-// by then log in with their password once (Flask-Login's cookies would
-// have lasted REMEMBER_COOKIE_DURATION, 365 days by default).
+// set, and the Flask cookie is deleted. Config.FlaskUntil, required, ends
+// the migration: from then on Flask cookies are refused (ErrExpired).
+//
+// Each converted Flask cookie leaves a mark in the store until FlaskUntil:
+// a series ([FlaskUsedDevice]) whose selector is derived from the Flask
+// token, under a user id of its own ([FlaskUsedUserPrefix]), that no
+// cookie names and no validator opens. The store refuses a second mark
+// for the same cookie, so a copy presented later, or by a parallel
+// request, logs nobody in (ErrRevoked to OnBadCookie). The mark is not the
+// login's series: Forget, ForgetUser ("log out everywhere") and theft
+// detection end the series but leave the mark, so logging out never
+// revives a stolen Flask cookie. The marks take room in the store until
+// FlaskUntil (one series each, never counted against a real user's
+// bound). Keep the migration window short: a few weeks, well within
+// Lifetime; then remove FlaskSecret. Users who have not come back by then
+// log in with their password once (Flask-Login's cookies would have lasted
+// REMEMBER_COOKIE_DURATION, 365 days by default).
 package remember

@@ -61,11 +61,6 @@ func ExampleCookie() {
 	// Output: __Host-remember <nil>
 }
 
-// At login (password or remember-me), keep the login time.
-func markLogin(ctx context.Context) error {
-	return session.FromContext(ctx).Set("login_at", time.Now().UnixNano())
-}
-
 // In OnTheft, on a password change and on "log out everywhere".
 func logOutEverywhere(ctx context.Context, userID string) error {
 	now := time.Now()
@@ -80,13 +75,16 @@ func cutOff(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if userID, ok := remember.UserFrom(r.Context()); ok {
 			cut, err := st.Cutoff(r.Context(), "websess:"+userID)
-			if err != nil { // fail closed
+			if err != nil { // fail closed, and say when to come back
+				w.Header().Set("Retry-After", "1")
 				http.Error(w, "try again later", http.StatusServiceUnavailable)
 				return
 			}
-			s := session.FromContext(r.Context())
-			if at, _ := session.Get[int64](s, "login_at"); !cut.IsZero() && at <= cut.UnixNano() {
-				_ = s.Destroy() // fails only once the response is committed
+			// The login time: SetUser's, or for a remember-me login the
+			// instant before the series check, so a racing cut-off wins.
+			at, _ := remember.LoginTimeFrom(r.Context())
+			if !cut.IsZero() && !at.After(cut) {
+				_ = session.FromContext(r.Context()).Destroy() // fails only once the response is committed
 			}
 		}
 		next.ServeHTTP(w, r)
@@ -102,7 +100,7 @@ func Example_sessionCutoff() {
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
-		if err := errors.Join(remember.SetUser(r.Context(), "alice", true), markLogin(r.Context())); err != nil {
+		if err := remember.SetUser(r.Context(), "alice", true); err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 		}
 	})

@@ -24,6 +24,17 @@ const DefaultFlaskCookieName = "remember_token"
 // Flask-PASETO-Extended remember-me cookie.
 const FlaskDevice = "migrated from a Flask-PASETO-Extended remember-me cookie"
 
+// FlaskUsedDevice is the device metadata of the mark a converted Flask
+// remember-me cookie leaves in the store until [Config.FlaskUntil]: a
+// series that no cookie names and no validator opens, under its own user
+// id ([FlaskUsedUserPrefix] and its selector), so that neither
+// [Manager.ForgetUser] nor theft detection deletes it.
+const FlaskUsedDevice = "used Flask-PASETO-Extended remember-me cookie (mark)"
+
+// FlaskUsedUserPrefix starts the user id of a mark (see [FlaskUsedDevice]).
+// No user of the application should have an id starting with it.
+const FlaskUsedUserPrefix = "pasetokit-flask-used:"
+
 // maxFlaskToken bounds a Flask remember-me cookie: a user id of at most
 // maxFlaskUserID bytes makes a much shorter token.
 const (
@@ -63,20 +74,29 @@ func (m *Manager) loginFlask(w http.ResponseWriter, r *http.Request, c string) (
 		m.rejectFlask(r, ErrMalformed)
 		return "", false, nil
 	}
-	// The selector is derived from the cookie, so the store itself makes
-	// the cookie work once: a second use finds the selector taken.
-	sum := sha256.Sum256([]byte("pasetokit-remember-flask|" + c))
-	sel := b64.EncodeToString(sum[:selectorBytes])
-	val := randomB64(validatorBytes)
 	now := m.now()
-	exp := now.Add(m.lifetime).Truncate(time.Second)
-	err = m.store.CreateSeries(r.Context(), store.Series{
-		Selector:      sel,
-		UserID:        userID,
-		ValidatorHash: hashValidator(val),
-		Expires:       exp,
+	if !now.Before(m.flaskUntil) {
+		// The migration is over: a Flask cookie carries no expiry of its
+		// own, and the marks of used ones are gone from the store.
+		m.clearFlaskCookie(w)
+		m.rejectFlask(r, ErrExpired)
+		return "", false, nil
+	}
+	// The mark's selector is derived from the cookie, so the store itself
+	// makes the cookie work once: a second use finds the selector taken.
+	// The mark is not the login's series: no cookie names it, so Forget,
+	// ForgetUser and theft detection, which end the series, leave it, and
+	// a copy of the Flask cookie stays refused until FlaskUntil.
+	sum := sha256.Sum256([]byte("pasetokit-remember-flask|" + c))
+	mark := b64.EncodeToString(sum[:selectorBytes])
+	ctx := r.Context()
+	err = m.store.CreateSeries(ctx, store.Series{
+		Selector:      mark,
+		UserID:        FlaskUsedUserPrefix + mark,
+		ValidatorHash: hashValidator(randomB64(validatorBytes)), // opens nothing
+		Expires:       m.flaskUntil,
 		Created:       now,
-		Device:        FlaskDevice,
+		Device:        FlaskUsedDevice,
 	})
 	if errors.Is(err, store.ErrSelectorInUse) {
 		m.clearFlaskCookie(w)
@@ -85,6 +105,21 @@ func (m *Manager) loginFlask(w http.ResponseWriter, r *http.Request, c string) (
 	}
 	if err != nil {
 		// Fail closed, and keep the cookie for a later attempt.
+		return "", false, fmt.Errorf("remember: %w", err)
+	}
+	sel, val := randomB64(selectorBytes), randomB64(validatorBytes)
+	exp := now.Add(m.lifetime).Truncate(time.Second)
+	err = m.store.CreateSeries(ctx, store.Series{
+		Selector:      sel,
+		UserID:        userID,
+		ValidatorHash: hashValidator(val),
+		Expires:       exp,
+		Created:       now,
+		Device:        FlaskDevice,
+	})
+	if err != nil {
+		// Fail closed; give the cookie back its one use (best effort).
+		_ = m.store.DeleteSeries(ctx, mark)
 		return "", false, fmt.Errorf("remember: %w", err)
 	}
 	m.clearFlaskCookie(w)

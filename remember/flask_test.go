@@ -5,8 +5,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/pasetokit/pasetokit/internal/flasktest"
+	"github.com/pasetokit/pasetokit/internal/testclock"
 	"github.com/pasetokit/pasetokit/remember"
 	"github.com/pasetokit/pasetokit/session"
 	"github.com/pasetokit/pasetokit/store"
@@ -16,6 +18,9 @@ import (
 // (dajiaji/flask-paseto-extended README.md, PasetoLoginManager), which
 // PasetoLoginManager uses when REMEMBER_COOKIE_PASETO_KEY is unset.
 var flaskKey = []byte("super secret string")
+
+// flaskUntil ends the migration two weeks after testclock.T0.
+var flaskUntil = testclock.T0.Add(14 * 24 * time.Hour)
 
 // flaskRemember is the cookie PasetoLoginManager._set_cookie writes
 // (flask_paseto_extended/login_manager.py, utils.py encode_cookie):
@@ -28,7 +33,7 @@ func flaskRemember(key []byte, user string) *http.Request {
 }
 
 func TestFlaskRememberOnce(t *testing.T) {
-	e := newEnv(t, remember.Config{FlaskSecret: flaskKey})
+	e := newEnv(t, remember.Config{FlaskUntil: flaskUntil, FlaskSecret: flaskKey})
 	r := flaskRemember(flaskKey, "42")
 	w := httptest.NewRecorder()
 	user, ok, err := e.m.Login(w, r)
@@ -58,7 +63,7 @@ func TestFlaskRememberOnce(t *testing.T) {
 }
 
 func TestFlaskRememberRejects(t *testing.T) {
-	e := newEnv(t, remember.Config{FlaskSecret: flaskKey, FlaskCookieName: "remember_token"})
+	e := newEnv(t, remember.Config{FlaskUntil: flaskUntil, FlaskSecret: flaskKey, FlaskCookieName: "remember_token"})
 	for name, c := range map[string]struct {
 		r    *http.Request
 		want error
@@ -80,7 +85,7 @@ func TestFlaskRememberRejects(t *testing.T) {
 		}
 	}
 	// A store outage fails closed and keeps the cookie.
-	d := newEnv(t, remember.Config{FlaskSecret: flaskKey, Store: downStore{}})
+	d := newEnv(t, remember.Config{FlaskUntil: flaskUntil, FlaskSecret: flaskKey, Store: downStore{}})
 	w := httptest.NewRecorder()
 	if _, ok, err := d.m.Login(w, flaskRemember(flaskKey, "42")); ok || !errors.Is(err, store.ErrUnavailable) {
 		t.Fatalf("store down: %v %v", ok, err)
@@ -100,8 +105,10 @@ func TestFlaskRememberConfig(t *testing.T) {
 		"empty secret":      {Secret: secret, FlaskSecret: []byte{}},
 		"long secret":       {Secret: secret, FlaskSecret: make([]byte, 65)},
 		"name without key":  {Secret: secret, FlaskCookieName: "remember_token"},
-		"bad name":          {Secret: secret, FlaskSecret: flaskKey, FlaskCookieName: "a b"},
-		"same name as ours": {Secret: secret, FlaskSecret: flaskKey, FlaskCookieName: "remember"},
+		"bad name":          {Secret: secret, FlaskSecret: flaskKey, FlaskUntil: flaskUntil, FlaskCookieName: "a b"},
+		"same name as ours": {Secret: secret, FlaskSecret: flaskKey, FlaskUntil: flaskUntil, FlaskCookieName: "remember"},
+		"no FlaskUntil":     {Secret: secret, FlaskSecret: flaskKey},
+		"until without key": {Secret: secret, FlaskUntil: flaskUntil},
 	} {
 		if _, err := remember.New(cfg); !errors.Is(err, remember.ErrInvalidConfig) {
 			t.Errorf("%s: %v", name, err)
@@ -113,7 +120,7 @@ func TestFlaskRememberConfig(t *testing.T) {
 // the Flask cookie logs the user in (not fresh) and leaves only our
 // cookies.
 func TestFlaskRememberHandler(t *testing.T) {
-	e := newEnv(t, remember.Config{FlaskSecret: flaskKey, Cookie: remember.Cookie{Insecure: true}})
+	e := newEnv(t, remember.Config{FlaskUntil: flaskUntil, FlaskSecret: flaskKey, Cookie: remember.Cookie{Insecure: true}})
 	sm, err := session.New(session.Config{Secret: secret, Cookie: session.Cookie{Insecure: true}, Now: e.clk.Now})
 	if err != nil {
 		t.Fatal(err)
@@ -136,4 +143,77 @@ func TestFlaskRememberHandler(t *testing.T) {
 	if !live["session"] || !live["remember"] || live[remember.DefaultFlaskCookieName] {
 		t.Fatalf("cookies %v", w.Header()["Set-Cookie"])
 	}
+}
+
+// TestFlaskRememberNoRevival: ending the series a Flask cookie became
+// (Forget, ForgetUser, theft detection, its expiry) does not let a copy of
+// that Flask cookie log in again before FlaskUntil; from FlaskUntil on no
+// Flask cookie logs in at all. A valid config without FlaskUntil is refused.
+func TestFlaskRememberNoRevival(t *testing.T) {
+	replay := func(t *testing.T, e *env, stolen *http.Cookie, want error) {
+		t.Helper()
+		r := httptest.NewRequest("GET", "/", nil)
+		r.AddCookie(stolen)
+		if user, ok, err := e.m.Login(httptest.NewRecorder(), r); ok || err != nil {
+			t.Fatalf("stolen Flask cookie logged in as %q (%v)", user, err)
+		}
+		if !errors.Is(e.ev.lastBad(), want) {
+			t.Fatalf("replay reported as %v, want %v", e.ev.lastBad(), want)
+		}
+	}
+	convert := func(t *testing.T, e *env, user string) (stolen *http.Cookie, ours string, r *http.Request) {
+		t.Helper()
+		r = flaskRemember(flaskKey, user)
+		w := httptest.NewRecorder()
+		if got, ok, err := e.m.Login(w, r); !ok || err != nil || got != user {
+			t.Fatalf("Login = %q %v %v", got, ok, err)
+		}
+		ours, _ = readSetCookie(w.Header(), e.m.Name())
+		return r.Cookies()[0], ours, r
+	}
+	for name, end := range map[string]func(t *testing.T, e *env, ours string){
+		"ForgetUser": func(t *testing.T, e *env, _ string) {
+			if err := e.m.ForgetUser(t.Context(), "42"); err != nil {
+				t.Fatal(err)
+			}
+		},
+		"Forget": func(t *testing.T, e *env, ours string) {
+			if err := e.m.Forget(httptest.NewRecorder(), request(e.m.Name(), ours)); err != nil {
+				t.Fatal(err)
+			}
+		},
+		"theft": func(t *testing.T, e *env, ours string) {
+			e.mustLogin(t, ours, "42") // rotates: ours is now an old validator
+			e.clk.Advance(time.Hour)   // past the grace window
+			if _, ok, _ := e.m.Login(httptest.NewRecorder(), request(e.m.Name(), ours)); ok {
+				t.Fatal("old validator accepted")
+			}
+			if thefts, _ := e.ev.counts(); thefts == 0 {
+				t.Fatal("no theft detected")
+			}
+		},
+		"series expired": func(t *testing.T, e *env, _ string) {
+			e.clk.Advance(7 * 24 * time.Hour) // Lifetime is 5 days
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t, remember.Config{FlaskUntil: flaskUntil, FlaskSecret: flaskKey, Lifetime: 5 * 24 * time.Hour})
+			stolen, ours, _ := convert(t, e, "42")
+			end(t, e, ours)
+			replay(t, e, stolen, remember.ErrRevoked)
+		})
+	}
+	t.Run("after FlaskUntil", func(t *testing.T) {
+		e := newEnv(t, remember.Config{FlaskUntil: flaskUntil, FlaskSecret: flaskKey})
+		e.clk.Advance(flaskUntil.Sub(e.clk.Now()))
+		replay(t, e, flaskRemember(flaskKey, "7").Cookies()[0], remember.ErrExpired)
+	})
+	t.Run("others unaffected", func(t *testing.T) {
+		// A mark belongs to no user: ForgetUser of the user, and the
+		// user's per-user bound, leave other Flask cookies working once.
+		e := newEnv(t, remember.Config{FlaskUntil: flaskUntil, FlaskSecret: flaskKey})
+		convert(t, e, "42")
+		e.m.ForgetUser(t.Context(), "42")
+		convert(t, e, "43")
+	})
 }

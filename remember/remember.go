@@ -153,7 +153,8 @@ type Config struct {
 	// updated. It is called after OnError, and the next handler is not
 	// called. Nil means the request proceeds without a login, so during a
 	// store outage a remembered user sees a logged-out page; set it (to
-	// answer 503, say) to make the outage visible instead.
+	// answer 503 with a Retry-After header, say) to make the outage
+	// visible instead.
 	ErrorHandler func(w http.ResponseWriter, r *http.Request, err error)
 
 	// FlaskSecret, when not nil, accepts once per device the remember-me
@@ -163,9 +164,16 @@ type Config struct {
 	// unset (their bytes; pyseto takes 1 to 64). A client without a
 	// cookie of ours that presents one is logged in as that user (not
 	// fresh), gets a new series and our cookie, and the Flask cookie is
-	// deleted; the same cookie presented again is refused (ErrRevoked).
-	// See the package documentation for why it is not kept as it is.
+	// deleted; the same cookie presented again is refused (ErrRevoked),
+	// until FlaskUntil, even after the series it became is gone (Forget,
+	// ForgetUser, theft, expiry). See the package documentation for why it
+	// is not kept as it is.
 	FlaskSecret []byte
+	// FlaskUntil is the end of the migration, required with FlaskSecret:
+	// Flask remember-me cookies are accepted only before it (ErrExpired
+	// from then on), and the store keeps a mark of each one converted
+	// until it. Keep it a few weeks ahead, well within Lifetime.
+	FlaskUntil time.Time
 	// FlaskCookieName is the Flask remember-me cookie's name (Flask-Login's
 	// REMEMBER_COOKIE_NAME); empty means DefaultFlaskCookieName. Only
 	// used with FlaskSecret.
@@ -190,8 +198,9 @@ type Manager struct {
 	onError  func(*http.Request, error) // or nil
 	errorH   func(http.ResponseWriter, *http.Request, error)
 
-	flask     *pysetolocal.Key // Config.FlaskSecret, or nil
-	flaskName string
+	flask      *pysetolocal.Key // Config.FlaskSecret, or nil
+	flaskName  string
+	flaskUntil time.Time
 }
 
 // New validates cfg and returns a Manager. Errors are [*ConfigError]s
@@ -264,8 +273,14 @@ func New(cfg Config) (*Manager, error) {
 		if (&http.Cookie{Name: m.flaskName, Value: "x"}).Valid() != nil || m.flaskName == m.name {
 			return nil, configError("FlaskCookieName", errors.New("not a valid cookie name, or the name of Cookie.Name"))
 		}
+		if cfg.FlaskUntil.IsZero() {
+			return nil, configError("FlaskUntil", errors.New("required with FlaskSecret: the end of the migration"))
+		}
+		m.flaskUntil = cfg.FlaskUntil
 	} else if cfg.FlaskCookieName != "" {
 		return nil, configError("FlaskCookieName", errors.New("needs FlaskSecret"))
+	} else if !cfg.FlaskUntil.IsZero() {
+		return nil, configError("FlaskUntil", errors.New("needs FlaskSecret"))
 	}
 	return m, nil
 }
@@ -356,8 +371,24 @@ func (m *Manager) Remember(w http.ResponseWriter, r *http.Request, userID, devic
 // "", false, nil. The only errors are those of the store (matching
 // [store.ErrUnavailable]): Login then fails closed with "", false, err.
 //
-// Login does not touch the session; Handler does that (see SetUser).
+// Login does not touch the session; Handler does that (see SetUserAt).
+// Callers of Login who record the login time themselves must take it
+// before calling Login, as Handler does, so that a cut-off recorded while
+// Login read the series is not outlived.
 func (m *Manager) Login(w http.ResponseWriter, r *http.Request) (userID string, ok bool, err error) {
+	userID, _, ok, err = m.login(w, r)
+	return userID, ok, err
+}
+
+// login is Login, also returning the instant, taken before the series was
+// read, that dates the login.
+func (m *Manager) login(w http.ResponseWriter, r *http.Request) (userID string, at time.Time, ok bool, err error) {
+	now := m.now()
+	userID, ok, err = m.loginAt(w, r, now)
+	return userID, now, ok, err
+}
+
+func (m *Manager) loginAt(w http.ResponseWriter, r *http.Request, now time.Time) (userID string, ok bool, err error) {
 	c := m.cookie(r)
 	if c == "" {
 		if fc := m.flaskCookie(r); fc != "" {
@@ -366,7 +397,6 @@ func (m *Manager) Login(w http.ResponseWriter, r *http.Request) (userID string, 
 		return "", false, nil
 	}
 	ctx := r.Context()
-	now := m.now()
 	p, berr := m.decode(c, now)
 	if berr != nil {
 		m.reject(w, r, berr)

@@ -3,6 +3,7 @@ package remember
 import (
 	"context"
 	"net/http"
+	"time"
 
 	"github.com/pasetokit/pasetokit/session"
 )
@@ -16,6 +17,9 @@ const (
 	// session (a bool): true after a password login, false after a login
 	// by the remember-me cookie.
 	FreshKey = "fresh"
+	// LoginAtKey holds when the user logged in (an int64 of Unix
+	// nanoseconds); read it with [LoginTimeFrom].
+	LoginAtKey = "login_at"
 )
 
 // SetUser logs userID into the session in ctx, a request's context under
@@ -28,7 +32,21 @@ const (
 // middleware, so SetUser needs no request or response. Errors:
 // [ErrNoUser], [session.ErrNoSession] outside the session middleware, or
 // those of [session.Session.Set].
+//
+// SetUser records the login time as the current time (time.Now); call
+// [SetUserAt] to give it, such as the instant before the password check
+// by the application's own clock.
 func SetUser(ctx context.Context, userID string, fresh bool) error {
+	return SetUserAt(ctx, userID, fresh, time.Now())
+}
+
+// SetUserAt is [SetUser] with the login time given: at, which
+// [LoginTimeFrom] returns. Date it no later than the check that
+// authenticated the user, so that a "log out everywhere" cut-off recorded
+// while the check ran is not outlived (at <= cut-off ends the session).
+// [Manager.Handler] dates remember-me logins at the instant before it
+// read the series.
+func SetUserAt(ctx context.Context, userID string, fresh bool, at time.Time) error {
 	if userID == "" {
 		return ErrNoUser
 	}
@@ -39,7 +57,28 @@ func SetUser(ctx context.Context, userID string, fresh bool) error {
 	if err := s.Set(UserKey, userID); err != nil {
 		return err
 	}
-	return s.Set(FreshKey, fresh)
+	if err := s.Set(FreshKey, fresh); err != nil {
+		return err
+	}
+	return s.Set(LoginAtKey, at.UnixNano())
+}
+
+// LoginTimeFrom returns when the user of the session in ctx logged in, as
+// recorded by [SetUser], [SetUserAt] or [Manager.Handler], and whether
+// there is such a time. Compare it with a per-user cut-off ("log out
+// everywhere", theft): a session whose login time is at or before the
+// cut-off must end. For a login by remember-me cookie it is the instant
+// before the series was read, so a cut-off recorded while the login ran
+// is never outlived.
+func LoginTimeFrom(ctx context.Context) (time.Time, bool) {
+	if _, ok := UserFrom(ctx); !ok {
+		return time.Time{}, false
+	}
+	at, ok := session.Get[int64](session.FromContext(ctx), LoginAtKey)
+	if !ok {
+		return time.Time{}, false
+	}
+	return time.Unix(0, at), true
 }
 
 // UserFrom returns the user id stored by [SetUser] in the session in ctx
@@ -69,8 +108,10 @@ func Fresh(ctx context.Context) bool {
 //
 // When the session of a request has no user and the request carries a
 // remember-me cookie, Handler calls [Manager.Login]; on success it calls
-// [SetUser] with fresh false (renewing the session id and storing the
-// user), and the rotated cookie is set on the response. Requests whose
+// [SetUserAt] with fresh false and the instant (by [Config.Now]) taken
+// before the series was read (renewing the session id and storing the
+// user and the login time, see [LoginTimeFrom]), and the rotated cookie
+// is set on the response. Requests whose
 // session already has a user are passed through untouched. Store failures
 // and session errors go to [Config.OnError], then to
 // [Config.ErrorHandler] if it is set (which answers the request); without
@@ -82,10 +123,10 @@ func (m *Manager) Handler(next http.Handler) http.Handler {
 			var err error
 			if session.FromContext(r.Context()) == nil {
 				err = session.ErrNoSession
-			} else if userID, ok, lerr := m.Login(w, r); lerr != nil {
+			} else if userID, at, ok, lerr := m.login(w, r); lerr != nil {
 				err = lerr
 			} else if ok {
-				err = SetUser(r.Context(), userID, false)
+				err = SetUserAt(r.Context(), userID, false, at)
 			}
 			if err != nil {
 				m.reportError(r, err)

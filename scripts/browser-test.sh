@@ -9,7 +9,9 @@
 # pinned playwright-core with `npm ci` in e2e/ (never `playwright install`:
 # the tests use Debian's /usr/bin/chromium), builds the demo into a temporary
 # directory and runs the tests. Each test has a timeout; the whole run is
-# bounded too. Works from any directory. E2E_VERBOSE=1 echoes the demo's log.
+# bounded too. Works from any directory. E2E_VERBOSE=1 echoes the demo's log;
+# CONSOLE_SCREENSHOT=path saves a screenshot of the console after the
+# rotation test (docs/console.png is made so).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

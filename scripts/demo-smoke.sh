@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # demo-smoke.sh: run the README's main job, `go run ./examples/demo`, on
 # embedded defaults (in-memory stores, keys generated at start) and drive it
-# with curl: the console page (login form, the signing key's row), an API
-# token, /api/me, the published key set, a key rotation while serving (the
-# old token still verifies, new tokens carry the new kid, the console shows
-# the new key current and the old one retired), logout (the token is then
-# refused), and a clean shutdown.
+# with curl: the console page (login form, the signing key's row, the four
+# key rings), an API token, /api/me, the published key set, a staged key
+# rotation while serving (POST /admin/rotate publishes the next key at once:
+# the key set lists it, the console shows it "next" and the old key still
+# current, the old token verifies and new tokens are still signed by the old
+# key until the next key's time, two minutes later by default), the rings as
+# JSON, logout (the token is then refused), and a clean shutdown.
 # Prints "demo-smoke: OK". Needs Go and curl (installed with apt-get when
 # missing). Works from any directory.
 set -euo pipefail
@@ -53,7 +55,11 @@ kid1="$(head -n 1 <<<"$me" | json kid)"
 echo "token signed by $kid1"
 
 req GET /.well-known/paseto-keys | grep -q "$kid1" || fail "key set does not list $kid1"
-req GET / | grep -q "<tr class=\"key\" data-kid=\"$kid1\" data-state=\"current\">" || fail "the console does not show $kid1 current"
+page="$(req GET /)"
+grep -q "<tr class=\"key\" data-kid=\"$kid1\" data-state=\"current\">" <<<"$page" || fail "the console does not show $kid1 current"
+for ring in access refresh session remember; do
+	grep -q "data-ring=\"$ring\"" <<<"$page" || fail "the console does not show the $ring ring"
+done
 rot="$(req POST /admin/rotate)"
 [[ "$(status <<<"$rot")" == 200 ]] || fail "/admin/rotate: $rot"
 kid2="$(head -n 1 <<<"$rot" | json kid)"
@@ -62,11 +68,12 @@ echo "rotated to $kid2"
 keys="$(req GET /.well-known/paseto-keys)"
 grep -q "$kid1" <<<"$keys" && grep -q "$kid2" <<<"$keys" || fail "key set after rotation: $keys"
 page="$(req GET /)"
-grep -q "data-kid=\"$kid2\" data-state=\"current\"" <<<"$page" && grep -q "data-kid=\"$kid1\" data-state=\"retired\"" <<<"$page" ||
+grep -q "data-kid=\"$kid2\" data-state=\"next\"" <<<"$page" && grep -q "data-kid=\"$kid1\" data-state=\"current\"" <<<"$page" ||
 	fail "the console after rotation: $page"
 [[ "$(req GET /api/me -H "Authorization: Bearer $access" | status)" == 200 ]] || fail "old token refused after rotation"
 access2="$(req POST /api/token -d '{"username":"test","password":"test"}' | head -n 1 | json access_token)"
-[[ "$(req GET /api/me -H "Authorization: Bearer $access2" | head -n 1 | json kid)" == "$kid2" ]] || fail "new token not signed by $kid2"
+[[ "$(req GET /api/me -H "Authorization: Bearer $access2" | head -n 1 | json kid)" == "$kid1" ]] || fail "a token signed by the next key $kid2 before its time"
+req GET /api/keyring | grep -q "\"id\":\"$kid2\",\"state\":\"next\"" || fail "/api/keyring does not list $kid2 as next"
 
 [[ "$(req POST /api/logout -H "Authorization: Bearer $access" | status)" == 200 ]] || fail "/api/logout"
 [[ "$(req GET /api/me -H "Authorization: Bearer $access" | status)" == 401 ]] || fail "revoked token accepted"

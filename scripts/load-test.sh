@@ -11,11 +11,13 @@
 #     load; answers must be 503 while it is down, return to 200 within 10s,
 #     and no logout that answered 200 may be lost; then the redis mode once
 #     more with Redis killed (SIGKILL, a crash) instead of stopped;
-#   - fleet: three demo processes on one Redis and one key file (and two
-#     resource servers once examples/resource_server exists), one demo
-#     SIGKILLed and restarted, Redis restarted: no live token or cookie
-#     refused by any process, no logout lost (no rotation until the key
-#     ring is integrated).
+#   - fleet: three demo processes on one Redis and one key file, sharing
+#     their key rings there and rotating the access-token key every 2s
+#     fleet-wide, two resource servers following the key sets of two of
+#     them, one demo SIGKILLed and restarted, Redis restarted: no live token
+#     of a kept key or cookie refused by any process, no token of a dropped
+#     key accepted, rotations on the schedule (none doubled), no logout
+#     lost.
 # The defaults keep the whole run to about a minute (plus the build).
 # Builds the demo and the load tool once, into a temporary directory.
 # Installs redis-server with apt-get when missing (the program starts its
@@ -37,5 +39,5 @@ go build -o "$tmp/demo" ./examples/demo
 go build -o "$tmp/loadtest" ./tools/loadtest
 "$tmp/loadtest" -demo-bin "$tmp/demo" -mode=all "$@"
 "$tmp/loadtest" -demo-bin "$tmp/demo" -mode=redis -redis-kill "$@"
-"$tmp/loadtest" -demo-bin "$tmp/demo" -mode=fleet "$@"
+"$tmp/loadtest" -demo-bin "$tmp/demo" -mode=fleet -fleet 40s "$@"
 echo "load-test: OK ($((SECONDS - start))s)"

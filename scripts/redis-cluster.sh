@@ -35,9 +35,11 @@ trap 'exit 130' INT TERM
 
 free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-port=16400
+# PASETOKIT_REDIS_CLUSTER_PORT moves the first port tried (default 16400).
+first="${PASETOKIT_REDIS_CLUSTER_PORT:-16400}"
+port=$first
 while ((${#ports[@]} < 6)); do
-	((port < 16700)) || { echo "redis-cluster: no free ports from 16400" >&2; exit 1; }
+	((port < first + 300)) || { echo "redis-cluster: no free ports from $first" >&2; exit 1; }
 	if free "$port" && free $((port + 10000)); then
 		mkdir -p "$dir/$port"
 		if redis-server --port "$port" --bind 127.0.0.1 --daemonize yes \

@@ -39,11 +39,13 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-next=16500
+# PASETOKIT_REDIS_SENTINEL_PORT moves the first port tried (default 16500).
+first="${PASETOKIT_REDIS_SENTINEL_PORT:-16500}"
+next=$first
 pick() {
 	while ! free "$next"; do
 		next=$((next + 1))
-		((next < 16700)) || { echo "redis-sentinel: no free ports from 16500" >&2; exit 1; }
+		((next < first + 200)) || { echo "redis-sentinel: no free ports from $first" >&2; exit 1; }
 	done
 	port=$next
 	next=$((next + 1))

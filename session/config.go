@@ -163,15 +163,22 @@ type Config struct {
 	// FlaskSecret, when not nil, is the SECRET_KEY (its bytes) of a
 	// former Flask application that kept its sessions with
 	// Flask-PASETO-Extended's PasetoCookieSessionInterface. A cookie of
-	// that form (a v4.local token without footer, under the cookie name
-	// [Cookie.Name]) that opens with it is accepted once: its values are
-	// taken over (tagged values converted as the package documentation
-	// lists) and it is re-issued as a session token in the same response,
-	// so users stay logged in across the port. Read-only: such cookies are
-	// never written. pyseto takes keys of 1 to 64 bytes; other lengths are
-	// an error. Remove it once Flask's PERMANENT_SESSION_LIFETIME has
-	// passed since the switch (see the package documentation).
+	// that form (a v4.local token without footer, as the one cookie named
+	// [Cookie.Name], not split in parts) that opens with it is accepted
+	// before FlaskUntil: its values are taken over (tagged values
+	// converted as the package documentation lists; Flask-Login's _fresh
+	// is set to false) and it is re-issued as a session token in the same
+	// response, so users stay logged in across the port. Read-only: such
+	// cookies are never written. pyseto takes keys of 1 to 64 bytes; other
+	// lengths are an error. Requires FlaskUntil.
 	FlaskSecret []byte
+	// FlaskUntil is the end of the migration, required with FlaskSecret:
+	// Flask session cookies are refused from then on ([ErrExpired]). A
+	// Flask cookie holds no time, so this deadline is the only bound on
+	// how long a copy of one (kept after logout, say) opens. Set it to the
+	// switch plus Flask's PERMANENT_SESSION_LIFETIME (31 days by default),
+	// or less.
+	FlaskUntil time.Time
 }
 
 // Manager loads and saves sessions. Create it with [New]; it is safe for
@@ -195,6 +202,7 @@ type Manager struct {
 	onBad     func(*http.Request, error)
 	fallback  []securecookie.Codec
 	flask     *pysetolocal.Key // Config.FlaskSecret, or nil
+	flaskEnd  time.Time        // Config.FlaskUntil
 }
 
 // New validates cfg and returns a Manager. Errors are [*ConfigError]s
@@ -291,7 +299,12 @@ func New(cfg Config) (*Manager, error) {
 		if err != nil {
 			return nil, configError("FlaskSecret", errors.New("must be 1 to 64 bytes, as pyseto requires"))
 		}
-		m.flask = k
+		if cfg.FlaskUntil.IsZero() {
+			return nil, configError("FlaskUntil", errors.New("required with FlaskSecret: the end of the migration"))
+		}
+		m.flask, m.flaskEnd = k, cfg.FlaskUntil
+	} else if !cfg.FlaskUntil.IsZero() {
+		return nil, configError("FlaskUntil", errors.New("needs FlaskSecret"))
 	}
 	return m, nil
 }

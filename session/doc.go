@@ -167,13 +167,21 @@
 // (Get[time.Time]; a date werkzeug cannot read becomes null, as in
 // Flask), a UUID its canonical string, Markup its HTML text, and an
 // object whose only key is a tag gets its key back. Flask-Login's keys
-// (_user_id, _fresh, _id) are kept as they are: map them to your own.
+// (_user_id, _id) are kept as they are: map them to your own. Its _fresh
+// is set to false: the login it records is as old as the cookie.
 //
 // The Flask token holds no time at all, so, as for gorilla cookies, the
 // upgraded session starts its Lifetime at the upgrade, and a copy of an
-// old cookie opens for as long as the fallback is configured (and the
-// Flask secret is not rotated). pyseto accepts keys of 1 to 64 bytes,
-// which PASETO does not: the odd key length is confined to this read-only
-// path. Remove FlaskSecret once Flask's PERMANENT_SESSION_LIFETIME (31
-// days by default) has passed since the switch.
+// old cookie (kept after a logout, say) opens until Config.FlaskUntil,
+// which is required: set it to the switch plus Flask's
+// PERMANENT_SESSION_LIFETIME (31 days by default) or sooner, and remove
+// FlaskSecret after it. From then on Flask cookies are refused
+// (ErrExpired). pyseto accepts keys of 1 to 64 bytes, which PASETO does
+// not: the odd key length is confined to this read-only path.
+//
+// Anything else the Flask application encrypted under SECRET_KEY as a
+// footer-less v4.local token of a JSON object (a reset link's token, say)
+// opens the same way, and is accepted as a session if it arrives as the
+// session cookie. Flask-PASETO-Extended adds no implicit assertion to tell
+// them apart; keep the migration window short for that reason too.
 package session

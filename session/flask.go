@@ -1,6 +1,7 @@
 package session
 
 import (
+	"net/http"
 	"strings"
 
 	"github.com/pasetokit/pasetokit/internal/flaskjson"
@@ -30,7 +31,23 @@ func (m *Manager) fromFlask(value string) (map[string]any, error) {
 	if err != nil {
 		return nil, ErrMalformed
 	}
+	// A Flask cookie holds no time: whatever login it records is as old as
+	// the cookie, which may be a copy kept for weeks. Never fresh.
+	if _, ok := vals[flaskFresh]; ok {
+		vals[flaskFresh] = false
+	}
 	return m.storeAll(vals)
+}
+
+// flaskFresh is Flask-Login's session key for a fresh login.
+const flaskFresh = "_fresh"
+
+// flaskCookieIs reports whether value came as the one cookie named exactly
+// Cookie.Name: a Flask session cookie is never assembled from parts or
+// taken from another cookie.
+func (m *Manager) flaskCookieIs(r *http.Request, value string) bool {
+	cs := r.CookiesNamed(m.name)
+	return len(cs) == 1 && cs[0].Value == value
 }
 
 // newFlaskKey checks Config.FlaskSecret.

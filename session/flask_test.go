@@ -8,12 +8,16 @@ import (
 	"time"
 
 	"github.com/pasetokit/pasetokit/internal/flasktest"
+	"github.com/pasetokit/pasetokit/internal/testclock"
 )
 
 // flaskSecret is app.secret_key of Flask-PASETO-Extended's README
 // (dajiaji/flask-paseto-extended README.md, PasetoCookieSessionInterface):
 // 19 bytes, which pyseto takes as a v4.local key unchanged.
 var flaskSecret = []byte("super secret string")
+
+// flaskUntil ends the migration 31 days after testclock.T0.
+var flaskUntil = testclock.T0.Add(31 * 24 * time.Hour)
 
 // flaskCookie is the cookie PasetoCookieSessionInterface.save_session
 // writes (flask_paseto_extended/cookie_session.py): pyseto.encode under
@@ -25,7 +29,7 @@ func flaskCookie(secret []byte, tagged string) *http.Cookie {
 }
 
 func TestFlaskFallbackMigration(t *testing.T) {
-	m, _ := testManager(t, Config{FlaskSecret: flaskSecret})
+	m, _ := testManager(t, Config{FlaskSecret: flaskSecret, FlaskUntil: flaskUntil})
 	tagged := `{"_fresh":true,"_user_id":"1","user":"alice","count":5,` +
 		`"token":{" b":"AAEC"},"pair":{" t":[1,"x"]},"seen":{" d":"Wed, 21 Oct 2015 07:28:00 GMT"},` +
 		`"id":{" u":"12345678123456781234567812345678"},"note":{" m":"<b>hi</b>"},"odd":{" di":{" t__":1}}}`
@@ -80,7 +84,7 @@ func TestFlaskFallbackMigration(t *testing.T) {
 func isOurs(v string) bool { return len(v) > 9 && v[:9] == "v4.local." && !isFlaskToken(v) }
 
 func TestFlaskFallbackRejects(t *testing.T) {
-	m, _ := testManager(t, Config{FlaskSecret: flaskSecret})
+	m, _ := testManager(t, Config{FlaskSecret: flaskSecret, FlaskUntil: flaskUntil})
 	var bad error
 	m.onBad = func(_ *http.Request, err error) { bad = err }
 	for name, c := range map[string]*http.Cookie{
@@ -117,13 +121,74 @@ func TestFlaskFallbackRejects(t *testing.T) {
 
 func TestFlaskSecretConfig(t *testing.T) {
 	for _, n := range []int{1, 32, 64} {
-		if _, err := New(Config{Secret: bytes.Repeat([]byte("s"), 32), FlaskSecret: make([]byte, n)}); err != nil {
+		if _, err := New(Config{Secret: bytes.Repeat([]byte("s"), 32), FlaskSecret: make([]byte, n), FlaskUntil: flaskUntil}); err != nil {
 			t.Errorf("%d bytes: %v", n, err)
 		}
 	}
 	for _, s := range [][]byte{{}, make([]byte, 65)} {
-		if _, err := New(Config{Secret: bytes.Repeat([]byte("s"), 32), FlaskSecret: s}); !errors.Is(err, ErrInvalidConfig) {
+		if _, err := New(Config{Secret: bytes.Repeat([]byte("s"), 32), FlaskSecret: s, FlaskUntil: flaskUntil}); !errors.Is(err, ErrInvalidConfig) {
 			t.Errorf("%d bytes: %v", len(s), err)
 		}
+	}
+	for name, cfg := range map[string]Config{
+		"no FlaskUntil":          {Secret: bytes.Repeat([]byte("s"), 32), FlaskSecret: flaskSecret},
+		"FlaskUntil without key": {Secret: bytes.Repeat([]byte("s"), 32), FlaskUntil: flaskUntil},
+	} {
+		var ce *ConfigError
+		if _, err := New(cfg); !errors.As(err, &ce) || ce.Field != "FlaskUntil" {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+// TestFlaskFallbackBounded: a Flask session cookie is refused from
+// FlaskUntil on (a copy kept after logout does not open forever), never
+// comes back fresh, and is read only as the one cookie of the configured
+// name, never as a part of a split session cookie.
+func TestFlaskFallbackBounded(t *testing.T) {
+	tagged := `{"_fresh":true,"_user_id":"1"}`
+	m, clk := testManager(t, Config{FlaskSecret: flaskSecret, FlaskUntil: flaskUntil})
+	var bad error
+	m.onBad = func(_ *http.Request, err error) { bad = err }
+	serve(m, func(w http.ResponseWriter, r *http.Request) {
+		s := FromContext(r.Context())
+		if v, _ := Get[string](s, "_user_id"); v != "1" {
+			t.Fatalf("_user_id %q", v)
+		}
+		if fresh, ok := Get[bool](s, "_fresh"); !ok || fresh {
+			t.Errorf("_fresh = %v, %v: a Flask login must not be fresh", fresh, ok)
+		}
+	}, flaskCookie(flaskSecret, tagged))
+
+	// As a part of a split cookie, or together with another cookie of the
+	// same name, it is not read.
+	whole := flaskCookie(flaskSecret, tagged).Value
+	for name, cs := range map[string][]*http.Cookie{
+		"split in parts":            {{Name: "session", Value: whole[:40]}, {Name: "session.1", Value: whole[40:]}},
+		"two cookies named session": {flaskCookie(flaskSecret, tagged), flaskCookie(flaskSecret, tagged)},
+	} {
+		bad = nil
+		serve(m, func(w http.ResponseWriter, r *http.Request) {
+			if _, ok := Get[string](FromContext(r.Context()), "_user_id"); ok {
+				t.Errorf("%s: Flask cookie accepted", name)
+			}
+		}, cs...)
+		if bad == nil {
+			t.Errorf("%s: not reported", name)
+		}
+	}
+
+	clk.Advance(flaskUntil.Sub(clk.Now()))
+	bad = nil
+	resp := serve(m, func(w http.ResponseWriter, r *http.Request) {
+		if v, ok := Get[string](FromContext(r.Context()), "_user_id"); ok {
+			t.Errorf("Flask cookie accepted at FlaskUntil: user %q", v)
+		}
+	}, flaskCookie(flaskSecret, tagged))
+	if !errors.Is(bad, ErrExpired) {
+		t.Errorf("at FlaskUntil: %v, want ErrExpired", bad)
+	}
+	if len(deleted(resp)) != 1 {
+		t.Error("expired Flask cookie not deleted")
 	}
 }

@@ -100,6 +100,14 @@ func (m *Manager) load(w http.ResponseWriter, r *http.Request) *Session {
 		}
 		cerr = badCookie(m.name, ErrMalformed, nil)
 	case m.flask != nil && isFlaskToken(value):
+		if !now.Before(m.flaskEnd) {
+			cerr = badCookie(m.name, ErrExpired, nil)
+			break
+		}
+		if parts != 1 || !m.flaskCookieIs(r, value) {
+			cerr = badCookie(m.name, ErrMalformed, nil)
+			break
+		}
 		vals, err := m.fromFlask(value)
 		if err == nil {
 			s.p.Values, s.isNew = vals, false

@@ -33,6 +33,9 @@ func (cfg MemoryConfig) validate(remember bool) error {
 	if cfg.MaxEntries < 0 {
 		return configError("MaxEntries", errNegative)
 	}
+	if !remember && cfg.MaxFamiliesPerUser < 0 {
+		return configError("MaxFamiliesPerUser", errNegative)
+	}
 	if remember && cfg.MaxSeriesPerUser < 0 {
 		return configError("MaxSeriesPerUser", errNegative)
 	}

@@ -26,7 +26,8 @@ var ErrFull = errors.New("store: memory store full")
 // [*ConfigError] for a negative bound.
 type MemoryConfig struct {
 	// MaxEntries bounds the number of entries (revocations, consumed keys
-	// and cutoffs together) that have not yet expired. Zero means
+	// and cutoffs together) that have not yet expired, and, apart from
+	// them, the number of live refresh families. Zero means
 	// [DefaultMaxEntries]; a negative value is an error.
 	//
 	// When the bound is reached, recording a new key fails with an error
@@ -48,6 +49,15 @@ type MemoryConfig struct {
 	// login), so one user can neither fill the store nor be refused a
 	// login.
 	MaxSeriesPerUser int
+
+	// MaxFamiliesPerUser bounds the live refresh families of one owner in
+	// a [Memory] ([NewMemoryRemember] ignores it). Zero means
+	// [DefaultMaxFamiliesPerUser]; a negative value is an error. When an
+	// owner already has that many, [Memory.CreateFamily] evicts the
+	// owner's family that expires soonest (that device is logged out).
+	// Families are bounded apart from the other entries, by MaxEntries
+	// too, so that no amount of refreshing can fill the store.
+	MaxFamiliesPerUser int
 }
 
 // Memory is a [Store] kept in the memory of one process. It is safe for
@@ -64,6 +74,7 @@ type Memory struct {
 	now    func() time.Time
 	seed   maphash.Seed
 	shards []memShard
+	fam    *memFamilies
 }
 
 // Shards hold their own lock, map and expiry heap. Stores smaller than
@@ -112,13 +123,18 @@ func newMemory(cfg MemoryConfig, shards int) (*Memory, error) {
 	if maxEntries == 0 {
 		maxEntries = DefaultMaxEntries
 	}
-	m := &Memory{now: cfg.Now, seed: maphash.MakeSeed(), shards: make([]memShard, shards)}
+	per := cfg.MaxFamiliesPerUser
+	if per == 0 {
+		per = DefaultMaxFamiliesPerUser
+	}
+	m := &Memory{now: cfg.Now, seed: maphash.MakeSeed(), shards: make([]memShard, shards),
+		fam: newMemFamilies(maxEntries, per)}
 	if m.now == nil {
 		m.now = time.Now
 	}
-	per := (maxEntries + shards - 1) / shards
+	perShard := (maxEntries + shards - 1) / shards
 	for i := range m.shards {
-		m.shards[i].max = per
+		m.shards[i].max = perShard
 		m.shards[i].items = make(map[memKey]*memItem)
 	}
 	return m, nil
@@ -227,10 +243,10 @@ func (m *Memory) Cutoff(_ context.Context, key string) (time.Time, error) {
 	return time.Time{}, nil
 }
 
-// Len returns the number of entries held, including expired ones whose
-// memory has not been reclaimed yet.
+// Len returns the number of entries held (refresh families included),
+// including expired ones whose memory has not been reclaimed yet.
 func (m *Memory) Len() int {
-	n := 0
+	n := m.fam.len()
 	for i := range m.shards {
 		s := &m.shards[i]
 		s.mu.RLock()

@@ -22,7 +22,7 @@
 // When the application runs on several machines, use the Redis
 // implementation from the separate module
 // github.com/pasetokit/pasetokit/store/redisstore, so that a logout or a
-// used refresh token on one machine is seen by all. Package storetest
+// refresh on one machine is seen by all. Package storetest
 // checks that an implementation keeps the semantics below.
 //
 // # Semantics
@@ -31,6 +31,18 @@
 // disappears after it; a [Store] never grows without bound. Keys are opaque
 // strings chosen by the caller (callers namespace them, such as "jti:…" and
 // "fam:…"); a Store never parses them.
+//
+// Refresh families are one record each (the current token, the previous
+// one and its retry window), updated in place by [Store.RotateFamily], so
+// that refreshing never adds an entry; each owner has a bounded number of
+// them (the oldest is evicted), so the state grows with users and devices,
+// not with requests.
+//
+// Keys may name a group between braces, such as "{g}jti:…": a store that
+// spreads keys over servers (Redis Cluster) keeps the keys of one group
+// together, so that [Store.Check] and the family methods, given keys of one
+// group, are one round trip. Package authtoken groups every key of a
+// subject.
 //
 // # Failures
 //
@@ -74,4 +86,37 @@ type Store interface {
 	// Cutoff returns the cutoff recorded for key, or the zero time when
 	// there is none.
 	Cutoff(ctx context.Context, key string) (time.Time, error)
+
+	// Check reads, in one atomic step (one round trip for a remote
+	// store), whether any of c.Keys is revoked, whether c.Family is live,
+	// and the cutoff of c.Cutoff: everything the verification of one
+	// token needs. A remote store answers in one round trip when the
+	// keys share a group (see the package documentation).
+	Check(ctx context.Context, c Check) (Status, error)
+
+	// CreateFamily records a new refresh family, whose current token is
+	// token, owned by owner (such as a subject), live until until. When
+	// owner already has the store's bound of live families
+	// ([DefaultMaxFamiliesPerUser] unless configured), the one that
+	// expires soonest (the earliest family key, in byte order, among
+	// those expiring at the same time) is deleted in the same atomic
+	// step. Creating a family that is live already is an error. A until
+	// that is not after the current time records nothing.
+	CreateFamily(ctx context.Context, owner, family, token string, until time.Time) error
+
+	// RotateFamily is the compare-and-swap of one refresh: when the
+	// current token of family is from, it becomes to, from is kept as
+	// the previous token until retryUntil, the family lives at least
+	// until until, and the answer is [FamilyRotated]. When from is the
+	// previous token, to the current one, and retryUntil of that earlier
+	// rotation has not passed, nothing changes and the answer is
+	// [FamilyRetried]. Otherwise, when the family is live, it is deleted
+	// and the answer is [FamilyReused]; when it is not, [FamilyGone].
+	// Of many concurrent calls with the same from, exactly one gets
+	// [FamilyRotated]. owner is the owner given to CreateFamily.
+	RotateFamily(ctx context.Context, owner, family, from, to string, retryUntil, until time.Time) (Rotation, error)
+
+	// RevokeFamily deletes family, owned by owner: every token of it is
+	// revoked. Deleting a family that does not exist is not an error.
+	RevokeFamily(ctx context.Context, owner, family string) error
 }

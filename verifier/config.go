@@ -484,10 +484,11 @@ func (rc *remoteConfig) checkTarget(u *url.URL) error {
 	return nil
 }
 
-// redactURL is u for error messages: no password and no query string, which
-// may carry an access token.
+// redactURL is u for error messages, events and logs: no user information
+// and no query string, either of which may carry an access token.
 func redactURL(u *url.URL) string {
 	c := *u
+	c.User = nil
 	if c.RawQuery != "" {
 		c.RawQuery = "redacted"
 	}

@@ -138,7 +138,8 @@ func configError(field string, err error) error { return &ConfigError{Field: fie
 // verifier keeps using the last good copy of the set, if it has one, for
 // at most [KeySet.MaxStale] after it was fetched.
 type KeySetError struct {
-	// URL is the key set's URL, with any password redacted.
+	// URL is the key set's URL without user information or query string,
+	// which may carry an access token ("?redacted" marks a removed query).
 	URL string
 	// Err is the cause.
 	Err error

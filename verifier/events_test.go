@@ -1,10 +1,14 @@
 package verifier_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -122,4 +126,54 @@ func TestKeySetFetchEvents(t *testing.T) {
 
 	v.Refresh(t.Context())
 	want(fetches(), observe.ReasonOK, 0)
+}
+
+// A failed fetch never shows the key-set URL's query or user information,
+// nor those of a redirect target: not in the error, not in events, not in
+// the log lines of the default handler. net/http's *url.Error prints the
+// full URL; the verifier redacts it.
+func TestKeySetFetchErrorRedacted(t *testing.T) {
+	redir := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Refused by the default client's redirect policy (plain http to
+		// another host), after which net/http reports the target URL.
+		http.Redirect(w, r, "http://bob:hunter2@keys.invalid/set?api_key=REDIRSECRET", http.StatusFound)
+	}))
+	defer redir.Close()
+	secrets := []string{"SECRET123", "hunter2", "alice", "bob", "REDIRSECRET", "api_key"}
+	for _, url := range []string{
+		"https://alice:hunter2@127.0.0.1:1/keys?api_key=SECRET123", // dial error
+		redir.URL + "/keys?api_key=SECRET123",                      // refused redirect
+	} {
+		rec := &observetest.Recorder{}
+		var logs bytes.Buffer
+		logger, err := observe.NewLogger(observe.LoggerConfig{Logger: slog.New(slog.NewTextHandler(&logs, nil)), NoRateLimit: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		v := newVerifier(t, verifier.Config{Events: observe.Multi(rec, logger), KeySets: []verifier.KeySet{{URL: url}}})
+		err = v.Refresh(t.Context())
+		if err == nil {
+			t.Fatalf("%s: Refresh succeeded", url)
+		}
+		for _, s := range secrets {
+			if strings.Contains(err.Error(), s) {
+				t.Errorf("error leaks %q: %v", s, err)
+			}
+			if strings.Contains(logs.String(), s) {
+				t.Errorf("log leaks %q: %s", s, logs.String())
+			}
+		}
+		events := rec.Take()
+		if len(events) == 0 {
+			t.Fatalf("%s: no events", url)
+		}
+		for _, e := range events {
+			if s := observetest.Leaks(e, secrets...); s != "" {
+				t.Errorf("event leaks %q: %+v", s, e)
+			}
+		}
+		if logs.Len() == 0 {
+			t.Errorf("%s: nothing logged", url)
+		}
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -168,7 +169,7 @@ func (rs *remoteSet) fetch(ctx context.Context) (*keyset.Set, time.Duration, err
 	req.Header.Set("Accept", "application/json")
 	resp, err := cfg.client.Do(req)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, redactError(err)
 	}
 	defer resp.Body.Close()
 	// A caller's own Client may follow redirects with no policy: check
@@ -198,6 +199,22 @@ func (rs *remoteSet) fetch(ctx context.Context) (*keyset.Set, time.Duration, err
 		return nil, 0, ErrKeySetIssuer
 	}
 	return set, lifetime(resp.Header, cfg.minRefresh, cfg.maxRefresh), nil
+}
+
+// redactError hides the URL net/http puts in its *url.Error (the configured
+// URL or a redirect target, query included) behind [redactURL]: the error
+// ends up in a [KeySetError], in events and in logs.
+func redactError(err error) error {
+	var ue *url.Error
+	if !errors.As(err, &ue) {
+		return err
+	}
+	redacted := "redacted"
+	if u, perr := url.Parse(ue.URL); perr == nil {
+		redacted = redactURL(u)
+	}
+	// A copy, so that the caller's Client or RoundTripper keeps its error.
+	return &url.Error{Op: ue.Op, URL: redacted, Err: ue.Err}
 }
 
 // lifetime reads Cache-Control: max-age, clamped to [lo, hi]; no-store and

@@ -281,6 +281,7 @@ func TestEndToEnd(t *testing.T) {
 	r1 := httptest.NewRequest("GET", "/", nil)
 	r1.Header.Set("Authorization", pair.Access)
 	r2 := httptest.NewRequest("POST", "/", strings.NewReader(`{"access_token":"`+pair.Access+`"}`))
+	r2.Header.Set("Content-Type", "application/json") // httpauth.JSONBodySource reads JSON bodies only
 	for i, req := range []*http.Request{r1, r2} {
 		tok, err := auth.Authenticate(req)
 		if err != nil || tok.Claims.Subject != "alice" {

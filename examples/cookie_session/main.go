@@ -4,7 +4,7 @@
 //
 // Usage:
 //
-//	go run ./examples/cookie_session [-addr 127.0.0.1:8080] [-flask-secret-file FILE]
+//	go run ./examples/cookie_session [-addr 127.0.0.1:8080] [-flask-secret-file FILE [-flask-until DATE]]
 //
 // Endpoints:
 //
@@ -34,12 +34,13 @@
 //	flask.session["count"] = flask.session.get("count", 0) + 1
 //
 //	// Go
-//	m, err := session.New(session.Config{Secret: secret, FlaskSecret: []byte("super secret string")})
+//	m, err := session.New(session.Config{Secret: secret, FlaskSecret: []byte("super secret string"), FlaskUntil: switchDate.AddDate(0, 0, 31)})
 //	n, _ := session.Get[int](s, "count")
 //	s.Set("count", n+1)
 //
-// Remove the flag (FlaskSecret) once Flask's PERMANENT_SESSION_LIFETIME
-// has passed since the switch.
+// Flask cookies are accepted until -flask-until (RFC 3339; by default 31
+// days, Flask's PERMANENT_SESSION_LIFETIME, after the server starts:
+// session.Config.FlaskUntil). Remove the flags after it.
 package main
 
 import (
@@ -76,6 +77,10 @@ var page = template.Must(template.New("page").Parse(`<!doctype html>
 <button>Log in</button></form>{{end}}
 `))
 
+// flaskUntil is the -flask-until flag: the end of the Flask migration, or
+// zero for 31 days after start.
+var flaskUntil time.Time
+
 // newHandler builds the application around a session manager made from
 // secret (generated when nil). flaskSecret, when not nil, is the SECRET_KEY
 // of the Flask original, whose session cookies are then read once.
@@ -84,9 +89,20 @@ func newHandler(secret, flaskSecret []byte, now func() time.Time) (http.Handler,
 		secret = make([]byte, 32)
 		rand.Read(secret)
 	}
+	var until time.Time
+	if flaskSecret != nil {
+		if until = flaskUntil; until.IsZero() {
+			clock := now
+			if clock == nil {
+				clock = time.Now
+			}
+			until = clock().AddDate(0, 0, 31)
+		}
+	}
 	m, err := session.New(session.Config{
 		Secret:      secret,
 		FlaskSecret: flaskSecret,
+		FlaskUntil:  until,
 		Cookie:      session.Cookie{Insecure: true}, // plain HTTP on 127.0.0.1; drop this behind HTTPS
 		Now:         now,
 		OnBadCookie: func(r *http.Request, err error) {
@@ -150,7 +166,15 @@ func visit(r *http.Request) state {
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
 	flaskFile := flag.String("flask-secret-file", "", "`FILE` holding the SECRET_KEY of a Flask-PASETO-Extended app (raw bytes) whose session cookies to take over")
+	until := flag.String("flask-until", "", "`DATE` (RFC 3339) from which Flask session cookies are refused; default 31 days after start")
 	flag.Parse()
+	if *until != "" {
+		t, err := time.Parse(time.RFC3339, *until)
+		if err != nil {
+			log.Fatalf("-flask-until: %v", err)
+		}
+		flaskUntil = t
+	}
 	var flaskSecret []byte
 	if *flaskFile != "" {
 		b, err := os.ReadFile(*flaskFile)

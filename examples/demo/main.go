@@ -6,14 +6,17 @@
 // Usage:
 //
 //	go run ./examples/demo [-addr 127.0.0.1:8080] [-key-file keys.json] [-secure]
-//	                       [-rotate-every 1h] [-max-keys 32] [-redis 127.0.0.1:6379]
+//	                       [-redis ADDR[,ADDR...]] [-redis-master NAME]
+//	                       [-rotate-every 168h] [-publish-ahead 2m] [-max-keys 0]
+//	                       [-access-lifetime 15m] [-refresh-lifetime 720h] [-key-grace 1m]
 //
 // The demo user is test / test.
 //
 // # Web (cookies)
 //
-//	GET  /                   a small console: the signing keys as this process sees
-//	                         them (id, state, times, next rotation); the login form
+//	GET  /                   a small console: the key rings as this process sees
+//	                         them (each key's id, state, times, the next rotation;
+//	                         JSON at GET /api/keyring); the login form
 //	                         (username, password, "remember me"), or the session's
 //	                         facts (user, fresh or not, login time, end, remembered or
 //	                         not, a visit counter), flash messages and logout buttons
@@ -49,40 +52,59 @@
 //	POST /api/logout-everywhere   revokes every token of the user
 //	GET  /.well-known/paseto-keys the published key set of the access-token keys
 //	POST /admin/rotate            loopback clients only, not relayed by a proxy and not
-//	                              from a browser: new signing key → {"kid":…}
+//	                              from a browser: starts a staged rotation of every
+//	                              key ring → {"kid":…,"activates":…} (the access-token
+//	                              key published now, signing from "activates")
+//	GET  /api/keyring             the key rings as this process sees them (JSON)
 //	GET  /healthz                 200 "ok"
 //
 // Errors are {"detail":"…"} with 400, 401, 403 or 503; client input never
 // causes a 500.
 //
-// Access tokens are v4.public tokens signed with the current signing key
-// (Ed25519), whose public halves are published at /.well-known/paseto-keys.
-// Refresh tokens are v4.local tokens under a key derived from the cookie
-// secret with its own purpose: only this server reads them, so they are not
-// published and key rotation does not affect them.
+// Access tokens are v4.public tokens signed with the current key of the
+// access ring (Ed25519), whose public halves are published at
+// /.well-known/paseto-keys. Refresh tokens are v4.local tokens under the
+// refresh ring's keys: only the demo reads them, so they are not published.
 //
-// # Keys
+// # Keys and rotation
 //
-// Without -key-file the keys are generated at start-up, so nothing survives
-// a restart. With -key-file the file is JSON:
+// Every key family has its own key ring (package keyring): access-token
+// signing keys, refresh-token keys, session-cookie keys and remember-me
+// keys. Each key is published (next) -publish-ahead before it signs or
+// encrypts, is current for -rotate-every, and is kept retired until
+// everything it made has expired (the lifetime plus -key-grace), then
+// dropped. The token and cookie managers follow their ring without being
+// rebuilt, so rotation logs nobody out. The refresh, session and
+// remember-me rings rotate as often as the access ring, or less often
+// when their long lifetimes would make them hold too many keys (at most
+// about 48 scheduled keys each). POST /admin/rotate starts a staged
+// rotation of every ring now (a second request while one is under way
+// does not start another). A ring refuses an unsafe policy at start-up:
+// -publish-ahead longer than -rotate-every, or shorter than a second.
+// Verifiers following the key set must refetch it more often than
+// -publish-ahead (its Cache-Control max-age is half of it).
+//
+// Without -key-file the first keys are generated at start-up, so nothing
+// survives a restart. With -key-file the file is JSON:
 //
 //	{"token_key": "k4.secret.…", "cookie_secret": "<standard base64 of at least 32 bytes>"}
 //
 // (make a token key with `go run ./cmd/pasetokit keygen v4.public` or any
-// PASERK tool, and a secret with `openssl rand -base64 48`). Keys made by
-// rotation live in memory only.
+// PASERK tool, and a secret with `openssl rand -base64 48`). token_key is
+// the access ring's first key; the first keys of the other rings are
+// derived from cookie_secret (keyderive), as the session and remember-me
+// managers derive theirs from a Secret. Without -redis the rings live in
+// memory: keys made by rotation end with the process.
 //
-// # Rotation
-//
-// POST /admin/rotate (or -rotate-every) makes a new Ed25519 key the signer
-// at once and keeps the previous keys for verification, and published,
-// until every access token they signed has expired. The authtoken.Manager
-// cannot change its keys at run time, so each rotation builds a new Manager
-// (new signing key first in Keys, the previous ones after it, the same Store) and
-// swaps it in atomically; a separate issuer.Issuer holds the same key list
-// only to publish it. Verifiers elsewhere that cache the key set may refuse
-// new tokens until they refetch it (at most KeySetMaxAge, one minute); a
-// production rotation publishes the next key before it signs.
+// With -redis, each ring lives in Redis (store/redisstore.Keyring), its
+// secret keys wrapped with a key derived from cookie_secret (never a
+// plaintext key in Redis): the processes started with the same -key-file
+// and -redis form one fleet. They share every key, a token or cookie made
+// by one is accepted by all, and the schedule rotates once per period for
+// the whole fleet (compare-and-swap in Redis); POST /admin/rotate at any
+// of them starts one rotation for all. Each process rereads the rings
+// every second. A process that loses Redis keeps its copy: it signs until
+// its current key is due to retire, then fails closed (503).
 //
 // /admin/rotate refuses requests that carry a proxy's forwarding headers
 // (Forwarded, X-Forwarded-For, X-Real-IP) or a browser's (Origin, Referer,
@@ -91,26 +113,23 @@
 // 127.0.0.1. A production service keeps such endpoints on a separate,
 // authenticated listener.
 //
-// The rotation is hand-written (internal/app/rotation.go); the key ring
-// replaces it. -max-keys caps the keys kept (the oldest beyond it are
-// dropped early, whatever their tokens). Rotation changes the keys of this
-// process only. Several processes can share the key file and Redis, but
-// then rotate by replacing the key file and restarting them, not with
-// /admin/rotate or -rotate-every.
-//
 // # Cookies and stores
 //
 // Cookies are not Secure by default, because browsers do not send Secure
 // cookies to http://127.0.0.1; pass -secure when serving behind HTTPS,
 // which also names them __Host-session and __Host-remember (a sibling
 // subdomain cannot plant such cookies).
-// The stores are in memory (one process) unless -redis names a Redis
-// server: then revocations, one-time refresh tokens, "log out everywhere"
+// The stores are in memory (one process) unless -redis names Redis (one
+// address: a server; several, comma-separated: a Redis Cluster's seed
+// nodes; with -redis-master NAME: the Sentinels of master NAME; the
+// client is built by redisstore.NewClient): then revocations, one-time refresh tokens, "log out everywhere"
 // cut-offs and remember-me series live there (store/redisstore), and several
 // demo processes sharing the keys (-key-file) and the Redis server act as
 // one (they compare login and issue times with the cut-offs, so their
 // clocks must agree). While Redis is unreachable, requests that need it,
-// including a remembered user's return, fail closed with 503. The demo is its own module (examples/demo/go.mod) so that go-redis
+// including a remembered user's return, fail closed with 503 (one log line
+// per outage, with a count, not one per request); "Log out" still clears
+// the cookies. The demo is its own module (examples/demo/go.mod) so that go-redis
 // stays out of the library's module; the repository's go.work lets
 // `go run ./examples/demo` work from the repository root.
 package main
@@ -125,10 +144,12 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/pasetokit/pasetokit/examples/demo/internal/app"
+	"github.com/pasetokit/pasetokit/keyring"
 	"github.com/pasetokit/pasetokit/store/redisstore"
 	"github.com/redis/go-redis/v9"
 )
@@ -137,12 +158,18 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
 	keyPath := flag.String("key-file", "", `JSON file {"token_key":"k4.secret…","cookie_secret":"base64…"}; empty generates keys at start`)
 	secure := flag.Bool("secure", false, "mark cookies Secure (serve behind HTTPS)")
-	rotateEvery := flag.Duration("rotate-every", 0, "rotate the access-token signing key this often (0: never; at least 1s)")
-	redisAddr := flag.String("redis", "", "Redis server address (host:port) for the stores; empty keeps them in memory")
-	maxKeys := flag.Int("max-keys", app.DefaultMaxKeys, "the most access-token keys kept by rotation; the oldest beyond it are dropped early")
+	redisAddrs := flag.String("redis", "", "Redis address (host:port), or several comma-separated (Redis Cluster), or the Sentinels' with -redis-master; empty keeps the stores and key rings in memory")
+	redisMaster := flag.String("redis-master", "", "Sentinel master name: -redis lists the Sentinels")
+	rotateEvery := flag.Duration("rotate-every", 0, "how long a key signs or encrypts before the next takes over (0: a week; at least 1s)")
+	publishAhead := flag.Duration("publish-ahead", 0, "how long a new key is published before it signs (0: 2m, or half of -rotate-every when shorter)")
+	accessLifetime := flag.Duration("access-lifetime", 0, "access-token lifetime (0: 15m)")
+	refreshLifetime := flag.Duration("refresh-lifetime", 0, "refresh-token lifetime (0: 720h)")
+	keyGrace := flag.Duration("key-grace", 0, "how much longer than their tokens' and cookies' lifetime retired keys are kept (0: 1m)")
+	maxKeys := flag.Int("max-keys", 0, "the most access-token keys the ring holds (0: what the schedule needs plus 16)")
 	flag.Parse()
 
-	cfg := app.Config{Secure: *secure}
+	cfg := app.Config{Secure: *secure, RotateEvery: *rotateEvery, PublishAhead: *publishAhead,
+		AccessLifetime: *accessLifetime, RefreshLifetime: *refreshLifetime, KeyGrace: *keyGrace, MaxKeys: *maxKeys}
 	if *keyPath != "" {
 		if err := app.LoadKeyFile(*keyPath, &cfg); err != nil {
 			log.Fatal(err)
@@ -153,19 +180,23 @@ func main() {
 	if !*secure {
 		log.Print("cookies are not Secure (plain HTTP demo); pass -secure behind HTTPS")
 	}
-	if *rotateEvery != 0 && *rotateEvery < time.Second {
-		log.Fatal("-rotate-every must be at least 1s")
-	}
-	if *redisAddr != "" {
-		client, s, err := redisStore(*redisAddr)
+	if *redisAddrs != "" {
+		if *keyPath == "" {
+			log.Print("-redis without -key-file: this process's keys are generated, so it cannot share the key rings of a fleet")
+		}
+		client, s, err := redisStore(strings.Split(*redisAddrs, ","), *redisMaster)
 		if err != nil {
 			log.Fatal(err)
 		}
 		defer client.Close()
 		cfg.Store, cfg.RememberStore = s, s
-		log.Printf("stores on redis %s", *redisAddr)
+		cfg.RingBackend = func(family string) (keyring.Backend, error) {
+			return redisstore.NewKeyring(client, redisstore.KeyringConfig{Prefix: redisPrefix, Name: family})
+		}
+		log.Printf("stores and key rings on redis %s", *redisAddrs)
+	} else if *redisMaster != "" {
+		log.Fatal("-redis-master needs -redis (the Sentinels' addresses)")
 	}
-	cfg.RotateEvery, cfg.MaxKeys = *rotateEvery, *maxKeys
 	a, err := app.New(cfg)
 	if err != nil {
 		log.Fatal(err)
@@ -176,7 +207,7 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	go a.Run(ctx) // the scheduled rotation
+	go a.Run(ctx) // the rings' schedules
 	srv := &http.Server{Handler: a, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
 	go func() {
 		<-ctx.Done()
@@ -184,24 +215,31 @@ func main() {
 		defer cancel()
 		_ = srv.Shutdown(sctx)
 	}()
-	log.Printf("listening on http://%s (demo user test / test, signing key %s)", ln.Addr(), a.KeyIDs()[0])
+	log.Printf("listening on http://%s (demo user test / test, signing key %s)", ln.Addr(), a.SigningKeyID())
 	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		log.Fatal(err)
 	}
 }
 
-// redisStore connects to the Redis server at addr and makes the store the
-// demo keeps its revocations, refresh tokens, cut-offs and remember-me
-// series in.
-func redisStore(addr string) (*redis.Client, *redisstore.Store, error) {
-	client := redis.NewClient(&redis.Options{Addr: addr})
+// redisPrefix starts the demo's Redis keys.
+const redisPrefix = "pasetokit-demo:"
+
+// redisStore connects to Redis (a server, a Cluster from several
+// addresses, or a Sentinel master) with the client redisstore.NewClient
+// configures, and makes the store the demo keeps its revocations, refresh
+// tokens, cut-offs and remember-me series in.
+func redisStore(addrs []string, master string) (redis.UniversalClient, *redisstore.Store, error) {
+	client, err := redisstore.NewClient(redisstore.ClientConfig{Addrs: addrs, MasterName: master})
+	if err != nil {
+		return nil, nil, err
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := client.Ping(ctx).Err(); err != nil {
 		client.Close()
-		return nil, nil, fmt.Errorf("redis %s: %w", addr, err)
+		return nil, nil, fmt.Errorf("redis %s: %w", strings.Join(addrs, ","), err)
 	}
-	s, err := redisstore.New(client, redisstore.Config{Prefix: "pasetokit-demo:"})
+	s, err := redisstore.New(client, redisstore.Config{Prefix: redisPrefix, MaxFamiliesPerUser: app.MaxFamiliesPerUser})
 	if err != nil {
 		client.Close()
 		return nil, nil, err

@@ -1,8 +1,10 @@
 // Command onetime_refresh shows one-time refresh tokens with reuse
-// detection: every refresh consumes the refresh token it is given and
-// hands out a new pair, and presenting a consumed refresh token again
-// revokes the whole family (the thief's tokens and the legitimate
-// client's alike), so that both have to log in again.
+// detection: every refresh moves the token's family on and hands out a
+// new pair, and presenting an earlier refresh token again revokes the
+// whole family (the thief's tokens and the legitimate client's alike), so
+// that both have to log in again. A retry with the same refresh token
+// within authtoken's retry window (30 s), before the family moved on, is
+// not reuse: the client may have lost the answer, and gets a pair again.
 //
 //	POST /token      form username=test&password=test       → {"access_token","refresh_token","token_type":"bearer"}
 //	POST /refresh    Authorization: Bearer <refresh token>  → {"access_token","refresh_token","token_type":"bearer"}
@@ -16,7 +18,7 @@
 //
 // The store is in memory by default. With -redis ADDR it is kept in Redis
 // (package redisstore, a module of its own), as an application running on
-// several machines needs: a consumed refresh token or a logout is then
+// several machines needs: a refresh or a logout is then
 // seen by every instance. Keys are generated at start-up, so tokens do
 // not survive a restart; a real deployment loads them from a secret store
 // and shares them between instances.
@@ -105,7 +107,7 @@ func serve(ln net.Listener, h http.Handler) error {
 
 // options configures newHandler.
 type options struct {
-	// Store keeps consumed refresh tokens and revocations; nil means a new
+	// Store keeps refresh families and revocations; nil means a new
 	// in-memory store.
 	Store store.Store
 	// Logf logs events (reuse of a refresh token, unexpected errors); nil

@@ -163,7 +163,16 @@ func flow(t *testing.T, base string, reuses *reuseLog) {
 	status, out = call(t, "GET", base+"/protected", access2)
 	want(t, "GET /protected with the rotated access token", status, out, 200, "")
 
-	// The old refresh token again: reuse, the family is revoked.
+	// The old refresh token again, at once: a retry of a refresh whose
+	// answer the client may have lost, which gets the same generation.
+	status, out = call(t, "POST", base+"/refresh", refresh)
+	checkPair(t, "POST /refresh retried with the same refresh token", status, out)
+
+	// The client goes on: the family moves on, and the first refresh
+	// token is now reuse: the family is revoked.
+	status, out = call(t, "POST", base+"/refresh", refresh2)
+	checkPair(t, "POST /refresh with the new refresh token", status, out)
+	access3, refresh3 := out["access_token"], out["refresh_token"]
 	if n := reuses.n.Load(); n != 0 {
 		t.Fatalf("%d reuses logged before any reuse", n)
 	}
@@ -172,9 +181,9 @@ func flow(t *testing.T, base string, reuses *reuseLog) {
 	if n := reuses.n.Load(); n != 1 {
 		t.Fatalf("%d reuses logged, want 1", n)
 	}
-	status, out = call(t, "POST", base+"/refresh", refresh2)
+	status, out = call(t, "POST", base+"/refresh", refresh3)
 	want(t, "POST /refresh with the family's new refresh token", status, out, 401, "Token has been revoked")
-	for _, tok := range []string{access, access2} {
+	for _, tok := range []string{access, access2, access3} {
 		status, out = call(t, "GET", base+"/protected", tok)
 		want(t, "GET /protected with an access token of the revoked family", status, out, 401, "Token has been revoked")
 	}
@@ -199,7 +208,9 @@ func flow(t *testing.T, base string, reuses *reuseLog) {
 }
 
 // concurrentRefresh presents one refresh token to /refresh from many
-// goroutines at once: exactly one gets a new pair.
+// goroutines at once, within the retry window: one rotates the family and
+// the others are retries, so every one gets a pair of the same generation
+// and no reuse is logged.
 func concurrentRefresh(t *testing.T, base string, reuses *reuseLog) {
 	const n = 50
 	_, refresh := login(t, base)
@@ -226,18 +237,11 @@ func concurrentRefresh(t *testing.T, base string, reuses *reuseLog) {
 	}
 	close(startCh)
 	wg.Wait()
-	if byCode[http.StatusOK] != 1 || byCode[http.StatusUnauthorized] != n-1 {
-		t.Fatalf("answers by status %v (details %v); want exactly one 200 and %d 401", byCode, details, n-1)
+	if byCode[http.StatusOK] != n {
+		t.Fatalf("answers by status %v (details %v); want %d 200", byCode, details, n)
 	}
-	// The losers saw the token used (reuse, which revokes the family) or,
-	// when they verified it after that, revoked.
-	for d := range details {
-		if d != "Refresh token already used; please log in again" && d != "Token has been revoked" {
-			t.Errorf("unexpected detail %q", d)
-		}
-	}
-	if reuses.n.Load() == 0 {
-		t.Error("no reuse logged")
+	if reuses.n.Load() != 0 {
+		t.Errorf("%d reuses logged", reuses.n.Load())
 	}
 }
 
@@ -360,9 +364,15 @@ func TestRedisSharedAcrossInstances(t *testing.T) {
 	want(t, "GET /protected on the other instance", status, out, 200, "")
 	status, out = call(t, "POST", a+"/refresh", refresh)
 	checkPair(t, "POST /refresh", status, out)
-	access2 := out["access_token"]
+	access2, refresh2 := out["access_token"], out["refresh_token"]
+	// A retry on the other instance (the client lost the answer) works.
 	status, out = call(t, "POST", b+"/refresh", refresh)
-	want(t, "POST /refresh with the used token on the other instance", status, out, 401, "Refresh token already used; please log in again")
+	checkPair(t, "POST /refresh retried on the other instance", status, out)
+	// The family moves on there; the first token is then reuse here.
+	status, out = call(t, "POST", b+"/refresh", refresh2)
+	checkPair(t, "POST /refresh with the new token on the other instance", status, out)
+	status, out = call(t, "POST", a+"/refresh", refresh)
+	want(t, "POST /refresh with the used token after the family moved on", status, out, 401, "Refresh token already used; please log in again")
 	status, out = call(t, "GET", a+"/protected", access2)
 	want(t, "GET /protected after the reuse", status, out, 401, "Token has been revoked")
 
@@ -378,7 +388,36 @@ type redisServer struct {
 	t    *testing.T
 	bin  string
 	port int
+	dir  string // kept across restarts: the server runs with appendonly
 	cmd  *exec.Cmd
+}
+
+// freePort returns a free port of 127.0.0.1: the first free one of
+// PASETOKIT_REDIS_TEST_PORTS ("FIRST-LAST") when set, else one the system
+// picks.
+func freePort(t *testing.T) int {
+	t.Helper()
+	if r := os.Getenv("PASETOKIT_REDIS_TEST_PORTS"); r != "" {
+		lo, hi, _ := strings.Cut(r, "-")
+		first, err1 := strconv.Atoi(lo)
+		last, err2 := strconv.Atoi(hi)
+		if err1 != nil || err2 != nil {
+			t.Fatalf("PASETOKIT_REDIS_TEST_PORTS=%q: want FIRST-LAST", r)
+		}
+		for p := first; p <= last; p++ {
+			if ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p))); err == nil {
+				_ = ln.Close()
+				return p
+			}
+		}
+		t.Fatalf("no free port in PASETOKIT_REDIS_TEST_PORTS=%s", r)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
 }
 
 // newRedisServer starts a redis-server on a free port of 127.0.0.1.
@@ -388,13 +427,8 @@ func newRedisServer(t *testing.T) *redisServer {
 	if err != nil {
 		required(t, "redis-server not found in PATH")
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	_ = ln.Close()
-	s := &redisServer{t: t, bin: bin, port: port}
+	port := freePort(t)
+	s := &redisServer{t: t, bin: bin, port: port, dir: t.TempDir()}
 	s.start()
 	return s
 }
@@ -406,7 +440,7 @@ func (s *redisServer) start() {
 	t := s.t
 	t.Helper()
 	cmd := exec.Command(s.bin, "--port", strconv.Itoa(s.port), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--dir", t.TempDir())
+		"--save", "", "--appendonly", "yes", "--appendfsync", "always", "--dir", s.dir)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -488,8 +522,9 @@ func TestRedisDown(t *testing.T) {
 	if out["message"] != "Welcome, test" {
 		t.Fatalf("GET /protected after the restart: %v", out)
 	}
-	// The refresh token was never consumed (Consume failed closed), so
-	// it still works once.
+	// The family was never rotated (the store failed closed), and the
+	// restarted Redis kept it (appendonly, as RUNNING.md says), so the
+	// refresh token still works.
 	status, out = call(t, "POST", base+"/refresh", refresh)
 	checkPair(t, "POST /refresh after the restart", status, out)
 	if n := reuses.n.Load(); n != 0 {

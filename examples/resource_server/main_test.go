@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -233,7 +232,10 @@ func TestWithDemoProcesses(t *testing.T) {
 		t.Skip("needs the repository's go.work to build examples/demo")
 	}
 	dir := t.TempDir()
-	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("the go command, to build the binaries: %v", err)
+	}
 	for _, p := range []string{"demo", "resource_server"} {
 		cmd := exec.Command(goBin, "build", "-o", filepath.Join(dir, p), "./examples/"+p)
 		cmd.Dir = root

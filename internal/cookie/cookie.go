@@ -23,9 +23,12 @@ type Cookie struct {
 	// silently drop. The name is bound to every token the cookie
 	// carries, so a token moved to a cookie of another name is rejected.
 	Name string
-	// Path of the cookie; empty means "/".
+	// Path of the cookie; empty means "/". It must start with '/' and
+	// hold only printable ASCII other than ';' (percent-encode the rest):
+	// net/http would silently drop other bytes, widening the scope.
 	Path string
 	// Domain of the cookie; empty means a host-only cookie (recommended).
+	// It must be a valid domain name or IP address, without a leading dot.
 	Domain string
 	// Insecure drops the Secure attribute, for development over plain
 	// HTTP only. By default cookies are Secure.
@@ -61,6 +64,20 @@ func Field(prefix string, err error) (string, error) {
 	return strings.TrimSuffix(prefix, "."), err
 }
 
+// validPath reports whether p starts with '/' and has only bytes net/http
+// writes unchanged in a cookie's Path (its validCookiePathByte).
+func validPath(p string) bool {
+	if !strings.HasPrefix(p, "/") {
+		return false
+	}
+	for i := 0; i < len(p); i++ {
+		if b := p[i]; b < 0x20 || b > 0x7e || b == ';' {
+			return false
+		}
+	}
+	return true
+}
+
 func fieldError(field, msg string) error { return &FieldError{Field: field, Err: errors.New(msg)} }
 
 // Template checks c and returns the cookie every Set-Cookie header of it
@@ -78,11 +95,17 @@ func (c Cookie) Template(defaultName string) (http.Cookie, error) {
 	if path == "" {
 		path = "/"
 	}
-	if strings.ContainsAny(path, ";\x00\r\n") {
-		return http.Cookie{}, fieldError("Path", "invalid Path")
+	// net/http writes a Path only of bytes 0x20 to 0x7e other than ';'
+	// and silently drops the others ("/\u00e9lan" would be sent as "/lan",
+	// "/\u00e9" as "/": the whole site). A Path must also start with '/', or
+	// browsers use the request's directory instead.
+	if !validPath(path) {
+		return http.Cookie{}, fieldError("Path", "invalid Path: must start with '/' and hold only printable ASCII other than ';'")
 	}
-	if c.Domain != "" && (&http.Cookie{Name: "a", Value: "b", Domain: c.Domain}).Valid() != nil {
-		return http.Cookie{}, fieldError("Domain", "invalid Domain")
+	// net/http drops an invalid Domain and strips a leading dot: refuse
+	// both rather than send another scope than the one configured.
+	if c.Domain != "" && ((&http.Cookie{Name: "a", Value: "b", Domain: c.Domain}).Valid() != nil || c.Domain[0] == '.') {
+		return http.Cookie{}, fieldError("Domain", "invalid Domain (a leading dot is not allowed)")
 	}
 	secure := !c.Insecure
 	ss := c.SameSite

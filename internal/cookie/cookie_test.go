@@ -32,6 +32,15 @@ func TestTemplate(t *testing.T) {
 		{"bad name", Cookie{Name: "a=b"}, "Name", http.Cookie{}},
 		{"bad path", Cookie{Path: "/\r\n"}, "Path", http.Cookie{}},
 		{"bad domain", Cookie{Domain: "a;b"}, "Domain", http.Cookie{}},
+		// Bytes net/http would drop from the Path, widening the scope.
+		{"non-ASCII path", Cookie{Path: "/\u00e9lan"}, "Path", http.Cookie{}},
+		{"non-ASCII path to root", Cookie{Path: "/\u00e9"}, "Path", http.Cookie{}},
+		{"DEL in path", Cookie{Path: "/a\x7f"}, "Path", http.Cookie{}},
+		{"tab in path", Cookie{Path: "/a\tb"}, "Path", http.Cookie{}},
+		{"semicolon in path", Cookie{Path: "/a;b"}, "Path", http.Cookie{}},
+		{"relative path", Cookie{Path: "app"}, "Path", http.Cookie{}},
+		{"domain with leading dot", Cookie{Domain: ".example.com"}, "Domain", http.Cookie{}},
+		{"non-ASCII domain", Cookie{Domain: "\u00e9xample.com"}, "Domain", http.Cookie{}},
 		{"none insecure", Cookie{Insecure: true, SameSite: http.SameSiteNoneMode}, "SameSite", http.Cookie{}},
 		{"bad samesite", Cookie{SameSite: 42}, "SameSite", http.Cookie{}},
 		{"partitioned insecure", Cookie{Insecure: true, Partitioned: true}, "Partitioned", http.Cookie{}},
@@ -244,5 +253,27 @@ func TestSourceRing(t *testing.T) {
 	clk.Advance(48 * time.Hour) // stale: no key encrypts
 	if _, err := r.Encrypting(clk.Now()); !errors.Is(err, keyring.ErrStale) {
 		t.Fatalf("Encrypting on a stale ring: %v", err)
+	}
+}
+
+// TestTemplateScopeKept: whatever Template accepts is sent with exactly the
+// configured Path and Domain, by net/http and by Line alike.
+func TestTemplateScopeKept(t *testing.T) {
+	for _, c := range []Cookie{
+		{}, {Path: "/app"}, {Path: "/a b~!$%&'()*+,-./:<=>?@[]^_`{|}"}, {Domain: "example.com"}, {Path: "/x", Domain: "127.0.0.1"},
+	} {
+		tmpl, err := c.Template("s")
+		if err != nil {
+			t.Fatalf("%+v: %v", c, err)
+		}
+		tmpl.Value = "v"
+		for _, line := range []string{tmpl.String(), NewLine(tmpl).String(0, "s", "v", 10, time.Now())} {
+			if !strings.Contains(line, "; Path="+tmpl.Path+";") && !strings.HasSuffix(line, "; Path="+tmpl.Path) {
+				t.Errorf("%+v: Path not kept: %s", c, line)
+			}
+			if c.Domain != "" && !strings.Contains(line, "; Domain="+c.Domain) {
+				t.Errorf("%+v: Domain not kept: %s", c, line)
+			}
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/pasetokit/pasetokit/authtoken"
 	"github.com/pasetokit/pasetokit/keyring"
@@ -71,14 +72,26 @@ func redisManager(t *testing.T, onReuse func(context.Context, string, string)) *
 	return newManager(t, newStore(t, c, redisstore.Config{Prefix: testPrefix(t, c)}), onReuse)
 }
 
-// TestAuthtokenConcurrentRefresh: of 50 concurrent Refresh calls with the
-// same token, exactly one succeeds; the others see the reuse (and revoke
-// the family) or, having verified the token after the family was revoked,
-// a revoked token. Either way the family is gone, including the pair the
-// winner got.
+// TestAuthtokenConcurrentRefresh: 50 concurrent Refresh calls with the
+// same token within the retry window all succeed with one generation of
+// the family (one rotation, 49 retries: a client retrying a refresh whose
+// answer it lost is never taken for a thief), and OnReuse is never called.
+// Once the family has moved on and the window has passed, another copy of
+// that generation is reuse, which revokes the family.
 func TestAuthtokenConcurrentRefresh(t *testing.T) {
 	var reuses reuseCounter
-	m := redisManager(t, reuses.onReuse)
+	var offset atomic.Int64
+	now := func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
+	c := newClient(t, redisAddr(t))
+	m, err := authtoken.New(authtoken.Config{
+		Access:  authtoken.KindConfig{Keys: []keyring.Key{localKey(t)}},
+		Store:   newStore(t, c, redisstore.Config{Prefix: testPrefix(t, c), Now: now}),
+		Now:     now,
+		OnReuse: reuses.onReuse,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx := context.Background()
 	login, err := m.Login(ctx, "alice", nil)
 	if err != nil {
@@ -89,57 +102,44 @@ func TestAuthtokenConcurrentRefresh(t *testing.T) {
 	var (
 		wg      sync.WaitGroup
 		startCh = make(chan struct{})
-		wins    atomic.Int64
-		reused  atomic.Int64
-		revoked atomic.Int64
 		mu      sync.Mutex
-		winner  authtoken.Pair
+		pairs   []authtoken.Pair
 	)
 	for range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			<-startCh
 			p, err := m.Refresh(ctx, login.Refresh)
-			switch {
-			case err == nil:
-				wins.Add(1)
-				mu.Lock()
-				winner = p
-				mu.Unlock()
-			case errors.Is(err, authtoken.ErrRefreshReused):
-				reused.Add(1)
-			case errors.Is(err, authtoken.ErrRevoked):
-				revoked.Add(1)
-			default:
-				t.Errorf("Refresh: unexpected error %v", err)
+			if err != nil {
+				t.Errorf("Refresh: %v", err)
+				return
 			}
-		}()
+			mu.Lock()
+			pairs = append(pairs, p)
+			mu.Unlock()
+		})
 	}
 	close(startCh)
 	wg.Wait()
-	if wins.Load() != 1 {
-		t.Fatalf("%d of %d concurrent Refresh calls succeeded (%d reused, %d revoked); want exactly 1",
-			wins.Load(), n, reused.Load(), revoked.Load())
+	if len(pairs) != n || reuses.n.Load() != 0 {
+		t.Fatalf("%d of %d concurrent Refresh calls succeeded, OnReuse called %d times; want all, and none",
+			len(pairs), n, reuses.n.Load())
 	}
-	if reused.Load() == 0 {
-		t.Fatalf("no ErrRefreshReused among %d losers (%d revoked)", n-1, revoked.Load())
+	offset.Add(int64(authtoken.DefaultRetryWindow))
+	next, err := m.Refresh(ctx, pairs[0].Refresh)
+	if err != nil {
+		t.Fatalf("refreshing one successor: %v", err)
 	}
-	if got := reuses.n.Load(); got != reused.Load() {
-		t.Errorf("OnReuse called %d times for %d ErrRefreshReused", got, reused.Load())
+	offset.Add(int64(authtoken.DefaultRetryWindow))
+	if _, err := m.Refresh(ctx, pairs[1].Refresh); !errors.Is(err, authtoken.ErrRefreshReused) {
+		t.Fatalf("another copy of the generation after the family moved on: %v, want ErrRefreshReused", err)
 	}
-	if len(reuses.subjects) != 1 || !reuses.subjects["alice"] || len(reuses.families) != 1 {
-		t.Errorf("OnReuse subjects %v, families %v; want alice and one family", reuses.subjects, reuses.families)
+	if reuses.n.Load() != 1 || !reuses.subjects["alice"] {
+		t.Errorf("OnReuse: %d calls, subjects %v; want 1 for alice", reuses.n.Load(), reuses.subjects)
 	}
-	// The winner's pair belongs to the revoked family.
-	if _, err := m.Verify(ctx, authtoken.TypeAccess, winner.Access); !errors.Is(err, authtoken.ErrRevoked) {
-		t.Errorf("Verify of the winner's access token: %v, want ErrRevoked", err)
-	}
-	if _, err := m.Refresh(ctx, winner.Refresh); !errors.Is(err, authtoken.ErrRevoked) {
-		t.Errorf("Refresh with the winner's refresh token: %v, want ErrRevoked", err)
-	}
-	if _, err := m.Verify(ctx, authtoken.TypeAccess, login.Access); !errors.Is(err, authtoken.ErrRevoked) {
-		t.Errorf("Verify of the login's access token: %v, want ErrRevoked", err)
+	for name, tok := range map[string]string{"next": next.Access, "login": login.Access, "retry": pairs[2].Access} {
+		if _, err := m.Verify(ctx, authtoken.TypeAccess, tok); !errors.Is(err, authtoken.ErrRevoked) {
+			t.Errorf("Verify of the %s access token after the reuse: %v, want ErrRevoked", name, err)
+		}
 	}
 }
 
@@ -180,9 +180,10 @@ func TestAuthtokenReuseRevokesFamily(t *testing.T) {
 		t.Fatal("OnReuse called before any reuse")
 	}
 
-	// p2.Refresh was consumed by the second rotation: presenting it again
-	// is reuse.
-	if _, err := m.Refresh(ctx, p2.Refresh); !errors.Is(err, authtoken.ErrRefreshReused) {
+	// p1.Refresh was used two rotations ago: presenting it again is
+	// reuse. (p2.Refresh again would be a retry of the last rotation,
+	// within the retry window.)
+	if _, err := m.Refresh(ctx, p1.Refresh); !errors.Is(err, authtoken.ErrRefreshReused) {
 		t.Fatalf("Refresh with a used token: %v, want ErrRefreshReused", err)
 	}
 	if reuses.n.Load() != 1 || !reuses.subjects["alice"] {
@@ -206,7 +207,8 @@ func TestAuthtokenReuseRevokesFamily(t *testing.T) {
 }
 
 // TestAuthtokenSharedStore: two Managers with the same keys and the same
-// Redis (two machines) see each other's consumed refresh tokens.
+// Redis (two machines) see each other's rotations: a retry of the last
+// rotation on the other machine works, an older token is reuse.
 func TestAuthtokenSharedStore(t *testing.T) {
 	c := newClient(t, redisAddr(t))
 	prefix := testPrefix(t, c)
@@ -228,7 +230,14 @@ func TestAuthtokenSharedStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := managers[0].Refresh(ctx, p.Refresh); err != nil {
+	p1, err := managers[0].Refresh(ctx, p.Refresh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := managers[1].Refresh(ctx, p.Refresh); err != nil {
+		t.Fatalf("a retry on the second Manager: %v", err)
+	}
+	if _, err := managers[1].Refresh(ctx, p1.Refresh); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := managers[1].Refresh(ctx, p.Refresh); !errors.Is(err, authtoken.ErrRefreshReused) {

@@ -19,7 +19,7 @@ var ErrInvalidConfig = errors.New("redisstore: invalid configuration")
 
 // ErrEvictionPolicy: a Redis server's maxmemory-policy is not
 // "noeviction". Under memory pressure such a server deletes revocations,
-// used refresh tokens and cut-offs, so that revoked tokens pass again. It
+// refresh families and cut-offs, so that revoked tokens pass again. It
 // comes inside a [*ConfigError] whose Field is "client".
 var ErrEvictionPolicy = errors.New("redisstore: maxmemory-policy is not noeviction")
 

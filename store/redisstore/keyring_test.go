@@ -412,9 +412,9 @@ func TestKeyringCorruptState(t *testing.T) {
 	ctx := t.Context()
 	wk := wrappingKey(t, paseto.V4)
 	good := keyringtest.Records(t, wk, 1)[0]
-	format2 := bytes.Replace(good.Data, []byte(`"format": 1`), []byte(`"format": 2`), 1)
+	format2 := bytes.Replace(good.Data, fmt.Appendf(nil, `"format": %d`, keyring.FormatVersion), fmt.Appendf(nil, `"format": %d`, keyring.FormatVersion+1), 1)
 	if bytes.Equal(format2, good.Data) {
-		t.Fatal("could not make a format 2 state")
+		t.Fatal("could not make a state of an unknown format")
 	}
 	hash := func(version string, data []byte) func(key string) {
 		return func(key string) { c.HSet(ctx, key, "version", version, "data", data) }

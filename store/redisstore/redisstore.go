@@ -32,7 +32,8 @@
 // with PXAT), so the data set never grows without bound and needs no
 // cleaning. Each method is one round trip (two with WaitReplicas) and
 // atomic: Consume is SET NX, and the read-compare-write of Revoke and
-// SetCutoff runs as a Lua script.
+// SetCutoff runs as a Lua script, as do Check and the refresh families
+// (one hash per family, rotated in place: see family.go and RUNNING.md).
 //
 // Every failure to reach Redis, or to get an answer within Config.Timeout,
 // is returned as an error matching store.ErrUnavailable; a method never
@@ -94,6 +95,13 @@ type Config struct {
 	// without bound nor make the scripts slow.
 	MaxSeriesPerUser int
 
+	// MaxFamiliesPerUser bounds the live refresh families
+	// (store.Store.CreateFamily) of one owner. Zero means
+	// store.DefaultMaxFamiliesPerUser; a negative value is an error. When
+	// an owner already has that many, CreateFamily deletes the one that
+	// expires soonest in the same script.
+	MaxFamiliesPerUser int
+
 	// NoEvictionCheck skips the check New makes by default: that every
 	// Redis server the client reaches answers CONFIG GET maxmemory-policy
 	// with "noeviction". Set it only for servers that refuse CONFIG (many
@@ -141,16 +149,17 @@ const DefaultWaitTimeout = 250 * time.Millisecond
 // Times are stored in milliseconds, rounded up: a cutoff or an expiry is
 // never made earlier than asked.
 type Store struct {
-	c        redis.UniversalClient
-	prefix   string
-	rmPrefix string // prefix of the remember-me keys (hash-tagged on Cluster)
-	timeout  time.Duration
-	now      func() time.Time
-	perUser  int
-	waitN    int
-	waitT    time.Duration
-	events   observe.Handler
-	down     atomic.Bool // an operation failed with store.ErrUnavailable since the last success
+	c          redis.UniversalClient
+	prefix     string
+	rmPrefix   string // prefix of the remember-me keys (hash-tagged on Cluster)
+	timeout    time.Duration
+	now        func() time.Time
+	perUser    int
+	famPerUser int
+	waitN      int
+	waitT      time.Duration
+	events     observe.Handler
+	down       atomic.Bool // an operation failed with store.ErrUnavailable since the last success
 
 	noEvictionCheck bool
 	checked         atomic.Bool   // the servers passed checkServers
@@ -189,14 +198,20 @@ func New(client redis.UniversalClient, cfg Config) (*Store, error) {
 	if cfg.MaxSeriesPerUser < 0 {
 		return nil, configError("MaxSeriesPerUser", fmt.Errorf("negative: %d", cfg.MaxSeriesPerUser))
 	}
+	if cfg.MaxFamiliesPerUser < 0 {
+		return nil, configError("MaxFamiliesPerUser", fmt.Errorf("negative: %d", cfg.MaxFamiliesPerUser))
+	}
 	if cfg.WaitReplicas < 0 {
 		return nil, configError("WaitReplicas", fmt.Errorf("negative: %d", cfg.WaitReplicas))
 	}
 	s := &Store{c: client, prefix: cfg.Prefix, timeout: cfg.Timeout, now: cfg.Now,
-		perUser: cfg.MaxSeriesPerUser, waitN: cfg.WaitReplicas, waitT: cfg.WaitTimeout,
+		perUser: cfg.MaxSeriesPerUser, famPerUser: cfg.MaxFamiliesPerUser, waitN: cfg.WaitReplicas, waitT: cfg.WaitTimeout,
 		noEvictionCheck: cfg.NoEvictionCheck, checking: make(chan struct{}, 1), events: cfg.Events}
 	if s.perUser == 0 {
 		s.perUser = store.DefaultMaxSeriesPerUser
+	}
+	if s.famPerUser == 0 {
+		s.famPerUser = store.DefaultMaxFamiliesPerUser
 	}
 	if s.prefix == "" {
 		s.prefix = DefaultPrefix
@@ -465,12 +480,17 @@ func (s *Store) Cutoff(ctx context.Context, key string) (_ time.Time, rerr error
 	case err != nil:
 		return time.Time{}, unavailable("cutoff", err)
 	}
+	return parseCutoff(v)
+}
+
+// parseCutoff reads the value of a cutoff key.
+func parseCutoff(v string) (time.Time, error) {
 	ts, _, _ := strings.Cut(v, ":")
 	ms, err := strconv.ParseInt(ts, 10, 64)
 	if err != nil {
 		// Not written by this package. Failing closed is the only safe
 		// answer: the cutoff is unknown.
-		return time.Time{}, fmt.Errorf("%w: redisstore: cutoff: malformed value %q", store.ErrUnavailable, v)
+		return time.Time{}, fmt.Errorf("%w: redisstore: cutoff: malformed value", store.ErrUnavailable)
 	}
 	return time.UnixMilli(ms).UTC(), nil
 }

@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -272,6 +273,12 @@ func TestMalformedCutoffFailsClosed(t *testing.T) {
 	}
 }
 
+// portMu guards portsTaken: the ports freePort handed out in this run.
+var (
+	portMu     sync.Mutex
+	portsTaken = map[int]bool{}
+)
+
 // server is a redis-server process owned by one test.
 type server struct {
 	t    *testing.T
@@ -280,7 +287,33 @@ type server struct {
 	cmd  *exec.Cmd
 }
 
+// freePort returns a free loopback port for a test's own redis-server: the
+// first free one of PASETOKIT_REDIS_TEST_PORTS ("FIRST-LAST") when set,
+// else one the system picks.
 func freePort(t *testing.T) string {
+	if r := os.Getenv("PASETOKIT_REDIS_TEST_PORTS"); r != "" {
+		lo, hi, _ := strings.Cut(r, "-")
+		first, err1 := strconv.Atoi(lo)
+		last, err2 := strconv.Atoi(hi)
+		if err1 != nil || err2 != nil {
+			t.Fatalf("PASETOKIT_REDIS_TEST_PORTS=%q: want FIRST-LAST", r)
+		}
+		portMu.Lock()
+		defer portMu.Unlock()
+		for p := first; p <= last; p++ {
+			if portsTaken[p] {
+				continue
+			}
+			l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p))
+			if err != nil {
+				continue
+			}
+			l.Close()
+			portsTaken[p] = true
+			return strconv.Itoa(p)
+		}
+		t.Fatalf("no free port in PASETOKIT_REDIS_TEST_PORTS=%s", r)
+	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -376,6 +409,16 @@ func checkUnavailable(t *testing.T, s *redisstore.Store, timeout time.Duration) 
 		},
 		"SetCutoff": func() error { return s.SetCutoff(ctx, "sub:1", time.Now(), hour) },
 		"Cutoff":    func() error { _, err := s.Cutoff(ctx, "sub:1"); return err },
+		"Check": func() error {
+			_, err := s.Check(ctx, store.Check{Keys: []string{"{a}jti:1"}, Family: "{a}fam:1", Cutoff: "{a}sub:a"})
+			return err
+		},
+		"CreateFamily": func() error { return s.CreateFamily(ctx, "{a}fams", "{a}fam:2", "0", hour) },
+		"RotateFamily": func() error {
+			_, err := s.RotateFamily(ctx, "{a}fams", "{a}fam:1", "0", "1", hour, hour)
+			return err
+		},
+		"RevokeFamily": func() error { return s.RevokeFamily(ctx, "{a}fams", "{a}fam:1") },
 	}
 	for name, call := range calls {
 		start := time.Now()

@@ -37,7 +37,7 @@ type NewStore func(t *testing.T, now func() time.Time) store.Store
 // Run runs the conformance checks as subtests of t.
 func Run(t *testing.T, newStore NewStore) {
 	t.Helper()
-	for _, c := range cases {
+	for _, c := range append(cases[:len(cases):len(cases)], familyCases...) {
 		t.Run(c.name, func(t *testing.T) {
 			s := newStore(t, time.Now)
 			c.run(t, s)

@@ -65,8 +65,9 @@ func (e *env) startDemo(name string, cfg procs.DemoConfig, n, setupConns int) (*
 	return r, nil
 }
 
-// rotationLine is what the demo logs on each rotation: expected in a soak.
-var rotationLine = regexp.MustCompile(`rotated the access-token signing key`)
+// rotationLine is what the demo logs on each POST /admin/rotate: expected
+// in a soak.
+var rotationLine = regexp.MustCompile(`rotation started: access-token key`)
 
 // logFailure is a failure line for what a demo logged while serving, other
 // than the lines matching expected (nil: none), or "".

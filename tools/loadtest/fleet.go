@@ -28,33 +28,33 @@ import (
 // SIGKILLed and started again, then Redis is stopped and started again,
 // during the run.
 //
-// Without a key ring each demo process would rotate on its own, so this
-// mode does not rotate and checks the properties that need no rotation:
-// no token or cookie made by one process is refused (401) by another, a
-// logout at one process holds at every process, a 503 comes only while
-// Redis is away (and until -recover-within after its restart), a transport
-// error only from the killed process while it is down, and never a 500.
-// TODO(ring): with the ring integrated, add -rotate-every 2s to every demo
-// process and check that a token is refused only once its key has been
-// dropped, that a token of a dropped key is always refused, and that the
-// rotations counted match the schedule (none doubled).
+// The demos share their key rings in Redis and rotate the access-token key
+// every -fleet-rotate-every (fleetring.go). The run checks: no live token
+// of a kept key, and no cookie, made by one process is refused (401) by
+// another or by a resource server; no token expired or of a dropped key is
+// accepted; the rotations follow the schedule (none doubled); a logout at
+// one process holds at every process; a 503 comes only while Redis is away
+// (and until -recover-within after its restart), a transport error only
+// from the killed process while it is down, and never a 500.
 
 // fleetKind is the kind of a fleet request.
 type fleetKind uint8
 
 const (
-	fkToken      fleetKind = iota // POST /api/token at a demo
-	fkMe                          // GET /api/me at a demo, a live token
-	fkResource                    // GET /me at a resource server, a live token
-	fkRevoked                     // GET /api/me at a demo, a token logged out at another
-	fkLogout                      // POST /api/logout at a demo
-	fkWebLogin                    // POST /login (remember me) at a demo
-	fkWhoami                      // GET /whoami at a demo, session cookie
-	fkRemembered                  // GET /whoami at a demo, remember-me cookie only
+	fkToken       fleetKind = iota // POST /api/token at a demo
+	fkMe                           // GET /api/me at a demo, a live token
+	fkResource                     // GET /me at a resource server, a live token
+	fkRevoked                      // GET /api/me at a demo, a token logged out at another
+	fkLogout                       // POST /api/logout at a demo
+	fkWebLogin                     // POST /login (remember me) at a demo
+	fkWhoami                       // GET /whoami at a demo, session cookie
+	fkRemembered                   // GET /whoami at a demo, remember-me cookie only
+	fkOldMe                        // GET /api/me at a demo, a token kept for several periods
+	fkOldResource                  // GET /me at a resource server, a token kept for several periods
 	numFleetKinds
 )
 
-var fleetKindNames = [numFleetKinds]string{"POST /api/token", "GET /api/me", "resource GET /me", "GET /api/me (logged out)", "POST /api/logout", "POST /login", "GET /whoami (session)", "GET /whoami (remembered)"}
+var fleetKindNames = [numFleetKinds]string{"POST /api/token", "GET /api/me", "resource GET /me", "GET /api/me (logged out)", "POST /api/logout", "POST /login", "GET /whoami (session)", "GET /whoami (remembered)", "GET /api/me (old token)", "resource GET /me (old token)"}
 
 // fleetRec is one request: its target (a demo index, or -1 for a resource
 // server), its kind, its time span and its answer (0 for a transport error).
@@ -63,6 +63,8 @@ type fleetRec struct {
 	target     int
 	start, end time.Time
 	status     int
+	tok        tokenFacts // the presented access token's, when hasTok
+	hasTok     bool
 }
 
 // fleetFaults are the instants of the faults.
@@ -89,8 +91,11 @@ func (f fleetFaults) verdict(r fleetRec) (ok bool, why string) {
 	switch {
 	case r.status == want:
 		return true, "expected"
-	case r.status == http.StatusServiceUnavailable && r.target >= 0 && r.kind != fkToken &&
+	case r.status == http.StatusServiceUnavailable && r.target >= 0 &&
 		overlaps(f.redisStop, f.redisStart.Add(f.recoverIn)):
+		// Also POST /api/token: a demo that cannot reach the ring in
+		// Redis signs until its current key is due to retire, then
+		// fails closed.
 		return true, "503, Redis away"
 	case r.status == 0 && r.target == f.killed && overlaps(f.killBegin, f.killRestart):
 		return true, "transport error, demo killed"
@@ -109,6 +114,7 @@ type fleet struct {
 	resourceProcs []*procs.Process
 	faults        fleetFaults
 	stopped       atomic.Bool
+	ring          ringWatch
 
 	mu      sync.Mutex
 	recs    []fleetRec
@@ -125,9 +131,12 @@ func runFleet(e *env, o options) ([]string, error) {
 	if err := procs.WriteKeyFile(keyFile); err != nil {
 		return nil, err
 	}
-	f := &fleet{o: o, faults: fleetFaults{killed: 1, recoverIn: o.recoverIn}}
+	f := &fleet{o: o, faults: fleetFaults{killed: 1, recoverIn: o.recoverIn},
+		ring: ringWatch{keys: map[string]*keyFacts{}, gens: map[int]uint64{}}}
+	every := o.fleetRotate
+	ringFlags := []string{"-publish-ahead", (every * 3 / 4).String(), "-access-lifetime", (2 * every).String(), "-key-grace", (every / 2).String()}
 	for i := range 3 {
-		d, err := procs.StartDemo(fmt.Sprintf("demo %d", i), procs.DemoConfig{Bin: e.demoBin, KeyFile: keyFile, Redis: rs.Addr()})
+		d, err := procs.StartDemo(fmt.Sprintf("demo %d", i), procs.DemoConfig{Bin: e.demoBin, KeyFile: keyFile, Redis: rs.Addr(), RotateEvery: every, Extra: ringFlags})
 		if err != nil {
 			return nil, err
 		}
@@ -143,9 +152,13 @@ func runFleet(e *env, o options) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	fmt.Printf("3 demo processes (one -key-file, Redis %s), %s; %d API clients, %d of them also web clients (remember me), for %s; demo 1 SIGKILLed and restarted at 1/4, Redis stopped and restarted at 1/2\n\n",
-		rs.Addr(), note, o.fleetConns, min(webClients, o.fleetConns), o.fleet)
+	fmt.Printf("3 demo processes (one -key-file, Redis %s, key rings in Redis: -rotate-every %s %s), %s; %d API clients, %d of them also web clients (remember me), for %s; demo 1 SIGKILLed and restarted at 1/4, Redis stopped and restarted at 1/2\n\n",
+		rs.Addr(), every, strings.Join(ringFlags, " "), note, o.fleetConns, min(webClients, o.fleetConns), o.fleet)
 
+	stopWatch := make(chan struct{})
+	watched := make(chan struct{})
+	go func() { f.watch(every/8, stopWatch); close(watched) }()
+	runStart := time.Now()
 	var wg sync.WaitGroup
 	for i := range o.fleetConns {
 		wg.Add(1)
@@ -154,7 +167,11 @@ func runFleet(e *env, o options) ([]string, error) {
 	failures := f.inject(rs)
 	f.stopped.Store(true)
 	wg.Wait()
+	runEnd := time.Now()
+	close(stopWatch)
+	<-watched
 	failures = append(failures, f.judge()...)
+	failures = append(failures, f.rotationFigures(runStart, runEnd, every)...)
 	failures = append(failures, f.checkRevoked()...)
 	for _, d := range f.demos {
 		// The outage makes the demos log (503s, failed dials); a theft
@@ -185,8 +202,11 @@ func (f *fleet) startResourceServers(e *env) (string, error) {
 			return "", err
 		}
 		u := fmt.Sprintf("http://127.0.0.1:%d", port)
+		// The key set is refetched well within -publish-ahead, so that
+		// the next key is known before it signs.
 		p, err := procs.StartHTTP(fmt.Sprintf("resource server %d", len(f.resources)), bin, u+"/",
-			"-addr", u[len("http://"):], "-keys-url", f.demos[i].URL+"/.well-known/paseto-keys")
+			"-addr", u[len("http://"):], "-keys-url", f.demos[i].URL+"/.well-known/paseto-keys",
+			"-min-refresh", (f.o.fleetRotate / 8).String(), "-refresh", (f.o.fleetRotate / 4).String())
 		if err != nil {
 			return "", err
 		}
@@ -252,9 +272,17 @@ func (f *fleet) client(web bool) {
 	jar, _ := cookiejar.New(nil)
 	browser := &http.Client{Jar: jar, Timeout: 10 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	var tok string
+	var tok, old string
+	var oldSince time.Time
 	webIn := false
 	for i := 0; !f.stopped.Load(); i++ {
+		if old == "" || time.Since(oldSince) > 6*f.o.fleetRotate {
+			// A token kept for six periods (never logged out): presented
+			// past its exp and past its key's drop.
+			old, oldSince = f.apiLogin(api), time.Now()
+		} else if i%3 == 0 && old != "" {
+			f.presentOld(api, old)
+		}
 		if tok == "" || i%10 == 0 {
 			tok = f.apiLogin(api)
 		} else if i%7 == 0 {
@@ -303,6 +331,10 @@ func (f *fleet) do(c *http.Client, kind fleetKind, target int, base, method, pat
 		req.Header.Set("Authorization", "Bearer "+bearer)
 	}
 	r := fleetRec{kind: kind, target: target, start: time.Now()}
+	switch kind {
+	case fkMe, fkResource, fkOldMe, fkOldResource:
+		r.tok, r.hasTok = readToken(bearer)
+	}
 	var body []byte
 	resp, err := c.Do(req)
 	if err == nil {
@@ -334,8 +366,19 @@ func (f *fleet) apiLogin(c *client) string {
 func (f *fleet) present(c *client, tok string) {
 	f.do(c.hc, fkMe, f.demo(), "", "GET", "/api/me", tok, nil)
 	if len(f.resources) > 0 {
-		f.do(c.hc, fkResource, -1, f.resources[rand.IntN(len(f.resources))], "GET", "/me", tok, nil)
+		i := rand.IntN(len(f.resources))
+		f.do(c.hc, fkResource, -1-i, f.resources[i], "GET", "/me", tok, nil)
 	}
+}
+
+// presentOld shows a kept token to a random demo or resource server.
+func (f *fleet) presentOld(c *client, tok string) {
+	if len(f.resources) > 0 && rand.IntN(2) == 0 {
+		i := rand.IntN(len(f.resources))
+		f.do(c.hc, fkOldResource, -1-i, f.resources[i], "GET", "/me", tok, nil)
+		return
+	}
+	f.do(c.hc, fkOldMe, f.demo(), "", "GET", "/api/me", tok, nil)
 }
 
 // logoutAndCheck logs tok out at one demo and shows it to another.
@@ -371,17 +414,26 @@ func (f *fleet) whoami(c *http.Client, dropSession bool) bool {
 
 // judge checks every answer and prints the table.
 func (f *fleet) judge() []string {
-	wrong := &failureLog{}
+	wrong := map[string]*failureLog{} // by kind and reason: the first few of each
 	counts := [numFleetKinds]map[string]int{}
 	for k := range counts {
 		counts[k] = map[string]int{}
 	}
 	var last503 time.Time
 	for _, r := range f.recs {
-		ok, why := f.faults.verdict(r)
+		ok, decided, why := false, false, ""
+		if r.hasTok {
+			ok, decided, why = f.tokenVerdict(r)
+		}
+		if !decided {
+			ok, why = f.faults.verdict(r)
+		}
 		counts[r.kind][why]++
+		if !ok && wrong[fleetKindNames[r.kind]+why] == nil {
+			wrong[fleetKindNames[r.kind]+why] = &failureLog{}
+		}
 		if !ok {
-			wrong.add("%s at %s (started %s into the run): %s", fleetKindNames[r.kind], f.targetName(r.target), r.start.Sub(f.recs[0].start).Round(time.Millisecond), why)
+			wrong[fleetKindNames[r.kind]+why].add("%s at %s (started %s into the run): %s", fleetKindNames[r.kind], f.targetName(r.target), r.start.Sub(f.recs[0].start).Round(time.Millisecond), why)
 		}
 		if r.status == http.StatusServiceUnavailable && r.start.After(last503) {
 			last503 = r.start
@@ -403,13 +455,26 @@ func (f *fleet) judge() []string {
 		fmt.Printf(", the last 503 started %.0fms after Redis was started again", msf(last503.Sub(f.faults.redisStart)))
 	}
 	fmt.Println()
-	fmt.Println("not checked until the key ring is integrated: rotation (every process rotates on its own today), rejection of tokens of dropped keys, the number of rotations")
-	return wrong.list()
+	for _, d := range f.demos {
+		for _, l := range d.LogLines(nil) {
+			if outageLine.MatchString(l) {
+				fmt.Printf("%s: %s\n", d.Name, l)
+			}
+		}
+	}
+	var out []string
+	for _, w := range wrong {
+		out = append(out, w.list()...)
+	}
+	return out
 }
+
+// outageLine matches the demo's outage log lines, printed with the figures.
+var outageLine = regexp.MustCompile(`store outage`)
 
 func (f *fleet) targetName(i int) string {
 	if i < 0 {
-		return "a resource server"
+		return fmt.Sprintf("resource server %d", -1-i)
 	}
 	return f.demos[i].Name
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/base64"
 	"net/http"
 	"slices"
 	"testing"
@@ -119,13 +120,68 @@ func TestFleetVerdict(t *testing.T) {
 		{fkMe, 0, 3100, 3200, 503, true},         // Redis away
 		{fkRemembered, 2, 4400, 4450, 503, true}, // recovering
 		{fkMe, 0, 4600, 4700, 503, false},        // after the recovery bound
-		{fkToken, 0, 3100, 3200, 503, false},     // issuing needs no store
+		{fkToken, 0, 3100, 3200, 503, true},      // the ring in Redis: stale once the current key is due to retire
 		{fkResource, -1, 3100, 3200, 503, false}, // a resource server needs no store
 		{fkResource, -1, 1100, 1200, 0, false},   // nor the killed demo
 		{fkRemembered, 0, 2900, 3001, 503, true}, // straddles the stop
 	} {
 		if got, why := f.verdict(fleetRec{kind: tc.kind, target: tc.target, start: at(tc.start), end: at(tc.end), status: tc.status}); got != tc.want {
 			t.Errorf("%s at %d, %d..%d ms, status %d: %v (%s), want %v", fleetKindNames[tc.kind], tc.target, tc.start, tc.end, tc.status, got, why, tc.want)
+		}
+	}
+}
+
+func TestTokenVerdict(t *testing.T) {
+	base := time.Unix(1_000_000, 0)
+	at := func(ms int) time.Time { return base.Add(time.Duration(ms) * time.Millisecond) }
+	f := &fleet{ring: ringWatch{keys: map[string]*keyFacts{
+		"kept":    {},
+		"dropped": {drops: at(5000)},
+	}}}
+	for _, tc := range []struct {
+		kid        string
+		exp        int
+		start, end int
+		status     int
+		ok         bool
+	}{
+		{"kept", 10000, 1000, 1100, 200, true},
+		{"kept", 10000, 1000, 1100, 401, false},    // live token of a kept key refused
+		{"kept", 1000, 5000, 5100, 401, true},      // expired
+		{"kept", 1000, 5000, 5100, 200, false},     // expired, accepted
+		{"dropped", 20000, 7000, 7100, 200, false}, // dropped key accepted
+		{"dropped", 20000, 7000, 7100, 401, true},  // dropped key refused
+		{"dropped", 20000, 4900, 5100, 401, true},  // at the drop: either
+		{"dropped", 20000, 4900, 5100, 200, true},  // at the drop: either
+		{"unknown", 10000, 1000, 1100, 401, false}, // a key never seen is kept
+		{"kept", 10000, 1000, 1100, 503, false},    // not decided here
+	} {
+		r := fleetRec{kind: fkMe, start: at(tc.start), end: at(tc.end), status: tc.status, tok: tokenFacts{kid: tc.kid, exp: at(tc.exp)}, hasTok: true}
+		ok, decided, why := f.tokenVerdict(r)
+		if tc.status == 503 {
+			if decided {
+				t.Errorf("%+v: decided %q", tc, why)
+			}
+			continue
+		}
+		if ok != tc.ok {
+			t.Errorf("%+v: %v (%s), want %v", tc, ok, why, tc.ok)
+		}
+	}
+}
+
+func TestReadToken(t *testing.T) {
+	// A demo access token (its signature zeroed: it is read, not verified).
+	payload := `{"sub":"test","exp":"2026-12-02T18:57:53Z"}`
+	body := base64.RawURLEncoding.EncodeToString(append([]byte(payload), make([]byte, 64)...))
+	footer := base64.RawURLEncoding.EncodeToString([]byte(`{"kid":"k4.pid.x"}`))
+	tf, ok := readToken("v4.public." + body + "." + footer)
+	if !ok || tf.kid != "k4.pid.x" || !tf.exp.Equal(time.Date(2026, 12, 2, 18, 57, 53, 0, time.UTC)) {
+		t.Fatalf("%+v %v", tf, ok)
+	}
+	for _, bad := range []string{"", "v4.public.x", "v4.local." + body + "." + footer, "v4.public." + body + ".!!"} {
+		if _, ok := readToken(bad); ok {
+			t.Errorf("read %q", bad)
 		}
 	}
 }

@@ -19,9 +19,12 @@
 //     fetches a new token about every -refetch-every, so tokens of many keys
 //     are in use at once. A token rejected while its key is still in the
 //     demo's published key set fails the run; tokens of keys the demo has
-//     already dropped (it keeps -max-keys, default 4 so that keys are dropped
-//     within a short run; the demo's default is 32) must be rejected with
-//     401 and are counted apart, and such a token accepted fails the run.
+//     already dropped must be rejected with 401 and are counted apart, and
+//     such a token accepted fails the run. The demo's key ring stages each
+//     rotation (the new key signs 1s after the request; a request while one
+//     is under way starts none) and keeps retired keys for the tokens'
+//     lifetime, so no key is dropped in a short soak: the fleet mode, with
+//     short lifetimes, checks drops.
 //   - redis: the demo with -redis on a redis-server this program starts in a
 //     temporary directory (append-only file fsynced on every write), under
 //     load on /api/me with clients that keep logging tokens out. Redis is
@@ -41,11 +44,17 @@
 //     random demo processes and resource servers, and log tokens out at one
 //     process and check them at another. One demo process is SIGKILLed and
 //     started again on its address, then Redis is stopped and started again.
-//     No live token or cookie may be refused, no logout may be lost at any
-//     process, a 503 may come only while Redis is away (and -recover-within
-//     after), a transport error only from the killed process while it is
-//     down. The demo's rotation is per process until the key ring is
-//     integrated, so this mode does not rotate yet (see fleet.go).
+//     The demos share their key rings in Redis and rotate the access-token
+//     key every -fleet-rotate-every (2s), publishing each key 3/4 of a
+//     period ahead; clients also keep tokens for six periods and present
+//     them past their exp and their key's drop. No live token of a kept
+//     key, and no cookie, may be refused (a resource server following the
+//     killed demo may refuse a key published while that demo was down: counted
+//     apart), no expired token or token of a dropped key accepted; the
+//     activations (read from every demo's GET /api/keyring) at most one per
+//     period (none doubled); no logout lost at any process; a 503 only while
+//     Redis is away (and -recover-within after), a transport error only
+//     from the killed process while it is down (see fleet.go, fleetring.go).
 //
 // The redis run judges each request by the window it lies in entirely, on
 // this process's monotonic clock: "up" (ended before the signal was sent),
@@ -73,7 +82,7 @@
 //
 //	go run ./tools/loadtest -mode=all
 //	go run ./tools/loadtest -mode=bench -duration 20s -warmup 3s
-//	go run ./tools/loadtest -mode=soak -soak 30s -max-keys 8
+//	go run ./tools/loadtest -mode=soak -soak 30s
 //	go run ./tools/loadtest -mode=redis -phase 10s
 //	go run ./tools/loadtest -mode=fleet -fleet 60s
 //
@@ -108,6 +117,7 @@ type options struct {
 	maxKeys      int
 	fleet        time.Duration
 	fleetConns   int
+	fleetRotate  time.Duration
 	resourceBin  string
 }
 
@@ -121,7 +131,7 @@ func main() {
 	flag.DurationVar(&o.warmup, "warmup", time.Second, "bench and soak: load before measuring")
 	flag.DurationVar(&o.soak, "soak", 5*time.Second, "soak: measured time")
 	flag.DurationVar(&o.rotateEvery, "rotate-every", time.Second, "soak: key rotation interval")
-	flag.IntVar(&o.maxKeys, "max-keys", 4, "soak: keys the demo keeps (its -max-keys); small, so that keys are dropped within a short soak")
+	flag.IntVar(&o.maxKeys, "max-keys", 0, "soak: the demo's -max-keys (0: its default, room for 16 manual rotations; a rotation beyond the cap answers 503)")
 	flag.DurationVar(&o.refetchEvery, "refetch-every", time.Second, "soak: mean interval between a client's token fetches")
 	flag.IntVar(&o.redisConns, "redis-conns", 200, "redis: concurrent connections")
 	flag.DurationVar(&o.phase, "phase", 3*time.Second, "redis: length of each phase (up, down, recovered)")
@@ -131,6 +141,7 @@ func main() {
 	flag.StringVar(&o.redisServer, "redis-server", "redis-server", "redis: the redis-server binary")
 	flag.DurationVar(&o.fleet, "fleet", 16*time.Second, "fleet: length of the run")
 	flag.IntVar(&o.fleetConns, "fleet-conns", 50, "fleet: concurrent clients")
+	flag.DurationVar(&o.fleetRotate, "fleet-rotate-every", 2*time.Second, "fleet: the demos' -rotate-every (the access tokens live twice as long, keys are published 3/4 of it ahead)")
 	flag.StringVar(&o.resourceBin, "resource-bin", "", "fleet: the resource server binary; empty builds examples/resource_server, and runs without resource servers when it does not build")
 	bareAddr := flag.String("serve-bare", "", "internal: serve the bench's bare handler on this address (the bench starts this program so)")
 	bareBody := flag.String("bare-body", "", "internal: the bare handler's body, standard base64")
@@ -140,8 +151,8 @@ func main() {
 		serveBare(*bareAddr, *bareBody)
 		return
 	}
-	if o.rounds < 1 || o.conns < 1 || o.redisConns < 1 || o.logoutEvery < 2 || o.maxKeys < 1 || o.fleetConns < 1 || o.fleet < 4*time.Second {
-		fmt.Fprintln(os.Stderr, "loadtest: -rounds, -conns, -redis-conns, -fleet-conns and -max-keys must be positive, -logout-every at least 2, -fleet at least 4s")
+	if o.rounds < 1 || o.conns < 1 || o.redisConns < 1 || o.logoutEvery < 2 || o.maxKeys < 0 || o.fleetConns < 1 || o.fleet < 4*time.Second {
+		fmt.Fprintln(os.Stderr, "loadtest: -rounds, -conns, -redis-conns, -fleet-conns must be positive, -max-keys not negative, -logout-every at least 2, -fleet at least 4s")
 		os.Exit(2)
 	}
 	// Each client connection takes a descriptor here. Refuse up front

@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/pasetokit/pasetokit/authtoken"
 	"github.com/pasetokit/pasetokit/httpauth"
@@ -24,7 +25,7 @@ func (a *App) apiToken(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusUnauthorized, map[string]any{"detail": "Bad username or password"})
 		return
 	}
-	pair, err := a.keys.manager().Login(r.Context(), in.Username, nil)
+	pair, err := a.tokens.Login(r.Context(), in.Username, nil)
 	if err != nil {
 		a.tokenError(w, err)
 		return
@@ -39,7 +40,7 @@ func (a *App) apiRefresh(w http.ResponseWriter, r *http.Request) {
 		a.tokenError(w, httpauth.ErrMissingToken)
 		return
 	}
-	pair, err := a.keys.manager().Refresh(r.Context(), tok)
+	pair, err := a.tokens.Refresh(r.Context(), tok)
 	if err != nil {
 		a.tokenError(w, err)
 		return
@@ -65,7 +66,7 @@ func (a *App) apiSensitive(w http.ResponseWriter, r *http.Request) {
 // apiLogout revokes the access token and its refresh family.
 func (a *App) apiLogout(w http.ResponseWriter, r *http.Request) {
 	tok, _ := bearerToken(r) // Require has found and verified it
-	if err := a.keys.manager().Logout(r.Context(), tok); err != nil {
+	if err := a.tokens.Logout(r.Context(), tok); err != nil {
 		a.tokenError(w, err)
 		return
 	}
@@ -81,20 +82,23 @@ func (a *App) apiLogoutEverywhere(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"detail": "Logged out everywhere"})
 }
 
-// adminRotate rotates the signing key, for programs on this machine only.
+// adminRotate starts a staged rotation of every key ring (fleet-wide with a
+// shared backend), for programs on this machine only; it answers the
+// access-token key that will sign and when.
 func (a *App) adminRotate(w http.ResponseWriter, r *http.Request) {
 	if !isLoopback(r.RemoteAddr) || !isDirect(r) {
 		writeJSON(w, http.StatusForbidden, map[string]any{"detail": "Forbidden"})
 		return
 	}
-	kid, err := a.Rotate()
+	next, err := a.Rotate()
 	if err != nil {
 		a.cfg.Logf("rotate: %v", err)
+		w.Header().Set("Retry-After", "1")
 		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"detail": "Rotation failed"})
 		return
 	}
-	a.cfg.Logf("rotated the access-token signing key: %s", kid)
-	writeJSON(w, http.StatusOK, map[string]any{"kid": kid})
+	a.cfg.Logf("rotation started: access-token key %s published, signs from %s", next.ID, next.Activates.UTC().Format(time.RFC3339))
+	writeJSON(w, http.StatusOK, map[string]any{"kid": next.ID, "activates": next.Activates.UTC().Format(time.RFC3339Nano)})
 }
 
 func writePair(w http.ResponseWriter, p authtoken.Pair) {

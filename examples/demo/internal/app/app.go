@@ -14,8 +14,9 @@
 //   - api.go: the token API handlers.
 //   - errors.go: how failures become answers (401, 403, 503), always with a
 //     fixed text, never a Go error's.
-//   - keys.go: the key file and the key material; rotation.go: the
-//     hand-written rotation of the signing key, which the key ring replaces.
+//   - keys.go: the key file; rings.go: the key rings (one per key family)
+//     that the token and cookie managers follow, rotating while serving.
+//   - outage.go: one log line per store outage, not one per request.
 package app
 
 import (
@@ -36,15 +37,12 @@ const (
 	// tokenIssuer is the iss claim of the API tokens and the issuer of
 	// the published key set.
 	tokenIssuer = "pasetokit-demo"
-	// accessLifetime is the lifetime of access tokens; a retired signing
-	// key is kept this long (plus keyGrace) after it stopped signing.
-	accessLifetime = 15 * time.Minute
-	keyGrace       = time.Minute
-	// DefaultMaxKeys bounds the keys kept for verification, whatever the
-	// rotation rate; the oldest beyond it are dropped early.
-	DefaultMaxKeys = 32
-	// refreshKeyPurpose derives the refresh-token key from the cookie
-	// secret (session and remember use other purposes).
+	// DefaultAccessLifetime is the lifetime of access tokens when
+	// Config.AccessLifetime is zero; a retired signing key is kept this
+	// long (plus Config.KeyGrace) after it stopped signing.
+	DefaultAccessLifetime = 15 * time.Minute
+	// refreshKeyPurpose derives the first refresh-token key from the
+	// cookie secret (session and remember use other purposes).
 	refreshKeyPurpose = "demo-refresh-token"
 	// webCutoffPrefix names the per-user "log out everywhere" cut-off of
 	// web sessions in the store.
@@ -55,7 +53,7 @@ const (
 )
 
 // Config configures New. The zero value is a working demo: generated keys,
-// in-memory stores, cookies not Secure, no scheduled rotation.
+// in-memory stores and key rings, cookies not Secure, keys rotated weekly.
 type Config struct {
 	// TokenKey is a k4.secret PASERK; empty means a generated key.
 	TokenKey string
@@ -74,14 +72,39 @@ type Config struct {
 	// RememberStore holds the remember-me series; nil means an in-memory
 	// store.
 	RememberStore store.RememberStore
-	// RotateEvery rotates the signing key on a timer while [App.Run]
-	// runs; zero means only [App.Rotate] (POST /admin/rotate) rotates.
+	// RotateEvery is how long an access-token signing key signs before
+	// the next takes over ([App.Run] runs the schedule); zero means
+	// keyring.DefaultRotateEvery (a week). The refresh, session and
+	// remember-me rings rotate as often, or less often when their
+	// lifetimes would make them hold too many keys.
 	RotateEvery time.Duration
-	// MaxKeys is the most access-token keys kept (the signer and the
-	// retired keys whose tokens may still be live); zero means
-	// DefaultMaxKeys. Rotating faster than MaxKeys per access-token
-	// lifetime drops keys whose tokens have not expired yet.
+	// PublishAhead is how long a new key is published (and accepted by
+	// every process sharing the rings) before it signs; zero means
+	// DefaultPublishAhead, or half of RotateEvery when that is shorter.
+	// It must exceed the refresh interval of every verifier following
+	// the key set; the rings refuse one longer than RotateEvery.
+	PublishAhead time.Duration
+	// AccessLifetime and RefreshLifetime are the tokens' lifetimes; zero
+	// means DefaultAccessLifetime and authtoken.DefaultRefreshLifetime.
+	// Retired keys are kept that long plus a minute.
+	AccessLifetime  time.Duration
+	RefreshLifetime time.Duration
+	// KeyGrace is how much longer than the lifetime of what they made
+	// retired keys are kept (clock skew between the processes and
+	// verifiers); zero means DefaultKeyGrace.
+	KeyGrace time.Duration
+	// MaxKeys caps the access ring's keys; zero means what its schedule
+	// needs plus room for 16 manual rotations. The ring refuses a cap its
+	// schedule cannot keep.
 	MaxKeys int
+	// RingBackend returns the backend of the key ring of one family
+	// (RingAccess, RingRefresh, RingSession, RingRemember); nil keeps
+	// every ring in memory. With a shared backend the secret keys are
+	// wrapped with a key derived from CookieSecret, so the processes that
+	// share it and the key file form one fleet.
+	RingBackend func(family string) (keyring.Backend, error)
+
+	onRingError func(family string, err error)
 }
 
 // App is the demo application: an http.Handler.
@@ -91,11 +114,20 @@ type App struct {
 	sessions       *session.Manager
 	remember       *remember.Manager
 	rememberCookie string // the remember-me cookie's name, for the console
-	keys           *tokenKeys
+	rings          *rings
+	tokens         *authtoken.Manager
+	outage         *outageLog
 	handler        http.Handler
 }
 
 // New builds the application.
+// MaxFamiliesPerUser is how many logins (refresh-token families) one user
+// keeps in the demo's stores. A real application keeps the store's default
+// (32: a login beyond it ends the user's oldest); the demo has one user,
+// test, shared by every browser, script and load-test client, so it keeps
+// many more.
+const MaxFamiliesPerUser = 1 << 16
+
 func New(cfg Config) (*App, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -103,14 +135,17 @@ func New(cfg Config) (*App, error) {
 	if cfg.Logf == nil {
 		cfg.Logf = log.Printf
 	}
-	if cfg.MaxKeys == 0 {
-		cfg.MaxKeys = DefaultMaxKeys
+	if cfg.AccessLifetime == 0 {
+		cfg.AccessLifetime = DefaultAccessLifetime
 	}
-	if cfg.MaxKeys < 1 {
-		return nil, errors.New("app: MaxKeys must be positive")
+	if cfg.RefreshLifetime == 0 {
+		cfg.RefreshLifetime = authtoken.DefaultRefreshLifetime
 	}
-	if cfg.RotateEvery < 0 {
-		return nil, errors.New("app: RotateEvery must not be negative")
+	if cfg.KeyGrace == 0 {
+		cfg.KeyGrace = DefaultKeyGrace
+	}
+	if cfg.MaxKeys < 0 || cfg.RotateEvery < 0 || cfg.PublishAhead < 0 || cfg.AccessLifetime < 0 || cfg.RefreshLifetime < 0 || cfg.KeyGrace < 0 {
+		return nil, errors.New("app: MaxKeys, RotateEvery, PublishAhead, KeyGrace and the lifetimes must not be negative")
 	}
 	var err error
 	if cfg.CookieSecret == nil {
@@ -118,9 +153,13 @@ func New(cfg Config) (*App, error) {
 			return nil, err
 		}
 	}
-	a := &App{cfg: cfg, store: cfg.Store}
+	a := &App{cfg: cfg, store: cfg.Store, outage: &outageLog{now: cfg.Now, logf: cfg.Logf}}
+	a.cfg.onRingError = func(family string, err error) { a.outage.fail(family+" key ring", err) }
+	if a.rings, err = newRings(context.Background(), a.cfg); err != nil {
+		return nil, err
+	}
 	if a.store == nil {
-		if a.store, err = store.NewMemory(store.MemoryConfig{Now: cfg.Now}); err != nil {
+		if a.store, err = store.NewMemory(store.MemoryConfig{Now: cfg.Now, MaxFamiliesPerUser: MaxFamiliesPerUser}); err != nil {
 			return nil, err
 		}
 	}
@@ -155,23 +194,23 @@ func (a *App) newCookies(rememberStore store.RememberStore) error {
 	a.rememberCookie = rememberName
 	var err error
 	if a.sessions, err = session.New(session.Config{
-		Secret: a.cfg.CookieSecret,
-		Cookie: session.Cookie{Name: sessionName, Insecure: !a.cfg.Secure},
+		KeySource: a.rings.session,
+		Cookie:    session.Cookie{Name: sessionName, Insecure: !a.cfg.Secure},
 		// A browser-session cookie: closing the browser ends the login
 		// unless "remember me" was ticked.
 		SessionCookie: true,
 		Now:           a.cfg.Now,
-		OnError:       func(_ *http.Request, err error) { a.cfg.Logf("session: %v", err) },
+		OnError:       func(_ *http.Request, err error) { a.logError("session", err) },
 	}); err != nil {
 		return err
 	}
 	a.remember, err = remember.New(remember.Config{
-		Secret:  a.cfg.CookieSecret,
-		Store:   rememberStore,
-		Cookie:  remember.Cookie{Name: rememberName, Insecure: !a.cfg.Secure},
-		Now:     a.cfg.Now,
-		OnTheft: a.rememberTheft,
-		OnError: func(_ *http.Request, err error) { a.cfg.Logf("remember: %v", err) },
+		KeySource: a.rings.remember,
+		Store:     rememberStore,
+		Cookie:    remember.Cookie{Name: rememberName, Insecure: !a.cfg.Secure},
+		Now:       a.cfg.Now,
+		OnTheft:   a.rememberTheft,
+		OnError:   func(_ *http.Request, err error) { a.logError("remember", err) },
 		// A remembered user coming back while the store is down gets 503,
 		// not a logged-out page.
 		ErrorHandler: func(w http.ResponseWriter, _ *http.Request, _ error) { unavailable(w) },
@@ -179,32 +218,32 @@ func (a *App) newCookies(rememberStore store.RememberStore) error {
 	return err
 }
 
-// newTokens makes the API's token keys and the authtoken.Manager on them:
-// access tokens signed by the signing key (rotation.go), refresh tokens
-// under a key derived from the cookie secret, revocations in the store.
+// newTokens makes the authtoken.Manager of the API: access tokens signed
+// with the access ring's current key, refresh tokens under the refresh
+// ring's, revocations in the store. The Manager follows the rings.
 func (a *App) newTokens() error {
-	refresh, err := refreshKey(a.cfg.CookieSecret)
-	if err != nil {
-		return err
-	}
-	first, err := newSigningKey(a.cfg.TokenKey, a.cfg.Now())
-	if err != nil {
-		return errors.New("app: TokenKey is not a k4.secret PASERK")
-	}
-	newManager := func(accessKeys []keyring.Key) (*authtoken.Manager, error) {
-		return authtoken.New(authtoken.Config{
-			Access:  authtoken.KindConfig{Keys: accessKeys, Lifetime: accessLifetime},
-			Refresh: authtoken.KindConfig{Keys: []keyring.Key{refresh}},
-			Issuer:  tokenIssuer,
-			Store:   a.store,
-			Now:     a.cfg.Now,
-			OnReuse: func(_ context.Context, subject, _ string) {
-				a.cfg.Logf("refresh token reused for user %q: family revoked", subject)
-			},
-		})
-	}
-	a.keys, err = newTokenKeys(first, a.cfg.MaxKeys, a.cfg.Now, newManager)
+	var err error
+	a.tokens, err = authtoken.New(authtoken.Config{
+		Access:  authtoken.KindConfig{KeySource: a.rings.access, Lifetime: a.cfg.AccessLifetime},
+		Refresh: authtoken.KindConfig{KeySource: a.rings.refresh, Lifetime: a.cfg.RefreshLifetime},
+		Issuer:  tokenIssuer,
+		Store:   a.store,
+		Now:     a.cfg.Now,
+		OnReuse: func(_ context.Context, subject, _ string) {
+			a.cfg.Logf("refresh token reused for user %q: family revoked", subject)
+		},
+	})
 	return err
+}
+
+// logError logs err of what, or counts it in the current outage when the
+// store or a key ring cannot answer.
+func (a *App) logError(what string, err error) {
+	if errors.Is(err, store.ErrUnavailable) || errors.Is(err, keyring.ErrStale) {
+		a.outage.fail(what, err)
+		return
+	}
+	a.cfg.Logf("%s: %v", what, err)
 }
 
 // ServeHTTP serves the demo's routes (routes.go).
@@ -227,7 +266,7 @@ func (a *App) logoutEverywhere(ctx context.Context, user string) error {
 	if err := a.cutOffWebSessions(ctx, user); err != nil {
 		return err
 	}
-	return a.keys.manager().LogoutEverywhere(ctx, user)
+	return a.tokens.LogoutEverywhere(ctx, user)
 }
 
 // cutOffWebSessions ends the web sessions of user that logged in before

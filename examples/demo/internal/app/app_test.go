@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -36,17 +37,63 @@ import (
 // Redis server, under a prefix of their own.
 func start(t *testing.T) (string, *App) {
 	t.Helper()
-	cfg := Config{Logf: t.Logf}
+	return startOn(t, time.Now)
+}
+
+// testClock is a clock tests move by hand.
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *testClock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// startClock serves a new App on a test clock (see start). With Redis its
+// key rings are there too, wrapped, under the same prefix.
+func startClock(t *testing.T) (string, *App, *testClock) {
+	t.Helper()
+	clk := &testClock{t: time.Now().Round(time.Second)}
+	base, a := startOn(t, clk.Now)
+	return base, a, clk
+}
+
+// tickRings brings every ring up to date, as App.Run does every second.
+func tickRings(t *testing.T, a *App) {
+	t.Helper()
+	for _, r := range a.rings.all() {
+		if err := r.ring.Tick(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// startOn serves a new App on the clock now.
+func startOn(t *testing.T, now func() time.Time) (string, *App) {
+	t.Helper()
+	cfg := Config{Logf: t.Logf, Now: now}
 	if addr := os.Getenv("PASETOKIT_REDIS_ADDR"); addr != "" {
 		c := redis.NewClient(&redis.Options{Addr: addr, DialTimeout: time.Second})
 		t.Cleanup(func() { _ = c.Close() })
 		prefix := make([]byte, 8)
 		_, _ = rand.Read(prefix)
-		s, err := redisstore.New(c, redisstore.Config{Prefix: fmt.Sprintf("demo-test:%x:", prefix)})
+		s, err := redisstore.New(c, redisstore.Config{Prefix: fmt.Sprintf("demo-test:%x:", prefix), MaxFamiliesPerUser: MaxFamiliesPerUser})
 		if err != nil {
 			t.Fatal(err)
 		}
 		cfg.Store, cfg.RememberStore = s, s
+		cfg.RingBackend = func(family string) (keyring.Backend, error) {
+			return redisstore.NewKeyring(c, redisstore.KeyringConfig{Prefix: fmt.Sprintf("demo-test:%x:", prefix), Name: family})
+		}
 	}
 	a, err := New(cfg)
 	if err != nil {
@@ -390,6 +437,16 @@ func TestAPIRefreshReuse(t *testing.T) {
 	if code != 200 {
 		t.Fatalf("refresh: %d %v", code, m)
 	}
+	// A second refresh with the same token right away is a retry (its
+	// answer may have been lost) and works; once the family has moved on
+	// with the new refresh token, the old one is a reuse.
+	if code, m := bearerReq(t, c, "POST", base+"/api/refresh", p.Refresh); code != 200 {
+		t.Fatalf("retry: %d %v", code, m)
+	}
+	code, m = bearerReq(t, c, "POST", base+"/api/refresh", m["refresh_token"].(string))
+	if code != 200 {
+		t.Fatalf("refresh with the new token: %d %v", code, m)
+	}
 	newAccess := m["access_token"].(string)
 	if code, m := bearerReq(t, c, "POST", base+"/api/refresh", p.Refresh); code != 401 || !strings.Contains(fmt.Sprint(m["detail"]), "already used") {
 		t.Fatalf("reuse: %d %v", code, m)
@@ -417,11 +474,13 @@ func TestAPILogoutEverywhere(t *testing.T) {
 }
 
 type keySet struct {
-	Issuer string `json:"issuer"`
-	Keys   []struct {
-		Kid string `json:"kid"`
-		Key string `json:"key"`
-	} `json:"keys"`
+	Issuer string      `json:"issuer"`
+	Keys   []keySetKey `json:"keys"`
+}
+
+type keySetKey struct {
+	Kid string `json:"kid"`
+	Key string `json:"key"`
 }
 
 func getKeySet(t *testing.T, c *http.Client, base string) keySet {
@@ -451,8 +510,11 @@ func rotate(t *testing.T, c *http.Client, base string) string {
 	return m.Kid
 }
 
+// TestRotation: a rotation is staged: the new key is published (next) at
+// once and signs from PublishAhead later; tokens and refresh tokens of the
+// old key keep working.
 func TestRotation(t *testing.T) {
-	base, a := start(t)
+	base, a, clk := startClock(t)
 	c := &http.Client{}
 	before := apiToken(t, c, base)
 	oldKid := kidOf(t, before.Access)
@@ -464,6 +526,15 @@ func TestRotation(t *testing.T) {
 	if newKid == oldKid {
 		t.Fatal("rotation kept the kid")
 	}
+	// Published, not signing yet.
+	ks := getKeySet(t, c, base)
+	if len(ks.Keys) != 2 || !slices.ContainsFunc(ks.Keys, func(k keySetKey) bool { return k.Kid == newKid }) {
+		t.Fatalf("key set after the rotation started: %+v", ks)
+	}
+	if k := kidOf(t, apiToken(t, c, base).Access); k != oldKid {
+		t.Fatalf("a token signed by %s before the new key's time, want %s", k, oldKid)
+	}
+	clk.Add(DefaultPublishAhead)
 	if code, m := bearerReq(t, c, "GET", base+"/api/me", before.Access); code != 200 || m["kid"] != oldKid {
 		t.Fatalf("old token after rotation: %d %v", code, m)
 	}
@@ -474,14 +545,14 @@ func TestRotation(t *testing.T) {
 	if code, m := bearerReq(t, c, "GET", base+"/api/me", after.Access); code != 200 || m["kid"] != newKid {
 		t.Fatalf("new token: %d %v", code, m)
 	}
-	// A refresh token from before the rotation still works, and its new
-	// access token is signed by the new key.
+	// A refresh token from before the rotation still works (its ring
+	// rotated too), and its new access token is signed by the new key.
 	code, m := bearerReq(t, c, "POST", base+"/api/refresh", before.Refresh)
 	if code != 200 || kidOf(t, m["access_token"].(string)) != newKid {
 		t.Fatalf("refresh across rotation: %d %v", code, m)
 	}
-	ks := getKeySet(t, c, base)
-	if len(ks.Keys) != 2 || ks.Keys[0].Kid != newKid || ks.Keys[1].Kid != oldKid {
+	ks = getKeySet(t, c, base)
+	if len(ks.Keys) != 2 || !slices.ContainsFunc(ks.Keys, func(k keySetKey) bool { return k.Kid == oldKid }) {
 		t.Fatalf("key set after: %+v", ks)
 	}
 	// The published keys are the public halves of the signing keys.
@@ -494,8 +565,20 @@ func TestRotation(t *testing.T) {
 			t.Fatalf("kid %s for key with id %s", k.Kid, id)
 		}
 	}
-	if ids := a.KeyIDs(); len(ids) != 2 || ids[0] != newKid {
-		t.Fatalf("KeyIDs: %v", ids)
+	if a.SigningKeyID() != newKid {
+		t.Fatalf("signing key %s, want %s", a.SigningKeyID(), newKid)
+	}
+	// Once every token the old key could have signed has expired, it is
+	// dropped and its tokens refused. A process that had not seen the
+	// rotation could have signed with it until its scheduled end, so that
+	// is when its retention starts.
+	clk.Add(keyring.DefaultRotateEvery + DefaultAccessLifetime + DefaultKeyGrace)
+	tickRings(t, a) // as Run does every second
+	if slices.Contains(a.KeyIDs(), oldKid) {
+		t.Fatalf("old key kept after its tokens expired: %v", a.KeyIDs())
+	}
+	if code, _ := bearerReq(t, c, "GET", base+"/api/me", before.Access); code != 401 {
+		t.Fatalf("token of a dropped key: %d", code)
 	}
 }
 
@@ -532,6 +615,8 @@ func TestAdminRotateLoopbackOnly(t *testing.T) {
 	if a.KeyIDs()[0] != kid || len(a.KeyIDs()) != 1 {
 		t.Fatal("a refused rotation changed the keys")
 	}
+	// Two rotations in a row make one next key: the second finds the
+	// rotation under way.
 	for _, ra := range []string{"127.0.0.1:5555", "[::1]:5555"} {
 		req := httptest.NewRequest("POST", "/admin/rotate", nil)
 		req.RemoteAddr = ra
@@ -541,8 +626,8 @@ func TestAdminRotateLoopbackOnly(t *testing.T) {
 			t.Fatalf("rotate from %s: %d %s", ra, rec.Code, rec.Body)
 		}
 	}
-	if n := len(a.KeyIDs()); n != 3 {
-		t.Fatalf("%d keys after two rotations", n)
+	if n := len(a.KeyIDs()); n != 2 {
+		t.Fatalf("%d keys after two rotation requests, want 2 (current, next)", n)
 	}
 }
 
@@ -602,10 +687,11 @@ func TestConcurrentRotation(t *testing.T) {
 	for e := range errs {
 		t.Error(e)
 	}
-	if n := len(a.KeyIDs()); n != rotations+1 {
-		t.Fatalf("%d keys kept, want %d", n, rotations+1)
+	// Concurrent requests make one staged rotation, not ten.
+	if n := len(a.KeyIDs()); n != 2 {
+		t.Fatalf("%d keys kept, want 2", n)
 	}
-	if ks := getKeySet(t, c, base); len(ks.Keys) != rotations+1 {
+	if ks := getKeySet(t, c, base); len(ks.Keys) != 2 {
 		t.Fatalf("key set lists %d keys", len(ks.Keys))
 	}
 	// The very first token still verifies.
@@ -651,8 +737,8 @@ func TestKeyFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a.KeyIDs()[0] != wantKid {
-		t.Fatalf("kid %s, want %s", a.KeyIDs()[0], wantKid)
+	if a.SigningKeyID() != wantKid {
+		t.Fatalf("kid %s, want %s", a.SigningKeyID(), wantKid)
 	}
 
 	local, _ := paseto.GenerateSymmetricKey(paseto.V4)
@@ -693,7 +779,25 @@ func TestStoreDownFailsClosed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := New(Config{Logf: t.Logf, Store: s, RememberStore: s})
+	// Tokens made by a process with the same keys whose store is up.
+	sk, err := paseto.GenerateSecretKey(paseto.V4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokenKey, err := paserk.Encode(sk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret := bytes.Repeat([]byte{7}, 32)
+	up, err := New(Config{Logf: t.Logf, TokenKey: tokenKey, CookieSecret: secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	upSrv := httptest.NewServer(up)
+	t.Cleanup(upSrv.Close)
+	tokenWhileUp := func(t *testing.T) pair { return apiToken(t, newClient(t), upSrv.URL) }
+
+	h, err := New(Config{Logf: t.Logf, TokenKey: tokenKey, CookieSecret: secret, Store: s, RememberStore: s})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -702,8 +806,12 @@ func TestStoreDownFailsClosed(t *testing.T) {
 	base := srv.URL
 	cl := newClient(t)
 
-	// Issuing needs no store; every check of a token does.
-	p := apiToken(t, cl, base)
+	// A login records its refresh family, so it needs the store; so does
+	// every check of a token (made here while the store was up).
+	if code, body := do(t, cl, "POST", base+"/api/token", strings.NewReader(`{"username":"test","password":"test"}`), nil); code != http.StatusServiceUnavailable {
+		t.Errorf("/api/token with the store down: %d %s, want 503", code, body)
+	}
+	p := tokenWhileUp(t)
 	for _, tc := range []struct{ method, path, tok string }{
 		{"GET", "/api/me", p.Access},
 		{"POST", "/api/sensitive", p.Access},
@@ -941,13 +1049,15 @@ func TestAPIRefreshWithoutBearer(t *testing.T) {
 // rotation adds a current key and retires the old one) and, once logged
 // in, the session's facts.
 func TestConsole(t *testing.T) {
-	base, a := start(t)
+	base, a, clk := startClock(t)
 	c := newClient(t)
 	first := a.KeyIDs()[0]
 	_, body := do(t, c, "GET", base+"/", nil, nil)
 	for _, want := range []string{
 		`<tr class="key" data-kid="` + first + `" data-state="current">`,
-		`<time id="next-rotation" datetime="">none scheduled`,
+		`<time id="next-rotation" datetime="` + clk.Now().Add(keyring.DefaultRotateEvery).UTC().Format(time.RFC3339) + `">`,
+		`<tr class="ring" data-ring="access"`, `<tr class="ring" data-ring="refresh"`,
+		`<tr class="ring" data-ring="session"`, `<tr class="ring" data-ring="remember"`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Fatalf("logged-out console lacks %q:\n%s", want, body)
@@ -957,6 +1067,16 @@ func TestConsole(t *testing.T) {
 		t.Fatal("session facts shown to nobody")
 	}
 	second := rotate(t, c, base)
+	_, body = do(t, c, "GET", base+"/", nil, nil)
+	for _, want := range []string{
+		`<tr class="key" data-kid="` + second + `" data-state="next">`,
+		`<tr class="key" data-kid="` + first + `" data-state="current">`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Fatalf("console after POST /admin/rotate lacks %q:\n%s", want, body)
+		}
+	}
+	clk.Add(DefaultPublishAhead)
 	body = login(t, c, base, true)
 	for _, want := range []string{
 		`<tr class="key" data-kid="` + second + `" data-state="current">`,
@@ -977,8 +1097,9 @@ func TestConsole(t *testing.T) {
 	}
 }
 
-// TestRunSchedulesRotation: Run rotates on Config.RotateEvery, and the
-// console shows the next rotation while it runs (in a synctest bubble: the
+// TestRunSchedulesRotation: Run rotates every Config.RotateEvery, staged
+// (the next key is published PublishAhead before it signs), and drops
+// retired keys once their tokens have expired (in a synctest bubble: the
 // clock moves only when every goroutine waits).
 func TestRunSchedulesRotation(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
@@ -986,39 +1107,236 @@ func TestRunSchedulesRotation(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		first := a.KeyIDs()[0]
+		first := a.SigningKeyID()
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan struct{})
 		go func() { a.Run(ctx); close(done) }()
 		defer func() { cancel(); <-done }()
 		synctest.Wait()
-		st := a.keys.status()
-		if want := time.Now().Add(5 * time.Minute); !st.NextRotation.Equal(want) || !st.Keys[0].Retires.Equal(want) {
-			t.Fatalf("before the first rotation: next %v, current key retires %v, want %v", st.NextRotation, st.Keys[0].Retires, want)
+		st := a.ringStatus()[0]
+		if want := time.Now().Add(5 * time.Minute); st.Name != RingAccess || !st.NextRotation.Equal(want) || len(st.Keys) != 1 {
+			t.Fatalf("before the first rotation: %+v, want the next at %v", st, want)
 		}
-		time.Sleep(11 * time.Minute)
+		// Published PublishAhead (2m) before it signs.
+		time.Sleep(3*time.Minute + time.Second)
 		synctest.Wait()
-		if n := len(a.KeyIDs()); n != 3 {
-			t.Fatalf("%d keys after two rotations, want 3", n)
+		if st := a.ringStatus()[0]; len(st.Keys) != 2 || st.Keys[0].State != keyring.Next {
+			t.Fatalf("no next key published 2m ahead: %+v", st.Keys)
+		}
+		time.Sleep(8 * time.Minute)
+		synctest.Wait()
+		if ids := a.KeyIDs(); len(ids) != 3 || a.SigningKeyID() == first {
+			t.Fatalf("after two rotations: %v", ids)
 		}
 		// Retired keys stay until every token they signed has expired
-		// (access lifetime plus a minute), then go at the next rotation.
-		time.Sleep(accessLifetime + keyGrace)
+		// (access lifetime plus a minute), then go.
+		time.Sleep(DefaultAccessLifetime + DefaultKeyGrace)
 		synctest.Wait()
-		st = a.keys.status()
 		if slices.Contains(a.KeyIDs(), first) {
-			t.Fatalf("the first key is kept %s after it retired: %+v", accessLifetime+keyGrace+4*time.Minute, st.Keys)
+			t.Fatalf("the first key is kept after its tokens expired: %+v", a.ringStatus()[0].Keys)
 		}
-		for _, k := range st.Keys[1:] {
-			// Dropped at the first rotation after Drops.
-			if k.State != keyring.Retired || k.Drops.Before(time.Now().Add(-5*time.Minute)) {
+		now := time.Now()
+		for _, k := range a.ringStatus()[0].Keys {
+			if k.State == keyring.Retired && !k.Drops.After(now) {
 				t.Fatalf("a retired key kept past its drop time: %+v", k)
 			}
 		}
-		cancel()
-		<-done
-		if st := a.keys.status(); !st.NextRotation.IsZero() {
-			t.Fatalf("next rotation %v after Run returned", st.NextRotation)
-		}
 	})
+}
+
+// TestFleet: two apps sharing the key file's secrets and the rings'
+// backends (and the stores) act as one: a token or cookie made by one is
+// accepted by the other, before and after a rotation started at either,
+// and a rotation started at both at once is one rotation.
+func TestFleet(t *testing.T) {
+	clk := &testClock{t: time.Now().Round(time.Second)}
+	mem, err := store.NewMemory(store.MemoryConfig{Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rem, err := store.NewMemoryRemember(store.MemoryConfig{Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	backends := map[string]*keyring.Memory{}
+	for _, n := range RingNames {
+		backends[n] = keyring.NewMemory()
+	}
+	secret := bytes.Repeat([]byte{9}, 32)
+	var bases [2]string
+	var apps [2]*App
+	for i := range apps {
+		apps[i], err = New(Config{Logf: t.Logf, Now: clk.Now, CookieSecret: secret, Store: mem, RememberStore: rem,
+			RingBackend: func(family string) (keyring.Backend, error) { return backends[family], nil }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := httptest.NewServer(apps[i])
+		t.Cleanup(srv.Close)
+		bases[i] = srv.URL
+	}
+	c := &http.Client{}
+	check := func(step string) {
+		t.Helper()
+		if apps[0].SigningKeyID() != apps[1].SigningKeyID() {
+			t.Fatalf("%s: signing keys differ: %s, %s", step, apps[0].SigningKeyID(), apps[1].SigningKeyID())
+		}
+		for i := range apps {
+			p := apiToken(t, c, bases[i])
+			if code, m := bearerReq(t, c, "GET", bases[1-i]+"/api/me", p.Access); code != 200 {
+				t.Fatalf("%s: token of app %d refused by the other: %d %v", step, i, code, m)
+			}
+			web := newClient(t)
+			login(t, web, bases[i], true)
+			if w := who(t, web, bases[1-i]); w.User != "test" {
+				t.Fatalf("%s: session of app %d refused by the other: %+v", step, i, w)
+			}
+			dropCookie(web, bases[i], "session")
+			if w := who(t, web, bases[1-i]); w.User != "test" || w.Fresh {
+				t.Fatalf("%s: remember-me cookie of app %d refused by the other: %+v", step, i, w)
+			}
+		}
+	}
+	check("start")
+	old := newClient(t)
+	login(t, old, bases[0], false)
+	k1, k2 := rotate(t, c, bases[0]), rotate(t, c, bases[1])
+	if k1 != k2 {
+		t.Fatalf("rotations at both apps made two keys: %s, %s", k1, k2)
+	}
+	tickRings(t, apps[0])
+	tickRings(t, apps[1])
+	check("rotation published")
+	clk.Add(DefaultPublishAhead)
+	tickRings(t, apps[0])
+	tickRings(t, apps[1])
+	if apps[0].SigningKeyID() != k1 {
+		t.Fatalf("signing key %s, want %s", apps[0].SigningKeyID(), k1)
+	}
+	check("rotated")
+	// Rotation logged nobody out: the session made before it still reads.
+	if w := who(t, old, bases[1]); w.User != "test" {
+		t.Fatalf("session from before the rotation: %+v", w)
+	}
+}
+
+// TestWebLogoutStoreDown: "Log out" clears the session and remember-me
+// cookies even while the store is down.
+func TestWebLogoutStoreDown(t *testing.T) {
+	st := newSwitchStore(t)
+	h, err := New(Config{Logf: t.Logf, Store: st, RememberStore: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	c := newClient(t)
+	login(t, c, srv.URL, true)
+	st.down.Store(true)
+	req, _ := http.NewRequest("POST", srv.URL+"/logout", nil)
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("logout, store down: %d", resp.StatusCode)
+	}
+	if cookie(t, c, srv.URL, "session") != nil || cookie(t, c, srv.URL, "remember") != nil {
+		t.Fatal("logout with the store down left a cookie")
+	}
+	st.down.Store(false)
+	if w := who(t, c, srv.URL); w.User != "" {
+		t.Fatalf("logged in after logout: %+v", w)
+	}
+}
+
+// TestOutageLoggedOnce: failures while the store is down make one log
+// line, and one more with the count when it has been quiet.
+func TestOutageLoggedOnce(t *testing.T) {
+	clk := &testClock{t: time.Now()}
+	var mu sync.Mutex
+	var lines []string
+	o := &outageLog{now: clk.Now, logf: func(f string, args ...any) {
+		mu.Lock()
+		lines = append(lines, fmt.Sprintf(f, args...))
+		mu.Unlock()
+	}}
+	for range 100 {
+		o.fail("token", store.ErrUnavailable)
+		clk.Add(10 * time.Millisecond)
+		o.check()
+	}
+	if len(lines) != 1 || !strings.Contains(lines[0], "store outage") {
+		t.Fatalf("lines during the outage: %q", lines)
+	}
+	clk.Add(outageQuiet)
+	o.check()
+	if len(lines) != 2 || !strings.Contains(lines[1], "100 failures") {
+		t.Fatalf("lines after the outage: %q", lines)
+	}
+	o.fail("web", store.ErrUnavailable)
+	if len(lines) != 3 {
+		t.Fatalf("a new outage was not logged: %q", lines)
+	}
+}
+
+// downBackend is a backend (keeping its data in a keyring.Memory, but not
+// one: the ring wraps its keys) that fails while down is set.
+type downBackend struct {
+	mem  *keyring.Memory
+	down *atomic.Bool
+}
+
+func (b downBackend) Load(ctx context.Context) (keyring.Record, error) {
+	if b.down.Load() {
+		return keyring.Record{}, errors.New("backend down")
+	}
+	return b.mem.Load(ctx)
+}
+
+func (b downBackend) CompareAndSwap(ctx context.Context, old uint64, rec keyring.Record) error {
+	if b.down.Load() {
+		return errors.New("backend down")
+	}
+	return b.mem.CompareAndSwap(ctx, old, rec)
+}
+
+// TestRingBehindUnknownKey: a process whose ring has not synced with its
+// shared backend for a while answers a token of a key it does not know
+// 503 (the fleet may have published it meanwhile), not 401; in sync, 401.
+func TestRingBehindUnknownKey(t *testing.T) {
+	clk := &testClock{t: time.Now().Round(time.Second)}
+	var down atomic.Bool
+	a, err := New(Config{Logf: t.Logf, Now: clk.Now, RingBackend: func(string) (keyring.Backend, error) {
+		return downBackend{keyring.NewMemory(), &down}, nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(a)
+	t.Cleanup(srv.Close)
+	other, _ := paseto.GenerateSecretKey(paseto.V4)
+	kid, _ := paserk.ID(other.Public())
+	footer, _ := json.Marshal(map[string]string{"kid": kid})
+	tok, err := paseto.Sign(other, []byte(`{"sub":"test","type":"access","iss":"pasetokit-demo","exp":"2100-01-01T00:00:00Z"}`), footer, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &http.Client{}
+	if code, _ := bearerReq(t, c, "GET", srv.URL+"/api/me", tok); code != 401 {
+		t.Fatalf("unknown key, ring in sync: %d, want 401", code)
+	}
+	down.Store(true)
+	clk.Add(ringBehindAfter + time.Second)
+	_ = a.rings.access.Tick(context.Background()) // fails: the backend is down
+	if code, _ := bearerReq(t, c, "GET", srv.URL+"/api/me", tok); code != 503 {
+		t.Fatalf("unknown key, ring behind: %d, want 503", code)
+	}
+	down.Store(false)
+	tickRings(t, a)
+	if code, _ := bearerReq(t, c, "GET", srv.URL+"/api/me", tok); code != 401 {
+		t.Fatalf("unknown key, ring in sync again: %d, want 401", code)
+	}
 }

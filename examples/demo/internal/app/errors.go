@@ -7,6 +7,7 @@ import (
 
 	"github.com/pasetokit/pasetokit/authtoken"
 	"github.com/pasetokit/pasetokit/httpauth"
+	"github.com/pasetokit/pasetokit/keyring"
 	"github.com/pasetokit/pasetokit/store"
 )
 
@@ -18,14 +19,19 @@ func (a *App) authError(w http.ResponseWriter, _ *http.Request, e *httpauth.Erro
 	a.tokenError(w, e)
 }
 
-// tokenError answers a token failure: 503 when the store cannot answer
-// (fail closed), 403 for a token that is not fresh enough, 400 for a
+// tokenError answers a token failure: 503 when the store cannot answer, or
+// when the key ring has gone stale (its backend away for longer than its
+// current key may sign): fail closed, 403 for a token that is not fresh enough, 400 for a
 // request with two tokens, 401 otherwise.
 func (a *App) tokenError(w http.ResponseWriter, err error) {
 	code := httpauth.Code(err)
 	switch {
-	case errors.Is(err, store.ErrUnavailable) || code == "temporarily_unavailable" || code == "key_set_unavailable":
-		a.cfg.Logf("token: %v", err)
+	case errors.Is(err, store.ErrUnavailable) || errors.Is(err, keyring.ErrStale) || code == "temporarily_unavailable" || code == "key_set_unavailable",
+		code == "token_unknown_key" && a.ringBehind():
+		// A key this process does not know may be one the fleet
+		// published while this process could not read the ring: fail
+		// closed as unavailable, not as a bad token.
+		a.logError("token", err)
 		unavailable(w)
 	case errors.Is(err, authtoken.ErrNotFresh):
 		w.Header().Set("WWW-Authenticate", `Bearer realm="api", error="insufficient_scope", error_description="A fresh access token is required."`)
@@ -63,7 +69,7 @@ func authDetail(err error, code string) string {
 // webError logs err and answers 503: the web part's failures are the
 // store's.
 func (a *App) webError(w http.ResponseWriter, err error) {
-	a.cfg.Logf("web: %v", err)
+	a.logError("web", err)
 	unavailable(w)
 }
 

@@ -7,10 +7,8 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/pasetokit/pasetokit/keyderive"
-	"github.com/pasetokit/pasetokit/keyring"
 	"github.com/pasetokit/pasetokit/paserk"
 	"github.com/pasetokit/pasetokit/paseto"
 )
@@ -55,55 +53,4 @@ func newCookieSecret() ([]byte, error) {
 	b := make([]byte, 32)
 	_, err := rand.Read(b)
 	return b, err
-}
-
-// refreshKey derives the refresh-token key from the cookie secret, under a
-// purpose of its own (session and remember-me derive theirs with others).
-// Only this server reads refresh tokens, so the key is never published.
-func refreshKey(cookieSecret []byte) (keyring.Key, error) {
-	k, err := keyderive.SymmetricKey(cookieSecret, paseto.V4, refreshKeyPurpose)
-	if err != nil {
-		return keyring.Key{}, err
-	}
-	p, err := paserk.Encode(k)
-	if err != nil {
-		return keyring.Key{}, err
-	}
-	return keyring.Key{PASERK: p}, nil
-}
-
-// signingKey is one access-token key: its secret PASERK, its public PASERK
-// and id (the kid of its tokens), when it was made, and when it stopped
-// signing (zero while it signs).
-type signingKey struct {
-	secret  string
-	public  string
-	kid     string
-	created time.Time
-	retired time.Time
-}
-
-// newSigningKey parses secretPASERK, or generates a key when it is empty.
-func newSigningKey(secretPASERK string, now time.Time) (signingKey, error) {
-	var sk *paseto.SecretKey
-	var err error
-	if secretPASERK == "" {
-		sk, err = paseto.GenerateSecretKey(paseto.V4)
-	} else {
-		sk, err = paserk.ParseSecret(paseto.V4, secretPASERK)
-	}
-	if err != nil {
-		return signingKey{}, err
-	}
-	k := signingKey{created: now}
-	if k.secret, err = paserk.Encode(sk); err != nil {
-		return signingKey{}, err
-	}
-	if k.public, err = paserk.Encode(sk.Public()); err != nil {
-		return signingKey{}, err
-	}
-	if k.kid, err = paserk.ID(sk.Public()); err != nil {
-		return signingKey{}, err
-	}
-	return k, nil
 }

@@ -23,11 +23,11 @@ func (a *App) routes() (http.Handler, error) {
 	web := func(h http.HandlerFunc) http.Handler {
 		return csrf.Handler(a.sessions.Handler(a.remember.Handler(a.webCutoff(h))))
 	}
-	access, err := httpauth.New(httpauth.Config{Verifier: a.keys.access(), Realm: "api", ErrorHandler: a.authError})
+	access, err := httpauth.New(httpauth.Config{Verifier: a.tokens.Access(), Realm: "api", ErrorHandler: a.authError})
 	if err != nil {
 		return nil, err
 	}
-	fresh, err := httpauth.New(httpauth.Config{Verifier: a.keys.freshAccess(), Realm: "api", ErrorHandler: a.authError})
+	fresh, err := httpauth.New(httpauth.Config{Verifier: a.tokens.FreshAccess(), Realm: "api", ErrorHandler: a.authError})
 	if err != nil {
 		return nil, err
 	}
@@ -41,7 +41,10 @@ func (a *App) routes() (http.Handler, error) {
 		{"GET /{$}", web(a.home)},
 		{"GET /whoami", web(a.whoami)},
 		{"POST /login", web(a.login)},
-		{"POST /logout", web(a.logout)},
+		// Log out needs no store to clear the cookies: it runs
+		// without the remember-me and cut-off middleware, which answer
+		// 503 while the store is down.
+		{"POST /logout", csrf.Handler(a.sessions.Handler(http.HandlerFunc(a.logout)))},
 		{"POST /logout-everywhere", web(a.logoutEverywhereWeb)},
 
 		// API (tokens): api.go. Refresh verifies the refresh token
@@ -52,8 +55,9 @@ func (a *App) routes() (http.Handler, error) {
 		{"POST /api/sensitive", fresh.Require(http.HandlerFunc(a.apiSensitive))},
 		{"POST /api/logout", access.Require(http.HandlerFunc(a.apiLogout))},
 		{"POST /api/logout-everywhere", access.Require(http.HandlerFunc(a.apiLogoutEverywhere))},
-		{"GET /.well-known/paseto-keys", a.keys.keySetHandler()},
+		{"GET /.well-known/paseto-keys", a.tokens.KeySetHandler()},
 		{"POST /admin/rotate", http.HandlerFunc(a.adminRotate)},
+		{"GET /api/keyring", http.HandlerFunc(a.keyringJSON)},
 
 		{"GET /healthz", http.HandlerFunc(healthz)},
 		{"/", http.HandlerFunc(notFound)},

@@ -63,13 +63,16 @@ func (a *App) login(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
 
-// logout forgets this device and ends the session.
+// logout forgets this device and ends the session. The cookies go even
+// when the store cannot forget the remember-me series (it then expires
+// unused: its cookie is gone).
 func (a *App) logout(w http.ResponseWriter, r *http.Request) {
-	err := a.remember.Forget(w, r) // deletes the cookie even on error
-	_ = session.FromContext(r.Context()).Destroy()
-	if err != nil {
-		a.webError(w, err)
-		return
+	if err := a.remember.Forget(w, r); err != nil { // deletes the cookie even on error
+		a.logError("web logout", err)
+	}
+	s := session.FromContext(r.Context())
+	if err := s.Destroy(); err != nil {
+		a.logError("web logout", err)
 	}
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }

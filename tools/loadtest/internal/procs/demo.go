@@ -24,6 +24,9 @@ type DemoConfig struct {
 	Redis       string        // -redis host:port; empty keeps the stores in memory
 	RotateEvery time.Duration // -rotate-every; zero never rotates on a timer
 	MaxKeys     int           // -max-keys; zero keeps the demo's default
+	// Extra are more flags of the demo (-publish-ahead, -access-lifetime,
+	// -key-grace, ...).
+	Extra []string
 }
 
 // Demo is a demo process, started again on the same address by Start after
@@ -67,6 +70,7 @@ func (d *Demo) Start() error {
 	if d.Config.MaxKeys != 0 {
 		args = append(args, "-max-keys", strconv.Itoa(d.Config.MaxKeys))
 	}
+	args = append(args, d.Config.Extra...)
 	p, err := Start(d.Name, d.Config.Bin, args...)
 	if err != nil {
 		return err
