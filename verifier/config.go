@@ -116,7 +116,7 @@ type Config struct {
 
 	// MaxTokenLength bounds a token in bytes; it is checked before anything
 	// else, and before the token is hashed for the cache. Zero means
-	// [paseto.DefaultMaxTokenLength] (64 KiB).
+	// [paseto.DefaultMaxTokenLength] (64 KiB). Negative is an error.
 	MaxTokenLength int
 
 	// FooterLimits bound the JSON footer read before verification to find
@@ -201,7 +201,8 @@ type KeySet struct {
 	// fail. Past it the set's keys are refused (ErrKeySetUnavailable)
 	// until a fetch succeeds, so a key removed from the set cannot stay
 	// trusted because the verifier is kept from fetching. Zero means
-	// [DefaultMaxStale]; it must be at least RefreshInterval.
+	// [DefaultMaxStale], or RefreshInterval when that is longer; a
+	// non-zero MaxStale must be at least RefreshInterval.
 	MaxStale time.Duration
 }
 
