@@ -118,14 +118,14 @@ func (m *Manager) createFamily(ctx context.Context, at time.Time, subject, fam s
 	return nil
 }
 
-// CreateToken returns a token of the custom kind kind for subject,
+// CreateToken returns a token of the custom kind kindName for subject,
 // carrying claims. Access and refresh tokens have their own methods;
 // another kind is ErrUnknownKind.
-func (m *Manager) CreateToken(ctx context.Context, kind, subject string, claims map[string]any) (string, error) {
+func (m *Manager) CreateToken(ctx context.Context, kindName, subject string, claims map[string]any) (string, error) {
 	if m == nil || m.access == nil {
 		return "", errNotNew
 	}
-	k, ok := m.custom[kind]
+	k, ok := m.custom[kindName]
 	if !ok {
 		return "", ErrUnknownKind
 	}

@@ -144,23 +144,23 @@ func (m *Manager) FreshAccess() httpauth.TokenVerifier {
 	return requirement{k: m.access, fresh: true}
 }
 
-// RefreshTokens returns a verifier of refresh tokens only.
-func (m *Manager) RefreshTokens() httpauth.TokenVerifier {
+// RefreshToken returns a verifier of refresh tokens only.
+func (m *Manager) RefreshToken() httpauth.TokenVerifier {
 	if m == nil || m.access == nil {
 		return errVerifier{errNotNew}
 	}
 	return requirement{k: m.refresh}
 }
 
-// Kind returns a verifier of tokens of the custom kind. For a kind that
-// is not configured, every token is rejected with [ErrUnknownKind] (the
+// Type returns a verifier of tokens of the custom kind name. For a kind
+// that is not configured, every token is rejected with ErrUnknownKind (the
 // route then always answers 401), so check names at start-up with
-// [Manager.Version].
-func (m *Manager) Kind(kind string) httpauth.TokenVerifier {
+// Version.
+func (m *Manager) Type(name string) httpauth.TokenVerifier {
 	if m == nil || m.access == nil {
 		return errVerifier{errNotNew}
 	}
-	k, ok := m.custom[kind]
+	k, ok := m.custom[name]
 	if !ok {
 		return errVerifier{fmt.Errorf("%w: %w", verifier.ErrRule, ErrUnknownKind)}
 	}
@@ -170,47 +170,44 @@ func (m *Manager) Kind(kind string) httpauth.TokenVerifier {
 // Verify verifies token as a token of kind ("access", "refresh" or a
 // custom kind), including the revocation checks, outside of HTTP
 // middleware.
-func (m *Manager) Verify(ctx context.Context, kind, token string) (*verifier.Token, error) {
-	k := m.kind(kind)
+func (m *Manager) Verify(ctx context.Context, kindName, token string) (*verifier.Token, error) {
+	k := m.kind(kindName)
 	if k == nil {
 		return nil, ErrUnknownKind
 	}
 	return k.ver.Verify(ctx, token, nil)
 }
 
-// SubjectFrom returns the sub claim of the request's verified token, and
-// whether there is a token with a subject.
-func SubjectFrom(ctx context.Context) (string, bool) {
-	t, ok := httpauth.TokenFrom(ctx)
-	if !ok || t.Claims.Subject == "" {
-		return "", false
-	}
-	return t.Claims.Subject, true
-}
-
-// TokenIDFrom returns the jti claim ([paseto.Claims.TokenID]) of the
-// request's verified token, and whether there is a token with one.
-func TokenIDFrom(ctx context.Context) (string, bool) {
-	t, ok := httpauth.TokenFrom(ctx)
-	if !ok || t.Claims.TokenID == "" {
-		return "", false
-	}
-	return t.Claims.TokenID, true
-}
-
-// TypeFrom returns the type claim of the request's verified token: the
-// name of its kind ("access", "refresh" or a custom kind), and whether
-// there is a token of this package.
-func TypeFrom(ctx context.Context) (string, bool) {
+// Subject returns the sub claim of the request's verified token, or "".
+func Subject(ctx context.Context) string {
 	t, ok := httpauth.TokenFrom(ctx)
 	if !ok {
-		return "", false
+		return ""
+	}
+	return t.Claims.Subject
+}
+
+// JTI returns the jti claim of the request's verified token, or "".
+func JTI(ctx context.Context) string {
+	t, ok := httpauth.TokenFrom(ctx)
+	if !ok {
+		return ""
+	}
+	return t.Claims.TokenID
+}
+
+// TokenType returns the type claim of the request's verified token
+// ("access", "refresh" or a custom kind), or "".
+func TokenType(ctx context.Context) string {
+	t, ok := httpauth.TokenFrom(ctx)
+	if !ok {
+		return ""
 	}
 	o, err := readOwn(t)
-	if err != nil || o.typ == "" {
-		return "", false
+	if err != nil {
+		return ""
 	}
-	return o.typ, true
+	return o.typ
 }
 
 // Fresh reports whether the request's verified token is a fresh access
@@ -224,32 +221,31 @@ func Fresh(ctx context.Context) bool {
 	return err == nil && o.typ == TypeAccess && o.fresh
 }
 
-// ClaimsFrom returns every claim of the request's verified token,
-// registered and reserved ones included, and whether there is a token.
-// Numbers are json.Number values. The map is the caller's.
-func ClaimsFrom(ctx context.Context) (map[string]any, bool) {
+// Claims returns every claim of the request's verified token, registered
+// and reserved ones included, or nil without a token. Numbers are
+// json.Number values. The map is the caller's.
+func Claims(ctx context.Context) map[string]any {
 	t, ok := httpauth.TokenFrom(ctx)
 	if !ok {
-		return nil, false
+		return nil
 	}
 	var m map[string]any
 	if t.Decode(&m) != nil {
-		return nil, false
+		return nil
 	}
-	return m, true
+	return m
 }
 
-// FooterFrom returns the JSON footer of the request's verified token as a
-// map (its "kid" included), and whether there is a token with a JSON
-// footer. The map is the caller's.
-func FooterFrom(ctx context.Context) (map[string]any, bool) {
+// Footer returns the JSON footer of the request's verified token as a map
+// (its "kid" included), or nil without a token or footer.
+func Footer(ctx context.Context) map[string]any {
 	t, ok := httpauth.TokenFrom(ctx)
 	if !ok || len(t.Footer) == 0 {
-		return nil, false
+		return nil
 	}
 	var m map[string]any
 	if json.Unmarshal(t.Footer, &m) != nil {
-		return nil, false
+		return nil
 	}
-	return m, true
+	return m
 }

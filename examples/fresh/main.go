@@ -137,7 +137,7 @@ func newHandler(env map[string]string) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	refresh, err := httpauth.New(httpauth.Config{Verifier: m.RefreshTokens(), Sources: sources, ErrorHandler: writeAuthError})
+	refresh, err := httpauth.New(httpauth.Config{Verifier: m.RefreshToken(), Sources: sources, ErrorHandler: writeAuthError})
 	if err != nil {
 		return nil, err
 	}
@@ -173,7 +173,7 @@ func newHandler(env map[string]string) (http.Handler, error) {
 	// expires: /refresh only mints a new, non-fresh access token. The
 	// one-time rotating refresh token is examples/onetime_refresh.
 	mux.Handle("POST /refresh", refresh.Require(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		access, err := m.CreateAccessToken(r.Context(), subject(r), false, nil)
+		access, err := m.CreateAccessToken(r.Context(), authtoken.Subject(r.Context()), false, nil)
 		if err != nil {
 			writeError(w, err)
 			return
@@ -181,7 +181,7 @@ func newHandler(env map[string]string) (http.Handler, error) {
 		writeJSON(w, http.StatusOK, map[string]string{"access_token": access})
 	})))
 	user := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]string{"user": subject(r)})
+		writeJSON(w, http.StatusOK, map[string]string{"user": authtoken.Subject(r.Context())})
 	})
 	mux.Handle("GET /protected", access.Require(user))
 	mux.Handle("GET /protected-fresh", fresh.Require(user))
@@ -250,11 +250,4 @@ func describe(err error) (int, string) {
 		return http.StatusUnauthorized, "Invalid token"
 	}
 	return http.StatusInternalServerError, "Internal server error"
-}
-
-// subject is the sub claim of the request's token; the middleware in
-// front of the handler has verified that there is one.
-func subject(r *http.Request) string {
-	sub, _ := authtoken.SubjectFrom(r.Context())
-	return sub
 }

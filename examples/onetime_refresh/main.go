@@ -202,7 +202,7 @@ func newHandler(opts options) (http.Handler, error) {
 		writePair(w, pair)
 	})
 	mux.Handle("GET /protected", access.Require(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]string{"message": "Welcome, " + subject(r)})
+		writeJSON(w, http.StatusOK, map[string]string{"message": "Welcome, " + authtoken.Subject(r.Context())})
 	})))
 	mux.HandleFunc("POST /logout", func(w http.ResponseWriter, r *http.Request) {
 		tok, err := bearerToken(r)
@@ -329,10 +329,3 @@ func describe(err error) (int, string) {
 }
 
 func isZeroKey(k keyring.Key) bool { return k.PASERK == "" && len(k.PEM) == 0 }
-
-// subject is the sub claim of the request's token; the middleware in
-// front of the handler has verified that there is one.
-func subject(r *http.Request) string {
-	sub, _ := authtoken.SubjectFrom(r.Context())
-	return sub
-}
