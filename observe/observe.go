@@ -119,6 +119,8 @@ type Event struct {
 // held for some others, from many goroutines at once: it must be safe for
 // concurrent use, return quickly, and not call back into the component.
 type Handler interface {
+	// Handle receives one event; ctx is the context of the operation
+	// that caused it (the request's, for per-request events).
 	Handle(ctx context.Context, e Event)
 }
 

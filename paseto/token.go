@@ -219,7 +219,9 @@ func (p *Parser) Verify(key *PublicKey, token string, implicit []byte) (payload,
 // it is authenticated: use the footer only to choose a key (by its kid), and
 // trust nothing else until Decrypt or Verify succeeds.
 type UnverifiedToken struct {
+	// Version is the token's version, from its header.
 	Version Version
+	// Purpose is the token's purpose (local or public), from its header.
 	Purpose Purpose
 	// UnverifiedFooter is the decoded footer, or nil when there is none.
 	UnverifiedFooter []byte

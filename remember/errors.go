@@ -38,8 +38,10 @@ var (
 // Go path of the field ("Cookie.SameSite", "Keys[0]"), Err what is wrong
 // with it, never its value. It matches [ErrInvalidConfig] and Err.
 type ConfigError struct {
+	// Field is the Go path of the field, such as "Cookie.SameSite" or "Keys[0]".
 	Field string
-	Err   error
+	// Err is the cause. It never holds a key or a claim value.
+	Err error
 }
 
 // Error returns "remember: invalid configuration: <Field>: <Err>".

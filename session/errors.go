@@ -67,8 +67,10 @@ func (e *SizeError) Unwrap() error { return ErrTooLarge }
 // Go path of the field ("Cookie.Name", "Keys[1]"), Err what is wrong with
 // it, never its value. It matches [ErrInvalidConfig] and Err.
 type ConfigError struct {
+	// Field is the Go path of the field, such as "Cookie.SameSite" or "Keys[0]".
 	Field string
-	Err   error
+	// Err is the cause. It never holds a key or a claim value.
+	Err error
 }
 
 // Error returns "session: invalid configuration: <Field>: <Err>".

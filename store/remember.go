@@ -16,13 +16,16 @@ var ErrNotFound = errors.New("store: not found")
 // that two requests racing with the same cookie are not taken for theft.
 // Validators themselves are never stored.
 type Series struct {
-	Selector      string
+	// Selector is the series' public id, sent in the cookie next to the
+	// validator; it is the key of the series in the store.
+	Selector string
+	// UserID is the user the series logs in.
 	UserID        string
 	ValidatorHash []byte    // SHA-256 of the current validator
 	PrevHash      []byte    // SHA-256 of the validator just replaced, or nil
 	PrevUntil     time.Time // the grace window for PrevHash
 	Expires       time.Time // the series and its cookie end here
-	Created       time.Time
+	Created       time.Time // when the series was created (the password login)
 	Device        string // optional metadata (e.g. a user-agent summary)
 }
 

@@ -39,11 +39,15 @@ type ClientConfig struct {
 	// Username and Password authenticate to Redis (ACL user, or
 	// password only for requirepass). Empty means none.
 	Username string
+	// Password is the password of Username, or the requirepass password.
+	// Empty means none.
 	Password string
 
 	// SentinelUsername and SentinelPassword authenticate to the
 	// Sentinels, when they require it. Only with MasterName.
 	SentinelUsername string
+	// SentinelPassword is the password of SentinelUsername. Empty means
+	// none.
 	SentinelPassword string
 
 	// DB selects the database of a single server or Sentinel master.
