@@ -26,7 +26,7 @@ type Series struct {
 	PrevUntil     time.Time // the grace window for PrevHash
 	Expires       time.Time // the series and its cookie end here
 	Created       time.Time // when the series was created (the password login)
-	Device        string // optional metadata (e.g. a user-agent summary)
+	Device        string    // optional metadata (e.g. a user-agent summary)
 }
 
 // DefaultMaxSeriesPerUser is the number of remember-me series (devices
