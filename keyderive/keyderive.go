@@ -39,9 +39,9 @@ import (
 // MinSecretLength is the shortest secret accepted, in bytes.
 const MinSecretLength = 32
 
-// Errors returned by SymmetricKey.
+// Errors returned by [SymmetricKey].
 var (
-	// ErrWeakSecret: the secret is shorter than MinSecretLength.
+	// ErrWeakSecret: the secret is shorter than [MinSecretLength].
 	ErrWeakSecret = errors.New("keyderive: secret shorter than 32 bytes")
 	// ErrBadPurpose: the purpose is empty, not UTF-8, or contains '|'.
 	ErrBadPurpose = errors.New("keyderive: purpose must be non-empty UTF-8 without '|'")

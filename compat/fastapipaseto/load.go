@@ -99,7 +99,7 @@ func FromMap(m map[string]string) (*Settings, error) {
 
 // FromGetenv loads the settings through getenv, such as os.Getenv: an
 // empty value counts as unset, so AUTHPASETO_HEADER_TYPE cannot be set
-// to empty this way (use FromLookup or FromMap for a bare header token).
+// to empty this way (use [FromLookup] or [FromMap] for a bare header token).
 func FromGetenv(getenv func(string) string) (*Settings, error) {
 	if getenv == nil {
 		return nil, configError("getenv", errors.New("nil function"))

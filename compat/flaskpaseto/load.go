@@ -38,10 +38,10 @@ var known = map[string]bool{
 	VarUseKID: true, VarSerializer: true, VarPublicKeys: true, VarSkew: true, VarDeserializer: true,
 }
 
-// MaxSize bounds the JSON document of FromJSON and each value, in bytes.
+// MaxSize bounds the JSON document of [FromJSON] and each value, in bytes.
 const MaxSize = 1 << 20
 
-// value is one setting: JSON from FromJSON, text from the environment.
+// value is one setting: JSON from [FromJSON], text from the environment.
 type value struct {
 	raw  json.RawMessage
 	text string
