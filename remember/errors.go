@@ -2,7 +2,8 @@ package remember
 
 import (
 	"errors"
-	"strconv"
+
+	"github.com/pasetokit/pasetokit/internal/cookie"
 )
 
 // Errors of this package. Match them with errors.Is. They never hold
@@ -69,18 +70,7 @@ type CookieError struct {
 
 // Error gives the kind, the cookie name and the underlying error; never the
 // cookie value.
-func (e *CookieError) Error() string {
-	s := e.Kind.Error() + " (cookie " + strconv.Quote(e.Name) + ")"
-	if e.Err != nil {
-		s += ": " + e.Err.Error()
-	}
-	return s
-}
+func (e *CookieError) Error() string { return cookie.ErrorText(e.Kind, e.Name, e.Err) }
 
 // Unwrap returns Kind and Err.
-func (e *CookieError) Unwrap() []error {
-	if e.Err == nil {
-		return []error{e.Kind}
-	}
-	return []error{e.Kind, e.Err}
-}
+func (e *CookieError) Unwrap() []error { return cookie.Unwrap(e.Kind, e.Err) }
