@@ -66,6 +66,6 @@
 // needs the private key: authtoken issues tokens, a service that only
 // verifies them uses package verifier.
 //
-// Every error is a [*ConfigError] matching [ErrInvalidConfig] whose Field is
+// Every error is a *ConfigError matching ErrInvalidConfig whose Field is
 // the variable's name; no error holds a value.
 package fastapipaseto
