@@ -105,6 +105,13 @@ type Config struct {
 	// Zero means none; negative is an error.
 	Leeway time.Duration
 
+	// AllowNumericDates makes every kind's verifier accept iat, nbf and
+	// exp written as integer Unix seconds, as tokens from some Python
+	// issuers carry them ([verifier.Config.AllowNumericDates]). Tokens
+	// this package issues always write RFC 3339 strings. By default a
+	// numeric time claim is refused.
+	AllowNumericDates bool
+
 	// Now returns the current time; nil means time.Now. It must be safe
 	// for concurrent use. It is used for issuing, verifying, and (for the
 	// default store) expiring store entries.
@@ -354,6 +361,7 @@ func (m *Manager) newKind(cfg Config, field, name string, kc KindConfig, def tim
 		Issuers:                issuers,
 		Audiences:              cfg.Audiences,
 		AllowMissingExpiration: kc.NoExpiration,
+		AllowNumericDates:      cfg.AllowNumericDates,
 		Leeway:                 cfg.Leeway,
 		Rules:                  []verifier.Rule{typeRule(name), m.revocationRule},
 		Now:                    m.now,

@@ -87,6 +87,19 @@ type Config struct {
 	// expires should be a deliberate choice.
 	AllowMissingExpiration bool
 
+	// AllowNumericDates accepts iat, nbf and exp written as integer Unix
+	// seconds (1735689600) where the specification requires an RFC 3339
+	// string, as some Python issuers write them: older fastapi-paseto
+	// releases write nbf that way (see package compat/fastapipaseto, whose
+	// loader sets this flag). Only top-level members of a JSON payload
+	// count, and only plain integers from 0 to 253402300799 (the end of
+	// year 9999): a fraction, an exponent, a sign or a larger number is
+	// still [ErrInvalidClaims]. Such a value is rewritten as its RFC 3339
+	// string before the claims are decoded, so [Token.Payload] and
+	// [Token.Decode] see the string too. By default a numeric time claim
+	// is ErrInvalidClaims.
+	AllowNumericDates bool
+
 	// Leeway is the clock skew tolerated when checking exp, nbf, iat and
 	// MaxAge, as a time.Duration (for example 30 * time.Second; a bare 30
 	// would be 30 nanoseconds). Zero means none; negative is an error.
@@ -217,6 +230,7 @@ type settings struct {
 	issuers      map[string]struct{}
 	audiences    map[string]struct{}
 	allowNoExp   bool
+	numericDates bool
 	leeway       time.Duration
 	maxAge       time.Duration
 	requireKID   bool
@@ -233,6 +247,7 @@ type settings struct {
 func (c *Config) settings() (*settings, error) {
 	s := &settings{
 		allowNoExp:   c.AllowMissingExpiration,
+		numericDates: c.AllowNumericDates,
 		leeway:       c.Leeway,
 		maxAge:       c.MaxAge,
 		requireKID:   c.RequireKeyID,

@@ -345,6 +345,9 @@ func (v *Verifier) open(ctx context.Context, token string, implicit []byte, now 
 			return nil, nil, err
 		}
 	}
+	if s.numericDates {
+		payload = normalizeNumericDates(payload)
+	}
 	tok := &Token{
 		Version:   uv.Version,
 		Purpose:   uv.Purpose,

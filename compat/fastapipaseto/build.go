@@ -59,6 +59,9 @@ func (p *parsed) build() (*Settings, error) {
 			Issuer:    p.issuer,
 			Audiences: p.audiences,
 			Leeway:    p.leeway,
+			// Older fastapi-paseto releases write nbf as integer Unix
+			// seconds; see the package documentation.
+			AllowNumericDates: true,
 		},
 		Other:            kind(p.other),
 		LocalKey:         local,

@@ -66,6 +66,17 @@
 // needs the private key: authtoken issues tokens, a service that only
 // verifies them uses package verifier.
 //
+// # Numeric time claims
+//
+// Older fastapi-paseto releases write nbf as integer Unix seconds, where
+// PASETO requires an RFC 3339 string (exp and iat, added by pyseto, are
+// strings). The loaded [authtoken.Config] therefore sets AllowNumericDates,
+// so that tokens the Python service issued before the port keep
+// verifying. Those releases compute nbf from a naive UTC time read as
+// local time: on a host whose zone was not UTC, nbf is off by the zone's
+// offset, which pyseto (checking exp only) let pass but authtoken does
+// not: tokens from a host west of UTC fail as not yet valid until then.
+//
 // Every error is a *ConfigError matching ErrInvalidConfig whose Field is
 // the variable's name; no error holds a value.
 package fastapipaseto

@@ -9,6 +9,7 @@
 //	                       [-redis ADDR[,ADDR...]] [-redis-master NAME]
 //	                       [-rotate-every 168h] [-publish-ahead 2m] [-max-keys 0]
 //	                       [-access-lifetime 15m] [-refresh-lifetime 720h] [-key-grace 1m]
+//	                       [-metrics-addr 127.0.0.1:0]
 //
 // The demo user is test / test.
 //
@@ -65,6 +66,21 @@
 // access ring (Ed25519), whose public halves are published at
 // /.well-known/paseto-keys. Refresh tokens are v4.local tokens under the
 // refresh ring's keys: only the demo reads them, so they are not published.
+//
+// # Metrics
+//
+// Every component the demo builds reports its events (package observe):
+// they are logged (slog, rate-limited) and counted. The counts are served
+// as JSON at GET /metrics on a listener of their own, -metrics-addr, never
+// on the public one: the events by kind, component and reason
+// ("request/httpauth/token_expired": 3, "verify/verifier/ok": 10, …) and
+// the staleness of any remote key set. They name no token, subject or key
+// bytes. -metrics-addr must be a loopback address (127.0.0.1, [::1] or
+// localhost); the demo refuses to start with any other. The default,
+// 127.0.0.1:0, takes a free port, printed in the log ("metrics on
+// http://…/metrics"), so that two demos or a busy machine never collide;
+// pass a fixed port (-metrics-addr 127.0.0.1:9090) to scrape it, or
+// -metrics-addr "" to serve none.
 //
 // # Keys and rotation
 //
@@ -150,6 +166,7 @@ import (
 
 	"github.com/pasetokit/pasetokit/examples/demo/internal/app"
 	"github.com/pasetokit/pasetokit/keyring"
+	"github.com/pasetokit/pasetokit/observe"
 	"github.com/pasetokit/pasetokit/store/redisstore"
 	"github.com/redis/go-redis/v9"
 )
@@ -166,10 +183,28 @@ func main() {
 	refreshLifetime := flag.Duration("refresh-lifetime", 0, "refresh-token lifetime (0: 720h)")
 	keyGrace := flag.Duration("key-grace", 0, "how much longer than their tokens' and cookies' lifetime retired keys are kept (0: 1m)")
 	maxKeys := flag.Int("max-keys", 0, "the most access-token keys the ring holds (0: what the schedule needs plus 16)")
+	metricsAddr := flag.String("metrics-addr", "127.0.0.1:0", `loopback address of the metrics listener (GET /metrics, JSON); port 0 picks a free one, printed in the log; "" serves none`)
 	flag.Parse()
 
+	// Every component logs its events (observe.Default) and counts them
+	// for the metrics listener.
+	counts, err := observe.NewCounts(observe.CountsConfig{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	events := observe.Multi(observe.Default(), counts)
+	var metricsLn net.Listener
+	if *metricsAddr != "" {
+		// Listen before building anything, so that a bad address fails
+		// at once.
+		if metricsLn, err = app.ListenMetrics(*metricsAddr); err != nil {
+			log.Fatalf("-metrics-addr %s: %v", *metricsAddr, err)
+		}
+	}
+
 	cfg := app.Config{Secure: *secure, RotateEvery: *rotateEvery, PublishAhead: *publishAhead,
-		AccessLifetime: *accessLifetime, RefreshLifetime: *refreshLifetime, KeyGrace: *keyGrace, MaxKeys: *maxKeys}
+		AccessLifetime: *accessLifetime, RefreshLifetime: *refreshLifetime, KeyGrace: *keyGrace, MaxKeys: *maxKeys,
+		Events: events}
 	if *keyPath != "" {
 		if err := app.LoadKeyFile(*keyPath, &cfg); err != nil {
 			log.Fatal(err)
@@ -184,7 +219,7 @@ func main() {
 		if *keyPath == "" {
 			log.Print("-redis without -key-file: this process's keys are generated, so it cannot share the key rings of a fleet")
 		}
-		client, s, err := redisStore(strings.Split(*redisAddrs, ","), *redisMaster)
+		client, s, err := redisStore(strings.Split(*redisAddrs, ","), *redisMaster, events)
 		if err != nil {
 			log.Fatal(err)
 		}
@@ -209,11 +244,24 @@ func main() {
 	defer stop()
 	go a.Run(ctx) // the rings' schedules
 	srv := &http.Server{Handler: a, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	var metrics *http.Server
+	if metricsLn != nil {
+		metrics = app.MetricsServer(counts)
+		go func() {
+			if err := metrics.Serve(metricsLn); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				log.Printf("metrics listener: %v", err)
+			}
+		}()
+		log.Printf("metrics on http://%s/metrics (loopback only)", metricsLn.Addr())
+	}
 	go func() {
 		<-ctx.Done()
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		_ = srv.Shutdown(sctx)
+		if metrics != nil {
+			_ = metrics.Shutdown(sctx)
+		}
 	}()
 	log.Printf("listening on http://%s (demo user test / test, signing key %s)", ln.Addr(), a.SigningKeyID())
 	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -228,7 +276,7 @@ const redisPrefix = "pasetokit-demo:"
 // addresses, or a Sentinel master) with the client redisstore.NewClient
 // configures, and makes the store the demo keeps its revocations, refresh
 // tokens, cut-offs and remember-me series in.
-func redisStore(addrs []string, master string) (redis.UniversalClient, *redisstore.Store, error) {
+func redisStore(addrs []string, master string, events observe.Handler) (redis.UniversalClient, *redisstore.Store, error) {
 	client, err := redisstore.NewClient(redisstore.ClientConfig{Addrs: addrs, MasterName: master})
 	if err != nil {
 		return nil, nil, err
@@ -239,7 +287,7 @@ func redisStore(addrs []string, master string) (redis.UniversalClient, *redissto
 		client.Close()
 		return nil, nil, fmt.Errorf("redis %s: %w", strings.Join(addrs, ","), err)
 	}
-	s, err := redisstore.New(client, redisstore.Config{Prefix: redisPrefix, MaxFamiliesPerUser: app.MaxFamiliesPerUser})
+	s, err := redisstore.New(client, redisstore.Config{Prefix: redisPrefix, MaxFamiliesPerUser: app.MaxFamiliesPerUser, Events: events})
 	if err != nil {
 		client.Close()
 		return nil, nil, err

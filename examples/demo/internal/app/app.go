@@ -28,6 +28,7 @@ import (
 
 	"github.com/pasetokit/pasetokit/authtoken"
 	"github.com/pasetokit/pasetokit/keyring"
+	"github.com/pasetokit/pasetokit/observe"
 	"github.com/pasetokit/pasetokit/remember"
 	"github.com/pasetokit/pasetokit/session"
 	"github.com/pasetokit/pasetokit/store"
@@ -103,6 +104,12 @@ type Config struct {
 	// wrapped with a key derived from CookieSecret, so the processes that
 	// share it and the key file form one fleet.
 	RingBackend func(family string) (keyring.Backend, error)
+	// Events receives the events of every component the app builds (key
+	// rings, token and cookie managers, the API's middleware); nil means
+	// observe.Default() (slog, rate-limited). The demo command passes
+	// observe.Multi(observe.Default(), counts) and serves the counts on
+	// its metrics listener. A store given in Store takes its own.
+	Events observe.Handler
 
 	onRingError func(family string, err error)
 }
@@ -210,6 +217,7 @@ func (a *App) newCookies(rememberStore store.RememberStore) error {
 		Cookie:    remember.Cookie{Name: rememberName, Insecure: !a.cfg.Secure},
 		Now:       a.cfg.Now,
 		OnTheft:   a.rememberTheft,
+		Events:    a.cfg.Events,
 		OnError:   func(_ *http.Request, err error) { a.logError("remember", err) },
 		// A remembered user coming back while the store is down gets 503,
 		// not a logged-out page.
@@ -229,6 +237,7 @@ func (a *App) newTokens() error {
 		Issuer:  tokenIssuer,
 		Store:   a.store,
 		Now:     a.cfg.Now,
+		Events:  a.cfg.Events, // reuse, and the verifiers' outcomes
 		OnReuse: func(_ context.Context, subject, _ string) {
 			a.cfg.Logf("refresh token reused for user %q: family revoked", subject)
 		},

@@ -153,6 +153,7 @@ func newRing(ctx context.Context, cfg Config, f family) (*keyring.Ring, error) {
 		Policy:    keyring.Policy{RotateEvery: f.every, PublishAhead: ahead, MaxKeys: maxKeys},
 		Now:       cfg.Now,
 		OnError:   func(err error) { cfg.onRingError(f.name, err) },
+		Events:    cfg.Events,
 	}
 	if cfg.RingBackend != nil {
 		b, err := cfg.RingBackend(f.name)

@@ -23,11 +23,11 @@ func (a *App) routes() (http.Handler, error) {
 	web := func(h http.HandlerFunc) http.Handler {
 		return csrf.Handler(a.sessions.Handler(a.remember.Handler(a.webCutoff(h))))
 	}
-	access, err := httpauth.New(httpauth.Config{Verifier: a.tokens.Access(), Realm: "api", ErrorHandler: a.authError})
+	access, err := httpauth.New(httpauth.Config{Verifier: a.tokens.Access(), Realm: "api", ErrorHandler: a.authError, Events: a.cfg.Events})
 	if err != nil {
 		return nil, err
 	}
-	fresh, err := httpauth.New(httpauth.Config{Verifier: a.tokens.FreshAccess(), Realm: "api", ErrorHandler: a.authError})
+	fresh, err := httpauth.New(httpauth.Config{Verifier: a.tokens.FreshAccess(), Realm: "api", ErrorHandler: a.authError, Events: a.cfg.Events})
 	if err != nil {
 		return nil, err
 	}
