@@ -25,8 +25,8 @@ const (
 	// (also the verifiers inside authtoken). Reason is "ok" or the
 	// httpauth code of the error (token_expired, token_invalid,
 	// token_unknown_key, key_set_unavailable, ...). A request that
-	// httpauth authenticates is counted once as KindRequest and once as
-	// KindVerify (if it had a token): count one of them, not both.
+	// httpauth authenticates is counted once as [KindRequest] and once as
+	// [KindVerify] (if it had a token): count one of them, not both.
 	KindVerify Kind = "verify"
 	// KindKeySetFetch is one fetch of a remote key set by a verifier. URL
 	// is the set's URL without password or query. Reason is
@@ -76,7 +76,7 @@ const (
 const (
 	// ReasonOK: the operation succeeded.
 	ReasonOK = "ok"
-	// ReasonFailed: the operation failed; Event.Err says why.
+	// ReasonFailed: the operation failed; [Event.Err] says why.
 	ReasonFailed = "failed"
 	// ReasonRecovered: the first success after one or more failures.
 	ReasonRecovered = "recovered"
@@ -98,19 +98,19 @@ type Event struct {
 	// Reason refines Kind, from the fixed list of that kind.
 	Reason string
 
-	// KeyID is the PASERK id of the key concerned (KindKeyRotation), or
+	// KeyID is the PASERK id of the key concerned ([KindKeyRotation]), or
 	// empty.
 	KeyID string
 	// URL is the key set's URL, as the verifier's errors show it: no
-	// password, query or fragment (KindKeySetFetch), or empty.
+	// password, query or fragment ([KindKeySetFetch]), or empty.
 	URL string
-	// Staleness is the age of the key set copy in use (KindKeySetFetch).
+	// Staleness is the age of the key set copy in use ([KindKeySetFetch]).
 	Staleness time.Duration
 	// MaxStale is the age at which that copy stops being used
-	// (KindKeySetFetch): alert well before Staleness reaches it.
+	// ([KindKeySetFetch]): alert well before Staleness reaches it.
 	MaxStale time.Duration
 	// Err is the cause of a failure, or nil. Per-request events
-	// (KindRequest, KindVerify) never carry one: their Reason says enough.
+	// ([KindRequest], [KindVerify]) never carry one: their Reason says enough.
 	Err error
 }
 

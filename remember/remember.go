@@ -164,18 +164,18 @@ type Config struct {
 	// unset (their bytes; pyseto takes 1 to 64). A client without a
 	// cookie of ours that presents one is logged in as that user (not
 	// fresh), gets a new series and our cookie, and the Flask cookie is
-	// deleted; the same cookie presented again is refused (ErrRevoked),
+	// deleted; the same cookie presented again is refused ([ErrRevoked]),
 	// until FlaskUntil, even after the series it became is gone (Forget,
 	// ForgetUser, theft, expiry). See the package documentation for why it
 	// is not kept as it is.
 	FlaskSecret []byte
 	// FlaskUntil is the end of the migration, required with FlaskSecret:
-	// Flask remember-me cookies are accepted only before it (ErrExpired
+	// Flask remember-me cookies are accepted only before it ([ErrExpired]
 	// from then on), and the store keeps a mark of each one converted
 	// until it. Keep it a few weeks ahead, well within Lifetime.
 	FlaskUntil time.Time
 	// FlaskCookieName is the Flask remember-me cookie's name (Flask-Login's
-	// REMEMBER_COOKIE_NAME); empty means DefaultFlaskCookieName. Only
+	// REMEMBER_COOKIE_NAME); empty means [DefaultFlaskCookieName]. Only
 	// used with FlaskSecret.
 	FlaskCookieName string
 }
@@ -320,7 +320,7 @@ func hashValidator(v string) []byte {
 // creates a series in the store and sets the cookie on w. Call it after a
 // successful password login when the user asked to be remembered. device
 // is optional metadata kept with the series (such as a summary of the
-// user agent), truncated to MaxDeviceLength bytes. A remember-me cookie
+// user agent), truncated to [MaxDeviceLength] bytes. A remember-me cookie
 // that r already carries is forgotten first (best effort), so a device
 // has one series at a time.
 //
@@ -371,7 +371,7 @@ func (m *Manager) Remember(w http.ResponseWriter, r *http.Request, userID, devic
 // "", false, nil. The only errors are those of the store (matching
 // [store.ErrUnavailable]): Login then fails closed with "", false, err.
 //
-// Login does not touch the session; Handler does that (see SetUserAt).
+// Login does not touch the session; Handler does that (see [SetUserAt]).
 // Callers of Login who record the login time themselves must take it
 // before calling Login, as Handler does, so that a cut-off recorded while
 // Login read the series is not outlived.

@@ -81,7 +81,7 @@ type Config struct {
 	// key has been dropped is [ErrUnknownKey]. New checks that the source
 	// keeps retired keys for Lifetime ([keyring.Source.CheckLifetime]).
 	// When the source has no current key ([keyring.ErrStale]), saving
-	// fails closed (Config.OnError) and loading keeps working.
+	// fails closed ([Config.OnError]) and loading keeps working.
 	KeySource keyring.Source
 
 	// Cookie holds the attributes of the session cookie; the zero value
@@ -279,7 +279,7 @@ func New(cfg Config) (*Manager, error) {
 		m.partNames[i] = fmt.Sprintf("%s.%d", m.name, i)
 	}
 	m.parser = paseto.Parser{MaxTokenLength: m.maxParts * MaxCookieSize, MaxFooterLength: 64}
-	// The cookie name and attributes share MaxCookieSize with the value: a
+	// The cookie name and attributes share [MaxCookieSize] with the value: a
 	// long Path or Domain can leave too little room for even the smallest
 	// token (a nonce and a tag, no payload), so that every save would
 	// fail.
@@ -324,7 +324,7 @@ func (m *Manager) valueRoom() int {
 }
 
 // KeyRefLength is the length of the key reference that is the footer of
-// every session token: the first KeyRefLength characters of the
+// every session token: the first [KeyRefLength] characters of the
 // encrypting key's PASERK id after "k4.lid." (48 bits of a public hash of
 // the key; see [Config.Keys]).
 const KeyRefLength = 8

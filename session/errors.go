@@ -33,7 +33,7 @@ var (
 	ErrIdleExpired = errors.New("session: session idle timeout exceeded")
 
 	// ErrTooLarge: the encoded session does not fit the cookie size
-	// budget. The error is a *SizeError.
+	// budget. The error is a [*SizeError].
 	ErrTooLarge = errors.New("session: encoded session exceeds the cookie size limit")
 	// ErrCommitted: the session was changed, or saved, after the response
 	// headers (and so the cookie) were written.

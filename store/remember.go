@@ -47,7 +47,7 @@ const DefaultMaxSeriesPerUser = 32
 // checks.
 type RememberStore interface {
 	// CreateSeries stores a new series. A selector already in use is an
-	// error matching ErrSelectorInUse; a series already expired is not
+	// error matching [ErrSelectorInUse]; a series already expired is not
 	// stored. A store that bounds the series per user and finds the user
 	// at the bound first deletes, in the same atomic step, the user's
 	// existing series that expires soonest (the earliest selector, in

@@ -16,7 +16,7 @@ import (
 	"github.com/pasetokit/pasetokit/keyset"
 )
 
-// remoteSet is the state of one KeySet. At most one fetch runs at a time
+// remoteSet is the state of one [KeySet]. At most one fetch runs at a time
 // (call); callers that need the result join it rather than start another.
 type remoteSet struct {
 	v   *Verifier
@@ -259,7 +259,7 @@ func wait(ctx context.Context, calls []*fetchCall) error {
 	return nil
 }
 
-// unavailable returns an ErrKeySetUnavailable error for the first of sets
+// unavailable returns an [ErrKeySetUnavailable] error for the first of sets
 // that has no usable copy, or nil.
 func (v *Verifier) unavailable(sets []*remoteSet) error {
 	for _, rs := range sets {
