@@ -339,7 +339,7 @@ func checkErrorResponse(t *testing.T, w *httptest.ResponseRecorder, status int, 
 	if cc := w.Header().Get("Cache-Control"); cc != "no-store" {
 		t.Errorf("Cache-Control %q", cc)
 	}
-	if ra, want := w.Header().Get("Retry-After"), map[bool]string{true: RetryAfter}[status == http.StatusServiceUnavailable]; ra != want {
+	if ra, want := w.Header().Get("Retry-After"), map[bool]string{true: "1"}[status == http.StatusServiceUnavailable]; ra != want {
 		t.Errorf("Retry-After %q on a %d, want %q", ra, status, want)
 	}
 	var b errBody
