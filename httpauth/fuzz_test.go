@@ -26,7 +26,7 @@ func FuzzExtract(f *testing.F) {
 		WebSocketSource{Header: "X-Ws", Prefix: "Bearer "},
 		HeaderSource{},
 		HeaderSource{Name: "X-Token"},
-		HeaderSource{Name: "X-Typed", Type: "PASETO"},
+		HeaderSource{Name: "X-Typed", Scheme: "PASETO"},
 		CookieSource{Name: "paseto"},
 		QuerySource{Name: "token"},
 	}

@@ -48,10 +48,10 @@ type HeaderSource struct {
 	// Name is the header name, matched case-insensitively. Empty means
 	// "Authorization".
 	Name string
-	// Type is the authentication scheme before the token, such as "Bearer"
+	// Scheme is the authentication scheme before the token, such as "Bearer"
 	// or "PASETO". Empty means none, except on the Authorization header,
 	// which always carries a scheme (RFC 7235), where empty means "Bearer".
-	Type string
+	Scheme string
 }
 
 // CookieSource takes the token from a cookie.
@@ -97,7 +97,9 @@ type WebSocketSource struct {
 	// Prefix, when set, must begin the value (matched ASCII
 	// case-insensitively) and is removed from it, as in "Bearer ". A value
 	// without it counts as absent; a value that is only the prefix is a
-	// malformed token. Nothing else is trimmed after the prefix.
+	// malformed token. Nothing else is trimmed after the prefix. Unlike
+	// [HeaderSource.Scheme] it includes the separator: it is the exact
+	// text before the token.
 	Prefix string
 }
 
@@ -198,12 +200,12 @@ func compileHeader(dst []extractor, s HeaderSource) ([]extractor, error) {
 		return dst, errors.New("HeaderSource.Name " + quote(name) + " is not a valid header name")
 	}
 	key := textproto.CanonicalMIMEHeaderKey(name)
-	typ := s.Type
+	typ := s.Scheme
 	if typ == "" && key == "Authorization" {
 		typ = "Bearer"
 	}
 	if typ != "" && !isToken(typ) {
-		return dst, errors.New("HeaderSource.Type " + quote(typ) + " is not a valid authentication scheme")
+		return dst, errors.New("HeaderSource.Scheme " + quote(typ) + " is not a valid authentication scheme")
 	}
 	return append(dst, extractor{kind: kindHeader, name: key, scheme: typ, label: "header:" + key}), nil
 }

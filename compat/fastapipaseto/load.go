@@ -477,11 +477,11 @@ func (p *parsed) httpSources(get getter) error {
 		field := VarHeaderName
 		switch {
 		case l == "json":
-			src, field = httpauth.JSONBodySource{Key: jsonKey, Type: jsonType}, VarJSONType
+			src, field = httpauth.JSONBodySource{Key: jsonKey, Scheme: jsonType}, VarJSONType
 		case headerType == "":
 			src = httpauth.BareHeaderSource{Name: headerName}
 		default:
-			src = httpauth.HeaderSource{Name: headerName, Type: headerType}
+			src = httpauth.HeaderSource{Name: headerName, Scheme: headerType}
 		}
 		if _, err := httpauth.New(httpauth.Config{Verifier: nopVerifier{}, Sources: []httpauth.Source{src}}); err != nil {
 			return configError(field, errors.New("not a valid header name or scheme"))
