@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
@@ -81,20 +82,64 @@ type Config struct {
 	// claim). Access.Keys is required.
 	Access KindConfig
 	// Refresh configures refresh tokens (claim type "refresh", with a fam
-	// claim naming the family). Empty Refresh.Keys means Access.Keys.
+	// claim naming the family). Empty Refresh.Keys means Access.Keys;
+	// the tokens stay bound to their kind (see the package documentation,
+	// "Kinds cannot be confused").
 	Refresh KindConfig
 	// Custom configures custom kinds by name (claim type "<name>"). Names
 	// are 1 to 64 characters among ASCII letters, digits, '-', '_' and
-	// '.', and not "access" or "refresh". Empty Keys mean Access.Keys.
+	// '.', and not "access" or "refresh". Empty Keys mean Access.Keys,
+	// with the tokens bound to their kind as refresh tokens are.
 	Custom map[string]KindConfig
 
-	// Issuer, when not empty, is written as the iss claim of every token
-	// and required of every verified token.
+	// Issuer, when not empty, is written as the iss claim of every token.
+	// Unless Issuers is set, it is also the one issuer accepted of every
+	// verified token, and the issuer a key is bound to when its
+	// [keyring.Key.Issuer] is empty.
 	Issuer string
+	// Issuers, when not empty, are the iss values accepted of a verified
+	// token instead of Issuer alone (for example the old and the new name
+	// while the service is renamed); it must then hold Issuer, so that the
+	// Manager accepts its own tokens. Keys are then bound to an issuer only
+	// by their own [keyring.Key.Issuer].
+	Issuers []string
 	// Audiences, when not empty, are written as the aud claim of every
 	// token (a string for one value, a list for several), and a verified
 	// token must name at least one of them.
 	Audiences []string
+
+	// AllowSharedV2Keys lets a v2 kind other than access share a key with
+	// the access kind (by an empty Keys, or by listing it). v2 tokens
+	// cannot be bound to their kind by an implicit assertion, so those
+	// tokens are then told apart by their type alone, which plain
+	// verifiers do not read: a verifier other than this package's, given
+	// the access key, accepts them as access tokens. Set it only where
+	// nothing but this package verifies the tokens, such as a port of a
+	// fastapi-paseto v2 service that used one key for every kind.
+	AllowSharedV2Keys bool
+
+	// AllowMissingKeyID lets this package's verifiers accept a token
+	// whose footer names no key (no kid): it is then tried against the
+	// kind's key. Tokens issued here always carry a kid; only tokens made
+	// elsewhere lack one, such as those of a fastapi-paseto service being
+	// ported (compat/fastapipaseto sets it). It is refused unless every
+	// kind has exactly one key in Keys and no KeySource, so that a token
+	// without a kid is never tried against several keys; [Manager.SetKeys]
+	// then takes one key only. Leave it false otherwise.
+	AllowMissingKeyID bool
+	// AllowUnboundKinds lets kinds other than access also accept tokens
+	// made without this package's kind binding: tokens with no footer at
+	// all, verified without the kind's implicit assertion, whose "type"
+	// claim alone says their kind (it is still checked). Tokens of
+	// fastapi-paseto, which a port must keep accepting until they expire,
+	// are such tokens (compat/fastapipaseto sets it). Tokens issued here
+	// stay bound, and a token with a footer must still name its kind
+	// there. A refresh token without "fam" (not made by Login) is then
+	// rotated into a family of its own, derived from its jti, so that its
+	// reuse is still detected. Plain verifiers given the access key accept
+	// such unbound tokens of other kinds as access tokens: leave it false
+	// once the old tokens have expired.
+	AllowUnboundKinds bool
 
 	// Store keeps revocations, refresh families and logout cutoffs. Nil
 	// means a new [store.NewMemory], which is right for a single process;
@@ -104,6 +149,12 @@ type Config struct {
 	// Leeway is the clock skew tolerated when checking exp, nbf and iat.
 	// Zero means none; negative is an error.
 	Leeway time.Duration
+
+	// Rules are checks of the caller's own, run on every verification of
+	// every kind after the built-in and this package's checks (type,
+	// revocation, cutoff) have passed. Their errors are returned wrapped in
+	// a *[verifier.RuleError].
+	Rules []verifier.Rule
 
 	// AllowNumericDates makes every kind's verifier accept iat, nbf and
 	// exp written as integer Unix seconds, as tokens from some Python
@@ -119,8 +170,9 @@ type Config struct {
 
 	// KeySetMaxAge is the Cache-Control max-age of [Manager.KeySetHandler]'s
 	// responses, in whole seconds. Zero means [issuer.DefaultKeySetMaxAge]
-	// (five minutes), or with a KeySource the shortest
-	// [keyring.Snapshot.MaxAge] of the kinds' sources; a longer value than
+	// (five minutes), or with Access.KeySource its
+	// [keyring.Snapshot.MaxAge] (only access keys are published, see
+	// [Manager.PublicKeys]); a longer value than
 	// that is an error, since verifiers could then miss a next key before
 	// it signs. Otherwise it must be at least one second.
 	KeySetMaxAge time.Duration
@@ -155,16 +207,25 @@ const DefaultRetryWindow = 30 * time.Second
 // kind is one configured kind of token.
 type kind struct {
 	name     string
-	iss      *issuer.Issuer
+	iss      *issuer.Issuer // nil on the verify-only side
 	ver      *verifier.Verifier
 	lifetime time.Duration // 0 for NoExpiration
 	version  paseto.Version
 	purpose  paseto.Purpose
-	field    string // "Access", "Custom[reset]", …
+	// assertion is the implicit assertion binding tokens to this kind,
+	// and the footer names the kind ("type"): nil for access tokens,
+	// which plain verifiers must accept, and for v2 kinds, which cannot
+	// have one and must have keys of their own instead. Both hold for
+	// every key of the kind, from Keys or from a KeySource alike.
+	assertion []byte
+	footer    bool   // the footer carries "type": every kind but access
+	unbound   bool   // Config.AllowUnboundKinds, for kinds other than access
+	field     string // "Access", "Custom[reset]", …
 
 	src     keyring.Source                      // KindConfig.KeySource, or nil
 	mu      sync.Mutex                          // serializes SetKeys
 	publics atomic.Pointer[[]*paseto.PublicKey] // without a source: the public keys of Keys
+	vkeys   atomic.Pointer[[]keyring.Key]       // without a source: the verifying keys of Keys
 }
 
 // Manager issues, verifies, rotates and revokes tokens. Make one with [New];
@@ -181,8 +242,11 @@ type Manager struct {
 	events          observe.Handler
 	retryWindow     time.Duration
 	retention       time.Duration // longest lifetime; 0 when one kind never expires
+	allowSharedV2   bool          // Config.AllowSharedV2Keys
+	allowNoKeyID    bool          // Config.AllowMissingKeyID
 
 	issuerName string
+	keyIssuer  string                 // the issuer keys without one of their own are bound to
 	keySetCC   string                 // Cache-Control of KeySetHandler
 	keysGen    atomic.Uint64          // counts SetKeys calls, for the key set cache
 	keySetDoc  atomic.Pointer[setDoc] // the last key set document
@@ -198,6 +262,14 @@ func New(cfg Config) (*Manager, error) {
 	}
 	if cfg.RetryWindow < 0 {
 		return nil, configError("RetryWindow", errors.New("negative"))
+	}
+	if err := checkIssuers(cfg.Issuer, cfg.Issuers); err != nil {
+		return nil, err
+	}
+	for i, r := range cfg.Rules {
+		if r == nil {
+			return nil, configError("Rules["+strconv.Itoa(i)+"]", errors.New("nil rule"))
+		}
 	}
 	for i, a := range cfg.Audiences {
 		if a == "" {
@@ -234,6 +306,9 @@ func New(cfg Config) (*Manager, error) {
 		m.store = s
 	}
 	m.issuerName = cfg.Issuer
+	_, m.keyIssuer = acceptedIssuers(cfg.Issuer, cfg.Issuers)
+	m.allowSharedV2 = cfg.AllowSharedV2Keys
+	m.allowNoKeyID = cfg.AllowMissingKeyID
 	if len(cfg.Access.Keys) == 0 && cfg.Access.KeySource == nil {
 		return nil, configError("Access.Keys", errors.New("no keys and no KeySource"))
 	}
@@ -291,6 +366,56 @@ func validKindName(name string) bool {
 	return true
 }
 
+// checkIssuers checks Config.Issuer and Config.Issuers.
+func checkIssuers(iss string, issuers []string) error {
+	if len(issuers) == 0 {
+		return nil
+	}
+	found := false
+	for i, s := range issuers {
+		if s == "" {
+			return configError("Issuers["+strconv.Itoa(i)+"]", errors.New("empty"))
+		}
+		found = found || s == iss
+	}
+	if iss != "" && !found {
+		return configError("Issuers", errors.New("does not hold Issuer: the Manager would refuse its own tokens"))
+	}
+	return nil
+}
+
+// acceptedIssuers returns the issuers a verified token may name, and the
+// issuer keys without one of their own are bound to.
+func acceptedIssuers(iss string, issuers []string) (accepted []string, bind string) {
+	if len(issuers) > 0 {
+		return append([]string(nil), issuers...), ""
+	}
+	if iss != "" {
+		return []string{iss}, iss
+	}
+	return nil, ""
+}
+
+// kindAssertion is the implicit assertion of the tokens of kind name
+// (other than access): a fixed prefix, the name (which cannot hold a NUL)
+// and a NUL, followed by the caller's own assertion, if any.
+func kindAssertion(name string) []byte {
+	return []byte("pasetokit/authtoken kind:" + name + "\x00")
+}
+
+// implicit returns the implicit assertion tokens of k are made and
+// verified with, given the caller's own.
+func (k *kind) implicit(user []byte) []byte {
+	if k.assertion == nil {
+		return user
+	}
+	if len(user) == 0 {
+		return k.assertion
+	}
+	b := make([]byte, 0, len(k.assertion)+len(user))
+	return append(append(b, k.assertion...), user...)
+}
+
 // newKind builds the issuer and verifier of one kind. field names the
 // configuration field in errors.
 func (m *Manager) newKind(cfg Config, field, name string, kc KindConfig, def time.Duration) (*kind, error) {
@@ -305,7 +430,10 @@ func (m *Manager) newKind(cfg Config, field, name string, kc KindConfig, def tim
 	case len(keys) == 0:
 		keys, keysField = cfg.Access.Keys, "Access.Keys"
 	}
-	k := &kind{name: name, field: field, src: src}
+	k := &kind{name: name, field: field, src: src, footer: name != TypeAccess, unbound: cfg.AllowUnboundKinds && name != TypeAccess}
+	if cfg.AllowMissingKeyID && (src != nil || len(keys) != 1) {
+		return nil, configError("AllowMissingKeyID", fmt.Errorf("%s has more than one key or a KeySource: a token without a kid would be tried against several keys", keysField))
+	}
 	switch {
 	case kc.Lifetime < 0:
 		return nil, configError(field+".Lifetime", errors.New("negative"))
@@ -330,12 +458,25 @@ func (m *Manager) newKind(cfg Config, field, name string, kc KindConfig, def tim
 	} else {
 		var publics []*paseto.PublicKey
 		var err error
-		vkeys, publics, k.version, k.purpose, err = verifyKeys(keys, keysField, cfg.Issuer)
+		vkeys, publics, k.version, k.purpose, err = verifyKeys(keys, keysField, m.keyIssuer)
 		if err != nil {
 			return nil, err
 		}
 		k.publics.Store(&publics)
+		k.vkeys.Store(&vkeys)
 		keys = keys[:1]
+	}
+
+	if name != TypeAccess {
+		if k.version == paseto.V2 {
+			// v2 has no implicit assertion: only keys of its own keep
+			// this kind from passing as an access token.
+			if !m.allowSharedV2 && sharesKey(k, m.access) {
+				return nil, configError(keysField, errSharedV2)
+			}
+		} else {
+			k.assertion = kindAssertion(name)
+		}
 	}
 
 	var err error
@@ -346,15 +487,15 @@ func (m *Manager) newKind(cfg Config, field, name string, kc KindConfig, def tim
 		Lifetime:     k.lifetime,
 		NoExpiration: kc.NoExpiration,
 		AddNotBefore: true,
-		Now:          m.now,
+		// This package writes iat itself, to the millisecond, so that
+		// a token issued after a cutoff in the same second passes.
+		NoIssuedAt: true,
+		Now:        m.now,
 	})
 	if err != nil {
 		return nil, nested(field, keysField, err)
 	}
-	var issuers []string
-	if cfg.Issuer != "" {
-		issuers = []string{cfg.Issuer}
-	}
+	issuers, _ := acceptedIssuers(cfg.Issuer, cfg.Issuers)
 	k.ver, err = verifier.New(verifier.Config{
 		Keys:                   vkeys,
 		KeySource:              src,
@@ -363,14 +504,62 @@ func (m *Manager) newKind(cfg Config, field, name string, kc KindConfig, def tim
 		AllowMissingExpiration: kc.NoExpiration,
 		AllowNumericDates:      cfg.AllowNumericDates,
 		Leeway:                 cfg.Leeway,
-		Rules:                  []verifier.Rule{typeRule(name), m.revocationRule},
-		Now:                    m.now,
-		Events:                 cfg.Events,
+		// This package's tokens always name their key: a token without
+		// a kid would be tried against every key (AllowMissingKeyID
+		// only with one key).
+		RequireKeyID: !cfg.AllowMissingKeyID,
+		Rules:        append([]verifier.Rule{typeRule(name), m.revocationRule}, cfg.Rules...),
+		Now:          m.now,
+		Events:       cfg.Events,
 	})
 	if err != nil {
 		return nil, nested(field, keysField, err)
 	}
 	return k, nil
+}
+
+// errSharedV2 is the error of a v2 kind other than access sharing a key
+// with the access kind.
+var errSharedV2 = errors.New("a v2 kind other than access shares a key with the access kind; give it keys of its own (v2 tokens cannot be bound to their kind)")
+
+// sharesKey reports whether kinds a and b may verify with a common key:
+// the same KeySource, or a key of one among the keys of the other (for a
+// source, its keys now).
+func sharesKey(a, b *kind) bool {
+	if a == nil || b == nil {
+		return false
+	}
+	if a.src != nil && b.src != nil && reflect.TypeOf(a.src).Comparable() && reflect.TypeOf(b.src).Comparable() && a.src == b.src {
+		return true
+	}
+	ids := a.keyIDs()
+	for id := range b.keyIDs() {
+		if ids[id] {
+			return true
+		}
+	}
+	return false
+}
+
+// keyIDs returns the PASERK ids of the keys k verifies with now.
+func (k *kind) keyIDs() map[string]bool {
+	ids := make(map[string]bool)
+	if k.src != nil {
+		for _, e := range k.src.Snapshot().Keys() {
+			ids[e.ID()] = true
+		}
+		return ids
+	}
+	if p := k.vkeys.Load(); p != nil {
+		for _, key := range *p {
+			if loaded, err := key.Parse(); err == nil {
+				if id, err := paserk.ID(loaded); err == nil {
+					ids[id] = true
+				}
+			}
+		}
+	}
+	return ids
 }
 
 // verifyKeys checks a kind's keys (at keysField) and returns what its

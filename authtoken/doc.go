@@ -28,6 +28,24 @@
 // Use [store.NewMemory] (the default) for one process, a shared store for
 // several.
 //
+// # Resource servers
+//
+// A process that only verifies access tokens (an API behind the auth
+// service) uses a [Verifier]: the access kind's public keys, from a key
+// set URL or configured, and the auth service's shared store, so that it
+// sees logouts, revocations and cutoffs. It makes the same checks as the
+// Manager's requirements and is an httpauth.TokenVerifier itself:
+//
+//	rv, err := authtoken.NewVerifier(authtoken.VerifierConfig{
+//		KeySets: []verifier.KeySet{{URL: "https://auth.example.com/keys", Issuer: "https://auth.example.com"}},
+//		Issuers: []string{"https://auth.example.com"},
+//		Store:   shared, // the auth service's store, such as a redisstore
+//	})
+//	auth, _ := httpauth.New(httpauth.Config{Verifier: rv})
+//	freshAuth, _ := httpauth.New(httpauth.Config{Verifier: rv.FreshAccess()})
+//	mux.Handle("GET /me", auth.Require(handler))
+//	mux.Handle("POST /transfer", freshAuth.Require(handler))
+//
 // To rotate a kind's key, put the new key first in its Keys and keep the
 // old one after it until the tokens it made have expired: the first key
 // issues, all of them verify. [Manager.SetKeys] does that while serving.
@@ -56,9 +74,10 @@
 //
 // # Token kinds
 //
-// Every token carries sub, jti, iat, nbf, exp (unless its kind has
-// [KindConfig.NoExpiration]), a "type" claim naming its kind, and iss and aud when
-// configured:
+// Every token carries sub, jti, iat (to the millisecond), nbf, exp
+// (unless its kind has [KindConfig.NoExpiration]), a "type" claim naming
+// its kind, and iss and aud when configured; tokens of every kind but
+// access also name their kind in the footer:
 //
 //   - access tokens: type "access", and "fresh": true or false. Default
 //     lifetime 15 minutes.
@@ -76,8 +95,53 @@
 // Each kind has its own issuer and verifier, built from its keys: a secret
 // key makes public tokens verified by its public half, a local key local
 // tokens verified by the same key. A kind's verifier accepts no other
-// version or purpose, and checks the type claim, so an access-token route
-// never accepts a refresh token, even when two kinds share a key.
+// version or purpose, and requires a kid naming one of its keys: a token
+// without one is refused rather than tried against every key.
+//
+// # Kinds cannot be confused
+//
+// A kind other than access may share the access kind's keys (empty Keys
+// fall back to them), and the access kind's public keys are what resource
+// servers follow, often with a plain verifier that knows nothing of the
+// "type" claim. So that such a verifier never accepts a 30-day refresh
+// token or a password-reset token as an access token, every token of a
+// kind other than access is bound to its kind cryptographically: it is
+// made with an implicit assertion naming the kind (and the caller's own
+// assertion after it, if any), which a verifier must supply to check its
+// signature or tag. A plain verifier supplies none, or the caller's, and
+// the check fails; only this package, which knows the kind a route
+// requires, supplies it. Access tokens carry no such assertion, so plain
+// verifiers keep accepting them.
+//
+// This binding was chosen over requiring separate keys per kind because
+// it holds however keys are configured or rotated (the same key listed
+// for two kinds, or a key published by mistake), and needs no change of
+// configuration. It binds tokens made with a [KindConfig.KeySource]
+// alike: a refresh kind on the access kind's ring (by an empty
+// configuration or by naming the ring again) signs with the access keys,
+// and its tokens still fail every verifier of access tokens. v2 has no
+// implicit assertion, so a v2 kind other than access must have keys (or
+// a ring) of its own, sharing none with the access kind ([New] and
+// [Manager.SetKeys] refuse it otherwise, unless [Config.AllowSharedV2Keys]).
+//
+// [Manager.KeySetHandler] and [Manager.PublicKeys] publish the access
+// kind's keys only: a key set is what resource servers trust for access
+// tokens, and the other kinds' keys have no business there (a v2 kind's
+// own keys, if published, would make its tokens pass as access tokens).
+//
+// The kind is also written in the footer ("type"), which is authenticated
+// but readable before verification. This package reads it first, so a
+// token of another kind is [ErrWrongType] before anything else is looked
+// at: a refresh token without exp sent to an access route is a wrong
+// type, not a missing expiration, and costs no signature check. The
+// "type" claim in the payload is checked too.
+//
+// Tokens of kinds other than access made before this binding existed are
+// refused, with their now-missing assertion: their users sign in again.
+// Tokens of another library being ported (fastapi-paseto's have no footer
+// at all: no kid, no kind) are accepted only with the explicit opt-outs
+// [Config.AllowMissingKeyID] (one key per kind) and
+// [Config.AllowUnboundKinds], which compat/fastapipaseto sets.
 //
 // # Refresh rotation and reuse detection
 //
@@ -113,19 +177,40 @@
 // so that a Redis Cluster keeps them on one shard. RevokeToken revokes one
 // token of any kind, Logout an access token's family (or the token itself
 // when it has none), LogoutEverywhere every token of a subject issued so
-// far. Tokens of a family issued before this layout (without "gen", or
-// without a family record) are refused: their users log in again.
-// Cutoffs have a granularity of one second, the resolution of iat: a token
-// issued in the same second as LogoutEverywhere is revoked too.
+// far. In an HTTP handler behind httpauth, give them (and Refresh) an
+// empty token: they take the one the middleware verified from the request
+// context ([httpauth.RawTokenFrom]), found by the configured sources.
+// Refresh tokens of a family issued before this layout (without "gen", or
+// without a family record) are refused: their users log in again. With
+// [Config.AllowUnboundKinds], a refresh token made elsewhere without a
+// family (fastapi-paseto's) enters a family "jti-<jti>" at its first use
+// (see [Manager.Refresh]).
+//
+// Tokens carry iat to the millisecond (nbf and exp stay in whole seconds),
+// and a cutoff revokes the tokens issued at or before its instant: a login
+// right after LogoutEverywhere, even in the same second, gets tokens that
+// work; only one in the same millisecond is refused.
 //
 // A store error fails closed: the token is refused, with an error matching
 // [store.ErrUnavailable] when the store could not be reached, which httpauth
 // answers with 503 and Retry-After.
 //
+// # Per-call options and rules
+//
+// [Manager.IssueWith] makes one token of any kind with [IssueOptions]: a
+// lifetime of its own or none (never longer than the store keeps
+// revocations for), audiences, extra footer fields and an implicit
+// assertion. [Config.Rules] add checks of the caller's own to every
+// kind's verification. [Config.Issuer] is the iss the Manager writes;
+// [Config.Issuers] the ones it accepts, while a service is renamed.
+//
 // # Errors
 //
 // [ErrWrongType], [ErrNotFresh], [ErrRevoked] and [ErrRefreshReused] also
-// match [verifier.ErrRule], so httpauth answers them with 401
-// token_rejected. [New] returns a *[ConfigError] naming the field
+// match [verifier.ErrRule], and each an httpauth reason, so httpauth
+// answers them with their own codes: [httpauth.CodeWrongType],
+// [httpauth.CodeNotFresh] (403, error="insufficient_scope"),
+// [httpauth.CodeRevoked] and [httpauth.CodeRefreshReused], all 401 but the
+// second. [New] returns a *[ConfigError] naming the field
 // ("Refresh.Keys[1]"). Error texts never hold claim values or keys.
 package authtoken

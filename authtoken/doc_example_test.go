@@ -9,6 +9,8 @@ import (
 	"github.com/pasetokit/pasetokit/authtoken"
 	"github.com/pasetokit/pasetokit/httpauth"
 	"github.com/pasetokit/pasetokit/keyring"
+	"github.com/pasetokit/pasetokit/store"
+	"github.com/pasetokit/pasetokit/verifier"
 )
 
 // The package documentation's path for most users, compiled.
@@ -32,4 +34,23 @@ func Example_forMostUsers() {
 	})
 	mux := http.NewServeMux()
 	mux.Handle("GET /me", auth.Require(handler)) // authtoken.Subject(r.Context())
+}
+
+// The package documentation's resource server, compiled.
+func Example_resourceServer() {
+	shared, _ := store.NewMemory(store.MemoryConfig{}) // the auth service's store, such as a redisstore
+	rv, err := authtoken.NewVerifier(authtoken.VerifierConfig{
+		KeySets: []verifier.KeySet{{URL: "https://auth.example.com/keys", Issuer: "https://auth.example.com"}},
+		Issuers: []string{"https://auth.example.com"},
+		Store:   shared,
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	auth, _ := httpauth.New(httpauth.Config{Verifier: rv})
+	freshAuth, _ := httpauth.New(httpauth.Config{Verifier: rv.FreshAccess()})
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {})
+	mux := http.NewServeMux()
+	mux.Handle("GET /me", auth.Require(handler))
+	mux.Handle("POST /transfer", freshAuth.Require(handler))
 }

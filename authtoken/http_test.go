@@ -67,25 +67,25 @@ func TestMiddleware(t *testing.T) {
 	}{
 		{"/access", p.Access, 200, "", "alice|access|true|true|admin|true"},
 		{"/access", stale, 200, "", "alice|access|false|true|<nil>|true"},
-		{"/access", p.Refresh, 401, "token_rejected", ""},
-		{"/access", reset, 401, "token_rejected", ""},
-		{"/access", "", 401, "token_missing", ""},
+		{"/access", p.Refresh, 401, httpauth.CodeWrongType, ""},
+		{"/access", reset, 401, httpauth.CodeWrongType, ""},
+		{"/access", "", 401, httpauth.CodeMissing, ""},
 		{"/fresh", p.Access, 200, "", "alice|access|true|true|admin|true"},
-		{"/fresh", stale, 401, "token_rejected", ""},
-		{"/fresh", p.Refresh, 401, "token_rejected", ""},
+		{"/fresh", stale, 403, httpauth.CodeNotFresh, ""},
+		{"/fresh", p.Refresh, 401, httpauth.CodeWrongType, ""},
 		{"/refresh", p.Refresh, 200, "", "alice|refresh|false|true|admin|true"},
-		{"/refresh", p.Access, 401, "token_rejected", ""},
-		{"/refresh", reset, 401, "token_rejected", ""},
+		{"/refresh", p.Access, 401, httpauth.CodeWrongType, ""},
+		{"/refresh", reset, 401, httpauth.CodeWrongType, ""},
 		{"/reset", reset, 200, "", "alice|reset|false|true|<nil>|true"},
-		{"/reset", p.Access, 401, "token_rejected", ""},
-		{"/reset", p.Refresh, 401, "token_rejected", ""},
-		{"/unknown", reset, 401, "token_rejected", ""},
+		{"/reset", p.Access, 401, httpauth.CodeWrongType, ""},
+		{"/reset", p.Refresh, 401, httpauth.CodeWrongType, ""},
+		{"/unknown", reset, 401, httpauth.CodeRejected, ""},
 		{"/optional/access", "", 200, "", "||false|false|<nil>|false"},
 		{"/optional/access", p.Access, 200, "", "alice|access|true|true|admin|true"},
-		{"/optional/access", p.Refresh, 401, "token_rejected", ""},
-		{"/optional/fresh", stale, 401, "token_rejected", ""},
+		{"/optional/access", p.Refresh, 401, httpauth.CodeWrongType, ""},
+		{"/optional/fresh", stale, 403, httpauth.CodeNotFresh, ""},
 		{"/optional/refresh", "", 200, "", "||false|false|<nil>|false"},
-		{"/optional/reset", p.Access, 401, "token_rejected", ""},
+		{"/optional/reset", p.Access, 401, httpauth.CodeWrongType, ""},
 	}
 	for _, tt := range tests {
 		status, code, body := get(tt.path, tt.tok)
@@ -98,7 +98,7 @@ func TestMiddleware(t *testing.T) {
 	if err := e.m.RevokeToken(ctx, stale); err != nil {
 		t.Fatal(err)
 	}
-	if status, code, _ := get("/access", stale); status != 401 || code != "token_rejected" {
+	if status, code, _ := get("/access", stale); status != 401 || code != httpauth.CodeRevoked {
 		t.Errorf("revoked: %d %s", status, code)
 	}
 	e.store.down.Store(true)

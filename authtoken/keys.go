@@ -16,11 +16,12 @@ import (
 
 // SetKeys replaces the keys of one kind ("access", "refresh" or a custom
 // kind), for key rotation while serving, as [KindConfig.Keys] would set
-// them: the first issues, all of them verify, and their public keys are
-// published by [Manager.KeySetHandler]. The keys must have the kind's
+// them: the first issues, all of them verify, and the access kind's public
+// keys are published by [Manager.KeySetHandler]. The keys must have the kind's
 // version and purpose ([Manager.Version]). They are checked completely
 // before anything changes; on error (a *[ConfigError] naming the key,
-// "Keys[1]") the kind keeps its keys. The kind's verifier takes the new
+// "Keys[1]") the kind keeps its keys; a v2 kind other than access may not
+// come to share a key with the access kind (as in [New]). The kind's verifier takes the new
 // keys before its issuer, so that no token is issued that the Manager
 // would refuse. Kinds that took the access kind's keys (empty Keys) keep
 // theirs: call SetKeys for each kind. A kind with a KeySource follows its
@@ -43,12 +44,18 @@ func (m *Manager) SetKeys(kindName string, keys []keyring.Key) error {
 	if k.src != nil {
 		return configError("Keys", errors.New("the kind follows its KeySource: rotate the source instead"))
 	}
-	vkeys, publics, v, p, err := verifyKeys(keys, "Keys", m.issuerName)
+	if m.allowNoKeyID && len(keys) > 1 {
+		return configError("Keys", errors.New("more than one key with AllowMissingKeyID"))
+	}
+	vkeys, publics, v, p, err := verifyKeys(keys, "Keys", m.keyIssuer)
 	if err != nil {
 		return err
 	}
 	if v != k.version || p != k.purpose {
 		return configError("Keys[0]", fmt.Errorf("%w: a %s.%s key for %s.%s tokens", paseto.ErrWrongKey, v, p, k.version, k.purpose))
+	}
+	if err := m.checkSharedV2(k, vkeys); err != nil {
+		return err
 	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
@@ -59,34 +66,62 @@ func (m *Manager) SetKeys(kindName string, keys []keyring.Key) error {
 		return nested("", "Keys", err) // unreachable: checked above
 	}
 	k.publics.Store(&publics)
+	k.vkeys.Store(&vkeys)
 	m.keysGen.Add(1)
 	return nil
 }
 
+// checkSharedV2 refuses, unless [Config.AllowSharedV2Keys], new verifying
+// keys vkeys of kind k when a v2 kind other than access would then share a
+// key with the access kind (v2 tokens have no implicit assertion to bind
+// them to their kind).
+func (m *Manager) checkSharedV2(k *kind, vkeys []keyring.Key) error {
+	if m.allowSharedV2 || k.version != paseto.V2 {
+		return nil
+	}
+	after := &kind{src: k.src}
+	after.vkeys.Store(&vkeys)
+	for _, o := range m.kinds() {
+		if o == k || (k != m.access && o != m.access) {
+			continue
+		}
+		if sharesKey(after, o) {
+			return configError("Keys", errSharedV2)
+		}
+	}
+	return nil
+}
+
 // PublicKeys returns the public keys that verify the Manager's public
-// tokens, of every kind (access first, then refresh, then custom kinds by
-// name), each once: for a kind with Keys, the public halves of its secret
-// keys (and its public keys); for a kind with a KeySource, the source's
+// access tokens, each once: with Access.Keys, the public halves of its
+// secret keys (and its public keys); with Access.KeySource, the source's
 // public keys, next keys included before they sign. Local tokens have no
-// public keys. The slice is the caller's.
+// public keys.
+//
+// Only the access kind's keys are published. The key set is what resource
+// servers trust for access tokens, often with a plain verifier that reads
+// no "type": the keys of other kinds have no place there. Kinds sharing
+// the access keys (or ring) stay unusable as access tokens all the same,
+// through their implicit assertion (see "Kinds cannot be confused" in the
+// package documentation); v2 kinds, which have none, are safe only because
+// their own keys are not published. The slice is the caller's.
 func (m *Manager) PublicKeys() []*paseto.PublicKey {
 	if m == nil || m.access == nil {
 		return nil
 	}
+	k := m.access
+	var keys []*paseto.PublicKey
+	if k.src != nil {
+		keys = k.src.Snapshot().PublicKeys()
+	} else if p := k.publics.Load(); p != nil {
+		keys = *p
+	}
 	var out []*paseto.PublicKey
 	seen := make(map[string]bool)
-	for _, k := range m.kinds() {
-		var keys []*paseto.PublicKey
-		if k.src != nil {
-			keys = k.src.Snapshot().PublicKeys()
-		} else if p := k.publics.Load(); p != nil {
-			keys = *p
-		}
-		for _, pk := range keys {
-			if id := paserk.PublicID(pk); !seen[id] {
-				seen[id] = true
-				out = append(out, pk)
-			}
+	for _, pk := range keys {
+		if id := paserk.PublicID(pk); !seen[id] {
+			seen[id] = true
+			out = append(out, pk)
 		}
 	}
 	return out
@@ -126,10 +161,8 @@ type setDoc struct {
 // or a source has a new generation since the last one.
 func (m *Manager) keySet() *keysethttp.Doc {
 	gens := []uint64{m.keysGen.Load()}
-	for _, k := range m.kinds() {
-		if k.src != nil {
-			gens = append(gens, k.src.Snapshot().Generation())
-		}
+	if k := m.access; k.src != nil {
+		gens = append(gens, k.src.Snapshot().Generation())
 	}
 	if d := m.keySetDoc.Load(); d != nil && slices.Equal(d.gens, gens) {
 		return d.doc
@@ -143,17 +176,12 @@ func (m *Manager) keySet() *keysethttp.Doc {
 }
 
 // keySetMaxAge sets the Cache-Control of the key set from max, the
-// configured KeySetMaxAge, and the sources' max-ages.
+// configured KeySetMaxAge, and the access source's max-age (only access
+// keys are published).
 func (m *Manager) keySetMaxAge(max time.Duration) error {
 	limit, hasSource := time.Duration(-1), false
-	for _, k := range m.kinds() {
-		if k.src != nil {
-			a := k.src.Snapshot().MaxAge()
-			if !hasSource || a < limit {
-				limit = a
-			}
-			hasSource = true
-		}
+	if k := m.access; k.src != nil {
+		limit, hasSource = k.src.Snapshot().MaxAge(), true
 	}
 	switch {
 	case max == 0 && hasSource:

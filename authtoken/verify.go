@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/pasetokit/pasetokit/httpauth"
+	"github.com/pasetokit/pasetokit/paseto"
 	"github.com/pasetokit/pasetokit/store"
 	"github.com/pasetokit/pasetokit/verifier"
 )
@@ -92,6 +93,66 @@ func (m *Manager) revocationRule(ctx context.Context, t *verifier.Token) error {
 	return nil
 }
 
+// footerType returns the "type" of the token's footer, read before
+// verification: the kind the token claims to be, which its signature or
+// tag binds (footers are authenticated). It is "" when the footer has no
+// type (access tokens, and tokens not made by this package), and ok is
+// false when the footer cannot be read, which the verifier then reports.
+func footerType(token string) (typ string, ok bool) {
+	u, err := paseto.Unverified(token)
+	if err != nil {
+		return "", false
+	}
+	if len(u.UnverifiedFooter) == 0 {
+		return "", true
+	}
+	// A map, not a struct: the name must be exactly "type", where
+	// encoding/json would also take "TYPE" into a struct field.
+	var f map[string]json.RawMessage
+	if (paseto.FooterLimits{}).Unmarshal(u.UnverifiedFooter, &f) != nil {
+		return "", false
+	}
+	raw, found := f["type"]
+	if !found {
+		return "", true
+	}
+	if json.Unmarshal(raw, &typ) != nil || typ == "" || typ == TypeAccess {
+		return "\x00", true // never written by this package: no kind's
+	}
+	return typ, true
+}
+
+// verify verifies token as a token of k: first its kind, from the footer,
+// so that nothing else (a missing exp, a revocation) can mask a token of
+// another kind; then the signature or tag with k's implicit assertion and
+// the rest.
+func (k *kind) verify(ctx context.Context, token string, implicit []byte) (*verifier.Token, error) {
+	if typ, ok := footerType(token); ok && typ != k.footerType() {
+		if k.unbound && typ == "" && unbound(token) {
+			// Config.AllowUnboundKinds: a token made elsewhere, with
+			// no footer; its type claim is checked by typeRule.
+			return k.ver.Verify(ctx, token, implicit)
+		}
+		return nil, ErrWrongType
+	}
+	return k.ver.Verify(ctx, token, k.implicit(implicit))
+}
+
+// unbound reports whether token has no footer at all, as the tokens of
+// other libraries that [Config.AllowUnboundKinds] lets through.
+func unbound(token string) bool {
+	u, err := paseto.Unverified(token)
+	return err == nil && len(u.UnverifiedFooter) == 0
+}
+
+// footerType is the footer type of k's tokens.
+func (k *kind) footerType() string {
+	if !k.footer {
+		return ""
+	}
+	return k.name
+}
+
 // requirement is an httpauth.TokenVerifier for one kind of token.
 type requirement struct {
 	k     *kind
@@ -100,7 +161,7 @@ type requirement struct {
 
 // Verify implements httpauth.TokenVerifier.
 func (r requirement) Verify(ctx context.Context, token string, implicit []byte) (*verifier.Token, error) {
-	t, err := r.k.ver.Verify(ctx, token, implicit)
+	t, err := r.k.verify(ctx, token, implicit)
 	if err != nil {
 		return nil, err
 	}
@@ -169,13 +230,17 @@ func (m *Manager) Type(name string) httpauth.TokenVerifier {
 
 // Verify verifies token as a token of kind ("access", "refresh" or a
 // custom kind), including the revocation checks, outside of HTTP
-// middleware.
+// middleware. The kind is checked first, from the footer: a token of
+// another kind is [ErrWrongType] whatever else is wrong with it. Tokens
+// made with an implicit assertion of the caller's ([IssueOptions.Implicit])
+// do not verify here; use the requirements ([Manager.Access] …), whose
+// Verify takes one.
 func (m *Manager) Verify(ctx context.Context, kindName, token string) (*verifier.Token, error) {
 	k := m.kind(kindName)
 	if k == nil {
 		return nil, ErrUnknownKind
 	}
-	return k.ver.Verify(ctx, token, nil)
+	return k.verify(ctx, token, nil)
 }
 
 // Subject returns the sub claim of the request's verified token, or "".

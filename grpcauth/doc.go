@@ -85,17 +85,24 @@
 //	codes.Unauthenticated   token_missing, token_ambiguous, token_malformed,
 //	                        token_expired, token_not_yet_valid, token_invalid,
 //	                        token_unknown_key, token_wrong_issuer,
-//	                        token_wrong_audience, token_revoked, token_rejected
+//	                        token_wrong_audience, token_revoked,
+//	                        refresh_token_reused, token_rejected
 //	codes.PermissionDenied  token_wrong_type, token_not_fresh
-//	                        (authtoken.ErrWrongType, authtoken.ErrNotFresh)
+//	                        (httpauth.ErrWrongTokenType, httpauth.ErrNotFresh)
 //	codes.Unavailable       key_set_unavailable (verifier.ErrKeySetUnavailable),
 //	                        temporarily_unavailable (store.ErrUnavailable, or
 //	                        the call's context ended during verification)
 //
-// The reasons are httpauth's codes ([httpauth.Code]), plus token_revoked
-// ([authtoken.ErrRevoked]), token_wrong_type ([authtoken.ErrWrongType]) and
-// token_not_fresh ([authtoken.ErrNotFresh]), which httpauth answers as
-// token_rejected. Server-side failures ([store.ErrUnavailable],
+// The reasons are httpauth's codes, the same strings as its constants
+// ([httpauth.CodeRevoked], [httpauth.CodeRefreshReused],
+// [httpauth.CodeWrongType], [httpauth.CodeNotFresh], …), found the same
+// way ([httpauth.Code]): authtoken's errors ([authtoken.ErrRevoked],
+// [authtoken.ErrRefreshReused], [authtoken.ErrWrongType],
+// [authtoken.ErrNotFresh]) match httpauth's sentinels, so an HTTP route
+// and a gRPC method refuse a token with the same reason. Only the status
+// differs where gRPC has a better one: a wrong type is PermissionDenied
+// here (401 over HTTP), as a token that is not fresh (403 over HTTP).
+// Server-side failures ([store.ErrUnavailable],
 // [verifier.ErrKeySetUnavailable]) win over whatever else an error wraps. An Unavailable answer is the server's problem, not the
 // client's: it also carries a RetryInfo detail of [RetryAfter], as
 // httpauth's 503 carries Retry-After. Errors are matched with errors.Is,

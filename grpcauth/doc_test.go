@@ -17,9 +17,10 @@ const answers = `
 codes.Unauthenticated   token_missing, token_ambiguous, token_malformed,
                         token_expired, token_not_yet_valid, token_invalid,
                         token_unknown_key, token_wrong_issuer,
-                        token_wrong_audience, token_revoked, token_rejected
+                        token_wrong_audience, token_revoked,
+                        refresh_token_reused, token_rejected
 codes.PermissionDenied  token_wrong_type, token_not_fresh
-                        (authtoken.ErrWrongType, authtoken.ErrNotFresh)
+                        (httpauth.ErrWrongTokenType, httpauth.ErrNotFresh)
 codes.Unavailable       key_set_unavailable (verifier.ErrKeySetUnavailable),
                         temporarily_unavailable (store.ErrUnavailable, or
                         the call's context ended during verification)

@@ -5,7 +5,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/pasetokit/pasetokit/authtoken"
 	"github.com/pasetokit/pasetokit/httpauth"
 	"github.com/pasetokit/pasetokit/paseto"
 	"github.com/pasetokit/pasetokit/store"
@@ -155,21 +154,22 @@ type class struct {
 }
 
 var (
-	classMissing     = newClass("token_missing", codes.Unauthenticated, "No access token was provided.")
-	classAmbiguous   = newClass("token_ambiguous", codes.Unauthenticated, "The call carries more than one authorization value.")
-	classMalformed   = newClass("token_malformed", codes.Unauthenticated, "The access token is malformed or of an unsupported kind.")
-	classExpired     = newClass("token_expired", codes.Unauthenticated, "The access token has expired.")
-	classNotYetValid = newClass("token_not_yet_valid", codes.Unauthenticated, "The access token is not valid yet.")
-	classInvalid     = newClass("token_invalid", codes.Unauthenticated, "The access token could not be verified.")
-	classUnknownKey  = newClass("token_unknown_key", codes.Unauthenticated, "The access token does not name a key this server knows.")
-	classIssuer      = newClass("token_wrong_issuer", codes.Unauthenticated, "The access token comes from an issuer this server does not accept.")
-	classAudience    = newClass("token_wrong_audience", codes.Unauthenticated, "The access token is not meant for this server.")
-	classRejected    = newClass("token_rejected", codes.Unauthenticated, "The access token was rejected.")
-	classRevoked     = newClass("token_revoked", codes.Unauthenticated, "The access token has been revoked.")
-	classWrongType   = newClass("token_wrong_type", codes.PermissionDenied, "The token is not of the type this method requires.")
-	classNotFresh    = newClass("token_not_fresh", codes.PermissionDenied, "This method requires a fresh access token.")
-	classKeySet      = newClass("key_set_unavailable", codes.Unavailable, "The keys needed to verify the access token are temporarily unavailable.")
-	classUnavailable = newClass("temporarily_unavailable", codes.Unavailable, "Token verification is temporarily unavailable.")
+	classMissing     = newClass(httpauth.CodeMissing, codes.Unauthenticated, "No access token was provided.")
+	classAmbiguous   = newClass(httpauth.CodeAmbiguous, codes.Unauthenticated, "The call carries more than one authorization value.")
+	classMalformed   = newClass(httpauth.CodeMalformed, codes.Unauthenticated, "The access token is malformed or of an unsupported kind.")
+	classExpired     = newClass(httpauth.CodeExpired, codes.Unauthenticated, "The access token has expired.")
+	classNotYetValid = newClass(httpauth.CodeNotYetValid, codes.Unauthenticated, "The access token is not valid yet.")
+	classInvalid     = newClass(httpauth.CodeInvalid, codes.Unauthenticated, "The access token could not be verified.")
+	classUnknownKey  = newClass(httpauth.CodeUnknownKey, codes.Unauthenticated, "The access token does not name a key this server knows.")
+	classIssuer      = newClass(httpauth.CodeWrongIssuer, codes.Unauthenticated, "The access token comes from an issuer this server does not accept.")
+	classAudience    = newClass(httpauth.CodeWrongAudience, codes.Unauthenticated, "The access token is not meant for this server.")
+	classRejected    = newClass(httpauth.CodeRejected, codes.Unauthenticated, "The access token was rejected.")
+	classRevoked     = newClass(httpauth.CodeRevoked, codes.Unauthenticated, "The access token has been revoked.")
+	classReused      = newClass(httpauth.CodeRefreshReused, codes.Unauthenticated, "The refresh token was already used; its family has been revoked.")
+	classWrongType   = newClass(httpauth.CodeWrongType, codes.PermissionDenied, "The token is not of the type this method requires.")
+	classNotFresh    = newClass(httpauth.CodeNotFresh, codes.PermissionDenied, "This method requires a fresh access token.")
+	classKeySet      = newClass(httpauth.CodeKeySetUnavailable, codes.Unavailable, "The keys needed to verify the access token are temporarily unavailable.")
+	classUnavailable = newClass(httpauth.CodeUnavailable, codes.Unavailable, "Token verification is temporarily unavailable.")
 
 	byReason = map[string]*class{}
 )
@@ -178,8 +178,8 @@ func init() {
 	for _, c := range []*class{
 		classMissing, classAmbiguous, classMalformed, classExpired,
 		classNotYetValid, classInvalid, classUnknownKey, classIssuer,
-		classAudience, classRejected, classRevoked, classWrongType,
-		classNotFresh, classKeySet, classUnavailable,
+		classAudience, classRejected, classRevoked, classReused,
+		classWrongType, classNotFresh, classKeySet, classUnavailable,
 	} {
 		byReason[c.reason] = c
 	}
@@ -201,8 +201,9 @@ func newClass(reason string, code codes.Code, msg string) *class {
 
 // classify maps an error of the TokenVerifier to its class. Server-side
 // failures come first (they are not the client's fault even when they wrap
-// another error), then the authtoken sentinels (which also match
-// verifier.ErrRule), then httpauth's classification. Anything unknown is
+// another error), then this package's own, then httpauth's classification
+// ([httpauth.Code]: its sentinels, which authtoken's errors match, so that
+// HTTP and gRPC give every failure the same reason). Anything unknown is
 // token_rejected: fail closed, never codes.Unknown or codes.Internal.
 func classify(err error) *class {
 	switch {
@@ -210,12 +211,6 @@ func classify(err error) *class {
 		return classKeySet
 	case errors.Is(err, store.ErrUnavailable):
 		return classUnavailable
-	case errors.Is(err, authtoken.ErrNotFresh):
-		return classNotFresh
-	case errors.Is(err, authtoken.ErrWrongType):
-		return classWrongType
-	case errors.Is(err, authtoken.ErrRevoked):
-		return classRevoked
 	case errors.Is(err, ErrMissingToken):
 		return classMissing
 	case errors.Is(err, ErrAmbiguousToken):

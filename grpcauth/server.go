@@ -228,8 +228,8 @@ func (s *authStream) Context() context.Context { return s.ctx }
 // Authenticate does what the interceptors do, for code that authenticates
 // by hand (another interceptor library's hook): it finds and verifies the
 // token of the incoming call in ctx for fullMethod and returns a context
-// carrying it ([httpauth.TokenFrom] finds it there, put by
-// [httpauth.NewContext]), or an *[Error]. For a
+// carrying it ([httpauth.TokenFrom] and [httpauth.RawTokenFrom] find it
+// there, put by [httpauth.NewContextWithRaw]), or an *[Error]. For a
 // method in SkipMethods it returns ctx unchanged.
 func (a *Interceptor) Authenticate(ctx context.Context, fullMethod string) (context.Context, error) {
 	v := a.route(fullMethod)
@@ -260,7 +260,7 @@ func (a *Interceptor) Authenticate(ctx context.Context, fullMethod string) (cont
 			e = newError(classRejected, fullMethod, errNilToken)
 		default:
 			a.event(ctx, observe.ReasonOK)
-			return httpauth.NewContext(ctx, tok), nil
+			return httpauth.NewContextWithRaw(ctx, tok, s), nil
 		}
 	}
 	a.event(ctx, e.Reason)

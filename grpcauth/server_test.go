@@ -12,6 +12,7 @@ import (
 
 	"github.com/pasetokit/pasetokit/authtoken"
 	"github.com/pasetokit/pasetokit/grpcauth"
+	"github.com/pasetokit/pasetokit/httpauth"
 	"github.com/pasetokit/pasetokit/internal/testclock"
 	"github.com/pasetokit/pasetokit/issuer"
 	"github.com/pasetokit/pasetokit/keyring"
@@ -264,6 +265,11 @@ func TestErrorMapping(t *testing.T) {
 		{authtoken.ErrWrongType, codes.PermissionDenied, "token_wrong_type"},
 		{authtoken.ErrNotFresh, codes.PermissionDenied, "token_not_fresh"},
 		{authtoken.ErrRevoked, codes.Unauthenticated, "token_revoked"},
+		{authtoken.ErrRefreshReused, codes.Unauthenticated, "refresh_token_reused"},
+		{httpauth.ErrRefreshReused, codes.Unauthenticated, "refresh_token_reused"},
+		{httpauth.ErrTokenRevoked, codes.Unauthenticated, "token_revoked"},
+		{httpauth.ErrWrongTokenType, codes.PermissionDenied, "token_wrong_type"},
+		{httpauth.ErrNotFresh, codes.PermissionDenied, "token_not_fresh"},
 		{store.ErrUnavailable, codes.Unavailable, "temporarily_unavailable"},
 		{fmt.Errorf("%w: %w", store.ErrUnavailable, authtoken.ErrRevoked), codes.Unavailable, "temporarily_unavailable"},
 		{verifier.ErrKeySetUnavailable, codes.Unavailable, "key_set_unavailable"},
@@ -501,5 +507,29 @@ func TestReason(t *testing.T) {
 	}
 	if (&grpcauth.Error{}).GRPCStatus().Code() != codes.Unauthenticated {
 		t.Error("a zero Error must not answer OK")
+	}
+}
+
+// TestReasonsAgreeWithHTTP: every token failure gets the reason over gRPC
+// that httpauth gives it over HTTP (the same Code constants).
+func TestReasonsAgreeWithHTTP(t *testing.T) {
+	for _, err := range []error{
+		authtoken.ErrWrongType, authtoken.ErrNotFresh, authtoken.ErrRevoked, authtoken.ErrRefreshReused,
+		verifier.ErrExpired, verifier.ErrNotYetValid, verifier.ErrInvalidSignature, verifier.ErrWrongIssuer,
+		verifier.ErrWrongAudience, verifier.ErrUnknownKey, verifier.ErrMissingExpiration,
+		store.ErrUnavailable, verifier.ErrKeySetUnavailable, errors.New("other"),
+	} {
+		wrapped := fmt.Errorf("somebody's verifier: %w", err)
+		auth, e := grpcauth.New(grpcauth.Config{Verifier: errVerifier{wrapped}})
+		if e != nil {
+			t.Fatal(e)
+		}
+		ctx := metadata.NewIncomingContext(context.Background(), metadata.Pairs("authorization", "Bearer x"))
+		_, got := auth.Unary()(ctx, nil, &grpc.UnaryServerInfo{FullMethod: methodWhoami}, func(context.Context, any) (any, error) {
+			return nil, nil
+		})
+		if r, want := grpcauth.Reason(got), httpauth.Code(wrapped); r != want {
+			t.Errorf("%v: gRPC reason %q, HTTP code %q", err, r, want)
+		}
 	}
 }

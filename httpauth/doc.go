@@ -41,10 +41,16 @@
 // token alone even on Authorization (BareHeaderSource), a field of a JSON
 // request body (JSONBodySource, which puts the body back for the handler)
 // and the header or query parameter of a WebSocket opening handshake
-// (WebSocketSource, ignored on any other request). A header with another scheme, or an empty cookie,
+// (WebSocketSource, ignored on any other request). [CustomSource] adds a
+// place of the application's own, under the same rules as the others. A
+// header with another scheme, or an empty cookie,
 // counts as absent and the next source is tried; a scheme with nothing after
 // it, or a header line or query parameter given twice, is an error. A token
 // longer than [Config.MaxTokenLength] is rejected before verification.
+//
+// The next handler finds the verified token with [TokenFrom] and the token
+// as the client sent it with [RawTokenFrom], for functions that act on it
+// again (revoke it, rotate it) without parsing the request a second time.
 //
 // [Config.Implicit] supplies a per-request implicit assertion (v3 and v4), for
 // tokens bound to, say, a tenant.
@@ -54,23 +60,35 @@
 // A failure is an *[Error]: a stable Code, the HTTP Status, the Source the
 // token came from and the underlying Err, which unwraps so that errors.Is
 // works against [ErrMissingToken], [ErrAmbiguousToken] and the verifier and
-// paseto sentinels. [Code] maps errors to codes:
+// paseto sentinels. [Code] maps errors to codes, exported as constants
+// ([CodeExpired], [CodeRevoked], …) so that programs never compare strings
+// of their own:
 //
 //	401 token_missing, token_malformed, token_expired, token_not_yet_valid,
 //	    token_invalid, token_unknown_key, token_wrong_issuer,
-//	    token_wrong_audience, token_rejected
+//	    token_wrong_audience, token_revoked, refresh_token_reused,
+//	    token_wrong_type, token_rejected
+//	403 token_not_fresh (error="insufficient_scope", RFC 6750 §3.1)
 //	400 token_ambiguous
 //	503 key_set_unavailable (the verifier could not fetch a key set),
-//	    temporarily_unavailable (the request context ended during verification)
+//	    temporarily_unavailable (a store could not answer, or the request
+//	    context ended during verification)
+//
+// A TokenVerifier gives the reasons with its own errors: one matching
+// [ErrTokenRevoked], [ErrRefreshReused], [ErrWrongTokenType] or
+// [ErrNotFresh] gets that code (package authtoken's errors do).
 //
 // A 503 is a server-side problem, not the client's: it carries no
-// challenge, and Retry-After ([RetryAfter]) tells the client to try again. Nothing is ever a 500.
+// challenge, and Retry-After ([RetryAfter]) tells the client to try again;
+// the middleware sets it before calling the ErrorHandler, so a custom one
+// keeps it. Nothing is ever a 500.
 //
-// Every 400 and 401 response carries an RFC 6750 challenge in
+// Every 400, 401 and 403 response carries an RFC 6750 challenge in
 // WWW-Authenticate, whatever the source of the token (RFC 7235 requires one
 // on every 401): the scheme (Bearer, or the Type of the first typed
 // HeaderSource), the realm if configured, and for a presented token
-// error="invalid_token" (or "invalid_request" for token_ambiguous) with an
+// error="invalid_token" (or "invalid_request" for token_ambiguous,
+// "insufficient_scope" for token_not_fresh) with an
 // error_description that is a fixed text per code. A missing token gets no
 // error attribute (RFC 6750 §3.1):
 //

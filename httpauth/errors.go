@@ -29,6 +29,23 @@ var (
 	// error is a *[ConfigError] naming the field.
 	ErrInvalidConfig = errors.New("httpauth: invalid configuration")
 
+	// ErrTokenRevoked: the token was revoked (code token_revoked). A
+	// TokenVerifier's error matching it, such as authtoken.ErrRevoked,
+	// gets that code instead of token_rejected.
+	ErrTokenRevoked = errors.New("httpauth: token revoked")
+	// ErrRefreshReused: a one-time refresh token was presented again
+	// (code refresh_token_reused), such as authtoken.ErrRefreshReused.
+	ErrRefreshReused = errors.New("httpauth: refresh token reused")
+	// ErrWrongTokenType: the token is authentic but of another kind than
+	// the route accepts, such as a refresh token sent as an access token
+	// (code token_wrong_type), such as authtoken.ErrWrongType.
+	ErrWrongTokenType = errors.New("httpauth: wrong token type")
+	// ErrNotFresh: the route requires a fresh token, one made by a login
+	// rather than a refresh (code token_not_fresh, 403 Forbidden with
+	// error="insufficient_scope", RFC 6750 §3.1), such as
+	// authtoken.ErrNotFresh.
+	ErrNotFresh = errors.New("httpauth: token not fresh")
+
 	// errNoCredentials: a header with a matching scheme (or a WebSocket
 	// value with the prefix) and nothing after it. It matches
 	// paseto.ErrMalformed.
@@ -81,10 +98,13 @@ type Error struct {
 	// returned by Code: token_missing, token_ambiguous, token_malformed,
 	// token_expired, token_not_yet_valid, token_invalid,
 	// token_unknown_key, token_wrong_issuer, token_wrong_audience,
-	// token_rejected, key_set_unavailable or temporarily_unavailable.
+	// token_revoked, refresh_token_reused, token_wrong_type,
+	// token_not_fresh, token_rejected, key_set_unavailable or
+	// temporarily_unavailable: the Code… constants, such as [CodeRevoked].
 	Code string
 	// Status is the HTTP status for the response: 401 Unauthorized for
-	// rejected or missing tokens, 400 Bad Request for token_ambiguous, 503
+	// rejected or missing tokens, 400 Bad Request for token_ambiguous, 403
+	// Forbidden for token_not_fresh, 503
 	// Service Unavailable for key_set_unavailable and
 	// temporarily_unavailable.
 	Status int
@@ -118,6 +138,28 @@ func (e *Error) Error() string {
 // Unwrap returns e.Err.
 func (e *Error) Unwrap() error { return e.Err }
 
+// The codes of [Error.Code], as [Code] returns them and the default
+// ErrorHandler writes them in the "error" member of its JSON body. Compare
+// codes with these constants, never with literal strings.
+const (
+	CodeMissing           = "token_missing"           // 401: no token
+	CodeAmbiguous         = "token_ambiguous"         // 400: two tokens in one source
+	CodeMalformed         = "token_malformed"         // 401
+	CodeExpired           = "token_expired"           // 401
+	CodeNotYetValid       = "token_not_yet_valid"     // 401
+	CodeInvalid           = "token_invalid"           // 401: signature or tag
+	CodeUnknownKey        = "token_unknown_key"       // 401
+	CodeWrongIssuer       = "token_wrong_issuer"      // 401
+	CodeWrongAudience     = "token_wrong_audience"    // 401
+	CodeRevoked           = "token_revoked"           // 401: [ErrTokenRevoked]
+	CodeRefreshReused     = "refresh_token_reused"    // 401: [ErrRefreshReused]
+	CodeWrongType         = "token_wrong_type"        // 401: [ErrWrongTokenType]
+	CodeNotFresh          = "token_not_fresh"         // 403: [ErrNotFresh]
+	CodeRejected          = "token_rejected"          // 401: any other rejection
+	CodeKeySetUnavailable = "key_set_unavailable"     // 503
+	CodeUnavailable       = "temporarily_unavailable" // 503
+)
+
 // class is one failure class: its code, status, RFC 6750 error code and
 // fixed texts. Everything sent to the client comes from here.
 type class struct {
@@ -138,6 +180,10 @@ var (
 	classUnknownKey  = newClass("token_unknown_key", http.StatusUnauthorized, "invalid_token", "The access token does not name a key this server knows.")
 	classIssuer      = newClass("token_wrong_issuer", http.StatusUnauthorized, "invalid_token", "The access token comes from an issuer this server does not accept.")
 	classAudience    = newClass("token_wrong_audience", http.StatusUnauthorized, "invalid_token", "The access token is not meant for this server.")
+	classRevoked     = newClass(CodeRevoked, http.StatusUnauthorized, "invalid_token", "The token has been revoked.")
+	classReused      = newClass(CodeRefreshReused, http.StatusUnauthorized, "invalid_token", "The refresh token has already been used.")
+	classWrongType   = newClass(CodeWrongType, http.StatusUnauthorized, "invalid_token", "The token is not of the type this resource accepts.")
+	classNotFresh    = newClass(CodeNotFresh, http.StatusForbidden, "insufficient_scope", "This resource requires a fresh login.")
 	classRejected    = newClass("token_rejected", http.StatusUnauthorized, "invalid_token", "The access token was rejected.")
 	classKeySet      = newClass("key_set_unavailable", http.StatusServiceUnavailable, "", "The keys needed to verify the access token are temporarily unavailable.")
 	classUnavailable = newClass("temporarily_unavailable", http.StatusServiceUnavailable, "", "Token verification is temporarily unavailable.")
@@ -145,7 +191,8 @@ var (
 	classes = []*class{
 		classMissing, classAmbiguous, classMalformed, classExpired,
 		classNotYetValid, classInvalid, classUnknownKey, classIssuer,
-		classAudience, classRejected, classKeySet, classUnavailable,
+		classAudience, classRevoked, classReused, classWrongType,
+		classNotFresh, classRejected, classKeySet, classUnavailable,
 	}
 )
 
@@ -196,6 +243,12 @@ var sentinelClasses = []struct {
 	{verifier.ErrMissingKeyID, classUnknownKey},
 	{verifier.ErrWrongIssuer, classIssuer},
 	{verifier.ErrWrongAudience, classAudience},
+	// The reasons a TokenVerifier's rule gives, before the rule class
+	// they also match.
+	{ErrTokenRevoked, classRevoked},
+	{ErrRefreshReused, classReused},
+	{ErrWrongTokenType, classWrongType},
+	{ErrNotFresh, classNotFresh},
 	{verifier.ErrMissingExpiration, classRejected},
 	{verifier.ErrRule, classRejected},
 	// The request's context ended (client gone, deadline passed) while
@@ -234,6 +287,10 @@ func classify(err error) *class {
 //	token_unknown_key        verifier.ErrUnknownKey, verifier.ErrMissingKeyID
 //	token_wrong_issuer       verifier.ErrWrongIssuer
 //	token_wrong_audience     verifier.ErrWrongAudience
+//	token_revoked            ErrTokenRevoked
+//	refresh_token_reused     ErrRefreshReused
+//	token_wrong_type         ErrWrongTokenType
+//	token_not_fresh          ErrNotFresh (403)
 //	token_rejected           verifier.ErrRule, verifier.ErrMissingExpiration,
 //	                         and any other error
 //	key_set_unavailable      verifier.ErrKeySetUnavailable (503)

@@ -203,3 +203,43 @@ func ExampleMiddleware_Authenticate() {
 	// erin <nil>
 	// true token_missing
 }
+
+// Add a place of the application's own with a CustomSource: here the
+// token a gateway forwards in X-Forwarded-Token, tried after the
+// Authorization header. The middleware applies the rules of every source
+// to what Values returns: two values are token_ambiguous, never a choice.
+func ExampleSource() {
+	v, issue := setup()
+	gateway := httpauth.CustomSource{
+		Name: "gateway",
+		Values: func(r *http.Request) ([]string, error) {
+			return r.Header.Values("X-Forwarded-Token"), nil
+		},
+	}
+	auth, err := httpauth.New(httpauth.Config{
+		Verifier: v,
+		Sources:  []httpauth.Source{httpauth.HeaderSource{}, gateway},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	me := auth.Require(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tok, _ := httpauth.TokenFrom(r.Context())
+		raw, _ := httpauth.RawTokenFrom(r.Context())
+		fmt.Fprintln(w, tok.Claims.Subject, strings.HasPrefix(raw, "v4.public."))
+	}))
+	tok := issue(`{"sub":"alice","exp":"2030-01-01T13:00:00Z"}`)
+
+	r := httptest.NewRequest("GET", "/me", nil)
+	r.Header.Set("X-Forwarded-Token", tok)
+	show(me, r)
+
+	r = httptest.NewRequest("GET", "/me", nil)
+	r.Header.Add("X-Forwarded-Token", tok)
+	r.Header.Add("X-Forwarded-Token", tok)
+	show(me, r)
+	// Output:
+	// 200 alice true
+	// 400 {"error":"token_ambiguous","detail":"The request carries more than one access token in the same place."}
+	//     WWW-Authenticate: Bearer error="invalid_request", error_description="The request carries more than one access token in the same place."
+}

@@ -50,8 +50,9 @@ type Config struct {
 
 	// ErrorHandler writes the response for a failed request; the next
 	// handler is not called. It is called with the WWW-Authenticate header
-	// already set on 400 and 401 responses. It must write a response (an
-	// empty one would be a 200). Nil means DefaultErrorHandler.
+	// already set on 400, 401 and 403 responses, and Retry-After on 503
+	// ones. It must write a response (an empty one would be a 200). Nil
+	// means DefaultErrorHandler.
 	ErrorHandler func(w http.ResponseWriter, r *http.Request, err *Error)
 
 	// Events receives an [observe.KindRequest] event for every request
@@ -69,7 +70,7 @@ type Middleware struct {
 	max        int
 	implicit   func(*http.Request) []byte
 	onError    func(http.ResponseWriter, *http.Request, *Error)
-	challenges map[*class]string // WWW-Authenticate per 400/401 class
+	challenges map[*class]string // WWW-Authenticate per 400/401/403 class
 	events     observe.Handler
 }
 
@@ -112,7 +113,7 @@ func New(cfg Config) (*Middleware, error) {
 	}
 	for i := range m.exs {
 		for j := range i {
-			if m.exs[i] == m.exs[j] {
+			if m.exs[i].same(&m.exs[j]) {
 				return nil, configError("Sources", errors.New("lists "+m.exs[i].label+" twice"))
 			}
 		}
@@ -128,7 +129,7 @@ func New(cfg Config) (*Middleware, error) {
 	}
 	m.challenges = make(map[*class]string, len(classes))
 	for _, c := range classes {
-		if c.status == http.StatusUnauthorized || c.status == http.StatusBadRequest {
+		if c.status == http.StatusUnauthorized || c.status == http.StatusBadRequest || c.status == http.StatusForbidden {
 			m.challenges[c] = challenge(scheme, cfg.Realm, c)
 		}
 	}
@@ -168,7 +169,7 @@ func (m *Middleware) Optional(next http.Handler) http.Handler {
 }
 
 func (m *Middleware) serve(w http.ResponseWriter, r *http.Request, next http.Handler, optional bool) {
-	tok, e := m.authenticate(r)
+	tok, raw, e := m.authenticate(r)
 	if e != nil {
 		if optional && e.class == classMissing {
 			next.ServeHTTP(w, r)
@@ -177,7 +178,7 @@ func (m *Middleware) serve(w http.ResponseWriter, r *http.Request, next http.Han
 		m.writeError(w, r, e)
 		return
 	}
-	next.ServeHTTP(w, r.WithContext(NewContext(r.Context(), tok)))
+	next.ServeHTTP(w, r.WithContext(NewContextWithRaw(r.Context(), tok, raw)))
 }
 
 func (m *Middleware) writeError(w http.ResponseWriter, r *http.Request, e *Error) {
@@ -188,12 +189,17 @@ func (m *Middleware) writeError(w http.ResponseWriter, r *http.Request, e *Error
 	if ch, ok := m.challenges[c]; ok {
 		w.Header()["Www-Authenticate"] = []string{ch}
 	}
+	if c != nil && c.status == http.StatusServiceUnavailable {
+		// Set before the ErrorHandler, so that a custom one answers a
+		// store or key set outage with Retry-After too.
+		w.Header()["Retry-After"] = []string{retryAfterHeader}
+	}
 	m.onError(w, r, e)
 }
 
 // WriteError writes the response Require writes for err: the
-// WWW-Authenticate challenge for a 400 or 401 code of this package, then
-// the ErrorHandler's response. err is typically from Authenticate; an
+// WWW-Authenticate challenge for a 400, 401 or 403 code of this package
+// (Retry-After for a 503), then the ErrorHandler's response. err is typically from Authenticate; an
 // error that is not an *Error is classified as Code does, with an empty
 // Source, and a nil err is written as token_rejected.
 func (m *Middleware) WriteError(w http.ResponseWriter, r *http.Request, err error) {
@@ -213,24 +219,26 @@ func (m *Middleware) WriteError(w http.ResponseWriter, r *http.Request, err erro
 // (matching ErrMissingToken when there is no token at all) that WriteError
 // turns into the response Require would write.
 func (m *Middleware) Authenticate(r *http.Request) (*verifier.Token, error) {
-	tok, e := m.authenticate(r)
+	tok, _, e := m.authenticate(r)
 	if e != nil {
 		return nil, e
 	}
 	return tok, nil
 }
 
-func (m *Middleware) authenticate(r *http.Request) (*verifier.Token, *Error) {
-	tok, e := m.check(r)
+// authenticate returns the verified token and the raw token it was
+// verified from, and reports the outcome.
+func (m *Middleware) authenticate(r *http.Request) (*verifier.Token, string, *Error) {
+	tok, raw, e := m.check(r)
 	reason := observe.ReasonOK
 	if e != nil {
 		reason = e.Code
 	}
 	observe.Emit(r.Context(), m.events, observe.Event{Kind: observe.KindRequest, Component: "httpauth", Reason: reason})
-	return tok, e
+	return tok, raw, e
 }
 
-func (m *Middleware) check(r *http.Request) (*verifier.Token, *Error) {
+func (m *Middleware) check(r *http.Request) (*verifier.Token, string, *Error) {
 	s, f, at := extract(m.exs, r)
 	var source string
 	if at >= 0 {
@@ -238,14 +246,14 @@ func (m *Middleware) check(r *http.Request) (*verifier.Token, *Error) {
 	}
 	switch f {
 	case absent:
-		return nil, newError(classMissing, "", ErrMissingToken)
+		return nil, "", newError(classMissing, "", ErrMissingToken)
 	case ambiguous:
-		return nil, newError(classAmbiguous, source, ErrAmbiguousToken)
+		return nil, "", newError(classAmbiguous, source, ErrAmbiguousToken)
 	case malformed:
-		return nil, newError(classMalformed, source, errNoCredentials)
+		return nil, "", newError(classMalformed, source, errNoCredentials)
 	}
 	if len(s) > m.max {
-		return nil, newError(classMalformed, source, paseto.ErrTokenTooLong)
+		return nil, "", newError(classMalformed, source, paseto.ErrTokenTooLong)
 	}
 	var implicit []byte
 	if m.implicit != nil {
@@ -253,16 +261,65 @@ func (m *Middleware) check(r *http.Request) (*verifier.Token, *Error) {
 	}
 	tok, err := m.v.Verify(r.Context(), s, implicit)
 	if err != nil {
-		return nil, newError(classify(err), source, err)
+		return nil, "", newError(classify(err), source, err)
 	}
 	if tok == nil {
-		return nil, newError(classRejected, source, errNilToken)
+		return nil, "", newError(classRejected, source, errNilToken)
 	}
-	return tok, nil
+	return tok, s, nil
 }
 
-// tokenKey is the context key of the verified token.
-type tokenKey struct{}
+// tokenKey and rawKey are the context keys of the verified token and of
+// the raw token.
+type (
+	tokenKey struct{}
+	rawKey   struct{}
+)
+
+// tokenContext carries both in one allocation, where two
+// context.WithValue calls would take two.
+type tokenContext struct {
+	context.Context
+	tok *verifier.Token
+	raw string
+}
+
+func (c *tokenContext) Value(key any) any {
+	switch key.(type) {
+	case tokenKey:
+		return c.tok
+	case rawKey:
+		return c.raw
+	}
+	return c.Context.Value(key)
+}
+
+// NewContextWithRaw is [NewContext] that also carries raw, the token as
+// the client sent it (without a scheme), for [RawTokenFrom]: what Require
+// and Optional give the next handler. Code that authenticates outside this
+// middleware should use it, so that functions acting on the request's
+// token again (authtoken's Logout, RevokeToken, Refresh) find it. A nil tok
+// is stored as no token and no raw token, hiding those of ctx.
+func NewContextWithRaw(ctx context.Context, tok *verifier.Token, raw string) context.Context {
+	if tok == nil {
+		raw = ""
+	}
+	return &tokenContext{Context: ctx, tok: tok, raw: raw}
+}
+
+// RawTokenFrom returns the token, as the client sent it (without a scheme
+// or prefix), that Require or Optional verified and stored in the request
+// context, and whether there is one. Functions that act on the request's
+// token again, such as authtoken's Logout and Refresh, take it from here
+// instead of parsing headers a second time, so they always see the token
+// the configured sources found.
+func RawTokenFrom(ctx context.Context) (string, bool) {
+	if ctx == nil {
+		return "", false
+	}
+	s, ok := ctx.Value(rawKey{}).(string)
+	return s, ok && s != ""
+}
 
 // NewContext returns a copy of ctx that carries tok, as Require and
 // Optional pass it to the next handler, so that [TokenFrom] (and the
@@ -271,7 +328,7 @@ type tokenKey struct{}
 // module github.com/pasetokit/pasetokit/grpcauth. A nil tok is stored as no
 // token: TokenFrom then reports false.
 func NewContext(ctx context.Context, tok *verifier.Token) context.Context {
-	return context.WithValue(ctx, tokenKey{}, tok)
+	return NewContextWithRaw(ctx, tok, "")
 }
 
 // TokenFrom returns the verified token that Require or Optional stored in

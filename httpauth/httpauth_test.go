@@ -285,6 +285,12 @@ func TestErrorClasses(t *testing.T) {
 		{verifier.ErrWrongIssuer, 401, "token_wrong_issuer", "invalid_token"},
 		{verifier.ErrWrongAudience, 401, "token_wrong_audience", "invalid_token"},
 		{verifier.ErrMissingExpiration, 401, "token_rejected", "invalid_token"},
+		{ErrTokenRevoked, 401, CodeRevoked, "invalid_token"},
+		{&verifier.RuleError{Err: ErrTokenRevoked}, 401, "token_revoked", "invalid_token"},
+		{ErrRefreshReused, 401, "refresh_token_reused", "invalid_token"},
+		{fmt.Errorf("%w: %w", verifier.ErrRule, ErrWrongTokenType), 401, "token_wrong_type", "invalid_token"},
+		{&verifier.RuleError{Err: ErrNotFresh}, 403, "token_not_fresh", "insufficient_scope"},
+		{fmt.Errorf("%w: %w", ErrNotFresh, store.ErrUnavailable), 503, "temporarily_unavailable", "-"},
 		{verifier.ErrRule, 401, "token_rejected", "invalid_token"},
 		{ruleErr, 401, "token_rejected", "invalid_token"},
 		{errors.New("something else " + secret), 401, "token_rejected", "invalid_token"},
@@ -415,7 +421,7 @@ func TestClassTexts(t *testing.T) {
 			}
 		}
 	}
-	if len(seen) != 12 {
+	if len(seen) != 16 {
 		t.Errorf("%d classes", len(seen))
 	}
 }
@@ -793,5 +799,35 @@ func TestWriteError(t *testing.T) {
 	m.WriteError(w, req("GET", "/"), &Error{Code: "custom", Status: 403})
 	if w.Code != 403 || w.Header().Get("WWW-Authenticate") != "" || w.Body.String() != `{"error":"custom","detail":"The access token was rejected."}`+"\n" {
 		t.Errorf("custom: %d %v %q", w.Code, w.Header(), w.Body)
+	}
+}
+
+// A 503 carries Retry-After whoever writes the response: the middleware
+// sets it before a custom ErrorHandler runs.
+func TestRetryAfterCustomHandler(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"store down", fmt.Errorf("check: %w", store.ErrUnavailable), "1"},
+		{"key set down", verifier.ErrKeySetUnavailable, "1"},
+		{"expired", verifier.ErrExpired, ""},
+		{"not fresh", ErrNotFresh, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := mustNew(t, Config{
+				Verifier: verifyFunc(func(context.Context, string, []byte) (*verifier.Token, error) { return nil, tt.err }),
+				ErrorHandler: func(w http.ResponseWriter, r *http.Request, e *Error) {
+					w.WriteHeader(e.Status)
+				},
+			})
+			w := httptest.NewRecorder()
+			m.Require(echo).ServeHTTP(w, req("GET", "/", "Authorization: Bearer v4.public.x"))
+			if got := w.Header().Get("Retry-After"); got != tt.want {
+				t.Fatalf("Retry-After %q, want %q (status %d)", got, tt.want, w.Code)
+			}
+		})
 	}
 }

@@ -12,8 +12,10 @@ import (
 
 // A Source is a place in a request where a token may travel. The
 // implementations are HeaderSource, BareHeaderSource, CookieSource,
-// QuerySource, WebSocketSource and JSONBodySource (values or non-nil
-// pointers); the set is closed so that New can validate every source.
+// QuerySource, WebSocketSource, JSONBodySource and CustomSource (values or
+// non-nil pointers). The set is closed so that New can validate every
+// source and apply the same rules to all of them; [CustomSource] is the
+// open way to add a place of the application's own under those rules.
 //
 // Config.Sources lists sources in the order they are tried. The first source
 // that finds a token wins and the others are not looked at, so a request that
@@ -120,13 +122,14 @@ const (
 // extractor is one compiled source. A WebSocketSource becomes up to two.
 type extractor struct {
 	kind      kind
-	name      string // canonical header key, cookie name or query key
-	scheme    string // HeaderSource.Type ("" none)
-	prefix    string // WebSocketSource.Prefix ("" none)
-	websocket bool   // only on WebSocket handshakes
-	label     string // Error.Source
-	bare      bool   // BareHeaderSource: no scheme, no space inside
-	max       int64  // JSONBodySource: the most of the body read
+	name      string                                // canonical header key, cookie name or query key
+	scheme    string                                // HeaderSource.Type ("" none)
+	prefix    string                                // WebSocketSource.Prefix ("" none)
+	websocket bool                                  // only on WebSocket handshakes
+	label     string                                // Error.Source
+	bare      bool                                  // BareHeaderSource: no scheme, no space inside
+	max       int64                                 // JSONBodySource: the most of the body read
+	custom    func(*http.Request) ([]string, error) // CustomSource.Values
 }
 
 // found is what an extractor found: the outcomes of package authscheme,
@@ -178,6 +181,13 @@ func compile(dst []extractor, src Source) ([]extractor, error) {
 			return dst, errors.New("nil *BareHeaderSource")
 		}
 		return compileBareHeader(dst, *s)
+	case CustomSource:
+		return compileCustom(dst, s)
+	case *CustomSource:
+		if s == nil {
+			return dst, errors.New("nil *CustomSource")
+		}
+		return compileCustom(dst, *s)
 	case JSONBodySource:
 		return compileJSON(dst, s)
 	case *JSONBodySource:
@@ -281,6 +291,8 @@ func extract(exs []extractor, r *http.Request) (tok string, f found, at int) {
 			}
 		case kindJSON:
 			t, g = jsonValue(r, e)
+		case kindCustom:
+			t, g = customValue(r, e.custom)
 		}
 		if g == present && e.prefix != "" {
 			t, g = cutPrefix(t, e.prefix)

@@ -188,9 +188,16 @@ type KeySet struct {
 	URL string
 	// Issuer binds the set's keys: tokens they verify must have this iss
 	// claim. A document naming another non-empty issuer is rejected with
-	// [ErrKeySetIssuer]. When Issuer is empty, the keys are bound to the
-	// issuer the document names, if it names one.
+	// [ErrKeySetIssuer]. It is required, so that a key set cannot decide
+	// which issuer its keys speak for (key set B signing for issuer A),
+	// unless AllowDocumentIssuer is set.
 	Issuer string
+	// AllowDocumentIssuer lets Issuer be empty: the keys are then bound to
+	// the issuer the document names, and to none when it names none (set
+	// [Config.Issuers] then). Whoever serves the document decides which
+	// issuer its keys sign for: set it only for a document you control
+	// as much as the issuers' keys. It is an error together with Issuer.
+	AllowDocumentIssuer bool
 	// Client makes the requests. Nil means a client with a
 	// [DefaultFetchTimeout] timeout that follows at most 5 redirects, and
 	// only to https or loopback URLs.
@@ -403,6 +410,10 @@ func (ks *KeySet) normalize(i int) (*remoteConfig, error) {
 		httpOK:     u.Scheme == "http",
 	}
 	switch {
+	case ks.Issuer == "" && !ks.AllowDocumentIssuer:
+		return nil, configError(field+".Issuer", errors.New("empty: bind the set to its issuer, or set AllowDocumentIssuer"))
+	case ks.Issuer != "" && ks.AllowDocumentIssuer:
+		return nil, configError(field+".AllowDocumentIssuer", errors.New("set together with Issuer"))
 	case rc.maxRefresh < 0:
 		return nil, configError(field+".RefreshInterval", errors.New("negative"))
 	case rc.minRefresh < 0:

@@ -55,13 +55,15 @@ func TestNewErrors(t *testing.T) {
 		{"relative URL", ks("/keys"), "KeySets[0].URL", nil},
 		{"no URL", ks(""), "KeySets[0].URL", nil},
 		{"bad URL", ks("https://[::1"), "KeySets[0].URL", nil},
-		{"duplicate URL", verifier.Config{KeySets: []verifier.KeySet{{URL: "https://a.example/k"}, {URL: "https://a.example/k"}}}, "KeySets[1].URL", nil},
-		{"min over max refresh", verifier.Config{KeySets: []verifier.KeySet{{URL: "https://a.example/k", RefreshInterval: time.Minute, MinRefreshInterval: time.Hour}}}, "KeySets[0].MinRefreshInterval", nil},
-		{"negative refresh", verifier.Config{KeySets: []verifier.KeySet{{URL: "https://a.example/k", RefreshInterval: -1}}}, "KeySets[0].RefreshInterval", nil},
-		{"negative min refresh", verifier.Config{KeySets: []verifier.KeySet{{URL: "https://a.example/k", MinRefreshInterval: -1}}}, "KeySets[0].MinRefreshInterval", nil},
-		{"negative size", verifier.Config{KeySets: []verifier.KeySet{{URL: "https://a.example/k", MaxResponseSize: -1}}}, "KeySets[0].MaxResponseSize", nil},
-		{"size over keyset.MaxSize", verifier.Config{KeySets: []verifier.KeySet{{URL: "https://a.example/k", MaxResponseSize: keyset.MaxSize + 1}}}, "KeySets[0].MaxResponseSize", nil},
-		{"negative timeout", verifier.Config{KeySets: []verifier.KeySet{{URL: "https://a.example/k", Timeout: -1}}}, "KeySets[0].Timeout", nil},
+		{"duplicate URL", verifier.Config{KeySets: []verifier.KeySet{{AllowDocumentIssuer: true, URL: "https://a.example/k"}, {AllowDocumentIssuer: true, URL: "https://a.example/k"}}}, "KeySets[1].URL", nil},
+		{"min over max refresh", verifier.Config{KeySets: []verifier.KeySet{{AllowDocumentIssuer: true, URL: "https://a.example/k", RefreshInterval: time.Minute, MinRefreshInterval: time.Hour}}}, "KeySets[0].MinRefreshInterval", nil},
+		{"negative refresh", verifier.Config{KeySets: []verifier.KeySet{{AllowDocumentIssuer: true, URL: "https://a.example/k", RefreshInterval: -1}}}, "KeySets[0].RefreshInterval", nil},
+		{"negative min refresh", verifier.Config{KeySets: []verifier.KeySet{{AllowDocumentIssuer: true, URL: "https://a.example/k", MinRefreshInterval: -1}}}, "KeySets[0].MinRefreshInterval", nil},
+		{"negative size", verifier.Config{KeySets: []verifier.KeySet{{AllowDocumentIssuer: true, URL: "https://a.example/k", MaxResponseSize: -1}}}, "KeySets[0].MaxResponseSize", nil},
+		{"size over keyset.MaxSize", verifier.Config{KeySets: []verifier.KeySet{{AllowDocumentIssuer: true, URL: "https://a.example/k", MaxResponseSize: keyset.MaxSize + 1}}}, "KeySets[0].MaxResponseSize", nil},
+		{"key set without issuer", verifier.Config{KeySets: []verifier.KeySet{{URL: "https://a.example/k"}}}, "KeySets[0].Issuer", nil},
+		{"key set issuer and opt-out", verifier.Config{KeySets: []verifier.KeySet{{URL: "https://a.example/k", Issuer: "https://a.example", AllowDocumentIssuer: true}}}, "KeySets[0].AllowDocumentIssuer", nil},
+		{"negative timeout", verifier.Config{KeySets: []verifier.KeySet{{AllowDocumentIssuer: true, URL: "https://a.example/k", Timeout: -1}}}, "KeySets[0].Timeout", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -86,7 +88,9 @@ func TestNewErrors(t *testing.T) {
 	}
 }
 
-func ks(url string) verifier.Config { return verifier.Config{KeySets: []verifier.KeySet{{URL: url}}} }
+func ks(url string) verifier.Config {
+	return verifier.Config{KeySets: []verifier.KeySet{{AllowDocumentIssuer: true, URL: url}}}
+}
 
 func TestNewAccepts(t *testing.T) {
 	pub := newSigner(t, paseto.V4, false)
@@ -104,7 +108,7 @@ func TestNewAccepts(t *testing.T) {
 		ks("http://127.0.0.1/k"),
 		ks("http://127.1.2.3:9/k"),
 		ks("http://[::1]:9/k"),
-		{KeySets: []verifier.KeySet{{URL: "https://a.example/k", RefreshInterval: 10 * time.Second}}}, // min defaults to ≤ max
+		{KeySets: []verifier.KeySet{{AllowDocumentIssuer: true, URL: "https://a.example/k", RefreshInterval: 10 * time.Second}}}, // min defaults to ≤ max
 	} {
 		if _, err := verifier.New(cfg); err != nil {
 			t.Errorf("New(%+v): %v", cfg, err)

@@ -41,7 +41,7 @@
 // signs and keeps it until its tokens have expired:
 //
 //	v, err := verifier.New(verifier.Config{
-//		KeySets:   []verifier.KeySet{{URL: "https://auth.example.com/.well-known/paseto-keys"}},
+//		KeySets:   []verifier.KeySet{{URL: "https://auth.example.com/.well-known/paseto-keys", Issuer: "https://auth.example.com"}},
 //		Audiences: []string{"https://api.example.com"},
 //	})
 //
@@ -109,7 +109,10 @@
 // publishes over HTTPS (plain http only for loopback hosts, for tests and
 // sidecars). Their keys join the configured ones; on a kid conflict the
 // configured key wins, then the set listed first. Each set's keys are bound
-// to KeySet.Issuer, or to the issuer its document names.
+// to KeySet.Issuer, which is required: otherwise the document would decide
+// which issuer its keys speak for, and key set B could sign tokens for
+// issuer A. KeySet.AllowDocumentIssuer is the explicit opt-out, binding
+// the keys to the issuer the document names.
 //
 // New does no network I/O. A set is fetched the first time a token needs it
 // (a token with a kid that is not known yet, or a public token without a

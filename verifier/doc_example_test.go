@@ -42,7 +42,7 @@ func Example_forMostUsers() {
 // that follows the issuer's published key set.
 func Example_followKeySet() {
 	v, err := verifier.New(verifier.Config{
-		KeySets:   []verifier.KeySet{{URL: "https://auth.example.com/.well-known/paseto-keys"}},
+		KeySets:   []verifier.KeySet{{URL: "https://auth.example.com/.well-known/paseto-keys", Issuer: "https://auth.example.com"}},
 		Audiences: []string{"https://api.example.com"},
 	})
 	if err != nil {
@@ -76,7 +76,7 @@ func Example_keyRing() {
 
 	// A resource server with the default MinRefreshInterval (1m) learns
 	// the ring's keys in time: its PublishAhead is one day.
-	fmt.Println(verifier.CheckKeySet(verifier.KeySet{URL: "https://auth.example.com/keys"}, ring))
+	fmt.Println(verifier.CheckKeySet(verifier.KeySet{URL: "https://auth.example.com/keys", Issuer: "https://auth.example.com"}, ring))
 	// Output:
 	// alice <nil>
 	// <nil>

@@ -150,7 +150,7 @@ func TestKeySetFetchErrorRedacted(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		v := newVerifier(t, verifier.Config{Events: observe.Multi(rec, logger), KeySets: []verifier.KeySet{{URL: url}}})
+		v := newVerifier(t, verifier.Config{Events: observe.Multi(rec, logger), KeySets: []verifier.KeySet{{URL: url, Issuer: setIssuer}}})
 		err = v.Refresh(t.Context())
 		if err == nil {
 			t.Fatalf("%s: Refresh succeeded", url)

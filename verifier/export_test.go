@@ -33,7 +33,7 @@ var Lifetime = lifetime
 // CheckRedirect runs the default client's redirect policy of a key set
 // configured with url.
 func CheckRedirect(url string, req *http.Request) error {
-	rc, err := (&KeySet{URL: url}).normalize(0)
+	rc, err := (&KeySet{URL: url, AllowDocumentIssuer: true}).normalize(0)
 	if err != nil {
 		return err
 	}

@@ -120,7 +120,7 @@ func TestKeySetServesKeys(t *testing.T) {
 func TestKeySetDocumentIssuer(t *testing.T) {
 	a := newSigner(t, paseto.V4, false)
 	srv := newKSServer(t, "https://doc.example", a)
-	v := newVerifier(t, verifier.Config{KeySets: []verifier.KeySet{{URL: srv.URL}}, Now: newClock().Now})
+	v := newVerifier(t, verifier.Config{KeySets: []verifier.KeySet{{AllowDocumentIssuer: true, URL: srv.URL}}, Now: newClock().Now})
 	_, err := v.Verify(t.Context(), a.token(t, claims(), a.kid, nil), nil)
 	wantErr(t, err, verifier.ErrWrongIssuer)
 	tok, err := v.Verify(t.Context(), a.token(t, claims("iss", "https://doc.example"), a.kid, nil), nil)
@@ -130,7 +130,7 @@ func TestKeySetDocumentIssuer(t *testing.T) {
 	}
 	// A document naming no issuer: the keys are unbound.
 	srv2 := newKSServer(t, "", a)
-	v2 := newVerifier(t, verifier.Config{KeySets: []verifier.KeySet{{URL: srv2.URL}}, Now: newClock().Now})
+	v2 := newVerifier(t, verifier.Config{KeySets: []verifier.KeySet{{AllowDocumentIssuer: true, URL: srv2.URL}}, Now: newClock().Now})
 	_, err = v2.Verify(t.Context(), a.token(t, claims("iss", "whoever"), a.kid, nil), nil)
 	wantErr(t, err)
 }
@@ -169,7 +169,7 @@ func TestKeySetCacheControl(t *testing.T) {
 			srv := newKSServer(t, setIssuer, a)
 			srv.set(func() { srv.cacheControl = tt.cacheControl })
 			clk := newClock()
-			v := newVerifier(t, verifier.Config{KeySets: []verifier.KeySet{{URL: srv.URL}}, Now: clk.Now})
+			v := newVerifier(t, verifier.Config{KeySets: []verifier.KeySet{{AllowDocumentIssuer: true, URL: srv.URL}}, Now: clk.Now})
 			tok := a.token(t, claims("exp", ts(t0.Add(48*time.Hour))), a.kid, nil)
 			verify := func(at time.Duration, wantHits int64) {
 				t.Helper()
@@ -222,7 +222,7 @@ func TestKeySetStale(t *testing.T) {
 			srv := newKSServer(t, setIssuer, a)
 			clk := newClock()
 			v := newVerifier(t, verifier.Config{
-				KeySets: []verifier.KeySet{{URL: srv.URL, MaxResponseSize: 4096}},
+				KeySets: []verifier.KeySet{{AllowDocumentIssuer: true, URL: srv.URL, MaxResponseSize: 4096}},
 				Now:     clk.Now,
 			})
 			tok := a.token(t, claims("exp", ts(t0.Add(48*time.Hour))), a.kid, nil)
@@ -288,7 +288,7 @@ func TestKeySetDown(t *testing.T) {
 			clk := newClock()
 			v := newVerifier(t, verifier.Config{
 				Keys:    []keyring.Key{static.key("")},
-				KeySets: []verifier.KeySet{{URL: srv.URL}},
+				KeySets: []verifier.KeySet{{AllowDocumentIssuer: true, URL: srv.URL}},
 				Now:     clk.Now,
 			})
 			withKid := a.token(t, claims(), a.kid, nil)
@@ -341,7 +341,7 @@ func TestKeySetUnknownKidRefresh(t *testing.T) {
 	c := newSigner(t, paseto.V4, false)
 	srv := newKSServer(t, setIssuer, a)
 	clk := newClock()
-	v := newVerifier(t, verifier.Config{KeySets: []verifier.KeySet{{URL: srv.URL}}, Now: clk.Now})
+	v := newVerifier(t, verifier.Config{KeySets: []verifier.KeySet{{AllowDocumentIssuer: true, URL: srv.URL}}, Now: clk.Now})
 	wantErr(t, v.Refresh(t.Context()))
 	if srv.hits.Load() != 1 {
 		t.Fatal("Refresh did not fetch")
@@ -427,7 +427,7 @@ func TestKeySetNoWaitForKnownKids(t *testing.T) {
 	b := newSigner(t, paseto.V4, false)
 	srv := newKSServer(t, setIssuer, a)
 	clk := newClock()
-	v := newVerifier(t, verifier.Config{KeySets: []verifier.KeySet{{URL: srv.URL}}, Now: clk.Now})
+	v := newVerifier(t, verifier.Config{KeySets: []verifier.KeySet{{AllowDocumentIssuer: true, URL: srv.URL}}, Now: clk.Now})
 	ta := a.token(t, claims("exp", ts(t0.Add(48*time.Hour))), a.kid, nil)
 	_, err := v.Verify(t.Context(), ta, nil)
 	wantErr(t, err)
@@ -467,7 +467,7 @@ func TestKeySetRemovalInvalidatesCache(t *testing.T) {
 	b := newSigner(t, paseto.V4, false)
 	srv := newKSServer(t, setIssuer, a, b)
 	clk := newClock()
-	v := newVerifier(t, verifier.Config{KeySets: []verifier.KeySet{{URL: srv.URL}}, Now: clk.Now, CacheSize: 10})
+	v := newVerifier(t, verifier.Config{KeySets: []verifier.KeySet{{AllowDocumentIssuer: true, URL: srv.URL}}, Now: clk.Now, CacheSize: 10})
 	ta := a.token(t, claims("exp", ts(t0.Add(48*time.Hour))), a.kid, nil)
 	tb := b.token(t, claims("exp", ts(t0.Add(48*time.Hour))), b.kid, nil)
 	for range 2 {
@@ -504,7 +504,7 @@ func TestKeySetConflicts(t *testing.T) {
 
 	v := newVerifier(t, verifier.Config{
 		Keys:    []keyring.Key{a.key("https://static.example")},
-		KeySets: []verifier.KeySet{{URL: srv1.URL}, {URL: srv2.URL}},
+		KeySets: []verifier.KeySet{{AllowDocumentIssuer: true, URL: srv1.URL}, {AllowDocumentIssuer: true, URL: srv2.URL}},
 		Now:     newClock().Now,
 	})
 	wantErr(t, v.Refresh(t.Context()))
@@ -541,9 +541,9 @@ func TestKeySetRedirect(t *testing.T) {
 		}
 	}))
 	defer redir.Close()
-	v := newVerifier(t, verifier.Config{KeySets: []verifier.KeySet{{URL: redir.URL + "/good"}}, Now: newClock().Now})
+	v := newVerifier(t, verifier.Config{KeySets: []verifier.KeySet{{AllowDocumentIssuer: true, URL: redir.URL + "/good"}}, Now: newClock().Now})
 	wantErr(t, v.Refresh(t.Context()))
-	v = newVerifier(t, verifier.Config{KeySets: []verifier.KeySet{{URL: redir.URL + "/bad"}}, Now: newClock().Now})
+	v = newVerifier(t, verifier.Config{KeySets: []verifier.KeySet{{AllowDocumentIssuer: true, URL: redir.URL + "/bad"}}, Now: newClock().Now})
 	err := v.Refresh(t.Context())
 	if err == nil || !strings.Contains(err.Error(), "redirect refused") {
 		t.Fatalf("Refresh: %v", err)
@@ -558,7 +558,7 @@ func TestKeySetConcurrent(t *testing.T) {
 	srv := newKSServer(t, setIssuer, a)
 	srv.set(func() { srv.cacheControl = "no-store" })
 	clk := newClock()
-	v := newVerifier(t, verifier.Config{KeySets: []verifier.KeySet{{URL: srv.URL}}, Now: clk.Now, CacheSize: 8})
+	v := newVerifier(t, verifier.Config{KeySets: []verifier.KeySet{{AllowDocumentIssuer: true, URL: srv.URL}}, Now: clk.Now, CacheSize: 8})
 	ta := a.token(t, claims("exp", ts(t0.Add(1000*time.Hour))), a.kid, nil)
 	tb := b.token(t, claims("exp", ts(t0.Add(1000*time.Hour))), b.kid, nil)
 	var wg sync.WaitGroup

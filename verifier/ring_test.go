@@ -148,7 +148,7 @@ func TestRingConfig(t *testing.T) {
 	v := newVerifier(t, verifier.Config{KeySource: ring})
 	wantErr(t, v.SetKeys([]keyring.Key{s.key("")}), verifier.ErrInvalidConfig)
 	// A ring and a key set together: the ring's keys, then the set's.
-	_, err = verifier.New(verifier.Config{KeySource: ring, KeySets: []verifier.KeySet{{URL: "https://issuer.example/keys"}}})
+	_, err = verifier.New(verifier.Config{KeySource: ring, KeySets: []verifier.KeySet{{URL: "https://issuer.example/keys", Issuer: "https://issuer.example"}}})
 	wantErr(t, err)
 }
 
@@ -170,11 +170,11 @@ func TestCheckKeySet(t *testing.T) {
 		src  keyring.Source
 		ok   bool
 	}{
-		{"defaults, daily ring", verifier.KeySet{URL: url}, daily, true},
-		{"refresh 2h but max-age 5m", verifier.KeySet{URL: url, RefreshInterval: 2 * time.Hour}, daily, true},
-		{"min refresh over PublishAhead", verifier.KeySet{URL: url, MinRefreshInterval: 2 * time.Hour, RefreshInterval: 2 * time.Hour}, daily, false},
-		{"defaults, PublishAhead 10s", verifier.KeySet{URL: url}, fast, false},
-		{"min refresh 5s, PublishAhead 10s", verifier.KeySet{URL: url, MinRefreshInterval: 5 * time.Second}, fast, true},
+		{"defaults, daily ring", verifier.KeySet{URL: url, Issuer: "https://issuer.example"}, daily, true},
+		{"refresh 2h but max-age 5m", verifier.KeySet{URL: url, Issuer: "https://issuer.example", RefreshInterval: 2 * time.Hour}, daily, true},
+		{"min refresh over PublishAhead", verifier.KeySet{URL: url, Issuer: "https://issuer.example", MinRefreshInterval: 2 * time.Hour, RefreshInterval: 2 * time.Hour}, daily, false},
+		{"defaults, PublishAhead 10s", verifier.KeySet{URL: url, Issuer: "https://issuer.example"}, fast, false},
+		{"min refresh 5s, PublishAhead 10s", verifier.KeySet{URL: url, Issuer: "https://issuer.example", MinRefreshInterval: 5 * time.Second}, fast, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := verifier.CheckKeySet(tc.ks, tc.src)
@@ -218,7 +218,7 @@ func TestRingKeySetRefreshAtMaxAge(t *testing.T) {
 		t.Fatal(err)
 	}
 	tr := handlerTransport{h: iss.KeySetHandler(), fetched: make(chan struct{}, 16), down: new(atomic.Bool)}
-	ks := verifier.KeySet{URL: "https://issuer.example/keys", Client: &http.Client{Transport: tr}}
+	ks := verifier.KeySet{URL: "https://issuer.example/keys", Issuer: "https://issuer.example", Client: &http.Client{Transport: tr}}
 	wantErr(t, verifier.CheckKeySet(ks, ring))
 	v := newVerifier(t, verifier.Config{KeySets: []verifier.KeySet{ks}, Now: clk.Now})
 	ctx := context.Background()

@@ -47,7 +47,7 @@ func TestKeySetMaxStale(t *testing.T) {
 }
 
 func TestKeySetMaxStaleConfig(t *testing.T) {
-	_, err := verifier.New(verifier.Config{KeySets: []verifier.KeySet{{URL: "https://keys.example/set", RefreshInterval: time.Hour, MaxStale: time.Minute}}})
+	_, err := verifier.New(verifier.Config{KeySets: []verifier.KeySet{{AllowDocumentIssuer: true, URL: "https://keys.example/set", RefreshInterval: time.Hour, MaxStale: time.Minute}}})
 	if !errors.Is(err, verifier.ErrInvalidConfig) {
 		t.Fatalf("MaxStale < RefreshInterval: %v", err)
 	}
@@ -79,7 +79,7 @@ func TestKeySetRedirectPolicy(t *testing.T) {
 	plain := newKSServer(t, setIssuer, newSigner(t, paseto.V4, false))
 	tlsSrv := httptest.NewTLSServer(http.RedirectHandler(plain.URL, http.StatusFound))
 	defer tlsSrv.Close()
-	v := newVerifier(t, verifier.Config{KeySets: []verifier.KeySet{{URL: tlsSrv.URL, Client: tlsSrv.Client()}}})
+	v := newVerifier(t, verifier.Config{KeySets: []verifier.KeySet{{AllowDocumentIssuer: true, URL: tlsSrv.URL, Client: tlsSrv.Client()}}})
 	var kse *verifier.KeySetError
 	if err := v.Refresh(t.Context()); !errors.As(err, &kse) {
 		t.Fatalf("redirected to http: %v", err)
@@ -90,7 +90,7 @@ func TestKeySetRedirectPolicy(t *testing.T) {
 func TestKeySetURLRedacted(t *testing.T) {
 	srv := httptest.NewServer(http.NotFoundHandler())
 	defer srv.Close()
-	v := newVerifier(t, verifier.Config{KeySets: []verifier.KeySet{{URL: "http://user:hunter2@" + srv.Listener.Addr().String() + "/keys?token=s3cret"}}})
+	v := newVerifier(t, verifier.Config{KeySets: []verifier.KeySet{{AllowDocumentIssuer: true, URL: "http://user:hunter2@" + srv.Listener.Addr().String() + "/keys?token=s3cret"}}})
 	err := v.Refresh(t.Context())
 	if err == nil || strings.Contains(err.Error(), "hunter2") || strings.Contains(err.Error(), "s3cret") {
 		t.Fatalf("error: %v", err)

@@ -59,6 +59,14 @@ func (p *parsed) build() (*Settings, error) {
 			Issuer:    p.issuer,
 			Audiences: p.audiences,
 			Leeway:    p.leeway,
+			// fastapi-paseto uses one key for every kind; v2 tokens
+			// cannot be bound to their kind otherwise.
+			AllowSharedV2Keys: true,
+			// fastapi-paseto's tokens carry no kid and no kind binding
+			// (no footer, no implicit assertion): the one key per kind
+			// verifies them, and their type claim tells their kind.
+			AllowMissingKeyID: true,
+			AllowUnboundKinds: true,
 			// Older fastapi-paseto releases write nbf as integer Unix
 			// seconds; see the package documentation.
 			AllowNumericDates: true,

@@ -66,6 +66,19 @@
 // needs the private key: authtoken issues tokens, a service that only
 // verifies them uses package verifier.
 //
+// # Tokens the Python service issued
+//
+// fastapi-paseto's tokens have no footer: no kid, and no kind binding
+// (authtoken binds refresh and custom-kind tokens with an implicit
+// assertion and a "type" footer). So that they keep working until they
+// expire, the configuration sets authtoken's two opt-outs:
+// AllowMissingKeyID (each kind has its one key, which authtoken requires
+// for it) and AllowUnboundKinds (a footer-less token's "type" claim says
+// its kind; at its first use a Python refresh token enters a refresh
+// family of its own, "jti-<jti>", at generation 0). Tokens issued after the port carry a kid and are bound. Clear
+// both fields once the Python service's longest-lived tokens (refresh,
+// AUTHPASETO_REFRESH_TOKEN_EXPIRES) have expired.
+//
 // # Numeric time claims
 //
 // Older fastapi-paseto releases write nbf as integer Unix seconds, where

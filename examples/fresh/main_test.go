@@ -96,7 +96,8 @@ func TestFresh(t *testing.T) {
 		{"protected no token", "GET", "/protected", "", "", 401, map[string]string{"detail": "Missing token"}},
 		{"protected-fresh fresh", "GET", "/protected-fresh", access, "", 200, map[string]string{"user": "test"}},
 		{"protected-fresh fresh-login", "GET", "/protected-fresh", freshOnly, "", 200, map[string]string{"user": "test"}},
-		{"protected-fresh non-fresh", "GET", "/protected-fresh", stale, "", 401, map[string]string{"detail": "Fresh token required"}},
+		// 403 insufficient_scope (RFC 6750 §3.1), where the Python original answers 401.
+		{"protected-fresh non-fresh", "GET", "/protected-fresh", stale, "", 403, map[string]string{"detail": "Fresh token required"}},
 		{"protected-fresh refresh token", "GET", "/protected-fresh", refresh, "", 401, map[string]string{"detail": "Wrong token type"}},
 		{"protected-fresh no token", "GET", "/protected-fresh", "", "", 401, map[string]string{"detail": "Missing token"}},
 		{"refresh with access token", "POST", "/refresh", access, "", 401, map[string]string{"detail": "Wrong token type"}},

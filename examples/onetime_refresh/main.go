@@ -28,12 +28,10 @@ import (
 	"context"
 	"crypto/subtle"
 	"encoding/json"
-	"errors"
 	"flag"
 	"log"
 	"net"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/pasetokit/pasetokit/authtoken"
@@ -54,9 +52,6 @@ const (
 
 // redisPrefix starts every Redis key this application writes.
 const redisPrefix = "onetime_refresh:"
-
-// maxTokenLength bounds a bearer token read by the handlers themselves.
-const maxTokenLength = paseto.DefaultMaxTokenLength
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
@@ -160,12 +155,12 @@ func newHandler(opts options) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	access, err := httpauth.New(httpauth.Config{
-		Verifier: m.Access(),
-		ErrorHandler: func(w http.ResponseWriter, _ *http.Request, e *httpauth.Error) {
-			writeError(w, logf, e)
-		},
-	})
+	onError := func(w http.ResponseWriter, _ *http.Request, e *httpauth.Error) { writeError(w, logf, e) }
+	access, err := httpauth.New(httpauth.Config{Verifier: m.Access(), ErrorHandler: onError})
+	if err != nil {
+		return nil, err
+	}
+	refresh, err := httpauth.New(httpauth.Config{Verifier: m.RefreshToken(), ErrorHandler: onError})
 	if err != nil {
 		return nil, err
 	}
@@ -185,37 +180,28 @@ func newHandler(opts options) (http.Handler, error) {
 		}
 		writePair(w, pair)
 	})
-	// /refresh reads the refresh token itself rather than through an
-	// httpauth middleware: Refresh verifies it (signature, type, expiry,
-	// revocation) before consuming it, so it is verified once.
-	mux.HandleFunc("POST /refresh", func(w http.ResponseWriter, r *http.Request) {
-		tok, err := bearerToken(r)
+	// Refresh and Logout take the token the middleware found from the
+	// request context (an empty token argument): no header parsing of
+	// our own. Their errors go through the middleware's WriteError, so
+	// they are answered like the middleware's own.
+	mux.Handle("POST /refresh", refresh.Require(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		pair, err := m.Refresh(r.Context(), "")
 		if err != nil {
-			writeError(w, logf, err)
-			return
-		}
-		pair, err := m.Refresh(r.Context(), tok)
-		if err != nil {
-			writeError(w, logf, err)
+			refresh.WriteError(w, r, err)
 			return
 		}
 		writePair(w, pair)
-	})
+	})))
 	mux.Handle("GET /protected", access.Require(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"message": "Welcome, " + authtoken.Subject(r.Context())})
 	})))
-	mux.HandleFunc("POST /logout", func(w http.ResponseWriter, r *http.Request) {
-		tok, err := bearerToken(r)
-		if err != nil {
-			writeError(w, logf, err)
-			return
-		}
-		if err := m.Logout(r.Context(), tok); err != nil {
-			writeError(w, logf, err)
+	mux.Handle("POST /logout", access.Require(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := m.Logout(r.Context(), ""); err != nil {
+			access.WriteError(w, r, err)
 			return
 		}
 		writeJSON(w, http.StatusOK, map[string]string{"detail": "Logged out"})
-	})
+	})))
 	return mux, nil
 }
 
@@ -247,24 +233,6 @@ func checkPassword(w http.ResponseWriter, r *http.Request) (string, bool) {
 	return user, true
 }
 
-// errNoBearer: the request has no usable Authorization: Bearer header.
-var errNoBearer = errors.New("no bearer token")
-
-// bearerToken returns the token of the request's single Authorization
-// header with the Bearer scheme (in any letter case).
-func bearerToken(r *http.Request) (string, error) {
-	vals := r.Header.Values("Authorization")
-	if len(vals) != 1 {
-		return "", errNoBearer
-	}
-	scheme, tok, ok := strings.Cut(vals[0], " ")
-	tok = strings.TrimSpace(tok)
-	if !ok || !strings.EqualFold(scheme, "Bearer") || tok == "" || len(tok) > maxTokenLength {
-		return "", errNoBearer
-	}
-	return tok, nil
-}
-
 func detail(s string) map[string]string { return map[string]string{"detail": s} }
 
 // writePair answers with a new pair of tokens.
@@ -284,48 +252,32 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// writeError answers a failed authentication with a fixed text for err,
-// never the text of err itself.
-func writeError(w http.ResponseWriter, logf func(string, ...any), err error) {
-	status, text := describe(err)
-	switch status {
-	case http.StatusUnauthorized:
-		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
-		if errors.Is(err, errNoBearer) || errors.Is(err, httpauth.ErrMissingToken) {
-			w.Header().Set("WWW-Authenticate", "Bearer")
-		}
-	case http.StatusServiceUnavailable:
-		w.Header().Set("Retry-After", "1")
-		logf("token store unavailable: %v", err)
-	}
-	writeJSON(w, status, detail(text))
+// details are the fixed texts of the failures, by httpauth code: the codes,
+// not error strings, tell them apart. Any other code is "Invalid token".
+var details = map[string]string{
+	httpauth.CodeMissing:           "Not authenticated",
+	httpauth.CodeAmbiguous:         "More than one token",
+	httpauth.CodeExpired:           "Token has expired",
+	httpauth.CodeWrongType:         "Wrong token type",
+	httpauth.CodeRevoked:           "Token has been revoked",
+	httpauth.CodeRefreshReused:     "Refresh token already used; please log in again",
+	httpauth.CodeUnavailable:       "Service temporarily unavailable",
+	httpauth.CodeKeySetUnavailable: "Service temporarily unavailable",
 }
 
-// describe maps an error of the middleware or of a Manager method to a
-// status and a fixed text.
-func describe(err error) (int, string) {
-	switch code := httpauth.Code(err); {
-	case errors.Is(err, errNoBearer), code == "token_missing":
-		return http.StatusUnauthorized, "Not authenticated"
-	case code == "temporarily_unavailable" || code == "key_set_unavailable":
-		// Checked before the token errors: a reuse whose family could
-		// not be revoked is the store's failure.
-		return http.StatusServiceUnavailable, "Service temporarily unavailable"
-	case errors.Is(err, authtoken.ErrRefreshReused):
-		return http.StatusUnauthorized, "Refresh token already used; please log in again"
-	case errors.Is(err, authtoken.ErrRevoked):
-		return http.StatusUnauthorized, "Token has been revoked"
-	case code == "token_expired":
-		return http.StatusUnauthorized, "Token has expired"
-	case errors.Is(err, authtoken.ErrWrongType):
-		return http.StatusUnauthorized, "Wrong token type"
-	case code == "token_ambiguous":
-		return http.StatusBadRequest, "More than one token"
+// writeError is the middlewares' ErrorHandler: the status httpauth chose
+// (it has set WWW-Authenticate, and Retry-After on a 503) and a fixed text
+// for the code, never the text of the error itself. A reuse whose family
+// could not be revoked is the store's failure: a 503.
+func writeError(w http.ResponseWriter, logf func(string, ...any), e *httpauth.Error) {
+	if e.Status == http.StatusServiceUnavailable {
+		logf("token store unavailable: %v", e.Err)
 	}
-	// Every other error is a token that failed verification: httpauth
-	// classifies anything it does not know as token_rejected, so that
-	// authentication fails closed.
-	return http.StatusUnauthorized, "Invalid token"
+	text, ok := details[e.Code]
+	if !ok {
+		text = "Invalid token"
+	}
+	writeJSON(w, e.Status, detail(text))
 }
 
 func isZeroKey(k keyring.Key) bool { return k.PASERK == "" && len(k.PEM) == 0 }

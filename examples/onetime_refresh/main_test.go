@@ -146,12 +146,12 @@ func flow(t *testing.T, base string, reuses *reuseLog) {
 	if status != http.StatusOK || out["message"] != "Welcome, test" {
 		t.Fatalf("GET /protected: %d %v", status, out)
 	}
-	// Each kind is refused where the other is expected (the kinds have
-	// keys of their own, so the key does not fit).
+	// Each kind is refused where the other is expected, as a wrong type
+	// (the footer names the kind), before its key is even looked at.
 	status, out = call(t, "GET", base+"/protected", refresh)
-	want(t, "GET /protected with the refresh token", status, out, 401, "Invalid token")
+	want(t, "GET /protected with the refresh token", status, out, 401, "Wrong token type")
 	status, out = call(t, "POST", base+"/refresh", access)
-	want(t, "POST /refresh with the access token", status, out, 401, "Invalid token")
+	want(t, "POST /refresh with the access token", status, out, 401, "Wrong token type")
 
 	// Rotation: a new pair, and the new access token works.
 	status, out = call(t, "POST", base+"/refresh", refresh)

@@ -37,7 +37,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"flag"
 	"log"
 	"net"
@@ -185,7 +184,8 @@ func newHandler(env map[string]string) (http.Handler, error) {
 	mux.Handle("POST /refresh", refresh.Require(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		access, err := m.CreateAccessToken(r.Context(), authtoken.Subject(r.Context()), false, nil)
 		if err != nil {
-			writeError(w, err)
+			log.Printf("refresh: %v", err)
+			writeJSON(w, http.StatusInternalServerError, map[string]string{"detail": "Internal server error"})
 			return
 		}
 		writeJSON(w, http.StatusOK, map[string]string{"access_token": access})
@@ -204,40 +204,27 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// writeAuthError is the httpauth ErrorHandler: a fixed detail text per
-// failure, never the text of a Go error.
+// details are the fixed texts of the Python original, by httpauth code:
+// the codes, not error strings, tell the failures apart.
+var details = map[string]string{
+	httpauth.CodeMissing:           "Missing token",
+	httpauth.CodeAmbiguous:         "More than one token",
+	httpauth.CodeExpired:           "Token has expired",
+	httpauth.CodeWrongType:         "Wrong token type",
+	httpauth.CodeNotFresh:          "Fresh token required",
+	httpauth.CodeRevoked:           "Token has been revoked",
+	httpauth.CodeRefreshReused:     "Refresh token already used; please log in again",
+	httpauth.CodeUnavailable:       "Service temporarily unavailable",
+	httpauth.CodeKeySetUnavailable: "Service temporarily unavailable",
+}
+
+// writeAuthError is the httpauth ErrorHandler: the status httpauth chose
+// (403 for a token that is not fresh, 503 with Retry-After when the store
+// is down) and a fixed detail text per code, never the text of a Go error.
 func writeAuthError(w http.ResponseWriter, _ *http.Request, e *httpauth.Error) {
-	status, detail := describe(e)
-	writeJSON(w, status, map[string]string{"detail": detail})
-}
-
-// writeError answers an error of a Manager method.
-func writeError(w http.ResponseWriter, err error) {
-	status, detail := describe(err)
-	writeJSON(w, status, map[string]string{"detail": detail})
-}
-
-// describe maps an authentication error to a status and a fixed text.
-func describe(err error) (int, string) {
-	switch code := httpauth.Code(err); {
-	case errors.Is(err, authtoken.ErrRefreshReused):
-		return http.StatusUnauthorized, "Refresh token already used; please log in again"
-	case code == "temporarily_unavailable" || code == "key_set_unavailable":
-		return http.StatusServiceUnavailable, "Service temporarily unavailable"
-	case code == "token_missing":
-		return http.StatusUnauthorized, "Missing token"
-	case code == "token_ambiguous":
-		return http.StatusBadRequest, "More than one token"
-	case code == "token_expired":
-		return http.StatusUnauthorized, "Token has expired"
-	case errors.Is(err, authtoken.ErrWrongType):
-		return http.StatusUnauthorized, "Wrong token type"
-	case errors.Is(err, authtoken.ErrNotFresh):
-		return http.StatusUnauthorized, "Fresh token required"
-	case errors.Is(err, authtoken.ErrRevoked):
-		return http.StatusUnauthorized, "Token has been revoked"
-	case code == "token_rejected" || strings.HasPrefix(code, "token_"):
-		return http.StatusUnauthorized, "Invalid token"
+	detail, ok := details[e.Code]
+	if !ok {
+		detail = "Invalid token"
 	}
-	return http.StatusInternalServerError, "Internal server error"
+	writeJSON(w, e.Status, map[string]string{"detail": detail})
 }

@@ -1,18 +1,31 @@
 // Command resource_server is an API that accepts the demo's access tokens
-// (examples/demo) without sharing a key with it: it verifies them with the
-// public keys the demo publishes, following its key set as the demo
-// rotates them. It is a separate process, as a resource server of a real
-// deployment would be.
+// (examples/demo) without sharing a key with it: it verifies them with
+// authtoken's verify-only side ([authtoken.NewVerifier]), on the public
+// keys the demo publishes, following its key set as the demo rotates
+// them. It is a separate process, as a resource server of a real
+// deployment would be, and a module of its own (go-redis stays out of the
+// library).
 //
 // Usage:
 //
 //	go run ./examples/resource_server -addr 127.0.0.1:8081 \
 //	    -keys-url http://127.0.0.1:8080/.well-known/paseto-keys \
-//	    [-issuer pasetokit-demo] [-min-refresh 1m] [-refresh 1h]
+//	    [-issuer pasetokit-demo] [-min-refresh 1m] [-refresh 1h] \
+//	    [-redis 127.0.0.1:6379 [-redis-prefix pasetokit-demo:]]
 //
 // Endpoints:
 //
 //	GET /me   Authorization: Bearer <access token> → 200 {"user":"<sub>"}
+//
+// Only access tokens are accepted: a refresh token (or a token of any other
+// kind) is 401 token_wrong_type, told by its kind before anything else.
+// With -redis, the server reads the store the demo writes to (the demo run
+// with the same -redis): a token the demo logged out (POST /api/logout,
+// "log out everywhere") is 401 token_revoked here too, and a store that
+// cannot answer is 503 with Retry-After. Without -redis the store is an
+// empty one in memory, which holds none of the demo's refresh families:
+// the access tokens of a login (which belong to one) are 401
+// token_revoked, failing closed; only tokens outside a family pass.
 //
 // A request without a token, or with one that does not verify (garbage, a
 // key not in the set, expired, another issuer, no sub claim) gets 401 and
@@ -52,7 +65,12 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
+	"github.com/pasetokit/pasetokit/authtoken"
 	"github.com/pasetokit/pasetokit/httpauth"
+	"github.com/pasetokit/pasetokit/store"
+	"github.com/pasetokit/pasetokit/store/redisstore"
 	"github.com/pasetokit/pasetokit/verifier"
 )
 
@@ -66,12 +84,13 @@ type config struct {
 	issuer     string
 	minRefresh time.Duration // zero: verifier.DefaultMinRefreshInterval
 	refresh    time.Duration // zero: verifier.DefaultRefreshInterval
+	store      store.Store   // the demo's shared store; nil: an empty one in memory
 	now        func() time.Time
 }
 
 // server holds the verifier following the key set, and the middleware.
 type server struct {
-	ver  *verifier.Verifier
+	ver  *authtoken.Verifier
 	auth *httpauth.Middleware
 }
 
@@ -79,13 +98,22 @@ type server struct {
 var errNoSubject = errors.New("no sub claim")
 
 func newServer(cfg config) (*server, error) {
-	ver, err := verifier.New(verifier.Config{
+	st := cfg.store
+	if st == nil {
+		var err error
+		if st, err = store.NewMemory(store.MemoryConfig{Now: cfg.now}); err != nil {
+			return nil, err
+		}
+	}
+	ver, err := authtoken.NewVerifier(authtoken.VerifierConfig{
 		KeySets: []verifier.KeySet{{
 			URL:                cfg.keysURL,
 			Issuer:             cfg.issuer,
 			MinRefreshInterval: cfg.minRefresh,
 			RefreshInterval:    cfg.refresh,
 		}},
+		Issuers: []string{cfg.issuer},
+		Store:   st,
 		Rules: []verifier.Rule{func(_ context.Context, t *verifier.Token) error {
 			if t.Claims.Subject == "" {
 				return errNoSubject
@@ -95,7 +123,7 @@ func newServer(cfg config) (*server, error) {
 		Now: cfg.now,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("verifier: %w", err)
+		return nil, fmt.Errorf("authtoken: %w", err)
 	}
 	auth, err := httpauth.New(httpauth.Config{Verifier: ver, Realm: "resource_server"})
 	if err != nil {
@@ -124,19 +152,36 @@ func main() {
 	iss := flag.String("issuer", demoIssuer, "issuer the key set's keys are bound to: the iss claim tokens must carry")
 	minRefresh := flag.Duration("min-refresh", 0, "shortest time between two fetches of the key set (0: verifier.DefaultMinRefreshInterval, one minute)")
 	refresh := flag.Duration("refresh", 0, "longest time a fetched key set is used (0: verifier.DefaultRefreshInterval, one hour)")
+	redisAddr := flag.String("redis", "", "Redis server (host:port) the demo keeps its revocations and cut-offs in; empty: an empty store in memory, which holds no refresh family (the demo's login tokens are refused)")
+	redisPrefix := flag.String("redis-prefix", "pasetokit-demo:", "key prefix of the demo's store in Redis")
 	flag.Parse()
 	if *iss == "" {
 		log.Fatal("-issuer must not be empty: the key set's keys are bound to the demo's issuer")
 	}
 
-	s, err := newServer(config{keysURL: *keysURL, issuer: *iss, minRefresh: *minRefresh, refresh: *refresh})
+	cfg := config{keysURL: *keysURL, issuer: *iss, minRefresh: *minRefresh, refresh: *refresh}
+	if *redisAddr != "" {
+		client := redis.NewClient(&redis.Options{Addr: *redisAddr})
+		defer client.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		st, err := redisstore.New(client, redisstore.Config{Prefix: *redisPrefix})
+		if err == nil {
+			err = client.Ping(ctx).Err()
+		}
+		cancel()
+		if err != nil {
+			log.Fatalf("redis %s: %v", *redisAddr, err)
+		}
+		cfg.store = st
+	}
+	s, err := newServer(cfg)
 	if err != nil {
 		log.Fatal(err)
 	}
 	// Fetch the key set once now, to report a wrong URL early; requests
 	// fetch it again if this fails (the demo may start later).
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	if err := s.ver.Refresh(ctx); err != nil {
+	if err := s.ver.FetchKeySets(ctx); err != nil {
 		log.Printf("key set not fetched yet: %v", err)
 	}
 	cancel()

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net"
@@ -10,14 +11,18 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/pasetokit/pasetokit/authtoken"
+	"github.com/pasetokit/pasetokit/httpauth"
 	"github.com/pasetokit/pasetokit/issuer"
 	"github.com/pasetokit/pasetokit/keyring"
 	"github.com/pasetokit/pasetokit/paserk"
 	"github.com/pasetokit/pasetokit/paseto"
+	"github.com/pasetokit/pasetokit/store"
 )
 
 // newKey returns a new v4.public signing key as a PASERK.
@@ -43,8 +48,11 @@ func newIssuer(t *testing.T, key, name string, now func() time.Time) *issuer.Iss
 	return iss
 }
 
+// issue makes a token of iss as the demo's authtoken.Manager makes access
+// tokens: with "type": "access" (the kind the resource server requires).
 func issue(t *testing.T, iss *issuer.Issuer, claims map[string]any) string {
 	t.Helper()
+	claims["type"] = "access"
 	tok, err := iss.Issue(claims)
 	if err != nil {
 		t.Fatal(err)
@@ -219,10 +227,16 @@ func until(t *testing.T, what string, f func() bool) {
 
 // TestWithDemoProcesses builds the demo and the resource server, runs both
 // as processes on loopback ports, and presents a token from the demo to
-// the resource server, before and after a rotation by the demo.
+// the resource server, before and after a rotation by the demo. Both read
+// one redis-server: the demo's tokens belong to refresh families, which a
+// resource server sees live only in the demo's store.
 func TestWithDemoProcesses(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and starts the demo")
+	}
+	redisBin, err := exec.LookPath("redis-server")
+	if err != nil {
+		t.Skip("no redis-server: the demo's tokens are checked against its store")
 	}
 	root, err := filepath.Abs("../..")
 	if err != nil {
@@ -231,21 +245,11 @@ func TestWithDemoProcesses(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(root, "go.work")); err != nil {
 		t.Skip("needs the repository's go.work to build examples/demo")
 	}
-	dir := t.TempDir()
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		t.Fatalf("the go command, to build the binaries: %v", err)
-	}
-	for _, p := range []string{"demo", "resource_server"} {
-		cmd := exec.Command(goBin, "build", "-o", filepath.Join(dir, p), "./examples/"+p)
-		cmd.Dir = root
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("go build ./examples/%s: %v\n%s", p, err, out)
-		}
-	}
+	dir := buildBoth(t, root)
+	redisAddr := startRedis(t, redisBin)
 	demoAddr, rsAddr := freeAddr(t), freeAddr(t)
 	demo, rs := "http://"+demoAddr, "http://"+rsAddr
-	run(t, filepath.Join(dir, "demo"), "-addr", demoAddr)
+	run(t, filepath.Join(dir, "demo"), "-addr", demoAddr, "-redis", redisAddr)
 	until(t, "demo /healthz", func() bool {
 		res, err := http.Get(demo + "/healthz")
 		if err != nil {
@@ -255,7 +259,7 @@ func TestWithDemoProcesses(t *testing.T) {
 		return res.StatusCode == 200
 	})
 	run(t, filepath.Join(dir, "resource_server"), "-addr", rsAddr,
-		"-keys-url", demo+"/.well-known/paseto-keys", "-min-refresh", "200ms")
+		"-keys-url", demo+"/.well-known/paseto-keys", "-min-refresh", "200ms", "-redis", redisAddr)
 	until(t, "resource server up", func() bool {
 		res, err := http.Get(rs + "/me")
 		if err != nil {
@@ -305,6 +309,224 @@ func TestWithDemoProcesses(t *testing.T) {
 	fresh := token()
 	until(t, "a token after the rotation accepted", func() bool {
 		status, _, _ := get(t, rs+"/me", fresh)
+		return status == 200
+	})
+}
+
+// TestKindsAndRevocation runs the resource server against an
+// authtoken.Manager as the demo's (access keys published, refresh tokens
+// under a local key) sharing its store: a refresh token is 401
+// token_wrong_type, and a logged-out access token 401 token_revoked.
+// Without the shared store, the server sees no refresh family live, so a
+// login's access token is 401 token_revoked (fail closed).
+func TestKindsAndRevocation(t *testing.T) {
+	mem, err := store.NewMemory(store.MemoryConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	local, err := paseto.GenerateSymmetricKey(paseto.V4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lk, _ := paserk.Encode(local)
+	m, err := authtoken.New(authtoken.Config{
+		Access:  authtoken.KindConfig{Keys: []keyring.Key{{PASERK: newKey(t)}}},
+		Refresh: authtoken.KindConfig{Keys: []keyring.Key{{PASERK: lk}}},
+		Issuer:  demoIssuer,
+		Store:   mem,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := httptest.NewServer(m.KeySetHandler())
+	t.Cleanup(keys.Close)
+	ctx := context.Background()
+	for _, shared := range []bool{false, true} {
+		cfg := config{keysURL: keys.URL, issuer: demoIssuer}
+		if shared {
+			cfg.store = mem
+		}
+		me := serve(t, cfg)
+		p, err := m.Login(ctx, "alice", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !shared {
+			if status, _, body := get(t, me, p.Access); status != 401 || body["error"] != httpauth.CodeRevoked {
+				t.Fatalf("access token of a family the store does not hold: %d %v, want 401 %s", status, body, httpauth.CodeRevoked)
+			}
+			continue
+		}
+		if status, _, body := get(t, me, p.Access); status != 200 || body["user"] != "alice" {
+			t.Fatalf("shared=%v: access token: %d %v", shared, status, body)
+		}
+		if status, _, body := get(t, me, p.Refresh); status != 401 || body["error"] != httpauth.CodeWrongType {
+			t.Fatalf("shared=%v: refresh token: %d %v, want 401 %s", shared, status, body, httpauth.CodeWrongType)
+		}
+		if err := m.Logout(ctx, p.Access); err != nil {
+			t.Fatal(err)
+		}
+		if status, _, body := get(t, me, p.Access); status != 401 || body["error"] != httpauth.CodeRevoked {
+			t.Fatalf("logged-out token with the shared store: %d %v, want 401 %s", status, body, httpauth.CodeRevoked)
+		}
+	}
+}
+
+// buildBoth builds the demo and the resource server into a temporary
+// directory, from the repository at root (with its go.work).
+func buildBoth(t *testing.T, root string) string {
+	t.Helper()
+	dir := t.TempDir()
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("the go command, to build the binaries: %v", err)
+	}
+	for _, p := range []string{"demo", "resource_server"} {
+		cmd := exec.Command(goBin, "build", "-o", filepath.Join(dir, p), "./examples/"+p)
+		cmd.Dir = root
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("go build ./examples/%s: %v\n%s", p, err, out)
+		}
+	}
+	return dir
+}
+
+// startRedis runs redis-server (redisBin) on a free loopback port and
+// returns its address once it accepts connections.
+func startRedis(t *testing.T, redisBin string) string {
+	t.Helper()
+	port := redisPort(t)
+	run(t, redisBin, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", t.TempDir())
+	redisAddr := "127.0.0.1:" + port
+	until(t, "redis-server up", func() bool {
+		c, err := net.Dial("tcp", redisAddr)
+		if err != nil {
+			return false
+		}
+		c.Close()
+		return true
+	})
+	return redisAddr
+}
+
+// redisPort returns a free loopback port in 17400-17499 for redis-server.
+func redisPort(t *testing.T) string {
+	t.Helper()
+	for p := 17400; p < 17500; p++ {
+		l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p))
+		if err == nil {
+			l.Close()
+			return strconv.Itoa(p)
+		}
+	}
+	t.Skip("no free port in 17400-17499 for redis-server")
+	return ""
+}
+
+// post calls POST url with a bearer token (none when empty) and body, and
+// returns the status and the decoded JSON body.
+func post(t *testing.T, url, token, body string) (int, map[string]any) {
+	t.Helper()
+	req, err := http.NewRequest("POST", url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var out map[string]any
+	_ = json.NewDecoder(res.Body).Decode(&out)
+	return res.StatusCode, out
+}
+
+// TestWithDemoProcessesAndRedis runs a redis-server, the demo and the
+// resource server as processes, the two on the same Redis: a refresh token
+// is 401 token_wrong_type at the resource server, and an access token the
+// demo logged out (POST /api/logout, then "log out everywhere") is 401
+// token_revoked there.
+func TestWithDemoProcessesAndRedis(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and starts the demo and redis-server")
+	}
+	redisBin, err := exec.LookPath("redis-server")
+	if err != nil {
+		t.Skip("no redis-server")
+	}
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "go.work")); err != nil {
+		t.Skip("needs the repository's go.work to build examples/demo")
+	}
+	dir := buildBoth(t, root)
+	redisAddr := startRedis(t, redisBin)
+	demoAddr, rsAddr := freeAddr(t), freeAddr(t)
+	demo, rs := "http://"+demoAddr, "http://"+rsAddr
+	run(t, filepath.Join(dir, "demo"), "-addr", demoAddr, "-redis", redisAddr)
+	until(t, "demo /healthz", func() bool {
+		res, err := http.Get(demo + "/healthz")
+		if err != nil {
+			return false
+		}
+		res.Body.Close()
+		return res.StatusCode == 200
+	})
+	run(t, filepath.Join(dir, "resource_server"), "-addr", rsAddr,
+		"-keys-url", demo+"/.well-known/paseto-keys", "-min-refresh", "200ms", "-redis", redisAddr)
+	until(t, "resource server up", func() bool {
+		res, err := http.Get(rs + "/me")
+		if err != nil {
+			return false
+		}
+		res.Body.Close()
+		return res.StatusCode == 401
+	})
+	login := func() (access, refresh string) {
+		t.Helper()
+		status, out := post(t, demo+"/api/token", "", `{"username":"test","password":"test"}`)
+		a, _ := out["access_token"].(string)
+		r, _ := out["refresh_token"].(string)
+		if status != 200 || a == "" || r == "" {
+			t.Fatalf("POST /api/token: %d %v", status, out)
+		}
+		return a, r
+	}
+
+	access, refresh := login()
+	if status, _, body := get(t, rs+"/me", access); status != 200 || body["user"] != "test" {
+		t.Fatalf("access token: %d %v", status, body)
+	}
+	if status, _, body := get(t, rs+"/me", refresh); status != 401 || body["error"] != httpauth.CodeWrongType {
+		t.Fatalf("refresh token: %d %v, want 401 %s", status, body, httpauth.CodeWrongType)
+	}
+	if status, out := post(t, demo+"/api/logout", access, ""); status/100 != 2 {
+		t.Fatalf("POST /api/logout: %d %v", status, out)
+	}
+	if status, _, body := get(t, rs+"/me", access); status != 401 || body["error"] != httpauth.CodeRevoked {
+		t.Fatalf("logged-out token: %d %v, want 401 %s", status, body, httpauth.CodeRevoked)
+	}
+
+	// Log out everywhere: every token of the user issued so far.
+	a1, _ := login()
+	a2, _ := login()
+	if status, out := post(t, demo+"/api/logout-everywhere", a2, ""); status/100 != 2 {
+		t.Fatalf("POST /api/logout-everywhere: %d %v", status, out)
+	}
+	if status, _, body := get(t, rs+"/me", a1); status != 401 || body["error"] != httpauth.CodeRevoked {
+		t.Fatalf("token after log out everywhere: %d %v, want 401 %s", status, body, httpauth.CodeRevoked)
+	}
+	// A login after it works (one in the cut-off's very millisecond would
+	// be refused with the older tokens: poll past it).
+	until(t, "a login after log out everywhere accepted", func() bool {
+		a3, _ := login()
+		status, _, _ := get(t, rs+"/me", a3)
 		return status == 200
 	})
 }
