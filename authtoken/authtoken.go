@@ -640,8 +640,8 @@ func nested(field, keysField string, err error) error {
 
 // Version returns the PASETO version and purpose of the tokens of kind
 // ("access", "refresh" or a custom kind), and false for an unknown kind.
-func (m *Manager) Version(kindName string) (paseto.Version, paseto.Purpose, bool) {
-	k := m.kind(kindName)
+func (m *Manager) Version(kind string) (paseto.Version, paseto.Purpose, bool) {
+	k := m.kind(kind)
 	if k == nil {
 		return 0, 0, false
 	}

@@ -443,7 +443,7 @@ func TestRefreshRotationAndReuse(t *testing.T) {
 		"p0 access":  func() error { _, err := e.m.Access().Verify(ctx, p0.Access, nil); return err },
 		"p1 access":  func() error { _, err := e.m.Access().Verify(ctx, p1.Access, nil); return err },
 		"p2 access":  func() error { _, err := e.m.Access().Verify(ctx, p2.Access, nil); return err },
-		"p2 refresh": func() error { _, err := e.m.RefreshToken().Verify(ctx, p2.Refresh, nil); return err },
+		"p2 refresh": func() error { _, err := e.m.RefreshTokens().Verify(ctx, p2.Refresh, nil); return err },
 		"p2 rotate":  func() error { _, err := e.m.Refresh(ctx, p2.Refresh); return err },
 		"p1 rotate":  func() error { _, err := e.m.Refresh(ctx, p1.Refresh); return err },
 	} {
@@ -575,7 +575,7 @@ func TestRevokeToken(t *testing.T) {
 			t.Errorf("%s revoked twice: %v", kind, err)
 		}
 	}
-	if _, err := e.m.Type("reset").Verify(ctx, reset2, nil); err != nil {
+	if _, err := e.m.Kind("reset").Verify(ctx, reset2, nil); err != nil {
 		t.Errorf("other reset token: %v", err)
 	}
 	if err := e.m.RevokeToken(ctx, "v4.local.garbage"); err == nil {
@@ -629,8 +629,8 @@ func TestStoreUnavailable(t *testing.T) {
 	checks := map[string]func() error{
 		"verify access":     func() error { _, err := e.m.Access().Verify(ctx, p.Access, nil); return err },
 		"verify fresh":      func() error { _, err := e.m.FreshAccess().Verify(ctx, p.Access, nil); return err },
-		"verify refresh":    func() error { _, err := e.m.RefreshToken().Verify(ctx, p.Refresh, nil); return err },
-		"verify custom":     func() error { _, err := e.m.Type("reset").Verify(ctx, reset, nil); return err },
+		"verify refresh":    func() error { _, err := e.m.RefreshTokens().Verify(ctx, p.Refresh, nil); return err },
+		"verify custom":     func() error { _, err := e.m.Kind("reset").Verify(ctx, reset, nil); return err },
 		"refresh":           func() error { _, err := e.m.Refresh(ctx, p.Refresh); return err },
 		"logout":            func() error { return e.m.Logout(ctx, p.Access) },
 		"revoke":            func() error { return e.m.RevokeToken(ctx, reset) },

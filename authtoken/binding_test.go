@@ -104,7 +104,7 @@ func TestKindsBoundForPlainVerifiers(t *testing.T) {
 			if _, err := e.m.Access().Verify(ctx, p.Refresh, nil); !errors.Is(err, authtoken.ErrWrongType) {
 				t.Errorf("Access(refresh token): %v, want ErrWrongType", err)
 			}
-			if _, err := e.m.RefreshToken().Verify(ctx, p.Refresh, nil); err != nil {
+			if _, err := e.m.RefreshTokens().Verify(ctx, p.Refresh, nil); err != nil {
 				t.Errorf("RefreshToken(refresh token): %v", err)
 			}
 		})
@@ -171,9 +171,9 @@ func TestTypeCheckedFirst(t *testing.T) {
 		{"refresh without exp, revoked, to access", e.m.Access(), p.Refresh},
 		{"refresh to fresh access", e.m.FreshAccess(), p.Refresh},
 		{"expired reset to access", e.m.Access(), reset},
-		{"expired access to refresh", e.m.RefreshToken(), p.Access},
-		{"expired access to reset", e.m.Type("reset"), p.Access},
-		{"expired reset to refresh", e.m.RefreshToken(), reset},
+		{"expired access to refresh", e.m.RefreshTokens(), p.Access},
+		{"expired access to reset", e.m.Kind("reset"), p.Access},
+		{"expired reset to refresh", e.m.RefreshTokens(), reset},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -299,8 +299,8 @@ func TestRawTokenFromContext(t *testing.T) {
 	}
 	var rotated authtoken.Pair
 	route("/logout", e.m.Access(), func(r *http.Request) error { return e.m.Logout(r.Context(), "") })
-	route("/revoke", e.m.Type("reset"), func(r *http.Request) error { return e.m.RevokeToken(r.Context(), "") })
-	route("/refresh", e.m.RefreshToken(), func(r *http.Request) (err error) {
+	route("/revoke", e.m.Kind("reset"), func(r *http.Request) error { return e.m.RevokeToken(r.Context(), "") })
+	route("/refresh", e.m.RefreshTokens(), func(r *http.Request) (err error) {
 		rotated, err = e.m.Refresh(r.Context(), "")
 		return err
 	})

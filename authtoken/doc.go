@@ -12,18 +12,33 @@
 // read only by the service that issues them:
 //
 //	m, err := authtoken.New(authtoken.Config{
-//		Access:  authtoken.KindConfig{Keys: []keyring.Key{{PASERK: os.Getenv("ACCESS_KEY")}}},   // k4.secret.…
+//		Access:  authtoken.KindConfig{Keys: []keyring.Key{{PASERK: os.Getenv("ACCESS_KEY")}}},  // k4.secret.…
 //		Refresh: authtoken.KindConfig{Keys: []keyring.Key{{PASERK: os.Getenv("REFRESH_KEY")}}}, // k4.local.…
 //		Issuer:  "https://api.example.com",
 //	})
+//	if err != nil {
+//		log.Fatal(err)
+//	}
 //
 // On login, hand out a pair; on refresh, rotate it; protect routes with
 // httpauth and one of the requirements:
 //
-//	pair, err := m.Login(ctx, "alice", nil)        // fresh access + refresh
-//	pair, err = m.Refresh(ctx, pair.Refresh)       // non-fresh access + new refresh
-//	auth, _ := httpauth.New(httpauth.Config{Verifier: m.Access()})
-//	mux.Handle("GET /me", auth.Require(handler))   // authtoken.Subject(r.Context())
+//	pair, err := m.Login(ctx, "alice", nil) // fresh access + refresh
+//	if err != nil {
+//		log.Fatal(err) // the store is unavailable
+//	}
+//	pair, err = m.Refresh(ctx, pair.Refresh) // non-fresh access + new refresh
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	auth, err := httpauth.New(httpauth.Config{Verifier: m.Access()})
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	mux.Handle("GET /me", auth.Require(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+//		user, _ := authtoken.SubjectFrom(r.Context())
+//		w.Write([]byte(user))
+//	})))
 //
 // Use [store.NewMemory] (the default) for one process, a shared store for
 // several.
@@ -41,8 +56,17 @@
 //		Issuers: []string{"https://auth.example.com"},
 //		Store:   shared, // the auth service's store, such as a redisstore
 //	})
-//	auth, _ := httpauth.New(httpauth.Config{Verifier: rv})
-//	freshAuth, _ := httpauth.New(httpauth.Config{Verifier: rv.FreshAccess()})
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	auth, err := httpauth.New(httpauth.Config{Verifier: rv})
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	freshAuth, err := httpauth.New(httpauth.Config{Verifier: rv.FreshAccess()})
+//	if err != nil {
+//		log.Fatal(err)
+//	}
 //	mux.Handle("GET /me", auth.Require(handler))
 //	mux.Handle("POST /transfer", freshAuth.Require(handler))
 //
@@ -70,6 +94,9 @@
 //		Refresh: authtoken.KindConfig{KeySource: refresh},
 //		Issuer:  "https://api.example.com",
 //	})
+//	if err != nil {
+//		log.Fatal(err)
+//	}
 //	mux.Handle("GET /.well-known/paseto-keys", m.KeySetHandler())
 //
 // # Token kinds

@@ -21,15 +21,17 @@ func TestMiddleware(t *testing.T) {
 	reset, _ := e.m.CreateToken(ctx, "reset", "alice", nil)
 
 	echo := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c := authtoken.Claims(r.Context())
-		f := authtoken.Footer(r.Context())
-		fmt.Fprintf(w, "%s|%s|%v|%v|%v|%v", authtoken.Subject(r.Context()), authtoken.TokenType(r.Context()),
-			authtoken.Fresh(r.Context()), authtoken.JTI(r.Context()) != "", c["role"], f["kid"] != nil)
+		c, _ := authtoken.ClaimsFrom(r.Context())
+		f, _ := authtoken.FooterFrom(r.Context())
+		sub, _ := authtoken.SubjectFrom(r.Context())
+		typ, _ := authtoken.TypeFrom(r.Context())
+		_, hasID := authtoken.TokenIDFrom(r.Context())
+		fmt.Fprintf(w, "%s|%s|%v|%v|%v|%v", sub, typ, authtoken.Fresh(r.Context()), hasID, c["role"], f["kid"] != nil)
 	})
 	mux := http.NewServeMux()
 	for path, v := range map[string]httpauth.TokenVerifier{
-		"/access": e.m.Access(), "/fresh": e.m.FreshAccess(), "/refresh": e.m.RefreshToken(),
-		"/reset": e.m.Type("reset"), "/unknown": e.m.Type("nope"),
+		"/access": e.m.Access(), "/fresh": e.m.FreshAccess(), "/refresh": e.m.RefreshTokens(),
+		"/reset": e.m.Kind("reset"), "/unknown": e.m.Kind("nope"),
 	} {
 		mw, err := httpauth.New(httpauth.Config{Verifier: v})
 		if err != nil {
@@ -117,9 +119,23 @@ func TestMiddleware(t *testing.T) {
 }
 
 func TestAccessorsWithoutToken(t *testing.T) {
-	if authtoken.Subject(ctx) != "" || authtoken.JTI(ctx) != "" || authtoken.Claims(ctx) != nil ||
-		authtoken.Footer(ctx) != nil || authtoken.TokenType(ctx) != "" || authtoken.Fresh(ctx) {
-		t.Fatal("accessors without a token")
+	if _, ok := authtoken.SubjectFrom(ctx); ok {
+		t.Error("SubjectFrom without a token")
+	}
+	if _, ok := authtoken.TokenIDFrom(ctx); ok {
+		t.Error("TokenIDFrom without a token")
+	}
+	if _, ok := authtoken.TypeFrom(ctx); ok {
+		t.Error("TypeFrom without a token")
+	}
+	if c, ok := authtoken.ClaimsFrom(ctx); ok || c != nil {
+		t.Error("ClaimsFrom without a token")
+	}
+	if f, ok := authtoken.FooterFrom(ctx); ok || f != nil {
+		t.Error("FooterFrom without a token")
+	}
+	if authtoken.Fresh(ctx) {
+		t.Error("Fresh without a token")
 	}
 }
 

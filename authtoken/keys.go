@@ -33,11 +33,11 @@ import (
 // issuing) and wait for the verifiers that follow the key set to fetch it;
 // move it first; drop the old key once its tokens have expired. A
 // [keyring.Ring] as KeySource does all of this by itself.
-func (m *Manager) SetKeys(kindName string, keys []keyring.Key) error {
+func (m *Manager) SetKeys(kind string, keys []keyring.Key) error {
 	if m == nil || m.access == nil {
 		return errNotNew
 	}
-	k := m.kind(kindName)
+	k := m.kind(kind)
 	if k == nil {
 		return ErrUnknownKind
 	}

@@ -104,9 +104,9 @@ func TestIssueWith(t *testing.T) {
 			case "access":
 				v = e.m.Access()
 			case "refresh":
-				v = e.m.RefreshToken()
+				v = e.m.RefreshTokens()
 			default:
-				v = e.m.Type(tt.kind)
+				v = e.m.Kind(tt.kind)
 			}
 			if tt.verify != nil {
 				if _, err := v.Verify(ctx, tok, nil); err == nil {

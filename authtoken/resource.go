@@ -74,7 +74,7 @@ type VerifierConfig struct {
 // A Verifier is itself the access-token requirement, an
 // [httpauth.TokenVerifier]: give it to httpauth.Config.Verifier, or to
 // other protocols' interceptors built on that interface. Read the token
-// in handlers with [Subject], [Claims] and the other accessors.
+// in handlers with [SubjectFrom], [ClaimsFrom] and the other accessors.
 type Verifier struct {
 	m *Manager // verify-only: the access kind, without an issuer
 }

@@ -47,7 +47,8 @@ func ExampleNewVerifier() {
 	}
 	auth, _ := httpauth.New(httpauth.Config{Verifier: rv})
 	me := auth.Require(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprintln(w, "hello", authtoken.Subject(r.Context()))
+		sub, _ := authtoken.SubjectFrom(r.Context())
+		fmt.Fprintln(w, "hello", sub)
 	}))
 	get := func(tok string) {
 		w := httptest.NewRecorder()
@@ -92,9 +93,9 @@ func ExampleManager_IssueWith() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	_, err = m.Type("reset").Verify(ctx, tok, passwordHash)
+	_, err = m.Kind("reset").Verify(ctx, tok, passwordHash)
 	fmt.Println("before the change:", err == nil)
-	_, err = m.Type("reset").Verify(ctx, tok, []byte("hash-of-the-new-password"))
+	_, err = m.Kind("reset").Verify(ctx, tok, []byte("hash-of-the-new-password"))
 	fmt.Println("after the change:", err == nil)
 	// Output:
 	// before the change: true

@@ -132,7 +132,8 @@ func TestVerifierResourceServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := mw.Require(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Write([]byte(authtoken.Subject(r.Context())))
+		sub, _ := authtoken.SubjectFrom(r.Context())
+		w.Write([]byte(sub))
 	}))
 	serve := func(tok string) *httptest.ResponseRecorder {
 		w := httptest.NewRecorder()

@@ -93,8 +93,8 @@ func TestRingKindsBound(t *testing.T) {
 				t.Errorf("explicit=%v: Access(): %v, want ErrWrongType", explicit, err)
 			}
 		}
-		if _, err := m.RefreshToken().Verify(ctx, p.Refresh, nil); err != nil {
-			t.Errorf("explicit=%v: RefreshToken(): %v", explicit, err)
+		if _, err := m.RefreshTokens().Verify(ctx, p.Refresh, nil); err != nil {
+			t.Errorf("explicit=%v: RefreshTokens(): %v", explicit, err)
 		}
 	}
 }

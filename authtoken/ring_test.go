@@ -93,7 +93,7 @@ func TestRingManager(t *testing.T) {
 		t.Fatal(err)
 	}
 	set, _ = getKeySet(t, m.KeySetHandler())
-	if len(set.Keys) != 2 || set.Keys[1].KID != nextAccess.ID || len(m.PublicKeys()) != 2 {
+	if len(set.Keys) != 2 || set.Keys[1].KeyID != nextAccess.ID || len(m.PublicKeys()) != 2 {
 		t.Fatalf("the next key is not published: %+v", set)
 	}
 	clk.Advance(time.Hour)
@@ -184,7 +184,7 @@ func TestSetKeys(t *testing.T) {
 		}
 	}
 	set, _ = getKeySet(t, m.KeySetHandler())
-	if len(set.Keys) != 2 || set.Keys[0].KID != paserk.PublicID(bk) {
+	if len(set.Keys) != 2 || set.Keys[0].KeyID != paserk.PublicID(bk) {
 		t.Fatalf("key set after SetKeys: %+v", set)
 	}
 	if err := m.SetKeys("access", []keyring.Key{b}); err != nil {

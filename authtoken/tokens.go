@@ -213,16 +213,16 @@ func rawToken(ctx context.Context, token string) (string, error) {
 	return "", ErrMissingToken
 }
 
-// IssueWith returns a token of kind kindName ("access", "refresh" or a
+// IssueWith returns a token of kind kind ("access", "refresh" or a
 // custom kind) for subject, carrying claims, with per-call options. A
 // refresh token starts a new family, as [Manager.CreateRefreshToken]
 // does. Options that would let the token outlive its revocation are
 // [ErrInvalidOptions]; see [IssueOptions].
-func (m *Manager) IssueWith(ctx context.Context, kindName, subject string, claims map[string]any, opts IssueOptions) (string, error) {
+func (m *Manager) IssueWith(ctx context.Context, kind, subject string, claims map[string]any, opts IssueOptions) (string, error) {
 	if !m.issuing() {
 		return "", errNotNew
 	}
-	k := m.kind(kindName)
+	k := m.kind(kind)
 	if k == nil {
 		return "", ErrUnknownKind
 	}
@@ -285,14 +285,14 @@ func (m *Manager) createFamily(ctx context.Context, at time.Time, subject, fam s
 	return nil
 }
 
-// CreateToken returns a token of the custom kind kindName for subject,
+// CreateToken returns a token of the custom kind kind for subject,
 // carrying claims. Access and refresh tokens have their own methods;
 // another kind is ErrUnknownKind.
-func (m *Manager) CreateToken(ctx context.Context, kindName, subject string, claims map[string]any) (string, error) {
+func (m *Manager) CreateToken(ctx context.Context, kind, subject string, claims map[string]any) (string, error) {
 	if !m.issuing() {
 		return "", errNotNew
 	}
-	k, ok := m.custom[kindName]
+	k, ok := m.custom[kind]
 	if !ok {
 		return "", ErrUnknownKind
 	}
@@ -406,7 +406,7 @@ func (m *Manager) pair(at time.Time, subject string, claims map[string]any, fres
 //
 // An empty refreshToken means the one the httpauth middleware verified for
 // this request ([httpauth.RawTokenFrom] of ctx), as on a route protected
-// with [Manager.RefreshToken]; with none there, the error is
+// with [Manager.RefreshTokens]; with none there, the error is
 // [ErrMissingToken].
 //
 // Store errors are returned wrapped, so errors.Is(err,

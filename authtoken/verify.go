@@ -168,23 +168,23 @@ func (m *Manager) FreshAccess() httpauth.TokenVerifier {
 	return requirement{k: m.access, fresh: true}
 }
 
-// RefreshToken returns a verifier of refresh tokens only.
-func (m *Manager) RefreshToken() httpauth.TokenVerifier {
+// RefreshTokens returns a verifier of refresh tokens only.
+func (m *Manager) RefreshTokens() httpauth.TokenVerifier {
 	if m == nil || m.access == nil {
 		return errVerifier{errNotNew}
 	}
 	return requirement{k: m.refresh}
 }
 
-// Type returns a verifier of tokens of the custom kind name. For a kind
-// that is not configured, every token is rejected with ErrUnknownKind (the
+// Kind returns a verifier of tokens of the custom kind. For a kind that
+// is not configured, every token is rejected with [ErrUnknownKind] (the
 // route then always answers 401), so check names at start-up with
-// Version.
-func (m *Manager) Type(name string) httpauth.TokenVerifier {
+// [Manager.Version].
+func (m *Manager) Kind(kind string) httpauth.TokenVerifier {
 	if m == nil || m.access == nil {
 		return errVerifier{errNotNew}
 	}
-	k, ok := m.custom[name]
+	k, ok := m.custom[kind]
 	if !ok {
 		return errVerifier{fmt.Errorf("%w: %w", verifier.ErrRule, ErrUnknownKind)}
 	}
@@ -198,44 +198,47 @@ func (m *Manager) Type(name string) httpauth.TokenVerifier {
 // made with an implicit assertion of the caller's ([IssueOptions.Implicit])
 // do not verify here; use the requirements ([Manager.Access] …), whose
 // Verify takes one.
-func (m *Manager) Verify(ctx context.Context, kindName, token string) (*verifier.Token, error) {
-	k := m.kind(kindName)
+func (m *Manager) Verify(ctx context.Context, kind, token string) (*verifier.Token, error) {
+	k := m.kind(kind)
 	if k == nil {
 		return nil, ErrUnknownKind
 	}
 	return k.verify(ctx, token, nil)
 }
 
-// Subject returns the sub claim of the request's verified token, or "".
-func Subject(ctx context.Context) string {
+// SubjectFrom returns the sub claim of the request's verified token, and
+// whether there is a token with a subject.
+func SubjectFrom(ctx context.Context) (string, bool) {
 	t, ok := httpauth.TokenFrom(ctx)
-	if !ok {
-		return ""
+	if !ok || t.Claims.Subject == "" {
+		return "", false
 	}
-	return t.Claims.Subject
+	return t.Claims.Subject, true
 }
 
-// JTI returns the jti claim of the request's verified token, or "".
-func JTI(ctx context.Context) string {
+// TokenIDFrom returns the jti claim ([paseto.Claims.TokenID]) of the
+// request's verified token, and whether there is a token with one.
+func TokenIDFrom(ctx context.Context) (string, bool) {
 	t, ok := httpauth.TokenFrom(ctx)
-	if !ok {
-		return ""
+	if !ok || t.Claims.TokenID == "" {
+		return "", false
 	}
-	return t.Claims.TokenID
+	return t.Claims.TokenID, true
 }
 
-// TokenType returns the type claim of the request's verified token
-// ("access", "refresh" or a custom kind), or "".
-func TokenType(ctx context.Context) string {
+// TypeFrom returns the type claim of the request's verified token: the
+// name of its kind ("access", "refresh" or a custom kind), and whether
+// there is a token of this package.
+func TypeFrom(ctx context.Context) (string, bool) {
 	t, ok := httpauth.TokenFrom(ctx)
 	if !ok {
-		return ""
+		return "", false
 	}
 	o, err := readOwn(t)
-	if err != nil {
-		return ""
+	if err != nil || o.typ == "" {
+		return "", false
 	}
-	return o.typ
+	return o.typ, true
 }
 
 // Fresh reports whether the request's verified token is a fresh access
@@ -249,31 +252,32 @@ func Fresh(ctx context.Context) bool {
 	return err == nil && o.typ == TypeAccess && o.fresh
 }
 
-// Claims returns every claim of the request's verified token, registered
-// and reserved ones included, or nil without a token. Numbers are
-// json.Number values. The map is the caller's.
-func Claims(ctx context.Context) map[string]any {
+// ClaimsFrom returns every claim of the request's verified token,
+// registered and reserved ones included, and whether there is a token.
+// Numbers are json.Number values. The map is the caller's.
+func ClaimsFrom(ctx context.Context) (map[string]any, bool) {
 	t, ok := httpauth.TokenFrom(ctx)
 	if !ok {
-		return nil
+		return nil, false
 	}
 	var m map[string]any
 	if t.Decode(&m) != nil {
-		return nil
+		return nil, false
 	}
-	return m
+	return m, true
 }
 
-// Footer returns the JSON footer of the request's verified token as a map
-// (its "kid" included), or nil without a token or footer.
-func Footer(ctx context.Context) map[string]any {
+// FooterFrom returns the JSON footer of the request's verified token as a
+// map (its "kid" included), and whether there is a token with a JSON
+// footer. The map is the caller's.
+func FooterFrom(ctx context.Context) (map[string]any, bool) {
 	t, ok := httpauth.TokenFrom(ctx)
 	if !ok || len(t.Footer) == 0 {
-		return nil
+		return nil, false
 	}
 	var m map[string]any
 	if json.Unmarshal(t.Footer, &m) != nil {
-		return nil
+		return nil, false
 	}
-	return m
+	return m, true
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pasetokit/pasetokit/internal/authscheme"
 	"github.com/pasetokit/pasetokit/verifier"
 )
 
@@ -61,10 +62,10 @@ func FuzzBearer(f *testing.F) {
 		tok, f := bearer(vals, 128)
 		switch f {
 		case present:
-			if len(vals) != 1 || tok == "" || len(tok) > 128 || tok[0] == ' ' || !strings.HasSuffix(trimOWS(a), tok) {
+			if len(vals) != 1 || tok == "" || len(tok) > 128 || tok[0] == ' ' || !strings.HasSuffix(authscheme.TrimOWS(a), tok) {
 				t.Fatalf("bearer(%q) = %q", vals, tok)
 			}
-			if !equalFoldASCII(trimOWS(a)[:6], "bearer") {
+			if !authscheme.EqualFoldASCII(authscheme.TrimOWS(a)[:6], "bearer") {
 				t.Fatalf("bearer(%q): no Bearer scheme", vals)
 			}
 		case ambiguous:

@@ -143,7 +143,7 @@ const ErrorDomain = "pasetokit"
 // RetryAfter is the retry delay of the RetryInfo detail sent with every
 // codes.Unavailable answer (key_set_unavailable, temporarily_unavailable),
 // as httpauth's Retry-After header.
-const RetryAfter = time.Second
+const RetryAfter time.Duration = httpauth.RetryAfter
 
 // class is one failure class. Everything the client gets comes from here.
 type class struct {

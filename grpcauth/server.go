@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/pasetokit/pasetokit/httpauth"
+	"github.com/pasetokit/pasetokit/internal/authscheme"
 	"github.com/pasetokit/pasetokit/observe"
 	"github.com/pasetokit/pasetokit/paseto"
 	"google.golang.org/grpc"
@@ -275,88 +276,21 @@ func (a *Interceptor) event(ctx context.Context, reason string) {
 }
 
 // found is what bearer found.
-type found uint8
+type found = authscheme.Found
 
 const (
-	absent    found = iota // no value, or another scheme
-	present                // a token
-	malformed              // "Bearer" and nothing after it
-	ambiguous              // more than one value
-	tooLong                // a value or token over the limit
+	absent    = authscheme.Absent    // no value, or another scheme
+	present   = authscheme.Present   // a token
+	malformed = authscheme.Malformed // "Bearer" and nothing after it
+	ambiguous = authscheme.Ambiguous // more than one value
+	tooLong   = authscheme.TooLong   // a value or token over the limit
 )
 
 // bearer reads a token from the values of the authorization metadata key,
-// with the rules of httpauth's HeaderSource for "Authorization: Bearer":
-// exactly one value; leading and trailing spaces and tabs ignored; the
-// scheme matched ASCII case-insensitively and followed by one or more
-// spaces; another scheme counts as absent; the scheme alone is malformed.
-// A value longer than max plus room for the scheme and spaces is refused
-// before it is scanned, and a token longer than max after it.
+// with the rules of httpauth's HeaderSource for "Authorization: Bearer"
+// (package authscheme holds them for both). A value longer than max plus
+// room for the scheme and spaces is refused before it is scanned, and a
+// token longer than max after it.
 func bearer(vals []string, max int) (string, found) {
-	switch len(vals) {
-	case 0:
-		return "", absent
-	case 1:
-	default:
-		return "", ambiguous
-	}
-	v := vals[0]
-	if len(v) > max+maxOverhead {
-		return "", tooLong
-	}
-	v = trimOWS(v)
-	// The scheme is a token, so it ends at the first space or at the end.
-	rest := ""
-	if i := strings.IndexByte(v, ' '); i >= 0 {
-		v, rest = v[:i], v[i:]
-	}
-	if !equalFoldASCII(v, "Bearer") {
-		return "", absent
-	}
-	for len(rest) > 0 && rest[0] == ' ' {
-		rest = rest[1:]
-	}
-	switch {
-	case rest == "":
-		return "", malformed
-	case len(rest) > max:
-		return "", tooLong
-	}
-	return rest, present
-}
-
-// maxOverhead is the room a value may take beyond the token: the scheme
-// and the spaces around it.
-const maxOverhead = 64
-
-// trimOWS removes leading and trailing spaces and tabs.
-func trimOWS(s string) string {
-	for len(s) > 0 && (s[0] == ' ' || s[0] == '\t') {
-		s = s[1:]
-	}
-	for len(s) > 0 && (s[len(s)-1] == ' ' || s[len(s)-1] == '\t') {
-		s = s[:len(s)-1]
-	}
-	return s
-}
-
-// equalFoldASCII is strings.EqualFold for ASCII only: no Unicode folding
-// (the Kelvin sign does not match "k").
-func equalFoldASCII(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		x, y := a[i], b[i]
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if 'A' <= y && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
+	return authscheme.Value(vals, "Bearer", max)
 }

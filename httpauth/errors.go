@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/pasetokit/pasetokit/paseto"
 	"github.com/pasetokit/pasetokit/store"
@@ -313,10 +314,15 @@ func newError(c *class, source string, err error) *Error {
 	return &Error{Code: c.code, Status: c.status, Source: source, Err: err, class: c}
 }
 
-// RetryAfter is the Retry-After header, in seconds, of the 503 responses
-// [DefaultErrorHandler] writes (key_set_unavailable,
-// temporarily_unavailable).
-const RetryAfter = "1"
+// RetryAfter is how long a client should wait before it tries again
+// after a 503 (key_set_unavailable, temporarily_unavailable):
+// [DefaultErrorHandler] sends it in whole seconds as the Retry-After
+// header. grpcauth's RetryAfter, the RetryInfo of its Unavailable answers,
+// is the same duration.
+const RetryAfter = time.Second
+
+// retryAfterHeader is [RetryAfter] as a Retry-After value.
+var retryAfterHeader = strconv.Itoa(int(RetryAfter / time.Second))
 
 // DefaultErrorHandler is the ErrorHandler used when [Config.ErrorHandler]
 // is nil. It writes e.Status (401 if e.Status is not a 4xx or 5xx code)
@@ -346,7 +352,7 @@ func DefaultErrorHandler(w http.ResponseWriter, r *http.Request, e *Error) {
 	if status == http.StatusServiceUnavailable {
 		// The failure is the server's and passing: a store or key set
 		// that cannot answer. Tell the client when to try again.
-		h["Retry-After"] = []string{RetryAfter}
+		h["Retry-After"] = []string{retryAfterHeader}
 	}
 	h.Del("Content-Length")
 	w.WriteHeader(status)

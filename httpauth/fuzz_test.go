@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pasetokit/pasetokit/internal/authscheme"
 	"github.com/pasetokit/pasetokit/verifier"
 )
 
@@ -25,7 +26,7 @@ func FuzzExtract(f *testing.F) {
 		WebSocketSource{Header: "X-Ws", Prefix: "Bearer "},
 		HeaderSource{},
 		HeaderSource{Name: "X-Token"},
-		HeaderSource{Name: "X-Typed", Type: "PASETO"},
+		HeaderSource{Name: "X-Typed", Scheme: "PASETO"},
 		CookieSource{Name: "paseto"},
 		QuerySource{Name: "token"},
 	}
@@ -73,7 +74,7 @@ func FuzzExtract(f *testing.F) {
 			}
 			switch at {
 			case 2: // header without a type
-				if tok != trimOWS(tok) {
+				if tok != authscheme.TrimOWS(tok) {
 					t.Fatalf("token %q has surrounding whitespace", tok)
 				}
 			case 1, 3: // typed headers: the spaces after the scheme are skipped

@@ -192,7 +192,7 @@ func (m *Middleware) writeError(w http.ResponseWriter, r *http.Request, e *Error
 	if c != nil && c.status == http.StatusServiceUnavailable {
 		// Set before the ErrorHandler, so that a custom one answers a
 		// store or key set outage with Retry-After too.
-		w.Header()["Retry-After"] = []string{RetryAfter}
+		w.Header()["Retry-After"] = []string{retryAfterHeader}
 	}
 	m.onError(w, r, e)
 }

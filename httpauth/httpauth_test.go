@@ -105,7 +105,7 @@ func TestSources(t *testing.T) {
 		{"tab is not a separator", header, req("GET", "/", "Authorization: Bearer\tok1"), "token_missing"},
 		{"no separator", header, req("GET", "/", "Authorization: Bearerok1"), "token_missing"},
 		{"wrong scheme", header, req("GET", "/", "Authorization: Basic b2sxOng="), "token_missing"},
-		{"unicode fold is not ascii fold", []Source{HeaderSource{Type: "K"}}, req("GET", "/", "Authorization: \u212a ok1"), "token_missing"},
+		{"unicode fold is not ascii fold", []Source{HeaderSource{Scheme: "K"}}, req("GET", "/", "Authorization: \u212a ok1"), "token_missing"},
 		{"scheme only", header, req("GET", "/", "Authorization: Bearer"), "token_malformed"},
 		{"scheme and spaces", header, req("GET", "/", "Authorization: Bearer    "), "token_malformed"},
 		{"empty header", header, req("GET", "/", "Authorization: "), "token_missing"},
@@ -123,8 +123,8 @@ func TestSources(t *testing.T) {
 		{"custom header no type empty", []Source{HeaderSource{Name: "X-Token"}}, req("GET", "/", "X-Token:  "), "token_missing"},
 		{"custom header no type keeps scheme", []Source{HeaderSource{Name: "X-Token"}}, req("GET", "/", "X-Token: Bearer ok1"), "token_malformed"},
 		{"custom header twice", []Source{HeaderSource{Name: "X-Token"}}, req("GET", "/", "X-Token: ok1", "X-Token: ok2"), "token_ambiguous"},
-		{"custom header and type", []Source{HeaderSource{Name: "X-Auth", Type: "PASETO"}}, req("GET", "/", "X-Auth: paseto ok1"), "token:ok1"},
-		{"custom type on authorization", []Source{HeaderSource{Type: "PASETO"}}, req("GET", "/", "Authorization: Bearer ok1"), "token_missing"},
+		{"custom header and type", []Source{HeaderSource{Name: "X-Auth", Scheme: "PASETO"}}, req("GET", "/", "X-Auth: paseto ok1"), "token:ok1"},
+		{"custom type on authorization", []Source{HeaderSource{Scheme: "PASETO"}}, req("GET", "/", "Authorization: Bearer ok1"), "token_missing"},
 
 		// Cookies.
 		{"cookie", []Source{CookieSource{Name: "paseto"}}, req("GET", "/", "Cookie: a=b; paseto=ok1; c=d"), "token:ok1"},
@@ -153,7 +153,7 @@ func TestSources(t *testing.T) {
 		{"order stops at empty credentials", []Source{HeaderSource{}, CookieSource{Name: "c"}}, req("GET", "/", "Authorization: Bearer", "Cookie: c=ok1"), "token_malformed"},
 		{"order stops at ambiguous", []Source{QuerySource{Name: "t"}, CookieSource{Name: "c"}}, req("GET", "/?t=ok1&t=ok2", "Cookie: c=ok1"), "token_ambiguous"},
 		{"order stops at invalid token", []Source{HeaderSource{}, CookieSource{Name: "c"}}, req("GET", "/", "Authorization: Bearer bad", "Cookie: c=ok1"), "token_malformed"},
-		{"two schemes", []Source{HeaderSource{Type: "PASETO"}, HeaderSource{}}, req("GET", "/", "Authorization: Bearer ok2"), "token:ok2"},
+		{"two schemes", []Source{HeaderSource{Scheme: "PASETO"}, HeaderSource{}}, req("GET", "/", "Authorization: Bearer ok2"), "token:ok2"},
 
 		// WebSocket handshakes.
 		{"ws query default", []Source{WebSocketSource{}}, ws("/?token=ok1"), "token:ok1"},
@@ -345,7 +345,7 @@ func checkErrorResponse(t *testing.T, w *httptest.ResponseRecorder, status int, 
 	if cc := w.Header().Get("Cache-Control"); cc != "no-store" {
 		t.Errorf("Cache-Control %q", cc)
 	}
-	if ra, want := w.Header().Get("Retry-After"), map[bool]string{true: RetryAfter}[status == http.StatusServiceUnavailable]; ra != want {
+	if ra, want := w.Header().Get("Retry-After"), map[bool]string{true: "1"}[status == http.StatusServiceUnavailable]; ra != want {
 		t.Errorf("Retry-After %q on a %d, want %q", ra, status, want)
 	}
 	var b errBody
@@ -384,7 +384,7 @@ func TestChallenges(t *testing.T) {
 			`Bearer error="invalid_token", error_description="The access token is malformed or of an unsupported kind."`},
 		{"ambiguous", Config{Realm: "api"}, req("GET", "/", "Authorization: Bearer ok", "Authorization: Bearer ok"), 400, "token_ambiguous",
 			`Bearer realm="api", error="invalid_request", error_description="The request carries more than one access token in the same place."`},
-		{"custom scheme", Config{Sources: []Source{CookieSource{Name: "c"}, HeaderSource{Type: "PASETO"}}}, req("GET", "/"), 401, "token_missing", `PASETO`},
+		{"custom scheme", Config{Sources: []Source{CookieSource{Name: "c"}, HeaderSource{Scheme: "PASETO"}}}, req("GET", "/"), 401, "token_missing", `PASETO`},
 		{"cookie gets challenge", Config{Sources: []Source{CookieSource{Name: "c"}}}, req("GET", "/", "Cookie: c=bad"), 401, "token_malformed",
 			`Bearer error="invalid_token", error_description="The access token is malformed or of an unsupported kind."`},
 		{"too long", Config{MaxTokenLength: 4}, req("GET", "/", "Authorization: Bearer ok345"), 401, "token_malformed",
@@ -592,13 +592,13 @@ func TestNewErrors(t *testing.T) {
 		{"nil ws pointer", Config{Verifier: v, Sources: []Source{(*WebSocketSource)(nil)}}},
 		{"header name space", Config{Verifier: v, Sources: []Source{HeaderSource{Name: "X Token"}}}},
 		{"header name colon", Config{Verifier: v, Sources: []Source{HeaderSource{Name: "X-Token:"}}}},
-		{"header type space", Config{Verifier: v, Sources: []Source{HeaderSource{Type: "Bearer "}}}},
+		{"header type space", Config{Verifier: v, Sources: []Source{HeaderSource{Scheme: "Bearer "}}}},
 		{"cookie empty", Config{Verifier: v, Sources: []Source{CookieSource{}}}},
 		{"cookie bad name", Config{Verifier: v, Sources: []Source{CookieSource{Name: "a=b"}}}},
 		{"query empty", Config{Verifier: v, Sources: []Source{QuerySource{}}}},
 		{"ws header bad", Config{Verifier: v, Sources: []Source{WebSocketSource{Header: "a b"}}}},
 		{"ws prefix control", Config{Verifier: v, Sources: []Source{WebSocketSource{Prefix: "Bearer\t"}}}},
-		{"duplicate", Config{Verifier: v, Sources: []Source{HeaderSource{}, HeaderSource{Name: "authorization", Type: "Bearer"}}}},
+		{"duplicate", Config{Verifier: v, Sources: []Source{HeaderSource{}, HeaderSource{Name: "authorization", Scheme: "Bearer"}}}},
 		{"duplicate pointer", Config{Verifier: v, Sources: []Source{CookieSource{Name: "c"}, &CookieSource{Name: "c"}}}},
 	}
 	if _, err := New(Config{Verifier: v, Sources: []Source{HeaderSource{}, CookieSource{Name: "a b"}}}); err == nil ||
@@ -622,7 +622,7 @@ func TestNewErrors(t *testing.T) {
 		{Verifier: v},
 		{Verifier: v, Realm: "my realm!", MaxTokenLength: 1},
 		{Verifier: v, Sources: []Source{&HeaderSource{}, &CookieSource{Name: "__Host-t"}, &QuerySource{Name: "a b"}, &WebSocketSource{}}},
-		{Verifier: v, Sources: []Source{HeaderSource{}, HeaderSource{Type: "PASETO"}, WebSocketSource{Header: "Authorization", Query: "token", Prefix: "Bearer "}}},
+		{Verifier: v, Sources: []Source{HeaderSource{}, HeaderSource{Scheme: "PASETO"}, WebSocketSource{Header: "Authorization", Query: "token", Prefix: "Bearer "}}},
 	} {
 		if _, err := New(cfg); err != nil {
 			t.Errorf("New(%+v): %v", cfg, err)
@@ -810,8 +810,8 @@ func TestRetryAfterCustomHandler(t *testing.T) {
 		err  error
 		want string
 	}{
-		{"store down", fmt.Errorf("check: %w", store.ErrUnavailable), RetryAfter},
-		{"key set down", verifier.ErrKeySetUnavailable, RetryAfter},
+		{"store down", fmt.Errorf("check: %w", store.ErrUnavailable), "1"},
+		{"key set down", verifier.ErrKeySetUnavailable, "1"},
 		{"expired", verifier.ErrExpired, ""},
 		{"not fresh", ErrNotFresh, ""},
 	}

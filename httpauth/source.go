@@ -6,6 +6,8 @@ import (
 	"net/textproto"
 	"net/url"
 	"strings"
+
+	"github.com/pasetokit/pasetokit/internal/authscheme"
 )
 
 // A Source is a place in a request where a token may travel. The
@@ -48,10 +50,10 @@ type HeaderSource struct {
 	// Name is the header name, matched case-insensitively. Empty means
 	// "Authorization".
 	Name string
-	// Type is the authentication scheme before the token, such as "Bearer"
+	// Scheme is the authentication scheme before the token, such as "Bearer"
 	// or "PASETO". Empty means none, except on the Authorization header,
 	// which always carries a scheme (RFC 7235), where empty means "Bearer".
-	Type string
+	Scheme string
 }
 
 // CookieSource takes the token from a cookie.
@@ -97,7 +99,9 @@ type WebSocketSource struct {
 	// Prefix, when set, must begin the value (matched ASCII
 	// case-insensitively) and is removed from it, as in "Bearer ". A value
 	// without it counts as absent; a value that is only the prefix is a
-	// malformed token. Nothing else is trimmed after the prefix.
+	// malformed token. Nothing else is trimmed after the prefix. Unlike
+	// [HeaderSource.Scheme] it includes the separator: it is the exact
+	// text before the token.
 	Prefix string
 }
 
@@ -128,14 +132,15 @@ type extractor struct {
 	custom    func(*http.Request) ([]string, error) // CustomSource.Values
 }
 
-// found is what an extractor found.
-type found uint8
+// found is what an extractor found: the outcomes of package authscheme,
+// which reads header values for httpauth and grpcauth alike.
+type found = authscheme.Found
 
 const (
-	absent found = iota
-	present
-	malformed // something was there, but no token (empty credentials)
-	ambiguous // the same header line or query parameter twice
+	absent    = authscheme.Absent
+	present   = authscheme.Present
+	malformed = authscheme.Malformed // something was there, but no token (empty credentials)
+	ambiguous = authscheme.Ambiguous // the same header line or query parameter twice
 )
 
 // compile validates src and appends its extractors to dst.
@@ -205,12 +210,12 @@ func compileHeader(dst []extractor, s HeaderSource) ([]extractor, error) {
 		return dst, errors.New("HeaderSource.Name " + quote(name) + " is not a valid header name")
 	}
 	key := textproto.CanonicalMIMEHeaderKey(name)
-	typ := s.Type
+	typ := s.Scheme
 	if typ == "" && key == "Authorization" {
 		typ = "Bearer"
 	}
 	if typ != "" && !isToken(typ) {
-		return dst, errors.New("HeaderSource.Type " + quote(typ) + " is not a valid authentication scheme")
+		return dst, errors.New("HeaderSource.Scheme " + quote(typ) + " is not a valid authentication scheme")
 	}
 	return append(dst, extractor{kind: kindHeader, name: key, scheme: typ, label: "header:" + key}), nil
 }
@@ -300,37 +305,10 @@ func extract(exs []extractor, r *http.Request) (tok string, f found, at int) {
 }
 
 // headerValue reads a token from the lines of one header. With a scheme
-// the value must be "<scheme> 1*SP <token>".
+// the value must be "<scheme> 1*SP <token>" ([authscheme.Value]); the
+// token is bounded later, by MaxTokenLength.
 func headerValue(lines []string, scheme string) (string, found) {
-	switch len(lines) {
-	case 0:
-		return "", absent
-	case 1:
-	default:
-		return "", ambiguous
-	}
-	v := trimOWS(lines[0])
-	if scheme == "" {
-		if v == "" {
-			return "", absent
-		}
-		return v, present
-	}
-	// auth-scheme is a token, so it ends at the first SP or at the end.
-	rest := ""
-	if i := strings.IndexByte(v, ' '); i >= 0 {
-		v, rest = v[:i], v[i:]
-	}
-	if !equalFoldASCII(v, scheme) {
-		return "", absent
-	}
-	for len(rest) > 0 && rest[0] == ' ' {
-		rest = rest[1:]
-	}
-	if rest == "" {
-		return "", malformed
-	}
-	return rest, present
+	return authscheme.Value(lines, scheme, 0)
 }
 
 func cookieValue(r *http.Request, name string) (string, found) {
@@ -388,7 +366,7 @@ func unescape(s string) (string, bool) {
 }
 
 func cutPrefix(v, prefix string) (string, found) {
-	if len(v) < len(prefix) || !equalFoldASCII(v[:len(prefix)], prefix) {
+	if len(v) < len(prefix) || !authscheme.EqualFoldASCII(v[:len(prefix)], prefix) {
 		return "", absent
 	}
 	v = v[len(prefix):]
@@ -412,47 +390,12 @@ func hasToken(lines []string, token string) bool {
 		for line != "" {
 			var item string
 			item, line, _ = strings.Cut(line, ",")
-			if equalFoldASCII(trimOWS(item), token) {
+			if authscheme.EqualFoldASCII(authscheme.TrimOWS(item), token) {
 				return true
 			}
 		}
 	}
 	return false
-}
-
-// trimOWS removes leading and trailing spaces and tabs.
-func trimOWS(s string) string {
-	for len(s) > 0 && (s[0] == ' ' || s[0] == '\t') {
-		s = s[1:]
-	}
-	for len(s) > 0 && (s[len(s)-1] == ' ' || s[len(s)-1] == '\t') {
-		s = s[:len(s)-1]
-	}
-	return s
-}
-
-// equalFoldASCII is strings.EqualFold for ASCII only: no Unicode folding
-// (the Kelvin sign does not match "k").
-func equalFoldASCII(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		x, y := a[i], b[i]
-		if x == y {
-			continue
-		}
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if 'A' <= y && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
 }
 
 // isToken reports whether s is a non-empty RFC 9110 token (tchar+), the

@@ -40,10 +40,10 @@ const DefaultMaxJSONBody = 1 << 20
 type JSONBodySource struct {
 	// Key is the name of the field; it is required.
 	Key string
-	// Type, when set, is a scheme that must come before the token,
+	// Scheme, when set, is a scheme that must come before the token,
 	// followed by one or more spaces, as in "Bearer v4…"; it is matched
 	// ASCII case-insensitively. Empty means the field is the token alone.
-	Type string
+	Scheme string
 	// MaxBytes bounds how much of the body is read. Zero means
 	// DefaultMaxJSONBody; negative is an error.
 	MaxBytes int64
@@ -58,8 +58,8 @@ func compileJSON(dst []extractor, s JSONBodySource) ([]extractor, error) {
 	if s.Key == "" {
 		return dst, errors.New("JSONBodySource.Key is empty")
 	}
-	if s.Type != "" && !isToken(s.Type) {
-		return dst, errors.New("JSONBodySource.Type " + quote(s.Type) + " is not a valid authentication scheme")
+	if s.Scheme != "" && !isToken(s.Scheme) {
+		return dst, errors.New("JSONBodySource.Scheme " + quote(s.Scheme) + " is not a valid authentication scheme")
 	}
 	if s.MaxBytes < 0 {
 		return dst, errors.New("JSONBodySource.MaxBytes is negative")
@@ -68,7 +68,7 @@ func compileJSON(dst []extractor, s JSONBodySource) ([]extractor, error) {
 	if limit == 0 {
 		limit = DefaultMaxJSONBody
 	}
-	return append(dst, extractor{kind: kindJSON, name: s.Key, scheme: s.Type, max: limit, label: "json:" + s.Key}), nil
+	return append(dst, extractor{kind: kindJSON, name: s.Key, scheme: s.Scheme, max: limit, label: "json:" + s.Key}), nil
 }
 
 // replayBody is a request body whose first bytes were already read.

@@ -34,7 +34,7 @@ func bodyReq(body string, headers ...string) *http.Request {
 func TestNewSources(t *testing.T) {
 	bare := []Source{BareHeaderSource{}}
 	js := []Source{JSONBodySource{Key: "access_token"}}
-	typed := []Source{JSONBodySource{Key: "access_token", Type: "Bearer"}}
+	typed := []Source{JSONBodySource{Key: "access_token", Scheme: "Bearer"}}
 	tests := []struct {
 		name    string
 		sources []Source
@@ -137,7 +137,7 @@ func TestJSONBodyStaysReadable(t *testing.T) {
 func TestNewSourcesConfig(t *testing.T) {
 	for name, src := range map[string]Source{
 		"json no key":       JSONBodySource{},
-		"json bad type":     JSONBodySource{Key: "k", Type: "a b"},
+		"json bad type":     JSONBodySource{Key: "k", Scheme: "a b"},
 		"json negative max": JSONBodySource{Key: "k", MaxBytes: -1},
 		"nil json":          (*JSONBodySource)(nil),
 		"bare bad name":     BareHeaderSource{Name: "a b"},

@@ -72,7 +72,7 @@ func (e *ConfigError) Error() string {
 // Unwrap returns [ErrInvalidConfig] and Err.
 func (e *ConfigError) Unwrap() []error { return []error{ErrInvalidConfig, e.Err} }
 
-// configError is the one way this package builds a *ConfigError.
+// configError is the one way this package builds a [*ConfigError].
 func configError(field string, err error) error { return &ConfigError{Field: field, Err: err} }
 
 // ReservedClaimError reports a claim the caller may not set because the

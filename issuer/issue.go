@@ -175,8 +175,8 @@ type timeClaims struct {
 }
 
 // times computes the token's times from at, or, when at is zero, from one
-// reading of the clock. atOpts says at is IssueOptions.IssuedAt, and
-// perCall that exp comes from IssueOptions, to blame the right input when
+// reading of the clock. atOpts says at is [IssueOptions.IssuedAt], and
+// perCall that exp comes from [IssueOptions], to blame the right input when
 // a time cannot be written.
 func (s *settings) times(at time.Time, atOpts bool, exp time.Duration, perCall bool) (timeClaims, error) {
 	var t timeClaims
@@ -334,7 +334,7 @@ func (s *settings) addJSON(body []byte, add uint8, t *timeClaims, jti []byte) ([
 	return checked, nil
 }
 
-// defaultJSON is the serializer of a nil Config.Serializer: JSON with the
+// defaultJSON is the serializer of a nil [Config.Serializer]: JSON with the
 // default limits. It is this package's own value, never serializer.JSON,
 // which a caller can reassign.
 var defaultJSON, _ = serializer.NewJSON(serializer.JSONConfig{})

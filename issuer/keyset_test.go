@@ -39,7 +39,7 @@ func publishedIDs(t *testing.T, h http.Handler) (issuerName string, kids []strin
 		t.Fatalf("keyset.Parse: %v (%s)", err, rec.Body.Bytes())
 	}
 	for _, k := range set.Keys {
-		kids = append(kids, k.KID)
+		kids = append(kids, k.KeyID)
 	}
 	return set.Issuer, kids, rec.Header().Get("ETag")
 }

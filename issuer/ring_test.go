@@ -201,7 +201,7 @@ func TestRingKeySetHandler(t *testing.T) {
 		t.Fatalf("Cache-Control %q", cc)
 	}
 	cur, _ := ring.Snapshot().Current(clk.Now())
-	if len(set.Keys) != 1 || set.Keys[0].KID != cur.ID() || set.Issuer != "https://a.example" {
+	if len(set.Keys) != 1 || set.Keys[0].KeyID != cur.ID() || set.Issuer != "https://a.example" {
 		t.Fatalf("key set %+v", set)
 	}
 	etag := w.Header().Get("ETag")
@@ -215,7 +215,7 @@ func TestRingKeySetHandler(t *testing.T) {
 		t.Fatal(err)
 	}
 	w, set = get(etag)
-	if w.Code != http.StatusOK || len(set.Keys) != 2 || set.Keys[1].KID != next.ID {
+	if w.Code != http.StatusOK || len(set.Keys) != 2 || set.Keys[1].KeyID != next.ID {
 		t.Fatalf("after Rotate: %d %+v", w.Code, set)
 	}
 	if tok, _ := iss.Issue(map[string]any{}); kidOf(t, tok) == next.ID {

@@ -11,7 +11,13 @@
 // from it with a purpose string that names its use:
 //
 //	sessionKey, err := keyderive.SymmetricKey(secret, paseto.V4, "session")
+//	if err != nil {
+//		log.Fatal(err) // a secret under 32 bytes
+//	}
 //	rememberKey, err := keyderive.SymmetricKey(secret, paseto.V4, "remember-me")
+//	if err != nil {
+//		log.Fatal(err)
+//	}
 //
 // Rotating the secret rotates every derived key. Derivation is HKDF-SHA512
 // (RFC 5869) with the fixed salt "pasetokit keyderive v1" and the info
@@ -33,9 +39,9 @@ import (
 // MinSecretLength is the shortest secret accepted, in bytes.
 const MinSecretLength = 32
 
-// Errors returned by SymmetricKey.
+// Errors returned by [SymmetricKey].
 var (
-	// ErrWeakSecret: the secret is shorter than MinSecretLength.
+	// ErrWeakSecret: the secret is shorter than [MinSecretLength].
 	ErrWeakSecret = errors.New("keyderive: secret shorter than 32 bytes")
 	// ErrBadPurpose: the purpose is empty, not UTF-8, or contains '|'.
 	ErrBadPurpose = errors.New("keyderive: purpose must be non-empty UTF-8 without '|'")

@@ -9,11 +9,11 @@ import (
 )
 
 func TestMemoryContract(t *testing.T) {
-	keyringtest.TestBackend(t, func(*testing.T) keyring.Backend { return keyring.NewMemory() })
+	keyringtest.Run(t, func(*testing.T) keyring.Backend { return keyring.NewMemory() })
 }
 
 func TestFileContract(t *testing.T) {
-	keyringtest.TestBackend(t, func(t *testing.T) keyring.Backend {
+	keyringtest.Run(t, func(t *testing.T) keyring.Backend {
 		f, err := keyring.NewFile(filepath.Join(t.TempDir(), "ring.json"))
 		if err != nil {
 			t.Fatal(err)

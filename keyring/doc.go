@@ -29,11 +29,12 @@
 //
 //	ring, err := keyring.New(ctx, keyring.Config{
 //		Lifetimes: []time.Duration{15 * time.Minute, 30 * 24 * time.Hour},
+//		Leeway:    30 * time.Second,
 //	})
 //	if err != nil {
 //		log.Fatal(err)
 //	}
-//	go ring.Run(ctx)
+//	go ring.Run(ctx) // rotates on schedule until ctx is done
 //
 // The defaults rotate weekly, publish each key a day before it signs, and
 // keep retired keys exactly as long as the longest lifetime plus

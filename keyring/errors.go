@@ -9,12 +9,12 @@ import (
 // key material, wrapping keys or passwords.
 var (
 	// ErrInvalidConfig: New was given a configuration it refuses. The
-	// error is a *ConfigError naming the field.
+	// error is a [*ConfigError] naming the field.
 	ErrInvalidConfig = errors.New("keyring: invalid configuration")
 
 	// ErrCorruptState: the stored ring state cannot be read: garbage, a
 	// tampered (its MAC does not verify) or truncated document, keys that do not match their ids,
-	// or a ring of another key family. The error is a *StateError; New
+	// or a ring of another key family. The error is a [*StateError]; New
 	// stops with it and a running [Ring] keeps its last good copy. State
 	// that cannot be read is never overwritten.
 	ErrCorruptState = errors.New("keyring: corrupt or unreadable ring state")
@@ -74,13 +74,8 @@ func (e *ConfigError) Error() string {
 // Unwrap returns [ErrInvalidConfig] and Err.
 func (e *ConfigError) Unwrap() []error { return []error{ErrInvalidConfig, e.Err} }
 
-// configError is the one way this package builds a *ConfigError.
+// configError is the one way this package builds a [*ConfigError].
 func configError(field string, err error) error { return &ConfigError{Field: field, Err: err} }
-
-// configErrorf builds a *ConfigError from a message.
-func configErrorf(field, format string, args ...any) error {
-	return configError(field, fmt.Errorf(format, args...))
-}
 
 // StateError is stored ring state that cannot be read. It matches
 // [ErrCorruptState] and its Err (such as [ErrFormatVersion] or
@@ -108,7 +103,7 @@ func (e *StateError) Error() string {
 // Unwrap returns [ErrCorruptState] and Err.
 func (e *StateError) Unwrap() []error { return []error{ErrCorruptState, e.Err} }
 
-// corrupt builds a *StateError from a message.
+// corrupt builds a [*StateError] from a message.
 func corrupt(format string, args ...any) error {
 	return &StateError{Err: fmt.Errorf(format, args...)}
 }

@@ -21,9 +21,9 @@ import (
 // KeySource.
 func ExampleNew() {
 	ctx := context.Background()
+	// The lifetimes of what the keys make: access tokens (15m) and
+	// refresh tokens (30 days). Retired keys are kept that long.
 	ring, err := keyring.New(ctx, keyring.Config{
-		// The lifetimes of what the keys make: access tokens (15m) and
-		// refresh tokens (30 days). Retired keys are kept that long.
 		Lifetimes: []time.Duration{15 * time.Minute, 30 * 24 * time.Hour},
 		Leeway:    30 * time.Second,
 	})

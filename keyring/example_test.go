@@ -12,7 +12,7 @@ import (
 func Example() {
 	keys := []keyring.Key{
 		{PASERK: os.Getenv("SIGNING_KEY")},     // "k4.secret.…": issues
-		{PASERK: os.Getenv("OLD_SIGNING_KEY")}, // still verifies
+		{PASERK: os.Getenv("OLD_SIGNING_KEY")}, // verifies only
 	}
 	_ = keys
 }

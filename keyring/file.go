@@ -29,7 +29,7 @@ type File struct {
 }
 
 // NewFile returns a File backend for path. The file need not exist: the
-// first ring creates it (mode 0600). Its directory must exist. NewFile does
+// first ring creates it (mode 0600). Its directory must exist. [NewFile] does
 // no I/O.
 func NewFile(path string) (*File, error) {
 	if path == "" {

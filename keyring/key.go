@@ -52,7 +52,7 @@ type Key struct {
 // is a *[KeyError] matching [ErrInvalidKey] with errors.Is.
 var (
 	// ErrInvalidKey: a Key does not hold a key the caller can use. The
-	// *KeyError returned also wraps the cause: [ErrNoKey],
+	// [*KeyError] returned also wraps the cause: [ErrNoKey],
 	// [ErrBothForms], [paseto.ErrWrongKey] for a key of another version or
 	// kind than asked, or the paserk or paseto error for bad PASERK or PEM
 	// text.

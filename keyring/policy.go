@@ -31,26 +31,26 @@ const (
 // RotateEvery, and is kept as [Retired] for RetainFor before it is dropped.
 type Policy struct {
 	// RotateEvery (D) is how long a key is current. Zero means
-	// DefaultRotateEvery (one week). It must be at least one second.
+	// [DefaultRotateEvery] (one week). It must be at least one second.
 	RotateEvery time.Duration
 	// PublishAhead (P) is how long a key is known (published in key sets,
 	// accepted by every process of the fleet) before it becomes current.
 	// It must be at least the longest time a verifier may cache the key
-	// set, and at least Config.SyncInterval; it may not exceed
-	// RotateEvery. Zero means DefaultPublishAhead, or RotateEvery/2 when
+	// set, and at least [Config.SyncInterval]; it may not exceed
+	// RotateEvery. Zero means [DefaultPublishAhead], or RotateEvery/2 when
 	// that is shorter.
 	PublishAhead time.Duration
 	// RetainFor (R) is how long a key stays, verifying or decrypting only,
 	// after it stops being current. It must be at least the longest
 	// lifetime of the tokens or cookies the key makes plus
-	// Config.Leeway: New refuses a shorter RetainFor. Zero means exactly
-	// that: the longest of Config.Lifetimes plus Config.Leeway; with no
+	// [Config.Leeway]: New refuses a shorter RetainFor. Zero means exactly
+	// that: the longest of [Config.Lifetimes] plus [Config.Leeway]; with no
 	// Lifetimes, zero is an error.
 	RetainFor time.Duration
 	// MaxKeys caps the number of keys the ring holds (next, current and
 	// retired together); the ring never holds more. It must be at least
 	// what the schedule needs, floor(RetainFor/RotateEvery) + 3, and at
-	// most MaxKeysLimit. Zero means one more than the schedule needs:
+	// most [MaxKeysLimit]. Zero means one more than the schedule needs:
 	// room for a manual rotation per RetainFor. A manual [Ring.Rotate]
 	// that would exceed it is refused with [ErrTooManyKeys], and a
 	// scheduled rotation that would is delayed until a retired key is
@@ -116,19 +116,19 @@ func (p Policy) resolve(lifetimes []time.Duration, leeway, sync time.Duration) (
 	case p.MaxKeys < 0:
 		return p, configError("Policy.MaxKeys", errors.New("negative"))
 	case want > MaxKeysLimit:
-		return p, configErrorf("Policy.MaxKeys", "RetainFor/RotateEvery needs more than %d keys: rotate less often", MaxKeysLimit)
+		return p, configError("Policy.MaxKeys", fmt.Errorf("RetainFor/RotateEvery needs more than %d keys: rotate less often", MaxKeysLimit))
 	case p.MaxKeys == 0:
 		p.MaxKeys = min(want+1, MaxKeysLimit)
 	case p.MaxKeys > MaxKeysLimit:
-		return p, configErrorf("Policy.MaxKeys", "over %d", MaxKeysLimit)
+		return p, configError("Policy.MaxKeys", fmt.Errorf("over %d", MaxKeysLimit))
 	case p.MaxKeys < want:
-		return p, configErrorf("Policy.MaxKeys", "%d, but RotateEvery, RetainFor need %d keys", p.MaxKeys, want)
+		return p, configError("Policy.MaxKeys", fmt.Errorf("%d, but RotateEvery, RetainFor need %d keys", p.MaxKeys, want))
 	}
 	return p, nil
 }
 
 // keySetMaxAge is the Cache-Control max-age for key sets: half of
-// PublishAhead, in whole seconds, at most MaxKeySetMaxAge. A verifier that
+// PublishAhead, in whole seconds, at most [MaxKeySetMaxAge]. A verifier that
 // caches the set that long still learns every key before it signs.
 func (p Policy) keySetMaxAge() time.Duration {
 	return min(p.PublishAhead/2, MaxKeySetMaxAge).Truncate(time.Second)

@@ -14,7 +14,7 @@ import (
 	"github.com/pasetokit/pasetokit/paseto"
 )
 
-// Config configures a [Ring]. Only Lifetimes (or Policy.RetainFor) must be
+// Config configures a [Ring]. Only Lifetimes (or [Policy.RetainFor]) must be
 // set; every other zero value is a safe default: a v4.public ring of
 // signing keys, in memory, rotated weekly.
 type Config struct {
@@ -30,7 +30,7 @@ type Config struct {
 	// as long as the process. Rings that share a Backend share their
 	// keys and rotate once for all of them; they must all have the same
 	// Version, Purpose and Policy, and clocks that agree to well within
-	// Policy.PublishAhead.
+	// [Policy.PublishAhead].
 	Backend Backend
 	// WrappingKey encrypts the secret keys before they reach the backend
 	// (PASERK local-wrap.pie and secret-wrap.pie). It must have the ring's
@@ -59,7 +59,7 @@ type Config struct {
 	Policy Policy
 	// Lifetimes are the lifetimes of the tokens and cookies the ring's keys
 	// make (the issuer's token lifetime, the session lifetime, ...).
-	// Policy.RetainFor must cover the longest plus Leeway; zero RetainFor
+	// [Policy.RetainFor] must cover the longest plus Leeway; zero RetainFor
 	// means exactly that. Components also check theirs with
 	// [Ring.CheckLifetime]. Each must be positive.
 	Lifetimes []time.Duration
@@ -69,8 +69,8 @@ type Config struct {
 
 	// SyncInterval is how often [Ring.Run] reloads the state from the
 	// backend: the bound on how long a process takes to see a rotation
-	// another process made. Zero means DefaultSyncInterval (one second).
-	// Policy.PublishAhead must not be shorter.
+	// another process made. Zero means [DefaultSyncInterval] (one second).
+	// [Policy.PublishAhead] must not be shorter.
 	SyncInterval time.Duration
 	// Now returns the current time; nil means time.Now. It must be safe
 	// for concurrent use. New calls it once, to create the first key of an
@@ -150,7 +150,7 @@ func New(ctx context.Context, cfg Config) (*Ring, error) {
 		_, sk := cfg.FirstKey.(*paseto.SecretKey)
 		_, lk := cfg.FirstKey.(*paseto.SymmetricKey)
 		if cfg.FirstKey.Version() != r.fam.v || (r.fam.p == paseto.Public && !sk) || (r.fam.p == paseto.Local && !lk) || keyID(cfg.FirstKey) == "" {
-			return nil, configErrorf("FirstKey", "not a usable %s key", r.fam)
+			return nil, configError("FirstKey", fmt.Errorf("not a usable %s key", r.fam))
 		}
 		r.first = cfg.FirstKey
 	}
@@ -185,7 +185,7 @@ func New(ctx context.Context, cfg Config) (*Ring, error) {
 			return nil, configError("WrappingKey", errors.New("set with a Memory backend, which keeps keys in memory"))
 		}
 		if cfg.WrappingKey.Version() != r.fam.v || paserk.LocalID(cfg.WrappingKey) == "" {
-			return nil, configErrorf("WrappingKey", "not a usable %s local key", r.fam.v)
+			return nil, configError("WrappingKey", fmt.Errorf("not a usable %s local key", r.fam.v))
 		}
 		c.wrapKey, c.wrapID = cfg.WrappingKey, paserk.LocalID(cfg.WrappingKey)
 	case cfg.Password != nil:
@@ -217,7 +217,7 @@ func (r *Ring) Snapshot() *Snapshot { return r.snap.Load() }
 func (r *Ring) Policy() Policy { return r.pol }
 
 // CheckLifetime reports whether the ring keeps keys long enough for tokens
-// or cookies that live for lifetime: Policy.RetainFor must be at least
+// or cookies that live for lifetime: [Policy.RetainFor] must be at least
 // lifetime plus [Config.Leeway]. Otherwise the error is a *[ConfigError]
 // matching [ErrLifetimeNotCovered]. Components call it from their New.
 func (r *Ring) CheckLifetime(lifetime time.Duration) error {
@@ -231,7 +231,7 @@ func (r *Ring) CheckLifetime(lifetime time.Duration) error {
 	return nil
 }
 
-// Tick brings the ring up to date at Config.Now: it reloads the state from
+// Tick brings the ring up to date at [Config.Now]: it reloads the state from
 // the backend, and when the schedule is due (a next key to publish, a next
 // key to make current, retired keys to drop) it stores the change with a
 // compare-and-swap, so that of all the processes sharing the backend
@@ -250,12 +250,12 @@ func (r *Ring) Tick(ctx context.Context) error {
 
 // Rotate starts a staged rotation now, by hand (an operator's request, a
 // suspicion about the current key): a new next key is published and
-// becomes current Policy.PublishAhead later, so that verifiers learn it
+// becomes current [Policy.PublishAhead] later, so that verifiers learn it
 // first. If a next key is already published, it becomes current as soon
 // as it has been published for PublishAhead, and no other key is made:
 // concurrent calls, in one process or across a fleet, make one rotation.
 // It returns the key that will become current. A rotation that would hold
-// more than Policy.MaxKeys keys is refused with [ErrTooManyKeys].
+// more than [Policy.MaxKeys] keys is refused with [ErrTooManyKeys].
 // MaxKeys is never exceeded: when manual rotations have filled it, the
 // scheduled rotation waits (the current key stays current) until the
 // oldest retired key is dropped.
@@ -292,9 +292,9 @@ func (r *Ring) Rotate(ctx context.Context) (KeyInfo, error) {
 	return next, err
 }
 
-// Run calls [Ring.Tick] every Config.SyncInterval, and at the times the
+// Run calls [Ring.Tick] every [Config.SyncInterval], and at the times the
 // schedule is due, until ctx is done; it returns ctx's error. Errors of a
-// tick go to Config.OnError and the loop goes on. Run waits on real timers
+// tick go to [Config.OnError] and the loop goes on. Run waits on real timers
 // (time.Timer); tests drive it with testing/synctest, or call Tick with a
 // test clock instead.
 func (r *Ring) Run(ctx context.Context) error {
@@ -472,7 +472,7 @@ func (r *Ring) advance(st *ringState, now time.Time) bool {
 		cur, changed = k, true
 	}
 	if next != nil && !now.Before(next.activateAt) {
-		// Every process switched at activateAt (see Snapshot.Current); no
+		// Every process switched at activateAt (see [Snapshot.Current]); no
 		// copy signs with cur after the latest retirement it was promised.
 		at := next.activateAt
 		cur.state, cur.retired = Retired, at

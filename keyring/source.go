@@ -100,7 +100,7 @@ func (e *Entry) PublicKey() *paseto.PublicKey { return e.public }
 func (e *Entry) LocalKey() *paseto.SymmetricKey { return e.local }
 
 // Current returns the key that issues or encrypts at now (from the
-// component's Config.Now): the current key until it is due to retire, then
+// component's [Config.Now]): the current key until it is due to retire, then
 // the next key, whose [Entry.Info] still says [Next] until the ring
 // records the change. Data a component derives from the issuing key (a
 // footer with its kid) is therefore cached per *Entry, not per snapshot.

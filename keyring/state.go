@@ -487,7 +487,7 @@ func (c *codec) open(data []byte, version uint64) (*ringState, error) {
 	for i, kd := range d.Keys {
 		k, err := c.openKey(kd.Key, wk)
 		if err != nil {
-			if errors.Is(err, paserk.ErrInvalidTag) {
+			if errors.Is(err, paserk.ErrInvalidMAC) {
 				return nil, &StateError{Err: fmt.Errorf("%w: keys[%d]", ErrWrongWrappingKey, i)}
 			}
 			return nil, corrupt("keys[%d]: %w", i, err)
@@ -557,7 +557,7 @@ func (c *codec) dataKey(kek string) (*paseto.SymmetricKey, error) {
 	}
 	k, err := paserk.PasswordUnwrapLocal(c.fam.v, kek, c.password, paserk.PasswordParams{})
 	if err != nil {
-		if errors.Is(err, paserk.ErrInvalidTag) {
+		if errors.Is(err, paserk.ErrInvalidMAC) {
 			return nil, &StateError{Err: ErrWrongWrappingKey}
 		}
 		return nil, corrupt("kek: %w", err)

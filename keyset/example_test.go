@@ -19,6 +19,6 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	fmt.Println(set.Issuer, len(set.Keys), set.Keys[0].KID == paserk.PublicID(sk.Public()))
+	fmt.Println(set.Issuer, len(set.Keys), set.Keys[0].KeyID == paserk.PublicID(sk.Public()))
 	// Output: https://auth.example.com 1 true
 }

@@ -58,8 +58,8 @@ var (
 
 // Key is one published key.
 type Key struct {
-	// KID is the key's PASERK id (k4.pid.…).
-	KID string
+	// KeyID is the key's PASERK id (k4.pid.…).
+	KeyID string
 	// Key is the public key.
 	Key *paseto.PublicKey
 }
@@ -141,7 +141,7 @@ func Parse(data []byte) (*Set, error) {
 			return nil, fmt.Errorf("%w: entry %d: duplicate kid", ErrInvalidKey, i)
 		}
 		seen[e.KID] = true
-		set.Keys = append(set.Keys, Key{KID: e.KID, Key: pk})
+		set.Keys = append(set.Keys, Key{KeyID: e.KID, Key: pk})
 	}
 	return set, nil
 }

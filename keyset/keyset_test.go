@@ -28,7 +28,7 @@ func TestRoundTrip(t *testing.T) {
 		t.Fatalf("got %+v", set)
 	}
 	for i, k := range set.Keys {
-		if !k.Key.Equal(keys[i]) || k.KID != paserk.PublicID(keys[i]) {
+		if !k.Key.Equal(keys[i]) || k.KeyID != paserk.PublicID(keys[i]) {
 			t.Fatalf("entry %d differs", i)
 		}
 	}

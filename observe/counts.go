@@ -11,7 +11,7 @@ import (
 // CountsConfig configures [Counts]. The zero value is ready to use.
 type CountsConfig struct {
 	// Now returns the current time, to compute key-set staleness when the
-	// counts are read. Nil means time.Now. NewCounts never calls it.
+	// counts are read. Nil means time.Now. [NewCounts] never calls it.
 	Now func() time.Time
 }
 

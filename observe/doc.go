@@ -1,10 +1,13 @@
 // Package observe is how every pasetokit component reports what operators
 // need to see: the outcome of each verification and request, key-set
 // fetches and how stale the copy in use is, key rotations and syncs,
-// refresh-token reuse, remember-me cookie theft, and a store that cannot
-// answer.
+// refresh-token reuse, remember-me cookie theft, a store that cannot
+// answer, and sessions or remember-me logins that failed where no caller
+// could be told.
 //
-// Most programs do nothing: each component's Events field (for example
+// # For most users
+//
+// Do nothing: each component's Events field (for example
 // [github.com/pasetokit/pasetokit/verifier.Config.Events]) is nil by
 // default, which means [Default]: the events are logged with
 // slog.Default(), at the levels of [Level], and rate-limited to one line
@@ -13,6 +16,8 @@
 // [Handler]: [Counts] serves them as JSON on an HTTP handler, and the
 // module github.com/pasetokit/pasetokit/otelmetrics records them as
 // OpenTelemetry metrics.
+//
+// # Events
 //
 // An [Event] names its [Kind], the component and a reason from a fixed
 // list, plus a few typed attributes (a key id, a key set's URL, its

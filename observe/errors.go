@@ -10,8 +10,10 @@ var ErrInvalidConfig = errors.New("observe: invalid configuration")
 // Field is the Go path of the field ("Interval"), Err what is wrong with
 // it. It matches [ErrInvalidConfig] and Err.
 type ConfigError struct {
+	// Field is the Go path of the field, such as "Interval".
 	Field string
-	Err   error
+	// Err is the cause. It never holds a key or a claim value.
+	Err error
 }
 
 // Error returns "observe: invalid configuration: <Field>: <Err>".

@@ -35,7 +35,7 @@ type LoggerConfig struct {
 	// Level returns the level of an event's line. Nil means [Level].
 	Level func(Event) slog.Level
 	// Now returns the current time, for the rate limit. Nil means
-	// time.Now. It must be safe for concurrent use; NewLogger never calls
+	// time.Now. It must be safe for concurrent use; [NewLogger] never calls
 	// it.
 	Now func() time.Time
 }

@@ -25,8 +25,8 @@ const (
 	// (also the verifiers inside authtoken). Reason is "ok" or the
 	// httpauth code of the error (token_expired, token_invalid,
 	// token_unknown_key, key_set_unavailable, ...). A request that
-	// httpauth authenticates is counted once as KindRequest and once as
-	// KindVerify (if it had a token): count one of them, not both.
+	// httpauth authenticates is counted once as [KindRequest] and once as
+	// [KindVerify] (if it had a token): count one of them, not both.
 	KindVerify Kind = "verify"
 	// KindKeySetFetch is one fetch of a remote key set by a verifier. URL
 	// is the set's URL without password or query. Reason is
@@ -56,13 +56,27 @@ const (
 	// (Err matches store.ErrUnavailable), then [ReasonRecovered] on the
 	// first success after it.
 	KindStore Kind = "store"
+	// KindSessionSave is a session that package session could not save,
+	// or a change it could not make, reported instead of returned (after
+	// the session's OnError): Reason "too_large" (the session does not fit
+	// its cookies), "encode" (a value the serializer cannot encode),
+	// "committed" (changed after the response headers were written),
+	// "key_unavailable" (the key source has no current key) or
+	// [ReasonFailed] (Err says why).
+	KindSessionSave Kind = "session_save"
+	// KindRememberLogin is a remember-me login that remember's middleware
+	// could not complete (after the manager's OnError): Reason
+	// [ReasonUnavailable] (the store could not answer), "no_session" (the
+	// middleware runs outside package session's) or [ReasonFailed] (the
+	// session could not be updated; Err says why).
+	KindRememberLogin Kind = "remember_login"
 )
 
 // Reasons shared by several kinds.
 const (
 	// ReasonOK: the operation succeeded.
 	ReasonOK = "ok"
-	// ReasonFailed: the operation failed; Event.Err says why.
+	// ReasonFailed: the operation failed; [Event.Err] says why.
 	ReasonFailed = "failed"
 	// ReasonRecovered: the first success after one or more failures.
 	ReasonRecovered = "recovered"
@@ -78,24 +92,25 @@ type Event struct {
 	// Kind is what happened; see the Kind constants for their reasons.
 	Kind Kind
 	// Component is the package that reports it: "httpauth", "grpcauth",
-	// "verifier", "keyring", "authtoken", "remember", "redisstore".
+	// "verifier", "keyring", "authtoken", "session", "remember",
+	// "redisstore".
 	Component string
 	// Reason refines Kind, from the fixed list of that kind.
 	Reason string
 
-	// KeyID is the PASERK id of the key concerned (KindKeyRotation), or
+	// KeyID is the PASERK id of the key concerned ([KindKeyRotation]), or
 	// empty.
 	KeyID string
 	// URL is the key set's URL, as the verifier's errors show it: no
-	// password, query or fragment (KindKeySetFetch), or empty.
+	// password, query or fragment ([KindKeySetFetch]), or empty.
 	URL string
-	// Staleness is the age of the key set copy in use (KindKeySetFetch).
+	// Staleness is the age of the key set copy in use ([KindKeySetFetch]).
 	Staleness time.Duration
 	// MaxStale is the age at which that copy stops being used
-	// (KindKeySetFetch): alert well before Staleness reaches it.
+	// ([KindKeySetFetch]): alert well before Staleness reaches it.
 	MaxStale time.Duration
 	// Err is the cause of a failure, or nil. Per-request events
-	// (KindRequest, KindVerify) never carry one: their Reason says enough.
+	// ([KindRequest], [KindVerify]) never carry one: their Reason says enough.
 	Err error
 }
 
@@ -104,6 +119,8 @@ type Event struct {
 // held for some others, from many goroutines at once: it must be safe for
 // concurrent use, return quickly, and not call back into the component.
 type Handler interface {
+	// Handle receives one event; ctx is the context of the operation
+	// that caused it (the request's, for per-request events).
 	Handle(ctx context.Context, e Event)
 }
 
@@ -162,8 +179,10 @@ func Emit(ctx context.Context, h Handler, e Event) {
 //   - Error: [KindRefreshReuse] and [KindTheft], someone holds a copy of
 //     a credential;
 //   - Warn: failures ([ReasonFailed]: a key-set fetch, a key sync), a
-//     store that cannot answer, and requests or verifications refused
-//     because a key set or the store is unavailable (a 503);
+//     store that cannot answer, requests or verifications refused
+//     because a key set or the store is unavailable (a 503), sessions
+//     not saved ([KindSessionSave]) and remember-me logins not completed
+//     ([KindRememberLogin]);
 //   - Info: key rotations and recoveries;
 //   - Debug: every other per-request outcome and successful fetches.
 func Level(e Event) slog.Level {
@@ -172,6 +191,8 @@ func Level(e Event) slog.Level {
 		return slog.LevelError
 	case KindKeyRotation:
 		return slog.LevelInfo
+	case KindSessionSave, KindRememberLogin:
+		return slog.LevelWarn
 	}
 	switch e.Reason {
 	case ReasonFailed, ReasonUnavailable, "key_set_unavailable", "temporarily_unavailable":

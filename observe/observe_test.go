@@ -165,6 +165,8 @@ func TestLevel(t *testing.T) {
 		{observe.Event{Kind: observe.KindTheft, Reason: "series_deleted"}, slog.LevelError},
 		{observe.Event{Kind: observe.KindStore, Reason: observe.ReasonUnavailable}, slog.LevelWarn},
 		{observe.Event{Kind: observe.KindStore, Reason: observe.ReasonRecovered}, slog.LevelInfo},
+		{observe.Event{Kind: observe.KindSessionSave, Reason: "too_large"}, slog.LevelWarn},
+		{observe.Event{Kind: observe.KindRememberLogin, Reason: "no_session"}, slog.LevelWarn},
 	}
 	for _, tt := range tests {
 		if got := observe.Level(tt.e); got != tt.want {

@@ -12,8 +12,10 @@ var errNil = errors.New("nil")
 // Go path of the field, Err what is wrong with it. It matches
 // [ErrInvalidConfig] and Err.
 type ConfigError struct {
+	// Field is the Go path of the field, such as "MeterProvider".
 	Field string
-	Err   error
+	// Err is the cause. It never holds a key or a claim value.
+	Err error
 }
 
 // Error returns "otelmetrics: invalid configuration: <Field>: <Err>".

@@ -3,13 +3,32 @@ package otelmetrics_test
 import (
 	"context"
 	"fmt"
+	"log"
 
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/pasetokit/pasetokit/observe"
 	"github.com/pasetokit/pasetokit/otelmetrics"
+	"github.com/pasetokit/pasetokit/verifier"
 )
+
+// The package documentation's path for most users, compiled (not run: it
+// names no key set).
+func Example_forMostUsers() {
+	provider := sdkmetric.NewMeterProvider()
+	var sets []verifier.KeySet // the issuers' published key sets
+	metrics, err := otelmetrics.New(otelmetrics.Config{MeterProvider: provider})
+	if err != nil {
+		log.Fatal(err)
+	}
+	events := observe.Multi(observe.Default(), metrics)
+	v, err := verifier.New(verifier.Config{KeySets: sets, Events: events})
+	if err != nil {
+		log.Fatal(err)
+	}
+	_ = v
+}
 
 // Record pasetokit's events as OpenTelemetry metrics, and keep logging
 // them with the default logger.

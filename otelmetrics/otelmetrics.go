@@ -2,14 +2,20 @@
 // OpenTelemetry metrics. It is a module of its own, so that the library
 // does not depend on OpenTelemetry.
 //
-// Make a [Handler] from a metric.MeterProvider and pass it as the Events
-// field of each component's Config, usually together with the default
-// logger:
+// # For most users
+//
+// Make a [Handler] from a metric.MeterProvider with [New] and pass it as
+// the Events field of each component's Config, usually together with the
+// default logger ([observe.Multi], [observe.Default]):
 //
 //	metrics, err := otelmetrics.New(otelmetrics.Config{MeterProvider: provider})
-//	...
+//	if err != nil {
+//		log.Fatal(err)
+//	}
 //	events := observe.Multi(observe.Default(), metrics)
 //	v, err := verifier.New(verifier.Config{KeySets: sets, Events: events})
+//
+// # Metrics
 //
 // It records:
 //

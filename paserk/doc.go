@@ -5,27 +5,27 @@
 // k1 is deprecated by the specification and not supported.
 //
 // A PASERK is a string "k<version>.<type>.<data>", such as
-// "k4.local.cHFyc3R1dnd4eXp7fH1-f4CBgoOEhYaHiImKi4yNjo8". TypeOf reads its
+// "k4.local.cHFyc3R1dnd4eXp7fH1-f4CBgoOEhYaHiImKi4yNjo8". [TypeOf] reads its
 // version and type without decoding the data.
 //
 // # For most users: Encode, Parse and ID
 //
 // Encode writes a key as a plaintext PASERK ("local", "public" or
-// "secret"), and ParseLocal, ParsePublic and ParseSecret read one back,
+// "secret"), and [ParseLocal], [ParsePublic] and [ParseSecret] read one back,
 // given the version the caller expects; Parse reads any of the three, of
 // any supported version, for tools. Plaintext local and secret PASERKs are
 // secrets, to be stored like the raw key.
 //
-// ID returns a key's PASERK ID ("lid", "pid" or "sid"): a hash that names
+// [ID] returns a key's PASERK [ID] ("lid", "pid" or "sid"): a hash that names
 // the key without revealing it, for the footer of a token, a key-rotation
-// table or a log line. LocalID, PublicID and SecretID are the typed forms.
+// table or a log line. [LocalID], [PublicID] and [SecretID] are the typed forms.
 //
 // # Wrapping with a symmetric key
 //
-// WrapLocal and WrapSecret encrypt a key with another symmetric key of the
+// [WrapLocal] and [WrapSecret] encrypt a key with another symmetric key of the
 // same version (for example a key held by a key-management service), using
 // the PASERK standard "pie" protocol: "local-wrap.pie" and
-// "secret-wrap.pie". UnwrapLocal and UnwrapSecret reverse them. The
+// "secret-wrap.pie". [UnwrapLocal] and [UnwrapSecret] reverse them. The
 // version of the string must be that of the wrapping key.
 //
 // # Sealing to a public key
@@ -38,28 +38,28 @@
 //
 // # Passwords
 //
-// PasswordWrapLocal and PasswordWrapSecret encrypt a key with a password
+// [PasswordWrapLocal] and [PasswordWrapSecret] encrypt a key with a password
 // ("local-pw", "secret-pw"): Argon2id for k2 and k4, PBKDF2-SHA384 for k3.
-// PasswordParams sets the cost; zero fields take DefaultPasswordParams.
-// The cost is stored in the string, so PasswordUnwrapLocal and
-// PasswordUnwrapSecret take limits instead (zero fields take
-// MaxPasswordParams) and refuse a string that exceeds them with
-// ErrParamsTooExpensive before running the key-derivation function, so a
+// [PasswordParams] sets the cost; zero fields take [DefaultPasswordParams].
+// The cost is stored in the string, so [PasswordUnwrapLocal] and
+// [PasswordUnwrapSecret] take limits instead (zero fields take
+// [MaxPasswordParams]) and refuse a string that exceeds them with
+// [ErrParamsTooExpensive] before running the key-derivation function, so a
 // hostile string cannot make a server allocate gigabytes or spin for
 // minutes.
 //
 // # Versions
 //
 // Every function that returns a key of a specific type is bound to a
-// version, named by an argument (ParseLocal, PasswordUnwrapLocal, ...) or by
-// the key it is given (UnwrapLocal, Unseal, ...). A string of another
-// version, including k1, is rejected with ErrWrongVersion before any
+// version, named by an argument ([ParseLocal], [PasswordUnwrapLocal], ...) or by
+// the key it is given ([UnwrapLocal], Unseal, ...). A string of another
+// version, including k1, is rejected with [ErrWrongVersion] before any
 // cryptography runs. Wrapping and sealing refuse keys of different
 // versions.
 //
 // # Input handling and errors
 //
-// Strings longer than MaxLength (1 KiB) are rejected before any decoding.
+// Strings longer than [MaxLength] (1 KiB) are rejected before any decoding.
 // The data must be canonical unpadded base64url (no "=" padding, no CR or
 // LF, no non-zero trailing bits) and exactly the length its type requires.
 // Tags are compared in constant time. Errors match one of the sentinel

@@ -8,7 +8,7 @@ import "errors"
 // or the PASERK string itself (a plaintext PASERK is a secret).
 var (
 	// ErrMalformed: the string is not a well-formed PASERK: longer than
-	// MaxLength, a bad "k<version>.<type>." header, data that is not
+	// [MaxLength], a bad "k<version>.<type>." header, data that is not
 	// canonical unpadded base64url (padding, CR/LF, non-zero trailing bits),
 	// data of the wrong length for its type, or an invalid ephemeral public
 	// key in a seal.
@@ -25,15 +25,15 @@ var (
 	ErrWrongVersion = errors.New("paserk: PASERK or key of the wrong version")
 	// ErrWrongType: the PASERK is of a supported type, but not one this
 	// function accepts (for example a "seal" given to Parse, or a "public"
-	// given to ParseLocal).
+	// given to [ParseLocal]).
 	ErrWrongType = errors.New("paserk: wrong PASERK type for this operation")
-	// ErrInvalidTag: the authentication tag of a wrapped, sealed or
+	// ErrInvalidMAC: the authentication tag of a wrapped, sealed or
 	// password-wrapped key does not verify: wrong wrapping key, wrong
 	// secret key, wrong password, or a tampered string. Nothing was
 	// decrypted.
-	ErrInvalidTag = errors.New("paserk: invalid authentication tag")
+	ErrInvalidMAC = errors.New("paserk: invalid authentication tag")
 	// ErrParamsTooExpensive: password-wrapping parameters exceed the limits
-	// (the caller's, or MaxPasswordParams). When unwrapping, this is checked
+	// (the caller's, or [MaxPasswordParams]). When unwrapping, this is checked
 	// before the key-derivation function runs, so a hostile string cannot
 	// make the caller spend memory or time on it.
 	ErrParamsTooExpensive = errors.New("paserk: password parameters exceed the limits")

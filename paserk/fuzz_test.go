@@ -18,7 +18,7 @@ var allVersions = []paseto.Version{paseto.V2, paseto.V3, paseto.V4}
 func knownError(err error) bool {
 	for _, s := range []error{
 		paserk.ErrMalformed, paserk.ErrUnsupported, paserk.ErrWrongVersion,
-		paserk.ErrWrongType, paserk.ErrInvalidTag, paserk.ErrParamsTooExpensive,
+		paserk.ErrWrongType, paserk.ErrInvalidMAC, paserk.ErrParamsTooExpensive,
 		paserk.ErrInvalidParams, paseto.ErrInvalidKey,
 	} {
 		if errors.Is(err, s) {

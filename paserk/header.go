@@ -16,7 +16,7 @@ import (
 // large inputs.
 const MaxLength = 1024
 
-// PASERK types, as TypeOf returns them. The wrapped types include their
+// PASERK types, as [TypeOf] returns them. The wrapped types include their
 // wrapping protocol; "pie" is the only one supported.
 const (
 	TypeLocal          = "local"           // symmetric key (ParseLocal)
@@ -50,10 +50,10 @@ const maxHeader = 32
 
 // splitHeader parses the header of s. It checks the header syntax, that
 // the type is known and the length bound; it does not check the version,
-// so that callers that expect a version can report ErrWrongVersion for a
+// so that callers that expect a version can report [ErrWrongVersion] for a
 // k1 string. The header is read, from a bounded prefix, before the length
 // is checked, so that an over-long string of another version (k1 secret
-// keys are RSA keys, well over MaxLength) is reported as such.
+// keys are RSA keys, well over [MaxLength]) is reported as such.
 func splitHeader(s string) (header, error) {
 	if len(s) < 3 || s[0] != 'k' {
 		return header{}, fmt.Errorf("%w: no k<version> header", ErrMalformed)
@@ -110,8 +110,8 @@ func supported(v int) bool { return v == 2 || v == 3 || v == 4 }
 // what to do with a string. It does not decode or check the data after the
 // header; the Parse, Unwrap and Unseal functions do that.
 //
-// The errors are ErrMalformed for a string without a valid header or longer
-// than MaxLength, and ErrUnsupported for k1, an unknown version or type, or
+// The errors are [ErrMalformed] for a string without a valid header or longer
+// than [MaxLength], and [ErrUnsupported] for k1, an unknown version or type, or
 // a wrapping protocol other than "pie".
 func TypeOf(s string) (version paseto.Version, typ string, err error) {
 	h, err := splitHeader(s)
@@ -125,7 +125,7 @@ func TypeOf(s string) (version paseto.Version, typ string, err error) {
 }
 
 // expect parses the header of s and checks that it is of version v and type
-// typ. A string of another version is ErrWrongVersion, even when that
+// typ. A string of another version is [ErrWrongVersion], even when that
 // version is not supported, since the caller asked for v.
 func expect(s string, v paseto.Version, typ string) (string, error) {
 	h, err := splitHeader(s)

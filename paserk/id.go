@@ -7,12 +7,12 @@ import (
 	"golang.org/x/crypto/blake2b"
 )
 
-// idSize is the length of the hash in an ID: 264 bits, 44 base64url
+// idSize is the length of the hash in an [ID]: 264 bits, 44 base64url
 // characters without padding.
 const idSize = 33
 
-// id computes the PASERK ID of the plaintext PASERK p of version v, with
-// the ID type typ (lid, pid or sid): h || base64url(H(h || p)[:33]), where
+// id computes the PASERK [ID] of the plaintext PASERK p of version v, with
+// the [ID] type typ (lid, pid or sid): h || base64url(H(h || p)[:33]), where
 // H is SHA-384 for v3 and BLAKE2b with a 33-byte output for v2 and v4.
 func id(v paseto.Version, typ, p string) string {
 	h := prefix(v, typ)
@@ -31,11 +31,11 @@ func id(v paseto.Version, typ, p string) string {
 	return encode(v, typ, d)
 }
 
-// ID returns the PASERK ID of a key: "k<v>.lid." for a *paseto.SymmetricKey,
+// ID returns the PASERK [ID] of a key: "k<v>.lid." for a *paseto.SymmetricKey,
 // "k<v>.pid." for a *paseto.PublicKey and "k<v>.sid." for a
-// *paseto.SecretKey. An ID names a key without revealing it, for example as
+// *paseto.SecretKey. An [ID] names a key without revealing it, for example as
 // the kid of a token footer. It is a hash of the key's plaintext PASERK (see
-// Encode), so the same key always has the same ID and an ID of one version
+// Encode), so the same key always has the same [ID] and an [ID] of one version
 // never equals one of another. The error, which matches
 // paseto.ErrInvalidKey, is only for a nil or zero-value key.
 func ID(k paseto.Key) (string, error) {
@@ -53,14 +53,14 @@ func ID(k paseto.Key) (string, error) {
 	return id(k.Version(), typ, p), nil
 }
 
-// LocalID returns the "k<v>.lid." ID of a symmetric key, or "" for a nil
-// or zero-value key. See ID.
+// LocalID returns the "k<v>.lid." [ID] of a symmetric key, or "" for a nil
+// or zero-value key. See [ID].
 func LocalID(k *paseto.SymmetricKey) string { s, _ := ID(k); return s }
 
-// PublicID returns the "k<v>.pid." ID of a public key, or "" for a nil or
-// zero-value key. See ID.
+// PublicID returns the "k<v>.pid." [ID] of a public key, or "" for a nil or
+// zero-value key. See [ID].
 func PublicID(k *paseto.PublicKey) string { s, _ := ID(k); return s }
 
-// SecretID returns the "k<v>.sid." ID of a secret key, or "" for a nil or
-// zero-value key. See ID. It differs from the ID of the key's public key.
+// SecretID returns the "k<v>.sid." [ID] of a secret key, or "" for a nil or
+// zero-value key. See [ID]. It differs from the [ID] of the key's public key.
 func SecretID(k *paseto.SecretKey) string { s, _ := ID(k); return s }

@@ -122,12 +122,12 @@ func Encode(k paseto.Key) (string, error) {
 
 // Parse reads a plaintext PASERK of type local, public or secret, of any
 // supported version, and returns a *paseto.SymmetricKey, *paseto.PublicKey
-// or *paseto.SecretKey bound to the PASERK's version. Use ParseLocal,
-// ParsePublic or ParseSecret when you know the version and type you need;
+// or *paseto.SecretKey bound to the PASERK's version. Use [ParseLocal],
+// [ParsePublic] or [ParseSecret] when you know the version and type you need;
 // Parse is for tools that accept any key.
 //
-// Errors: ErrMalformed, ErrUnsupported (k1, unknown version or type),
-// ErrWrongType (an ID or a wrapped key), and paseto.ErrInvalidKey when the
+// Errors: [ErrMalformed], [ErrUnsupported] (k1, unknown version or type),
+// [ErrWrongType] (an [ID] or a wrapped key), and paseto.ErrInvalidKey when the
 // bytes are not a valid key (a v3 point off the curve, a v2/v4 secret key
 // whose public half does not match its seed).
 func Parse(s string) (paseto.Key, error) {
@@ -160,8 +160,8 @@ func checkVersion(v paseto.Version) error {
 
 // ParseLocal reads a "k<v>.local." PASERK, where v must be the version
 // given, and returns the symmetric key. A PASERK of another version is
-// ErrWrongVersion; of another type, ErrWrongType. Other errors are
-// ErrMalformed and ErrUnsupported (v is not V2, V3 or V4).
+// [ErrWrongVersion]; of another type, [ErrWrongType]. Other errors are
+// [ErrMalformed] and [ErrUnsupported] (v is not V2, V3 or V4).
 func ParseLocal(v paseto.Version, s string) (*paseto.SymmetricKey, error) {
 	if err := checkVersion(v); err != nil {
 		return nil, err
@@ -176,7 +176,7 @@ func ParseLocal(v paseto.Version, s string) (*paseto.SymmetricKey, error) {
 // ParsePublic reads a "k<v>.public." PASERK, where v must be the version
 // given, and returns the public key. For v3 the compressed point is checked
 // to be on P-384; for v2 and v4 any 32 bytes are accepted, as by
-// paseto.NewPublicKey. Errors are as for ParseLocal, plus
+// paseto.NewPublicKey. Errors are as for [ParseLocal], plus
 // paseto.ErrInvalidKey for an invalid v3 point.
 func ParsePublic(v paseto.Version, s string) (*paseto.PublicKey, error) {
 	if err := checkVersion(v); err != nil {
@@ -192,7 +192,7 @@ func ParsePublic(v paseto.Version, s string) (*paseto.PublicKey, error) {
 // ParseSecret reads a "k<v>.secret." PASERK, where v must be the version
 // given, and returns the secret key. For v2 and v4 the public half of the
 // 64 bytes must match the seed; for v3 the scalar must be a valid P-384
-// private key. Errors are as for ParseLocal, plus paseto.ErrInvalidKey for
+// private key. Errors are as for [ParseLocal], plus paseto.ErrInvalidKey for
 // invalid key bytes.
 func ParseSecret(v paseto.Version, s string) (*paseto.SecretKey, error) {
 	if err := checkVersion(v); err != nil {

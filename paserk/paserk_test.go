@@ -322,9 +322,9 @@ func TestWrap(t *testing.T) {
 
 			// Wrong wrapping key.
 			_, err = UnwrapLocal(ls, other)
-			wantErr(t, err, ErrInvalidTag)
+			wantErr(t, err, ErrInvalidMAC)
 			_, err = UnwrapSecret(ss, other)
-			wantErr(t, err, ErrInvalidTag)
+			wantErr(t, err, ErrInvalidMAC)
 			// Wrong type: the local/secret header is authenticated too.
 			_, err = UnwrapSecret(ls, wk)
 			wantErr(t, err, ErrWrongType)
@@ -341,7 +341,7 @@ func TestWrap(t *testing.T) {
 				bad := bytes.Clone(raw)
 				bad[i] ^= 0x10
 				_, err := UnwrapLocal(prefix(v, TypeLocalWrap)+b64.EncodeToString(bad), wk)
-				if !errors.Is(err, ErrInvalidTag) {
+				if !errors.Is(err, ErrInvalidMAC) {
 					t.Fatalf("flipped byte %d: error %v", i, err)
 				}
 			}
@@ -415,7 +415,7 @@ func TestSeal(t *testing.T) {
 				t.Fatalf("Unseal: %v, %v", got, err)
 			}
 			_, err = Unseal(s, other)
-			wantErr(t, err, ErrInvalidTag)
+			wantErr(t, err, ErrInvalidMAC)
 			raw, _ := b64.DecodeString(dataOf(s))
 			ts, es := sealTagSize(v), sealEPKSize(v)
 			for i := range raw {
@@ -426,7 +426,7 @@ func TestSeal(t *testing.T) {
 					t.Fatalf("flipped byte %d accepted", i)
 				}
 				// A changed ephemeral key may no longer be a valid point.
-				if !errors.Is(err, ErrInvalidTag) && !(i >= ts && i < ts+es && errors.Is(err, ErrMalformed)) {
+				if !errors.Is(err, ErrInvalidMAC) && !(i >= ts && i < ts+es && errors.Is(err, ErrMalformed)) {
 					t.Fatalf("flipped byte %d: error %v", i, err)
 				}
 			}
@@ -518,7 +518,7 @@ func TestPasswordWrap(t *testing.T) {
 				t.Fatalf("PasswordUnwrapSecret: %v, %v", got, err)
 			}
 			_, err = PasswordUnwrapLocal(v, ls, []byte("correct horse battery stapler"), PasswordParams{})
-			wantErr(t, err, ErrInvalidTag)
+			wantErr(t, err, ErrInvalidMAC)
 			_, err = PasswordUnwrapSecret(v, ls, pw, PasswordParams{})
 			wantErr(t, err, ErrWrongType)
 			for _, w := range versions {
@@ -537,14 +537,14 @@ func TestPasswordWrap(t *testing.T) {
 				binary.BigEndian.PutUint32(raw[24:], smallParams.Time+1)
 			}
 			_, err = PasswordUnwrapLocal(v, prefix(v, TypeLocalPassword)+b64.EncodeToString(raw), pw, PasswordParams{})
-			wantErr(t, err, ErrInvalidTag)
+			wantErr(t, err, ErrInvalidMAC)
 
 			// A tampered nonce, ciphertext or tag.
 			for _, i := range []int{0, edkOffset(v) - 1, edkOffset(v), len(raw) - 1} {
 				raw, _ := b64.DecodeString(dataOf(ls))
 				raw[i] ^= 0x04
 				_, err = PasswordUnwrapLocal(v, prefix(v, TypeLocalPassword)+b64.EncodeToString(raw), pw, PasswordParams{})
-				wantErr(t, err, ErrInvalidTag)
+				wantErr(t, err, ErrInvalidMAC)
 			}
 
 			// Errors carry neither the password nor the key.
@@ -713,7 +713,7 @@ func TestPasswordUnwrapLimits(t *testing.T) {
 			return make([]byte, keyLen)
 		}, nil)()
 	_, err := PasswordUnwrapLocal(paseto.V4, hostilePW(paseto.V4, tight), []byte("pw"), tight)
-	wantErr(t, err, ErrInvalidTag)
+	wantErr(t, err, ErrInvalidMAC)
 	if !ran {
 		t.Error("the KDF did not run for parameters within the limits")
 	}
@@ -741,7 +741,7 @@ func TestMaxPasswordParams(t *testing.T) {
 		})()
 	for _, v := range versions {
 		_, err := PasswordUnwrapLocal(v, hostilePW(v, m), []byte("pw"), PasswordParams{})
-		wantErr(t, err, ErrInvalidTag)
+		wantErr(t, err, ErrInvalidMAC)
 	}
 	if ran != 3 {
 		t.Errorf("KDF ran %d times, want 3", ran)

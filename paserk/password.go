@@ -19,9 +19,9 @@ import (
 // (Memory, Time, Parallelism) is used for k2 and k4 keys, PBKDF2-SHA384
 // (Iterations) for k3 keys; the fields of the other algorithm are ignored.
 //
-// When wrapping, a zero field takes its value from DefaultPasswordParams.
+// When wrapping, a zero field takes its value from [DefaultPasswordParams].
 // When unwrapping, the parameters are limits and a zero field takes its
-// value from MaxPasswordParams.
+// value from [MaxPasswordParams].
 type PasswordParams struct {
 	// Memory is the Argon2id memory cost in bytes (libsodium's memlimit).
 	// When wrapping it must be a whole number of KiB and at least 8 KiB per
@@ -39,7 +39,7 @@ type PasswordParams struct {
 }
 
 // DefaultPasswordParams returns the parameters used for the zero fields of
-// the parameters given to PasswordWrapLocal and PasswordWrapSecret:
+// the parameters given to [PasswordWrapLocal] and [PasswordWrapSecret]:
 //
 //   - Argon2id: 64 MiB, 2 passes, 1 lane. These are libsodium's
 //     "interactive" limits (crypto_pwhash_MEMLIMIT_INTERACTIVE and
@@ -58,7 +58,7 @@ func DefaultPasswordParams() PasswordParams {
 }
 
 // MaxPasswordParams returns the limits used for the zero fields of the
-// limits given to PasswordUnwrapLocal and PasswordUnwrapSecret; the wrap
+// limits given to [PasswordUnwrapLocal] and [PasswordUnwrapSecret]; the wrap
 // functions also refuse parameters above them, so that every string this
 // package writes can be read with the default limits:
 //
@@ -322,7 +322,7 @@ func pwUnwrap(v paseto.Version, typ, s string, password []byte, limits PasswordP
 	defer clear(ek)
 	defer clear(ak)
 	if subtle.ConstantTimeCompare(raw[end:], pwTag(v, ak, prefix(v, typ), raw[:end])) != 1 {
-		return nil, ErrInvalidTag
+		return nil, ErrInvalidMAC
 	}
 	edk := raw[off:end]
 	xorKeyStream(v, ek, nonce, edk)
@@ -332,9 +332,9 @@ func pwUnwrap(v paseto.Version, typ, s string, password []byte, limits PasswordP
 // PasswordWrapLocal encrypts the symmetric key k with a key derived from
 // password and returns a "k<v>.local-pw." PASERK: Argon2id for k2 and k4,
 // PBKDF2-SHA384 for k3. The parameters are stored in the string and
-// authenticated. Zero fields of p take DefaultPasswordParams; parameters
-// above MaxPasswordParams are ErrParamsTooExpensive, and invalid ones or
-// an empty password are ErrInvalidParams. The password is used as given,
+// authenticated. Zero fields of p take [DefaultPasswordParams]; parameters
+// above [MaxPasswordParams] are [ErrParamsTooExpensive], and invalid ones or
+// an empty password are [ErrInvalidParams]. The password is used as given,
 // without normalization; callers that accept typed passwords may want to
 // normalize them (for example to Unicode NFC) first.
 func PasswordWrapLocal(k *paseto.SymmetricKey, password []byte, p PasswordParams) (string, error) {
@@ -348,10 +348,10 @@ func PasswordWrapLocal(k *paseto.SymmetricKey, password []byte, p PasswordParams
 
 // PasswordUnwrapLocal decrypts a "k<v>.local-pw." PASERK of version v with
 // password. The string's parameters are checked against limits (zero fields
-// take MaxPasswordParams) before the key-derivation function runs:
-// ErrParamsTooExpensive if they exceed it, ErrInvalidParams if they are
-// not valid for the algorithm. Other errors: ErrWrongVersion, ErrWrongType,
-// ErrMalformed, ErrUnsupported (v is not V2, V3 or V4) and ErrInvalidTag
+// take [MaxPasswordParams]) before the key-derivation function runs:
+// [ErrParamsTooExpensive] if they exceed it, [ErrInvalidParams] if they are
+// not valid for the algorithm. Other errors: [ErrWrongVersion], [ErrWrongType],
+// [ErrMalformed], [ErrUnsupported] (v is not V2, V3 or V4) and [ErrInvalidMAC]
 // (wrong password or tampered string).
 func PasswordUnwrapLocal(v paseto.Version, s string, password []byte, limits PasswordParams) (*paseto.SymmetricKey, error) {
 	ptk, err := pwUnwrap(v, TypeLocalPassword, s, password, limits, localSize)
@@ -363,7 +363,7 @@ func PasswordUnwrapLocal(v paseto.Version, s string, password []byte, limits Pas
 }
 
 // PasswordWrapSecret encrypts the secret key k with a key derived from
-// password and returns a "k<v>.secret-pw." PASERK. See PasswordWrapLocal.
+// password and returns a "k<v>.secret-pw." PASERK. See [PasswordWrapLocal].
 func PasswordWrapSecret(k *paseto.SecretKey, password []byte, p PasswordParams) (string, error) {
 	ptk, err := secretBytes(k)
 	if err != nil {
@@ -374,7 +374,7 @@ func PasswordWrapSecret(k *paseto.SecretKey, password []byte, p PasswordParams) 
 }
 
 // PasswordUnwrapSecret decrypts a "k<v>.secret-pw." PASERK of version v
-// with password. Errors are as for PasswordUnwrapLocal, plus
+// with password. Errors are as for [PasswordUnwrapLocal], plus
 // paseto.ErrInvalidKey if the authenticated plaintext is not a valid
 // secret key of version v.
 func PasswordUnwrapSecret(v paseto.Version, s string, password []byte, limits PasswordParams) (*paseto.SecretKey, error) {

@@ -101,7 +101,7 @@ func p384Compress(k *ecdh.PublicKey) []byte {
 // Seal encrypts the symmetric key k to the public key to and returns a
 // "k<v>.seal." PASERK that only the holder of the matching secret key can
 // open with Unseal. Both keys must be of the same version
-// (ErrWrongVersion).
+// ([ErrWrongVersion]).
 //
 // For v2 and v4 the Ed25519 public key is converted to X25519 and an
 // ephemeral X25519 key agreement is made. The key must be a canonical
@@ -174,9 +174,9 @@ func Seal(k *paseto.SymmetricKey, to *paseto.PublicKey) (string, error) {
 
 // Unseal opens a "k<v>.seal." PASERK with the secret key sk, whose version
 // v the PASERK must have, and returns the symmetric key sealed in it.
-// Errors: ErrWrongVersion (checked first, before any cryptography),
-// ErrWrongType, ErrMalformed (including an invalid or low-order ephemeral
-// public key) and ErrInvalidTag (sealed to another key, or tampered).
+// Errors: [ErrWrongVersion] (checked first, before any cryptography),
+// [ErrWrongType], [ErrMalformed] (including an invalid or low-order ephemeral
+// public key) and [ErrInvalidMAC] (sealed to another key, or tampered).
 func Unseal(s string, sk *paseto.SecretKey) (*paseto.SymmetricKey, error) {
 	skb, err := secretBytes(sk)
 	if err != nil {
@@ -233,7 +233,7 @@ func Unseal(s string, sk *paseto.SecretKey) (*paseto.SymmetricKey, error) {
 	defer clear(ek)
 	defer clear(ak)
 	if subtle.ConstantTimeCompare(t, macTag(v, ak, h, epk, edk)) != 1 {
-		return nil, ErrInvalidTag
+		return nil, ErrInvalidMAC
 	}
 	xorKeyStream(v, ek, n, edk)
 	defer clear(edk)

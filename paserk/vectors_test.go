@@ -239,7 +239,7 @@ func expectKeyRejected(t *testing.T, k paseto.Key, err error) {
 //     k3.secret-pw-fail-2) were made by editing the last characters of a
 //     valid string, which leaves non-zero trailing bits; a strict decoder
 //     rejects them before the tag is checked;
-//   - otherwise onSameVersion: ErrMalformed for plaintext keys, ErrInvalidTag
+//   - otherwise onSameVersion: ErrMalformed for plaintext keys, ErrInvalidMAC
 //     for wrapped ones, whose other fail vectors are wrong passwords and
 //     tampered tags.
 func wantFailClass(v paseto.Version, paserk string, onSameVersion error) error {
@@ -442,7 +442,7 @@ func runLocalWrapVector(t *testing.T, v paseto.Version, tv paserkVector) {
 	mustBuild(t, err)
 	if tv.ExpectFail {
 		_, err := UnwrapLocal(*tv.Paserk, wk)
-		checkFail(t, err, wantFailClass(v, *tv.Paserk, ErrInvalidTag))
+		checkFail(t, err, wantFailClass(v, *tv.Paserk, ErrInvalidMAC))
 		return
 	}
 	want, err := vectorLocal(t, v, tv.Unwrapped)
@@ -469,7 +469,7 @@ func runSecretWrapVector(t *testing.T, v paseto.Version, tv paserkVector) {
 	mustBuild(t, err)
 	if tv.ExpectFail {
 		_, err := UnwrapSecret(*tv.Paserk, wk)
-		checkFail(t, err, wantFailClass(v, *tv.Paserk, ErrInvalidTag))
+		checkFail(t, err, wantFailClass(v, *tv.Paserk, ErrInvalidMAC))
 		return
 	}
 	want, err := paseto.NewSecretKey(v, mustHex(t, tv.Unwrapped))
@@ -508,7 +508,7 @@ func runSealVector(t *testing.T, v paseto.Version, tv paserkVector) {
 			mustBuild(t, err)
 		}
 		_, err = Unseal(*tv.Paserk, sk)
-		checkFail(t, err, wantFailClass(v, *tv.Paserk, ErrInvalidTag))
+		checkFail(t, err, wantFailClass(v, *tv.Paserk, ErrInvalidMAC))
 		return
 	}
 	mustBuild(t, err)
@@ -569,7 +569,7 @@ func runLocalPWVector(t *testing.T, v paseto.Version, tv paserkVector) {
 		// k3.local-pw-fail-1 and -2 say 10,000 iterations, but their
 		// strings, copied from k3.local-pw-1, hold 1,000.
 		_, err := PasswordUnwrapLocal(v, *tv.Paserk, pw, PasswordParams{})
-		checkFail(t, err, wantFailClass(v, *tv.Paserk, ErrInvalidTag))
+		checkFail(t, err, wantFailClass(v, *tv.Paserk, ErrInvalidMAC))
 		return
 	}
 	checkPWParams(t, v, TypeLocalPassword, *tv.Paserk, localSize, tv)
@@ -599,7 +599,7 @@ func runSecretPWVector(t *testing.T, v paseto.Version, tv paserkVector) {
 		// k3.local-pw-fail-1 and -2 say 10,000 iterations, but their
 		// strings, copied from k3.local-pw-1, hold 1,000.
 		_, err := PasswordUnwrapSecret(v, *tv.Paserk, pw, PasswordParams{})
-		checkFail(t, err, wantFailClass(v, *tv.Paserk, ErrInvalidTag))
+		checkFail(t, err, wantFailClass(v, *tv.Paserk, ErrInvalidMAC))
 		return
 	}
 	checkPWParams(t, v, TypeSecretPassword, *tv.Paserk, secretSize(v), tv)

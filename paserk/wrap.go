@@ -114,7 +114,7 @@ func pieUnwrap(v paseto.Version, h string, wk, data []byte) ([]byte, error) {
 	defer clear(ek)
 	defer clear(ak)
 	if subtle.ConstantTimeCompare(t, macTag(v, ak, h, n, c)) != 1 {
-		return nil, ErrInvalidTag
+		return nil, ErrInvalidMAC
 	}
 	xorKeyStream(v, ek, n2, c)
 	return c, nil
@@ -136,7 +136,7 @@ func wrappingKey(wk *paseto.SymmetricKey, v paseto.Version) ([]byte, error) {
 
 // WrapLocal encrypts the symmetric key k with the symmetric wrapping key
 // wk, using the PASERK "pie" protocol, and returns a "k<v>.local-wrap.pie."
-// PASERK. Both keys must be of the same version (ErrWrongVersion), and
+// PASERK. Both keys must be of the same version ([ErrWrongVersion]), and
 // distinct (a key wrapped with itself could never be unwrapped by anyone
 // who needs it). The tag authenticates the header, so the result cannot be
 // unwrapped as another version or type.
@@ -160,9 +160,9 @@ func WrapLocal(k, wk *paseto.SymmetricKey) (string, error) {
 
 // UnwrapLocal decrypts a "k<v>.local-wrap.pie." PASERK with the symmetric
 // wrapping key wk, whose version v the PASERK must have. Errors:
-// ErrWrongVersion (checked first, before any cryptography), ErrWrongType,
-// ErrMalformed, ErrUnsupported (a protocol other than pie) and
-// ErrInvalidTag (wrong wrapping key or tampered string).
+// [ErrWrongVersion] (checked first, before any cryptography), [ErrWrongType],
+// [ErrMalformed], [ErrUnsupported] (a protocol other than pie) and
+// [ErrInvalidMAC] (wrong wrapping key or tampered string).
 func UnwrapLocal(s string, wk *paseto.SymmetricKey) (*paseto.SymmetricKey, error) {
 	w, err := localBytes(wk)
 	if err != nil {
@@ -180,7 +180,7 @@ func UnwrapLocal(s string, wk *paseto.SymmetricKey) (*paseto.SymmetricKey, error
 
 // WrapSecret encrypts the secret key k with the symmetric wrapping key wk,
 // using the PASERK "pie" protocol, and returns a "k<v>.secret-wrap.pie."
-// PASERK. Both keys must be of the same version (ErrWrongVersion). The
+// PASERK. Both keys must be of the same version ([ErrWrongVersion]). The
 // wrapped bytes are those Encode would write: 64 bytes for v2 and v4, the
 // 48-byte scalar for v3.
 func WrapSecret(k *paseto.SecretKey, wk *paseto.SymmetricKey) (string, error) {
@@ -200,7 +200,7 @@ func WrapSecret(k *paseto.SecretKey, wk *paseto.SymmetricKey) (string, error) {
 
 // UnwrapSecret decrypts a "k<v>.secret-wrap.pie." PASERK with the
 // symmetric wrapping key wk, whose version v the PASERK must have. Errors
-// are as for UnwrapLocal, plus paseto.ErrInvalidKey if the authenticated
+// are as for [UnwrapLocal], plus paseto.ErrInvalidKey if the authenticated
 // plaintext is not a valid secret key of version v.
 func UnwrapSecret(s string, wk *paseto.SymmetricKey) (*paseto.SecretKey, error) {
 	w, err := localBytes(wk)

@@ -31,7 +31,7 @@ type Claims struct {
 // Validate checks the time claims against now, allowing leeway for clock
 // skew: exp must be after now-leeway, nbf and iat no later than now+leeway.
 // Absent claims are not checked; requiring them is the caller's policy. It
-// returns ErrExpired, ErrNotYetValid or ErrIssuedInFuture.
+// returns [ErrExpired], [ErrNotYetValid] or [ErrIssuedInFuture].
 func (c *Claims) Validate(now time.Time, leeway time.Duration) error {
 	if leeway < 0 {
 		leeway = 0
@@ -154,7 +154,7 @@ func (a *Audience) UnmarshalJSON(b []byte) error {
 }
 
 // UnmarshalClaims decodes a verified JSON payload into v (a pointer to a
-// struct such as Claims, or to a map) by the rules of serializer.JSON, with
+// struct such as [Claims], or to a map) by the rules of serializer.JSON, with
 // the same code but without depending on that package or the CBOR library
 // it carries: the payload must be a single JSON object within the default
 // limits (1 MiB, 32 levels, 4096 keys), with no duplicate keys (compared

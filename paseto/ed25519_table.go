@@ -8,13 +8,13 @@ import (
 
 // Ed25519 verification with a per-key precomputed table.
 //
-// Every v2 and v4 PublicKey carries, next to its 32 bytes, an expanded form
+// Every v2 and v4 [PublicKey] carries, next to its 32 bytes, an expanded form
 // of its point (curve25519-voi's ExpandedPublicKey, about 1.5 KiB) that makes
 // each later verification about twice as fast as crypto/ed25519, which
 // decompresses the point and builds its multiples anew on every call.
 //
-// The table is built eagerly, once, when the key is made (NewPublicKey, and
-// so PASERK and PEM parsing; a SecretKey's public half), not lazily on first
+// The table is built eagerly, once, when the key is made ([NewPublicKey], and
+// so PASERK and PEM parsing; a [SecretKey]'s public half), not lazily on first
 // use:
 //   - a key in a verifier or a fetched key set is made once and verifies
 //     many tokens, so no token pays for the table, not even the first one

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log"
 	"time"
 
 	"github.com/pasetokit/pasetokit/paseto"
@@ -40,6 +41,28 @@ func Example() {
 	// alice 2030-01-01T13:00:00Z {"kid":"k4.pid.example"}
 	// <nil>
 	// paseto: token expired
+}
+
+// The package documentation's path for most users, compiled.
+func Example_forMostUsers() {
+	sk, _ := paseto.GenerateSecretKey(paseto.V4)
+	claims := paseto.Claims{Subject: "alice", Expiration: paseto.NewTime(time.Now().Add(time.Hour))}
+	payload, _ := json.Marshal(claims)
+	token, _ := paseto.Sign(sk, payload, nil, nil)
+
+	payload, _, err := paseto.Verify(sk.Public(), token, nil)
+	var got paseto.Claims
+	if err == nil {
+		err = paseto.UnmarshalClaims(payload, &got)
+	}
+	if err == nil {
+		err = got.Validate(time.Now(), 30*time.Second)
+	}
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(got.Subject)
+	// Output: alice
 }
 
 // Encrypt a v4.local token bound to an implicit assertion that is never sent.

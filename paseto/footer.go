@@ -45,7 +45,7 @@ func (l FooterLimits) strict() strictjson.Limits {
 var footerClaims = []string{"kid", "wpk"}
 
 // Unmarshal checks that footer is a JSON object within the limits, with no
-// duplicate keys, then decodes it into v. Errors match ErrInvalidFooter.
+// duplicate keys, then decodes it into v. Errors match [ErrInvalidFooter].
 func (l FooterLimits) Unmarshal(footer []byte, v any) error {
 	if err := strictjson.ValidateObject(footer, l.strict()); err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalidFooter, err)

@@ -13,25 +13,25 @@ import (
 	voied "github.com/oasisprotocol/curve25519-voi/primitives/ed25519"
 )
 
-// Key is implemented by *SymmetricKey, *SecretKey and *PublicKey. Every key
+// Key is implemented by [*SymmetricKey], [*SecretKey] and [*PublicKey]. Every key
 // is bound to exactly one version and purpose; it cannot be used for another.
 type Key interface {
 	// Version is the protocol version the key belongs to.
 	Version() Version
-	// Purpose is Local for a SymmetricKey and Public for the two others.
+	// Purpose is Local for a [SymmetricKey] and Public for the two others.
 	Purpose() Purpose
 	isKey()
 }
 
 // SymmetricKey is a 32-byte key for local (encrypted) tokens of one version.
-// Create it with GenerateSymmetricKey or NewSymmetricKey; the zero value is
+// Create it with [GenerateSymmetricKey] or [NewSymmetricKey]; the zero value is
 // not a usable key. It never prints its bytes.
 type SymmetricKey struct {
 	version Version
 	key     [32]byte
 }
 
-// SymmetricKeySize is the size in bytes of every SymmetricKey.
+// SymmetricKeySize is the size in bytes of every [SymmetricKey].
 const SymmetricKeySize = 32
 
 // GenerateSymmetricKey returns a new random key for local tokens of version v.
@@ -91,8 +91,8 @@ func (k *SymmetricKey) Format(f fmt.State, _ rune) { fmt.Fprint(f, k.String()) }
 func (k *SymmetricKey) LogValue() slog.Value { return slog.StringValue(k.String()) }
 
 // SecretKey signs public tokens of one version: Ed25519 for v2 and v4, ECDSA
-// P-384 for v3. Create it with GenerateSecretKey, NewSecretKey or
-// ParseSecretKeyPEM. It never prints its bytes.
+// P-384 for v3. Create it with [GenerateSecretKey], [NewSecretKey] or
+// [ParseSecretKeyPEM]. It never prints its bytes.
 type SecretKey struct {
 	version Version
 	ed      ed25519.PrivateKey // v2, v4
@@ -236,7 +236,7 @@ func (k *SecretKey) LogValue() slog.Value { return slog.StringValue(k.String()) 
 // ECDSA P-384 for v3. Its String and Format print a short fingerprint, not
 // the key.
 //
-// A v2 or v4 PublicKey precomputes, when it is made, a table of its point
+// A v2 or v4 [PublicKey] precomputes, when it is made, a table of its point
 // (about 1.6 KiB, a few microseconds once) that makes every verification
 // with it about twice as fast as crypto/ed25519.Verify, with exactly the
 // standard library's answer on every input: make a key once and reuse it.

@@ -125,10 +125,10 @@ func ParsePublicKeyPEM(v Version, data []byte) (*PublicKey, error) {
 }
 
 // ParseKeyPEM reads a secret or public key from one PEM block when the caller
-// does not know which it is: it returns a *SecretKey or a *PublicKey. Like
+// does not know which it is: it returns a [*SecretKey] or a [*PublicKey]. Like
 // [ParseSecretKeyPEM] and [ParsePublicKeyPEM] it takes the version first.
 // A P-384 key is always v3, whatever v says; an Ed25519 key, which PEM does
-// not tie to a version, gets v (V2 or V4; anything else is an error for
+// not tie to a version, gets v ([V2] or [V4]; anything else is an error for
 // Ed25519 keys).
 func ParseKeyPEM(v Version, data []byte) (Key, error) {
 	key, err := parsePEM(data)

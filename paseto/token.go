@@ -6,7 +6,7 @@ import (
 	"strings"
 )
 
-// Default limits used by the zero Parser and by the package-level functions.
+// Default limits used by the zero [Parser] and by the package-level functions.
 const (
 	// DefaultMaxTokenLength bounds a whole token in bytes (64 KiB). Tokens
 	// travel in headers and cookies, which are far smaller in practice.
@@ -16,14 +16,14 @@ const (
 )
 
 // Parser opens tokens within configured limits. The zero value is ready to
-// use with the default limits; a Parser is safe for concurrent use. The
-// package-level Decrypt, Verify and Unverified use the zero Parser.
+// use with the default limits; a [Parser] is safe for concurrent use. The
+// package-level [Decrypt], [Verify] and [Unverified] use the zero [Parser].
 type Parser struct {
 	// MaxTokenLength bounds the whole token in bytes. It is checked before
-	// the token is split or decoded. Zero means DefaultMaxTokenLength.
+	// the token is split or decoded. Zero means [DefaultMaxTokenLength].
 	MaxTokenLength int
 	// MaxFooterLength bounds the decoded footer in bytes. Zero means
-	// DefaultMaxFooterLength.
+	// [DefaultMaxFooterLength].
 	MaxFooterLength int
 }
 
@@ -107,7 +107,7 @@ func Encrypt(key *SymmetricKey, payload, footer, implicit []byte) (string, error
 	return encrypt(key, nonce[:], payload, footer, implicit)
 }
 
-// encrypt is Encrypt with a caller-chosen nonce (32 bytes; v2 uses the first
+// encrypt is [Encrypt] with a caller-chosen nonce (32 bytes; v2 uses the first
 // 24). Only tests call it with a fixed nonce, to reproduce vectors.
 func encrypt(key *SymmetricKey, nonce, payload, footer, implicit []byte) (string, error) {
 	switch key.version {
@@ -124,7 +124,7 @@ func encrypt(key *SymmetricKey, nonce, payload, footer, implicit []byte) (string
 }
 
 // Decrypt opens a local token with the default limits and returns its payload
-// and footer. See Parser.Decrypt.
+// and footer. See [Parser.Decrypt].
 func Decrypt(key *SymmetricKey, token string, implicit []byte) (payload, footer []byte, err error) {
 	return (*Parser)(nil).Decrypt(key, token, implicit)
 }
@@ -181,7 +181,7 @@ func Sign(key *SecretKey, payload, footer, implicit []byte) (string, error) {
 }
 
 // Verify checks a public token with the default limits and returns its
-// payload and footer. See Parser.Verify.
+// payload and footer. See [Parser.Verify].
 func Verify(key *PublicKey, token string, implicit []byte) (payload, footer []byte, err error) {
 	return (*Parser)(nil).Verify(key, token, implicit)
 }
@@ -217,9 +217,11 @@ func (p *Parser) Verify(key *PublicKey, token string, implicit []byte) (payload,
 
 // UnverifiedToken is what can be read from a token without a key. Nothing in
 // it is authenticated: use the footer only to choose a key (by its kid), and
-// trust nothing else until Decrypt or Verify succeeds.
+// trust nothing else until [Decrypt] or [Verify] succeeds.
 type UnverifiedToken struct {
+	// Version is the token's version, from its header.
 	Version Version
+	// Purpose is the token's purpose (local or public), from its header.
 	Purpose Purpose
 	// UnverifiedFooter is the decoded footer, or nil when there is none.
 	UnverifiedFooter []byte
@@ -231,7 +233,7 @@ type UnverifiedToken struct {
 
 // Unverified reads a token's header, footer and (for public tokens) payload
 // with the default limits, without any key or verification. See
-// Parser.Unverified.
+// [Parser.Unverified].
 func Unverified(token string) (*UnverifiedToken, error) {
 	return (*Parser)(nil).Unverified(token)
 }
@@ -239,7 +241,7 @@ func Unverified(token string) (*UnverifiedToken, error) {
 // Unverified reads a token's header, footer and, for public tokens, payload
 // without verifying anything. It is the one way to read a footer before
 // verification, meant for selecting a key by its kid. The same limits and
-// strict decoding apply as for Decrypt and Verify.
+// strict decoding apply as for [Decrypt] and [Verify].
 func (p *Parser) Unverified(token string) (*UnverifiedToken, error) {
 	v, purpose, err := p.header(token)
 	if err != nil {

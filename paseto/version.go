@@ -2,7 +2,7 @@ package paseto
 
 import "strconv"
 
-// Version is a PASETO protocol version. Only V2, V3 and V4 are implemented;
+// Version is a PASETO protocol version. Only [V2], [V3] and [V4] are implemented;
 // V1 is deprecated by the specification and deliberately left out.
 type Version uint8
 

@@ -170,7 +170,7 @@
 // an error response. Login returns an error only when the store cannot
 // answer (matching [store.ErrUnavailable]): it then fails closed, logging
 // nobody in and keeping the cookie for a later attempt. [Manager.Handler]
-// reports such errors to [Config.OnError] and serves the request logged
+// reports such errors to [Config.OnError] and [Config.Events] and serves the request logged
 // out, unless [Config.ErrorHandler] is set: then that answers the request
 // (a 503, say), so that a store outage shows as one rather than as a
 // logout.
@@ -185,18 +185,18 @@
 // changing the key for everyone, it is never rotated, and a stolen copy
 // works as long as the key does, without any sign of theft.
 //
-// Set Config.FlaskSecret to that key to accept such a cookie once per
+// Set [Config.FlaskSecret] to that key to accept such a cookie once per
 // device: a client that has no cookie of ours is logged in as the user
 // the token names (not fresh), a new series is made for it and our cookie
-// set, and the Flask cookie is deleted. Config.FlaskUntil, required, ends
-// the migration: from then on Flask cookies are refused (ErrExpired).
+// set, and the Flask cookie is deleted. [Config.FlaskUntil], required, ends
+// the migration: from then on Flask cookies are refused ([ErrExpired]).
 //
 // Each converted Flask cookie leaves a mark in the store until FlaskUntil:
 // a series ([FlaskUsedDevice]) whose selector is derived from the Flask
 // token, under a user id of its own ([FlaskUsedUserPrefix]), that no
 // cookie names and no validator opens. The store refuses a second mark
 // for the same cookie, so a copy presented later, or by a parallel
-// request, logs nobody in (ErrRevoked to OnBadCookie). The mark is not the
+// request, logs nobody in ([ErrRevoked] to OnBadCookie). The mark is not the
 // login's series: Forget, ForgetUser ("log out everywhere") and theft
 // detection end the series but leave the mark, so logging out never
 // revives a stolen Flask cookie. The marks take room in the store until

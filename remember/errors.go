@@ -1,6 +1,10 @@
 package remember
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/pasetokit/pasetokit/internal/cookie"
+)
 
 // Errors of this package. Match them with errors.Is. They never hold
 // cookie values, validators or keys.
@@ -35,8 +39,10 @@ var (
 // Go path of the field ("Cookie.SameSite", "Keys[0]"), Err what is wrong
 // with it, never its value. It matches [ErrInvalidConfig] and Err.
 type ConfigError struct {
+	// Field is the Go path of the field, such as "Cookie.SameSite" or "Keys[0]".
 	Field string
-	Err   error
+	// Err is the cause. It never holds a key or a claim value.
+	Err error
 }
 
 // Error returns "remember: invalid configuration: <Field>: <Err>".
@@ -48,3 +54,23 @@ func (e *ConfigError) Error() string {
 func (e *ConfigError) Unwrap() []error { return []error{ErrInvalidConfig, e.Err} }
 
 func configError(field string, err error) error { return &ConfigError{Field: field, Err: err} }
+
+// CookieError is the error given to [Config.OnBadCookie] for a cookie that
+// was rejected. It matches its Kind (one of [ErrMalformed], [ErrTampered],
+// [ErrUnknownKey], [ErrExpired], [ErrRevoked]) and, when there is one, Err.
+type CookieError struct {
+	// Name is the cookie's name: [Cookie.Name], or
+	// [Config.FlaskCookieName] for a Flask remember-me cookie.
+	Name string
+	// Kind is the classification, one of the sentinels above.
+	Kind error
+	// Err is the underlying error, or nil.
+	Err error
+}
+
+// Error gives the kind, the cookie name and the underlying error; never the
+// cookie value.
+func (e *CookieError) Error() string { return cookie.ErrorText(e.Kind, e.Name, e.Err) }
+
+// Unwrap returns Kind and Err.
+func (e *CookieError) Unwrap() []error { return cookie.Unwrap(e.Kind, e.Err) }

@@ -16,7 +16,7 @@ import (
 
 // DefaultFlaskCookieName is the remember-me cookie name of Flask-Login
 // (and so of Flask-PASETO-Extended's PasetoLoginManager) when
-// Config.FlaskCookieName is empty: Flask-Login's REMEMBER_COOKIE_NAME
+// [Config.FlaskCookieName] is empty: Flask-Login's REMEMBER_COOKIE_NAME
 // default.
 const DefaultFlaskCookieName = "remember_token"
 
@@ -56,7 +56,7 @@ func (m *Manager) flaskCookie(r *http.Request) string {
 }
 
 // loginFlask turns the Flask remember-me cookie c into a series: see
-// Config.FlaskSecret.
+// [Config.FlaskSecret].
 func (m *Manager) loginFlask(w http.ResponseWriter, r *http.Request, c string) (string, bool, error) {
 	plain, err := m.flask.Open(c, maxFlaskToken)
 	if err != nil {
@@ -140,7 +140,7 @@ func validFlaskUserID(s string) bool {
 
 func (m *Manager) rejectFlask(r *http.Request, err error) {
 	if m.onBad != nil {
-		m.onBad(r, fmt.Errorf("%w (Flask remember-me cookie)", err))
+		m.onBad(r, &CookieError{Name: m.flaskName, Kind: err})
 	}
 }
 

@@ -3,6 +3,7 @@ package remember_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -32,6 +33,9 @@ func (e *events) onTheft(_ context.Context, userID, selector string) {
 func (e *events) onBad(_ *http.Request, err error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if ce, ok := err.(*remember.CookieError); !ok || ce.Name == "" || ce.Kind == nil {
+		err = fmt.Errorf("OnBadCookie got %T %v, want a *remember.CookieError with Name and Kind", err, err)
+	}
 	e.bad = append(e.bad, err)
 }
 

@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"strings"
 	"time"
@@ -110,11 +109,14 @@ type Config struct {
 	Lifetime time.Duration
 	// GraceWindow is how long, after a rotation, the validator just
 	// replaced is still accepted (see the package documentation); zero
-	// means [DefaultGraceWindow] (30 s), negative disables it (every reuse
-	// of a replaced validator is then treated as theft, which logs out
-	// users whose browser sends parallel requests). At most
-	// [MaxGraceWindow].
+	// means [DefaultGraceWindow] (30 s). At most [MaxGraceWindow].
+	// Negative is an error, and so is a non-zero GraceWindow with
+	// NoGraceWindow.
 	GraceWindow time.Duration
+	// NoGraceWindow turns the grace window off: every reuse of a
+	// replaced validator is then treated as theft, which logs out users
+	// whose browser sends parallel requests.
+	NoGraceWindow bool
 
 	// Cookie holds the attributes of the remember-me cookie; the zero
 	// value is safe (see [Cookie]). The cookie is always HttpOnly.
@@ -130,17 +132,20 @@ type Config struct {
 	// must be safe for concurrent use.
 	OnTheft func(ctx context.Context, userID, selector string)
 	// Events receives an [observe.KindTheft] event when a stolen cookie
-	// is detected (after OnTheft, which still runs). Nil means
-	// [observe.Default]: slog at level Error, rate-limited.
+	// is detected (after OnTheft, which still runs), and an
+	// [observe.KindRememberLogin] event for each error [Manager.Handler]
+	// cannot return (after OnError). Nil means [observe.Default]: slog
+	// (level Error for thefts, Warn for the others), rate-limited.
 	Events observe.Handler
-	// OnBadCookie, if set, is called when a remember-me cookie is
-	// rejected (it is then deleted); err matches [ErrMalformed],
-	// [ErrTampered], [ErrUnknownKey], [ErrExpired] or [ErrRevoked].
+	// OnBadCookie, if set, is called when a remember-me cookie (ours, or
+	// the Flask one of FlaskSecret) is rejected (it is then deleted); err
+	// is a [*CookieError] matching [ErrMalformed], [ErrTampered],
+	// [ErrUnknownKey], [ErrExpired] or [ErrRevoked].
 	OnBadCookie func(r *http.Request, err error)
-	// OnError receives the errors [Manager.Handler] cannot return: the
-	// store is unavailable (the request proceeds without a login) or the
-	// session cannot be updated. Nil means logging with slog.Default at
-	// level Error.
+	// OnError, if set, receives the errors [Manager.Handler] cannot
+	// return: the store is unavailable (the request proceeds without a
+	// login) or the session cannot be updated. Nil means none; the error
+	// is reported through Events either way.
 	OnError func(r *http.Request, err error)
 	// ErrorHandler, if set, answers the requests on which
 	// [Manager.Handler] could not decide: the store could not be reached
@@ -159,18 +164,18 @@ type Config struct {
 	// unset (their bytes; pyseto takes 1 to 64). A client without a
 	// cookie of ours that presents one is logged in as that user (not
 	// fresh), gets a new series and our cookie, and the Flask cookie is
-	// deleted; the same cookie presented again is refused (ErrRevoked),
+	// deleted; the same cookie presented again is refused ([ErrRevoked]),
 	// until FlaskUntil, even after the series it became is gone (Forget,
 	// ForgetUser, theft, expiry). See the package documentation for why it
 	// is not kept as it is.
 	FlaskSecret []byte
 	// FlaskUntil is the end of the migration, required with FlaskSecret:
-	// Flask remember-me cookies are accepted only before it (ErrExpired
+	// Flask remember-me cookies are accepted only before it ([ErrExpired]
 	// from then on), and the store keeps a mark of each one converted
 	// until it. Keep it a few weeks ahead, well within Lifetime.
 	FlaskUntil time.Time
 	// FlaskCookieName is the Flask remember-me cookie's name (Flask-Login's
-	// REMEMBER_COOKIE_NAME); empty means DefaultFlaskCookieName. Only
+	// REMEMBER_COOKIE_NAME); empty means [DefaultFlaskCookieName]. Only
 	// used with FlaskSecret.
 	FlaskCookieName string
 }
@@ -190,7 +195,7 @@ type Manager struct {
 	onTheft  func(context.Context, string, string)
 	events   observe.Handler
 	onBad    func(*http.Request, error)
-	onError  func(*http.Request, error)
+	onError  func(*http.Request, error) // or nil
 	errorH   func(http.ResponseWriter, *http.Request, error)
 
 	flask      *pysetolocal.Key // Config.FlaskSecret, or nil
@@ -220,11 +225,6 @@ func New(cfg Config) (*Manager, error) {
 	if m.now == nil {
 		m.now = time.Now
 	}
-	if m.onError == nil {
-		m.onError = func(r *http.Request, err error) {
-			slog.Default().ErrorContext(r.Context(), "remember-me login failed", "err", err)
-		}
-	}
 	switch {
 	case m.lifetime == 0:
 		m.lifetime = DefaultLifetime
@@ -234,10 +234,13 @@ func New(cfg Config) (*Manager, error) {
 		return nil, configError("Lifetime", errors.New("over 400 days"))
 	}
 	switch {
+	case cfg.NoGraceWindow && m.grace != 0:
+		return nil, configError("GraceWindow", errors.New("set together with NoGraceWindow"))
+	case cfg.NoGraceWindow:
 	case m.grace == 0:
 		m.grace = DefaultGraceWindow
 	case m.grace < 0:
-		m.grace = 0
+		return nil, configError("GraceWindow", errors.New("negative"))
 	case m.grace > MaxGraceWindow:
 		return nil, configError("GraceWindow", fmt.Errorf("over %v", MaxGraceWindow))
 	}
@@ -317,7 +320,7 @@ func hashValidator(v string) []byte {
 // creates a series in the store and sets the cookie on w. Call it after a
 // successful password login when the user asked to be remembered. device
 // is optional metadata kept with the series (such as a summary of the
-// user agent), truncated to MaxDeviceLength bytes. A remember-me cookie
+// user agent), truncated to [MaxDeviceLength] bytes. A remember-me cookie
 // that r already carries is forgotten first (best effort), so a device
 // has one series at a time.
 //
@@ -368,7 +371,7 @@ func (m *Manager) Remember(w http.ResponseWriter, r *http.Request, userID, devic
 // "", false, nil. The only errors are those of the store (matching
 // [store.ErrUnavailable]): Login then fails closed with "", false, err.
 //
-// Login does not touch the session; Handler does that (see SetUserAt).
+// Login does not touch the session; Handler does that (see [SetUserAt]).
 // Callers of Login who record the login time themselves must take it
 // before calling Login, as Handler does, so that a cut-off recorded while
 // Login read the series is not outlived.
@@ -577,7 +580,7 @@ func (m *Manager) clearCookie(w http.ResponseWriter) {
 func (m *Manager) reject(w http.ResponseWriter, r *http.Request, err error) {
 	m.clearCookie(w)
 	if m.onBad != nil {
-		m.onBad(r, err)
+		m.onBad(r, &CookieError{Name: m.name, Kind: err})
 	}
 }
 

@@ -14,6 +14,8 @@ import (
 
 	"github.com/pasetokit/pasetokit/internal/testkeys"
 	"github.com/pasetokit/pasetokit/keyring"
+	"github.com/pasetokit/pasetokit/observe"
+	"github.com/pasetokit/pasetokit/observe/observetest"
 	"github.com/pasetokit/pasetokit/paseto"
 	"github.com/pasetokit/pasetokit/remember"
 	"github.com/pasetokit/pasetokit/session"
@@ -43,6 +45,8 @@ func TestConfig(t *testing.T) {
 		{"negative lifetime", remember.Config{Secret: secret, Lifetime: -time.Hour}, "Lifetime"},
 		{"long lifetime", remember.Config{Secret: secret, Lifetime: 401 * 24 * time.Hour}, "Lifetime"},
 		{"long grace", remember.Config{Secret: secret, GraceWindow: time.Hour}, "GraceWindow"},
+		{"negative grace", remember.Config{Secret: secret, GraceWindow: -1}, "GraceWindow"},
+		{"grace off and set", remember.Config{Secret: secret, NoGraceWindow: true, GraceWindow: time.Second}, "GraceWindow"},
 		{"bad path", remember.Config{Secret: secret, Cookie: remember.Cookie{Path: "/a;b"}}, "Cookie.Path"},
 		{"bad domain", remember.Config{Secret: secret, Cookie: remember.Cookie{Domain: "a b"}}, "Cookie.Domain"},
 		{"SameSite none insecure", remember.Config{Secret: secret, Cookie: remember.Cookie{Insecure: true, SameSite: http.SameSiteNoneMode}}, "Cookie.SameSite"},
@@ -75,7 +79,7 @@ func TestConfig(t *testing.T) {
 	for _, cfg := range []remember.Config{
 		{Secret: secret},
 		{Keys: testkeys.Ring(t, k1)},
-		{Secret: secret, Cookie: remember.Cookie{Name: "__Host-remember"}, GraceWindow: -1},
+		{Secret: secret, Cookie: remember.Cookie{Name: "__Host-remember"}, NoGraceWindow: true},
 		{Secret: secret, Cookie: remember.Cookie{SameSite: http.SameSiteNoneMode, Partitioned: true}},
 	} {
 		if _, err := remember.New(cfg); err != nil {
@@ -207,7 +211,7 @@ func TestGraceWindow(t *testing.T) {
 		}
 	})
 	t.Run("window disabled", func(t *testing.T) {
-		e := newEnv(t, remember.Config{GraceWindow: -1})
+		e := newEnv(t, remember.Config{NoGraceWindow: true})
 		c0 := e.remember(t, "alice")
 		e.mustLogin(t, c0, "alice")
 		if r := e.login(c0); r.ok {
@@ -484,9 +488,10 @@ func TestStoreUnavailable(t *testing.T) {
 	if strings.Contains(r.err.Error(), c) {
 		t.Fatal("the error holds the cookie")
 	}
-	// Through the middleware: OnError, no login, no 500.
+	// Through the middleware: OnError, then one event, no login, no 500.
 	var reported atomic.Int32
-	m2, _ := remember.New(remember.Config{Secret: secret, Store: f, Now: e.clk.Now,
+	rec := &observetest.Recorder{}
+	m2, _ := remember.New(remember.Config{Secret: secret, Store: f, Now: e.clk.Now, Events: rec,
 		OnError: func(_ *http.Request, err error) {
 			if errors.Is(err, store.ErrUnavailable) {
 				reported.Add(1)
@@ -500,6 +505,11 @@ func TestStoreUnavailable(t *testing.T) {
 	}))).ServeHTTP(w, request("remember", c))
 	if w.Code != http.StatusOK || reported.Load() != 1 {
 		t.Fatalf("status %d, %d errors reported", w.Code, reported.Load())
+	}
+	if ev := rec.Take(); len(ev) != 1 || ev[0].Kind != observe.KindRememberLogin || ev[0].Reason != observe.ReasonUnavailable {
+		t.Fatalf("events = %+v, want one remember_login/unavailable", ev)
+	} else if leak := observetest.Leaks(ev[0], "alice", c); leak != "" {
+		t.Errorf("event holds %q", leak)
 	}
 	// Back up: the cookie still works.
 	f.down.Store(false)

@@ -9,7 +9,7 @@ import (
 )
 
 // Session keys used by [SetUser], [UserFrom], [Fresh] and
-// [Manager.Handler]. Do not set them directly; call SetUser.
+// [Manager.Handler]. Do not set them directly; call [SetUser].
 const (
 	// UserKey holds the logged-in user id (a string).
 	UserKey = "user"
@@ -29,11 +29,11 @@ const (
 // (including a re-authentication before a sensitive action);
 // [Manager.Handler] calls it with fresh false for logins by the
 // remember-me cookie. The session it changes is written by the session
-// middleware, so SetUser needs no request or response. Errors:
+// middleware, so [SetUser] needs no request or response. Errors:
 // [ErrNoUser], [session.ErrNoSession] outside the session middleware, or
 // those of [session.Session.Set].
 //
-// SetUser records the login time as the current time (time.Now); call
+// [SetUser] records the login time as the current time (time.Now); call
 // [SetUserAt] to give it, such as the instant before the password check
 // by the application's own clock.
 func SetUser(ctx context.Context, userID string, fresh bool) error {
@@ -129,7 +129,7 @@ func (m *Manager) Handler(next http.Handler) http.Handler {
 				err = SetUserAt(r.Context(), userID, false, at)
 			}
 			if err != nil {
-				m.onError(r, err)
+				m.reportError(r, err)
 				if m.errorH != nil {
 					m.errorH(w, r, err)
 					return

@@ -3,7 +3,7 @@
 #
 # Builds ./cmd/pasetokit into a temporary directory (from the repository
 # root, wherever this script is run from), generates a v4.public and a
-# v4.local key, issues a token with --kid, verifies and inspects it, checks
+# v4.local key, issues a token (kid in the footer by default), verifies and inspects it, checks
 # that a tampered token is rejected with exit status 1, and prints
 # "roundtrip: OK". Needs only bash, coreutils and Go.
 set -euo pipefail
@@ -38,8 +38,8 @@ echo "lid:    $(field lid "$tmp/local.keys")"
 
 claims='{"sub":"alice","role":"admin"}'
 
-echo "== v4.public: issue --kid"
-token="$(printf '%s' "$claims" | "$pk" issue --key "@$tmp/secret.paserk" --kid)"
+echo "== v4.public: issue (kid by default)"
+token="$(printf '%s' "$claims" | "$pk" issue --key "@$tmp/secret.paserk")"
 echo "$token"
 case "$token" in v4.public.*) ;; *) fail "not a v4.public token" ;; esac
 
@@ -69,8 +69,8 @@ cat "$tmp/err"
 [ ! -s "$tmp/out" ] || fail "tampered token: payload printed"
 grep -q '^pasetokit: rejected: ' "$tmp/err" || fail "tampered token: no rejection message"
 
-echo "== v4.local: issue --kid, verify (token on stdin)"
-ltoken="$(printf '%s' "$claims" | "$pk" issue --key "@$tmp/local.paserk" --kid)"
+echo "== v4.local: issue (kid by default), verify (token on stdin)"
+ltoken="$(printf '%s' "$claims" | "$pk" issue --key "@$tmp/local.paserk")"
 case "$ltoken" in v4.local.*) ;; *) fail "not a v4.local token" ;; esac
 "$pk" inspect "$ltoken"
 lpayload="$(printf '%s\n' "$ltoken" | "$pk" verify --key "@$tmp/local.paserk")"

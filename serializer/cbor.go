@@ -9,7 +9,7 @@ import (
 	"github.com/fxamacker/cbor/v2"
 )
 
-// Default limits of the CBOR serializer, used for zero CBORConfig fields.
+// Default limits of the [CBOR] serializer, used for zero [CBORConfig] fields.
 const (
 	DefaultCBORMaxNestedLevels  = 16
 	DefaultCBORMaxArrayElements = 1024
@@ -17,27 +17,27 @@ const (
 	DefaultCBORMaxLength        = 1 << 20 // 1 MiB
 )
 
-// CBORConfig sets the limits of a CBOR serializer. A zero field selects the
+// CBORConfig sets the limits of a [CBOR] serializer. A zero field selects the
 // corresponding default; other values must be in the range given for each
 // field.
 type CBORConfig struct {
 	// MaxNestedLevels is the maximum nesting depth of maps and arrays: a
 	// flat map has depth 1. It must be between 4 and 65535; the default is
-	// DefaultCBORMaxNestedLevels (16).
+	// [DefaultCBORMaxNestedLevels] (16).
 	MaxNestedLevels int
 	// MaxArrayElements is the maximum number of elements of each array. It
-	// must be at least 16; the default is DefaultCBORMaxArrayElements (1024).
+	// must be at least 16; the default is [DefaultCBORMaxArrayElements] (1024).
 	MaxArrayElements int
 	// MaxMapPairs is the maximum number of key-value pairs of each map. It
-	// must be at least 16; the default is DefaultCBORMaxMapPairs (1024).
+	// must be at least 16; the default is [DefaultCBORMaxMapPairs] (1024).
 	MaxMapPairs int
 	// MaxLength is the maximum payload length in bytes. It must not be
-	// negative; the default is DefaultCBORMaxLength (1 MiB).
+	// negative; the default is [DefaultCBORMaxLength] (1 MiB).
 	MaxLength int
 }
 
-// CBOR is the CBOR serializer with the default limits of a zero CBORConfig.
-// See the package documentation before using it: PASETO payloads are JSON by
+// CBOR is the [CBOR] serializer with the default limits of a zero [CBORConfig].
+// See the package documentation before using it: PASETO payloads are [JSON] by
 // specification. Like [JSON], it is a variable for convenience only: no
 // package of this module compares a serializer with it.
 var CBOR Serializer = mustCBOR(NewCBOR(CBORConfig{}))
@@ -49,10 +49,10 @@ func mustCBOR(s Serializer, err error) Serializer {
 	return s
 }
 
-// NewCBOR returns a CBOR (RFC 8949) serializer with the limits of cfg. It
+// NewCBOR returns a [CBOR] (RFC 8949) serializer with the limits of cfg. It
 // returns an error if a field of cfg is out of range.
 //
-// Unmarshal accepts a single well-formed CBOR map and nothing after it. It
+// Unmarshal accepts a single well-formed [CBOR] map and nothing after it. It
 // rejects duplicate map keys, indefinite-length items, tags (including time
 // and bignum tags), invalid UTF-8 in text strings, NaN and infinite floats,
 // and simple values other than false, true and null. Map keys must be text
@@ -68,7 +68,7 @@ func mustCBOR(s Serializer, err error) Serializer {
 // map keys are sorted and every item has its shortest form, so equal values
 // give identical bytes. time.Time values are encoded, untagged, as RFC 3339
 // text strings in UTC with nanosecond precision, like the registered time
-// claims of JSON payloads. Marshal then checks its output as Unmarshal would,
+// claims of [JSON] payloads. Marshal then checks its output as Unmarshal would,
 // so that it fails instead of producing a payload Unmarshal would reject.
 func NewCBOR(cfg CBORConfig) (Serializer, error) {
 	cfg.MaxNestedLevels = orDefault(cfg.MaxNestedLevels, DefaultCBORMaxNestedLevels)
@@ -120,7 +120,7 @@ func NewCBOR(cfg CBORConfig) (Serializer, error) {
 	encOpts.TagsMd = cbor.TagsForbidden
 	// paseto.Time embeds time.Time and so inherits its Go-specific
 	// MarshalBinary; encode such types through MarshalText instead, which
-	// gives the same RFC 3339 UTC string as JSON.
+	// gives the same RFC 3339 UTC string as [JSON].
 	encOpts.TextMarshaler = cbor.TextMarshalerTextString
 	encOpts.BinaryMarshaler = cbor.BinaryMarshalerNone
 	enc, err := encOpts.EncMode()
@@ -152,7 +152,7 @@ type cborSerializer struct {
 
 func (s *cborSerializer) Name() string { return "cbor" }
 
-// cborMapMajorType is the major type of a CBOR map, in the top three bits of
+// cborMapMajorType is the major type of a [CBOR] map, in the top three bits of
 // its first byte.
 const cborMapMajorType = 5
 
@@ -202,7 +202,7 @@ func (s *cborSerializer) Unmarshal(data []byte, v any) error {
 	return nil
 }
 
-// decodeError converts an error from the CBOR decoder. The messages of its
+// decodeError converts an error from the [CBOR] decoder. The messages of its
 // errors may quote the input (DupMapKeyError has the key), so only their
 // types are kept.
 func (s *cborSerializer) decodeError(data []byte, err error) error {

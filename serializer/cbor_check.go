@@ -5,7 +5,7 @@ import (
 	"unicode/utf8"
 )
 
-// cborChecker checks the parts of a CBOR payload's validity that the CBOR
+// cborChecker checks the parts of a [CBOR] payload's validity that the [CBOR]
 // library checks only for the data items it decodes, and so not in map
 // values that a destination struct has no field for: every text string
 // must be valid UTF-8, every map key must be a text string, and no map may

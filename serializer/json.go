@@ -7,7 +7,7 @@ import (
 	"github.com/pasetokit/pasetokit/internal/strictjson"
 )
 
-// Default limits of the JSON serializer, used for zero JSONConfig fields.
+// Default limits of the [JSON] serializer, used for zero [JSONConfig] fields.
 // (internal/payloadcodec applies them; TestNewJSON checks they agree.)
 const (
 	DefaultJSONMaxLength = 1 << 20 // 1 MiB
@@ -15,33 +15,33 @@ const (
 	DefaultJSONMaxKeys   = 4096
 )
 
-// JSONConfig sets the limits of a JSON serializer. A zero field selects the
+// JSONConfig sets the limits of a [JSON] serializer. A zero field selects the
 // corresponding default; negative fields are invalid. There is no way to
 // remove a limit.
 type JSONConfig struct {
 	// MaxLength is the maximum payload length in bytes, whitespace
-	// included. The default is DefaultJSONMaxLength (1 MiB).
+	// included. The default is [DefaultJSONMaxLength] (1 MiB).
 	MaxLength int
 	// MaxDepth is the maximum nesting depth of objects and arrays: a flat
 	// object such as {"sub":"x"} has depth 1. The default is
-	// DefaultJSONMaxDepth (32).
+	// [DefaultJSONMaxDepth] (32).
 	MaxDepth int
 	// MaxKeys is the maximum total number of object keys, counted at every
-	// depth. The default is DefaultJSONMaxKeys (4096).
+	// depth. The default is [DefaultJSONMaxKeys] (4096).
 	MaxKeys int
 }
 
-// JSON is the JSON serializer with the default limits of a zero
+// JSON is the [JSON] serializer with the default limits of a zero
 // [JSONConfig]. It is the right choice for standard PASETO payloads.
 //
-// JSON is a variable for convenience only. No package of this module
-// depends on its identity: a nil Serializer in a Config means JSON with the
+// [JSON] is a variable for convenience only. No package of this module
+// depends on its identity: a nil Serializer in a Config means [JSON] with the
 // default limits, which the components hold as their own value, and they
-// recognize a default JSON serializer with [IsDefaultJSON], by what it is.
-// Reassigning JSON changes only the caller's own uses of it.
+// recognize a default [JSON] serializer with [IsDefaultJSON], by what it is.
+// Reassigning [JSON] changes only the caller's own uses of it.
 var JSON Serializer = &jsonSerializer{lim: JSONConfig{}.limits()}
 
-// IsDefaultJSON reports whether s is a JSON serializer of this package with
+// IsDefaultJSON reports whether s is a [JSON] serializer of this package with
 // the default limits: [JSON] as the package sets it, or any serializer
 // [NewJSON] returned for a [JSONConfig] whose limits are the defaults. A
 // nil s is not one. Components use it to take fast paths that assume the
@@ -55,10 +55,10 @@ func IsDefaultJSON(s Serializer) bool {
 	return j.lim.MaxLength == def.MaxLength && j.lim.MaxDepth == def.MaxDepth && j.lim.MaxKeys == def.MaxKeys
 }
 
-// NewJSON returns a JSON serializer with the limits of cfg. It returns an
+// NewJSON returns a [JSON] serializer with the limits of cfg. It returns an
 // error if a field of cfg is negative.
 //
-// Unmarshal requires the payload to be a single JSON object (RFC 8259) with
+// Unmarshal requires the payload to be a single [JSON] object (RFC 8259) with
 // valid UTF-8 strings and no duplicate keys, where keys that are equal under
 // Unicode case folding count as duplicates; it then decodes it with
 // encoding/json. Numbers decoded into an interface value become json.Number,

@@ -2,12 +2,12 @@
 //
 // # For most users
 //
-// Use JSON: leave the Serializer field of an issuer, verifier or session
-// Config nil, which means JSON with the default limits, or pass [JSON].
-// PASETO payloads are JSON objects by specification, and JSON is the only
+// Use [JSON]: leave the Serializer field of an issuer, verifier or session
+// Config nil, which means [JSON] with the default limits, or pass [JSON].
+// PASETO payloads are [JSON] objects by specification, and [JSON] is the only
 // format other PASETO implementations will read. [JSON] validates
 // every payload strictly before decoding it: the input must be a single
-// well-formed JSON object of bounded size and nesting, with valid UTF-8 and
+// well-formed [JSON] object of bounded size and nesting, with valid UTF-8 and
 // no duplicate keys. Keys that differ only in case, such as "exp" and "EXP",
 // count as duplicates, because encoding/json matches keys to struct fields
 // case-insensitively and would otherwise let one silently override the
@@ -18,12 +18,12 @@
 //
 // # CBOR
 //
-// [CBOR] and [NewCBOR] encode payloads as CBOR (RFC 8949) maps instead. This
-// is a non-standard extension: PASETO payloads are JSON by specification, and
-// a CBOR token can only be read by software that expects it. Only use CBOR
+// [CBOR] and [NewCBOR] encode payloads as [CBOR] (RFC 8949) maps instead. This
+// is a non-standard extension: PASETO payloads are [JSON] by specification, and
+// a [CBOR] token can only be read by software that expects it. Only use [CBOR]
 // when both the issuer and the verifier are yours, or to interoperate with
-// another library that offers CBOR payloads as an option. Encoding is
-// deterministic, and decoding is as strict as for JSON: a single
+// another library that offers [CBOR] payloads as an option. Encoding is
+// deterministic, and decoding is as strict as for [JSON]: a single
 // definite-length map with text keys, bounded size and nesting, valid UTF-8,
 // no duplicate keys and no tags.
 //
@@ -33,7 +33,7 @@
 // errors with [errors.Is], whatever the format. Their messages may give an
 // offset, a Go type or the kind of limit that was exceeded, but never quote
 // the payload, which may hold secret claims. For the same reason, errors from
-// the underlying JSON and CBOR libraries, which may quote their input, are not
+// the underlying [JSON] and [CBOR] libraries, which may quote their input, are not
 // wrapped.
 package serializer
 
@@ -64,12 +64,12 @@ var (
 	// ErrTooDeep means the payload's maps and arrays are nested too deeply.
 	ErrTooDeep = payloadcodec.ErrTooDeep
 	// ErrDuplicateKey means a map in the payload has two equal keys. For
-	// JSON, keys that are equal under Unicode case folding are duplicates.
+	// [JSON], keys that are equal under Unicode case folding are duplicates.
 	ErrDuplicateKey = payloadcodec.ErrDuplicateKey
-	// ErrNotObject means the payload is not a JSON object or a CBOR map.
+	// ErrNotObject means the payload is not a [JSON] object or a [CBOR] map.
 	ErrNotObject = payloadcodec.ErrNotObject
 	// ErrMalformed means the payload is not well-formed, or uses features
-	// that are not allowed, such as invalid UTF-8 or CBOR tags.
+	// that are not allowed, such as invalid UTF-8 or [CBOR] tags.
 	ErrMalformed = payloadcodec.ErrMalformed
 	// ErrDecode means the payload is valid but could not be decoded into
 	// the destination value, for example because of a type mismatch.

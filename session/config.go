@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"time"
 
@@ -12,6 +11,7 @@ import (
 	"github.com/pasetokit/pasetokit/internal/cookie"
 	"github.com/pasetokit/pasetokit/internal/pysetolocal"
 	"github.com/pasetokit/pasetokit/keyring"
+	"github.com/pasetokit/pasetokit/observe"
 	"github.com/pasetokit/pasetokit/paseto"
 	"github.com/pasetokit/pasetokit/serializer"
 )
@@ -31,7 +31,7 @@ const (
 	// value and attributes), the size browsers are required to accept.
 	MaxCookieSize = 4096
 	// DefaultMaxCookieParts is the number of cookies a session may span
-	// with [Config.SplitCookies] when [Config.MaxCookieParts] is zero.
+	// with [Config.AllowSplitCookies] when [Config.MaxCookieParts] is zero.
 	DefaultMaxCookieParts = 8
 	// KeyPurpose is the keyderive purpose of the key derived from
 	// [Config.Secret]. Other features (remember-me cookies, API tokens) must
@@ -81,7 +81,7 @@ type Config struct {
 	// key has been dropped is [ErrUnknownKey]. New checks that the source
 	// keeps retired keys for Lifetime ([keyring.Source.CheckLifetime]).
 	// When the source has no current key ([keyring.ErrStale]), saving
-	// fails closed (Config.OnError) and loading keeps working.
+	// fails closed ([Config.OnError]) and loading keeps working.
 	KeySource keyring.Source
 
 	// Cookie holds the attributes of the session cookie; the zero value
@@ -99,12 +99,16 @@ type Config struct {
 	// zero means [DefaultLifetime] (24h). Negative is an error.
 	Lifetime time.Duration
 	// IdleTimeout ends a session not used for that long; zero means
-	// [DefaultIdleTimeout] (2h), negative disables it. It must not exceed
-	// Lifetime. A session in use is re-issued (sliding expiry) when its
+	// [DefaultIdleTimeout] (2h), or Lifetime when that is shorter.
+	// Negative is an error, and so is a non-zero IdleTimeout with
+	// NoIdleTimeout. It must not exceed Lifetime. A session in use is re-issued (sliding expiry) when its
 	// last-seen time is older than IdleTimeout/10 (and at least one
 	// second), even if nothing in it changed, so an active user loses at
 	// most a tenth of the idle window.
 	IdleTimeout time.Duration
+	// NoIdleTimeout turns the idle timeout off: a session then lasts its
+	// Lifetime however long it goes unused.
+	NoIdleTimeout bool
 
 	// Serializer encodes the session; nil means JSON with the default
 	// limits. For that JSON ([serializer.IsDefaultJSON]) the package uses
@@ -117,22 +121,28 @@ type Config struct {
 	// in letter case may be rejected as duplicates.
 	Serializer serializer.Serializer
 
-	// SplitCookies lets a session larger than one cookie span several:
+	// AllowSplitCookies lets a session larger than one cookie span several:
 	// Name, Name.1, Name.2 … up to MaxCookieParts. Parts that are no
 	// longer needed when the session shrinks are deleted.
-	SplitCookies bool
-	// MaxCookieParts bounds the number of cookies with SplitCookies; zero
-	// means [DefaultMaxCookieParts] (8). Without SplitCookies it is 1.
+	AllowSplitCookies bool
+	// MaxCookieParts bounds the number of cookies with AllowSplitCookies; zero
+	// means [DefaultMaxCookieParts] (8). Without AllowSplitCookies it is 1.
 	MaxCookieParts int
 
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 
-	// OnError receives errors the handler cannot get as return values:
-	// an automatic save that fails ([*SizeError], [ErrEncode]) and changes
-	// made after the response was committed ([ErrCommitted]). nil means
-	// logging with slog.Default at level Error. Errors never hold
-	// session values.
+	// Events receives an [observe.KindSessionSave] event for each error
+	// the handler cannot return (those OnError gets, after OnError). Nil
+	// means [observe.Default]: slog at level Warn, rate-limited; set
+	// [observe.Discard] to drop them.
+	Events observe.Handler
+	// OnError, if set, receives the errors the handler cannot get as
+	// return values: an automatic save that fails ([*SizeError],
+	// [ErrEncode], [keyring.ErrStale]) and changes made after the response
+	// was committed ([ErrCommitted]). Nil means none; the error is
+	// reported through Events either way. Errors never hold session
+	// values.
 	OnError func(r *http.Request, err error)
 	// OnBadCookie, if set, is called when a request carries a session
 	// cookie that is rejected; err is a [*CookieError]. The request then
@@ -187,7 +197,8 @@ type Manager struct {
 	partNames []string    // name, name.1, …
 	line      cookie.Line // Set-Cookie writer of the checked attributes
 	persist   bool
-	onError   func(*http.Request, error)
+	onError   func(*http.Request, error) // or nil
+	events    observe.Handler
 	onBad     func(*http.Request, error)
 	fallback  []securecookie.Codec
 	flask     *pysetolocal.Key // Config.FlaskSecret, or nil
@@ -203,6 +214,7 @@ func New(cfg Config) (*Manager, error) {
 		lifetime: cfg.Lifetime,
 		idle:     cfg.IdleTimeout,
 		onError:  cfg.OnError,
+		events:   cfg.Events,
 		onBad:    cfg.OnBadCookie,
 		persist:  !cfg.SessionCookie,
 	}
@@ -214,11 +226,6 @@ func New(cfg Config) (*Manager, error) {
 	if m.now == nil {
 		m.now = time.Now
 	}
-	if m.onError == nil {
-		m.onError = func(r *http.Request, err error) {
-			slog.Default().ErrorContext(r.Context(), "session: save failed", "err", err)
-		}
-	}
 	switch {
 	case m.lifetime < 0:
 		return nil, configError("Lifetime", errors.New("negative"))
@@ -228,8 +235,11 @@ func New(cfg Config) (*Manager, error) {
 		return nil, configError("Lifetime", errors.New("under one second"))
 	}
 	switch {
+	case cfg.NoIdleTimeout && m.idle != 0:
+		return nil, configError("IdleTimeout", errors.New("set together with NoIdleTimeout"))
+	case cfg.NoIdleTimeout:
 	case m.idle < 0:
-		m.idle = 0
+		return nil, configError("IdleTimeout", errors.New("negative"))
 	case m.idle == 0:
 		m.idle = min(DefaultIdleTimeout, m.lifetime)
 	case m.idle > m.lifetime:
@@ -252,7 +262,7 @@ func New(cfg Config) (*Manager, error) {
 
 	// Parts.
 	m.maxParts = 1
-	if cfg.SplitCookies {
+	if cfg.AllowSplitCookies {
 		m.maxParts = cfg.MaxCookieParts
 		if m.maxParts == 0 {
 			m.maxParts = DefaultMaxCookieParts
@@ -261,7 +271,7 @@ func New(cfg Config) (*Manager, error) {
 			return nil, configError("MaxCookieParts", errors.New("must be between 1 and 64"))
 		}
 	} else if cfg.MaxCookieParts != 0 && cfg.MaxCookieParts != 1 {
-		return nil, configError("MaxCookieParts", errors.New("needs SplitCookies"))
+		return nil, configError("MaxCookieParts", errors.New("needs AllowSplitCookies"))
 	}
 	m.partNames = make([]string, m.maxParts)
 	m.partNames[0] = m.name
@@ -269,7 +279,7 @@ func New(cfg Config) (*Manager, error) {
 		m.partNames[i] = fmt.Sprintf("%s.%d", m.name, i)
 	}
 	m.parser = paseto.Parser{MaxTokenLength: m.maxParts * MaxCookieSize, MaxFooterLength: 64}
-	// The cookie name and attributes share MaxCookieSize with the value: a
+	// The cookie name and attributes share [MaxCookieSize] with the value: a
 	// long Path or Domain can leave too little room for even the smallest
 	// token (a nonce and a tag, no payload), so that every save would
 	// fail.
@@ -314,7 +324,7 @@ func (m *Manager) valueRoom() int {
 }
 
 // KeyRefLength is the length of the key reference that is the footer of
-// every session token: the first KeyRefLength characters of the
+// every session token: the first [KeyRefLength] characters of the
 // encrypting key's PASERK id after "k4.lid." (48 bits of a public hash of
 // the key; see [Config.Keys]).
 const KeyRefLength = 8

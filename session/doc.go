@@ -111,14 +111,14 @@
 // that cannot reach the client: [Session.Set], [Session.Delete],
 // [Session.Clear], [Session.AddFlash], [Session.Renew] and
 // [Session.Destroy] then return [ErrCommitted] and also report it to
-// [Config.OnError], so that it is never lost silently. Errors of the
-// automatic save (a session over the size budget, [*SizeError] matching
-// [ErrTooLarge]) go to [Config.OnError]; handlers that want them as return
+// [Config.OnError] and [Config.Events], so that it is never lost silently.
+// Errors of the automatic save (a session over the size budget,
+// [*SizeError] matching [ErrTooLarge]) go the same way; handlers that want them as return
 // values call [Session.Save] before writing the response. When a save
 // fails, no Set-Cookie is written and the client keeps its old cookie.
 //
 // One cookie holds at most [MaxCookieSize] (4096) bytes, counting its
-// attributes. With [Config.SplitCookies] a larger session is spread over
+// attributes. With [Config.AllowSplitCookies] a larger session is spread over
 // numbered cookies (name, name.1, … up to [Config.MaxCookieParts]), joined
 // again on the next request; parts no longer needed are deleted.
 //
@@ -156,7 +156,7 @@
 // PasetoCookieSessionInterface keeps its session in a cookie (Flask's
 // SESSION_COOKIE_NAME, "session" by default) holding a v4.local token of
 // the session dict, encrypted under the app's SECRET_KEY bytes as the key,
-// without footer or implicit assertion. Set Config.FlaskSecret to those
+// without footer or implicit assertion. Set [Config.FlaskSecret] to those
 // bytes, and keep Cookie.Name as Flask's cookie name, to read such a
 // cookie once: its values are kept and it is re-issued as a session token
 // in the same response, replacing the Flask cookie.
@@ -172,11 +172,11 @@
 //
 // The Flask token holds no time at all, so, as for gorilla cookies, the
 // upgraded session starts its Lifetime at the upgrade, and a copy of an
-// old cookie (kept after a logout, say) opens until Config.FlaskUntil,
+// old cookie (kept after a logout, say) opens until [Config.FlaskUntil],
 // which is required: set it to the switch plus Flask's
 // PERMANENT_SESSION_LIFETIME (31 days by default) or sooner, and remove
 // FlaskSecret after it. From then on Flask cookies are refused
-// (ErrExpired). pyseto accepts keys of 1 to 64 bytes, which PASETO does
+// ([ErrExpired]). pyseto accepts keys of 1 to 64 bytes, which PASETO does
 // not: the odd key length is confined to this read-only path.
 //
 // Anything else the Flask application encrypted under SECRET_KEY as a

@@ -3,6 +3,8 @@ package session
 import (
 	"errors"
 	"strconv"
+
+	"github.com/pasetokit/pasetokit/internal/cookie"
 )
 
 // Errors of the package. Every error it returns or reports matches one of
@@ -31,7 +33,7 @@ var (
 	ErrIdleExpired = errors.New("session: session idle timeout exceeded")
 
 	// ErrTooLarge: the encoded session does not fit the cookie size
-	// budget. The error is a *SizeError.
+	// budget. The error is a [*SizeError].
 	ErrTooLarge = errors.New("session: encoded session exceeds the cookie size limit")
 	// ErrCommitted: the session was changed, or saved, after the response
 	// headers (and so the cookie) were written.
@@ -47,10 +49,10 @@ var (
 // cookie is left as it was: no Set-Cookie header is written for it.
 type SizeError struct {
 	// Size is the number of bytes needed: the length of the Set-Cookie
-	// header value, or with [Config.SplitCookies] the token length.
+	// header value, or with [Config.AllowSplitCookies] the token length.
 	Size int
 	// Limit is the budget Size exceeded: [MaxCookieSize], or with
-	// [Config.SplitCookies] the token capacity of [Config.MaxCookieParts]
+	// [Config.AllowSplitCookies] the token capacity of [Config.MaxCookieParts]
 	// cookies.
 	Limit int
 }
@@ -67,8 +69,10 @@ func (e *SizeError) Unwrap() error { return ErrTooLarge }
 // Go path of the field ("Cookie.Name", "Keys[1]"), Err what is wrong with
 // it, never its value. It matches [ErrInvalidConfig] and Err.
 type ConfigError struct {
+	// Field is the Go path of the field, such as "Cookie.SameSite" or "Keys[0]".
 	Field string
-	Err   error
+	// Err is the cause. It never holds a key or a claim value.
+	Err error
 }
 
 // Error returns "session: invalid configuration: <Field>: <Err>".
@@ -94,21 +98,10 @@ type CookieError struct {
 
 // Error gives the kind, the cookie name and the underlying error; never the
 // cookie value.
-func (e *CookieError) Error() string {
-	s := e.Kind.Error() + " (cookie " + strconv.Quote(e.Name) + ")"
-	if e.Err != nil {
-		s += ": " + e.Err.Error()
-	}
-	return s
-}
+func (e *CookieError) Error() string { return cookie.ErrorText(e.Kind, e.Name, e.Err) }
 
 // Unwrap returns Kind and Err.
-func (e *CookieError) Unwrap() []error {
-	if e.Err == nil {
-		return []error{e.Kind}
-	}
-	return []error{e.Kind, e.Err}
-}
+func (e *CookieError) Unwrap() []error { return cookie.Unwrap(e.Kind, e.Err) }
 
 func badCookie(name string, kind, err error) *CookieError {
 	return &CookieError{Name: name, Kind: kind, Err: err}

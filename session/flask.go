@@ -17,7 +17,7 @@ func isFlaskToken(value string) bool {
 }
 
 // fromFlask reads a cookie of Flask-PASETO-Extended's
-// PasetoCookieSessionInterface with Config.FlaskSecret: the session dict
+// PasetoCookieSessionInterface with [Config.FlaskSecret]: the session dict
 // as Flask's TaggedJSONSerializer wrote it, v4.local-encrypted under the
 // Flask SECRET_KEY, without footer or implicit assertion. Its values are
 // converted as internal/flaskjson documents and stored with the
@@ -50,7 +50,7 @@ func (m *Manager) flaskCookieIs(r *http.Request, value string) bool {
 	return len(cs) == 1 && cs[0].Value == value
 }
 
-// newFlaskKey checks Config.FlaskSecret.
+// newFlaskKey checks [Config.FlaskSecret].
 func newFlaskKey(secret []byte) (*pysetolocal.Key, error) {
 	return pysetolocal.NewKey(secret)
 }

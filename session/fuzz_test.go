@@ -14,7 +14,7 @@ import (
 func FuzzDecodeCookie(f *testing.F) {
 	k, _ := paseto.NewSymmetricKey(paseto.V4, []byte(strings.Repeat("k", 32)))
 	clk := testclock.New()
-	m, err := New(Config{Keys: testkeys.Ring(f, k), Now: clk.Now, SplitCookies: true, MaxCookieParts: 3,
+	m, err := New(Config{Keys: testkeys.Ring(f, k), Now: clk.Now, AllowSplitCookies: true, MaxCookieParts: 3,
 		OnError: func(*http.Request, error) {}})
 	if err != nil {
 		f.Fatal(err)

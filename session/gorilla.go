@@ -19,10 +19,10 @@ import (
 // cookie name is bound to the token as for Handler. Each Encode starts the
 // absolute lifetime again (like securecookie's timestamp and MaxAge), and
 // Decode rejects tokens older than [Config.Lifetime] with the errors of
-// OnBadCookie (*CookieError). Decode fills a *map[any]any or
+// OnBadCookie ([*CookieError]). Decode fills a *map[any]any or
 // *map[string]any with values as [Session.Get] returns them (with JSON a
-// number is a json.Number). Encode fails with a *SizeError for a token
-// longer than MaxCookieSize, as securecookie does. Decode does not accept
+// number is a json.Number). Encode fails with a [*SizeError] for a token
+// longer than [MaxCookieSize], as securecookie does. Decode does not accept
 // GorillaFallback cookies.
 func (m *Manager) Codec() securecookie.Codec { return codec{m} }
 

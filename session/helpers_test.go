@@ -7,6 +7,7 @@ import (
 
 	"github.com/pasetokit/pasetokit/internal/testclock"
 	"github.com/pasetokit/pasetokit/internal/testkeys"
+	"github.com/pasetokit/pasetokit/observe"
 	"github.com/pasetokit/pasetokit/paserk"
 	"github.com/pasetokit/pasetokit/paseto"
 )
@@ -48,6 +49,9 @@ func testManager(t testing.TB, cfg Config) (*Manager, *testclock.Clock) {
 	}
 	if cfg.OnError == nil {
 		cfg.OnError = func(r *http.Request, err error) { t.Errorf("unexpected OnError: %v", err) }
+	}
+	if cfg.Events == nil {
+		cfg.Events = observe.Discard
 	}
 	m, err := New(cfg)
 	if err != nil {

@@ -12,7 +12,7 @@ import (
 )
 
 // Handler returns middleware that loads the session of each request into
-// its context (see FromContext) and saves it when the response is
+// its context (see [FromContext]) and saves it when the response is
 // committed: at the first WriteHeader, Write or Flush, or when next returns,
 // whichever comes first. A cookie is written only when needed: the session
 // changed, was renewed or destroyed, is due for sliding re-issue, or a

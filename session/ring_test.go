@@ -50,7 +50,7 @@ func TestKeySourceConfig(t *testing.T) {
 func TestKeySourceRotation(t *testing.T) {
 	clk := testclock.New()
 	ring := sessionRing(t, clk)
-	m, _ := testManager(t, Config{KeySource: ring, Lifetime: 2 * time.Hour, IdleTimeout: -1, Now: clk.Now})
+	m, _ := testManager(t, Config{KeySource: ring, Lifetime: 2 * time.Hour, NoIdleTimeout: true, Now: clk.Now})
 	first, _ := ring.Snapshot().Current(clk.Now())
 	c1 := issue(t, m, "user", "alice")
 
@@ -106,7 +106,7 @@ func TestKeySourceStale(t *testing.T) {
 	clk := testclock.New()
 	ring := sessionRing(t, clk)
 	var saveErr error
-	m, _ := testManager(t, Config{KeySource: ring, Lifetime: 2 * time.Hour, IdleTimeout: -1, Now: clk.Now,
+	m, _ := testManager(t, Config{KeySource: ring, Lifetime: 2 * time.Hour, NoIdleTimeout: true, Now: clk.Now,
 		OnError: func(_ *http.Request, err error) { saveErr = err }})
 	clk.Advance(23 * time.Hour)
 	c := issue(t, m, "user", "alice")

@@ -44,7 +44,7 @@ func (s *Session) unlock() {
 	s.pending = nil
 	s.mu.Unlock()
 	if err != nil {
-		s.m.onError(s.r, err)
+		s.m.reportError(s.r, err)
 	}
 }
 
@@ -339,7 +339,7 @@ func (s *Session) Destroy() error {
 }
 
 // Save writes the Set-Cookie header(s) for the session now and returns any
-// error synchronously, for handlers that want to act on a *SizeError (the
+// error synchronously, for handlers that want to act on a [*SizeError] (the
 // automatic save can only report to [Config.OnError]). On error the headers
 // are unchanged, so the client keeps its old cookie. Changes made after
 // Save, before the response is committed, are saved again automatically,

@@ -69,9 +69,11 @@ func TestNewConfig(t *testing.T) {
 		{"bad domain", Config{Secret: secret, Cookie: Cookie{Domain: "a b"}}, "Cookie.Domain"},
 		{"negative lifetime", Config{Secret: secret, Lifetime: -1}, "Lifetime"},
 		{"idle > lifetime", Config{Secret: secret, Lifetime: time.Hour, IdleTimeout: 2 * time.Hour}, "IdleTimeout"},
-		{"idle off", Config{Secret: secret, IdleTimeout: -1}, ""},
+		{"idle off", Config{Secret: secret, NoIdleTimeout: true}, ""},
+		{"idle negative", Config{Secret: secret, IdleTimeout: -time.Second}, "IdleTimeout"},
+		{"idle off and set", Config{Secret: secret, NoIdleTimeout: true, IdleTimeout: time.Hour}, "IdleTimeout"},
 		{"parts without split", Config{Secret: secret, MaxCookieParts: 4}, "MaxCookieParts"},
-		{"parts too many", Config{Secret: secret, SplitCookies: true, MaxCookieParts: 100}, "MaxCookieParts"},
+		{"parts too many", Config{Secret: secret, AllowSplitCookies: true, MaxCookieParts: 100}, "MaxCookieParts"},
 		{"bad path", Config{Secret: secret, Cookie: Cookie{Path: "/a;b"}}, "Cookie.Path"},
 		{"no room", Config{Secret: secret, Cookie: Cookie{Path: "/" + strings.Repeat("p", MaxCookieSize)}}, "Cookie"},
 		{"nil fallback", Config{Secret: secret, GorillaFallback: []securecookieCodec{nil}}, "GorillaFallback[0]"},
@@ -124,7 +126,7 @@ func TestDefaultsAndAttributes(t *testing.T) {
 		t.Errorf("not a v4.local token")
 	}
 
-	m2, _ := testManager(t, Config{SessionCookie: true, Cookie: Cookie{Name: "__Host-sid", SameSite: http.SameSiteStrictMode, Partitioned: true}, IdleTimeout: -1})
+	m2, _ := testManager(t, Config{SessionCookie: true, Cookie: Cookie{Name: "__Host-sid", SameSite: http.SameSiteStrictMode, Partitioned: true}, NoIdleTimeout: true})
 	resp = serve(m2, setHandler("a", 1))
 	c = resp.Cookies()[0]
 	if c.MaxAge != 0 || !c.Expires.IsZero() || c.Name != "__Host-sid" || c.SameSite != http.SameSiteStrictMode || !c.Partitioned {
@@ -561,7 +563,7 @@ func TestSizeBudget(t *testing.T) {
 }
 
 func TestSplitCookies(t *testing.T) {
-	m, _ := testManager(t, Config{SplitCookies: true, MaxCookieParts: 4})
+	m, _ := testManager(t, Config{AllowSplitCookies: true, MaxCookieParts: 4})
 	big := randomString(6000)
 	resp := serve(m, setHandler("big", big, "user", "alice"))
 	c := live(resp)
@@ -798,20 +800,20 @@ func TestCookieAttributesLeaveNoRoom(t *testing.T) {
 	secret := make([]byte, 32)
 	long := "/" + strings.Repeat("p", 4100)
 	for _, cfg := range []Config{
-		{Secret: secret, SplitCookies: true, Cookie: Cookie{Path: long}},
-		{Secret: secret, SplitCookies: true, MaxCookieParts: 2, Cookie: Cookie{Path: "/" + strings.Repeat("p", 3990)}},
+		{Secret: secret, AllowSplitCookies: true, Cookie: Cookie{Path: long}},
+		{Secret: secret, AllowSplitCookies: true, MaxCookieParts: 2, Cookie: Cookie{Path: "/" + strings.Repeat("p", 3990)}},
 		{Secret: secret, Cookie: Cookie{Path: "/" + strings.Repeat("p", 3950)}},
 		{Secret: secret, SessionCookie: true, Cookie: Cookie{Path: long}},
-		{Secret: secret, SplitCookies: true, Cookie: Cookie{Name: strings.Repeat("n", 4100)}},
+		{Secret: secret, AllowSplitCookies: true, Cookie: Cookie{Name: strings.Repeat("n", 4100)}},
 	} {
 		if _, err := New(cfg); !errors.Is(err, ErrInvalidConfig) {
-			t.Errorf("New(Path of %d bytes, name of %d, SplitCookies %v): %v, want ErrInvalidConfig",
-				len(cfg.Cookie.Path), len(cfg.Cookie.Name), cfg.SplitCookies, err)
+			t.Errorf("New(Path of %d bytes, name of %d, AllowSplitCookies %v): %v, want ErrInvalidConfig",
+				len(cfg.Cookie.Path), len(cfg.Cookie.Name), cfg.AllowSplitCookies, err)
 		}
 	}
 
 	// A long Path that leaves some room still works, split over parts.
-	m, _ := testManager(t, Config{SplitCookies: true, Cookie: Cookie{Path: "/" + strings.Repeat("p", 3500)}})
+	m, _ := testManager(t, Config{AllowSplitCookies: true, Cookie: Cookie{Path: "/" + strings.Repeat("p", 3500)}})
 	big := randomString(1500)
 	resp := serve(m, setHandler("big", big))
 	c := live(resp)
@@ -834,7 +836,7 @@ func TestCookieAttributesLeaveNoRoom(t *testing.T) {
 // refuse, splitting reports a *SizeError instead of dividing by a
 // non-positive chunk.
 func TestCookiesNoRoomDoesNotPanic(t *testing.T) {
-	m, clk := testManager(t, Config{SplitCookies: true})
+	m, clk := testManager(t, Config{AllowSplitCookies: true})
 	m.line = cookie.NewLine(http.Cookie{Path: "/" + strings.Repeat("p", 4100)})
 	now := clk.Now()
 	p := &payload{Created: now.Unix(), Seen: now.Unix()}

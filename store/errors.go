@@ -2,7 +2,7 @@ package store
 
 import "errors"
 
-// ErrInvalidConfig: NewMemory or NewMemoryRemember was given an invalid
+// ErrInvalidConfig: [NewMemory] or [NewMemoryRemember] was given an invalid
 // [MemoryConfig]. The error is a [*ConfigError].
 var ErrInvalidConfig = errors.New("store: invalid configuration")
 

@@ -17,7 +17,7 @@ const DefaultMaxEntries = 1 << 20
 
 // ErrFull: a [Memory] store already holds MaxEntries entries that have not
 // expired, so it cannot record a new one. Errors returned for this reason
-// match both ErrFull and [ErrUnavailable], so that callers fail closed: a
+// match both [ErrFull] and [ErrUnavailable], so that callers fail closed: a
 // revocation is refused loudly rather than silently forgotten.
 var ErrFull = errors.New("store: memory store full")
 

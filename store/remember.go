@@ -16,14 +16,17 @@ var ErrNotFound = errors.New("store: not found")
 // that two requests racing with the same cookie are not taken for theft.
 // Validators themselves are never stored.
 type Series struct {
-	Selector      string
+	// Selector is the series' public id, sent in the cookie next to the
+	// validator; it is the key of the series in the store.
+	Selector string
+	// UserID is the user the series logs in.
 	UserID        string
 	ValidatorHash []byte    // SHA-256 of the current validator
 	PrevHash      []byte    // SHA-256 of the validator just replaced, or nil
 	PrevUntil     time.Time // the grace window for PrevHash
 	Expires       time.Time // the series and its cookie end here
-	Created       time.Time
-	Device        string // optional metadata (e.g. a user-agent summary)
+	Created       time.Time // when the series was created (the password login)
+	Device        string    // optional metadata (e.g. a user-agent summary)
 }
 
 // DefaultMaxSeriesPerUser is the number of remember-me series (devices
@@ -44,7 +47,7 @@ const DefaultMaxSeriesPerUser = 32
 // checks.
 type RememberStore interface {
 	// CreateSeries stores a new series. A selector already in use is an
-	// error matching ErrSelectorInUse; a series already expired is not
+	// error matching [ErrSelectorInUse]; a series already expired is not
 	// stored. A store that bounds the series per user and finds the user
 	// at the bound first deletes, in the same atomic step, the user's
 	// existing series that expires soonest (the earliest selector, in

@@ -25,7 +25,7 @@ var ErrSelectorInUse = errors.New("store: remember-me selector already in use")
 //
 // A series disappears when the clock reaches its Expires time: it is
 // ignored at once and its memory is reclaimed by later CreateSeries calls,
-// so no background goroutine is needed and a MemoryRemember needs no Close.
+// so no background goroutine is needed and a [MemoryRemember] needs no Close.
 // The context arguments of its methods are ignored.
 type MemoryRemember struct {
 	now     func() time.Time
@@ -43,7 +43,7 @@ type remItem struct {
 	index int // position in byExp
 }
 
-// NewMemoryRemember returns an empty MemoryRemember configured by cfg.
+// NewMemoryRemember returns an empty [MemoryRemember] configured by cfg.
 // cfg.MaxEntries bounds the number of series that have not expired (zero
 // means [DefaultMaxEntries]): when it is reached, CreateSeries fails with
 // an error matching [ErrFull] and [ErrUnavailable], and no series of

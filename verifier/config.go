@@ -18,7 +18,7 @@ import (
 	"github.com/pasetokit/pasetokit/serializer"
 )
 
-// Defaults for zero KeySet fields.
+// Defaults for zero [KeySet] fields.
 const (
 	// DefaultRefreshInterval is the longest a fetched key set is used
 	// before it is fetched again, and the refresh interval when the
@@ -97,7 +97,7 @@ type Config struct {
 	// still [ErrInvalidClaims]. Such a value is rewritten as its RFC 3339
 	// string before the claims are decoded, so [Token.Payload] and
 	// [Token.Decode] see the string too. By default a numeric time claim
-	// is ErrInvalidClaims.
+	// is [ErrInvalidClaims].
 	AllowNumericDates bool
 
 	// Leeway is the clock skew tolerated when checking exp, nbf, iat and
@@ -107,7 +107,7 @@ type Config struct {
 
 	// MaxAge, if not zero, rejects tokens issued longer ago than this with
 	// [ErrTooOld]: the token is treated as if it also had exp = iat + MaxAge.
-	// A token without iat is then ErrTooOld too. Negative is an error.
+	// A token without iat is then [ErrTooOld] too. Negative is an error.
 	MaxAge time.Duration
 
 	// RequireKeyID rejects tokens whose footer has no kid, with
@@ -129,7 +129,7 @@ type Config struct {
 
 	// MaxTokenLength bounds a token in bytes; it is checked before anything
 	// else, and before the token is hashed for the cache. Zero means
-	// [paseto.DefaultMaxTokenLength] (64 KiB).
+	// [paseto.DefaultMaxTokenLength] (64 KiB). Negative is an error.
 	MaxTokenLength int
 
 	// FooterLimits bound the JSON footer read before verification to find
@@ -218,10 +218,11 @@ type KeySet struct {
 	// [DefaultFetchTimeout].
 	Timeout time.Duration
 	// MaxStale is how long the last good copy stays usable while fetches
-	// fail. Past it the set's keys are refused (ErrKeySetUnavailable)
+	// fail. Past it the set's keys are refused ([ErrKeySetUnavailable])
 	// until a fetch succeeds, so a key removed from the set cannot stay
 	// trusted because the verifier is kept from fetching. Zero means
-	// [DefaultMaxStale]; it must be at least RefreshInterval.
+	// [DefaultMaxStale], or RefreshInterval when that is longer; a
+	// non-zero MaxStale must be at least RefreshInterval.
 	MaxStale time.Duration
 }
 
@@ -371,12 +372,12 @@ func loadKeys(keys []keyring.Key, old []*keyEntry) ([]*keyEntry, error) {
 	return out, nil
 }
 
-// defaultJSON is the serializer of a nil Config.Serializer: JSON with the
+// defaultJSON is the serializer of a nil [Config.Serializer]: JSON with the
 // default limits. It is this package's own value, never serializer.JSON,
 // which a caller can reassign.
 var defaultJSON, _ = serializer.NewJSON(serializer.JSONConfig{})
 
-// remoteConfig is a normalized KeySet.
+// remoteConfig is a normalized [KeySet].
 type remoteConfig struct {
 	url        string
 	redacted   string

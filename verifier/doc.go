@@ -18,9 +18,12 @@
 //	}
 //
 //	// in a handler:
+//	token := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
 //	tok, err := v.Verify(r.Context(), token, nil)
 //	if err != nil {
-//		// 401; errors.Is(err, verifier.ErrExpired) and friends say why.
+//		// errors.Is(err, verifier.ErrExpired) and friends say why.
+//		http.Error(w, "unauthorized", http.StatusUnauthorized)
+//		return
 //	}
 //	user := tok.Claims.Subject
 //

@@ -2,7 +2,6 @@ package verifier_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log"
 	"net/http"
@@ -25,13 +24,12 @@ func Example_forMostUsers() {
 		log.Fatal(err) // a bad key fails here, not at the first request
 	}
 
-	// in a handler:
 	_ = func(w http.ResponseWriter, r *http.Request) {
+		// in a handler:
 		token := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
 		tok, err := v.Verify(r.Context(), token, nil)
 		if err != nil {
-			// 401; errors.Is(err, verifier.ErrExpired) and friends say why.
-			_ = errors.Is(err, verifier.ErrExpired)
+			// errors.Is(err, verifier.ErrExpired) and friends say why.
 			http.Error(w, "unauthorized", http.StatusUnauthorized)
 			return
 		}

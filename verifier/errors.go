@@ -16,12 +16,12 @@ var (
 	// long, a bad footer, or a payload that is not a valid claims object).
 	// A token that is too long also matches paseto.ErrTokenTooLong, a bad
 	// footer paseto.ErrInvalidFooter, paseto.ErrFooterTooLong or
-	// paseto.ErrKeyInFooter, and a bad payload ErrInvalidClaims.
+	// paseto.ErrKeyInFooter, and a bad payload [ErrInvalidClaims].
 	ErrMalformed = paseto.ErrMalformed
 	// ErrUnsupported: the token's header names a version or purpose that
 	// PASETO does not define or this module does not implement (v1, or
 	// anything unknown). A supported version and purpose for which the
-	// verifier has no key is ErrUnknownKey instead.
+	// verifier has no key is [ErrUnknownKey] instead.
 	ErrUnsupported = paseto.ErrUnsupported
 	// ErrInvalidSignature: a public token's signature does not verify.
 	ErrInvalidSignature = paseto.ErrInvalidSignature
@@ -42,29 +42,29 @@ var (
 	// ErrUnknownKey: the footer's kid names no configured or published key,
 	// or the token has no kid and there is no key of its version and
 	// purpose. (A token without a kid that no such key opens is
-	// ErrInvalidSignature or ErrInvalidMAC.)
+	// [ErrInvalidSignature] or [ErrInvalidMAC].)
 	ErrUnknownKey = errors.New("verifier: unknown key")
-	// ErrMissingKeyID: the token's footer has no kid and Config.RequireKeyID
-	// is set. The error also matches ErrUnknownKey.
+	// ErrMissingKeyID: the token's footer has no kid and [Config.RequireKeyID]
+	// is set. The error also matches [ErrUnknownKey].
 	ErrMissingKeyID = errors.New("verifier: token has no key id")
 	// ErrWrongIssuer: iss is missing or not the issuer the key is bound to,
-	// or not one of Config.Issuers.
+	// or not one of [Config.Issuers].
 	ErrWrongIssuer = errors.New("verifier: wrong issuer")
 	// ErrWrongAudience: none of the token's audiences is in
-	// Config.Audiences.
+	// [Config.Audiences].
 	ErrWrongAudience = errors.New("verifier: wrong audience")
 	// ErrMissingExpiration: the token has no exp and the configuration
 	// does not allow that.
 	ErrMissingExpiration = errors.New("verifier: token has no expiration")
-	// ErrTooOld: iat is older than Config.MaxAge (or missing while MaxAge
+	// ErrTooOld: iat is older than [Config.MaxAge] (or missing while MaxAge
 	// is set).
 	ErrTooOld = errors.New("verifier: token too old")
-	// ErrRule: a caller-supplied Rule rejected the token. The *RuleError
+	// ErrRule: a caller-supplied Rule rejected the token. The [*RuleError]
 	// wraps the rule's own error too.
 	ErrRule = errors.New("verifier: rejected by rule")
 	// ErrKeySetUnavailable: the token needs a remote key set that could
 	// not be fetched and has no usable cached copy. The error also wraps
-	// the set's last *KeySetError. (When the caller's context ends while
+	// the set's last [*KeySetError]. (When the caller's context ends while
 	// Verify waits for a fetch, the error wraps the context's error
 	// instead: context.Canceled or context.DeadlineExceeded.)
 	ErrKeySetUnavailable = errors.New("verifier: key set unavailable")
@@ -85,12 +85,12 @@ var (
 	// ErrDuplicateKey: two configured keys have the same PASERK id.
 	ErrDuplicateKey = errors.New("verifier: key configured twice")
 	// ErrKeySetIssuer: a fetched key set document names an issuer other
-	// than its KeySet.Issuer.
+	// than its [KeySet.Issuer].
 	ErrKeySetIssuer = errors.New("verifier: key set document names another issuer")
 )
 
-// RuleError is returned when a Config.Rules function rejects a token. It
-// matches both ErrRule and the rule's own error with errors.Is and
+// RuleError is returned when a [Config.Rules] function rejects a token. It
+// matches both [ErrRule] and the rule's own error with errors.Is and
 // errors.As.
 type RuleError struct {
 	// Err is the error the rule returned.
@@ -107,7 +107,7 @@ func (e *RuleError) Error() string {
 	return ErrRule.Error() + ": " + e.Err.Error()
 }
 
-// Unwrap returns ErrRule and the rule's error.
+// Unwrap returns [ErrRule] and the rule's error.
 func (e *RuleError) Unwrap() []error { return []error{ErrRule, e.Err} }
 
 // ConfigError describes what [New] or [Verifier.SetKeys] rejected. It
@@ -128,7 +128,7 @@ func (e *ConfigError) Error() string {
 // Unwrap returns [ErrInvalidConfig] and Err.
 func (e *ConfigError) Unwrap() []error { return []error{ErrInvalidConfig, e.Err} }
 
-// configError is the one way this package builds a *ConfigError.
+// configError is the one way this package builds a [*ConfigError].
 func configError(field string, err error) error { return &ConfigError{Field: field, Err: err} }
 
 // KeySetError describes a failed fetch of a remote key set: a transport

@@ -34,5 +34,5 @@ func checkKeyID(id, kid string, key paseto.Key) error {
 }
 
 // ErrInvalidKeyID: a configured key's KeyID is not a PASERK id of its
-// version. It comes inside a *ConfigError.
+// version. It comes inside a [*ConfigError].
 var ErrInvalidKeyID = errors.New("verifier: invalid extra key id")

@@ -16,7 +16,7 @@ import (
 	"github.com/pasetokit/pasetokit/keyset"
 )
 
-// remoteSet is the state of one KeySet. At most one fetch runs at a time
+// remoteSet is the state of one [KeySet]. At most one fetch runs at a time
 // (call); callers that need the result join it rather than start another.
 type remoteSet struct {
 	v   *Verifier
@@ -127,11 +127,11 @@ func (rs *remoteSet) run(c *fetchCall) {
 		}
 		entries := make([]*keyEntry, 0, len(set.Keys))
 		for _, k := range set.Keys {
-			if e := prev[k.KID]; e != nil && e.issuer == issuer {
+			if e := prev[k.KeyID]; e != nil && e.issuer == issuer {
 				entries = append(entries, e)
 				continue
 			}
-			entries = append(entries, newEntry(k.KID, k.Key, issuer, rs))
+			entries = append(entries, newEntry(k.KeyID, k.Key, issuer, rs))
 		}
 		rs.entries = entries
 		rs.v.publishLocked()
@@ -259,7 +259,7 @@ func wait(ctx context.Context, calls []*fetchCall) error {
 	return nil
 }
 
-// unavailable returns an ErrKeySetUnavailable error for the first of sets
+// unavailable returns an [ErrKeySetUnavailable] error for the first of sets
 // that has no usable copy, or nil.
 func (v *Verifier) unavailable(sets []*remoteSet) error {
 	for _, rs := range sets {

@@ -34,7 +34,7 @@ type Verifier struct {
 	// opens counts signature and tag checks, for tests.
 	opens atomic.Uint64
 
-	// src is Config.KeySource, or nil; srcView holds the entries made
+	// src is [Config.KeySource], or nil; srcView holds the entries made
 	// from its keys, for its last generation.
 	src     keyring.Source
 	srcView atomic.Pointer[sourceView]
@@ -368,7 +368,7 @@ func (v *Verifier) open(ctx context.Context, token string, implicit []byte, now 
 	return tok, e, nil
 }
 
-// malformed makes a pre-verification parse error match ErrMalformed too.
+// malformed makes a pre-verification parse error match [ErrMalformed] too.
 func malformed(err error) error {
 	if errors.Is(err, ErrMalformed) || errors.Is(err, ErrUnsupported) {
 		return err
@@ -497,7 +497,7 @@ func (v *Verifier) checkClaims(tok *Token, now time.Time) error {
 	return nil
 }
 
-// runRules runs Config.Rules in order.
+// runRules runs [Config.Rules] in order.
 func (v *Verifier) runRules(ctx context.Context, tok *Token) (*Token, error) {
 	for _, r := range v.s.rules {
 		if err := r(ctx, tok); err != nil {

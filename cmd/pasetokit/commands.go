@@ -105,15 +105,15 @@ func cmdKeygen(args []string, stdout io.Writer) error {
 
 // ---- issue ----
 
-const issueSynopsis = "issue --key KEY [--footer TEXT] [--implicit TEXT] [--kid] [--exp DURATION | --raw] < CLAIMS.json"
+const issueSynopsis = "issue --key KEY [--footer TEXT] [--implicit TEXT] [--no-kid] [--lifetime DURATION | --raw] < CLAIMS.json"
 
 func cmdIssue(args []string, stdin io.Reader, stdout io.Writer) error {
 	fs := newFlagSet("issue")
 	keyArg := fs.String("key", "", "`KEY` to issue with: a secret key (signs a public token) or a local key (encrypts a local token), as PASERK or @FILE")
 	footer := fs.String("footer", "", "footer `TEXT`, sent in clear and authenticated")
 	implicit := fs.String("implicit", "", "implicit assertion `TEXT`, authenticated but not sent (v3, v4)")
-	kid := fs.Bool("kid", false, `put the key's PASERK id in a JSON footer {"kid":…} (pid for a secret key, lid for a local key)`)
-	exp := fs.Duration("exp", time.Hour, "lifetime: exp is set to now + `DURATION`")
+	noKid := fs.Bool("no-kid", false, `leave out the key's PASERK id, otherwise put in a JSON footer {"kid":…} (pid for a secret key, lid for a local key)`)
+	exp := fs.Duration("lifetime", time.Hour, "exp is set to now + `DURATION`")
 	raw := fs.Bool("raw", false, "use the JSON object from stdin as the payload as is: add no iat or exp")
 	ver := addVersionFlag(fs)
 	if _, err := parseArgs(fs, issueSynopsis, args, 0, 0); err != nil {
@@ -125,11 +125,11 @@ func cmdIssue(args []string, stdin io.Reader, stdout io.Writer) error {
 	if *keyArg == "" {
 		return usage("missing --key")
 	}
-	if *raw && set["exp"] {
-		return usage("--raw and --exp cannot be used together: --raw adds no exp")
+	if *raw && set["lifetime"] {
+		return usage("--raw and --lifetime cannot be used together: --raw adds no exp")
 	}
 	if !*raw && *exp <= 0 {
-		return usage("--exp must be positive")
+		return usage("--lifetime must be positive")
 	}
 	if len(*footer) > paseto.DefaultMaxFooterLength {
 		return usage(fmt.Sprintf("--footer is longer than %d bytes, which verifiers reject", paseto.DefaultMaxFooterLength))
@@ -147,12 +147,12 @@ func cmdIssue(args []string, stdin io.Reader, stdout io.Writer) error {
 	}
 
 	foot := []byte(*footer)
-	if *kid {
+	if !*noKid {
 		if foot, err = kidFooter(key, foot); err != nil {
 			return err
 		}
 	} else if _, err := paseto.FooterKeyID(foot); errors.Is(err, paseto.ErrKeyInFooter) {
-		return &usageError{msg: "--footer holds a PASERK key as kid: footers must never hold keys (use --kid for the key's id)"}
+		return &usageError{msg: "--footer holds a PASERK key as kid: footers must never hold keys (leave out --no-kid for the key's id)"}
 	}
 
 	in, err := readBounded(stdin, maxClaims, func() error {
@@ -223,7 +223,7 @@ func issuePayload(in []byte, raw bool, lifetime time.Duration) ([]byte, error) {
 	}
 	expJSON, err := paseto.NewTime(iat.Add(lifetime)).MarshalJSON()
 	if err != nil {
-		return nil, &usageError{msg: "--exp is too large"}
+		return nil, &usageError{msg: "--lifetime is too large"}
 	}
 	var b bytes.Buffer
 	if err := json.Compact(&b, in); err != nil {
@@ -265,16 +265,16 @@ func kidFooter(key paseto.Key, footer []byte) ([]byte, error) {
 	} else {
 		var obj map[string]json.RawMessage
 		if err := paseto.UnmarshalFooter(footer, &obj); err != nil {
-			return nil, &usageError{msg: "with --kid, --footer must be a flat JSON object without duplicate keys"}
+			return nil, &usageError{msg: "--footer must be a flat JSON object without duplicate keys, to which kid is added (or give --no-kid)"}
 		}
 		for name := range obj {
 			if strings.EqualFold(name, "kid") {
-				return nil, &usageError{msg: "--footer already has a kid; drop --kid or the footer's kid"}
+				return nil, &usageError{msg: "--footer already has a kid; give --no-kid or drop the footer's kid"}
 			}
 		}
 		var b bytes.Buffer
 		if err := json.Compact(&b, bytes.Trim(footer, jsonSpace)); err != nil {
-			return nil, &usageError{msg: "with --kid, --footer must be a flat JSON object"}
+			return nil, &usageError{msg: "--footer must be a flat JSON object, to which kid is added (or give --no-kid)"}
 		}
 		out = b.Bytes()
 		out = out[:len(out)-1]
@@ -285,7 +285,7 @@ func kidFooter(key paseto.Key, footer []byte) ([]byte, error) {
 	}
 	got, err := paseto.FooterKeyID(out)
 	if err != nil || got != id {
-		return nil, &usageError{msg: "with --kid, --footer is too long or has too many keys for a JSON footer"}
+		return nil, &usageError{msg: "--footer is too long or has too many keys for a JSON footer with kid (or give --no-kid)"}
 	}
 	return out, nil
 }

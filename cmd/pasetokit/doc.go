@@ -4,7 +4,7 @@
 // Usage:
 //
 //	pasetokit keygen [--json] v4.local|v4.public|v3.local|v3.public|v2.local|v2.public
-//	pasetokit issue --key KEY [--footer TEXT] [--implicit TEXT] [--kid] [--exp DURATION | --raw] < CLAIMS.json
+//	pasetokit issue --key KEY [--footer TEXT] [--implicit TEXT] [--no-kid] [--lifetime DURATION | --raw] < CLAIMS.json
 //	pasetokit verify --key KEY [--implicit TEXT] [--no-time-check] [--json] [TOKEN]
 //	pasetokit inspect [TOKEN]
 //	pasetokit paserk id KEY
@@ -65,22 +65,23 @@
 // wrong key).
 //
 // Unless --raw is given, issue adds "iat" (now, in whole seconds) and "exp"
-// (iat + --exp, default 1h), written as RFC 3339 in UTC with "Z", after the
+// (iat + --lifetime, default 1h), written as RFC 3339 in UTC with "Z", after the
 // caller's claims. The caller's claims keep their order and their exact
 // spelling (numbers of any size, string escapes); only white space between
 // JSON tokens is removed. Input that already has iat or exp (in any letter
 // case) is a usage error, never silently overwritten: use --raw to issue it
 // as given. With --raw the payload is the input byte for byte, without its
 // surrounding white space (so that the newline of echo does not end up in
-// the token); --raw and --exp cannot be combined.
+// the token); --raw and --lifetime cannot be combined.
 //
 // --footer TEXT sets the footer, sent in clear but authenticated; it is
 // limited to 8 KiB, the default limit of verifiers, and a JSON footer whose
-// kid holds a key is refused. --kid puts the PASERK id of the key in a JSON
-// footer {"kid":"…"}: for a secret key the pid of its public key (what a
-// verifier holds and looks up), for a local key its lid. With both --kid
-// and --footer, the footer must be a flat JSON object without a kid, and kid
-// is appended to it.
+// kid holds a key is refused. The PASERK id of the key goes in a JSON
+// footer {"kid":"…"}, as the issuer package writes it: for a secret key the
+// pid of its public key (what a verifier holds and looks up), for a local
+// key its lid. With --footer, the footer must then be a flat JSON object
+// without a kid, and kid is appended to it. --no-kid leaves the kid out
+// (and the footer, if any, as given).
 //
 // --implicit TEXT sets the implicit assertion: authenticated, not sent, and
 // needed again by verify. v2 has no implicit assertions: --implicit with a
@@ -132,7 +133,7 @@
 //
 // The file's secret keys are wrapped with --wrap-key (a local key of the
 // ring's version, PASERK or @FILE) or with the password in
-// $PASETOKIT_RING_PASSWORD. --purpose (public or local), --key-version
+// $PASETOKIT_RING_PASSWORD. --purpose (public or local), --version
 // and the policy (--rotate-every, --publish-ahead, --retain-for, which is
 // required, and --max-keys) must be those of the applications. A file
 // that the wrapping key cannot read is rejected ("wrong wrapping key or
@@ -181,7 +182,7 @@
 //	$ pasetokit keygen v4.public > keys.txt
 //	$ sed -n 's/^secret: //p' keys.txt > secret.paserk
 //	$ sed -n 's/^public: //p' keys.txt > public.paserk
-//	$ echo '{"sub":"alice","role":"admin"}' | pasetokit issue --key @secret.paserk --kid --exp 15m > token
+//	$ echo '{"sub":"alice","role":"admin"}' | pasetokit issue --key @secret.paserk --lifetime 15m > token
 //	$ pasetokit verify --key @public.paserk < token
 //	{"sub":"alice","role":"admin","iat":"2030-01-01T12:00:00Z","exp":"2030-01-01T12:15:00Z"}
 //	$ pasetokit inspect < token

@@ -241,6 +241,7 @@ func TestRoundTrip(t *testing.T) {
 			wantPayload string
 			wantFooter  string
 			skipV2      bool
+			kid         bool // the default footer; the other cases give --no-kid
 		}{
 			{name: "plain", stdin: claims, wantPayload: wantPrefix + wantTimes},
 			{name: "pretty input", stdin: "{\n  \"sub\": \"alice\",\n  \"n\": 1.50\n}\n",
@@ -250,11 +251,11 @@ func TestRoundTrip(t *testing.T) {
 				wantPayload: wantPrefix + wantTimes, wantFooter: "plain footer"},
 			{name: "implicit", issue: []string{"--implicit", "tenant-42"}, verify: []string{"--implicit", "tenant-42"},
 				stdin: claims, wantPayload: wantPrefix + wantTimes, skipV2: true},
-			{name: "kid", issue: []string{"--kid"}, stdin: claims,
+			{name: "kid", kid: true, stdin: claims,
 				wantPayload: wantPrefix + wantTimes, wantFooter: `{"kid":"` + kid + `"}`},
-			{name: "kid and footer", issue: []string{"--kid", "--footer", `{ "app": "x" }`}, stdin: claims,
+			{name: "kid and footer", kid: true, issue: []string{"--footer", `{ "app": "x" }`}, stdin: claims,
 				wantPayload: wantPrefix + wantTimes, wantFooter: `{"app":"x","kid":"` + kid + `"}`},
-			{name: "exp", issue: []string{"--exp", "15m"}, stdin: `{"sub":"alice"}`,
+			{name: "exp", issue: []string{"--lifetime", "15m"}, stdin: `{"sub":"alice"}`,
 				wantPayload: `{"sub":"alice","iat":"2030-01-02T03:04:05Z","exp":"2030-01-02T03:19:05Z"}`},
 			{name: "raw", issue: []string{"--raw"}, stdin: " {\"sub\":\"alice\", \"n\":1e3}\n",
 				wantPayload: `{"sub":"alice", "n":1e3}`},
@@ -270,7 +271,11 @@ func TestRoundTrip(t *testing.T) {
 				continue
 			}
 			t.Run(mode+"/"+c.name, func(t *testing.T) {
-				token := mustRun(t, c.stdin, append([]string{"issue", "--key", k.issuer()}, c.issue...)...)
+				issue := c.issue
+				if !c.kid {
+					issue = append([]string{"--no-kid"}, issue...)
+				}
+				token := mustRun(t, c.stdin, append([]string{"issue", "--key", k.issuer()}, issue...)...)
 				if !strings.HasSuffix(token, "\n") || strings.Count(token, "\n") != 1 {
 					t.Fatalf("issue output %q is not one line", token)
 				}
@@ -321,7 +326,7 @@ func TestRoundTrip(t *testing.T) {
 func TestIssueKidIsFooterKeyID(t *testing.T) {
 	for _, mode := range []string{"v4.public", "v3.local"} {
 		k := keygen(t, mode)
-		token := strings.TrimSpace(mustRun(t, `{}`, "issue", "--kid", "--key", k.issuer()))
+		token := strings.TrimSpace(mustRun(t, `{}`, "issue", "--key", k.issuer()))
 		u, err := paseto.Unverified(token)
 		if err != nil {
 			t.Fatal(err)
@@ -387,20 +392,20 @@ func TestIssueErrors(t *testing.T) {
 		// A registered claim name in another case is never a valid payload.
 		{"has EXP", []string{"--key", pub["secret"]}, `{"EXP":"` + secretClaim + `"}`, 1,
 			"pasetokit: rejected: invalid claims"},
-		{"raw and exp", []string{"--raw", "--exp", "1h", "--key", loc["local"]}, `{}`, 2,
-			"pasetokit: --raw and --exp cannot be used together"},
-		{"zero exp", []string{"--exp", "0s", "--key", loc["local"]}, `{}`, 2, "pasetokit: --exp must be positive"},
-		{"negative exp", []string{"--exp", "-1h", "--key", loc["local"]}, `{}`, 2, "pasetokit: --exp must be positive"},
-		{"bad exp", []string{"--exp", "soon", "--key", loc["local"]}, `{}`, 2, "pasetokit: invalid value"},
-		{"kid and non-JSON footer", []string{"--kid", "--footer", "plain", "--key", loc["local"]}, `{}`, 2,
-			"pasetokit: with --kid, --footer must be a flat JSON object"},
-		{"kid and nested footer", []string{"--kid", "--footer", `{"a":{"b":1}}`, "--key", loc["local"]}, `{}`, 2,
-			"pasetokit: with --kid, --footer must be a flat JSON object"},
-		{"kid and footer with kid", []string{"--kid", "--footer", `{"kid":"k4.lid.x"}`, "--key", loc["local"]}, `{}`, 2,
+		{"raw and exp", []string{"--raw", "--lifetime", "1h", "--key", loc["local"]}, `{}`, 2,
+			"pasetokit: --raw and --lifetime cannot be used together"},
+		{"zero exp", []string{"--lifetime", "0s", "--key", loc["local"]}, `{}`, 2, "pasetokit: --lifetime must be positive"},
+		{"negative exp", []string{"--lifetime", "-1h", "--key", loc["local"]}, `{}`, 2, "pasetokit: --lifetime must be positive"},
+		{"bad exp", []string{"--lifetime", "soon", "--key", loc["local"]}, `{}`, 2, "pasetokit: invalid value"},
+		{"kid and non-JSON footer", []string{"--footer", "plain", "--key", loc["local"]}, `{}`, 2,
+			"pasetokit: --footer must be a flat JSON object"},
+		{"kid and nested footer", []string{"--footer", `{"a":{"b":1}}`, "--key", loc["local"]}, `{}`, 2,
+			"pasetokit: --footer must be a flat JSON object"},
+		{"kid and footer with kid", []string{"--footer", `{"kid":"k4.lid.x"}`, "--key", loc["local"]}, `{}`, 2,
 			"pasetokit: --footer already has a kid"},
-		{"kid and footer with KID", []string{"--kid", "--footer", `{"KID":"x"}`, "--key", loc["local"]}, `{}`, 2,
-			"pasetokit: with --kid, --footer must be a flat JSON object"},
-		{"footer with a key as kid", []string{"--footer", `{"kid":"` + loc["local"] + `"}`, "--key", loc["local"]}, `{}`, 2,
+		{"kid and footer with KID", []string{"--footer", `{"KID":"x"}`, "--key", loc["local"]}, `{}`, 2,
+			"pasetokit: --footer must be a flat JSON object"},
+		{"footer with a key as kid", []string{"--no-kid", "--footer", `{"kid":"` + loc["local"] + `"}`, "--key", loc["local"]}, `{}`, 2,
 			"pasetokit: --footer holds a PASERK key as kid"},
 		{"footer too long", []string{"--footer", strings.Repeat("f", paseto.DefaultMaxFooterLength+1), "--key", loc["local"]}, `{}`, 2,
 			"pasetokit: --footer is longer than"},
@@ -456,8 +461,8 @@ func TestVerifyErrors(t *testing.T) {
 	secrets := []string{pub["secret"], body(pub["secret"]), loc["local"], body(loc["local"]),
 		loc2["local"], body(loc2["local"]), v3pub["secret"], body(v3pub["secret"]), v2loc["local"], body(v2loc["local"]), secretClaim}
 
-	pubTok := strings.TrimSpace(mustRun(t, claims, "issue", "--key", pub["secret"], "--exp", "10m", "--footer", "f-"+secretClaim))
-	locTok := strings.TrimSpace(mustRun(t, claims, "issue", "--key", loc["local"], "--exp", "10m", "--implicit", "imp"))
+	pubTok := strings.TrimSpace(mustRun(t, claims, "issue", "--key", pub["secret"], "--lifetime", "10m", "--no-kid", "--footer", "f-"+secretClaim))
+	locTok := strings.TrimSpace(mustRun(t, claims, "issue", "--key", loc["local"], "--lifetime", "10m", "--implicit", "imp"))
 	v2Tok := strings.TrimSpace(mustRun(t, claims, "issue", "--key", v2loc["local"]))
 	nbfTok := strings.TrimSpace(mustRun(t, `{"nbf":"2030-01-02T04:00:00Z"}`, "issue", "--raw", "--key", pub["secret"]))
 	sk, _ := paserk.Parse(pub["secret"])
@@ -537,8 +542,8 @@ func TestInspect(t *testing.T) {
 	setClock(t, t0)
 	pub := keygen(t, "v4.public")
 	loc := keygen(t, "v3.local")
-	pubTok := strings.TrimSpace(mustRun(t, `{"sub":"alice"}`, "issue", "--kid", "--key", pub["secret"]))
-	locTok := strings.TrimSpace(mustRun(t, `{"sub":"hidden-subject"}`, "issue", "--key", loc["local"]))
+	pubTok := strings.TrimSpace(mustRun(t, `{"sub":"alice"}`, "issue", "--key", pub["secret"]))
+	locTok := strings.TrimSpace(mustRun(t, `{"sub":"hidden-subject"}`, "issue", "--no-kid", "--key", loc["local"]))
 
 	out := mustRun(t, "", "inspect", pubTok)
 	want := "version: v4\npurpose: public\n" +
@@ -763,7 +768,7 @@ func TestPEMKeys(t *testing.T) {
 		{"ed25519 v4", []string{"--key", edSecretFile}, []string{"--key", edPublicFile}, "v4.public.", enc(v4sk.Public())},
 		{"ed25519 v2", []string{"--key", edSecretFile, "--version", "v2"}, []string{"--key", edPublicFile, "--version", "v2"}, "v2.public.", enc(v2sk.Public())},
 		{"p384 pkcs8", []string{"--key", ecPKCS8File, "--implicit", "i"}, []string{"--key", ecPublicFile, "--implicit", "i"}, "v3.public.", enc(v3sk.Public())},
-		{"p384 sec1", []string{"--key", ecSEC1File, "--kid"}, []string{"--key", ecSEC1File}, "v3.public.", enc(v3sk.Public())},
+		{"p384 sec1", []string{"--key", ecSEC1File}, []string{"--key", ecSEC1File}, "v3.public.", enc(v3sk.Public())},
 	} {
 		t.Run("roundtrip/"+c.name, func(t *testing.T) {
 			token := strings.TrimSpace(mustRun(t, `{"sub":"pem"}`, append([]string{"issue"}, c.issue...)...))
@@ -865,7 +870,7 @@ func TestUsage(t *testing.T) {
 	if r := runCLI(t, "", "help"); !strings.Contains(r.stdout, "paserk from-pem") || !strings.Contains(r.stdout, "Exit status") {
 		t.Errorf("help is incomplete: %q", r.stdout)
 	}
-	if r := runCLI(t, "", "issue", "-h"); !strings.Contains(r.stdout, "-kid") || !strings.Contains(r.stdout, "-raw") {
+	if r := runCLI(t, "", "issue", "-h"); !strings.Contains(r.stdout, "-no-kid") || !strings.Contains(r.stdout, "-raw") {
 		t.Errorf("issue -h does not list the flags: %q", r.stdout)
 	}
 	// "--" ends the flags, unless it is the value of a flag.
@@ -880,7 +885,7 @@ func TestUsage(t *testing.T) {
 	for _, args := range [][]string{
 		{k["local"]},
 		{"keygen", k["local"]},
-		{"issue", "--exp", k["local"]},
+		{"issue", "--lifetime", k["local"]},
 		{"verify", "--version=" + k["local"], "--key", k["local"]},
 		{"paserk", k["local"]},
 	} {
@@ -947,7 +952,7 @@ func TestBinary(t *testing.T) {
 	skFile := filepath.Join(dir, "secret.paserk")
 	os.WriteFile(skFile, []byte(k.Secret+"\n"), 0o600)
 
-	code, token, errs := exe(`{"sub":"alice","role":"admin"}`, "issue", "--kid", "--key", "@"+skFile)
+	code, token, errs := exe(`{"sub":"alice","role":"admin"}`, "issue", "--key", "@"+skFile)
 	if code != 0 {
 		t.Fatalf("issue: exit %d, %s", code, errs)
 	}

@@ -19,7 +19,7 @@ import (
 // a ring file, used when --wrap-key is not given.
 const ringPasswordEnv = "PASETOKIT_RING_PASSWORD"
 
-const ringSynopsis = "ring init|rotate|list --file FILE [--wrap-key KEY] [--purpose public|local] [--key-version v4|v3|v2] --retain-for DURATION [--rotate-every DURATION] [--publish-ahead DURATION] [--max-keys N]"
+const ringSynopsis = "ring init|rotate|list --file FILE [--wrap-key KEY] [--purpose public|local] [--version v4|v3|v2] --retain-for DURATION [--rotate-every DURATION] [--publish-ahead DURATION] [--max-keys N]"
 
 const ringUsage = `usage: pasetokit ` + ringSynopsis + `
 
@@ -65,7 +65,7 @@ func cmdRing(args []string, stdout io.Writer) error {
 	flags.StringVar(&o.file, "file", "", "the ring `FILE` (JSON, secret keys wrapped)")
 	flags.StringVar(&o.wrapKey, "wrap-key", "", "the wrapping `KEY`: a local key of the ring's version, as PASERK or @FILE; without it the password in $"+ringPasswordEnv)
 	flags.StringVar(&o.purpose, "purpose", "public", "the keys' `PURPOSE`: public (signing keys) or local")
-	flags.StringVar(&o.version, "key-version", "v4", "the keys' PASETO `VERSION`: v4, v3 or v2")
+	flags.StringVar(&o.version, "version", "v4", "the keys' PASETO `VERSION`: v4, v3 or v2")
 	flags.DurationVar(&o.retainFor, "retain-for", 0, "keep retired keys for `DURATION`: at least the longest token or cookie lifetime plus leeway (required)")
 	flags.DurationVar(&o.rotateEvery, "rotate-every", 0, "a key is current for `DURATION` (default one week)")
 	flags.DurationVar(&o.publishAhead, "publish-ahead", 0, "a key is published `DURATION` before it signs (default one day, or half of --rotate-every)")
@@ -138,7 +138,7 @@ func (o *ringOpts) config(usage func(string) error) (keyring.Config, error) {
 	case "v2":
 		cfg.Version = paseto.V2
 	default:
-		return cfg, usage("--key-version must be v4, v3 or v2")
+		return cfg, usage("--version must be v4, v3 or v2")
 	}
 	file, err := keyring.NewFile(o.file)
 	if err != nil {

@@ -14,8 +14,8 @@
 //	m, err := authtoken.New(s.AuthToken)
 //	auth, err := httpauth.New(httpauth.Config{Verifier: m.Access(), Sources: s.Sources})
 //
-// FromMap reads the same names from a map (a parsed .env file, a secret
-// store's answer), FromLookup from any lookup function, FromGetenv from a
+// [FromMap] reads the same names from a map (a parsed .env file, a secret
+// store's answer), [FromLookup] from any lookup function, [FromGetenv] from a
 // getenv-style function.
 //
 // # Settings
@@ -47,7 +47,7 @@
 //	AUTHPASETO_DENYLIST_TOKEN_CHECKS     access and/or refresh: accepted, as above
 //
 // Values are trimmed of surrounding white space, as fastapi-paseto's
-// settings model does. FromEnv and FromMap refuse an AUTHPASETO_ name
+// settings model does. [FromEnv] and [FromMap] refuse an AUTHPASETO_ name
 // they do not know, so a misspelt setting is not silently left at its
 // default.
 //

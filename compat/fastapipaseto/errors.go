@@ -3,7 +3,7 @@ package fastapipaseto
 import "errors"
 
 // ErrInvalidConfig: the settings cannot be loaded. Every error of this
-// package is a *ConfigError that matches it.
+// package is a [*ConfigError] that matches it.
 var ErrInvalidConfig = errors.New("fastapipaseto: invalid configuration")
 
 // ConfigError is a setting that cannot be used. Its text names the
@@ -20,9 +20,7 @@ func (e *ConfigError) Error() string {
 	return ErrInvalidConfig.Error() + ": " + e.Field + ": " + e.Err.Error()
 }
 
-// Unwrap returns ErrInvalidConfig and Err.
+// Unwrap returns [ErrInvalidConfig] and Err.
 func (e *ConfigError) Unwrap() []error { return []error{ErrInvalidConfig, e.Err} }
 
 func configError(field string, err error) error { return &ConfigError{Field: field, Err: err} }
-
-func configErrorf(field, msg string) error { return configError(field, errors.New(msg)) }

@@ -86,7 +86,7 @@ func FromMap(m map[string]string) (*Settings, error) {
 			continue
 		}
 		if _, dup := up[u]; dup {
-			return nil, configErrorf(u, "given twice in different letter cases")
+			return nil, configError(u, errors.New("given twice in different letter cases"))
 		}
 		up[u] = v
 		names = append(names, k)
@@ -99,10 +99,10 @@ func FromMap(m map[string]string) (*Settings, error) {
 
 // FromGetenv loads the settings through getenv, such as os.Getenv: an
 // empty value counts as unset, so AUTHPASETO_HEADER_TYPE cannot be set
-// to empty this way (use FromLookup or FromMap for a bare header token).
+// to empty this way (use [FromLookup] or [FromMap] for a bare header token).
 func FromGetenv(getenv func(string) string) (*Settings, error) {
 	if getenv == nil {
-		return nil, configErrorf("getenv", "nil function")
+		return nil, configError("getenv", errors.New("nil function"))
 	}
 	return FromLookup(func(k string) (string, bool) {
 		v := getenv(k)
@@ -114,7 +114,7 @@ func FromGetenv(getenv func(string) string) (*Settings, error) {
 // variable's value and whether it is set (as os.LookupEnv).
 func FromLookup(lookup func(string) (string, bool)) (*Settings, error) {
 	if lookup == nil {
-		return nil, configErrorf("lookup", "nil function")
+		return nil, configError("lookup", errors.New("nil function"))
 	}
 	p, err := parse(lookup)
 	if err != nil {
@@ -127,7 +127,7 @@ func checkNames(names []string) error {
 	sort.Strings(names)
 	for _, n := range names {
 		if !known[strings.ToUpper(n)] {
-			return configErrorf(n, "not a fastapi-paseto setting (misspelt?)")
+			return configError(n, errors.New("not a fastapi-paseto setting (misspelt?)"))
 		}
 	}
 	return nil
@@ -171,7 +171,7 @@ func parse(lookup func(string) (string, bool)) (*parsed, error) {
 		case "public":
 			p.public = true
 		default:
-			return nil, configErrorf(VarPurpose, "must be local or public")
+			return nil, configError(VarPurpose, errors.New("must be local or public"))
 		}
 	}
 	if v, ok := get(VarVersion); ok {
@@ -179,9 +179,9 @@ func parse(lookup func(string) (string, bool)) (*parsed, error) {
 		case "2", "3", "4":
 			p.version = paseto.Version(v[0] - '0')
 		case "1":
-			return nil, configErrorf(VarVersion, "version 1 is not supported; use 4 (new keys, and users log in again once)")
+			return nil, configError(VarVersion, errors.New("version 1 is not supported; use 4 (new keys, and users log in again once)"))
 		default:
-			return nil, configErrorf(VarVersion, "must be 2, 3 or 4")
+			return nil, configError(VarVersion, errors.New("must be 2, 3 or 4"))
 		}
 	}
 	var err error
@@ -197,9 +197,9 @@ func parse(lookup func(string) (string, bool)) (*parsed, error) {
 			return nil, err
 		}
 	} else if _, pub := get(VarPublicKey); pub {
-		return nil, configErrorf(VarPublicKey, "set without "+VarPrivateKey+": authtoken issues tokens and derives the public key from the private one; a service that only verifies them uses package verifier")
+		return nil, configError(VarPublicKey, errors.New("set without "+VarPrivateKey+": authtoken issues tokens and derives the public key from the private one; a service that only verifies them uses package verifier"))
 	} else if _, pubFile := get(VarPublicKeyFile); pubFile {
-		return nil, configErrorf(VarPublicKeyFile, "set without "+VarPrivateKeyFile+": authtoken issues tokens and derives the public key from the private one; a service that only verifies them uses package verifier")
+		return nil, configError(VarPublicKeyFile, errors.New("set without "+VarPrivateKeyFile+": authtoken issues tokens and derives the public key from the private one; a service that only verifies them uses package verifier"))
 	}
 	if v, ok := get(VarDecodeLeeway); ok {
 		n, err := seconds(v)
@@ -212,11 +212,11 @@ func parse(lookup func(string) (string, bool)) (*parsed, error) {
 	dec, decOK := get(VarDecodeIssuer)
 	switch {
 	case encOK && decOK && enc != dec:
-		return nil, configErrorf(VarDecodeIssuer, "differs from "+VarEncodeIssuer+": authtoken writes and requires one issuer; set both to the same value")
+		return nil, configError(VarDecodeIssuer, errors.New("differs from "+VarEncodeIssuer+": authtoken writes and requires one issuer; set both to the same value"))
 	case encOK && enc == "":
-		return nil, configErrorf(VarEncodeIssuer, "empty; leave it unset for no issuer")
+		return nil, configError(VarEncodeIssuer, errors.New("empty; leave it unset for no issuer"))
 	case decOK && dec == "":
-		return nil, configErrorf(VarDecodeIssuer, "empty; leave it unset for no issuer")
+		return nil, configError(VarDecodeIssuer, errors.New("empty; leave it unset for no issuer"))
 	case encOK:
 		p.issuer = enc
 	case decOK:
@@ -226,7 +226,7 @@ func parse(lookup func(string) (string, bool)) (*parsed, error) {
 		for i, a := range strings.Split(v, ",") {
 			a = strings.TrimSpace(a)
 			if a == "" {
-				return nil, configErrorf(VarDecodeAudience, "item "+strconv.Itoa(i)+" is empty")
+				return nil, configError(VarDecodeAudience, errors.New("item "+strconv.Itoa(i)+" is empty"))
 			}
 			p.audiences = append(p.audiences, a)
 		}
@@ -263,30 +263,31 @@ func parse(lookup func(string) (string, bool)) (*parsed, error) {
 func (p *parsed) localKey(get getter) error {
 	v, ok := get(VarSecretKey)
 	if !ok || v == "" {
-		return configErrorf(VarSecretKey, "required with purpose local: a k"+strconv.Itoa(int(p.version))+".local PASERK or 32 bytes")
+		return configError(VarSecretKey, errors.New("required with purpose local: a k"+strconv.Itoa(int(p.version))+".local PASERK or 32 bytes"))
 	}
 	if strings.HasPrefix(v, "k") && strings.Contains(v, ".local.") {
 		k, err := paserk.Parse(v)
 		if err != nil {
-			return configErrorf(VarSecretKey, "not a valid local PASERK")
+			return configError(VarSecretKey, errors.New("not a valid local PASERK"))
 		}
 		if k.Purpose() != paseto.Local || k.Version() != p.version {
-			return configErrorf(VarSecretKey, "the PASERK is not a local key of "+VarVersion)
+			return configError(VarSecretKey, errors.New("the PASERK is not a local key of "+VarVersion))
 		}
 		p.local = v
 		return nil
 	}
 	if len(v) != 32 {
-		return configErrorf(VarSecretKey, "is not 32 bytes: PASETO local keys are exactly 32 bytes, and a token made under another length (which pyseto allows) opens nowhere else; "+
-			"generate a key (pasetokit keygen v4.local) and set it as a k"+strconv.Itoa(int(p.version))+".local PASERK; tokens made under the old secret stop verifying")
+		return configError(VarSecretKey, errors.New("is not 32 bytes: PASETO local keys are exactly 32 bytes, and a token made under another length (which pyseto allows) opens nowhere else; "+
+			"generate a key (pasetokit keygen v4.local) and set it as a k"+strconv.Itoa(int(p.version))+".local PASERK; tokens made under the old secret stop verifying"))
+
 	}
 	k, err := paseto.NewSymmetricKey(p.version, []byte(v))
 	if err != nil {
-		return configErrorf(VarSecretKey, "cannot be used as a key")
+		return configError(VarSecretKey, errors.New("cannot be used as a key"))
 	}
 	p.local, err = paserk.Encode(k)
 	if err != nil {
-		return configErrorf(VarSecretKey, "cannot be used as a key")
+		return configError(VarSecretKey, errors.New("cannot be used as a key"))
 	}
 	return nil
 }
@@ -298,20 +299,20 @@ func (p *parsed) publicKeys(get getter) error {
 		return err
 	}
 	if priv == "" {
-		return configErrorf(VarPrivateKey, "required with purpose public: authtoken issues tokens (a service that only verifies them uses package verifier with "+VarPublicKey+")")
+		return configError(VarPrivateKey, errors.New("required with purpose public: authtoken issues tokens (a service that only verifies them uses package verifier with "+VarPublicKey+")"))
 	}
 	var sk *paseto.SecretKey
 	if strings.HasPrefix(priv, "-----BEGIN") {
 		sk, err = paseto.ParseSecretKeyPEM(p.version, []byte(priv))
 		if err != nil {
-			return configErrorf(VarPrivateKey, "not a PEM private key of "+VarVersion+" (Ed25519 for 2 and 4, P-384 for 3)")
+			return configError(VarPrivateKey, errors.New("not a PEM private key of "+VarVersion+" (Ed25519 for 2 and 4, P-384 for 3)"))
 		}
 		p.pem = []byte(priv)
 	} else {
 		k, err := paserk.Parse(priv)
 		s, ok := k.(*paseto.SecretKey)
 		if err != nil || !ok || s.Version() != p.version {
-			return configErrorf(VarPrivateKey, "neither a PEM private key nor a secret PASERK of "+VarVersion)
+			return configError(VarPrivateKey, errors.New("neither a PEM private key nor a secret PASERK of "+VarVersion))
 		}
 		sk, p.secret = s, priv
 	}
@@ -328,10 +329,10 @@ func (p *parsed) publicKeys(get getter) error {
 		}
 		k, ok := pk.(*paseto.PublicKey)
 		if err != nil || !ok {
-			return configErrorf(VarPublicKey, "not a public key of "+VarVersion)
+			return configError(VarPublicKey, errors.New("not a public key of "+VarVersion))
 		}
 		if !k.Equal(sk.Public()) {
-			return configErrorf(VarPublicKey, "is not the public half of "+VarPrivateKey+"; leave it unset (it is derived) or fix it")
+			return configError(VarPublicKey, errors.New("is not the public half of "+VarPrivateKey+"; leave it unset (it is derived) or fix it"))
 		}
 	}
 	return nil
@@ -348,7 +349,7 @@ func keyText(get getter, name, fileName string) (string, error) {
 			return "", nil
 		}
 		if path == "" {
-			return "", configErrorf(fileName, "empty path")
+			return "", configError(fileName, errors.New("empty path"))
 		}
 		f, err := os.Open(path)
 		if err != nil {
@@ -357,10 +358,10 @@ func keyText(get getter, name, fileName string) (string, error) {
 		defer f.Close()
 		b, err := io.ReadAll(io.LimitReader(f, maxKeyFile+1))
 		if err != nil {
-			return "", configErrorf(fileName, "cannot be read")
+			return "", configError(fileName, errors.New("cannot be read"))
 		}
 		if len(b) > maxKeyFile {
-			return "", configErrorf(fileName, "the file is over 64 KiB: not a key")
+			return "", configError(fileName, errors.New("the file is over 64 KiB: not a key"))
 		}
 		v, name = strings.TrimSpace(string(b)), fileName
 	}
@@ -380,14 +381,14 @@ func expires(get getter, name string, def time.Duration) (expiry, error) {
 	case "false", "False", "FALSE":
 		return expiry{none: true}, nil
 	case "true", "True", "TRUE":
-		return expiry{}, configErrorf(name, "only false is accepted as a boolean (no expiry); give a number of seconds otherwise")
+		return expiry{}, configError(name, errors.New("only false is accepted as a boolean (no expiry); give a number of seconds otherwise"))
 	}
 	d, err := seconds(v)
 	if err != nil {
 		return expiry{}, configError(name, err)
 	}
 	if d == 0 {
-		return expiry{}, configErrorf(name, "zero seconds; give at least 1, or false for tokens without expiry")
+		return expiry{}, configError(name, errors.New("zero seconds; give at least 1, or false for tokens without expiry"))
 	}
 	return expiry{lifetime: d}, nil
 }
@@ -454,7 +455,7 @@ func (p *parsed) httpSources(get getter) error {
 	headerName, headerType := "Authorization", "Bearer"
 	if v, ok := get(VarHeaderName); ok {
 		if v == "" {
-			return configErrorf(VarHeaderName, "empty")
+			return configError(VarHeaderName, errors.New("empty"))
 		}
 		headerName = v
 	}
@@ -464,7 +465,7 @@ func (p *parsed) httpSources(get getter) error {
 	jsonKey, jsonType := "access_token", ""
 	if v, ok := get(VarJSONKey); ok {
 		if v == "" {
-			return configErrorf(VarJSONKey, "empty")
+			return configError(VarJSONKey, errors.New("empty"))
 		}
 		jsonKey = v
 	}
@@ -476,14 +477,14 @@ func (p *parsed) httpSources(get getter) error {
 		field := VarHeaderName
 		switch {
 		case l == "json":
-			src, field = httpauth.JSONBodySource{Key: jsonKey, Type: jsonType}, VarJSONType
+			src, field = httpauth.JSONBodySource{Key: jsonKey, Scheme: jsonType}, VarJSONType
 		case headerType == "":
 			src = httpauth.BareHeaderSource{Name: headerName}
 		default:
-			src = httpauth.HeaderSource{Name: headerName, Type: headerType}
+			src = httpauth.HeaderSource{Name: headerName, Scheme: headerType}
 		}
 		if _, err := httpauth.New(httpauth.Config{Verifier: nopVerifier{}, Sources: []httpauth.Source{src}}); err != nil {
-			return configErrorf(field, "not a valid header name or scheme")
+			return configError(field, errors.New("not a valid header name or scheme"))
 		}
 		p.sources = append(p.sources, src)
 	}
@@ -506,7 +507,7 @@ func (p *parsed) webSocketSources(get getter) error {
 	key, typ := "token", ""
 	if v, ok := get(VarWebSocketQueryKey); ok {
 		if v == "" {
-			return configErrorf(VarWebSocketQueryKey, "empty")
+			return configError(VarWebSocketQueryKey, errors.New("empty"))
 		}
 		key = v
 	}
@@ -528,7 +529,7 @@ func (p *parsed) webSocketSources(get getter) error {
 			}
 		}
 		if _, err := httpauth.New(httpauth.Config{Verifier: nopVerifier{}, Sources: []httpauth.Source{src}}); err != nil {
-			return configErrorf(field, "not usable as a WebSocket token prefix")
+			return configError(field, errors.New("not usable as a WebSocket token prefix"))
 		}
 		p.wsSources = append(p.wsSources, src)
 	}

@@ -59,7 +59,7 @@ func TestDefaults(t *testing.T) {
 	if a.Access.NoExpiration || a.Issuer != "" || a.Audiences != nil || a.Leeway != 0 {
 		t.Fatalf("%+v", a)
 	}
-	if !reflect.DeepEqual(s.Sources, []httpauth.Source{httpauth.HeaderSource{Name: "Authorization", Type: "Bearer"}}) {
+	if !reflect.DeepEqual(s.Sources, []httpauth.Source{httpauth.HeaderSource{Name: "Authorization", Scheme: "Bearer"}}) {
 		t.Fatalf("sources %#v", s.Sources)
 	}
 	if !reflect.DeepEqual(s.WebSocketSources, []httpauth.Source{httpauth.WebSocketSource{Header: "Authorization", Prefix: "Bearer "}}) {
@@ -123,14 +123,14 @@ func TestOptions(t *testing.T) {
 			return reflect.DeepEqual(s.Sources, []httpauth.Source{httpauth.JSONBodySource{Key: "access_token"}})
 		}},
 		{"headers and json", with(loc, VarTokenLocation, "headers,json", VarJSONKey, "tok", VarJSONType, "Bearer"), func(s *Settings) bool {
-			return reflect.DeepEqual(s.Sources, []httpauth.Source{httpauth.HeaderSource{Name: "Authorization", Type: "Bearer"}, httpauth.JSONBodySource{Key: "tok", Type: "Bearer"}})
+			return reflect.DeepEqual(s.Sources, []httpauth.Source{httpauth.HeaderSource{Name: "Authorization", Scheme: "Bearer"}, httpauth.JSONBodySource{Key: "tok", Scheme: "Bearer"}})
 		}},
 		{"bare header", with(loc, VarHeaderType, "", VarHeaderName, "X-Token"), func(s *Settings) bool {
 			return reflect.DeepEqual(s.Sources, []httpauth.Source{httpauth.BareHeaderSource{Name: "X-Token"}}) &&
 				reflect.DeepEqual(s.WebSocketSources, []httpauth.Source{httpauth.WebSocketSource{Header: "X-Token"}})
 		}},
 		{"header type", with(loc, VarHeaderType, "PASETO"), func(s *Settings) bool {
-			return reflect.DeepEqual(s.Sources, []httpauth.Source{httpauth.HeaderSource{Name: "Authorization", Type: "PASETO"}})
+			return reflect.DeepEqual(s.Sources, []httpauth.Source{httpauth.HeaderSource{Name: "Authorization", Scheme: "PASETO"}})
 		}},
 		{"ws query", with(loc, VarWebSocketTokenLocation, "query"), func(s *Settings) bool {
 			return reflect.DeepEqual(s.WebSocketSources, []httpauth.Source{httpauth.WebSocketSource{Query: "token"}})
@@ -240,7 +240,7 @@ func TestLookupForms(t *testing.T) {
 	// FromGetenv: empty is unset, so the header type keeps its default.
 	env := map[string]string{VarSecretKey: secret32, VarHeaderType: ""}
 	s, err := FromGetenv(func(k string) string { return env[k] })
-	if err != nil || !reflect.DeepEqual(s.Sources, []httpauth.Source{httpauth.HeaderSource{Name: "Authorization", Type: "Bearer"}}) {
+	if err != nil || !reflect.DeepEqual(s.Sources, []httpauth.Source{httpauth.HeaderSource{Name: "Authorization", Scheme: "Bearer"}}) {
 		t.Fatalf("getenv: %v %#v", err, s)
 	}
 	// FromLookup: set and empty is a bare token.

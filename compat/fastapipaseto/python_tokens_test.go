@@ -94,7 +94,7 @@ func TestPythonTokensAccepted(t *testing.T) {
 			if _, err := m.Access().Verify(ctx, refresh, nil); !errors.Is(err, authtoken.ErrWrongType) {
 				t.Fatalf("Python refresh token as access: %v, want ErrWrongType", err)
 			}
-			if _, err := m.RefreshToken().Verify(ctx, access, nil); !errors.Is(err, authtoken.ErrWrongType) {
+			if _, err := m.RefreshTokens().Verify(ctx, access, nil); !errors.Is(err, authtoken.ErrWrongType) {
 				t.Fatalf("Python access token as refresh: %v, want ErrWrongType", err)
 			}
 			pair, err := m.Refresh(ctx, refresh)

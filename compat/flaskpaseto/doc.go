@@ -56,7 +56,7 @@
 // Flask-PASETO-Extended refuses them, and so are version 1 keys (use
 // version 4) and a private key in PASETO_PUBLIC_KEYS (give its public
 // half: `pasetokit paserk public`). A serializer other than json or cbor
-// has no Go counterpart. Every error is a *ConfigError matching
-// ErrInvalidConfig whose Field names the setting (and the list entry); no
+// has no Go counterpart. Every error is a [*ConfigError] matching
+// [ErrInvalidConfig] whose Field names the setting (and the list entry); no
 // error holds a key.
 package flaskpaseto

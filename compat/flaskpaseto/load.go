@@ -38,10 +38,10 @@ var known = map[string]bool{
 	VarUseKID: true, VarSerializer: true, VarPublicKeys: true, VarSkew: true, VarDeserializer: true,
 }
 
-// MaxSize bounds the JSON document of FromJSON and each value, in bytes.
+// MaxSize bounds the JSON document of [FromJSON] and each value, in bytes.
 const MaxSize = 1 << 20
 
-// value is one setting: JSON from FromJSON, text from the environment.
+// value is one setting: JSON from [FromJSON], text from the environment.
 type value struct {
 	raw  json.RawMessage
 	text string
@@ -54,11 +54,11 @@ type value struct {
 // given twice.
 func FromJSON(data []byte) (*Settings, error) {
 	if err := strictjson.ValidateObject(data, strictjson.Limits{MaxLength: MaxSize, MaxDepth: 16}); err != nil {
-		return nil, configErrorf("JSON", "not one JSON object within 1 MiB, without repeated keys")
+		return nil, configError("JSON", errors.New("not one JSON object within 1 MiB, without repeated keys"))
 	}
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(data, &m); err != nil {
-		return nil, configErrorf("JSON", "not a JSON object")
+		return nil, configError("JSON", errors.New("not a JSON object"))
 	}
 	vals := map[string]value{}
 	for k, v := range m {
@@ -98,7 +98,7 @@ func FromMap(m map[string]string) (*Settings, error) {
 // names this package knows.
 func FromLookup(lookup func(string) (string, bool)) (*Settings, error) {
 	if lookup == nil {
-		return nil, configErrorf("lookup", "nil function")
+		return nil, configError("lookup", errors.New("nil function"))
 	}
 	m := map[string]string{}
 	for k := range known {
@@ -137,10 +137,10 @@ func load(vals map[string]value) (*Settings, error) {
 	sort.Strings(names)
 	for _, n := range names {
 		if !known[n] {
-			return nil, configErrorf(n, "not a Flask-PASETO-Extended setting (misspelt?)")
+			return nil, configError(n, errors.New("not a Flask-PASETO-Extended setting (misspelt?)"))
 		}
 		if v := vals[n]; len(v.raw) > MaxSize || len(v.text) > MaxSize {
-			return nil, configErrorf(n, "over 1 MiB")
+			return nil, configError(n, errors.New("over 1 MiB"))
 		}
 	}
 	p := &parsed{useISS: true, exp: time.Hour, serializer: "json", deserializer: "json"}
@@ -180,7 +180,7 @@ func load(vals map[string]value) (*Settings, error) {
 				return nil, configError(s.name, err)
 			}
 			if t != "json" && t != "cbor" {
-				return nil, configErrorf(s.name, "must be json or cbor: other serializers have no Go counterpart")
+				return nil, configError(s.name, errors.New("must be json or cbor: other serializers have no Go counterpart"))
 			}
 			*s.dst = t
 		}
@@ -191,7 +191,7 @@ func load(vals map[string]value) (*Settings, error) {
 			return nil, err
 		}
 		if p.iss == "" {
-			return nil, configErrorf(VarISS, "required with "+VarPrivateKeys+" (Flask-PASETO-Extended requires it too)")
+			return nil, configError(VarISS, errors.New("required with "+VarPrivateKeys+" (Flask-PASETO-Extended requires it too)"))
 		}
 	}
 	if v, ok := vals[VarPublicKeys]; ok {
@@ -201,7 +201,7 @@ func load(vals map[string]value) (*Settings, error) {
 		}
 	}
 	if !p.hasPriv && !p.hasPub {
-		return nil, configErrorf(VarPrivateKeys, "neither "+VarPrivateKeys+" nor "+VarPublicKeys+" is set")
+		return nil, configError(VarPrivateKeys, errors.New("neither "+VarPrivateKeys+" nor "+VarPublicKeys+" is set"))
 	}
 	return p.build()
 }
@@ -265,14 +265,14 @@ func keyList(name string, v value, public bool) ([]key, error) {
 		raw = []byte(v.text)
 	}
 	if err := strictjson.Validate(raw, strictjson.Limits{MaxLength: MaxSize, MaxDepth: 4}); err != nil {
-		return nil, configErrorf(name, "not a JSON list of key objects (without repeated fields)")
+		return nil, configError(name, errors.New("not a JSON list of key objects (without repeated fields)"))
 	}
 	var list []json.RawMessage
 	if err := json.Unmarshal(raw, &list); err != nil {
-		return nil, configErrorf(name, "not a JSON list of key objects")
+		return nil, configError(name, errors.New("not a JSON list of key objects"))
 	}
 	if len(list) == 0 {
-		return nil, configErrorf(name, "empty; give at least one key")
+		return nil, configError(name, errors.New("empty; give at least one key"))
 	}
 	out := make([]key, 0, len(list))
 	for i, item := range list {
@@ -281,10 +281,10 @@ func keyList(name string, v value, public bool) ([]key, error) {
 		d.DisallowUnknownFields()
 		var e entry
 		if err := d.Decode(&e); err != nil {
-			return nil, configErrorf(field, "not an object of paserk, or version and key"+map[bool]string{true: ", with iss and kid", false: ""}[public])
+			return nil, configError(field, errors.New("not an object of paserk, or version and key"+map[bool]string{true: ", with iss and kid", false: ""}[public]))
 		}
 		if !public && (e.ISS != nil || e.KID != nil) {
-			return nil, configErrorf(field, "iss and kid belong to "+VarPublicKeys+" entries")
+			return nil, configError(field, errors.New("iss and kid belong to "+VarPublicKeys+" entries"))
 		}
 		k, err := entryKey(field, e, public)
 		if err != nil {
@@ -299,20 +299,20 @@ func entryKey(field string, e entry, public bool) (key, error) {
 	var k key
 	switch {
 	case e.PASERK != nil && (e.Key != nil || e.Version != nil):
-		return k, configErrorf(field, "give paserk, or version and key, not both")
+		return k, configError(field, errors.New("give paserk, or version and key, not both"))
 	case e.PASERK != nil:
 		k.paserk = strings.TrimSpace(*e.PASERK)
 	case e.Version == nil || e.Key == nil:
-		return k, configErrorf(field, "a key object must have a paserk or a pair of version and key")
+		return k, configError(field, errors.New("a key object must have a paserk or a pair of version and key"))
 	default:
 		n, err := strconv.Atoi(string(*e.Version))
 		switch {
 		case err != nil:
-			return k, configErrorf(field+".version", "must be a whole number")
+			return k, configError(field+".version", errors.New("must be a whole number"))
 		case n == 1:
-			return k, configErrorf(field+".version", "version 1 is not supported; use 4")
+			return k, configError(field+".version", errors.New("version 1 is not supported; use 4"))
 		case n < 2 || n > 4:
-			return k, configErrorf(field+".version", "must be 2, 3 or 4")
+			return k, configError(field+".version", errors.New("must be 2, 3 or 4"))
 		}
 		k.version = paseto.Version(n)
 		k.pem = []byte(strings.ReplaceAll(*e.Key, `\n`, "\n"))
@@ -323,30 +323,30 @@ func entryKey(field string, e entry, public bool) (key, error) {
 		sub = ".paserk"
 	}
 	if err != nil {
-		return k, configErrorf(field+sub, "not a valid "+map[bool]string{true: "public", false: "private"}[public]+" key (PEM, or a plaintext PASERK)")
+		return k, configError(field+sub, errors.New("not a valid "+map[bool]string{true: "public", false: "private"}[public]+" key (PEM, or a plaintext PASERK)"))
 	}
 	switch loaded.(type) {
 	case *paseto.SymmetricKey:
-		return k, configErrorf(field+sub, "a local key is not allowed (as in Flask-PASETO-Extended)")
+		return k, configError(field+sub, errors.New("a local key is not allowed (as in Flask-PASETO-Extended)"))
 	case *paseto.SecretKey:
 		if public {
-			return k, configErrorf(field+sub, "a private key: give its public half (pasetokit paserk public)")
+			return k, configError(field+sub, errors.New("a private key: give its public half (pasetokit paserk public)"))
 		}
 	case *paseto.PublicKey:
 		if !public {
-			return k, configErrorf(field+sub, "a public key cannot sign: give the private key")
+			return k, configError(field+sub, errors.New("a public key cannot sign: give the private key"))
 		}
 	}
 	if e.ISS != nil {
 		if *e.ISS == "" {
-			return k, configErrorf(field+".iss", "empty; leave it out for a key not bound to an issuer")
+			return k, configError(field+".iss", errors.New("empty; leave it out for a key not bound to an issuer"))
 		}
 		k.iss = *e.ISS
 	}
 	if e.KID != nil {
 		k.kid = strings.TrimSpace(*e.KID)
 		if k.kid == "" {
-			return k, configErrorf(field+".kid", "empty; leave it out")
+			return k, configError(field+".kid", errors.New("empty; leave it out"))
 		}
 	}
 	return k, nil

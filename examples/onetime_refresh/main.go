@@ -160,7 +160,7 @@ func newHandler(opts options) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	refresh, err := httpauth.New(httpauth.Config{Verifier: m.RefreshToken(), ErrorHandler: onError})
+	refresh, err := httpauth.New(httpauth.Config{Verifier: m.RefreshTokens(), ErrorHandler: onError})
 	if err != nil {
 		return nil, err
 	}
@@ -193,7 +193,7 @@ func newHandler(opts options) (http.Handler, error) {
 		writePair(w, pair)
 	})))
 	mux.Handle("GET /protected", access.Require(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]string{"message": "Welcome, " + authtoken.Subject(r.Context())})
+		writeJSON(w, http.StatusOK, map[string]string{"message": "Welcome, " + subject(r)})
 	})))
 	mux.Handle("POST /logout", access.Require(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := m.Logout(r.Context(), ""); err != nil {
@@ -281,3 +281,10 @@ func writeError(w http.ResponseWriter, logf func(string, ...any), e *httpauth.Er
 }
 
 func isZeroKey(k keyring.Key) bool { return k.PASERK == "" && len(k.PEM) == 0 }
+
+// subject is the sub claim of the request's token; the middleware in
+// front of the handler has verified that there is one.
+func subject(r *http.Request) string {
+	sub, _ := authtoken.SubjectFrom(r.Context())
+	return sub
+}

@@ -151,7 +151,7 @@ func newHandler(env map[string]string) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	refresh, err := httpauth.New(httpauth.Config{Verifier: m.RefreshToken(), Sources: sources, ErrorHandler: writeAuthError})
+	refresh, err := httpauth.New(httpauth.Config{Verifier: m.RefreshTokens(), Sources: sources, ErrorHandler: writeAuthError})
 	if err != nil {
 		return nil, err
 	}
@@ -182,7 +182,7 @@ func newHandler(env map[string]string) (http.Handler, error) {
 	// expires: /refresh only mints a new, non-fresh access token. The
 	// one-time rotating refresh token is examples/onetime_refresh.
 	mux.Handle("POST /refresh", refresh.Require(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		access, err := m.CreateAccessToken(r.Context(), authtoken.Subject(r.Context()), false, nil)
+		access, err := m.CreateAccessToken(r.Context(), subject(r), false, nil)
 		if err != nil {
 			log.Printf("refresh: %v", err)
 			writeJSON(w, http.StatusInternalServerError, map[string]string{"detail": "Internal server error"})
@@ -191,7 +191,7 @@ func newHandler(env map[string]string) (http.Handler, error) {
 		writeJSON(w, http.StatusOK, map[string]string{"access_token": access})
 	})))
 	mux.Handle("GET /protected", access.Require(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]string{"user": authtoken.Subject(r.Context())})
+		writeJSON(w, http.StatusOK, map[string]string{"user": subject(r)})
 	})))
 	return mux, nil
 }
@@ -227,4 +227,11 @@ func writeAuthError(w http.ResponseWriter, _ *http.Request, e *httpauth.Error) {
 		detail = "Invalid token"
 	}
 	writeJSON(w, e.Status, map[string]string{"detail": detail})
+}
+
+// subject is the sub claim of the request's token; the middleware in
+// front of the handler has verified that there is one.
+func subject(r *http.Request) string {
+	sub, _ := authtoken.SubjectFrom(r.Context())
+	return sub
 }

@@ -13,10 +13,12 @@ import (
 	"testing"
 )
 
-// Check fails t for every snippet of the package documentation in dir
+// Check fails t for every Go snippet of the package documentation in dir
 // whose lines (indentation aside) do not appear in that order, one after
 // the other, in a _test.go file of dir. A snippet is a run of code lines
-// (indented lines of the doc comment) without a blank line in it.
+// (indented lines of the doc comment) without a blank line in it; runs
+// that do not parse as Go statements or declarations (tables, JSON, shell
+// commands) are not snippets.
 func Check(t *testing.T, dir string) {
 	t.Helper()
 	doc, tests := "", [][]string(nil)
@@ -45,6 +47,9 @@ func Check(t *testing.T, dir string) {
 		t.Fatalf("no package documentation in %s", dir)
 	}
 	for _, snippet := range snippets(doc) {
+		if !isGo(snippet) {
+			continue
+		}
 		if !slices.ContainsFunc(tests, func(lines []string) bool { return contains(lines, snippet) }) {
 			t.Errorf("package doc snippet is in no test file:\n%s", strings.Join(snippet, "\n"))
 		}
@@ -79,6 +84,25 @@ func trimmed(lines []string) []string {
 		out[i] = strings.TrimSpace(l)
 	}
 	return out
+}
+
+// isGo reports whether lines parse as Go: statements (a function body)
+// or top-level declarations. A run that merely continues one (a lone
+// closing brace, a case clause) is still Go when it parses inside a
+// switch or a composite literal; anything else, such as a table or a
+// JSON document, is not.
+func isGo(lines []string) bool {
+	src := strings.Join(lines, "\n")
+	for _, wrap := range []string{
+		"package p\nfunc _() {\n%s\n}",
+		"package p\n%s",
+		"package p\nfunc _() {\nswitch {\n%s\n}\n}",
+	} {
+		if _, err := parser.ParseFile(token.NewFileSet(), "", strings.Replace(wrap, "%s", src, 1), parser.SkipObjectResolution); err == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // contains reports whether want stands in lines as consecutive lines.

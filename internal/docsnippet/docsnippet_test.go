@@ -17,3 +17,22 @@ func TestSnippets(t *testing.T) {
 		t.Fatal("contains does not match consecutive lines in order")
 	}
 }
+
+func TestIsGo(t *testing.T) {
+	for _, c := range []struct {
+		lines []string
+		want  bool
+	}{
+		{[]string{"a := 1", "b(a)"}, true},
+		{[]string{"func F() {}"}, true},
+		{[]string{"if err != nil {", "log.Fatal(err)", "}"}, true},
+		{[]string{"| code | status |", "|---|---|"}, false},
+		{[]string{`{"keys": [{"kid": "k4.pid.x"}]}`}, false},
+		{[]string{"go run ./cmd/pasetokit keygen --version 4"}, false},
+		{[]string{"..."}, false},
+	} {
+		if got := isGo(c.lines); got != c.want {
+			t.Errorf("isGo(%q) = %v, want %v", c.lines, got, c.want)
+		}
+	}
+}

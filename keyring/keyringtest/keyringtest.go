@@ -2,7 +2,7 @@
 // rings rely on: an empty backend loads as version zero, a
 // compare-and-swap stores exactly version old+1 and only over version old,
 // and of concurrent swaps from one version exactly one wins. A backend in
-// another module (Redis, a database) runs [TestBackend] from its tests.
+// another module (Redis, a database) runs [Run] from its tests.
 package keyringtest
 
 import (
@@ -73,10 +73,12 @@ func ringConfig(b keyring.Backend, wk *paseto.SymmetricKey, clk *testclock.Clock
 	}
 }
 
-// TestBackend runs the contract's checks against backends made by
-// newBackend, which must return an empty backend, not shared with any
-// other, on every call.
-func TestBackend(t *testing.T, newBackend func(t *testing.T) keyring.Backend) {
+// NewBackend returns an empty [keyring.Backend] for one check, not shared
+// with any other.
+type NewBackend func(t *testing.T) keyring.Backend
+
+// Run runs the contract's checks against backends made by newBackend.
+func Run(t *testing.T, newBackend NewBackend) {
 	ctx := context.Background()
 	wk, err := paseto.GenerateSymmetricKey(paseto.V4)
 	if err != nil {

@@ -10,14 +10,14 @@ import (
 )
 
 // DefaultClusterStateReloadInterval is how often a Cluster client built by
-// NewClient reloads the cluster's slot map when its
-// ClientConfig.ClusterStateReloadInterval is zero. go-redis's own default
+// [NewClient] reloads the cluster's slot map when its
+// [ClientConfig.ClusterStateReloadInterval] is zero. go-redis's own default
 // (60 s, besides reloads triggered by errors) turned a 4.5 s failover into
 // 57 s of errors in a test; with 1 s the errors lasted as long as the
 // failover.
 const DefaultClusterStateReloadInterval = time.Second
 
-// ClientConfig configures NewClient. Addrs is required; every other zero
+// ClientConfig configures [NewClient]. Addrs is required; every other zero
 // value is safe.
 type ClientConfig struct {
 	// Addrs are "host:port" addresses. One address is a single Redis
@@ -39,11 +39,15 @@ type ClientConfig struct {
 	// Username and Password authenticate to Redis (ACL user, or
 	// password only for requirepass). Empty means none.
 	Username string
+	// Password is the password of Username, or the requirepass password.
+	// Empty means none.
 	Password string
 
 	// SentinelUsername and SentinelPassword authenticate to the
 	// Sentinels, when they require it. Only with MasterName.
 	SentinelUsername string
+	// SentinelPassword is the password of SentinelUsername. Empty means
+	// none.
 	SentinelPassword string
 
 	// DB selects the database of a single server or Sentinel master.
@@ -55,8 +59,8 @@ type ClientConfig struct {
 	TLSConfig *tls.Config
 
 	// Timeout bounds dialing, each read and each write of the client, and
-	// the wait for a pooled connection. Zero means DefaultTimeout, the
-	// Store's own default: give it the same value as Config.Timeout. The
+	// the wait for a pooled connection. Zero means [DefaultTimeout], the
+	// Store's own default: give it the same value as [Config.Timeout]. The
 	// client is also built with ContextTimeoutEnabled, so that a Store's
 	// per-operation deadline bounds every call. A negative value is an
 	// error.
@@ -64,7 +68,7 @@ type ClientConfig struct {
 
 	// ClusterStateReloadInterval is how often a Cluster client reloads
 	// the slot map, besides the reloads errors trigger. Zero means
-	// DefaultClusterStateReloadInterval; a negative value is an error.
+	// [DefaultClusterStateReloadInterval]; a negative value is an error.
 	// Ignored without Cluster.
 	ClusterStateReloadInterval time.Duration
 

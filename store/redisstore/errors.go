@@ -9,7 +9,7 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// ErrInvalidConfig: New or NewClient refused its configuration, or the
+// ErrInvalidConfig: New or [NewClient] refused its configuration, or the
 // client or server it was given (a client that reads from replicas, a
 // server that may evict keys, a key layout that does not fit Redis
 // Cluster). Every such error is a [*ConfigError] that matches it. A Store
@@ -36,7 +36,7 @@ var ErrReplicaReads = errors.New("redisstore: client reads from replicas")
 // (closed); the error also matches [store.ErrUnavailable].
 var ErrNotReplicated = errors.New("redisstore: write not acknowledged by enough replicas")
 
-// ConfigError is the error New and NewClient return for a configuration
+// ConfigError is the error New and [NewClient] return for a configuration
 // they refuse. It matches [ErrInvalidConfig] and Err.
 type ConfigError struct {
 	// Field is the Go path of the offending field ("WaitTimeout",
@@ -75,7 +75,7 @@ func isCrossSlot(err error) bool {
 // unavailable wraps err, a failure of operation op, so that it matches
 // store.ErrUnavailable (and still matches err, such as
 // context.DeadlineExceeded). A CROSSSLOT answer is a configuration error
-// instead: it matches ErrInvalidConfig and never store.ErrUnavailable, as
+// instead: it matches [ErrInvalidConfig] and never store.ErrUnavailable, as
 // retrying cannot cure it.
 func unavailable(op string, err error) error {
 	if isCrossSlot(err) {

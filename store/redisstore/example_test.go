@@ -11,6 +11,20 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
+// The package documentation's path for most users, compiled (not run: it
+// needs a Redis server).
+func Example_forMostUsers() {
+	client, err := redisstore.NewClient(redisstore.ClientConfig{Addrs: []string{"127.0.0.1:6379"}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	st, err := redisstore.New(client, redisstore.Config{Prefix: "myapp:"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	_ = st
+}
+
 // This example needs a Redis server on 127.0.0.1:6379, so it is compiled
 // but not run by go test.
 func Example() {

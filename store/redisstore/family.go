@@ -18,7 +18,7 @@ package redisstore
 // updates the family in place: refreshing adds no key. CreateFamily drops
 // the owner's families that are over (by the Store's clock: such a family
 // is refused by every method) or gone from Redis, and, when the owner
-// still has Config.MaxFamiliesPerUser of them, deletes the ones that
+// still has [Config.MaxFamiliesPerUser] of them, deletes the ones that
 // expire soonest, so no owner holds more than the bound and no script
 // visits more than it.
 //
@@ -27,7 +27,7 @@ package redisstore
 // Each method is one Lua script. A family and its owner's index must be in
 // one Cluster slot: callers group their keys ("{g}…", as package authtoken
 // does per subject), and on a sharded client a family whose key is in
-// another slot than its owner's is refused with ErrInvalidConfig. The
+// another slot than its owner's is refused with [ErrInvalidConfig]. The
 // families CreateFamily evicts were created with the same owner, so they
 // are in that slot too. Check runs one script when its keys share a slot
 // (always on a single server), and otherwise one pipeline.
@@ -356,5 +356,5 @@ func (s *Store) checkPipelined(ctx context.Context, q store.Check, keys []string
 }
 
 // MaxFamiliesPerUser returns the bound on the live refresh families of one
-// owner (Config.MaxFamiliesPerUser, or store.DefaultMaxFamiliesPerUser).
+// owner ([Config.MaxFamiliesPerUser], or store.DefaultMaxFamiliesPerUser).
 func (s *Store) MaxFamiliesPerUser() int { return s.famPerUser }

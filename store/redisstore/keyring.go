@@ -13,7 +13,7 @@ import (
 )
 
 // DefaultKeyringName is the ring name of a [Keyring] whose
-// KeyringConfig.Name is empty.
+// [KeyringConfig.Name] is empty.
 const DefaultKeyringName = "default"
 
 // KeyringConfig configures [NewKeyring]. The zero value is ready to use
@@ -81,7 +81,7 @@ type Keyring struct {
 
 var _ keyring.Backend = (*Keyring)(nil)
 
-// maxKeyringName bounds KeyringConfig.Name.
+// maxKeyringName bounds [KeyringConfig.Name].
 const maxKeyringName = 200
 
 // NewKeyring returns a Keyring that uses client, which the caller keeps

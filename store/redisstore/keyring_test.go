@@ -116,7 +116,7 @@ func (c *counting) CompareAndSwap(ctx context.Context, old uint64, rec keyring.R
 
 func TestKeyringBackend(t *testing.T) {
 	c := newClient(t, redisAddr(t))
-	keyringtest.TestBackend(t, func(t *testing.T) keyring.Backend {
+	keyringtest.Run(t, func(t *testing.T) keyring.Backend {
 		return newKeyring(t, c, redisstore.KeyringConfig{Prefix: testPrefix(t, c)})
 	})
 }

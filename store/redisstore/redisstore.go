@@ -3,13 +3,20 @@
 // revoked token or a used one-time token recorded by one machine is seen
 // by all.
 //
-// Most users build the client with [NewClient] (one address: a single
-// server; several: Redis Cluster; a master name: Sentinel) and the store
-// with [New]:
+// # For most users
+//
+// Build the client with [NewClient] (one address: a single server;
+// several: Redis Cluster; a master name: Sentinel) and the store with
+// [New]:
 //
 //	client, err := redisstore.NewClient(redisstore.ClientConfig{Addrs: []string{"127.0.0.1:6379"}})
-//	...
+//	if err != nil {
+//		log.Fatal(err)
+//	}
 //	st, err := redisstore.New(client, redisstore.Config{Prefix: "myapp:"})
+//	if err != nil {
+//		log.Fatal(err)
+//	}
 //
 // New refuses a server that may evict keys (maxmemory-policy other than
 // noeviction; see [Config.NoEvictionCheck] for servers that hide CONFIG),
@@ -28,7 +35,7 @@
 // SetCutoff runs as a Lua script, as do Check and the refresh families
 // (one hash per family, rotated in place: see family.go and RUNNING.md).
 //
-// Every failure to reach Redis, or to get an answer within Config.Timeout,
+// Every failure to reach Redis, or to get an answer within [Config.Timeout],
 // is returned as an error matching store.ErrUnavailable; a method never
 // reports "not revoked" when it does not know. When Redis comes back, the
 // same Store works again: the client reconnects by itself. A CROSSSLOT
@@ -50,10 +57,10 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// DefaultPrefix is the key prefix of a Store whose Config.Prefix is empty.
+// DefaultPrefix is the key prefix of a Store whose [Config.Prefix] is empty.
 const DefaultPrefix = "pasetokit:"
 
-// DefaultTimeout bounds each operation of a Store whose Config.Timeout is
+// DefaultTimeout bounds each operation of a Store whose [Config.Timeout] is
 // zero.
 const DefaultTimeout = time.Second
 
@@ -61,7 +68,7 @@ const DefaultTimeout = time.Second
 type Config struct {
 	// Prefix starts the name of every Redis key the Store writes, so
 	// that several applications can share a Redis database. Empty means
-	// DefaultPrefix. Revocations and consumed keys are stored at
+	// [DefaultPrefix]. Revocations and consumed keys are stored at
 	// Prefix+"r:"+key and cutoffs at Prefix+"c:"+key, so the two key
 	// spaces of store.Store never collide. On Redis Cluster (or a
 	// redis.Ring) the remember-me keys also carry a hash tag; see
@@ -69,10 +76,10 @@ type Config struct {
 	Prefix string
 
 	// Timeout bounds each operation, on top of the caller's context.
-	// Zero means DefaultTimeout; a negative value is an error. The Redis
+	// Zero means [DefaultTimeout]; a negative value is an error. The Redis
 	// client honours it while waiting for an answer only when it was
 	// created with ContextTimeoutEnabled set (otherwise its ReadTimeout
-	// applies), so set that option, or build the client with NewClient.
+	// applies), so set that option, or build the client with [NewClient].
 	Timeout time.Duration
 
 	// Now returns the current time; nil means time.Now. It decides only
@@ -109,7 +116,7 @@ type Config struct {
 	// wait, with Redis's WAIT on the same connection, until that many
 	// replicas of the key's master have acknowledged it. A write not
 	// acknowledged within WaitTimeout fails with an error matching
-	// ErrNotReplicated and store.ErrUnavailable (the write may still be
+	// [ErrNotReplicated] and store.ErrUnavailable (the write may still be
 	// on the master: the caller fails closed, and retries). Zero (the
 	// default) does not wait: Redis replicates asynchronously, so a
 	// write acknowledged by a master that dies before replicating it is
@@ -117,9 +124,9 @@ type Config struct {
 	// positive one with a redis.Ring (whose shards have no replicas).
 	WaitReplicas int
 
-	// WaitTimeout bounds each WAIT. Zero means DefaultWaitTimeout; it
+	// WaitTimeout bounds each WAIT. Zero means [DefaultWaitTimeout]; it
 	// must be positive and less than Timeout, so that a write not
-	// acknowledged in time is reported as ErrNotReplicated rather than as
+	// acknowledged in time is reported as [ErrNotReplicated] rather than as
 	// a timeout. Ignored when WaitReplicas is zero.
 	WaitTimeout time.Duration
 
@@ -131,8 +138,8 @@ type Config struct {
 	Events observe.Handler
 }
 
-// DefaultWaitTimeout bounds each WAIT of a Store whose Config.WaitTimeout
-// is zero (and whose Config.WaitReplicas is set).
+// DefaultWaitTimeout bounds each WAIT of a Store whose [Config.WaitTimeout]
+// is zero (and whose [Config.WaitReplicas] is set).
 const DefaultWaitTimeout = 250 * time.Millisecond
 
 // Store is a store.Store kept in Redis. It is safe for concurrent use.
@@ -162,7 +169,7 @@ type Store struct {
 // New returns a Store that uses client, which the caller keeps and closes.
 //
 // New checks the configuration, then the client and the servers it
-// reaches, within Config.Timeout, and refuses (with a [*ConfigError]
+// reaches, within [Config.Timeout], and refuses (with a [*ConfigError]
 // matching [ErrInvalidConfig]):
 //   - a client that reads from replicas ([ErrReplicaReads]);
 //   - a server whose maxmemory-policy is not noeviction
@@ -270,9 +277,9 @@ func (s *Store) markKey(key string) string   { return s.prefix + "r:" + key }
 func (s *Store) cutoffKey(key string) string { return s.prefix + "c:" + key }
 
 // write runs f, a write of key, with s's client or, when
-// Config.WaitReplicas is set, on one connection to the master of key,
+// [Config.WaitReplicas] is set, on one connection to the master of key,
 // followed there by WAIT: a write not acknowledged in time by that many
-// replicas returns an error matching ErrNotReplicated. An error of f is
+// replicas returns an error matching [ErrNotReplicated]. An error of f is
 // returned as it is (redis.Nil included), without waiting.
 func (s *Store) write(ctx context.Context, key string, f func(c redis.Cmdable) error) error {
 	if s.waitN == 0 {

@@ -28,7 +28,7 @@ package redisstore
 // selector): never by a process's clock, which may run ahead of another
 // process that still accepts the series, so that DeleteUser finds every
 // series any process accepts. CreateSeries drops such stale selectors
-// (they do not count toward Config.MaxSeriesPerUser) and, when the user
+// (they do not count toward [Config.MaxSeriesPerUser]) and, when the user
 // still has that many series, deletes the ones that expire soonest
 // (ZPOPMIN; series expired by the Store's clock but still in Redis go
 // first), so a user's set never holds more than the bound and no script
@@ -255,7 +255,7 @@ return {1}
 // clock takes for expired but another process still accepts is deleted
 // too. A series is deleted only if it still belongs to the user (the index
 // may name an expired series whose selector was reused since). The index
-// holds at most Config.MaxSeriesPerUser selectors, or an earlier version's
+// holds at most [Config.MaxSeriesPerUser] selectors, or an earlier version's
 // plain set not converted yet. Every key it touches is in KEYS.
 var deleteUserScript = redis.NewScript(`
 local sels
@@ -321,7 +321,7 @@ func retryReply(v any) (done bool, more []string, err error) {
 // with that selector has not expired. A series whose Expires is not after
 // the current time is not stored (it would be gone at once) and
 // CreateSeries returns nil. When the user already has
-// Config.MaxSeriesPerUser series in Redis, the one that expires soonest is
+// [Config.MaxSeriesPerUser] series in Redis, the one that expires soonest is
 // deleted in the same script; series that Redis no longer holds do not
 // count.
 func (s *Store) CreateSeries(ctx context.Context, sr store.Series) (rerr error) {
@@ -526,7 +526,7 @@ func (s *Store) DeleteUser(ctx context.Context, userID string) (rerr error) {
 }
 
 // MaxSeriesPerUser returns the bound on the remember-me series of one user
-// (Config.MaxSeriesPerUser, or store.DefaultMaxSeriesPerUser).
+// ([Config.MaxSeriesPerUser], or store.DefaultMaxSeriesPerUser).
 func (s *Store) MaxSeriesPerUser() int { return s.perUser }
 
 var _ store.RememberStore = (*Store)(nil)

@@ -14,11 +14,11 @@ import (
 )
 
 // DefaultMaxStale is the staleness bound of a [Replica] whose
-// ReplicaConfig.MaxStale is zero.
+// [ReplicaConfig.MaxStale] is zero.
 const DefaultMaxStale = 100 * time.Millisecond
 
 // DefaultReplicaEntries bounds the answers a [Replica] keeps when
-// ReplicaConfig.MaxEntries is zero.
+// [ReplicaConfig.MaxEntries] is zero.
 const DefaultReplicaEntries = 1 << 16
 
 // ReplicaConfig configures [Store.NewReplica]. The zero value is ready to
@@ -27,10 +27,10 @@ type ReplicaConfig struct {
 	// MaxStale bounds how old an answer of [Replica.Check] may be: an
 	// answer kept locally is used only while the replica knows that every
 	// write Redis committed until MaxStale ago has reached it. Zero means
-	// DefaultMaxStale; it must be at least 10 ms.
+	// [DefaultMaxStale]; it must be at least 10 ms.
 	MaxStale time.Duration
 	// MaxEntries bounds the answers kept. Zero means
-	// DefaultReplicaEntries; a negative value is an error.
+	// [DefaultReplicaEntries]; a negative value is an error.
 	MaxEntries int
 }
 

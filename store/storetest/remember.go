@@ -46,7 +46,7 @@ type NewRememberStore func(t *testing.T, now func() time.Time) store.RememberSto
 // that expires soonest atomically, without touching other users' series
 // and without counting expired ones. Keep the bound small (at most 256)
 // for these checks.
-func RunRemember(t *testing.T, newStore func(t *testing.T, now func() time.Time) store.RememberStore) {
+func RunRemember(t *testing.T, newStore NewRememberStore) {
 	t.Helper()
 	for _, c := range rememberCases {
 		t.Run(c.name, func(t *testing.T) {
