@@ -24,6 +24,7 @@ type memFamilies struct {
 	items  map[string]*famItem
 	owners map[string]map[string]*famItem
 	byExp  expiryHeap[*famItem]
+	seq    uint64 // counts created families: the order of creation
 }
 
 type famItem struct {
@@ -31,6 +32,7 @@ type famItem struct {
 	cur, prev  string
 	retryUntil time.Time
 	exp        time.Time
+	seq        uint64 // when it was created, among the store's families
 	index      int
 }
 
@@ -96,7 +98,9 @@ func (m *Memory) CreateFamily(_ context.Context, owner, family, token string, un
 	for len(own) >= f.per {
 		var oldest *famItem
 		for _, it := range own {
-			if oldest == nil || it.exp.Before(oldest.exp) || it.exp.Equal(oldest.exp) && it.key < oldest.key {
+			// The family that expires first; of families expiring at
+			// the same instant, the one created first.
+			if oldest == nil || it.exp.Before(oldest.exp) || it.exp.Equal(oldest.exp) && it.seq < oldest.seq {
 				oldest = it
 			}
 		}
@@ -106,7 +110,8 @@ func (m *Memory) CreateFamily(_ context.Context, owner, family, token string, un
 	if len(f.items) >= f.max {
 		return fmt.Errorf("%w: %w (%d families)", ErrUnavailable, ErrFull, len(f.items))
 	}
-	it := &famItem{owner: owner, key: family, cur: token, exp: until}
+	f.seq++
+	it := &famItem{owner: owner, key: family, cur: token, exp: until, seq: f.seq}
 	f.items[family] = it
 	if own == nil {
 		own = make(map[string]*famItem)
