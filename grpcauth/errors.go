@@ -2,13 +2,13 @@ package grpcauth
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
 	"github.com/pasetokit/pasetokit/httpauth"
+	"github.com/pasetokit/pasetokit/internal/authfail"
 	"github.com/pasetokit/pasetokit/paseto"
-	"github.com/pasetokit/pasetokit/store"
-	"github.com/pasetokit/pasetokit/verifier"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -36,19 +36,11 @@ var (
 
 	// errNoCredentials: "Bearer" with nothing after it. It matches
 	// paseto.ErrMalformed.
-	errNoCredentials = &wrapError{"grpcauth: no credentials after the Bearer scheme", paseto.ErrMalformed}
+	errNoCredentials = fmt.Errorf("grpcauth: no credentials after the Bearer scheme: %w", paseto.ErrMalformed)
 	// errNilToken: the TokenVerifier returned neither a token nor an
 	// error; the call is refused (reason token_rejected).
 	errNilToken = errors.New("grpcauth: verifier returned no token and no error")
 )
-
-type wrapError struct {
-	msg string
-	err error
-}
-
-func (e *wrapError) Error() string { return e.msg + ": " + e.err.Error() }
-func (e *wrapError) Unwrap() error { return e.err }
 
 // ConfigError describes what [New] or [NewCredentials] rejected. It
 // matches [ErrInvalidConfig] and its Err with errors.Is.
@@ -153,41 +145,40 @@ type class struct {
 	st     *status.Status
 }
 
-var (
-	classMissing     = newClass(httpauth.CodeMissing, codes.Unauthenticated, "No access token was provided.")
-	classAmbiguous   = newClass(httpauth.CodeAmbiguous, codes.Unauthenticated, "The call carries more than one authorization value.")
-	classMalformed   = newClass(httpauth.CodeMalformed, codes.Unauthenticated, "The access token is malformed or of an unsupported kind.")
-	classExpired     = newClass(httpauth.CodeExpired, codes.Unauthenticated, "The access token has expired.")
-	classNotYetValid = newClass(httpauth.CodeNotYetValid, codes.Unauthenticated, "The access token is not valid yet.")
-	classInvalid     = newClass(httpauth.CodeInvalid, codes.Unauthenticated, "The access token could not be verified.")
-	classUnknownKey  = newClass(httpauth.CodeUnknownKey, codes.Unauthenticated, "The access token does not name a key this server knows.")
-	classIssuer      = newClass(httpauth.CodeWrongIssuer, codes.Unauthenticated, "The access token comes from an issuer this server does not accept.")
-	classAudience    = newClass(httpauth.CodeWrongAudience, codes.Unauthenticated, "The access token is not meant for this server.")
-	classRejected    = newClass(httpauth.CodeRejected, codes.Unauthenticated, "The access token was rejected.")
-	classRevoked     = newClass(httpauth.CodeRevoked, codes.Unauthenticated, "The access token has been revoked.")
-	classReused      = newClass(httpauth.CodeRefreshReused, codes.Unauthenticated, "The refresh token was already used; its family has been revoked.")
-	classWrongType   = newClass(httpauth.CodeWrongType, codes.PermissionDenied, "The token is not of the type this method requires.")
-	classNotFresh    = newClass(httpauth.CodeNotFresh, codes.PermissionDenied, "This method requires a fresh access token.")
-	classKeySet      = newClass(httpauth.CodeKeySetUnavailable, codes.Unavailable, "The keys needed to verify the access token are temporarily unavailable.")
-	classUnavailable = newClass(httpauth.CodeUnavailable, codes.Unavailable, "Token verification is temporarily unavailable.")
-
-	byReason = map[string]*class{}
-)
-
-func init() {
-	for _, c := range []*class{
-		classMissing, classAmbiguous, classMalformed, classExpired,
-		classNotYetValid, classInvalid, classUnknownKey, classIssuer,
-		classAudience, classRejected, classRevoked, classReused,
-		classWrongType, classNotFresh, classKeySet, classUnavailable,
-	} {
-		byReason[c.reason] = c
-	}
+// grpcCodes is the status code of each reason that is not
+// codes.Unauthenticated. Which error has which reason is httpauth's
+// classification ([httpauth.Code]), and the fixed message of a reason is
+// the one httpauth sends: one table for both (internal/authfail).
+var grpcCodes = map[string]codes.Code{
+	httpauth.CodeWrongType:         codes.PermissionDenied,
+	httpauth.CodeNotFresh:          codes.PermissionDenied,
+	httpauth.CodeKeySetUnavailable: codes.Unavailable,
+	httpauth.CodeUnavailable:       codes.Unavailable,
 }
 
-func newClass(reason string, code codes.Code, msg string) *class {
-	c := &class{reason: reason, code: code, msg: msg}
-	st := status.New(code, msg)
+// byReason holds the class of every reason, made once.
+var byReason = func() map[string]*class {
+	m := make(map[string]*class, len(authfail.Messages))
+	for reason := range authfail.Messages {
+		m[reason] = newClass(reason)
+	}
+	return m
+}()
+
+var (
+	classMissing   = byReason[httpauth.CodeMissing]
+	classAmbiguous = byReason[httpauth.CodeAmbiguous]
+	classMalformed = byReason[httpauth.CodeMalformed]
+	classRejected  = byReason[httpauth.CodeRejected]
+)
+
+func newClass(reason string) *class {
+	code, ok := grpcCodes[reason]
+	if !ok {
+		code = codes.Unauthenticated
+	}
+	c := &class{reason: reason, code: code, msg: authfail.Messages[reason]}
+	st := status.New(code, c.msg)
 	details := []protoadapt.MessageV1{&errdetails.ErrorInfo{Reason: strings.ToUpper(reason), Domain: ErrorDomain}}
 	if code == codes.Unavailable {
 		details = append(details, &errdetails.RetryInfo{RetryDelay: durationpb.New(RetryAfter)})
@@ -199,24 +190,23 @@ func newClass(reason string, code codes.Code, msg string) *class {
 	return c
 }
 
-// classify maps an error of the TokenVerifier to its class. Server-side
-// failures come first (they are not the client's fault even when they wrap
-// another error), then this package's own, then httpauth's classification
-// ([httpauth.Code]: its sentinels, which authtoken's errors match, so that
-// HTTP and gRPC give every failure the same reason). Anything unknown is
-// token_rejected: fail closed, never codes.Unknown or codes.Internal.
+// classify maps an error of the TokenVerifier to its class by
+// [httpauth.Code] (server-side failures first, then httpauth's sentinels,
+// which authtoken's errors match), so that HTTP and gRPC give every failure
+// the same reason; of the rest, this package's own errors are told apart.
+// Anything unknown is token_rejected: fail closed, never codes.Unknown or
+// codes.Internal.
 func classify(err error) *class {
-	switch {
-	case errors.Is(err, verifier.ErrKeySetUnavailable):
-		return classKeySet
-	case errors.Is(err, store.ErrUnavailable):
-		return classUnavailable
-	case errors.Is(err, ErrMissingToken):
-		return classMissing
-	case errors.Is(err, ErrAmbiguousToken):
-		return classAmbiguous
+	reason := httpauth.Code(err)
+	if reason == httpauth.CodeRejected {
+		switch {
+		case errors.Is(err, ErrMissingToken):
+			return classMissing
+		case errors.Is(err, ErrAmbiguousToken):
+			return classAmbiguous
+		}
 	}
-	if c := byReason[httpauth.Code(err)]; c != nil {
+	if c := byReason[reason]; c != nil {
 		return c
 	}
 	return classRejected

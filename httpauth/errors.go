@@ -1,16 +1,15 @@
 package httpauth
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
 
+	"github.com/pasetokit/pasetokit/internal/authfail"
 	"github.com/pasetokit/pasetokit/paseto"
-	"github.com/pasetokit/pasetokit/store"
-	"github.com/pasetokit/pasetokit/verifier"
 )
 
 // Errors of this package. The middleware hands them to the ErrorHandler
@@ -32,36 +31,28 @@ var (
 	// ErrTokenRevoked: the token was revoked (code token_revoked). A
 	// TokenVerifier's error matching it, such as authtoken.ErrRevoked,
 	// gets that code instead of token_rejected.
-	ErrTokenRevoked = errors.New("httpauth: token revoked")
+	ErrTokenRevoked = authfail.ErrTokenRevoked
 	// ErrRefreshReused: a one-time refresh token was presented again
 	// (code refresh_token_reused), such as authtoken.ErrRefreshReused.
-	ErrRefreshReused = errors.New("httpauth: refresh token reused")
+	ErrRefreshReused = authfail.ErrRefreshReused
 	// ErrWrongTokenType: the token is authentic but of another kind than
 	// the route accepts, such as a refresh token sent as an access token
 	// (code token_wrong_type), such as authtoken.ErrWrongType.
-	ErrWrongTokenType = errors.New("httpauth: wrong token type")
+	ErrWrongTokenType = authfail.ErrWrongTokenType
 	// ErrNotFresh: the route requires a fresh token, one made by a login
 	// rather than a refresh (code token_not_fresh, 403 Forbidden with
 	// error="insufficient_scope", RFC 6750 §3.1), such as
 	// authtoken.ErrNotFresh.
-	ErrNotFresh = errors.New("httpauth: token not fresh")
+	ErrNotFresh = authfail.ErrNotFresh
 
 	// errNoCredentials: a header with a matching scheme (or a WebSocket
 	// value with the prefix) and nothing after it. It matches
 	// paseto.ErrMalformed.
-	errNoCredentials = &wrapError{"httpauth: no credentials after the authentication scheme", paseto.ErrMalformed}
+	errNoCredentials = fmt.Errorf("httpauth: no credentials after the authentication scheme: %w", paseto.ErrMalformed)
 	// errNilToken: the TokenVerifier returned neither a token nor an
 	// error. The request is rejected (code token_rejected).
 	errNilToken = errors.New("httpauth: verifier returned no token and no error")
 )
-
-type wrapError struct {
-	msg string
-	err error
-}
-
-func (e *wrapError) Error() string { return e.msg + ": " + e.err.Error() }
-func (e *wrapError) Unwrap() error { return e.err }
 
 // ConfigError describes what [New] rejected. It matches
 // [ErrInvalidConfig] and its Err with errors.Is.
@@ -142,22 +133,22 @@ func (e *Error) Unwrap() error { return e.Err }
 // ErrorHandler writes them in the "error" member of its JSON body. Compare
 // codes with these constants, never with literal strings.
 const (
-	CodeMissing           = "token_missing"           // 401: no token
-	CodeAmbiguous         = "token_ambiguous"         // 400: two tokens in one source
-	CodeMalformed         = "token_malformed"         // 401
-	CodeExpired           = "token_expired"           // 401
-	CodeNotYetValid       = "token_not_yet_valid"     // 401
-	CodeInvalid           = "token_invalid"           // 401: signature or tag
-	CodeUnknownKey        = "token_unknown_key"       // 401
-	CodeWrongIssuer       = "token_wrong_issuer"      // 401
-	CodeWrongAudience     = "token_wrong_audience"    // 401
-	CodeRevoked           = "token_revoked"           // 401: [ErrTokenRevoked]
-	CodeRefreshReused     = "refresh_token_reused"    // 401: [ErrRefreshReused]
-	CodeWrongType         = "token_wrong_type"        // 401: [ErrWrongTokenType]
-	CodeNotFresh          = "token_not_fresh"         // 403: [ErrNotFresh]
-	CodeRejected          = "token_rejected"          // 401: any other rejection
-	CodeKeySetUnavailable = "key_set_unavailable"     // 503
-	CodeUnavailable       = "temporarily_unavailable" // 503
+	CodeMissing           = authfail.CodeMissing           // 401: no token
+	CodeAmbiguous         = authfail.CodeAmbiguous         // 400: two tokens in one source
+	CodeMalformed         = authfail.CodeMalformed         // 401
+	CodeExpired           = authfail.CodeExpired           // 401
+	CodeNotYetValid       = authfail.CodeNotYetValid       // 401
+	CodeInvalid           = authfail.CodeInvalid           // 401: signature or tag
+	CodeUnknownKey        = authfail.CodeUnknownKey        // 401
+	CodeWrongIssuer       = authfail.CodeWrongIssuer       // 401
+	CodeWrongAudience     = authfail.CodeWrongAudience     // 401
+	CodeRevoked           = authfail.CodeRevoked           // 401: [ErrTokenRevoked]
+	CodeRefreshReused     = authfail.CodeRefreshReused     // 401: [ErrRefreshReused]
+	CodeWrongType         = authfail.CodeWrongType         // 401: [ErrWrongTokenType]
+	CodeNotFresh          = authfail.CodeNotFresh          // 403: [ErrNotFresh]
+	CodeRejected          = authfail.CodeRejected          // 401: any other rejection
+	CodeKeySetUnavailable = authfail.CodeKeySetUnavailable // 503
+	CodeUnavailable       = authfail.CodeUnavailable       // 503
 )
 
 // class is one failure class: its code, status, RFC 6750 error code and
@@ -171,22 +162,22 @@ type class struct {
 }
 
 var (
-	classMissing     = newClass("token_missing", http.StatusUnauthorized, "", "No access token was provided.")
-	classAmbiguous   = newClass("token_ambiguous", http.StatusBadRequest, "invalid_request", "The request carries more than one access token in the same place.")
-	classMalformed   = newClass("token_malformed", http.StatusUnauthorized, "invalid_token", "The access token is malformed or of an unsupported kind.")
-	classExpired     = newClass("token_expired", http.StatusUnauthorized, "invalid_token", "The access token has expired.")
-	classNotYetValid = newClass("token_not_yet_valid", http.StatusUnauthorized, "invalid_token", "The access token is not valid yet.")
-	classInvalid     = newClass("token_invalid", http.StatusUnauthorized, "invalid_token", "The access token could not be verified.")
-	classUnknownKey  = newClass("token_unknown_key", http.StatusUnauthorized, "invalid_token", "The access token does not name a key this server knows.")
-	classIssuer      = newClass("token_wrong_issuer", http.StatusUnauthorized, "invalid_token", "The access token comes from an issuer this server does not accept.")
-	classAudience    = newClass("token_wrong_audience", http.StatusUnauthorized, "invalid_token", "The access token is not meant for this server.")
-	classRevoked     = newClass(CodeRevoked, http.StatusUnauthorized, "invalid_token", "The token has been revoked.")
-	classReused      = newClass(CodeRefreshReused, http.StatusUnauthorized, "invalid_token", "The refresh token has already been used.")
-	classWrongType   = newClass(CodeWrongType, http.StatusUnauthorized, "invalid_token", "The token is not of the type this resource accepts.")
-	classNotFresh    = newClass(CodeNotFresh, http.StatusForbidden, "insufficient_scope", "This resource requires a fresh login.")
-	classRejected    = newClass("token_rejected", http.StatusUnauthorized, "invalid_token", "The access token was rejected.")
-	classKeySet      = newClass("key_set_unavailable", http.StatusServiceUnavailable, "", "The keys needed to verify the access token are temporarily unavailable.")
-	classUnavailable = newClass("temporarily_unavailable", http.StatusServiceUnavailable, "", "Token verification is temporarily unavailable.")
+	classMissing     = newClass(CodeMissing, http.StatusUnauthorized, "")
+	classAmbiguous   = newClass(CodeAmbiguous, http.StatusBadRequest, "invalid_request")
+	classMalformed   = newClass(CodeMalformed, http.StatusUnauthorized, "invalid_token")
+	classExpired     = newClass(CodeExpired, http.StatusUnauthorized, "invalid_token")
+	classNotYetValid = newClass(CodeNotYetValid, http.StatusUnauthorized, "invalid_token")
+	classInvalid     = newClass(CodeInvalid, http.StatusUnauthorized, "invalid_token")
+	classUnknownKey  = newClass(CodeUnknownKey, http.StatusUnauthorized, "invalid_token")
+	classIssuer      = newClass(CodeWrongIssuer, http.StatusUnauthorized, "invalid_token")
+	classAudience    = newClass(CodeWrongAudience, http.StatusUnauthorized, "invalid_token")
+	classRevoked     = newClass(CodeRevoked, http.StatusUnauthorized, "invalid_token")
+	classReused      = newClass(CodeRefreshReused, http.StatusUnauthorized, "invalid_token")
+	classWrongType   = newClass(CodeWrongType, http.StatusUnauthorized, "invalid_token")
+	classNotFresh    = newClass(CodeNotFresh, http.StatusForbidden, "insufficient_scope")
+	classRejected    = newClass(CodeRejected, http.StatusUnauthorized, "invalid_token")
+	classKeySet      = newClass(CodeKeySetUnavailable, http.StatusServiceUnavailable, "")
+	classUnavailable = newClass(CodeUnavailable, http.StatusServiceUnavailable, "")
 
 	classes = []*class{
 		classMissing, classAmbiguous, classMalformed, classExpired,
@@ -196,7 +187,10 @@ var (
 	}
 )
 
-func newClass(code string, status int, oauth, detail string) *class {
+// newClass builds the class of code, with its fixed text from
+// internal/authfail.
+func newClass(code string, status int, oauth string) *class {
+	detail := authfail.Messages[code]
 	return &class{code: code, status: status, oauth: oauth, detail: detail, body: jsonBody(code, detail)}
 }
 
@@ -211,50 +205,11 @@ func jsonBody(code, detail string) []byte {
 	return append(b, '\n')
 }
 
-// sentinel classes, in the order they are tried: the first match wins.
-var sentinelClasses = []struct {
-	err error
-	c   *class
-}{
-	// A server-side problem first: it is not the client's fault even when
-	// it also wraps another error.
-	{verifier.ErrKeySetUnavailable, classKeySet},
-	// Shared state (revocation, one-time tokens) could not be consulted:
-	// the token is refused, but it is the server's problem.
-	{store.ErrUnavailable, classUnavailable},
-	{ErrMissingToken, classMissing},
-	{ErrAmbiguousToken, classAmbiguous},
-	{paseto.ErrMalformed, classMalformed},
-	{paseto.ErrTokenTooLong, classMalformed},
-	{paseto.ErrFooterTooLong, classMalformed},
-	{paseto.ErrInvalidFooter, classMalformed},
-	{paseto.ErrKeyInFooter, classMalformed},
-	{paseto.ErrInvalidClaims, classMalformed},
-	{paseto.ErrUnsupported, classMalformed},
-	{paseto.ErrImplicitUnsupported, classMalformed},
-	{paseto.ErrExpired, classExpired},
-	{verifier.ErrTooOld, classExpired},
-	{paseto.ErrNotYetValid, classNotYetValid},
-	{paseto.ErrIssuedInFuture, classNotYetValid},
-	{paseto.ErrInvalidSignature, classInvalid},
-	{paseto.ErrInvalidMAC, classInvalid},
-	{paseto.ErrWrongKey, classInvalid},
-	{verifier.ErrUnknownKey, classUnknownKey},
-	{verifier.ErrMissingKeyID, classUnknownKey},
-	{verifier.ErrWrongIssuer, classIssuer},
-	{verifier.ErrWrongAudience, classAudience},
-	// The reasons a TokenVerifier's rule gives, before the rule class
-	// they also match.
-	{ErrTokenRevoked, classRevoked},
-	{ErrRefreshReused, classReused},
-	{ErrWrongTokenType, classWrongType},
-	{ErrNotFresh, classNotFresh},
-	{verifier.ErrMissingExpiration, classRejected},
-	{verifier.ErrRule, classRejected},
-	// The request's context ended (client gone, deadline passed) while
-	// the verifier waited, typically on a key set.
-	{context.Canceled, classUnavailable},
-	{context.DeadlineExceeded, classUnavailable},
+// ownSentinels are this package's errors in the one classification
+// (internal/authfail), tried after the server-side failures.
+var ownSentinels = []authfail.Sentinel{
+	{Err: ErrMissingToken, Code: CodeMissing},
+	{Err: ErrAmbiguousToken, Code: CodeAmbiguous},
 }
 
 // classify maps err to its class. Anything unknown is token_rejected:
@@ -264,10 +219,8 @@ func classify(err error) *class {
 	if errors.As(err, &e) && e.class != nil {
 		return e.class
 	}
-	for _, s := range sentinelClasses {
-		if errors.Is(err, s.err) {
-			return s.c
-		}
+	if c := classByCode(authfail.Code(err, ownSentinels...)); c != nil {
+		return c
 	}
 	return classRejected
 }

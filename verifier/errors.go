@@ -3,6 +3,7 @@ package verifier
 import (
 	"errors"
 
+	"github.com/pasetokit/pasetokit/internal/authfail"
 	"github.com/pasetokit/pasetokit/paseto"
 )
 
@@ -43,31 +44,31 @@ var (
 	// or the token has no kid and there is no key of its version and
 	// purpose. (A token without a kid that no such key opens is
 	// [ErrInvalidSignature] or [ErrInvalidMAC].)
-	ErrUnknownKey = errors.New("verifier: unknown key")
+	ErrUnknownKey = authfail.ErrUnknownKey
 	// ErrMissingKeyID: the token's footer has no kid and [Config.RequireKeyID]
 	// is set. The error also matches [ErrUnknownKey].
-	ErrMissingKeyID = errors.New("verifier: token has no key id")
+	ErrMissingKeyID = authfail.ErrMissingKeyID
 	// ErrWrongIssuer: iss is missing or not the issuer the key is bound to,
 	// or not one of [Config.Issuers].
-	ErrWrongIssuer = errors.New("verifier: wrong issuer")
+	ErrWrongIssuer = authfail.ErrWrongIssuer
 	// ErrWrongAudience: none of the token's audiences is in
 	// [Config.Audiences].
-	ErrWrongAudience = errors.New("verifier: wrong audience")
+	ErrWrongAudience = authfail.ErrWrongAudience
 	// ErrMissingExpiration: the token has no exp and the configuration
 	// does not allow that.
-	ErrMissingExpiration = errors.New("verifier: token has no expiration")
+	ErrMissingExpiration = authfail.ErrMissingExpiration
 	// ErrTooOld: iat is older than [Config.MaxAge] (or missing while MaxAge
 	// is set).
-	ErrTooOld = errors.New("verifier: token too old")
+	ErrTooOld = authfail.ErrTooOld
 	// ErrRule: a caller-supplied Rule rejected the token. The [*RuleError]
 	// wraps the rule's own error too.
-	ErrRule = errors.New("verifier: rejected by rule")
+	ErrRule = authfail.ErrRule
 	// ErrKeySetUnavailable: the token needs a remote key set that could
 	// not be fetched and has no usable cached copy. The error also wraps
 	// the set's last [*KeySetError]. (When the caller's context ends while
 	// Verify waits for a fetch, the error wraps the context's error
 	// instead: context.Canceled or context.DeadlineExceeded.)
-	ErrKeySetUnavailable = errors.New("verifier: key set unavailable")
+	ErrKeySetUnavailable = authfail.ErrKeySetUnavailable
 )
 
 // Errors returned by New, SetKeys and Refresh.
