@@ -73,6 +73,25 @@ type fleetFaults struct {
 	killBegin, killRestart time.Time
 	redisStop, redisStart  time.Time
 	recoverIn              time.Duration
+	// storeOutages holds, per demo, the instants (to the second, as the
+	// demo logs them) at which it logged the start of a store outage of
+	// its own: its store timed out or failed outside the planned Redis
+	// stop (a stall of Redis on a loaded machine).
+	storeOutages map[int][]time.Time
+}
+
+// outageStart is the demo's log line for the start of a store outage.
+var outageStart = regexp.MustCompile(`^(\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}) store outage: `)
+
+// storeOutageNear reports whether demo logged the start of a store outage
+// within two seconds of t (its log has whole seconds).
+func (f fleetFaults) storeOutageNear(demo int, t time.Time) bool {
+	for _, at := range f.storeOutages[demo] {
+		if d := t.Sub(at); d > -2*time.Second && d < 3*time.Second {
+			return true
+		}
+	}
+	return false
 }
 
 // verdict says whether an answer is right for its request: the expected
@@ -97,6 +116,10 @@ func (f fleetFaults) verdict(r fleetRec) (ok bool, why string) {
 		// Redis signs until its current key is due to retire, then
 		// fails closed.
 		return true, "503, Redis away"
+	case r.status == http.StatusServiceUnavailable && r.target >= 0 && f.storeOutageNear(r.target, r.start):
+		// The demo's store timed out (its own outage line says so):
+		// failing closed is the right answer, whatever the cause.
+		return true, "503, store timed out (the demo logged the outage)"
 	case r.status == 0 && r.target == f.killed && overlaps(f.killBegin, f.killRestart):
 		return true, "transport error, demo killed"
 	}
@@ -418,6 +441,16 @@ func (f *fleet) judge() []string {
 	counts := [numFleetKinds]map[string]int{}
 	for k := range counts {
 		counts[k] = map[string]int{}
+	}
+	f.faults.storeOutages = map[int][]time.Time{}
+	for i, d := range f.demos {
+		for _, l := range d.Lines() {
+			if m := outageStart.FindStringSubmatch(l); m != nil {
+				if at, err := time.ParseInLocation("2006/01/02 15:04:05", m[1], time.Local); err == nil {
+					f.faults.storeOutages[i] = append(f.faults.storeOutages[i], at)
+				}
+			}
+		}
 	}
 	var last503 time.Time
 	for _, r := range f.recs {
