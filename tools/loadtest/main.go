@@ -128,6 +128,7 @@ type options struct {
 	resourceBin    string
 	replicaLogouts int
 	replicaWithin  time.Duration
+	replicaStale   time.Duration
 }
 
 func main() {
@@ -154,6 +155,7 @@ func main() {
 	flag.StringVar(&o.resourceBin, "resource-bin", "", "fleet: the resource server binary; empty builds examples/resource_server, and runs without resource servers when it does not build")
 	flag.IntVar(&o.replicaLogouts, "replica-logouts", 300, "replica: logouts whose visibility at the replica demo is measured")
 	flag.DurationVar(&o.replicaWithin, "replica-within", 2*time.Second, "replica: a logged-out token still accepted by the replica demo after this fails the run")
+	flag.DurationVar(&o.replicaStale, "replica-max-stale", 0, "replica: the replica demo's -redis-replica-max-stale (0: its default, 100ms)")
 	bareAddr := flag.String("serve-bare", "", "internal: serve the bench's bare handler on this address (the bench starts this program so)")
 	bareBody := flag.String("bare-body", "", "internal: the bare handler's body, standard base64")
 	flag.Parse()

@@ -37,13 +37,17 @@ func runReplica(e *env, o options) ([]string, error) {
 	if err := procs.WriteKeyFile(keyFile); err != nil {
 		return nil, err
 	}
+	replicaFlags := []string{"-redis-replica"}
+	if o.replicaStale != 0 {
+		replicaFlags = append(replicaFlags, "-redis-replica-max-stale", o.replicaStale.String())
+	}
 	cfgs := []struct {
 		name string
 		cfg  procs.DemoConfig
 	}{
 		{"demo, memory store", procs.DemoConfig{}},
 		{"demo, -redis", procs.DemoConfig{Redis: rs.Addr(), KeyFile: keyFile}},
-		{"demo, -redis -redis-replica", procs.DemoConfig{Redis: rs.Addr(), KeyFile: keyFile, Extra: []string{"-redis-replica"}}},
+		{"demo, -redis -redis-replica", procs.DemoConfig{Redis: rs.Addr(), KeyFile: keyFile, Extra: replicaFlags}},
 	}
 	var runs []*running
 	defer func() {
