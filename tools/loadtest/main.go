@@ -55,6 +55,12 @@
 //     period (none doubled); no logout lost at any process; a 503 only while
 //     Redis is away (and -recover-within after), a transport error only
 //     from the killed process while it is down (see fleet.go, fleetring.go).
+//   - replica: the demo's -redis-replica on a redis-server of its own:
+//     GET /api/me throughput of the demo on the memory store, on Redis and
+//     on Redis with the replica, taking turns -rounds times; then
+//     -replica-logouts logouts at one demo process, each timed from its
+//     200 until another process, using the replica, refuses the token
+//     (p50, p99; see replica.go).
 //
 // The redis run judges each request by the window it lies in entirely, on
 // this process's monotonic clock: "up" (ended before the signal was sent),
@@ -85,6 +91,7 @@
 //	go run ./tools/loadtest -mode=soak -soak 30s
 //	go run ./tools/loadtest -mode=redis -phase 10s
 //	go run ./tools/loadtest -mode=fleet -fleet 60s
+//	go run ./tools/loadtest -mode=replica -conns 200 -duration 30s -rounds 6
 //
 // The defaults are short, for CI (scripts/load-test.sh runs -mode=all, the
 // redis mode with -redis-kill, and -mode=fleet);
@@ -101,29 +108,32 @@ import (
 )
 
 type options struct {
-	conns        int
-	duration     time.Duration
-	rounds       int
-	warmup       time.Duration
-	soak         time.Duration
-	rotateEvery  time.Duration
-	refetchEvery time.Duration
-	redisConns   int
-	phase        time.Duration
-	recoverIn    time.Duration
-	logoutEvery  int
-	redisServer  string
-	redisKill    bool
-	maxKeys      int
-	fleet        time.Duration
-	fleetConns   int
-	fleetRotate  time.Duration
-	resourceBin  string
+	conns          int
+	duration       time.Duration
+	rounds         int
+	warmup         time.Duration
+	soak           time.Duration
+	rotateEvery    time.Duration
+	refetchEvery   time.Duration
+	redisConns     int
+	phase          time.Duration
+	recoverIn      time.Duration
+	logoutEvery    int
+	redisServer    string
+	redisKill      bool
+	maxKeys        int
+	fleet          time.Duration
+	fleetConns     int
+	fleetRotate    time.Duration
+	resourceBin    string
+	replicaLogouts int
+	replicaWithin  time.Duration
+	replicaStale   time.Duration
 }
 
 func main() {
 	var o options
-	mode := flag.String("mode", "all", "bench, soak, redis, fleet, or all (bench, soak and redis)")
+	mode := flag.String("mode", "all", "bench, soak, redis, fleet, replica, or all (bench, soak and redis)")
 	demoBin := flag.String("demo-bin", "", "the demo binary; empty builds examples/demo with go build")
 	flag.IntVar(&o.conns, "conns", 1000, "bench and soak: concurrent keep-alive connections")
 	flag.DurationVar(&o.duration, "duration", 5*time.Second, "bench: measured time of each handler")
@@ -143,6 +153,9 @@ func main() {
 	flag.IntVar(&o.fleetConns, "fleet-conns", 50, "fleet: concurrent clients")
 	flag.DurationVar(&o.fleetRotate, "fleet-rotate-every", 2*time.Second, "fleet: the demos' -rotate-every (the access tokens live twice as long, keys are published 3/4 of it ahead)")
 	flag.StringVar(&o.resourceBin, "resource-bin", "", "fleet: the resource server binary; empty builds examples/resource_server, and runs without resource servers when it does not build")
+	flag.IntVar(&o.replicaLogouts, "replica-logouts", 300, "replica: logouts whose visibility at the replica demo is measured")
+	flag.DurationVar(&o.replicaWithin, "replica-within", 2*time.Second, "replica: a logged-out token still accepted by the replica demo after this fails the run")
+	flag.DurationVar(&o.replicaStale, "replica-max-stale", 0, "replica: the replica demo's -redis-replica-max-stale (0: its default, 100ms)")
 	bareAddr := flag.String("serve-bare", "", "internal: serve the bench's bare handler on this address (the bench starts this program so)")
 	bareBody := flag.String("bare-body", "", "internal: the bare handler's body, standard base64")
 	flag.Parse()
@@ -161,7 +174,7 @@ func main() {
 		fmt.Fprintf(os.Stderr, "loadtest: the open-file limit %d is below the %d that %d connections need; raise it (ulimit -n) or lower -conns\n", fdSoft(), need, max(o.conns, o.redisConns))
 		os.Exit(2)
 	}
-	modes := map[string]func(*env, options) ([]string, error){"bench": runBench, "soak": runSoak, "redis": runRedis, "fleet": runFleet}
+	modes := map[string]func(*env, options) ([]string, error){"bench": runBench, "soak": runSoak, "redis": runRedis, "fleet": runFleet, "replica": runReplica}
 	order := []string{*mode}
 	if *mode == "all" {
 		order = []string{"bench", "soak", "redis"}

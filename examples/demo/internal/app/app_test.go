@@ -1340,3 +1340,79 @@ func TestRingBehindUnknownKey(t *testing.T) {
 		t.Fatalf("unknown key, ring in sync again: %d, want 401", code)
 	}
 }
+
+// TestRedisReplica serves two apps on one Redis with the same keys, the
+// second reading revocations and cut-offs from a redisstore.Replica (the
+// demo's -redis-replica): a logout and a "log out everywhere" answered 200
+// by the first reach the second within the replica's bound, although the
+// second had answered (and kept) 200 for those tokens before.
+func TestRedisReplica(t *testing.T) {
+	addr := os.Getenv("PASETOKIT_REDIS_ADDR")
+	if addr == "" {
+		t.Skip("PASETOKIT_REDIS_ADDR not set")
+	}
+	c := redis.NewClient(&redis.Options{Addr: addr, DialTimeout: time.Second})
+	t.Cleanup(func() { _ = c.Close() })
+	prefix := make([]byte, 8)
+	_, _ = rand.Read(prefix)
+	s, err := redisstore.New(c, redisstore.Config{Prefix: fmt.Sprintf("demo-test:%x:", prefix), MaxFamiliesPerUser: MaxFamiliesPerUser})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const maxStale = 100 * time.Millisecond
+	r, err := s.NewReplica(context.Background(), redisstore.ReplicaConfig{MaxStale: maxStale})
+	if err != nil {
+		t.Fatalf("NewReplica (the server needs notify-keyspace-events Kg$hxe): %v", err)
+	}
+	t.Cleanup(func() { _ = r.Close() })
+	sk, err := paseto.GenerateSecretKey(paseto.V4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokenKey, err := paserk.Encode(sk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret := bytes.Repeat([]byte{7}, 32)
+	serve := func(st store.Store) string {
+		a, err := New(Config{Logf: t.Logf, TokenKey: tokenKey, CookieSecret: secret, Store: st, RememberStore: s})
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := httptest.NewServer(a)
+		t.Cleanup(srv.Close)
+		return srv.URL
+	}
+	plain, replicated := serve(s), serve(r)
+	cl := newClient(t)
+	refusedWithin := func(t *testing.T, tok string) {
+		t.Helper()
+		deadline := time.Now().Add(10 * maxStale)
+		for {
+			code, m := bearerReq(t, cl, "GET", replicated+"/api/me", tok)
+			if code == 401 {
+				return
+			}
+			if code != 200 || time.Now().After(deadline) {
+				t.Fatalf("replica app: %d %v, %v after the revocation", code, m, 10*maxStale)
+			}
+		}
+	}
+	for _, tc := range []struct{ name, path string }{
+		{"logout", "/api/logout"},
+		{"logout everywhere", "/api/logout-everywhere"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := apiToken(t, cl, plain)
+			for range 2 { // the second answer comes from the replica
+				if code, m := bearerReq(t, cl, "GET", replicated+"/api/me", p.Access); code != 200 {
+					t.Fatalf("replica app before %s: %d %v", tc.name, code, m)
+				}
+			}
+			if code, m := bearerReq(t, cl, "POST", plain+tc.path, p.Access); code != 200 {
+				t.Fatalf("%s: %d %v", tc.name, code, m)
+			}
+			refusedWithin(t, p.Access)
+		})
+	}
+}

@@ -22,14 +22,15 @@ type Redis struct {
 }
 
 // StartRedis starts redis-server (bin) in dir on a free port and waits until
-// it answers PING.
+// it answers PING. Keyspace notifications are on (Kg$hxe), as the demo's
+// -redis-replica needs.
 func StartRedis(bin, dir string) (*Redis, error) {
 	port, err := FreePort()
 	if err != nil {
 		return nil, err
 	}
 	r := &Redis{Bin: bin, Dir: dir, Port: port, Process: &Process{Name: "redis-server"}}
-	conf := fmt.Sprintf("bind 127.0.0.1\nport %d\ndir %s\nappendonly yes\nappendfsync always\nsave \"\"\ndaemonize no\nlogfile \"\"\n", port, dir)
+	conf := fmt.Sprintf("bind 127.0.0.1\nport %d\ndir %s\nappendonly yes\nappendfsync always\nsave \"\"\nnotify-keyspace-events Kg$hxe\ndaemonize no\nlogfile \"\"\n", port, dir)
 	if err := os.WriteFile(filepath.Join(dir, "redis.conf"), []byte(conf), 0o600); err != nil {
 		return nil, err
 	}
