@@ -94,16 +94,7 @@ type Error struct {
 
 // Error returns "grpcauth: <reason> (<method>): <underlying error>". It is
 // for logs, not for clients.
-func (e *Error) Error() string {
-	s := "grpcauth: " + e.Reason
-	if e.Method != "" {
-		s += " (" + e.Method + ")"
-	}
-	if e.Err != nil {
-		s += ": " + e.Err.Error()
-	}
-	return s
-}
+func (e *Error) Error() string { return authfail.ErrorText("grpcauth", e.Reason, e.Method, e.Err) }
 
 // Unwrap returns e.Err.
 func (e *Error) Unwrap() error { return e.Err }

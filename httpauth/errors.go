@@ -115,16 +115,7 @@ type Error struct {
 
 // Error returns "httpauth: <code> (<source>): <underlying error>". It is for
 // logs, not for clients.
-func (e *Error) Error() string {
-	s := "httpauth: " + e.Code
-	if e.Source != "" {
-		s += " (" + e.Source + ")"
-	}
-	if e.Err != nil {
-		s += ": " + e.Err.Error()
-	}
-	return s
-}
+func (e *Error) Error() string { return authfail.ErrorText("httpauth", e.Code, e.Source, e.Err) }
 
 // Unwrap returns e.Err.
 func (e *Error) Unwrap() error { return e.Err }

@@ -56,8 +56,10 @@ if [[ -z "${PASETOKIT_REDIS_ADDR:-}" ]]; then
 	port=""
 	for p in $(seq 16379 16399); do
 		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && continue # taken
+		# Keyspace notifications: the demo's -redis-replica test needs them.
 		redis-server --port "$p" --bind 127.0.0.1 --daemonize no \
 			--save "" --appendonly no --dir "$tmp" \
+			--notify-keyspace-events 'Kg$hxe' \
 			--logfile "$tmp/redis-$p.log" </dev/null &
 		pid=$!
 		pids+=("$pid")

@@ -143,3 +143,17 @@ func Code(err error, own ...Sentinel) string {
 	}
 	return CodeRejected
 }
+
+// ErrorText is the log text of a refused request, the one form httpauth and
+// grpcauth share: "<pkg>: <code> (<where>): <err>", where and err left out
+// when empty or nil. It is for logs, never for clients.
+func ErrorText(pkg, code, where string, err error) string {
+	s := pkg + ": " + code
+	if where != "" {
+		s += " (" + where + ")"
+	}
+	if err != nil {
+		s += ": " + err.Error()
+	}
+	return s
+}
