@@ -17,20 +17,24 @@ package redisstore
 // scored by its x; the key expires with the latest of them. A rotation
 // updates the family in place: refreshing adds no key. CreateFamily drops
 // the owner's families that are over (by the Store's clock: such a family
-// is refused by every method) or gone from Redis, and, when the owner
-// still has [Config.MaxFamiliesPerUser] of them, deletes the ones that
-// expire soonest, so no owner holds more than the bound and no script
-// visits more than it.
+// is refused by every method), and, when the owner then has more than
+// [Config.MaxFamiliesPerUser], a second script drops those gone from Redis
+// and deletes the ones that expire soonest (evict.go, shared with
+// remember-me): once no creation for the owner is in progress, no owner
+// holds more than the bound, and no script visits more than the bound
+// plus the creations running concurrently.
 //
 // # Atomicity and Cluster
 //
-// Each method is one Lua script. A family and its owner's index must be in
-// one Cluster slot: callers group their keys ("{g}…", as package authtoken
-// does per subject), and on a sharded client a family whose key is in
-// another slot than its owner's is refused with [ErrInvalidConfig]. The
-// families CreateFamily evicts were created with the same owner, so they
-// are in that slot too. Check runs one script when its keys share a slot
-// (always on a single server), and otherwise one pipeline.
+// Each method is one Lua script (CreateFamily two when it evicts), and
+// every key a script touches is passed in KEYS. A family and its owner's
+// index must be in one Cluster slot: callers group their keys ("{g}…", as
+// package authtoken does per subject), and on a sharded client a family
+// whose key is in another slot than its owner's is refused with
+// [ErrInvalidConfig]. The families CreateFamily evicts were created with
+// the same owner, so they are in that slot too. Check runs one script when
+// its keys share a slot (always on a single server), and otherwise one
+// pipeline.
 
 import (
 	"context"
@@ -48,44 +52,23 @@ func (s *Store) ownerKey(owner string) string   { return s.prefix + "fu:" + owne
 
 // createFamilyScript: KEYS[1] family, KEYS[2] owner index; ARGV[1] token,
 // ARGV[2] expiry (ms), ARGV[3] the most families per owner, ARGV[4] the
-// family (member of the index), ARGV[5] now (ms), ARGV[6] family key
-// prefix, ARGV[7] owner. Returns 0 when the family is live already, 1
-// when created.
-var createFamilyScript = redis.NewScript(`
+// family (member of the index), ARGV[5] now (ms), ARGV[6] owner. Returns
+// {0} when the family is live already, {1} when created, and {1,
+// families...} when created and the owner's index is over the bound: the
+// caller runs evictScript with those families declared (evict.go). The
+// index is pruned of the families that are over by the Store's clock.
+// Every key it touches is in KEYS.
+var createFamilyScript = redis.NewScript(indexAddLua + `
 local now = tonumber(ARGV[5])
-local fp, owner = ARGV[6], ARGV[7]
 local x = tonumber(redis.call('HGET', KEYS[1], 'x'))
 if x and x > now then
-	return 0
+	return {0}
 end
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
-local bound = tonumber(ARGV[3])
-local n = redis.call('ZCARD', KEYS[2])
-if n >= bound then
-	for _, f in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
-		if redis.call('HGET', fp .. f, 'o') ~= owner then
-			redis.call('ZREM', KEYS[2], f)
-			n = n - 1
-		end
-	end
-end
-local over = n - bound + 1
-if over > 0 then
-	local old = redis.call('ZPOPMIN', KEYS[2], over)
-	for i = 1, #old, 2 do
-		local k = fp .. old[i]
-		if redis.call('HGET', k, 'o') == owner then
-			redis.call('DEL', k)
-		end
-	end
-end
 redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], 'c', ARGV[1], 'r', '0', 'x', ARGV[2], 'o', owner)
+redis.call('HSET', KEYS[1], 'c', ARGV[1], 'r', '0', 'x', ARGV[2], 'o', ARGV[6])
 redis.call('PEXPIREAT', KEYS[1], ARGV[2])
-redis.call('ZADD', KEYS[2], ARGV[2], ARGV[4])
-local last = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
-redis.call('PEXPIREAT', KEYS[2], last[2])
-return 1
+return indexAdd(KEYS[2], ARGV[2], ARGV[4], tonumber(ARGV[3]))
 `)
 
 // rotateFamilyScript: KEYS[1] family, KEYS[2] owner index; ARGV[1] from,
@@ -176,8 +159,11 @@ func errSlots(op string) error {
 	return fmt.Errorf("%w: redisstore: %s: the family and its owner are in different Redis Cluster slots: group their keys (\"{g}…\")", ErrInvalidConfig, op)
 }
 
-// CreateFamily implements store.Store with one script. A family that is
-// live already is an error matching store.ErrFamilyInUse.
+// CreateFamily implements store.Store with one script, and a second one
+// when the owner is then over [Config.MaxFamiliesPerUser]: it deletes the
+// owner's families that expire soonest (see evict.go for the bound kept
+// under concurrent creations). A family that is live already is an error
+// matching store.ErrFamilyInUse.
 func (s *Store) CreateFamily(ctx context.Context, owner, family, token string, until time.Time) error {
 	now := s.now()
 	if !now.Before(until) {
@@ -192,17 +178,26 @@ func (s *Store) CreateFamily(ctx context.Context, owner, family, token string, u
 	if err := s.ready(ctx); err != nil {
 		return err
 	}
-	var n int
-	err := s.write(ctx, fk, func(c redis.Cmdable) (err error) {
-		n, err = createFamilyScript.Run(ctx, c, []string{fk, ok},
-			token, ceilMilli(until), s.famPerUser, family, now.UnixMilli(), s.prefix+"f:", owner).Int()
+	var code int64
+	var others []string
+	err := s.write(ctx, fk, func(c redis.Cmdable) error {
+		v, err := createFamilyScript.Run(ctx, c, []string{fk, ok},
+			token, ceilMilli(until), s.famPerUser, family, now.UnixMilli(), owner).Result()
+		if err == nil {
+			code, others, err = scriptReply(v)
+		}
 		return err
 	})
 	if err != nil {
 		return unavailable("create family", err)
 	}
-	if n == 0 {
+	if code == 0 {
 		return fmt.Errorf("%w: redisstore: create family", store.ErrFamilyInUse)
+	}
+	if len(others) > 0 {
+		// The family is written: a failed eviction leaves the owner over
+		// the bound until the next creation, and is not the caller's error.
+		_ = s.evict(ctx, ok, "o", owner, s.famPerUser, others, s.familyKey)
 	}
 	return nil
 }

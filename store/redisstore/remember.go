@@ -27,27 +27,31 @@ package redisstore
 // series is gone from Redis or belongs to another user (a reused
 // selector): never by a process's clock, which may run ahead of another
 // process that still accepts the series, so that DeleteUser finds every
-// series any process accepts. CreateSeries drops such stale selectors
-// (they do not count toward [Config.MaxSeriesPerUser]) and, when the user
-// still has that many series, deletes the ones that expire soonest
-// (ZPOPMIN; series expired by the Store's clock but still in Redis go
-// first), so a user's set never holds more than the bound and no script
-// scans more than it. (Versions before the bound kept a plain set here;
-// CreateSeries converts such a set on first use, and DeleteSeries and
-// DeleteUser read either.)
+// series any process accepts. When a user has more than
+// [Config.MaxSeriesPerUser] selectors after a creation, a second script
+// (evict.go, shared with refresh families) drops such stale selectors
+// (they do not count toward the bound) and deletes the series that expire
+// soonest (series expired by the Store's clock but still in Redis go
+// first): once no creation for the user is in progress, the user's set
+// holds at most the bound, and no script visits more than the bound plus
+// the creations running concurrently. (Versions before the bound kept a
+// plain set here; CreateSeries converts such a set on first use, and
+// DeleteSeries and DeleteUser read either.)
 //
 // # Atomicity
 //
 // CreateSeries, RotateSeries, DeleteSeries and DeleteUser are each one Lua
-// script (DeleteSeries and DeleteUser run theirs a second time when the
-// first run finds that the caller's guess of the series' owner, or of the
-// user's selectors, was wrong: every key they touch is declared in KEYS);
-// GetSeries is one HGETALL. The script of CreateSeries touches both the
-// series and the user's index, and builds inside the script the names of
-// the series it visits (those of the index's members, and the index of a
-// previous owner of the selector), so all remember-me keys of a Store
-// must live on one Redis node. On a single server (with or without
-// replicas or Sentinel) they do. On Redis
+// script, and every key a script touches is passed in KEYS: no script
+// builds a key name. CreateSeries runs a second script when the user is
+// over the bound (the eviction above). CreateSeries, DeleteSeries and
+// DeleteUser run theirs again when the first run finds that the caller's
+// guess was wrong (of the owner of an existing series, or of the members
+// of a user's index that is a plain set, or of a user's selectors); such a
+// run changes nothing. GetSeries is one HGETALL. A creation touches the
+// series, the user's index and, when it replaces an expired series of
+// another user, that user's index, so all remember-me keys of a Store
+// must share one slot on Redis Cluster. On a single server (with or
+// without replicas or Sentinel) they do. On Redis
 // Cluster (or a redis.Ring), the remember-me keys carry the hash tag
 // {Prefix}, right after the prefix (Prefix+"{"+Prefix+"}rs:"+selector and
 // Prefix+"{"+Prefix+"}ru:"+userID), so that they share one slot; a Prefix
@@ -104,93 +108,101 @@ func expired(expiresMilli int64, now time.Time) bool {
 	return expiresMilli <= now.UnixMilli()
 }
 
-// createScript: KEYS[1] series, KEYS[2] user index; ARGV[1] expiry (ms),
-// ARGV[2] selector, ARGV[3] series key prefix, ARGV[4] now (ms), ARGV[5]
-// user id, ARGV[6] the most series per user, ARGV[7] user index key
-// prefix, ARGV[8..] field/value pairs. Returns 0 when the selector is in
-// use, 1 when created.
+// createScript: KEYS[1] series, KEYS[2] user index, then KEYS[3] the
+// index of ARGV[6] when ARGV[6] is not "", then the series keys of the m
+// selectors ARGV[8..7+m]; ARGV[1] expiry (ms), ARGV[2] selector, ARGV[3]
+// now (ms), ARGV[4] user id, ARGV[5] the most series per user, ARGV[6] the
+// caller's guess of the user a series already at KEYS[1] belongs to ("":
+// none), ARGV[7] m, ARGV[8..7+m] the caller's guess of the members of a
+// user index that is still an earlier version's plain set, ARGV[8+m..]
+// field/value pairs. Every key it touches is in KEYS. Replies:
 //
-// A series that Redis still holds but that has expired by the Store's clock
-// is replaced, as GetSeries reports it missing (and dropped from its
-// owner's index).
+//	{0}                  the selector is in use
+//	{1}                  created
+//	{1, selectors...}    created, and the user is over the bound: the
+//	                     caller runs evictScript with those declared
+//	{-1, user}           nothing done: a series to replace belongs to
+//	                     that user, whose index must be declared
+//	{-2, selectors...}   nothing done: the user index is a plain set with
+//	                     these members, which must be declared
 //
-// The user's index is pruned of stale selectors only: those whose series
-// Redis no longer holds (expired by Redis's clock, the same for every
-// process) or that now belong to another user. The caller's clock plays no
-// part, so a selector stays in the index, where DeleteUser finds it, as
-// long as its series exists. Stale selectors do not count toward ARGV[6]:
-// those at the low end of the index (series that Redis expired score below
-// every live one) are dropped on every call, and when the user is at the
-// bound the whole index (at most ARGV[6] members) is checked, as a series
-// can also vanish out of order (deleted or evicted from Redis). If the
-// user still has ARGV[6] series, the ones that expire soonest are deleted.
-// The cost is the entries removed plus, at the bound, one HGET per member,
-// except once to convert the plain set of an earlier version, of which
-// only selectors whose series exists and belongs to the user are kept.
-var createScript = redis.NewScript(`
-local now = tonumber(ARGV[4])
-local sp, user = ARGV[3], ARGV[5]
+// A series that Redis still holds but that has expired by the Store's
+// clock is replaced, as GetSeries reports it missing, and dropped from its
+// owner's index. A plain set of an earlier version is converted to a
+// sorted set, keeping only the selectors whose series exists and belongs
+// to the user. The index is pruned of the selectors whose score (their
+// series' expiry) is before Redis's own clock (TIME): Redis has expired
+// those series. The caller's clock prunes nothing, so a selector stays in
+// the index, where DeleteUser finds it, as long as its series exists;
+// selectors whose series is gone otherwise (deleted, or evicted from
+// Redis) or belongs to another user are dropped by evictScript, and do not
+// count toward the bound.
+var createScript = redis.NewScript(indexAddLua + `
+local now, user, prev, m = tonumber(ARGV[3]), ARGV[4], ARGV[6], tonumber(ARGV[7])
+local kb = 2
+if prev ~= '' then
+	kb = 3
+end
+local replace, owner = false, nil
 if redis.call('EXISTS', KEYS[1]) == 1 then
 	local r = redis.call('HMGET', KEYS[1], 'x', 'u')
 	local x = tonumber(r[1])
 	if not x or x > now then
-		return 0
+		return {0}
 	end
+	replace, owner = true, r[2]
+	if owner and owner ~= user and owner ~= prev then
+		return {-1, owner}
+	end
+end
+local legacy = redis.call('TYPE', KEYS[2]).ok == 'set'
+if legacy then
+	local sels = redis.call('SMEMBERS', KEYS[2])
+	local declared = {}
+	for i = 1, m do
+		declared[ARGV[7 + i]] = true
+	end
+	local same = #sels == m
+	for _, sel in ipairs(sels) do
+		if not declared[sel] then
+			same = false
+		end
+	end
+	if not same then
+		local r = {-2}
+		for _, sel in ipairs(sels) do
+			r[#r + 1] = sel
+		end
+		return r
+	end
+end
+if replace then
 	redis.call('DEL', KEYS[1])
-	if r[2] then
-		local ok = ARGV[7] .. r[2]
+	if owner then
+		local ok = KEYS[2]
+		if owner ~= user then
+			ok = KEYS[3]
+		end
 		if redis.call('TYPE', ok).ok == 'zset' then
 			redis.call('ZREM', ok, ARGV[2])
 		end
 	end
 end
-if redis.call('TYPE', KEYS[2]).ok == 'set' then
-	local sels = redis.call('SMEMBERS', KEYS[2])
+if legacy then
 	redis.call('DEL', KEYS[2])
-	for _, sel in ipairs(sels) do
-		local r = redis.call('HMGET', sp .. sel, 'x', 'u')
+	for i = 1, m do
+		local r = redis.call('HMGET', KEYS[kb + i], 'x', 'u')
 		local x = tonumber(r[1])
 		if x and r[2] == user then
-			redis.call('ZADD', KEYS[2], x, sel)
+			redis.call('ZADD', KEYS[2], x, ARGV[7 + i])
 		end
 	end
 end
-local function stale(sel)
-	return redis.call('HGET', sp .. sel, 'u') ~= user
-end
-while true do
-	local low = redis.call('ZRANGE', KEYS[2], 0, 0)
-	if #low == 0 or not stale(low[1]) then
-		break
-	end
-	redis.call('ZREM', KEYS[2], low[1])
-end
-local bound = tonumber(ARGV[6])
-local n = redis.call('ZCARD', KEYS[2])
-if n >= bound then
-	for _, sel in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
-		if stale(sel) then
-			redis.call('ZREM', KEYS[2], sel)
-			n = n - 1
-		end
-	end
-end
-local over = n - bound + 1
-if over > 0 then
-	local old = redis.call('ZPOPMIN', KEYS[2], over)
-	for i = 1, #old, 2 do
-		local k = sp .. old[i]
-		if redis.call('HGET', k, 'u') == user then
-			redis.call('DEL', k)
-		end
-	end
-end
-redis.call('HSET', KEYS[1], unpack(ARGV, 8))
+local t = redis.call('TIME')
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', string.format('(%d', t[1] * 1000 + math.floor(t[2] / 1000)))
+redis.call('HSET', KEYS[1], unpack(ARGV, 8 + m))
 redis.call('PEXPIREAT', KEYS[1], ARGV[1])
-redis.call('ZADD', KEYS[2], ARGV[1], ARGV[2])
-local last = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
-redis.call('PEXPIREAT', KEYS[2], last[2])
-return 1
+return indexAdd(KEYS[2], ARGV[1], ARGV[2], tonumber(ARGV[5]))
 `)
 
 // rotateScript: KEYS[1] series; ARGV[1] old hash, ARGV[2] new hash,
@@ -298,20 +310,12 @@ return {1}
 // reports whether the script finished, and more holds the strings that
 // follow a -1.
 func retryReply(v any) (done bool, more []string, err error) {
-	r, ok := v.([]any)
-	if !ok || len(r) == 0 {
-		return false, nil, fmt.Errorf("unexpected reply %T", v)
+	code, more, err := scriptReply(v)
+	if err != nil {
+		return false, nil, err
 	}
-	if code, ok := r[0].(int64); !ok || code != -1 {
+	if code != -1 {
 		return true, nil, nil
-	}
-	more = make([]string, 0, len(r)-1)
-	for _, x := range r[1:] {
-		str, ok := x.(string)
-		if !ok {
-			return false, nil, fmt.Errorf("unexpected reply element %T", x)
-		}
-		more = append(more, str)
 	}
 	return false, more, nil
 }
@@ -320,10 +324,10 @@ func retryReply(v any) (done bool, more []string, err error) {
 // empty selector, and one matching store.ErrSelectorInUse when a series
 // with that selector has not expired. A series whose Expires is not after
 // the current time is not stored (it would be gone at once) and
-// CreateSeries returns nil. When the user already has
-// [Config.MaxSeriesPerUser] series in Redis, the one that expires soonest is
-// deleted in the same script; series that Redis no longer holds do not
-// count.
+// CreateSeries returns nil. When the user then has more than
+// [Config.MaxSeriesPerUser] series in Redis, a second script deletes the
+// ones that expire soonest (see evict.go for the bound kept under
+// concurrent creations); series that Redis no longer holds do not count.
 func (s *Store) CreateSeries(ctx context.Context, sr store.Series) (rerr error) {
 	defer s.track(ctx, &rerr)
 	if sr.Selector == "" {
@@ -334,40 +338,74 @@ func (s *Store) CreateSeries(ctx context.Context, sr store.Series) (rerr error) 
 	if expired(x, now) {
 		return nil
 	}
-	args := []any{x, sr.Selector, s.seriesPrefix(), now.UnixMilli(),
-		sr.UserID, s.perUser, s.userPrefix(),
-		"u", sr.UserID, "v", sr.ValidatorHash, "e", encodeTime(sr.Expires), "x", x}
+	fields := []any{"u", sr.UserID, "v", sr.ValidatorHash, "e", encodeTime(sr.Expires), "x", x}
 	if len(sr.PrevHash) > 0 {
-		args = append(args, "p", sr.PrevHash)
+		fields = append(fields, "p", sr.PrevHash)
 	}
 	if !sr.PrevUntil.IsZero() {
-		args = append(args, "pu", encodeTime(sr.PrevUntil))
+		fields = append(fields, "pu", encodeTime(sr.PrevUntil))
 	}
 	if !sr.Created.IsZero() {
-		args = append(args, "c", encodeTime(sr.Created))
+		fields = append(fields, "c", encodeTime(sr.Created))
 	}
 	if sr.Device != "" {
-		args = append(args, "d", sr.Device)
+		fields = append(fields, "d", sr.Device)
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	if err := s.ready(ctx); err != nil {
 		return err
 	}
-	keys := []string{s.seriesKey(sr.Selector), s.userKey(sr.UserID)}
-	var n int
-	err := s.write(ctx, keys[0], func(c redis.Cmdable) (err error) {
-		n, err = createScript.Run(ctx, c, keys, args...).Int()
-		return err
-	})
-	if err != nil {
-		return unavailable("create series", err)
+	sk, uk := s.seriesKey(sr.Selector), s.userKey(sr.UserID)
+	// Guesses, which the script corrects when wrong (nothing done then):
+	// the previous owner of the selector (none) and the members of an
+	// earlier version's plain-set index (none).
+	var prev string
+	var legacy []string
+	for {
+		keys := []string{sk, uk}
+		if prev != "" {
+			keys = append(keys, s.userKey(prev))
+		}
+		args := make([]any, 0, 7+len(legacy)+len(fields))
+		args = append(args, x, sr.Selector, now.UnixMilli(), sr.UserID, s.perUser, prev, len(legacy))
+		for _, sel := range legacy {
+			keys = append(keys, s.seriesKey(sel))
+			args = append(args, sel)
+		}
+		args = append(args, fields...)
+		var code int64
+		var more []string
+		err := s.write(ctx, sk, func(c redis.Cmdable) error {
+			v, err := createScript.Run(ctx, c, keys, args...).Result()
+			if err == nil {
+				code, more, err = scriptReply(v)
+			}
+			return err
+		})
+		if err != nil {
+			return unavailable("create series", err)
+		}
+		switch {
+		case code == 0:
+			// The selector is a secret half of a cookie: never in the message.
+			return fmt.Errorf("%w: redisstore: create series", store.ErrSelectorInUse)
+		case code == -1 && len(more) == 1:
+			prev = more[0]
+		case code == -2:
+			legacy = more
+		case code == 1:
+			if len(more) > 0 {
+				// The series is written: a failed eviction leaves the user
+				// over the bound until the next creation, and is not the
+				// caller's error.
+				_ = s.evict(ctx, uk, "u", sr.UserID, s.perUser, more, s.seriesKey)
+			}
+			return nil
+		default:
+			return fmt.Errorf("%w: redisstore: create series: unexpected reply %d", store.ErrUnavailable, code)
+		}
 	}
-	if n == 0 {
-		// The selector is a secret half of a cookie: never in the message.
-		return fmt.Errorf("%w: redisstore: create series", store.ErrSelectorInUse)
-	}
-	return nil
 }
 
 // GetSeries implements store.RememberStore with one HGETALL. Times come
