@@ -89,17 +89,21 @@ type Config struct {
 
 	// MaxSeriesPerUser bounds the remember-me series (store.RememberStore)
 	// of one user. Zero means store.DefaultMaxSeriesPerUser; a negative
-	// value is an error. When a user already has that many series that
-	// have not expired, CreateSeries deletes the one that expires soonest
-	// in the same script, so one user can neither grow the data set
-	// without bound nor make the scripts slow.
+	// value is an error. When a creation takes a user over that many
+	// series, CreateSeries deletes the ones that expire soonest with a
+	// second script, so one user can neither grow the data set without
+	// bound nor make the scripts slow. Concurrent creations for one user
+	// never fail on the bound; while k of them run the user may hold the
+	// bound plus k series, and at most the bound once they have returned.
 	MaxSeriesPerUser int
 
 	// MaxFamiliesPerUser bounds the live refresh families
 	// (store.Store.CreateFamily) of one owner. Zero means
 	// store.DefaultMaxFamiliesPerUser; a negative value is an error. When
-	// an owner already has that many, CreateFamily deletes the one that
-	// expires soonest in the same script.
+	// a creation takes an owner over that many, CreateFamily deletes the
+	// ones that expire soonest with a second script; as for
+	// MaxSeriesPerUser, k concurrent creations may leave the bound plus k
+	// while they run, and at most the bound once they have returned.
 	MaxFamiliesPerUser int
 
 	// NoEvictionCheck skips the check New makes by default: that every
