@@ -14,33 +14,16 @@
 # directory removed on exit (trap), whatever happens.
 set -euo pipefail
 
-command -v redis-server >/dev/null || (apt-get -o DPkg::Lock::Timeout=600 update &&
-	apt-get -o DPkg::Lock::Timeout=600 install -y redis-server)
-
-dir="$(mktemp -d)"
-ports=()
-cleanup() {
-	for p in "${ports[@]}"; do
-		redis-cli -p "$p" shutdown nosave >/dev/null 2>&1 || true
-	done
-	for f in "$dir"/*.pid; do
-		[[ -e "$f" ]] || continue
-		pid="$(cat "$f" 2>/dev/null || true)"
-		[[ -n "$pid" ]] && kill -9 "$pid" 2>/dev/null || true
-	done
-	rm -rf "$dir"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# shellcheck source=scripts/lib-redis.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib-redis.sh"
+redis_init redis-cluster
 
 # PASETOKIT_REDIS_CLUSTER_PORT moves the first port tried (default 16400).
 first="${PASETOKIT_REDIS_CLUSTER_PORT:-16400}"
 port=$first
 while ((${#ports[@]} < 6)); do
 	((port < first + 300)) || { echo "redis-cluster: no free ports from $first" >&2; exit 1; }
-	if free "$port" && free $((port + 10000)); then
+	if redis_free "$port" && redis_free $((port + 10000)); then
 		mkdir -p "$dir/$port"
 		if redis-server --port "$port" --bind 127.0.0.1 --daemonize yes \
 			--cluster-enabled yes --cluster-config-file "$dir/$port/nodes.conf" \
@@ -53,12 +36,7 @@ while ((${#ports[@]} < 6)); do
 	port=$((port + 1))
 done
 
-for p in "${ports[@]}"; do
-	for _ in $(seq 100); do
-		[[ "$(redis-cli -p "$p" ping 2>/dev/null || true)" == PONG ]] && break
-		sleep 0.1
-	done
-done
+redis_wait_pong "${ports[@]}"
 
 addrs=()
 for p in "${ports[@]}"; do addrs+=("127.0.0.1:$p"); done
@@ -79,16 +57,9 @@ ready() {
 		fi
 	done
 }
-for _ in $(seq 300); do ready && break; sleep 0.1; done
-ready || { echo "redis-cluster: cluster not ready after 30s" >&2; tail -n 20 "$dir"/*.log >&2; exit 1; }
+redis_wait_ready "cluster not ready"
 
 PASETOKIT_REDIS_CLUSTER_ADDRS="$(IFS=,; echo "${addrs[*]}")"
 export PASETOKIT_REDIS_CLUSTER_ADDRS
 echo "redis-cluster: PASETOKIT_REDIS_CLUSTER_ADDRS=$PASETOKIT_REDIS_CLUSTER_ADDRS" >&2
-if (($# == 0)); then
-	echo "redis-cluster: running; interrupt to stop" >&2
-	while :; do sleep 3600; done
-fi
-status=0
-"$@" || status=$?
-exit "$status"
+redis_run "$@"

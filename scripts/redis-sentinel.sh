@@ -18,32 +18,16 @@
 # removed on exit (trap), whatever happens.
 set -euo pipefail
 
-command -v redis-server >/dev/null || (apt-get -o DPkg::Lock::Timeout=600 update &&
-	apt-get -o DPkg::Lock::Timeout=600 install -y redis-server)
-
+# shellcheck source=scripts/lib-redis.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib-redis.sh"
+redis_init redis-sentinel
 master_name=pasetokit
-dir="$(mktemp -d)"
-ports=()
-cleanup() {
-	for p in "${ports[@]}"; do
-		redis-cli -p "$p" shutdown nosave >/dev/null 2>&1 || true
-	done
-	for f in "$dir"/*.pid; do
-		[[ -e "$f" ]] || continue
-		pid="$(cat "$f" 2>/dev/null || true)"
-		[[ -n "$pid" ]] && kill -9 "$pid" 2>/dev/null || true
-	done
-	rm -rf "$dir"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 
-free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 # PASETOKIT_REDIS_SENTINEL_PORT moves the first port tried (default 16500).
 first="${PASETOKIT_REDIS_SENTINEL_PORT:-16500}"
 next=$first
 pick() {
-	while ! free "$next"; do
+	while ! redis_free "$next"; do
 		next=$((next + 1))
 		((next < first + 200)) || { echo "redis-sentinel: no free ports from $first" >&2; exit 1; }
 	done
@@ -98,17 +82,10 @@ ready() {
 		[[ "$(redis-cli -p "$p" sentinel sentinels "$master_name" 2>/dev/null | grep -c '^name$')" == 2 ]] || return 1
 	done
 }
-for _ in $(seq 300); do ready && break; sleep 0.1; done
-ready || { echo "redis-sentinel: not ready after 30s" >&2; tail -n 20 "$dir"/*.log >&2; exit 1; }
+redis_wait_ready "not ready"
 
 PASETOKIT_REDIS_SENTINEL_ADDRS="$(IFS=,; echo "${sentinels[*]}")"
 PASETOKIT_REDIS_MASTER="$master_name"
 export PASETOKIT_REDIS_SENTINEL_ADDRS PASETOKIT_REDIS_MASTER
 echo "redis-sentinel: PASETOKIT_REDIS_SENTINEL_ADDRS=$PASETOKIT_REDIS_SENTINEL_ADDRS PASETOKIT_REDIS_MASTER=$PASETOKIT_REDIS_MASTER (master 127.0.0.1:$mport, replicas ${rports[*]})" >&2
-if (($# == 0)); then
-	echo "redis-sentinel: running; interrupt to stop" >&2
-	while :; do sleep 3600; done
-fi
-status=0
-"$@" || status=$?
-exit "$status"
+redis_run "$@"
