@@ -3,7 +3,10 @@ package redisstore_test
 import (
 	"context"
 	"os"
+	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/pasetokit/pasetokit/store"
 	"github.com/pasetokit/pasetokit/store/redisstore"
@@ -52,4 +55,56 @@ func benchRotation(b *testing.B, st store.Store) {
 		n++
 	}
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "ops/s")
+}
+
+// BenchmarkCreateFamily measures a login's store write, CreateFamily,
+// with a go-redis hook counting round trips:
+//
+//   - under: every creation is for a new owner, under the bound (one
+//     script, one round trip);
+//   - over: one owner at the bound of 32, so that every creation also
+//     evicts the family that expires soonest (a second script, with the
+//     owner's other families declared in KEYS).
+//
+// Run with -count to interleave the two.
+func BenchmarkCreateFamily(b *testing.B) {
+	addr := os.Getenv("PASETOKIT_REDIS_ADDR")
+	if addr == "" {
+		b.Skip("PASETOKIT_REDIS_ADDR is not set")
+	}
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name  string
+		owner func(i int) string
+	}{
+		{"under", func(i int) string { return "{o" + strconv.Itoa(i) + "}o" }},
+		{"over", func(int) string { return "{o}o" }},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			c := redis.NewClient(&redis.Options{Addr: addr, ContextTimeoutEnabled: true})
+			b.Cleanup(func() { _ = c.Close() })
+			st := newStore(b, c, redisstore.Config{Prefix: testPrefix(b, c)})
+			until := time.Now().Add(time.Hour)
+			for i := range st.MaxFamiliesPerUser() + 1 { // at the bound; scripts loaded
+				owner := tc.owner(-1 - i)
+				fam := owner[:strings.IndexByte(owner, '}')+1] + "warm" + strconv.Itoa(i)
+				if err := st.CreateFamily(ctx, owner, fam, "t", until); err != nil {
+					b.Fatal(err)
+				}
+			}
+			var rtt rttCounter
+			c.AddHook(&rtt)
+			i := 0
+			for b.Loop() {
+				owner := tc.owner(i)
+				fam := owner[:strings.IndexByte(owner, '}')+1] + "f" + strconv.Itoa(i)
+				if err := st.CreateFamily(ctx, owner, fam, "t", until.Add(time.Duration(i)*time.Millisecond)); err != nil {
+					b.Fatal(err)
+				}
+				i++
+			}
+			b.ReportMetric(float64(rtt.n.Load())/float64(i), "roundtrips/op")
+			b.ReportMetric(float64(i)/b.Elapsed().Seconds(), "ops/s")
+		})
+	}
 }
