@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pasetokit/pasetokit/paseto"
 	"github.com/pasetokit/pasetokit/store"
 	"github.com/pasetokit/pasetokit/store/redisstore"
 	"github.com/redis/go-redis/v9"
@@ -355,7 +356,7 @@ func scriptRuns(t *testing.T, lines []monitorLine, after bool) []scriptRun {
 }
 
 // TestScriptsDeclareEveryKey watches with MONITOR every script of the
-// store run on a server of its own, through every path that touches other
+// package (the store's and the key ring's) run on a server of its own, through every path that touches other
 // entries than the caller's (eviction over the bound, entries gone from
 // Redis, a series that replaces another user's expired one, a legacy
 // plain-set index, wrong guesses that make DeleteSeries and DeleteUser run
@@ -448,6 +449,11 @@ func TestScriptsDeclareEveryKey(t *testing.T) {
 	must("rotate series", err)
 	must("delete series", s.DeleteSeries(ctx, "l2"))
 	must("delete user", s.DeleteUser(ctx, "alice"))
+
+	// The key ring of a fleet.
+	ring := newRing(t, ringConfig(newKeyring(t, c, redisstore.KeyringConfig{Prefix: p, Name: "tokens"}),
+		wrappingKey(t, paseto.V4), time.Now))
+	must("ring tick", ring.Tick(ctx))
 
 	runs := scriptRuns(t, read(), after)
 	names := make(map[string]string)

@@ -17,4 +17,6 @@ var ScriptHashes = map[string]string{
 	"deleteUser":   deleteUserScript.Hash(),
 	"revoke":       revokeScript.Hash(),
 	"cutoff":       cutoffScript.Hash(),
+	"keyringLoad":  loadScript.Hash(),
+	"keyringCAS":   casScript.Hash(),
 }
