@@ -2,6 +2,8 @@ package redisstore
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"strconv"
@@ -32,6 +34,8 @@ type ReplicaConfig struct {
 	// MaxEntries bounds the answers kept. Zero means
 	// [DefaultReplicaEntries]; a negative value is an error.
 	MaxEntries int
+
+	hooks *replicaHooks // the package's tests only
 }
 
 // Replica is an opt-in local copy of the answers of [Store.Check], kept
@@ -41,15 +45,30 @@ type ReplicaConfig struct {
 //
 // How fresh: the Replica subscribes, on one connection, to the keyspace
 // notifications of the Store's keys and to a heartbeat channel, on which
-// it publishes its own heartbeat every MaxStale/4. Redis delivers the
-// messages of one connection in order, so receiving a heartbeat sent at t
-// proves that every write Redis committed before t has been seen (and has
-// dropped the answers it changes). A kept answer is used only while the
-// latest heartbeat received was sent less than MaxStale ago; otherwise,
-// and whenever the subscription breaks (every answer is dropped then),
-// Check asks Redis, as the Store does, and fails with
-// store.ErrUnavailable when Redis cannot answer. An answer is never older
-// than MaxStale.
+// it publishes its own heartbeat every MaxStale/4 (and, see below, when a
+// Check needs one). Redis delivers the messages of one connection in
+// order, so receiving a heartbeat sent at t (the replica's clock read
+// before the PUBLISH) proves that every write Redis committed before t
+// has been seen (and has dropped the answers it changes). A Check begun at
+// b uses a kept answer only when a heartbeat sent after b-MaxStale has
+// been received since the latest (re)subscription: the answer then holds
+// every write committed before b-MaxStale, and is never older than
+// MaxStale.
+//
+// When the latest heartbeat received is too old (a loaded machine
+// delays it), a Check that has a kept answer waits for the next one
+// rather than asking Redis: one heartbeat, sent when none has been sent
+// since b-MaxStale (one at a time), serves every waiting Check. It waits
+// at most MaxStale (half the Store's Timeout if that is less); a
+// heartbeat sent after b-MaxStale that arrives meanwhile makes the kept
+// answer usable (it still holds every write committed before b-MaxStale),
+// and otherwise the Check asks Redis, as the Store does, within what is
+// left of the Store's Timeout since the Check began. It does not wait when
+// the subscription is broken (every answer is dropped then) or no
+// heartbeat has come back for the Store's Timeout. A Check without a kept
+// answer asks Redis at once; its answer is kept when the subscription was
+// up and no notification arrived while it ran. Redis's failures surface as
+// store.ErrUnavailable, as the Store's.
 //
 // It needs a single server or Sentinel (Redis Cluster does not deliver
 // the notifications of all shards on one connection in order) whose
@@ -59,22 +78,38 @@ type Replica struct {
 	s        *Store
 	c        *redis.Client
 	maxStale time.Duration
+	wait     time.Duration // the longest wait for a heartbeat
 	max      int
 	channel  string // the heartbeat channel
+	tag      string // this replica's heartbeats are "<tag><n>"
 	pattern  string // the keyspace notifications of the Store's keys
 	ksPrefix string // "__keyspace@<db>__:"
+	now      func() time.Time
+	hooks    *replicaHooks
 
-	mu      sync.Mutex
-	answers map[string]replicaEntry
-	byKey   map[string][]string // Redis key -> answers that read it
-	epoch   uint64              // bumped by every invalidation and resubscription
-	synced  time.Time           // send time of the latest heartbeat received
-	resetAt time.Time           // the latest (re)subscription or break
-	sent    map[string]time.Time
+	mu       sync.Mutex
+	answers  map[string]replicaEntry
+	byKey    map[string][]string // Redis key -> answers that read it
+	epoch    uint64              // bumped by every invalidation and resubscription
+	up       bool                // subscribed, and no break since
+	synced   time.Time           // send time of the latest heartbeat received since resetAt
+	resetAt  time.Time           // the latest (re)subscription or break
+	lastSent time.Time           // send time of the latest heartbeat published
+	sent     map[uint64]time.Time
+	beatN    uint64
+	kicking  bool          // a Check is publishing a heartbeat
+	advanced chan struct{} // closed (and replaced) when synced advances or up changes
 
 	ps     *redis.PubSub
 	cancel context.CancelFunc
 	done   chan struct{}
+}
+
+// replicaHooks lets the package's tests drive a Replica.
+type replicaHooks struct {
+	now       func() time.Time // the clock freshness is measured by
+	onMessage func(any) bool   // called by the receiver with each message; false drops it
+	onWait    func()           // called by a Check about to wait for a heartbeat
 }
 
 type replicaEntry struct {
@@ -112,12 +147,22 @@ func (s *Store) NewReplica(ctx context.Context, cfg ReplicaConfig) (*Replica, er
 	if !notifyFlagsOK(m["notify-keyspace-events"]) {
 		return nil, configError("client", fmt.Errorf("the server's notify-keyspace-events is %q: a Replica needs K, g, $, h, x and e (for example \"Kg$hxe\")", m["notify-keyspace-events"]))
 	}
+	var nonce [12]byte
+	if _, err := rand.Read(nonce[:]); err != nil {
+		return nil, err
+	}
 	db := strconv.Itoa(c.Options().DB)
-	r := &Replica{s: s, c: c, maxStale: cfg.MaxStale, max: cfg.MaxEntries,
+	r := &Replica{tag: base64.RawURLEncoding.EncodeToString(nonce[:]) + ":", s: s, c: c, maxStale: cfg.MaxStale, max: cfg.MaxEntries,
+		wait:     min(cfg.MaxStale, s.timeout/2),
 		channel:  s.prefix + "replica-heartbeat",
 		ksPrefix: "__keyspace@" + db + "__:",
-		answers:  make(map[string]replicaEntry), byKey: make(map[string][]string),
-		sent: make(map[string]time.Time), done: make(chan struct{})}
+		now:      time.Now, hooks: cfg.hooks,
+		answers: make(map[string]replicaEntry), byKey: make(map[string][]string),
+		sent: make(map[uint64]time.Time), advanced: make(chan struct{}), done: make(chan struct{})}
+	if cfg.hooks != nil && cfg.hooks.now != nil {
+		r.now = cfg.hooks.now
+	}
+	r.resetAt = r.now()
 	r.pattern = r.ksPrefix + escapeGlob(s.prefix) + "*"
 	ps := c.PSubscribe(context.Background(), r.pattern)
 	if err := ps.Subscribe(cctx, r.channel); err != nil {
@@ -179,7 +224,7 @@ func (r *Replica) receive(ctx context.Context, ps *redis.PubSub) {
 			return
 		}
 		if err != nil {
-			r.reset()
+			r.reset(false)
 			select { // go-redis reconnects and resubscribes on the next Receive
 			case <-ctx.Done():
 				return
@@ -187,9 +232,12 @@ func (r *Replica) receive(ctx context.Context, ps *redis.PubSub) {
 			}
 			continue
 		}
+		if r.hooks != nil && r.hooks.onMessage != nil && !r.hooks.onMessage(msg) {
+			continue
+		}
 		switch m := msg.(type) {
 		case *redis.Subscription:
-			r.reset() // a (re)subscription: what happened meanwhile is unknown
+			r.reset(true) // a (re)subscription: what happened meanwhile is unknown
 		case *redis.Message:
 			if m.Channel == r.channel {
 				r.heard(m.Payload)
@@ -204,21 +252,8 @@ func (r *Replica) receive(ctx context.Context, ps *redis.PubSub) {
 func (r *Replica) beat(ctx context.Context) {
 	t := time.NewTicker(r.maxStale / 4)
 	defer t.Stop()
-	var n uint64
 	for {
-		n++
-		id := strconv.FormatUint(n, 10)
-		r.mu.Lock()
-		r.sent[id] = time.Now()
-		for k, at := range r.sent { // forget heartbeats that never came back
-			if time.Since(at) > 4*r.maxStale {
-				delete(r.sent, k)
-			}
-		}
-		r.mu.Unlock()
-		pctx, cancel := context.WithTimeout(ctx, r.maxStale)
-		_ = r.c.Publish(pctx, r.channel, id).Err()
-		cancel()
+		r.publish(ctx)
 		select {
 		case <-ctx.Done():
 			return
@@ -227,27 +262,66 @@ func (r *Replica) beat(ctx context.Context) {
 	}
 }
 
-func (r *Replica) heard(id string) {
+// publish sends one heartbeat, its send time recorded first.
+func (r *Replica) publish(ctx context.Context) {
+	r.mu.Lock()
+	r.beatN++
+	n := r.beatN
+	at := r.now()
+	r.sent[n] = at
+	r.lastSent = at
+	for k, t := range r.sent { // forget heartbeats that never came back
+		if at.Sub(t) > 4*r.maxStale {
+			delete(r.sent, k)
+		}
+	}
+	r.mu.Unlock()
+	pctx, cancel := context.WithTimeout(ctx, r.maxStale)
+	_ = r.c.Publish(pctx, r.channel, r.tag+strconv.FormatUint(n, 10)).Err()
+	cancel()
+}
+
+func (r *Replica) heard(payload string) {
+	// Another replica's heartbeat (same prefix) proves nothing to this
+	// one: it may have been published before this one's was sent.
+	num, ok := strings.CutPrefix(payload, r.tag)
+	if !ok {
+		return
+	}
+	n, err := strconv.ParseUint(num, 10, 64)
+	if err != nil {
+		return
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if at, ok := r.sent[id]; ok {
-		delete(r.sent, id)
+	if at, ok := r.sent[n]; ok {
+		delete(r.sent, n)
 		// A heartbeat sent before the subscription was (re)made proves
 		// nothing: notifications were lost meanwhile.
-		if at.After(r.resetAt) && at.After(r.synced) {
+		if r.up && at.After(r.resetAt) && at.After(r.synced) {
 			r.synced = at
+			r.signal()
 		}
 	}
 }
 
-func (r *Replica) reset() {
+// signal wakes the Checks waiting for a heartbeat. The caller holds r.mu.
+func (r *Replica) signal() {
+	close(r.advanced)
+	r.advanced = make(chan struct{})
+}
+
+// reset drops every answer after a (re)subscription (up) or a break.
+func (r *Replica) reset(up bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.epoch++
+	r.up = up
 	r.synced = time.Time{}
-	r.resetAt = time.Now()
+	r.resetAt = r.now()
 	clear(r.answers)
 	clear(r.byKey)
+	r.signal()
 }
 
 func (r *Replica) invalidate(key string) {
@@ -260,40 +334,111 @@ func (r *Replica) invalidate(key string) {
 	delete(r.byKey, key)
 }
 
-// fresh reports whether kept answers may be used now. The caller holds
-// r.mu.
-func (r *Replica) fresh() bool {
-	return !r.synced.IsZero() && time.Since(r.synced) < r.maxStale
+// freshFor reports whether kept answers may be used by a Check begun at
+// began: a heartbeat sent after began-maxStale has come back. The caller
+// holds r.mu.
+func (r *Replica) freshFor(began time.Time) bool {
+	return !r.synced.IsZero() && began.Sub(r.synced) < r.maxStale
 }
 
 // Check implements store.Store: a kept answer when the replica is fresh
-// (no round trip), else the Store's Check, whose answer is kept when no
-// notification arrived while it ran.
+// (no round trip); a kept answer after waiting for a heartbeat when it is
+// not; else the Store's Check, whose answer is kept when no notification
+// arrived while it ran.
 func (r *Replica) Check(ctx context.Context, q store.Check) (store.Status, error) {
-	id := queryID(q)
+	var buf [128]byte
+	id := appendQueryID(buf[:0], q)
+	began := r.now()
 	r.mu.Lock()
-	if r.fresh() {
-		if e, ok := r.answers[id]; ok {
-			r.mu.Unlock()
-			return e.st, nil
-		}
+	e, kept := r.answers[string(id)]
+	if kept && r.freshFor(began) {
+		r.mu.Unlock()
+		return e.st, nil
 	}
-	epoch := r.epoch
+	r.mu.Unlock()
+	if kept {
+		deadline := time.Now().Add(r.s.timeout)
+		if st, ok := r.await(ctx, began, id); ok {
+			return st, nil
+		}
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, deadline)
+		defer cancel()
+	}
+	r.mu.Lock()
+	epoch, up := r.epoch, r.up
 	r.mu.Unlock()
 	st, err := r.s.Check(ctx, q)
-	if err != nil {
+	if err != nil || !up {
 		return st, err
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.epoch == epoch && r.fresh() && len(r.answers) < r.max {
+	if r.epoch == epoch && len(r.answers) < r.max {
 		keys := r.redisKeys(q)
-		r.answers[id] = replicaEntry{st: st, keys: keys}
+		sid := string(id)
+		r.answers[sid] = replicaEntry{st: st, keys: keys}
 		for _, k := range keys {
-			r.byKey[k] = append(r.byKey[k], id)
+			r.byKey[k] = append(r.byKey[k], sid)
 		}
 	}
 	return st, nil
+}
+
+// await waits, at most r.wait, for a heartbeat that makes the answer kept
+// for id usable by a Check begun at began, publishing one when none has
+// been sent since began-maxStale. It returns the answer and true, or
+// false when the Check must ask Redis: the subscription broke, no
+// heartbeat came back for the Store's timeout, the wait ran out, or the
+// answer was dropped meanwhile.
+func (r *Replica) await(ctx context.Context, began time.Time, id []byte) (store.Status, bool) {
+	var timer *time.Timer
+	defer func() {
+		if timer != nil {
+			timer.Stop()
+		}
+	}()
+	for {
+		r.mu.Lock()
+		e, kept := r.answers[string(id)]
+		latest := r.synced
+		if r.resetAt.After(latest) {
+			latest = r.resetAt
+		}
+		if !kept || !r.up || r.now().Sub(latest) > r.s.timeout {
+			r.mu.Unlock()
+			return store.Status{}, false
+		}
+		if r.freshFor(began) {
+			r.mu.Unlock()
+			return e.st, true
+		}
+		ch := r.advanced
+		kick := !r.kicking && began.Sub(r.lastSent) >= r.maxStale
+		if kick {
+			r.kicking = true
+		}
+		r.mu.Unlock()
+		if kick {
+			r.publish(ctx)
+			r.mu.Lock()
+			r.kicking = false
+			r.mu.Unlock()
+		}
+		if timer == nil {
+			timer = time.NewTimer(r.wait)
+		}
+		if r.hooks != nil && r.hooks.onWait != nil {
+			r.hooks.onWait()
+		}
+		select {
+		case <-ch:
+		case <-timer.C:
+			return store.Status{}, false
+		case <-ctx.Done():
+			return store.Status{}, false
+		}
+	}
 }
 
 func (r *Replica) redisKeys(q store.Check) []string {
@@ -310,21 +455,21 @@ func (r *Replica) redisKeys(q store.Check) []string {
 	return keys
 }
 
-// queryID names a Check query unambiguously (lengths before parts).
-func queryID(q store.Check) string {
-	var b strings.Builder
+// appendQueryID appends to b a name of a Check query, unambiguous
+// (lengths before parts).
+func appendQueryID(b []byte, q store.Check) []byte {
 	for _, k := range q.Keys {
-		b.WriteString(strconv.Itoa(len(k)))
-		b.WriteByte(':')
-		b.WriteString(k)
+		b = strconv.AppendInt(b, int64(len(k)), 10)
+		b = append(b, ':')
+		b = append(b, k...)
 	}
-	b.WriteByte('|')
-	b.WriteString(strconv.Itoa(len(q.Family)))
-	b.WriteByte(':')
-	b.WriteString(q.Family)
-	b.WriteByte('|')
-	b.WriteString(q.Cutoff)
-	return b.String()
+	b = append(b, '|')
+	b = strconv.AppendInt(b, int64(len(q.Family)), 10)
+	b = append(b, ':')
+	b = append(b, q.Family...)
+	b = append(b, '|')
+	b = append(b, q.Cutoff...)
+	return b
 }
 
 // Revoke implements store.Store (the Store's).
