@@ -157,6 +157,9 @@ type replicaHooks struct {
 	now       func() time.Time // the clock freshness is measured by
 	onMessage func(any) bool   // called by a receiver with each message; false drops it
 	onWait    func()           // called by a Check about to wait for a heartbeat
+	// Cluster: no reading of the masters every MaxStale, only when a
+	// heartbeat's view disagrees (to test the views alone).
+	viewsOnly bool
 }
 
 type replicaEntry struct {

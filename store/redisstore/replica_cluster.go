@@ -150,14 +150,23 @@ func (r *Replica) watch() {
 	defer r.wg.Done()
 	t := time.NewTicker(r.maxStale)
 	defer t.Stop()
+	tick := t.C
+	if r.hooks != nil && r.hooks.viewsOnly {
+		tick = nil
+	}
 	for {
 		select {
 		case <-r.ctx.Done():
 			return
-		case <-t.C:
+		case <-tick:
 		case <-r.refresh:
 		}
 		r.follow()
+		select { // at most 4 reads per MaxStale, however many views disagree
+		case <-r.ctx.Done():
+			return
+		case <-time.After(r.maxStale / 4):
+		}
 	}
 }
 
