@@ -4,7 +4,8 @@
 #   scripts/redis-cluster.sh [COMMAND [ARG...]]
 #
 # Starts six `redis-server --cluster-enabled yes` on 127.0.0.1 (free ports
-# from 16400 whose cluster bus port, +10000, is free too; no persistence),
+# from 16400 whose cluster bus port, +10000, is free too; no persistence;
+# keyspace notifications on, which redisstore's Replica needs),
 # joins them with `redis-cli --cluster create ... --cluster-replicas 1
 # --cluster-yes` (three masters, three replicas), waits until every node
 # reports cluster_state:ok, then runs COMMAND with
@@ -27,7 +28,7 @@ while ((${#ports[@]} < 6)); do
 		mkdir -p "$dir/$port"
 		if redis-server --port "$port" --bind 127.0.0.1 --daemonize yes \
 			--cluster-enabled yes --cluster-config-file "$dir/$port/nodes.conf" \
-			--cluster-node-timeout 2000 \
+			--cluster-node-timeout 2000 --notify-keyspace-events 'Kg$hxe' \
 			--save "" --appendonly no --dir "$dir/$port" \
 			--logfile "$dir/$port.log" --pidfile "$dir/$port.pid"; then
 			ports+=("$port")

@@ -9,7 +9,8 @@
 # two replicas, three Sentinels, scripts/redis-sentinel.sh): the
 # conformance suites of both stores on each, and last, each alone on a
 # fresh set-up, a kill -9 of a master under load (TestSentinelMasterKill,
-# TestClusterMasterKill).
+# TestClusterMasterKill, and TestClusterReplicaMasterKill for the local
+# replica of revocations on Cluster).
 #
 # Installs redis-server if missing (apt-get, waiting for another install's
 # package lock), starts a private one on the first free 127.0.0.1 port from
@@ -93,6 +94,10 @@ PASETOKIT_REDIS_SENTINEL_KILL=1 "$root/scripts/redis-sentinel.sh" \
 	go test -race -count=1 -run '^TestSentinelMasterKill$' ./...
 PASETOKIT_REDIS_CLUSTER_KILL=1 "$root/scripts/redis-cluster.sh" \
 	go test -race -count=1 -run '^TestClusterMasterKill$' ./...
+PASETOKIT_REDIS_CLUSTER_KILL=1 "$root/scripts/redis-cluster.sh" \
+	go test -race -count=1 -run '^TestClusterReplicaMasterKill$' ./...
+PASETOKIT_REDIS_CLUSTER_KILL=1 "$root/scripts/redis-cluster.sh" \
+	go test -race -count=1 -run '^TestClusterReplicaManualFailover$' ./...
 cd "$root/examples/onetime_refresh"
 go vet ./...
 go test -race -count=1 ./...

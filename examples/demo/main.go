@@ -145,14 +145,15 @@
 // clocks must agree). While Redis is unreachable, requests that need it,
 // including a remembered user's return, fail closed with 503 (one log line
 // per outage, with a count, not one per request); "Log out" still clears
-// the cookies. With -redis-replica (one server or Sentinel) the access
+// the cookies. With -redis-replica (one server, Sentinel or Cluster) the access
 // tokens' revocation and cut-off checks are answered from a local
 // redisstore.Replica fed by Redis's keyspace notifications: no round trip
 // per verified request, answers never older than -redis-replica-max-stale
 // (100ms), per-request lookups (or 503) when the feed lags or breaks. It
-// needs the server's notify-keyspace-events to hold K, g, $, h, x and e
-// (redis-server --notify-keyspace-events 'Kg$hxe'); the demo refuses to
-// start, naming the setting, when it does not. The demo is its own module (examples/demo/go.mod) so that go-redis
+// needs the notify-keyspace-events of the server (of every master, on
+// Cluster, where the replica follows each master) to hold K, g, $, h, x
+// and e (redis-server --notify-keyspace-events 'Kg$hxe'); the demo
+// refuses to start, naming the setting, when it does not. The demo is its own module (examples/demo/go.mod) so that go-redis
 // stays out of the library's module; the repository's go.work lets
 // `go run ./examples/demo` work from the repository root.
 package main
@@ -184,7 +185,7 @@ func main() {
 	secure := flag.Bool("secure", false, "mark cookies Secure (serve behind HTTPS)")
 	redisAddrs := flag.String("redis", "", "Redis address (host:port), or several comma-separated (Redis Cluster), or the Sentinels' with -redis-master; empty keeps the stores and key rings in memory")
 	redisMaster := flag.String("redis-master", "", "Sentinel master name: -redis lists the Sentinels")
-	redisReplica := flag.Bool("redis-replica", false, `with -redis (one server or Sentinel, not Cluster): keep a local replica of revocations and cut-offs, fed by Redis's keyspace notifications, so that a verified token usually costs no round trip; answers are never older than -redis-replica-max-stale. Redis must have notify-keyspace-events with K, g, $, h, x and e ("Kg$hxe"): the demo refuses to start otherwise`)
+	redisReplica := flag.Bool("redis-replica", false, `with -redis (one server, Sentinel or Cluster): keep a local replica of revocations and cut-offs, fed by Redis's keyspace notifications, so that a verified token usually costs no round trip; answers are never older than -redis-replica-max-stale. Redis (every master, on Cluster) must have notify-keyspace-events with K, g, $, h, x and e ("Kg$hxe"): the demo refuses to start otherwise`)
 	replicaMaxStale := flag.Duration("redis-replica-max-stale", redisstore.DefaultMaxStale, "with -redis-replica: how old a replica's answer may be (at least 10ms)")
 	rotateEvery := flag.Duration("rotate-every", 0, "how long a key signs or encrypts before the next takes over (0: a week; at least 1s)")
 	publishAhead := flag.Duration("publish-ahead", 0, "how long a new key is published before it signs (0: 2m, or half of -rotate-every when shorter)")

@@ -3,8 +3,10 @@ package redisstore_test
 import (
 	"context"
 	"errors"
+	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -44,9 +46,14 @@ type replicaEnv struct {
 const maxStale = 100 * time.Millisecond
 
 func newReplicaEnv(t *testing.T) *replicaEnv {
+	return newReplicaEnvWith(t, redisstore.ReplicaConfig{MaxStale: maxStale}, 300*time.Millisecond)
+}
+
+// newReplicaEnvWith is newReplicaEnv with a Replica configured by cfg on a
+// Store whose Timeout is timeout.
+func newReplicaEnvWith(t *testing.T, cfg redisstore.ReplicaConfig, timeout time.Duration) *replicaEnv {
 	srv := &server{t: t, port: freePort(t), args: []string{"--notify-keyspace-events", "Kg$hxe"}}
 	srv.start()
-	const timeout = 300 * time.Millisecond
 	c, err := redisstore.NewClient(redisstore.ClientConfig{Addrs: []string{"127.0.0.1:" + srv.port}, Timeout: timeout})
 	if err != nil {
 		t.Fatal(err)
@@ -55,7 +62,7 @@ func newReplicaEnv(t *testing.T) *replicaEnv {
 	sc := &scriptCounter{}
 	c.AddHook(sc)
 	s := newStore(t, c, redisstore.Config{Timeout: timeout})
-	rep, err := s.NewReplica(context.Background(), redisstore.ReplicaConfig{MaxStale: maxStale})
+	rep, err := s.NewReplica(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,5 +211,191 @@ func TestReplicaRefused(t *testing.T) {
 	}
 	if _, err := s.NewReplica(context.Background(), redisstore.ReplicaConfig{MaxStale: time.Millisecond}); !errors.Is(err, redisstore.ErrInvalidConfig) {
 		t.Fatalf("NewReplica with MaxStale 1ms: %v, want ErrInvalidConfig", err)
+	}
+}
+
+// testClock is the real clock moved forward by jumps: freshness measured
+// by it runs out at once.
+type testClock struct{ off atomic.Int64 }
+
+func (c *testClock) now() time.Time          { return time.Now().Add(time.Duration(c.off.Load())) }
+func (c *testClock) advance(d time.Duration) { c.off.Add(int64(d)) }
+
+// warm fills the replica with q's answer and makes sure it is kept: a
+// Check answered without a script.
+func (e *replicaEnv) warm(t *testing.T, q store.Check) {
+	t.Helper()
+	for range 100 {
+		before := e.scripts.n.Load()
+		if _, err := e.rep.Check(context.Background(), q); err != nil {
+			t.Fatal(err)
+		}
+		if e.scripts.n.Load() == before {
+			return
+		}
+		time.Sleep(time.Millisecond) // the first heartbeat is on its way
+	}
+	t.Fatal("the replica never answered q locally")
+}
+
+// TestReplicaWaitsForHeartbeat: a Check whose kept answer has outlived
+// the latest heartbeat waits for the next one (published by the Check
+// when none is on its way) and answers from the copy without a round
+// trip; a revocation committed MaxStale before such a Check, whose
+// notification is still on its way, is seen.
+func TestReplicaWaitsForHeartbeat(t *testing.T) {
+	const bound = 2 * time.Second // long: the test's clock jumps, the real wait is never reached
+	clock := &testClock{}
+	var gate atomic.Pointer[chan struct{}]
+	waiting := make(chan struct{}, 16)
+	e := newReplicaEnvWith(t, redisstore.WithReplicaHooks(redisstore.ReplicaConfig{MaxStale: bound}, redisstore.ReplicaHooks{
+		Now: clock.now,
+		OnMessage: func(any) bool {
+			if g := gate.Load(); g != nil {
+				<-*g
+			}
+			return true
+		},
+		OnWait: func() { waiting <- struct{}{} },
+	}), 10*time.Second)
+	ctx := context.Background()
+	q := store.Check{Keys: []string{"{w}jti:1"}, Cutoff: "{w}sub:w"}
+	e.warm(t, q)
+
+	// The kept answer outlives the latest heartbeat: the Check waits, and
+	// answers locally.
+	clock.advance(bound)
+	before := e.scripts.n.Load()
+	st, err := e.rep.Check(ctx, q)
+	if err != nil || st.Revoked {
+		t.Fatalf("Check after the jump: %+v, %v", st, err)
+	}
+	if n := e.scripts.n.Load() - before; n != 0 {
+		t.Fatalf("a Check that could wait for a heartbeat sent %d script(s)", n)
+	}
+	select {
+	case <-waiting:
+	default:
+		t.Fatal("the Check after the jump did not wait for a heartbeat")
+	}
+
+	// The receiver holds every message: a revocation's notification is
+	// not applied. MaxStale later a Check waits; the held messages are let
+	// through; it sees the revocation.
+	e.warm(t, q)
+	release := make(chan struct{})
+	gate.Store(&release)
+	if err := e.writer.Revoke(ctx, "{w}jti:1", time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	clock.advance(bound + time.Millisecond)
+	done := make(chan store.Status, 1)
+	go func() {
+		st, err := e.rep.Check(ctx, q)
+		if err != nil {
+			t.Error(err)
+		}
+		done <- st
+	}()
+	<-waiting
+	gate.Store(nil)
+	close(release)
+	if st := <-done; !st.Revoked {
+		t.Fatal("a Check begun MaxStale after a revocation missed it")
+	}
+}
+
+// TestReplicaHeartbeatsLost: when the replica's own heartbeats stop
+// coming back (other replicas' heartbeats on the same channel do not
+// count), a kept answer is not used once MaxStale has passed: the Check
+// waits at most MaxStale and asks Redis; once no heartbeat has come back
+// for the Store's Timeout, it asks Redis without waiting.
+func TestReplicaHeartbeatsLost(t *testing.T) {
+	clock := &testClock{}
+	var drop atomic.Bool
+	var waits atomic.Int64
+	const timeout = time.Second
+	e := newReplicaEnvWith(t, redisstore.WithReplicaHooks(redisstore.ReplicaConfig{MaxStale: maxStale}, redisstore.ReplicaHooks{
+		Now: clock.now,
+		OnMessage: func(m any) bool {
+			// Its own heartbeats are "<tag>:<n>"; the foreign ones below
+			// are bare numbers.
+			msg, ok := m.(*redis.Message)
+			return !(ok && drop.Load() && strings.HasSuffix(msg.Channel, "replica-heartbeat") && strings.Contains(msg.Payload, ":"))
+		},
+		OnWait: func() { waits.Add(1) },
+	}), timeout)
+	ctx := context.Background()
+	raw := newClient(t, "127.0.0.1:"+e.srv.port)
+	q := store.Check{Keys: []string{"{l}jti:1"}}
+	e.warm(t, q)
+	drop.Store(true)
+	clock.advance(maxStale)
+	for i := range 3 {
+		// Foreign heartbeats with the numbers this replica's own carry.
+		p := raw.Pipeline()
+		for n := range 1000 {
+			p.Publish(ctx, redisstore.DefaultPrefix+"replica-heartbeat", strconv.Itoa(n))
+		}
+		if _, err := p.Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		before := e.scripts.n.Load()
+		if _, err := e.rep.Check(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+		if e.scripts.n.Load() == before {
+			t.Fatalf("Check %d answered from a copy whose latest heartbeat is MaxStale old", i)
+		}
+	}
+	if waits.Load() == 0 {
+		t.Fatal("no Check waited for a heartbeat")
+	}
+	clock.advance(timeout)
+	w := waits.Load()
+	before := e.scripts.n.Load()
+	if _, err := e.rep.Check(ctx, q); err != nil {
+		t.Fatal(err)
+	}
+	if e.scripts.n.Load() == before {
+		t.Fatal("a Check answered from a copy without heartbeats")
+	}
+	if waits.Load() != w {
+		t.Fatal("a Check waited for a heartbeat although none came back for the Store's Timeout")
+	}
+}
+
+// BenchmarkReplicaCheck measures a Check answered from the replica's copy
+// (the server at PASETOKIT_REDIS_ADDR must send keyspace notifications),
+// next to the Store's own Check (a round trip), from parallel goroutines.
+func BenchmarkReplicaCheck(b *testing.B) {
+	addr := os.Getenv("PASETOKIT_REDIS_ADDR")
+	if addr == "" {
+		b.Skip("PASETOKIT_REDIS_ADDR is not set")
+	}
+	c := newClient(b, addr)
+	s := newStore(b, c, redisstore.Config{Prefix: testPrefix(b, c)})
+	rep, err := s.NewReplica(context.Background(), redisstore.ReplicaConfig{})
+	if err != nil {
+		b.Skip(err)
+	}
+	b.Cleanup(func() { _ = rep.Close() })
+	q := store.Check{Keys: []string{"{b}jti:0123456789abcdef0123456789abcdef", "{b}fam:0123456789abcdef"}, Cutoff: "{b}sub:alice"}
+	for _, bc := range []struct {
+		name string
+		st   store.Store
+	}{{"replica", rep}, {"store", s}} {
+		b.Run(bc.name, func(b *testing.B) {
+			ctx := context.Background()
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if _, err := bc.st.Check(ctx, q); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		})
 	}
 }
