@@ -88,6 +88,9 @@ type fleetFaults struct {
 	// (maxStale plus -fleet-visible-slack); both zero without replicas,
 	// where a logout holds at once at every demo.
 	maxStale, visibleWithin time.Duration
+	// resourceStore is set when the resource servers read revocations
+	// from Redis too (they answer 503 without it).
+	resourceStore bool
 	// storeOutages holds, per demo, the instants (to the second, as the
 	// demo logs them) at which it logged the start of a store outage of
 	// its own: its store timed out or failed outside the planned Redis
@@ -99,11 +102,18 @@ type fleetFaults struct {
 var outageStart = regexp.MustCompile(`^(\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}) store outage: `)
 
 // storeOutageNear reports whether demo logged the start of a store outage
-// within two seconds of t (its log has whole seconds).
+// within two seconds of t (its log has whole seconds). For a resource
+// server (demo < 0), which logs none, whether any demo did: Redis stalled
+// for every process.
 func (f fleetFaults) storeOutageNear(demo int, t time.Time) bool {
-	for _, at := range f.storeOutages[demo] {
-		if d := t.Sub(at); d > -2*time.Second && d < 3*time.Second {
-			return true
+	for i, ats := range f.storeOutages {
+		if i != demo && demo >= 0 {
+			continue
+		}
+		for _, at := range ats {
+			if d := t.Sub(at); d > -2*time.Second && d < 3*time.Second {
+				return true
+			}
 		}
 	}
 	return false
@@ -132,7 +142,7 @@ func (f fleetFaults) verdict(r fleetRec) (ok bool, why string) {
 		// Later than the replica's bound, within the run's slack:
 		// counted apart, and by the visibility probes too.
 		return true, "200 past -redis-replica-max-stale, within -fleet-visible-slack"
-	case r.status == http.StatusServiceUnavailable && r.target >= 0 &&
+	case r.status == http.StatusServiceUnavailable && (r.target >= 0 || f.resourceStore) &&
 		overlaps(f.redisStop, f.redisStart.Add(f.recoverIn)):
 		// Also POST /api/token: a demo that cannot reach the ring in
 		// Redis signs until its current key is due to retire, then
@@ -142,6 +152,8 @@ func (f fleetFaults) verdict(r fleetRec) (ok bool, why string) {
 		// The demo's store timed out (its own outage line says so):
 		// failing closed is the right answer, whatever the cause.
 		return true, "503, store timed out (the demo logged the outage)"
+	case r.status == http.StatusServiceUnavailable && r.target < 0 && f.resourceStore && f.storeOutageNear(r.target, r.start):
+		return true, "503, store timed out (a demo logged an outage)"
 	case r.status == 0 && r.target == f.killed && overlaps(f.killBegin, f.killRestart):
 		return true, "transport error, demo killed"
 	}
@@ -202,7 +214,7 @@ func runFleet(e *env, o options) ([]string, error) {
 		defer func() { _ = d.Stop(5 * time.Second) }()
 		f.demos = append(f.demos, d)
 	}
-	note, err := f.startResourceServers(e)
+	note, err := f.startResourceServers(e, rs.Addr())
 	defer func() {
 		for _, p := range f.resourceProcs {
 			_ = p.Stop(5 * time.Second)
@@ -213,7 +225,7 @@ func runFleet(e *env, o options) ([]string, error) {
 	}
 	fmt.Printf("3 demo processes (one -key-file, Redis %s, key rings in Redis: -rotate-every %s %s), %s; %d API clients, %d of them also web clients (remember me), for %s; demo 1 SIGKILLed and restarted at 1/4, Redis stopped and restarted at 1/2\n",
 		rs.Addr(), every, strings.Join(demoFlags, " "), note, o.fleetConns, min(webClients, o.fleetConns), o.fleet)
-	fmt.Printf("revocation visibility probes: every %s a fresh token logged out at a random demo, the others polled every %s until they refuse it\n\n", o.probeEvery, probePoll)
+	fmt.Printf("revocation visibility probes: every %s a fresh token logged out at a random demo, the other demos and the resource servers polled every %s until they refuse it\n\n", o.probeEvery, probePoll)
 
 	stopWatch := make(chan struct{})
 	watched := make(chan struct{})
@@ -250,7 +262,9 @@ func runFleet(e *env, o options) ([]string, error) {
 
 // startResourceServers starts two resource servers, following the key sets
 // of demos 1 (the one killed) and 2, when examples/resource_server builds.
-func (f *fleet) startResourceServers(e *env) (string, error) {
+// They read revocations from the demos' Redis, through replicas as the
+// demos do.
+func (f *fleet) startResourceServers(e *env, redisAddr string) (string, error) {
 	bin := f.o.resourceBin
 	if bin == "" {
 		var err error
@@ -258,6 +272,12 @@ func (f *fleet) startResourceServers(e *env) (string, error) {
 			first, _, _ := strings.Cut(err.Error(), "\n")
 			return "no resource servers (" + first + ")", nil
 		}
+	}
+	storeFlags := []string{"-redis", redisAddr}
+	what := "reading revocations from Redis"
+	if f.o.fleetReplica {
+		storeFlags = append(storeFlags, "-redis-replica", "-redis-replica-max-stale", f.faults.maxStale.String())
+		what = "reading revocations from replicas"
 	}
 	for _, i := range []int{1, 2} {
 		port, err := procs.FreePort()
@@ -268,15 +288,16 @@ func (f *fleet) startResourceServers(e *env) (string, error) {
 		// The key set is refetched well within -publish-ahead, so that
 		// the next key is known before it signs.
 		p, err := procs.StartHTTP(fmt.Sprintf("resource server %d", len(f.resources)), bin, u+"/",
-			"-addr", u[len("http://"):], "-keys-url", f.demos[i].URL+"/.well-known/paseto-keys",
-			"-min-refresh", (f.o.fleetRotate / 8).String(), "-refresh", (f.o.fleetRotate / 4).String())
+			append([]string{"-addr", u[len("http://"):], "-keys-url", f.demos[i].URL + "/.well-known/paseto-keys",
+				"-min-refresh", (f.o.fleetRotate / 8).String(), "-refresh", (f.o.fleetRotate / 4).String()}, storeFlags...)...)
 		if err != nil {
 			return "", err
 		}
 		f.resourceProcs = append(f.resourceProcs, p)
 		f.resources = append(f.resources, u)
 	}
-	return "2 resource servers following the key sets of demos 1 and 2", nil
+	f.faults.resourceStore = true
+	return "2 resource servers following the key sets of demos 1 and 2, " + what, nil
 }
 
 // inject runs the faults on the schedule and returns their failures.

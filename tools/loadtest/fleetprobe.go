@@ -13,12 +13,12 @@ import (
 
 // Revocation visibility in the fleet. Every -fleet-probe-every, a probe
 // takes a fresh token at a random demo, shows it twice to each other demo
-// (so that a replica holds the token's "not revoked" answer: the second
-// answer comes from its copy), logs it out at the first demo, and from
-// the logout's 200 on asks each other demo every probePoll until it
-// refuses the token (401). The time from the logout's 200 to the end of
-// the first 401 is the token's visibility at that demo (as in
-// -mode=replica). The probes run beside the clients, through the kill and
+// and to each resource server (so that a replica holds the token's "not
+// revoked" answer: the second answer comes from its copy), logs it out at
+// the first demo, and from the logout's 200 on asks each of them every
+// probePoll until it refuses the token (401). The time from the logout's
+// 200 to the end of the first 401 is the token's visibility at that
+// process (as in -mode=replica). The probes run beside the clients, through the kill and
 // the Redis restart:
 //   - a 200 to a request sent later than visibleWithin (the replicas'
 //     -redis-replica-max-stale plus -fleet-visible-slack; zero without
@@ -26,14 +26,14 @@ import (
 //     happens meanwhile (a replica without Redis must ask Redis, and so
 //     answer 503, once its copy is older than its bound);
 //   - polling that ends in another answer (a 503 while Redis is away or
-//     recovering, or after the demo logged a store outage; a transport
-//     error from the killed demo while it is down) is excluded from the
-//     figures and counted apart by reason; any other such answer fails;
+//     recovering, or after a demo logged a store outage; a transport error
+//     from the killed demo while it is down) is excluded from the figures
+//     and counted apart by reason; any other such answer fails;
 //   - 200s to requests sent later than maxStale after the logout (but
 //     within the slack) are counted, and printed.
 // The warm-up requests and the logout are judged with the clients'
 // requests; a probe whose token or logout failed is not started, and a
-// demo whose warm-up failed is not polled (counted apart).
+// process whose warm-up failed is not polled (counted apart).
 
 // defaultMaxStale is redisstore.DefaultMaxStale, the demo's default
 // -redis-replica-max-stale (this module does not import redisstore).
@@ -93,13 +93,17 @@ func (f *fleet) probe(c *client) {
 		return
 	}
 	var targets []int
-	for i := range f.demos {
+	for i := -len(f.resources); i < len(f.demos); i++ {
 		if i == at {
 			continue
 		}
+		kind, base, path := fkMe, "", "/api/me"
+		if i < 0 {
+			kind, base, path = fkResource, f.resources[-1-i], "/me"
+		}
 		ok := true
 		for range 2 {
-			if status, _ := f.do(c.hc, fkMe, i, "", "GET", "/api/me", p.Access, nil); status != http.StatusOK {
+			if status, _ := f.do(c.hc, kind, i, base, "GET", path, p.Access, nil); status != http.StatusOK {
 				ok = false
 				break
 			}
@@ -107,7 +111,7 @@ func (f *fleet) probe(c *client) {
 		if ok {
 			targets = append(targets, i)
 		} else {
-			f.skipProbe("demo not polled: GET /api/me before the logout not 200")
+			f.skipProbe("process not polled: " + fleetKindNames[kind] + " before the logout not 200")
 		}
 	}
 	if len(targets) == 0 {
@@ -136,13 +140,20 @@ func (f *fleet) probe(c *client) {
 	f.mu.Unlock()
 }
 
-// poll asks demo target about tok every probePoll until it refuses it,
-// answers other than 200, or accepts it past the bound.
+// poll asks target (a demo, or a resource server when negative) about tok
+// every probePoll until it refuses it, answers other than 200, or accepts
+// it past the bound.
 func (f *fleet) poll(c *client, at, target int, tok string, loggedOut time.Time) probeResult {
 	res := probeResult{at: at, target: target, loggedOut: loggedOut}
 	bound := f.faults.visibleWithin
+	var url string
+	if target >= 0 {
+		url = f.demos[target].URL + "/api/me"
+	} else {
+		url = f.resources[-1-target] + "/me"
+	}
 	for {
-		req, _ := http.NewRequest("GET", f.demos[target].URL+"/api/me", nil)
+		req, _ := http.NewRequest("GET", url, nil)
 		req.Header.Set("Authorization", "Bearer "+tok)
 		start := time.Now()
 		status := 0
@@ -175,7 +186,8 @@ func (f *fleet) poll(c *client, at, target int, tok string, loggedOut time.Time)
 type probeFigures struct {
 	lats        []time.Duration // sorted
 	calm        []time.Duration // sorted: those not overlapping a fault window
-	beyondStale int             // polled demos that answered 200 to a request sent later than maxStale after the logout
+	atResource  []time.Duration // sorted: those at a resource server
+	beyondStale int             // polled processes that answered 200 to a request sent later than maxStale after the logout
 	excluded    map[string]int  // by reason
 	fails       *failureLog
 }
@@ -194,6 +206,9 @@ func (ft fleetFaults) judgeProbes(res []probeResult, names func(int) string) pro
 				names(r.at), names(r.target), r.last200.Sub(r.loggedOut).Round(time.Millisecond), ft.visibleWithin)
 		case !r.visible.IsZero():
 			v.lats = append(v.lats, r.visible.Sub(r.loggedOut))
+			if r.target < 0 {
+				v.atResource = append(v.atResource, r.visible.Sub(r.loggedOut))
+			}
 			if !ft.duringFault(r.target, r.loggedOut, r.visible) {
 				v.calm = append(v.calm, r.visible.Sub(r.loggedOut))
 			}
@@ -209,6 +224,7 @@ func (ft fleetFaults) judgeProbes(res []probeResult, names func(int) string) pro
 	}
 	slices.Sort(v.lats)
 	slices.Sort(v.calm)
+	slices.Sort(v.atResource)
 	return v
 }
 
@@ -232,7 +248,7 @@ func (f *fleet) visibilityFigures() []string {
 	if f.faults.maxStale == 0 {
 		what = "no replicas: per-request lookups"
 	}
-	fmt.Printf("revocation visibility (%s): %d measured (a token logged out at one demo, until another refuses it)", what, len(v.lats))
+	fmt.Printf("revocation visibility (%s): %d measured (a token logged out at one demo, until another demo or a resource server refuses it)", what, len(v.lats))
 	var fails []string
 	if n := len(v.lats); n > 0 {
 		p99 := percentile(v.lats, 99)
@@ -244,6 +260,9 @@ func (f *fleet) visibilityFigures() []string {
 			ms(percentile(v.lats, 50)), ms(p99), ms(v.lats[n-1]), visibilityAim, verdict, len(v.calm))
 		if c := len(v.calm); c > 0 {
 			fmt.Printf(" (p50 %s, p99 %s, max %s)", ms(percentile(v.calm, 50)), ms(percentile(v.calm, 99)), ms(v.calm[c-1]))
+		}
+		if c := len(v.atResource); c > 0 {
+			fmt.Printf("; %d at resource servers (p50 %s, p99 %s, max %s)", c, ms(percentile(v.atResource, 50)), ms(percentile(v.atResource, 99)), ms(v.atResource[c-1]))
 		}
 	} else {
 		fails = append(fails, "no revocation visibility probe measured")

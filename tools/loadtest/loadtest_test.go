@@ -124,7 +124,7 @@ func TestFleetVerdict(t *testing.T) {
 		{fkRemembered, 2, 4400, 4450, 503, true}, // recovering
 		{fkMe, 0, 4600, 4700, 503, false},        // after the recovery bound
 		{fkToken, 0, 3100, 3200, 503, true},      // the ring in Redis: stale once the current key is due to retire
-		{fkResource, -1, 3100, 3200, 503, false}, // a resource server needs no store
+		{fkResource, -1, 3100, 3200, 503, false}, // a resource server without -redis needs no store
 		{fkResource, -1, 1100, 1200, 0, false},   // nor the killed demo
 		{fkRemembered, 0, 2900, 3001, 503, true}, // straddles the stop
 	} {
@@ -221,11 +221,42 @@ func TestFleetVerdictReplica(t *testing.T) {
 	}
 }
 
+func TestFleetVerdictResourceStore(t *testing.T) {
+	t0 := time.Now()
+	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
+	with := fleetFaults{killed: 1, killBegin: at(1000), killRestart: at(1500), redisStop: at(3000), redisStart: at(3500), recoverIn: time.Second,
+		resourceStore: true, storeOutages: map[int][]time.Time{2: {at(10000)}}}
+	without := with
+	without.resourceStore = false
+	for _, tc := range []struct {
+		f      fleetFaults
+		target int
+		start  int
+		status int
+		want   bool
+	}{
+		{with, -1, 3100, 503, true},     // Redis away
+		{with, -2, 4400, 503, true},     // recovering
+		{with, -1, 6000, 503, false},    // after recovery, no outage logged
+		{with, -1, 10500, 503, true},    // a demo logged a store outage then
+		{without, -1, 3100, 503, false}, // without -redis: no store to fail
+		{without, -1, 10500, 503, false},
+		{with, 0, 10500, 503, false}, // a demo's own outage line is needed for a demo
+		{with, 2, 10500, 503, true},
+		{with, -1, 1100, 0, false}, // resource servers are never killed
+	} {
+		r := fleetRec{kind: fkResource, target: tc.target, start: at(tc.start), end: at(tc.start + 10), status: tc.status}
+		if got, why := tc.f.verdict(r); got != tc.want {
+			t.Errorf("resourceStore %v, target %d at %d ms, status %d: %v (%s), want %v", tc.f.resourceStore, tc.target, tc.start, tc.status, got, why, tc.want)
+		}
+	}
+}
+
 func TestJudgeProbes(t *testing.T) {
 	t0 := time.Now()
 	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
 	ft := fleetFaults{killed: 1, killBegin: at(1000), killRestart: at(1500), redisStop: at(3000), redisStart: at(3500),
-		recoverIn: time.Second, maxStale: 100 * time.Millisecond, visibleWithin: 1100 * time.Millisecond}
+		recoverIn: time.Second, maxStale: 100 * time.Millisecond, visibleWithin: 1100 * time.Millisecond, resourceStore: true}
 	names := func(i int) string { return fmt.Sprintf("demo %d", i) }
 	// visible: a result refused (401) d ms after a logout at ms.
 	visible := func(target, from, d int) probeResult {
@@ -254,8 +285,10 @@ func TestJudgeProbes(t *testing.T) {
 			beyondStale: 1, fails: 1, failText: "accepted by demo 0 1.15s after"},
 		{name: "accepted past the bound while Redis is away fails too", res: []probeResult{{target: 2, loggedOut: at(2900), last200: at(4050), late: true}},
 			beyondStale: 1, fails: 1, failText: "accepted by demo 2"},
-		{name: "503 while Redis is away or recovering: excluded", res: []probeResult{stopped(0, 3100, 503), stopped(2, 4400, 503)},
-			excluded: map[string]int{"503, Redis away": 2}},
+		{name: "503 while Redis is away or recovering: excluded", res: []probeResult{stopped(0, 3100, 503), stopped(2, 4400, 503), stopped(-1, 3100, 503)},
+			excluded: map[string]int{"503, Redis away": 3}},
+		{name: "a resource server measured, not during the kill", res: []probeResult{visible(-1, 1100, 5)},
+			lats: []time.Duration{ms1(5)}, calm: []time.Duration{ms1(5)}},
 		{name: "503 without a fault fails", res: []probeResult{stopped(0, 100, 503)}, fails: 1, failText: "status 503"},
 		{name: "the killed demo down: excluded", res: []probeResult{stopped(1, 1100, 0)},
 			excluded: map[string]int{"transport error, demo killed": 1}},
@@ -264,6 +297,15 @@ func TestJudgeProbes(t *testing.T) {
 		{name: "no answer recorded fails", res: []probeResult{{target: 0, loggedOut: at(100)}}, fails: 1},
 	} {
 		v := ft.judgeProbes(tc.res, names)
+		var atResource []time.Duration
+		for _, r := range tc.res {
+			if r.target < 0 && !r.visible.IsZero() {
+				atResource = append(atResource, r.visible.Sub(r.loggedOut))
+			}
+		}
+		if !slices.Equal(v.atResource, atResource) {
+			t.Errorf("%s: at resource servers %v, want %v", tc.name, v.atResource, atResource)
+		}
 		if !slices.Equal(v.lats, tc.lats) || !slices.Equal(v.calm, tc.calm) {
 			t.Errorf("%s: lats %v calm %v, want %v and %v", tc.name, v.lats, v.calm, tc.lats, tc.calm)
 		}
