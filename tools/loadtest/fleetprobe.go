@@ -184,11 +184,16 @@ func (f *fleet) poll(c *client, at, target int, tok string, loggedOut time.Time)
 
 // probeFigures is the judged outcome of the probes.
 type probeFigures struct {
-	lats        []time.Duration // sorted
-	calm        []time.Duration // sorted: those not overlapping a fault window
-	atResource  []time.Duration // sorted: those at a resource server
-	beyondStale int             // polled processes that answered 200 to a request sent later than maxStale after the logout
-	excluded    map[string]int  // by reason
+	lats       []time.Duration // sorted
+	calm       []time.Duration // sorted: those not overlapping a fault window
+	atResource []time.Duration // sorted: those at a resource server
+	// seenAfter holds, per measured probe, when the last request answered
+	// 200 was sent (zero when the first answer was 401): the revocation
+	// was not yet seen then, so it lies between this and the figure in
+	// lats. Sorted.
+	seenAfter   []time.Duration
+	beyondStale int            // polled processes that answered 200 to a request sent later than maxStale after the logout
+	excluded    map[string]int // by reason
 	fails       *failureLog
 }
 
@@ -206,6 +211,7 @@ func (ft fleetFaults) judgeProbes(res []probeResult, names func(int) string) pro
 				names(r.at), names(r.target), r.last200.Sub(r.loggedOut).Round(time.Millisecond), ft.visibleWithin)
 		case !r.visible.IsZero():
 			v.lats = append(v.lats, r.visible.Sub(r.loggedOut))
+			v.seenAfter = append(v.seenAfter, max(0, r.last200.Sub(r.loggedOut)))
 			if r.target < 0 {
 				v.atResource = append(v.atResource, r.visible.Sub(r.loggedOut))
 			}
@@ -225,6 +231,7 @@ func (ft fleetFaults) judgeProbes(res []probeResult, names func(int) string) pro
 	slices.Sort(v.lats)
 	slices.Sort(v.calm)
 	slices.Sort(v.atResource)
+	slices.Sort(v.seenAfter)
 	return v
 }
 
@@ -261,6 +268,8 @@ func (f *fleet) visibilityFigures() []string {
 		if c := len(v.calm); c > 0 {
 			fmt.Printf(" (p50 %s, p99 %s, max %s)", ms(percentile(v.calm, 50)), ms(percentile(v.calm, 99)), ms(v.calm[c-1]))
 		}
+		fmt.Printf("; the last 200 to a request sent p50 %s, p99 %s, max %s after the logout (%d of %d refused at the first request)",
+			ms(percentile(v.seenAfter, 50)), ms(percentile(v.seenAfter, 99)), ms(v.seenAfter[n-1]), countZero(v.seenAfter), n)
 		if c := len(v.atResource); c > 0 {
 			fmt.Printf("; %d at resource servers (p50 %s, p99 %s, max %s)", c, ms(percentile(v.atResource, 50)), ms(percentile(v.atResource, 99)), ms(v.atResource[c-1]))
 		}
@@ -279,6 +288,17 @@ func (f *fleet) visibilityFigures() []string {
 		fmt.Printf("  not started: %s\n", countsText(skips))
 	}
 	return append(fails, v.fails.list()...)
+}
+
+// countZero counts the zero durations.
+func countZero(d []time.Duration) int {
+	n := 0
+	for _, x := range d {
+		if x == 0 {
+			n++
+		}
+	}
+	return n
 }
 
 // countsText formats counts by reason as "reason ×n, …", sorted.

@@ -271,6 +271,7 @@ func TestJudgeProbes(t *testing.T) {
 		res         []probeResult
 		lats, calm  []time.Duration
 		beyondStale int
+		seenAfter   []time.Duration // checked when set
 		excluded    map[string]int
 		fails       int
 		failText    string // in the first failure
@@ -281,6 +282,8 @@ func TestJudgeProbes(t *testing.T) {
 			lats: []time.Duration{ms1(4), ms1(5), ms1(6), ms1(8), ms1(9)}, calm: []time.Duration{ms1(4), ms1(6)}},
 		{name: "accepted past maxStale, within the slack", res: []probeResult{visible(0, 100, 150)},
 			lats: []time.Duration{ms1(150)}, calm: []time.Duration{ms1(150)}, beyondStale: 1},
+		{name: "the last 200 bounds the visibility below", res: []probeResult{visible(0, 100, 50), {target: 2, loggedOut: at(300), visible: at(301)}},
+			lats: []time.Duration{ms1(1), ms1(50)}, calm: []time.Duration{ms1(1), ms1(50)}, seenAfter: []time.Duration{0, ms1(47)}},
 		{name: "accepted past the bound fails", res: []probeResult{{target: 0, loggedOut: at(100), last200: at(1250), late: true}},
 			beyondStale: 1, fails: 1, failText: "accepted by demo 0 1.15s after"},
 		{name: "accepted past the bound while Redis is away fails too", res: []probeResult{{target: 2, loggedOut: at(2900), last200: at(4050), late: true}},
@@ -302,6 +305,12 @@ func TestJudgeProbes(t *testing.T) {
 			if r.target < 0 && !r.visible.IsZero() {
 				atResource = append(atResource, r.visible.Sub(r.loggedOut))
 			}
+		}
+		if tc.seenAfter != nil && !slices.Equal(v.seenAfter, tc.seenAfter) {
+			t.Errorf("%s: last 200s %v, want %v", tc.name, v.seenAfter, tc.seenAfter)
+		}
+		if len(v.seenAfter) != len(v.lats) {
+			t.Errorf("%s: %d last-200 times for %d measured", tc.name, len(v.seenAfter), len(v.lats))
 		}
 		if !slices.Equal(v.atResource, atResource) {
 			t.Errorf("%s: at resource servers %v, want %v", tc.name, v.atResource, atResource)
