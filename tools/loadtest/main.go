@@ -55,18 +55,20 @@
 //     period (none doubled); no logout lost at any process; a 503 only while
 //     Redis is away (and -recover-within after), a transport error only
 //     from the killed process while it is down (see fleet.go, fleetring.go).
-//     The demos read revocations from -redis-replica (-fleet-replica=false:
-//     from Redis on every request), and a logged-out token shown to another
-//     demo may pass within -replica-max-stale of the logout's 200 (counted
-//     apart). Every -fleet-probe-every a probe logs a fresh token out at one
-//     demo and polls the others every few milliseconds until they refuse
-//     it: the revocation's visibility, p50/p99/max over the run (and apart,
-//     the probes that overlapped no fault), beside the aim of 100 ms at
-//     p99; a token accepted by a request sent later than
-//     -replica-max-stale plus -fleet-visible-slack after its logout fails
-//     the run, during the faults too; polling that ends in a 503 while
-//     Redis is away, or a transport error from the killed demo, is
-//     excluded and counted by reason (see fleetprobe.go).
+//     The demos and the resource servers read revocations from
+//     -redis-replica (-fleet-replica=false: from Redis on every request; a
+//     resource server may answer 503 while Redis is away), and a logged-out
+//     token shown to another demo may pass within -replica-max-stale of the
+//     logout's 200 (counted apart). Every -fleet-probe-every a probe logs a
+//     fresh token out at one demo and polls the other demos and the
+//     resource servers every few milliseconds until they refuse it: the
+//     revocation's visibility, p50/p99/max over the run (and apart, the
+//     probes that overlapped no fault, and when the last 200 was sent),
+//     beside the aim of 100 ms at p99; a token accepted by a request sent
+//     later than -replica-max-stale plus -fleet-visible-slack after its
+//     logout fails the run, during the faults too; polling that ends in a
+//     503 while Redis is away, or a transport error from the killed demo,
+//     is excluded and counted by reason (see fleetprobe.go).
 //   - replica: the demo's -redis-replica on a redis-server of its own:
 //     GET /api/me throughput of the demo on the memory store, on Redis and
 //     on Redis with the replica, taking turns -rounds times; then
