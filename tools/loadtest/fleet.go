@@ -39,8 +39,9 @@ import (
 // (and until -recover-within after its restart), a transport error only
 // from the killed process while it is down, and never a 500.
 //
-// The demos read revocations and cut-offs from a local replica
-// (-redis-replica, unless -fleet-replica=false), which may answer from a
+// The demos and the resource servers read revocations and cut-offs from
+// a local replica (-redis-replica, unless -fleet-replica=false; a resource
+// server then answers 503 while Redis is away), which may answer from a
 // copy up to -redis-replica-max-stale old: a logged-out token shown to
 // another demo may pass within that bound of the logout's 200 (counted
 // apart; past -fleet-visible-slack more it fails). How soon a revocation is
