@@ -11,7 +11,8 @@
 //	go run ./examples/resource_server -addr 127.0.0.1:8081 \
 //	    -keys-url http://127.0.0.1:8080/.well-known/paseto-keys \
 //	    [-issuer pasetokit-demo] [-min-refresh 1m] [-refresh 1h] \
-//	    [-redis 127.0.0.1:6379 [-redis-prefix pasetokit-demo:]]
+//	    [-redis 127.0.0.1:6379 [-redis-prefix pasetokit-demo:]
+//	     [-redis-replica [-redis-replica-max-stale 100ms]]]
 //
 // Endpoints:
 //
@@ -22,7 +23,13 @@
 // With -redis, the server reads the store the demo writes to (the demo run
 // with the same -redis): a token the demo logged out (POST /api/logout,
 // "log out everywhere") is 401 token_revoked here too, and a store that
-// cannot answer is 503 with Retry-After. Without -redis there is no store
+// cannot answer is 503 with Retry-After. With -redis-replica as well, the
+// revocation and cut-off checks are answered from a local
+// [redisstore.Replica] fed by Redis's keyspace notifications (Redis needs
+// notify-keyspace-events "Kg$hxe"; the server refuses to start without
+// it), as the demo's -redis-replica: no round trip per verified token, and
+// a revocation seen within -redis-replica-max-stale (answers older than
+// that are asked of Redis again). Without -redis there is no store
 // to ask: the server checks what the token itself proves (signature by a
 // published access key, issuer, lifetime, sub) with a plain
 // [verifier.Verifier], and cannot see revocations: a logged-out token
@@ -171,6 +178,8 @@ func main() {
 	refresh := flag.Duration("refresh", 0, "longest time a fetched key set is used (0: verifier.DefaultRefreshInterval, one hour)")
 	redisAddr := flag.String("redis", "", "Redis server (host:port) the demo keeps its revocations and cut-offs in; empty: no store, so revocations are not seen (tokens are checked by what they prove alone)")
 	redisPrefix := flag.String("redis-prefix", "pasetokit-demo:", "key prefix of the demo's store in Redis")
+	redisReplica := flag.Bool("redis-replica", false, `with -redis (one server): answer revocation and cut-off checks from a local replica fed by Redis's keyspace notifications, never older than -redis-replica-max-stale; Redis must have notify-keyspace-events with K, g, $, h, x and e ("Kg$hxe")`)
+	replicaMaxStale := flag.Duration("redis-replica-max-stale", redisstore.DefaultMaxStale, "with -redis-replica: how old a replica's answer may be (at least 10ms)")
 	flag.Parse()
 	if *iss == "" {
 		log.Fatal("-issuer must not be empty: the key set's keys are bound to the demo's issuer")
@@ -193,6 +202,17 @@ func main() {
 			log.Fatalf("redis %s: %v", *redisAddr, err)
 		}
 		cfg.store = st
+		if *redisReplica {
+			r, err := st.NewReplica(context.Background(), redisstore.ReplicaConfig{MaxStale: *replicaMaxStale})
+			if err != nil {
+				log.Fatalf("-redis-replica: %v", err)
+			}
+			defer r.Close()
+			cfg.store = r
+			log.Printf("revocations and cut-offs read from a local replica (answers at most %v old)", *replicaMaxStale)
+		}
+	} else if *redisReplica {
+		log.Fatal("-redis-replica needs -redis")
 	}
 	s, err := newServer(cfg)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -23,6 +24,7 @@ import (
 	"github.com/pasetokit/pasetokit/paserk"
 	"github.com/pasetokit/pasetokit/paseto"
 	"github.com/pasetokit/pasetokit/store"
+	"github.com/pasetokit/pasetokit/store/redisstore"
 )
 
 // newKey returns a new v4.public signing key as a PASERK.
@@ -396,12 +398,12 @@ func buildBoth(t *testing.T, root string) string {
 	return dir
 }
 
-// startRedis runs redis-server (redisBin) on a free loopback port and
-// returns its address once it accepts connections.
-func startRedis(t *testing.T, redisBin string) string {
+// startRedis runs redis-server (redisBin) on a free loopback port, with
+// the extra flags, and returns its address once it accepts connections.
+func startRedis(t *testing.T, redisBin string, extra ...string) string {
 	t.Helper()
 	port := redisPort(t)
-	run(t, redisBin, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", t.TempDir())
+	run(t, redisBin, append([]string{"--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", t.TempDir()}, extra...)...)
 	redisAddr := "127.0.0.1:" + port
 	until(t, "redis-server up", func() bool {
 		c, err := net.Dial("tcp", redisAddr)
@@ -414,17 +416,28 @@ func startRedis(t *testing.T, redisBin string) string {
 	return redisAddr
 }
 
-// redisPort returns a free loopback port in 17400-17499 for redis-server.
+// redisPort returns a free loopback port for redis-server, in 17400-17499
+// or in PASETOKIT_REDIS_TEST_PORTS ("FIRST-LAST") when set.
 func redisPort(t *testing.T) string {
 	t.Helper()
-	for p := 17400; p < 17500; p++ {
+	first, last := 17400, 17499
+	if r := os.Getenv("PASETOKIT_REDIS_TEST_PORTS"); r != "" {
+		lo, hi, _ := strings.Cut(r, "-")
+		var err1, err2 error
+		first, err1 = strconv.Atoi(lo)
+		last, err2 = strconv.Atoi(hi)
+		if err1 != nil || err2 != nil {
+			t.Fatalf("PASETOKIT_REDIS_TEST_PORTS=%q: want FIRST-LAST", r)
+		}
+	}
+	for p := first; p <= last; p++ {
 		l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p))
 		if err == nil {
 			l.Close()
 			return strconv.Itoa(p)
 		}
 	}
-	t.Skip("no free port in 17400-17499 for redis-server")
+	t.Skipf("no free port in %d-%d for redis-server", first, last)
 	return ""
 }
 
@@ -454,7 +467,9 @@ func post(t *testing.T, url, token, body string) (int, map[string]any) {
 // resource server as processes, the two on the same Redis: a refresh token
 // is 401 token_wrong_type at the resource server, and an access token the
 // demo logged out (POST /api/logout, then "log out everywhere") is 401
-// token_revoked there.
+// token_revoked there; with -redis-replica, no later than
+// -redis-replica-max-stale after the logout's answer. Without keyspace
+// notifications, -redis-replica refuses to start.
 func TestWithDemoProcessesAndRedis(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and starts the demo and redis-server")
@@ -471,7 +486,20 @@ func TestWithDemoProcessesAndRedis(t *testing.T) {
 		t.Skip("needs the repository's go.work to build examples/demo")
 	}
 	dir := buildBoth(t, root)
-	redisAddr := startRedis(t, redisBin)
+	for _, replica := range []bool{false, true} {
+		t.Run(fmt.Sprintf("replica=%v", replica), func(t *testing.T) {
+			withDemoAndRedis(t, dir, redisBin, replica)
+		})
+	}
+}
+
+func withDemoAndRedis(t *testing.T, dir, redisBin string, replica bool) {
+	var redisFlags, rsFlags []string
+	if replica {
+		redisFlags = []string{"--notify-keyspace-events", "Kg$hxe"}
+		rsFlags = []string{"-redis-replica"}
+	}
+	redisAddr := startRedis(t, redisBin, redisFlags...)
 	demoAddr, rsAddr := freeAddr(t), freeAddr(t)
 	demo, rs := "http://"+demoAddr, "http://"+rsAddr
 	run(t, filepath.Join(dir, "demo"), "-addr", demoAddr, "-redis", redisAddr)
@@ -483,8 +511,18 @@ func TestWithDemoProcessesAndRedis(t *testing.T) {
 		res.Body.Close()
 		return res.StatusCode == 200
 	})
-	run(t, filepath.Join(dir, "resource_server"), "-addr", rsAddr,
-		"-keys-url", demo+"/.well-known/paseto-keys", "-min-refresh", "200ms", "-redis", redisAddr)
+	if !replica {
+		// A replica needs the server's keyspace notifications.
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		out, err := exec.CommandContext(ctx, filepath.Join(dir, "resource_server"), "-addr", freeAddr(t),
+			"-keys-url", demo+"/.well-known/paseto-keys", "-redis", redisAddr, "-redis-replica").CombinedOutput()
+		cancel()
+		if err == nil || !strings.Contains(string(out), "notify-keyspace-events") {
+			t.Fatalf("-redis-replica without keyspace notifications: %v, output %q; want a refusal naming notify-keyspace-events", err, out)
+		}
+	}
+	run(t, filepath.Join(dir, "resource_server"), append([]string{"-addr", rsAddr,
+		"-keys-url", demo + "/.well-known/paseto-keys", "-min-refresh", "200ms", "-redis", redisAddr}, rsFlags...)...)
 	until(t, "resource server up", func() bool {
 		res, err := http.Get(rs + "/me")
 		if err != nil {
@@ -493,6 +531,23 @@ func TestWithDemoProcessesAndRedis(t *testing.T) {
 		res.Body.Close()
 		return res.StatusCode == 401
 	})
+	// revoked asks the resource server about a token logged out at
+	// loggedOut until it is refused: at once without a replica; with one,
+	// a 200 to a request sent later than the replica's bound fails.
+	revoked := func(what, tok string, loggedOut time.Time) {
+		t.Helper()
+		for {
+			sent := time.Now()
+			status, _, body := get(t, rs+"/me", tok)
+			if status == 401 && body["error"] == httpauth.CodeRevoked {
+				return
+			}
+			if status != 200 || !replica || sent.Sub(loggedOut) > redisstore.DefaultMaxStale {
+				t.Fatalf("%s, %s after the logout: %d %v, want 401 %s", what, sent.Sub(loggedOut), status, body, httpauth.CodeRevoked)
+			}
+			time.Sleep(2 * time.Millisecond) // polling another process
+		}
+	}
 	login := func() (access, refresh string) {
 		t.Helper()
 		status, out := post(t, demo+"/api/token", "", `{"username":"test","password":"test"}`)
@@ -505,8 +560,10 @@ func TestWithDemoProcessesAndRedis(t *testing.T) {
 	}
 
 	access, refresh := login()
-	if status, _, body := get(t, rs+"/me", access); status != 200 || body["user"] != "test" {
-		t.Fatalf("access token: %d %v", status, body)
+	for range 2 { // the second answer from a replica's copy
+		if status, _, body := get(t, rs+"/me", access); status != 200 || body["user"] != "test" {
+			t.Fatalf("access token: %d %v", status, body)
+		}
 	}
 	if status, _, body := get(t, rs+"/me", refresh); status != 401 || body["error"] != httpauth.CodeWrongType {
 		t.Fatalf("refresh token: %d %v, want 401 %s", status, body, httpauth.CodeWrongType)
@@ -514,19 +571,20 @@ func TestWithDemoProcessesAndRedis(t *testing.T) {
 	if status, out := post(t, demo+"/api/logout", access, ""); status/100 != 2 {
 		t.Fatalf("POST /api/logout: %d %v", status, out)
 	}
-	if status, _, body := get(t, rs+"/me", access); status != 401 || body["error"] != httpauth.CodeRevoked {
-		t.Fatalf("logged-out token: %d %v, want 401 %s", status, body, httpauth.CodeRevoked)
-	}
+	revoked("logged-out token", access, time.Now())
 
 	// Log out everywhere: every token of the user issued so far.
 	a1, _ := login()
 	a2, _ := login()
+	for range 2 {
+		if status, _, body := get(t, rs+"/me", a1); status != 200 {
+			t.Fatalf("access token: %d %v", status, body)
+		}
+	}
 	if status, out := post(t, demo+"/api/logout-everywhere", a2, ""); status/100 != 2 {
 		t.Fatalf("POST /api/logout-everywhere: %d %v", status, out)
 	}
-	if status, _, body := get(t, rs+"/me", a1); status != 401 || body["error"] != httpauth.CodeRevoked {
-		t.Fatalf("token after log out everywhere: %d %v, want 401 %s", status, body, httpauth.CodeRevoked)
-	}
+	revoked("token after log out everywhere", a1, time.Now())
 	// A login after it works (one in the cut-off's very millisecond would
 	// be refused with the older tokens: poll past it).
 	until(t, "a login after log out everywhere accepted", func() bool {

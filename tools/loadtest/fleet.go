@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -36,6 +38,14 @@ import (
 // one process holds at every process; a 503 comes only while Redis is away
 // (and until -recover-within after its restart), a transport error only
 // from the killed process while it is down, and never a 500.
+//
+// The demos and the resource servers read revocations and cut-offs from
+// a local replica (-redis-replica, unless -fleet-replica=false; a resource
+// server then answers 503 while Redis is away), which may answer from a
+// copy up to -redis-replica-max-stale old: a logged-out token shown to
+// another demo may pass within that bound of the logout's 200 (counted
+// apart; past -fleet-visible-slack more it fails). How soon a revocation is
+// seen is measured by probes (fleetprobe.go).
 
 // fleetKind is the kind of a fleet request.
 type fleetKind uint8
@@ -65,6 +75,7 @@ type fleetRec struct {
 	status     int
 	tok        tokenFacts // the presented access token's, when hasTok
 	hasTok     bool
+	loggedOut  time.Time // fkRevoked: when the token's logout answered 200
 }
 
 // fleetFaults are the instants of the faults.
@@ -73,6 +84,14 @@ type fleetFaults struct {
 	killBegin, killRestart time.Time
 	redisStop, redisStart  time.Time
 	recoverIn              time.Duration
+	// maxStale is the demos' -redis-replica-max-stale and visibleWithin
+	// the bound after which a logged-out token accepted fails the run
+	// (maxStale plus -fleet-visible-slack); both zero without replicas,
+	// where a logout holds at once at every demo.
+	maxStale, visibleWithin time.Duration
+	// resourceStore is set when the resource servers read revocations
+	// from Redis too (they answer 503 without it).
+	resourceStore bool
 	// storeOutages holds, per demo, the instants (to the second, as the
 	// demo logs them) at which it logged the start of a store outage of
 	// its own: its store timed out or failed outside the planned Redis
@@ -84,11 +103,18 @@ type fleetFaults struct {
 var outageStart = regexp.MustCompile(`^(\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}) store outage: `)
 
 // storeOutageNear reports whether demo logged the start of a store outage
-// within two seconds of t (its log has whole seconds).
+// within two seconds of t (its log has whole seconds). For a resource
+// server (demo < 0), which logs none, whether any demo did: Redis stalled
+// for every process.
 func (f fleetFaults) storeOutageNear(demo int, t time.Time) bool {
-	for _, at := range f.storeOutages[demo] {
-		if d := t.Sub(at); d > -2*time.Second && d < 3*time.Second {
-			return true
+	for i, ats := range f.storeOutages {
+		if i != demo && demo >= 0 {
+			continue
+		}
+		for _, at := range ats {
+			if d := t.Sub(at); d > -2*time.Second && d < 3*time.Second {
+				return true
+			}
 		}
 	}
 	return false
@@ -110,7 +136,14 @@ func (f fleetFaults) verdict(r fleetRec) (ok bool, why string) {
 	switch {
 	case r.status == want:
 		return true, "expected"
-	case r.status == http.StatusServiceUnavailable && r.target >= 0 &&
+	case r.kind == fkRevoked && r.status == http.StatusOK && r.start.Before(r.loggedOut.Add(f.maxStale)):
+		// A replica may answer from a copy up to maxStale old.
+		return true, "200 within -redis-replica-max-stale of the logout"
+	case r.kind == fkRevoked && r.status == http.StatusOK && r.start.Before(r.loggedOut.Add(f.visibleWithin)):
+		// Later than the replica's bound, within the run's slack:
+		// counted apart, and by the visibility probes too.
+		return true, "200 past -redis-replica-max-stale, within -fleet-visible-slack"
+	case r.status == http.StatusServiceUnavailable && (r.target >= 0 || f.resourceStore) &&
 		overlaps(f.redisStop, f.redisStart.Add(f.recoverIn)):
 		// Also POST /api/token: a demo that cannot reach the ring in
 		// Redis signs until its current key is due to retire, then
@@ -120,6 +153,8 @@ func (f fleetFaults) verdict(r fleetRec) (ok bool, why string) {
 		// The demo's store timed out (its own outage line says so):
 		// failing closed is the right answer, whatever the cause.
 		return true, "503, store timed out (the demo logged the outage)"
+	case r.status == http.StatusServiceUnavailable && r.target < 0 && f.resourceStore && f.storeOutageNear(r.target, r.start):
+		return true, "503, store timed out (a demo logged an outage)"
 	case r.status == 0 && r.target == f.killed && overlaps(f.killBegin, f.killRestart):
 		return true, "transport error, demo killed"
 	}
@@ -139,9 +174,11 @@ type fleet struct {
 	stopped       atomic.Bool
 	ring          ringWatch
 
-	mu      sync.Mutex
-	recs    []fleetRec
-	revoked []string // access tokens whose logout answered 200
+	mu         sync.Mutex
+	recs       []fleetRec
+	revoked    []string // access tokens whose logout answered 200
+	probes     []probeResult
+	probeSkips map[string]int // probes not started (or targets not polled), by reason
 }
 
 func runFleet(e *env, o options) ([]string, error) {
@@ -155,18 +192,30 @@ func runFleet(e *env, o options) ([]string, error) {
 		return nil, err
 	}
 	f := &fleet{o: o, faults: fleetFaults{killed: 1, recoverIn: o.recoverIn},
-		ring: ringWatch{keys: map[string]*keyFacts{}, gens: map[int]uint64{}}}
+		ring:       ringWatch{keys: map[string]*keyFacts{}, gens: map[int]uint64{}},
+		probeSkips: map[string]int{}}
 	every := o.fleetRotate
 	ringFlags := []string{"-publish-ahead", (every * 3 / 4).String(), "-access-lifetime", (2 * every).String(), "-key-grace", (every / 2).String()}
+	demoFlags := ringFlags
+	if o.fleetReplica {
+		// Every demo reads revocations from a replica: the fleet is the
+		// deployment a replica is for, and each fault then hits one (the
+		// killed demo starts a new one; the Redis restart breaks every
+		// subscription). Per-request lookups under an outage stay
+		// covered by -mode=redis, and by -fleet-replica=false.
+		f.faults.maxStale = cmp.Or(o.replicaStale, defaultMaxStale)
+		f.faults.visibleWithin = f.faults.maxStale + o.visibleSlack
+		demoFlags = append(slices.Clip(ringFlags), "-redis-replica", "-redis-replica-max-stale", f.faults.maxStale.String())
+	}
 	for i := range 3 {
-		d, err := procs.StartDemo(fmt.Sprintf("demo %d", i), procs.DemoConfig{Bin: e.demoBin, KeyFile: keyFile, Redis: rs.Addr(), RotateEvery: every, Extra: ringFlags})
+		d, err := procs.StartDemo(fmt.Sprintf("demo %d", i), procs.DemoConfig{Bin: e.demoBin, KeyFile: keyFile, Redis: rs.Addr(), RotateEvery: every, Extra: demoFlags})
 		if err != nil {
 			return nil, err
 		}
 		defer func() { _ = d.Stop(5 * time.Second) }()
 		f.demos = append(f.demos, d)
 	}
-	note, err := f.startResourceServers(e)
+	note, err := f.startResourceServers(e, rs.Addr())
 	defer func() {
 		for _, p := range f.resourceProcs {
 			_ = p.Stop(5 * time.Second)
@@ -175,8 +224,9 @@ func runFleet(e *env, o options) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	fmt.Printf("3 demo processes (one -key-file, Redis %s, key rings in Redis: -rotate-every %s %s), %s; %d API clients, %d of them also web clients (remember me), for %s; demo 1 SIGKILLed and restarted at 1/4, Redis stopped and restarted at 1/2\n\n",
-		rs.Addr(), every, strings.Join(ringFlags, " "), note, o.fleetConns, min(webClients, o.fleetConns), o.fleet)
+	fmt.Printf("3 demo processes (one -key-file, Redis %s, key rings in Redis: -rotate-every %s %s), %s; %d API clients, %d of them also web clients (remember me), for %s; demo 1 SIGKILLed and restarted at 1/4, Redis stopped and restarted at 1/2\n",
+		rs.Addr(), every, strings.Join(demoFlags, " "), note, o.fleetConns, min(webClients, o.fleetConns), o.fleet)
+	fmt.Printf("revocation visibility probes: every %s a fresh token logged out at a random demo, the other demos and the resource servers polled every %s until they refuse it\n\n", o.probeEvery, probePoll)
 
 	stopWatch := make(chan struct{})
 	watched := make(chan struct{})
@@ -187,6 +237,8 @@ func runFleet(e *env, o options) ([]string, error) {
 		wg.Add(1)
 		go func() { defer wg.Done(); f.client(i < webClients) }()
 	}
+	wg.Add(1)
+	go func() { defer wg.Done(); f.probeLoop() }()
 	failures := f.inject(rs)
 	f.stopped.Store(true)
 	wg.Wait()
@@ -195,6 +247,7 @@ func runFleet(e *env, o options) ([]string, error) {
 	<-watched
 	failures = append(failures, f.judge()...)
 	failures = append(failures, f.rotationFigures(runStart, runEnd, every)...)
+	failures = append(failures, f.visibilityFigures()...)
 	failures = append(failures, f.checkRevoked()...)
 	for _, d := range f.demos {
 		// The outage makes the demos log (503s, failed dials); a theft
@@ -210,7 +263,9 @@ func runFleet(e *env, o options) ([]string, error) {
 
 // startResourceServers starts two resource servers, following the key sets
 // of demos 1 (the one killed) and 2, when examples/resource_server builds.
-func (f *fleet) startResourceServers(e *env) (string, error) {
+// They read revocations from the demos' Redis, through replicas as the
+// demos do.
+func (f *fleet) startResourceServers(e *env, redisAddr string) (string, error) {
 	bin := f.o.resourceBin
 	if bin == "" {
 		var err error
@@ -218,6 +273,12 @@ func (f *fleet) startResourceServers(e *env) (string, error) {
 			first, _, _ := strings.Cut(err.Error(), "\n")
 			return "no resource servers (" + first + ")", nil
 		}
+	}
+	storeFlags := []string{"-redis", redisAddr}
+	what := "reading revocations from Redis"
+	if f.o.fleetReplica {
+		storeFlags = append(storeFlags, "-redis-replica", "-redis-replica-max-stale", f.faults.maxStale.String())
+		what = "reading revocations from replicas"
 	}
 	for _, i := range []int{1, 2} {
 		port, err := procs.FreePort()
@@ -228,15 +289,16 @@ func (f *fleet) startResourceServers(e *env) (string, error) {
 		// The key set is refetched well within -publish-ahead, so that
 		// the next key is known before it signs.
 		p, err := procs.StartHTTP(fmt.Sprintf("resource server %d", len(f.resources)), bin, u+"/",
-			"-addr", u[len("http://"):], "-keys-url", f.demos[i].URL+"/.well-known/paseto-keys",
-			"-min-refresh", (f.o.fleetRotate / 8).String(), "-refresh", (f.o.fleetRotate / 4).String())
+			append([]string{"-addr", u[len("http://"):], "-keys-url", f.demos[i].URL + "/.well-known/paseto-keys",
+				"-min-refresh", (f.o.fleetRotate / 8).String(), "-refresh", (f.o.fleetRotate / 4).String()}, storeFlags...)...)
 		if err != nil {
 			return "", err
 		}
 		f.resourceProcs = append(f.resourceProcs, p)
 		f.resources = append(f.resources, u)
 	}
-	return "2 resource servers following the key sets of demos 1 and 2", nil
+	f.faults.resourceStore = true
+	return "2 resource servers following the key sets of demos 1 and 2, " + what, nil
 }
 
 // inject runs the faults on the schedule and returns their failures.
@@ -338,6 +400,12 @@ func (f *fleet) demo() int { return rand.IntN(len(f.demos)) }
 // do sends one request to target (a demo index, or -1 with base set) and
 // records it.
 func (f *fleet) do(c *http.Client, kind fleetKind, target int, base, method, path, bearer string, form url.Values) (int, []byte) {
+	return f.send(c, fleetRec{kind: kind, target: target}, base, method, path, bearer, form)
+}
+
+// send is do with the record's other fields set by the caller.
+func (f *fleet) send(c *http.Client, r fleetRec, base, method, path, bearer string, form url.Values) (int, []byte) {
+	kind, target := r.kind, r.target
 	if target >= 0 {
 		base = f.demos[target].URL
 	}
@@ -353,7 +421,7 @@ func (f *fleet) do(c *http.Client, kind fleetKind, target int, base, method, pat
 	if bearer != "" {
 		req.Header.Set("Authorization", "Bearer "+bearer)
 	}
-	r := fleetRec{kind: kind, target: target, start: time.Now()}
+	r.start = time.Now()
 	switch kind {
 	case fkMe, fkResource, fkOldMe, fkOldResource:
 		r.tok, r.hasTok = readToken(bearer)
@@ -410,10 +478,11 @@ func (f *fleet) logoutAndCheck(c *client, tok string) {
 	if status, _ := f.do(c.hc, fkLogout, at, "", "POST", "/api/logout", tok, nil); status != http.StatusOK {
 		return
 	}
+	loggedOut := time.Now()
 	f.mu.Lock()
 	f.revoked = append(f.revoked, tok)
 	f.mu.Unlock()
-	f.do(c.hc, fkRevoked, (at+1+rand.IntN(len(f.demos)-1))%len(f.demos), "", "GET", "/api/me", tok, nil)
+	f.send(c.hc, fleetRec{kind: fkRevoked, target: (at + 1 + rand.IntN(len(f.demos)-1)) % len(f.demos), loggedOut: loggedOut}, "", "GET", "/api/me", tok, nil)
 }
 
 func (f *fleet) webLogin(c *http.Client) bool {

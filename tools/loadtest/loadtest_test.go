@@ -2,8 +2,11 @@ package main
 
 import (
 	"encoding/base64"
+	"fmt"
+	"maps"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -121,7 +124,7 @@ func TestFleetVerdict(t *testing.T) {
 		{fkRemembered, 2, 4400, 4450, 503, true}, // recovering
 		{fkMe, 0, 4600, 4700, 503, false},        // after the recovery bound
 		{fkToken, 0, 3100, 3200, 503, true},      // the ring in Redis: stale once the current key is due to retire
-		{fkResource, -1, 3100, 3200, 503, false}, // a resource server needs no store
+		{fkResource, -1, 3100, 3200, 503, false}, // a resource server without -redis needs no store
 		{fkResource, -1, 1100, 1200, 0, false},   // nor the killed demo
 		{fkRemembered, 0, 2900, 3001, 503, true}, // straddles the stop
 	} {
@@ -185,3 +188,149 @@ func TestReadToken(t *testing.T) {
 		}
 	}
 }
+
+func TestFleetVerdictReplica(t *testing.T) {
+	t0 := time.Now()
+	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
+	replica := fleetFaults{killed: 1, maxStale: 100 * time.Millisecond, visibleWithin: 1100 * time.Millisecond}
+	plain := fleetFaults{killed: 1}
+	for _, tc := range []struct {
+		f      fleetFaults
+		start  int // ms after the logout's 200
+		status int
+		want   bool
+	}{
+		{replica, 5, 401, true},
+		{replica, 5, 200, true},     // a replica's copy, within its bound
+		{replica, 99, 200, true},    // still within
+		{replica, 500, 200, true},   // past the bound, within the slack: counted apart
+		{replica, 1100, 200, false}, // past the slack: a lost revocation
+		{replica, 5000, 200, false},
+		{plain, 1, 200, false}, // without replicas a logout holds at once
+		{plain, 1, 401, true},
+	} {
+		r := fleetRec{kind: fkRevoked, target: 2, start: at(tc.start), end: at(tc.start + 2), status: tc.status, loggedOut: t0}
+		if got, why := tc.f.verdict(r); got != tc.want {
+			t.Errorf("maxStale %v: status %d %d ms after the logout: %v (%s), want %v", tc.f.maxStale, tc.status, tc.start, got, why, tc.want)
+		}
+	}
+	// The allowance is for logged-out tokens only: a live token refused,
+	// or a 200 for another kind, is judged as before.
+	if ok, _ := replica.verdict(fleetRec{kind: fkMe, target: 0, start: at(5), end: at(6), status: 401, loggedOut: t0}); ok {
+		t.Error("a live token refused passed")
+	}
+}
+
+func TestFleetVerdictResourceStore(t *testing.T) {
+	t0 := time.Now()
+	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
+	with := fleetFaults{killed: 1, killBegin: at(1000), killRestart: at(1500), redisStop: at(3000), redisStart: at(3500), recoverIn: time.Second,
+		resourceStore: true, storeOutages: map[int][]time.Time{2: {at(10000)}}}
+	without := with
+	without.resourceStore = false
+	for _, tc := range []struct {
+		f      fleetFaults
+		target int
+		start  int
+		status int
+		want   bool
+	}{
+		{with, -1, 3100, 503, true},     // Redis away
+		{with, -2, 4400, 503, true},     // recovering
+		{with, -1, 6000, 503, false},    // after recovery, no outage logged
+		{with, -1, 10500, 503, true},    // a demo logged a store outage then
+		{without, -1, 3100, 503, false}, // without -redis: no store to fail
+		{without, -1, 10500, 503, false},
+		{with, 0, 10500, 503, false}, // a demo's own outage line is needed for a demo
+		{with, 2, 10500, 503, true},
+		{with, -1, 1100, 0, false}, // resource servers are never killed
+	} {
+		r := fleetRec{kind: fkResource, target: tc.target, start: at(tc.start), end: at(tc.start + 10), status: tc.status}
+		if got, why := tc.f.verdict(r); got != tc.want {
+			t.Errorf("resourceStore %v, target %d at %d ms, status %d: %v (%s), want %v", tc.f.resourceStore, tc.target, tc.start, tc.status, got, why, tc.want)
+		}
+	}
+}
+
+func TestJudgeProbes(t *testing.T) {
+	t0 := time.Now()
+	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
+	ft := fleetFaults{killed: 1, killBegin: at(1000), killRestart: at(1500), redisStop: at(3000), redisStart: at(3500),
+		recoverIn: time.Second, maxStale: 100 * time.Millisecond, visibleWithin: 1100 * time.Millisecond, resourceStore: true}
+	names := func(i int) string { return fmt.Sprintf("demo %d", i) }
+	// visible: a result refused (401) d ms after a logout at ms.
+	visible := func(target, from, d int) probeResult {
+		return probeResult{target: target, loggedOut: at(from), visible: at(from + d), last200: at(from + d - 3)}
+	}
+	stopped := func(target, from, status int) probeResult {
+		return probeResult{target: target, loggedOut: at(from), stopped: true,
+			stop: fleetRec{kind: fkRevoked, target: target, start: at(from + 5), end: at(from + 6), status: status, loggedOut: at(from)}}
+	}
+	for _, tc := range []struct {
+		name        string
+		res         []probeResult
+		lats, calm  []time.Duration
+		beyondStale int
+		seenAfter   []time.Duration // checked when set
+		excluded    map[string]int
+		fails       int
+		failText    string // in the first failure
+	}{
+		{name: "measured", res: []probeResult{visible(0, 100, 7), visible(2, 200, 3), {target: 2, loggedOut: at(300), visible: at(301)}},
+			lats: []time.Duration{ms1(1), ms1(3), ms1(7)}, calm: []time.Duration{ms1(1), ms1(3), ms1(7)}},
+		{name: "during faults: measured, apart from the calm ones", res: []probeResult{visible(1, 1100, 5), visible(0, 1100, 6), visible(2, 3200, 9), visible(0, 4400, 8), visible(0, 4600, 4)},
+			lats: []time.Duration{ms1(4), ms1(5), ms1(6), ms1(8), ms1(9)}, calm: []time.Duration{ms1(4), ms1(6)}},
+		{name: "accepted past maxStale, within the slack", res: []probeResult{visible(0, 100, 150)},
+			lats: []time.Duration{ms1(150)}, calm: []time.Duration{ms1(150)}, beyondStale: 1},
+		{name: "the last 200 bounds the visibility below", res: []probeResult{visible(0, 100, 50), {target: 2, loggedOut: at(300), visible: at(301)}},
+			lats: []time.Duration{ms1(1), ms1(50)}, calm: []time.Duration{ms1(1), ms1(50)}, seenAfter: []time.Duration{0, ms1(47)}},
+		{name: "accepted past the bound fails", res: []probeResult{{target: 0, loggedOut: at(100), last200: at(1250), late: true}},
+			beyondStale: 1, fails: 1, failText: "accepted by demo 0 1.15s after"},
+		{name: "accepted past the bound while Redis is away fails too", res: []probeResult{{target: 2, loggedOut: at(2900), last200: at(4050), late: true}},
+			beyondStale: 1, fails: 1, failText: "accepted by demo 2"},
+		{name: "503 while Redis is away or recovering: excluded", res: []probeResult{stopped(0, 3100, 503), stopped(2, 4400, 503), stopped(-1, 3100, 503)},
+			excluded: map[string]int{"503, Redis away": 3}},
+		{name: "a resource server measured, not during the kill", res: []probeResult{visible(-1, 1100, 5)},
+			lats: []time.Duration{ms1(5)}, calm: []time.Duration{ms1(5)}},
+		{name: "503 without a fault fails", res: []probeResult{stopped(0, 100, 503)}, fails: 1, failText: "status 503"},
+		{name: "the killed demo down: excluded", res: []probeResult{stopped(1, 1100, 0)},
+			excluded: map[string]int{"transport error, demo killed": 1}},
+		{name: "a transport error elsewhere fails", res: []probeResult{stopped(0, 1100, 0), stopped(1, 2000, 0)}, fails: 2},
+		{name: "a 500 fails, even while Redis is away", res: []probeResult{stopped(0, 3100, 500)}, fails: 1},
+		{name: "no answer recorded fails", res: []probeResult{{target: 0, loggedOut: at(100)}}, fails: 1},
+	} {
+		v := ft.judgeProbes(tc.res, names)
+		var atResource []time.Duration
+		for _, r := range tc.res {
+			if r.target < 0 && !r.visible.IsZero() {
+				atResource = append(atResource, r.visible.Sub(r.loggedOut))
+			}
+		}
+		if tc.seenAfter != nil && !slices.Equal(v.seenAfter, tc.seenAfter) {
+			t.Errorf("%s: last 200s %v, want %v", tc.name, v.seenAfter, tc.seenAfter)
+		}
+		if len(v.seenAfter) != len(v.lats) {
+			t.Errorf("%s: %d last-200 times for %d measured", tc.name, len(v.seenAfter), len(v.lats))
+		}
+		if !slices.Equal(v.atResource, atResource) {
+			t.Errorf("%s: at resource servers %v, want %v", tc.name, v.atResource, atResource)
+		}
+		if !slices.Equal(v.lats, tc.lats) || !slices.Equal(v.calm, tc.calm) {
+			t.Errorf("%s: lats %v calm %v, want %v and %v", tc.name, v.lats, v.calm, tc.lats, tc.calm)
+		}
+		if v.beyondStale != tc.beyondStale {
+			t.Errorf("%s: beyondStale %d, want %d", tc.name, v.beyondStale, tc.beyondStale)
+		}
+		if !maps.Equal(v.excluded, tc.excluded) && (len(v.excluded) > 0 || len(tc.excluded) > 0) {
+			t.Errorf("%s: excluded %v, want %v", tc.name, v.excluded, tc.excluded)
+		}
+		if v.fails.count() != tc.fails {
+			t.Errorf("%s: %d failures %q, want %d", tc.name, v.fails.count(), v.fails.list(), tc.fails)
+		}
+		if l := v.fails.list(); tc.failText != "" && (len(l) == 0 || !strings.Contains(l[0], tc.failText)) {
+			t.Errorf("%s: failures %q, want one with %q", tc.name, l, tc.failText)
+		}
+	}
+}
+
+func ms1(n int) time.Duration { return time.Duration(n) * time.Millisecond }

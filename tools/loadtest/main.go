@@ -55,6 +55,20 @@
 //     period (none doubled); no logout lost at any process; a 503 only while
 //     Redis is away (and -recover-within after), a transport error only
 //     from the killed process while it is down (see fleet.go, fleetring.go).
+//     The demos and the resource servers read revocations from
+//     -redis-replica (-fleet-replica=false: from Redis on every request; a
+//     resource server may answer 503 while Redis is away), and a logged-out
+//     token shown to another demo may pass within -replica-max-stale of the
+//     logout's 200 (counted apart). Every -fleet-probe-every a probe logs a
+//     fresh token out at one demo and polls the other demos and the
+//     resource servers every few milliseconds until they refuse it: the
+//     revocation's visibility, p50/p99/max over the run (and apart, the
+//     probes that overlapped no fault, and when the last 200 was sent),
+//     beside the aim of 100 ms at p99; a token accepted by a request sent
+//     later than -replica-max-stale plus -fleet-visible-slack after its
+//     logout fails the run, during the faults too; polling that ends in a
+//     503 while Redis is away, or a transport error from the killed demo,
+//     is excluded and counted by reason (see fleetprobe.go).
 //   - replica: the demo's -redis-replica on a redis-server of its own:
 //     GET /api/me throughput of the demo on the memory store, on Redis and
 //     on Redis with the replica, taking turns -rounds times; then
@@ -129,6 +143,9 @@ type options struct {
 	replicaLogouts int
 	replicaWithin  time.Duration
 	replicaStale   time.Duration
+	fleetReplica   bool
+	probeEvery     time.Duration
+	visibleSlack   time.Duration
 }
 
 func main() {
@@ -152,10 +169,13 @@ func main() {
 	flag.DurationVar(&o.fleet, "fleet", 16*time.Second, "fleet: length of the run")
 	flag.IntVar(&o.fleetConns, "fleet-conns", 50, "fleet: concurrent clients")
 	flag.DurationVar(&o.fleetRotate, "fleet-rotate-every", 2*time.Second, "fleet: the demos' -rotate-every (the access tokens live twice as long, keys are published 3/4 of it ahead)")
+	flag.BoolVar(&o.fleetReplica, "fleet-replica", true, "fleet: run every demo with -redis-replica (and -redis-replica-max-stale from -replica-max-stale); false: per-request lookups in Redis")
+	flag.DurationVar(&o.probeEvery, "fleet-probe-every", 250*time.Millisecond, "fleet: start a revocation visibility probe (log a fresh token out at one demo, poll the others until they refuse it) this often")
+	flag.DurationVar(&o.visibleSlack, "fleet-visible-slack", time.Second, "fleet: a logged-out token accepted by a request sent later than -replica-max-stale plus this after the logout's 200 fails the run")
 	flag.StringVar(&o.resourceBin, "resource-bin", "", "fleet: the resource server binary; empty builds examples/resource_server, and runs without resource servers when it does not build")
 	flag.IntVar(&o.replicaLogouts, "replica-logouts", 300, "replica: logouts whose visibility at the replica demo is measured")
 	flag.DurationVar(&o.replicaWithin, "replica-within", 2*time.Second, "replica: a logged-out token still accepted by the replica demo after this fails the run")
-	flag.DurationVar(&o.replicaStale, "replica-max-stale", 0, "replica: the replica demo's -redis-replica-max-stale (0: its default, 100ms)")
+	flag.DurationVar(&o.replicaStale, "replica-max-stale", 0, "replica and fleet: the replica demos' -redis-replica-max-stale (0: its default, 100ms)")
 	bareAddr := flag.String("serve-bare", "", "internal: serve the bench's bare handler on this address (the bench starts this program so)")
 	bareBody := flag.String("bare-body", "", "internal: the bare handler's body, standard base64")
 	flag.Parse()
@@ -164,8 +184,8 @@ func main() {
 		serveBare(*bareAddr, *bareBody)
 		return
 	}
-	if o.rounds < 1 || o.conns < 1 || o.redisConns < 1 || o.logoutEvery < 2 || o.maxKeys < 0 || o.fleetConns < 1 || o.fleet < 4*time.Second {
-		fmt.Fprintln(os.Stderr, "loadtest: -rounds, -conns, -redis-conns, -fleet-conns must be positive, -max-keys not negative, -logout-every at least 2, -fleet at least 4s")
+	if o.rounds < 1 || o.conns < 1 || o.redisConns < 1 || o.logoutEvery < 2 || o.maxKeys < 0 || o.fleetConns < 1 || o.fleet < 4*time.Second || o.probeEvery <= 0 || o.visibleSlack < 0 {
+		fmt.Fprintln(os.Stderr, "loadtest: -rounds, -conns, -redis-conns, -fleet-conns must be positive, -max-keys not negative, -logout-every at least 2, -fleet at least 4s, -fleet-probe-every positive, -fleet-visible-slack not negative")
 		os.Exit(2)
 	}
 	// Each client connection takes a descriptor here. Refuse up front
