@@ -51,6 +51,7 @@ func FuzzDecrypt(f *testing.F) {
 	f.Fuzz(func(t *testing.T, tok string) {
 		for v, k := range keys {
 			payload, footer, err := Decrypt(k, tok, nil)
+			checkSameOpen(t, payload, footer, err, func(u *UnverifiedToken) ([]byte, []byte, error) { return u.Decrypt(k, nil) }, tok)
 			if err != nil {
 				continue
 			}
@@ -86,6 +87,7 @@ func FuzzVerify(f *testing.F) {
 	f.Fuzz(func(t *testing.T, tok string) {
 		for _, sk := range sks {
 			payload, footer, err := Verify(sk.Public(), tok, nil)
+			checkSameOpen(t, payload, footer, err, func(u *UnverifiedToken) ([]byte, []byte, error) { return u.Verify(sk.Public(), nil) }, tok)
 			if err != nil || sk.Version() == V3 {
 				continue
 			}
