@@ -11,9 +11,12 @@ import (
 	"github.com/pasetokit/pasetokit/verifier"
 )
 
-// typeRule rejects tokens whose type claim is not name.
-func typeRule(name string) verifier.Rule {
-	return func(_ context.Context, t *verifier.Token) error {
+// kindRule is the first rule of a kind's verifier: the token's type claim
+// must be name ([ErrWrongType] otherwise), then the revocation checks of
+// checkRevocation. One rule for both, so that the payload's own claims are
+// read once.
+func (m *Manager) kindRule(name string) verifier.Rule {
+	return func(ctx context.Context, t *verifier.Token) error {
 		o, err := readOwn(t)
 		if err != nil {
 			return err
@@ -21,26 +24,23 @@ func typeRule(name string) verifier.Rule {
 		if o.typ != name {
 			return ErrWrongType
 		}
-		return nil
+		return m.checkRevocation(ctx, t, o)
 	}
 }
 
-// revocationRule checks the store in one round trip ([store.Store.Check]):
+// checkRevocation checks the store in one round trip ([store.Store.Check]):
 // the token's jti must not be revoked, its family (when it has one) must be
 // live, and it must have been issued after its subject's cutoff. Store
 // errors are returned wrapped (fail closed).
-func (m *Manager) revocationRule(ctx context.Context, t *verifier.Token) error {
-	o, err := readOwn(t)
-	if err != nil {
-		return err
-	}
+func (m *Manager) checkRevocation(ctx context.Context, t *verifier.Token, o own) error {
 	sub := t.Claims.Subject
-	c := store.Check{Cutoff: cutoffKey(sub)}
+	g := group(sub)
+	c := store.Check{Cutoff: g.key("sub:", sub)}
 	if t.Claims.TokenID != "" {
-		c.Keys = []string{jtiKey(sub, t.Claims.TokenID)}
+		c.Keys = []string{g.key("jti:", t.Claims.TokenID)}
 	}
 	if o.fam != "" {
-		c.Family = famKey(sub, o.fam)
+		c.Family = g.key("fam:", o.fam)
 	}
 	st, err := m.store.Check(ctx, c)
 	if err != nil {
@@ -117,7 +117,7 @@ func (k *kind) verify(ctx context.Context, token string, implicit []byte) (*veri
 	if typ, ok := footerType(token); ok && typ != k.footerType() {
 		if k.unbound && typ == "" && unbound(token) {
 			// Config.AllowUnboundKinds: a token made elsewhere, with
-			// no footer; its type claim is checked by typeRule.
+			// no footer; its type claim is checked by kindRule.
 			return k.ver.Verify(ctx, token, implicit)
 		}
 		return nil, ErrWrongType
