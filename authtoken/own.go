@@ -79,22 +79,38 @@ func ownFrom(raw [4]json.RawMessage) (own, error) {
 		return own{}, ErrWrongType
 	}
 	if raw[3] != nil {
-		if json.Unmarshal(raw[3], &o.gen) != nil {
+		gen := o.gen // a copy: o stays on the stack
+		if json.Unmarshal(raw[3], &gen) != nil {
 			return own{}, ErrWrongType
 		}
-		o.hasGen = true
+		o.gen, o.hasGen = gen, true
 	}
 	return o, nil
 }
 
 // readString is json.Unmarshal(v, s) == nil, without the decoder for a
-// string without escapes (whose bytes, in validated JSON, are the string).
+// string without escapes (whose bytes, in validated JSON, are the string),
+// and without an allocation for the type names of this package's kinds.
 func readString(v []byte, s *string) bool {
 	if n := len(v); n >= 2 && v[0] == '"' && v[n-1] == '"' && bytes.IndexByte(v, '\\') < 0 {
-		*s = string(v[1 : n-1])
+		switch str := v[1 : n-1]; string(str) {
+		case TypeAccess:
+			*s = TypeAccess
+		case TypeRefresh:
+			*s = TypeRefresh
+		default:
+			*s = string(str)
+		}
 		return true
 	}
-	return json.Unmarshal(v, s) == nil
+	// A copy, so that s itself never escapes to the heap (nor the own
+	// value that holds it) on the common path above.
+	var x string
+	if json.Unmarshal(v, &x) != nil {
+		return false
+	}
+	*s = x
+	return true
 }
 
 // readBool is json.Unmarshal(v, b) == nil, without the decoder for the
@@ -110,7 +126,12 @@ func readBool(v []byte, b *bool) bool {
 	case "null":
 		return true
 	}
-	return json.Unmarshal(v, b) == nil
+	x := *b
+	if json.Unmarshal(v, &x) != nil {
+		return false
+	}
+	*b = x
+	return true
 }
 
 // topMembers calls f with the key (without its quotes) and the value of
