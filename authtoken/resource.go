@@ -134,8 +134,7 @@ func (v *Verifier) Verify(ctx context.Context, token string, implicit []byte) (*
 	if v == nil || v.m == nil {
 		return nil, errNotNew
 	}
-	r := requirement{k: v.m.access}
-	return r.Verify(ctx, token, implicit)
+	return requirement{k: v.m.access}.Verify(ctx, token, implicit)
 }
 
 // Access returns the verifier of access tokens, fresh or not: v itself,
@@ -153,7 +152,7 @@ func (v *Verifier) FreshAccess() httpauth.TokenVerifier {
 	if v == nil || v.m == nil {
 		return errVerifier{errNotNew}
 	}
-	return &requirement{k: v.m.access, fresh: true}
+	return requirement{k: v.m.access, fresh: true}
 }
 
 // FetchKeySets fetches the configured key sets now and waits for them,

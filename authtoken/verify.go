@@ -146,34 +146,22 @@ type requirement struct {
 	fresh bool
 }
 
-// Verify implements httpauth.TokenVerifier. A pointer receiver: the
-// middleware calls it through the interface without a wrapper's frame on
-// the stack while the signature is checked.
-func (r *requirement) Verify(ctx context.Context, token string, implicit []byte) (*verifier.Token, error) {
+// Verify implements httpauth.TokenVerifier.
+func (r requirement) Verify(ctx context.Context, token string, implicit []byte) (*verifier.Token, error) {
 	t, err := r.k.verify(ctx, token, implicit)
 	if err != nil {
 		return nil, err
 	}
 	if r.fresh {
-		if err := checkFresh(t); err != nil {
+		o, err := readOwn(t)
+		if err != nil {
 			return nil, err
+		}
+		if !o.fresh {
+			return nil, ErrNotFresh
 		}
 	}
 	return t, nil
-}
-
-// checkFresh returns ErrNotFresh unless t is a fresh token.
-//
-//go:noinline
-func checkFresh(t *verifier.Token) error {
-	o, err := readOwn(t)
-	if err != nil {
-		return err
-	}
-	if !o.fresh {
-		return ErrNotFresh
-	}
-	return nil
 }
 
 // errVerifier is a TokenVerifier that rejects everything, for Type with an
@@ -191,7 +179,7 @@ func (m *Manager) Access() httpauth.TokenVerifier {
 	if m == nil || m.access == nil {
 		return errVerifier{errNotNew}
 	}
-	return &requirement{k: m.access}
+	return requirement{k: m.access}
 }
 
 // FreshAccess returns a verifier of fresh access tokens only: those made
@@ -201,7 +189,7 @@ func (m *Manager) FreshAccess() httpauth.TokenVerifier {
 	if m == nil || m.access == nil {
 		return errVerifier{errNotNew}
 	}
-	return &requirement{k: m.access, fresh: true}
+	return requirement{k: m.access, fresh: true}
 }
 
 // RefreshTokens returns a verifier of refresh tokens only.
@@ -209,7 +197,7 @@ func (m *Manager) RefreshTokens() httpauth.TokenVerifier {
 	if m == nil || m.access == nil {
 		return errVerifier{errNotNew}
 	}
-	return &requirement{k: m.refresh}
+	return requirement{k: m.refresh}
 }
 
 // Kind returns a verifier of tokens of the custom kind. For a kind that
@@ -224,7 +212,7 @@ func (m *Manager) Kind(kind string) httpauth.TokenVerifier {
 	if !ok {
 		return errVerifier{fmt.Errorf("%w: %w", verifier.ErrRule, ErrUnknownKind)}
 	}
-	return &requirement{k: k}
+	return requirement{k: k}
 }
 
 // Verify verifies token as a token of kind ("access", "refresh" or a

@@ -254,9 +254,6 @@ func Code(err error) string {
 	return classify(err).code
 }
 
-// newError makes the *Error of a refused request; out of line, as extract.
-//
-//go:noinline
 func newError(c *class, source string, err error) *Error {
 	return &Error{Code: c.code, Status: c.status, Source: source, Err: err, class: c}
 }

@@ -230,23 +230,12 @@ func (m *Middleware) Authenticate(r *http.Request) (*verifier.Token, error) {
 // verified from, and reports the outcome.
 func (m *Middleware) authenticate(r *http.Request) (*verifier.Token, string, *Error) {
 	tok, raw, e := m.check(r)
-	m.emitRequest(r.Context(), e)
-	return tok, raw, e
-}
-
-// emitRequest reports a request's outcome. A function of its own, kept
-// out of line, so that the event's bytes are not part of the frames on the
-// stack while the token is verified: the verification is the deepest
-// stack of a request, and a stack that fits in its first size is never
-// copied to grow.
-//
-//go:noinline
-func (m *Middleware) emitRequest(ctx context.Context, e *Error) {
 	reason := observe.ReasonOK
 	if e != nil {
 		reason = e.Code
 	}
-	observe.Emit(ctx, m.events, observe.Event{Kind: observe.KindRequest, Component: "httpauth", Reason: reason})
+	observe.Emit(r.Context(), m.events, observe.Event{Kind: observe.KindRequest, Component: "httpauth", Reason: reason})
+	return tok, raw, e
 }
 
 func (m *Middleware) check(r *http.Request) (*verifier.Token, string, *Error) {

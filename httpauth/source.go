@@ -259,11 +259,7 @@ func compileWebSocket(dst []extractor, s WebSocketSource) ([]extractor, error) {
 
 // extract runs the extractors in order and returns the first token found,
 // or the first error, with the index of the extractor that found it. It
-// returns absent and -1 when no extractor found anything. It is kept out
-// of line so that its frame is gone while the token is verified (see
-// emitRequest).
-//
-//go:noinline
+// returns absent and -1 when no extractor found anything.
 func extract(exs []extractor, r *http.Request) (tok string, f found, at int) {
 	ws := -1 // WebSocket handshake: -1 unknown, 0 no, 1 yes
 	for i := range exs {

@@ -84,30 +84,19 @@ func edSign(key *SecretKey, h string, m, footer, implicit []byte, withImplicit b
 	return buildToken(h, body, footer)
 }
 
-// edMessage is PAE(h, m, f[, i]), the message an Ed25519 signature of v2
-// or v4 signs. Out of line, as errBodyTooShort, so that edVerify's frame,
-// on the stack while the signature is checked, stays small: the
-// verification is the deepest stack of a verified request, and a stack
-// that fits in its first size is never copied to grow.
-//
-//go:noinline
-func edMessage(h string, m, footer, implicit []byte, withImplicit bool) []byte {
-	if withImplicit {
-		return pae([]byte(h), m, footer, implicit)
-	}
-	return pae([]byte(h), m, footer)
-}
-
-//go:noinline
-func errBodyTooShort() error { return fmt.Errorf("%w: body too short", ErrMalformed) }
-
 // edVerify checks an Ed25519 signature over PAE(h, m, f[, i]), for v2 and v4.
 func edVerify(key *PublicKey, h string, body, footer, implicit []byte, withImplicit bool) ([]byte, error) {
 	if len(body) < ed25519.SignatureSize {
-		return nil, errBodyTooShort()
+		return nil, fmt.Errorf("%w: body too short", ErrMalformed)
 	}
 	m, sig := body[:len(body)-ed25519.SignatureSize], body[len(body)-ed25519.SignatureSize:]
-	if !key.verifyEd25519(edMessage(h, m, footer, implicit, withImplicit), sig) {
+	var m2 []byte
+	if withImplicit {
+		m2 = pae([]byte(h), m, footer, implicit)
+	} else {
+		m2 = pae([]byte(h), m, footer)
+	}
+	if !key.verifyEd25519(m2, sig) {
 		return nil, ErrInvalidSignature
 	}
 	return m, nil

@@ -214,18 +214,8 @@ func (v *Verifier) Verify(ctx context.Context, token string, implicit []byte) (*
 		return nil, errNotNew
 	}
 	tok, err := v.verify(ctx, token, implicit)
-	v.emitVerify(ctx, err)
-	return tok, err
-}
-
-// emitVerify reports a verification's outcome, out of line so that the
-// event is not part of Verify's frame while the signature is checked (see
-// httpauth's emitRequest: the shallower the verification's stack, the
-// fewer stack copies under load).
-//
-//go:noinline
-func (v *Verifier) emitVerify(ctx context.Context, err error) {
 	observe.Emit(ctx, v.s.events, observe.Event{Kind: observe.KindVerify, Component: "verifier", Reason: reason(err)})
+	return tok, err
 }
 
 func (v *Verifier) verify(ctx context.Context, token string, implicit []byte) (*Token, error) {
@@ -233,41 +223,28 @@ func (v *Verifier) verify(ctx context.Context, token string, implicit []byte) (*
 	if len(token) > s.maxTokenLen {
 		return nil, fmt.Errorf("%w: %w", ErrMalformed, paseto.ErrTokenTooLong)
 	}
-	if v.cache != nil {
-		return v.verifyCached(ctx, token, implicit)
-	}
 	now := s.now()
-	tok, _, err := v.open(ctx, token, implicit, now)
-	if err != nil {
-		return nil, err
-	}
-	if err := v.checkClaims(tok, now); err != nil {
-		return nil, err
-	}
-	return v.runRules(ctx, tok)
-}
-
-// verifyCached is verify with the verified-token cache.
-func (v *Verifier) verifyCached(ctx context.Context, token string, implicit []byte) (*Token, error) {
-	now := v.s.now()
-	ck := cacheKey(token, implicit)
-	if tok, e := v.cache.get(ck); tok != nil {
-		if v.stillValid(e, now) {
-			if e.set != nil {
-				e.set.maybeRefresh(now)
-				if err := e.set.usable(now); err != nil {
+	var ck [32]byte
+	if v.cache != nil {
+		ck = cacheKey(token, implicit)
+		if tok, e := v.cache.get(ck); tok != nil {
+			if v.stillValid(e, now) {
+				if e.set != nil {
+					e.set.maybeRefresh(now)
+					if err := e.set.usable(now); err != nil {
+						return nil, err
+					}
+				}
+				if err := v.checkClaims(tok, now); err != nil {
+					if errors.Is(err, ErrExpired) || errors.Is(err, ErrTooOld) {
+						v.cache.remove(ck) // the clock will not come back
+					}
 					return nil, err
 				}
+				return v.runRules(ctx, tok.clone()) // the cache keeps its own
 			}
-			if err := v.checkClaims(tok, now); err != nil {
-				if errors.Is(err, ErrExpired) || errors.Is(err, ErrTooOld) {
-					v.cache.remove(ck) // the clock will not come back
-				}
-				return nil, err
-			}
-			return v.runRules(ctx, tok.clone()) // the cache keeps its own
+			v.cache.remove(ck) // its key is gone: verify from scratch
 		}
-		v.cache.remove(ck) // its key is gone: verify from scratch
 	}
 	tok, e, err := v.open(ctx, token, implicit, now)
 	if err != nil {
@@ -276,7 +253,9 @@ func (v *Verifier) verifyCached(ctx context.Context, token string, implicit []by
 	if err := v.checkClaims(tok, now); err != nil {
 		return nil, err
 	}
-	v.cache.put(ck, tok.clone(), e) // the caller may change tok
+	if v.cache != nil {
+		v.cache.put(ck, tok.clone(), e) // the caller may change tok
+	}
 	return v.runRules(ctx, tok)
 }
 
@@ -351,7 +330,8 @@ func (v *Verifier) open(ctx context.Context, token string, implicit []byte, now 
 			return nil, nil, err
 		}
 		if e.version != uv.Version || e.purpose != uv.Purpose {
-			return nil, nil, wrongKind(e, uv)
+			return nil, nil, fmt.Errorf("%w: the kid names a %s.%s key for a %s.%s token",
+				ErrWrongKey, e.version, e.purpose, uv.Version, uv.Purpose)
 		}
 		if payload, footer, err = v.openWith(e, uv, implicit); err != nil {
 			return nil, nil, err
@@ -365,20 +345,6 @@ func (v *Verifier) open(ctx context.Context, token string, implicit []byte, now 
 			return nil, nil, err
 		}
 	}
-	tok, err := v.newToken(uv, kid, e, payload, footer)
-	if err != nil {
-		return nil, nil, err
-	}
-	return tok, e, nil
-}
-
-// newToken makes the Token of a verified payload and footer and decodes
-// its claims. Out of line, so that open's frame, which is on the stack
-// while the signature is checked, stays small (see emitVerify).
-//
-//go:noinline
-func (v *Verifier) newToken(uv *paseto.UnverifiedToken, kid string, e *keyEntry, payload, footer []byte) (*Token, error) {
-	s := v.s
 	if s.numericDates {
 		payload = normalizeNumericDates(payload)
 	}
@@ -391,25 +357,15 @@ func (v *Verifier) newToken(uv *paseto.UnverifiedToken, kid string, e *keyEntry,
 		Footer:    footer,
 		ser:       s.ser,
 	}
-	var err error
 	if s.jsonSer {
 		err = paseto.UnmarshalClaims(payload, &tok.Claims)
 	} else if err = s.ser.Unmarshal(payload, &tok.Claims); err != nil {
 		err = fmt.Errorf("%w: %w", ErrInvalidClaims, err)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
+		return nil, nil, fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
-	return tok, nil
-}
-
-// wrongKind is the error of a kid that names a key of another version or
-// purpose than uv's. Out of line: see newToken.
-//
-//go:noinline
-func wrongKind(e *keyEntry, uv *paseto.UnverifiedToken) error {
-	return fmt.Errorf("%w: the kid names a %s.%s key for a %s.%s token",
-		ErrWrongKey, e.version, e.purpose, uv.Version, uv.Purpose)
+	return tok, e, nil
 }
 
 // malformed makes a pre-verification parse error match [ErrMalformed] too.
