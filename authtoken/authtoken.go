@@ -508,7 +508,7 @@ func (m *Manager) newKind(cfg Config, field, name string, kc KindConfig, def tim
 		// a kid would be tried against every key (AllowMissingKeyID
 		// only with one key).
 		RequireKeyID: !cfg.AllowMissingKeyID,
-		Rules:        append([]verifier.Rule{typeRule(name), m.revocationRule}, cfg.Rules...),
+		Rules:        append([]verifier.Rule{m.kindRule(name)}, cfg.Rules...),
 		Now:          m.now,
 		Events:       cfg.Events,
 	})

@@ -15,7 +15,7 @@ func FuzzFooterType(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	for _, footer := range []string{``, `{"kid":"k4.lid.x"}`, `{"kid":"k4.lid.x","type":"refresh"}`, `{"type":""}`, `{"type":1}`, `{"type":"access"}`, `not json`, `{"type":"a","type":"b"}`, `{"TYPE":"refresh"}`} {
+	for _, footer := range []string{``, `{"kid":"k4.lid.x"}`, `{"kid":"k4.lid.x","type":"refresh"}`, `{"type":""}`, `{"type":1}`, `{"type":"access"}`, `not json`, `{"type":"a","type":"b"}`, `{"TYPE":"refresh"}`, `{"kid":"k4.pid.\u0041"}`, `{"kid":"a\"b"}`, `{"kid":"k4.pid.x"} `, `{"kid":""}`} {
 		tok, err := paseto.Encrypt(k, []byte(`{}`), []byte(footer), nil)
 		if err != nil {
 			f.Fatal(err)
@@ -28,6 +28,12 @@ func FuzzFooterType(f *testing.F) {
 		typ, ok := footerType(token)
 		if !ok && typ != "" {
 			t.Fatalf("not ok, but kind %q", typ)
+		}
+		if u, err := paseto.Unverified(token); err == nil && len(u.UnverifiedFooter) > 0 {
+			// The shortcut for {"kid":"…"} answers as the decoder does.
+			if typ2, ok2 := footerTypeJSON(u.UnverifiedFooter); typ2 != typ || ok2 != ok {
+				t.Fatalf("footerType %q %v, through the decoder %q %v", typ, ok, typ2, ok2)
+			}
 		}
 		if typ != "" && typ != "\x00" {
 			u, err := paseto.Unverified(token)

@@ -37,7 +37,7 @@ func readOwn(t *verifier.Token) (own, error) {
 		return readOwnMap(t)
 	}
 	var raw [4]json.RawMessage // type, fresh, fam, gen
-	if !topMembers(t.Payload, func(key, value []byte) {
+	if !strictjson.TopMembers(t.Payload, func(key, value []byte) bool {
 		switch string(key) {
 		case "type":
 			raw[0] = value
@@ -48,6 +48,7 @@ func readOwn(t *verifier.Token) (own, error) {
 		case "gen":
 			raw[3] = value
 		}
+		return true
 	}) {
 		return readOwnMap(t)
 	}
@@ -79,22 +80,38 @@ func ownFrom(raw [4]json.RawMessage) (own, error) {
 		return own{}, ErrWrongType
 	}
 	if raw[3] != nil {
-		if json.Unmarshal(raw[3], &o.gen) != nil {
+		gen := o.gen // a copy: o stays on the stack
+		if json.Unmarshal(raw[3], &gen) != nil {
 			return own{}, ErrWrongType
 		}
-		o.hasGen = true
+		o.gen, o.hasGen = gen, true
 	}
 	return o, nil
 }
 
 // readString is json.Unmarshal(v, s) == nil, without the decoder for a
-// string without escapes (whose bytes, in validated JSON, are the string).
+// string without escapes (whose bytes, in validated JSON, are the string),
+// and without an allocation for the type names of this package's kinds.
 func readString(v []byte, s *string) bool {
 	if n := len(v); n >= 2 && v[0] == '"' && v[n-1] == '"' && bytes.IndexByte(v, '\\') < 0 {
-		*s = string(v[1 : n-1])
+		switch str := v[1 : n-1]; string(str) {
+		case TypeAccess:
+			*s = TypeAccess
+		case TypeRefresh:
+			*s = TypeRefresh
+		default:
+			*s = string(str)
+		}
 		return true
 	}
-	return json.Unmarshal(v, s) == nil
+	// A copy, so that s itself never escapes to the heap (nor the own
+	// value that holds it) on the common path above.
+	var x string
+	if json.Unmarshal(v, &x) != nil {
+		return false
+	}
+	*s = x
+	return true
 }
 
 // readBool is json.Unmarshal(v, b) == nil, without the decoder for the
@@ -110,79 +127,10 @@ func readBool(v []byte, b *bool) bool {
 	case "null":
 		return true
 	}
-	return json.Unmarshal(v, b) == nil
-}
-
-// topMembers calls f with the key (without its quotes) and the value of
-// each top-level member of data, a JSON object that strictjson has
-// validated. It reports false, having stopped, at a key with an escape,
-// which would need unescaping to be compared.
-func topMembers(data []byte, f func(key, value []byte)) bool {
-	i := skipSpace(data, 0) + 1 // past '{'
-	for {
-		i = skipSpace(data, i)
-		if data[i] == '}' {
-			return true
-		}
-		end := stringEnd(data, i)
-		key := data[i+1 : end-1]
-		if bytes.IndexByte(key, '\\') >= 0 {
-			return false
-		}
-		i = skipSpace(data, end) + 1 // past ':'
-		i = skipSpace(data, i)
-		end = valueEnd(data, i)
-		f(key, data[i:end])
-		i = skipSpace(data, end)
-		if data[i] == ',' {
-			i++
-		}
+	x := *b
+	if json.Unmarshal(v, &x) != nil {
+		return false
 	}
-}
-
-func skipSpace(data []byte, i int) int {
-	for i < len(data) && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r') {
-		i++
-	}
-	return i
-}
-
-// stringEnd returns the index just past the string that starts at data[i].
-func stringEnd(data []byte, i int) int {
-	for i++; data[i] != '"'; i++ {
-		if data[i] == '\\' {
-			i++ // the escaped byte; \uXXXX's hex digits are no quotes
-		}
-	}
-	return i + 1
-}
-
-// valueEnd returns the index just past the value that starts at data[i].
-func valueEnd(data []byte, i int) int {
-	depth := 0
-	for {
-		switch data[i] {
-		case '"':
-			i = stringEnd(data, i)
-		case '{', '[':
-			depth++
-			i++
-		case '}', ']':
-			if depth == 0 {
-				return i // the enclosing object's end
-			}
-			depth--
-			i++
-		case ',':
-			if depth == 0 {
-				return i
-			}
-			i++
-		default:
-			i++
-		}
-		if depth == 0 && (data[i-1] == '"' || data[i-1] == '}' || data[i-1] == ']') {
-			return i
-		}
-	}
+	*b = x
+	return true
 }

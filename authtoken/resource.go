@@ -112,7 +112,7 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 		Audiences:    cfg.Audiences,
 		Leeway:       cfg.Leeway,
 		RequireKeyID: true,
-		Rules:        append([]verifier.Rule{typeRule(TypeAccess), m.revocationRule}, cfg.Rules...),
+		Rules:        append([]verifier.Rule{m.kindRule(TypeAccess)}, cfg.Rules...),
 		Now:          m.now,
 		Events:       cfg.Events,
 	})

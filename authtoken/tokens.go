@@ -539,15 +539,25 @@ func (m *Manager) familyUntil(at time.Time) time.Time {
 // Store keys. Every key of a subject carries the group {h}, h a hash of
 // the subject, so that a store spreading keys over servers (Redis Cluster)
 // keeps them together and the check of one token is one round trip.
-func group(subject string) string {
+func group(subject string) groupTag {
 	h := sha256.Sum256([]byte(subject))
-	return "{" + base64.RawURLEncoding.EncodeToString(h[:12]) + "}"
+	var g groupTag
+	g[0] = '{'
+	base64.RawURLEncoding.Encode(g[1:len(g)-1], h[:12])
+	g[len(g)-1] = '}'
+	return g
 }
 
-func jtiKey(subject, jti string) string { return group(subject) + "jti:" + jti }
-func famKey(subject, fam string) string { return group(subject) + "fam:" + fam }
-func ownerKey(subject string) string    { return group(subject) + "fams" }
-func cutoffKey(subject string) string   { return group(subject) + "sub:" + subject }
+// groupTag is a subject's group: "{" + 16 base64url letters + "}".
+type groupTag [18]byte
+
+// key returns the group followed by kind and id, in one allocation.
+func (g *groupTag) key(kind, id string) string { return string(g[:]) + kind + id }
+
+func jtiKey(subject, jti string) string { g := group(subject); return g.key("jti:", jti) }
+func famKey(subject, fam string) string { g := group(subject); return g.key("fam:", fam) }
+func ownerKey(subject string) string    { g := group(subject); return g.key("fams", "") }
+func cutoffKey(subject string) string   { g := group(subject); return g.key("sub:", subject) }
 
 // Logout revokes accessToken and, when it belongs to a refresh family, the
 // whole family: the refresh token made with it and every token rotated

@@ -11,9 +11,12 @@ import (
 	"github.com/pasetokit/pasetokit/verifier"
 )
 
-// typeRule rejects tokens whose type claim is not name.
-func typeRule(name string) verifier.Rule {
-	return func(_ context.Context, t *verifier.Token) error {
+// kindRule is the first rule of a kind's verifier: the token's type claim
+// must be name ([ErrWrongType] otherwise), then the revocation checks of
+// checkRevocation. One rule for both, so that the payload's own claims are
+// read once.
+func (m *Manager) kindRule(name string) verifier.Rule {
+	return func(ctx context.Context, t *verifier.Token) error {
 		o, err := readOwn(t)
 		if err != nil {
 			return err
@@ -21,26 +24,23 @@ func typeRule(name string) verifier.Rule {
 		if o.typ != name {
 			return ErrWrongType
 		}
-		return nil
+		return m.checkRevocation(ctx, t, o)
 	}
 }
 
-// revocationRule checks the store in one round trip ([store.Store.Check]):
+// checkRevocation checks the store in one round trip ([store.Store.Check]):
 // the token's jti must not be revoked, its family (when it has one) must be
 // live, and it must have been issued after its subject's cutoff. Store
 // errors are returned wrapped (fail closed).
-func (m *Manager) revocationRule(ctx context.Context, t *verifier.Token) error {
-	o, err := readOwn(t)
-	if err != nil {
-		return err
-	}
+func (m *Manager) checkRevocation(ctx context.Context, t *verifier.Token, o own) error {
 	sub := t.Claims.Subject
-	c := store.Check{Cutoff: cutoffKey(sub)}
+	g := group(sub)
+	c := store.Check{Cutoff: g.key("sub:", sub)}
 	if t.Claims.TokenID != "" {
-		c.Keys = []string{jtiKey(sub, t.Claims.TokenID)}
+		c.Keys = []string{g.key("jti:", t.Claims.TokenID)}
 	}
 	if o.fam != "" {
-		c.Family = famKey(sub, o.fam)
+		c.Family = g.key("fam:", o.fam)
 	}
 	st, err := m.store.Check(ctx, c)
 	if err != nil {
@@ -66,13 +66,19 @@ func footerType(token string) (typ string, ok bool) {
 	if err != nil {
 		return "", false
 	}
-	if len(u.UnverifiedFooter) == 0 {
+	if len(u.UnverifiedFooter) == 0 || kidOnly(u.UnverifiedFooter) {
 		return "", true
 	}
+	return footerTypeJSON(u.UnverifiedFooter)
+}
+
+// footerTypeJSON is footerType of a non-empty footer, through the JSON
+// decoder.
+func footerTypeJSON(footer []byte) (typ string, ok bool) {
 	// A map, not a struct: the name must be exactly "type", where
 	// encoding/json would also take "TYPE" into a struct field.
 	var f map[string]json.RawMessage
-	if (paseto.FooterLimits{}).Unmarshal(u.UnverifiedFooter, &f) != nil {
+	if (paseto.FooterLimits{}).Unmarshal(footer, &f) != nil {
 		return "", false
 	}
 	raw, found := f["type"]
@@ -85,6 +91,24 @@ func footerType(token string) (typ string, ok bool) {
 	return typ, true
 }
 
+// kidOnly reports whether footer is exactly {"kid":"s"}, s of printable
+// ASCII other than '"' and '\', within the default footer limits: the
+// footer of every access token, which has no type and needs no decoder
+// (FooterLimits would accept it, and find no "type" in it).
+func kidOnly(footer []byte) bool {
+	const head, tail = `{"kid":"`, `"}`
+	if len(footer) > paseto.DefaultMaxFooterJSONLength || len(footer) < len(head)+len(tail) ||
+		string(footer[:len(head)]) != head || string(footer[len(footer)-len(tail):]) != tail {
+		return false
+	}
+	for _, c := range footer[len(head) : len(footer)-len(tail)] {
+		if c < ' ' || c > '~' || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
 // verify verifies token as a token of k: first its kind, from the footer,
 // so that nothing else (a missing exp, a revocation) can mask a token of
 // another kind; then the signature or tag with k's implicit assertion and
@@ -93,7 +117,7 @@ func (k *kind) verify(ctx context.Context, token string, implicit []byte) (*veri
 	if typ, ok := footerType(token); ok && typ != k.footerType() {
 		if k.unbound && typ == "" && unbound(token) {
 			// Config.AllowUnboundKinds: a token made elsewhere, with
-			// no footer; its type claim is checked by typeRule.
+			// no footer; its type claim is checked by kindRule.
 			return k.ver.Verify(ctx, token, implicit)
 		}
 		return nil, ErrWrongType

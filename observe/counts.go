@@ -27,8 +27,16 @@ type Counts struct {
 	now func() time.Time
 
 	mu     sync.Mutex
-	counts map[string]uint64
+	counts map[countKey]uint64
 	sets   map[string]*setState
+}
+
+// countKey is what events are counted by. A struct rather than the
+// "kind/component/reason" string, so that counting an event builds no
+// string; [Counts.Snapshot] builds them.
+type countKey struct {
+	kind              Kind
+	component, reason string
 }
 
 type setState struct {
@@ -61,7 +69,7 @@ type KeySetStatus struct {
 // configuration it cannot use (none today); the error would be a
 // *[ConfigError].
 func NewCounts(cfg CountsConfig) (*Counts, error) {
-	c := &Counts{now: cfg.Now, counts: make(map[string]uint64), sets: make(map[string]*setState)}
+	c := &Counts{now: cfg.Now, counts: make(map[countKey]uint64), sets: make(map[string]*setState)}
 	if c.now == nil {
 		c.now = time.Now
 	}
@@ -75,7 +83,7 @@ func (c *Counts) Handle(_ context.Context, e Event) {
 	if e.Kind == KindKeySetFetch {
 		now = c.now()
 	}
-	k := string(e.Kind) + "/" + e.Component + "/" + e.Reason
+	k := countKey{e.Kind, e.Component, e.Reason}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.counts) < maxSlots {
@@ -110,7 +118,10 @@ func (c *Counts) Snapshot() CountsSnapshot {
 	defer c.mu.Unlock()
 	out := CountsSnapshot{Events: make(map[string]uint64, len(c.counts)), KeySets: make(map[string]KeySetStatus, len(c.sets))}
 	for k, n := range c.counts {
-		out.Events[k] = n
+		// Distinct keys may give one string (a component or reason
+		// with a '/'): their counts add up, as they did when the
+		// string was the key.
+		out.Events[string(k.kind)+"/"+k.component+"/"+k.reason] += n
 	}
 	for u, s := range c.sets {
 		st := KeySetStatus{StalenessSeconds: -1, MaxStaleSeconds: s.maxStale.Seconds(), Failing: s.failing}

@@ -259,3 +259,25 @@ func TestLoggerDisabledAllocs(t *testing.T) {
 		t.Errorf("%v allocations per disabled event", n)
 	}
 }
+
+// TestCountsHandleAllocs holds counting an event already seen to no
+// allocation: the demo counts two events per request, and a separator
+// collision still adds up in the snapshot.
+func TestCountsHandleAllocs(t *testing.T) {
+	c, err := observe.NewCounts(observe.CountsConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := observe.Event{Kind: observe.KindVerify, Component: "verifier", Reason: "ok"}
+	ctx := context.Background()
+	c.Handle(ctx, e)
+	if n := testing.AllocsPerRun(100, func() { c.Handle(ctx, e) }); n != 0 {
+		t.Errorf("Handle: %v allocations", n)
+	}
+	c.Handle(ctx, observe.Event{Kind: observe.KindVerify, Component: "a/b", Reason: "c"})
+	c.Handle(ctx, observe.Event{Kind: observe.KindVerify, Component: "a", Reason: "b/c"})
+	got := c.Snapshot().Events
+	if got["verify/verifier/ok"] != 102 || got["verify/a/b/c"] != 2 {
+		t.Errorf("counts %v", got)
+	}
+}

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/pasetokit/pasetokit/internal/payloadcodec"
+	"github.com/pasetokit/pasetokit/internal/strictjson"
 )
 
 // Claims holds the registered claims of the PASETO specification. Embed it
@@ -165,10 +167,77 @@ func (a *Audience) UnmarshalJSON(b []byte) error {
 // [ErrInvalidClaims] and the serializer's sentinel for the cause, such as
 // serializer.ErrDuplicateKey.
 func UnmarshalClaims(payload []byte, v any) error {
-	if err := payloadcodec.UnmarshalJSON(payload, v, payloadcodec.DefaultJSON); err != nil {
+	var read func([]byte) bool
+	if c, ok := v.(*Claims); ok && c != nil {
+		read = func(data []byte) bool { return readClaims(data, c) }
+	}
+	if err := payloadcodec.UnmarshalJSONWith(payload, v, payloadcodec.DefaultJSON, read); err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalidClaims, err)
 	}
 	return nil
+}
+
+// readClaims decodes the common form of a validated payload into c, as
+// json.Unmarshal would, without its reflection and allocations: iss, sub
+// and jti strings without escapes, aud as plainStrings reads it, and exp,
+// nbf and iat RFC 3339 strings; other members are skipped, as
+// json.Unmarshal skips them for a struct. It reports false, leaving c as it
+// was, at anything else (a null, an escape, a value of another type, a
+// time that does not parse, a key that is not ASCII or that matches a
+// claim only when letter case is ignored), which json.Unmarshal then
+// decodes, or refuses with its own error. FuzzUnmarshalClaims holds it to
+// json.Unmarshal's results.
+func readClaims(data []byte, c *Claims) bool {
+	n := *c
+	ok := strictjson.TopMembers(data, func(key, value []byte) bool {
+		var str *string
+		var tm *Time
+		switch string(key) {
+		case "iss":
+			str = &n.Issuer
+		case "sub":
+			str = &n.Subject
+		case "jti":
+			str = &n.TokenID
+		case "exp":
+			tm = &n.Expiration
+		case "nbf":
+			tm = &n.NotBefore
+		case "iat":
+			tm = &n.IssuedAt
+		case "aud":
+			l, ok := plainStrings(value)
+			n.Audience = l
+			return ok
+		default:
+			// encoding/json matches field names case-insensitively, with
+			// Unicode's special foldings: leave anything that might
+			// match to it.
+			for _, b := range key {
+				if b >= 0x80 {
+					return false
+				}
+			}
+			for _, name := range [...]string{"iss", "sub", "jti", "exp", "nbf", "iat", "aud"} {
+				if strings.EqualFold(string(key), name) {
+					return false
+				}
+			}
+			return true
+		}
+		if len(value) < 2 || value[0] != '"' || value[len(value)-1] != '"' || bytes.IndexByte(value, '\\') >= 0 {
+			return false
+		}
+		if str != nil {
+			*str = string(value[1 : len(value)-1])
+			return true
+		}
+		return tm.UnmarshalText(value[1:len(value)-1]) == nil
+	})
+	if ok {
+		*c = n
+	}
+	return ok
 }
 
 // plainStrings reads the common form of aud, a string or a list of strings

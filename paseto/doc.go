@@ -60,7 +60,9 @@
 //
 // The footer can be read before verification only through [Unverified], whose
 // fields are named Unverified* to make that plain: use it to pick a key by its
-// kid ([FooterKeyID]), never to trust anything else.
+// kid ([FooterKeyID]), never to trust anything else. Then verify or decrypt
+// the same bytes with [UnverifiedToken.Verify] or [UnverifiedToken.Decrypt]
+// rather than from the string again: the token is split and decoded once.
 //
 // # Claims and footers
 //

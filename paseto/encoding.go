@@ -14,17 +14,23 @@ var b64 = base64.RawURLEncoding.Strict()
 // decodeB64 decodes s strictly into a new slice: no padding, no CR or LF, no
 // non-zero trailing bits.
 func decodeB64(s string) ([]byte, bool) {
-	if strings.IndexByte(s, '\n') >= 0 || strings.IndexByte(s, '\r') >= 0 {
-		return nil, false
-	}
 	dst := make([]byte, b64.DecodedLen(len(s)))
-	// The conversion does not copy: the compiler sees that Decode neither
-	// keeps nor changes src.
-	n, err := b64.Decode(dst, []byte(s))
-	if err != nil || n != len(dst) {
+	if !decodeB64Into(dst, s) {
 		return nil, false
 	}
 	return dst, true
+}
+
+// decodeB64Into decodes s strictly into dst, which must be exactly
+// b64.DecodedLen(len(s)) long.
+func decodeB64Into(dst []byte, s string) bool {
+	if strings.IndexByte(s, '\n') >= 0 || strings.IndexByte(s, '\r') >= 0 {
+		return false
+	}
+	// The conversion does not copy: the compiler sees that Decode neither
+	// keeps nor changes src.
+	n, err := b64.Decode(dst, []byte(s))
+	return err == nil && n == len(dst)
 }
 
 // buildToken returns the token h || b64(body) [|| "." || b64(footer)]. Its

@@ -68,28 +68,34 @@ func (l FooterLimits) KeyID(footer []byte) (string, error) {
 	if t := bytes.TrimLeft(footer, " \t\r\n"); len(t) == 0 || t[0] != '{' {
 		return "", nil
 	}
-	// A struct, not a map of raw values: one allocation fewer per claim, on
-	// every verification. encoding/json matches the field name without
-	// regard to case, but Unmarshal's validation (ExactKeys) has already
-	// refused any key that is "kid" in another case, so only "kid" lands
-	// here. A kid of another type than string fails the decoding.
-	var f struct {
-		KeyID string `json:"kid"`
-	}
 	if kid, ok := plainKID(footer); ok {
 		// The footer issuers write, read on every verification: the
 		// limits still apply, but it needs no decoder.
 		if err := strictjson.ValidateObject(footer, l.strict()); err != nil {
 			return "", fmt.Errorf("%w: %w", ErrInvalidFooter, err)
 		}
-		f.KeyID = kid
-	} else if err := l.Unmarshal(footer, &f); err != nil {
+		return checkKID(kid)
+	}
+	// A struct, not a map of raw values: one allocation fewer per claim.
+	// encoding/json matches the field name without regard to case, but
+	// Unmarshal's validation (ExactKeys) has already refused any key that
+	// is "kid" in another case, so only "kid" lands here. A kid of another
+	// type than string fails the decoding.
+	var f struct {
+		KeyID string `json:"kid"`
+	}
+	if err := l.Unmarshal(footer, &f); err != nil {
 		return "", err
 	}
-	if isPASERKKey(f.KeyID) {
+	return checkKID(f.KeyID)
+}
+
+// checkKID refuses a kid that holds key material.
+func checkKID(kid string) (string, error) {
+	if isPASERKKey(kid) {
 		return "", ErrKeyInFooter
 	}
-	return f.KeyID, nil
+	return kid, nil
 }
 
 // plainKID returns s when footer is exactly {"kid":"s"} with s of

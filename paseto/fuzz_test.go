@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"reflect"
 	"testing"
 	"time"
+
+	"github.com/pasetokit/pasetokit/internal/payloadcodec"
 )
 
 // FuzzParseToken checks that token splitting and decoding never panic and
@@ -51,6 +54,7 @@ func FuzzDecrypt(f *testing.F) {
 	f.Fuzz(func(t *testing.T, tok string) {
 		for v, k := range keys {
 			payload, footer, err := Decrypt(k, tok, nil)
+			checkSameOpen(t, payload, footer, err, func(u *UnverifiedToken) ([]byte, []byte, error) { return u.Decrypt(k, nil) }, tok)
 			if err != nil {
 				continue
 			}
@@ -86,6 +90,7 @@ func FuzzVerify(f *testing.F) {
 	f.Fuzz(func(t *testing.T, tok string) {
 		for _, sk := range sks {
 			payload, footer, err := Verify(sk.Public(), tok, nil)
+			checkSameOpen(t, payload, footer, err, func(u *UnverifiedToken) ([]byte, []byte, error) { return u.Verify(sk.Public(), nil) }, tok)
 			if err != nil || sk.Version() == V3 {
 				continue
 			}
@@ -180,11 +185,22 @@ func FuzzUnmarshalClaims(f *testing.F) {
 	for _, s := range []string{
 		`{"iss":"a","sub":"b","aud":["c","d"],"exp":"2030-01-01T00:00:00Z","nbf":"2030-01-01T00:00:00.5+01:00","iat":"2022-01-01T00:00:00+00:00","jti":"x"}`,
 		`{"aud":"x"}`, `{"a":1,"a":2}`, `{"n":123456789012345678901234567890}`,
+		`{"sub":null,"iss":"\u0041","jti":1}`, `{"exp":"2030-01-01T00:00:00"}`, `{"aud":[]}`, `{"Sub":"x"}`, `{"\u017fub":"x"}`,
+		`{"type":"access","fresh":true,"sub":"test","exp":"2030-01-01T00:00:00Z","iat":"2030-01-01T00:00:00Z","jti":"j","aud":[1]}`,
 	} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, payload []byte) {
-		var c Claims
+		// The shortcut for the common form (readClaims) answers as
+		// encoding/json does.
+		var c, ref Claims
+		c.Issuer, ref.Issuer = "before", "before"
+		err := UnmarshalClaims(payload, &c)
+		refErr := payloadcodec.UnmarshalJSON(payload, &ref, payloadcodec.DefaultJSON)
+		if (err == nil) != (refErr == nil) || (err == nil && !reflect.DeepEqual(c, ref)) {
+			t.Fatalf("UnmarshalClaims: %+v, %v; encoding/json: %+v, %v", c, err, ref, refErr)
+		}
+		c = Claims{}
 		if err := UnmarshalClaims(payload, &c); err != nil {
 			if !errors.Is(err, ErrInvalidClaims) {
 				t.Fatalf("error of the wrong class: %v", err)

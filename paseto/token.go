@@ -69,7 +69,9 @@ func (p *Parser) header(token string) (Version, Purpose, error) {
 	return v, purpose, nil
 }
 
-// decodeParts decodes "body[.footer]".
+// decodeParts decodes "body[.footer]" into one new buffer: the body, then
+// the footer, each capped so that appending to one never writes into the
+// other.
 func (p *Parser) decodeParts(rest string) (body, footer []byte, err error) {
 	b, f := rest, ""
 	if i := strings.IndexByte(rest, '.'); i >= 0 {
@@ -83,16 +85,19 @@ func (p *Parser) decodeParts(rest string) (body, footer []byte, err error) {
 		if b64.DecodedLen(len(f)) > p.maxFooter() {
 			return nil, nil, ErrFooterTooLong
 		}
-		var ok bool
-		if footer, ok = decodeB64(f); !ok {
+	}
+	nb, nf := b64.DecodedLen(len(b)), b64.DecodedLen(len(f))
+	buf := make([]byte, nb+nf)
+	if f != "" {
+		if !decodeB64Into(buf[nb:], f) {
 			return nil, nil, fmt.Errorf("%w: footer is not canonical base64url", ErrMalformed)
 		}
+		footer = buf[nb:]
 	}
-	body, ok := decodeB64(b)
-	if !ok {
+	if !decodeB64Into(buf[:nb], b) {
 		return nil, nil, fmt.Errorf("%w: body is not canonical base64url", ErrMalformed)
 	}
-	return body, footer, nil
+	return buf[:nb:nb], footer, nil
 }
 
 // Encrypt makes a local token of key's version that encrypts payload and
@@ -145,6 +150,12 @@ func (p *Parser) Decrypt(key *SymmetricKey, token string, implicit []byte) (payl
 	if err != nil {
 		return nil, nil, err
 	}
+	return decryptBody(key, body, footer, implicit)
+}
+
+// decryptBody checks the tag of body (nonce, ciphertext, tag) of a local
+// token of key's version and decrypts it in place.
+func decryptBody(key *SymmetricKey, body, footer, implicit []byte) (payload, _ []byte, err error) {
 	switch key.version {
 	case V2:
 		payload, err = v2Decrypt(key, body, footer)
@@ -201,6 +212,12 @@ func (p *Parser) Verify(key *PublicKey, token string, implicit []byte) (payload,
 	if err != nil {
 		return nil, nil, err
 	}
+	return verifyBody(key, body, footer, implicit)
+}
+
+// verifyBody checks the signature in body (the payload, then the
+// signature) of a public token of key's version.
+func verifyBody(key *PublicKey, body, footer, implicit []byte) (payload, _ []byte, err error) {
 	switch key.version {
 	case V2:
 		payload, err = edVerify(key, "v2.public.", body, footer, nil, false)
@@ -229,6 +246,11 @@ type UnverifiedToken struct {
 	// checked against any signature. It is nil for local tokens, whose
 	// payload is encrypted.
 	UnverifiedPayload []byte
+
+	// body and footer are the decoded body and footer, for
+	// [UnverifiedToken.Verify] and [UnverifiedToken.Decrypt]; body is nil
+	// in a token not made by [Parser.Unverified], or spent by a Decrypt.
+	body, footer []byte
 }
 
 // Unverified reads a token's header, footer and (for public tokens) payload
@@ -251,7 +273,7 @@ func (p *Parser) Unverified(token string) (*UnverifiedToken, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &UnverifiedToken{Version: v, Purpose: purpose, UnverifiedFooter: footer}
+	t := &UnverifiedToken{Version: v, Purpose: purpose, UnverifiedFooter: footer, body: body, footer: footer}
 	if purpose == Public {
 		sigLen := 64
 		if v == V3 {
@@ -274,4 +296,58 @@ func (p *Parser) Unverified(token string) (*UnverifiedToken, error) {
 		}
 	}
 	return t, nil
+}
+
+// Verify checks the signature of the public token u was read from, as
+// [Parser.Verify] does, without splitting or decoding the token again: read
+// the footer with [Parser.Unverified], pick the key by its kid, then
+// verify the same bytes. The limits were checked by Unverified. It returns
+// the payload and the (now authenticated) footer, which share memory with
+// u's UnverifiedPayload and UnverifiedFooter. u may be verified with
+// several keys in turn; it is not safe for concurrent use.
+func (u *UnverifiedToken) Verify(key *PublicKey, implicit []byte) (payload, footer []byte, err error) {
+	if key == nil || !key.version.valid() {
+		return nil, nil, fmt.Errorf("%w: nil or zero key", ErrInvalidKey)
+	}
+	if key.version == V2 && len(implicit) > 0 {
+		return nil, nil, ErrImplicitUnsupported
+	}
+	if err := u.check(key.version, Public); err != nil {
+		return nil, nil, err
+	}
+	return verifyBody(key, u.body, u.footer, implicit)
+}
+
+// Decrypt opens the local token u was read from, as [Parser.Decrypt] does,
+// without splitting or decoding the token again. It decrypts in place, in
+// u's memory: u may be tried with several keys until one opens it, and
+// after that it opens nothing more (a further call fails with
+// [ErrMalformed]). It is not safe for concurrent use.
+func (u *UnverifiedToken) Decrypt(key *SymmetricKey, implicit []byte) (payload, footer []byte, err error) {
+	if key == nil || !key.version.valid() {
+		return nil, nil, fmt.Errorf("%w: nil or zero key", ErrInvalidKey)
+	}
+	if key.version == V2 && len(implicit) > 0 {
+		return nil, nil, ErrImplicitUnsupported
+	}
+	if err := u.check(key.version, Local); err != nil {
+		return nil, nil, err
+	}
+	payload, footer, err = decryptBody(key, u.body, u.footer, implicit)
+	if err == nil {
+		u.body = nil // decrypted in place
+	}
+	return payload, footer, err
+}
+
+// check reports whether u can be opened by a key of version v and purpose
+// p.
+func (u *UnverifiedToken) check(v Version, p Purpose) error {
+	if u == nil || u.body == nil {
+		return fmt.Errorf("%w: not read by Unverified, or already decrypted", ErrMalformed)
+	}
+	if u.Version != v || u.Purpose != p {
+		return fmt.Errorf("%w: %s.%s key for a %s.%s token", ErrWrongKey, v, p, u.Version, u.Purpose)
+	}
+	return nil
 }

@@ -307,3 +307,79 @@ func TestV3SignIsDeterministic(t *testing.T) {
 		t.Fatal("v3 signatures differ for the same input: not RFC 6979")
 	}
 }
+
+// TestUnverifiedOpen opens tokens through Unverified: with the right key
+// after a wrong one, with a key of another version or purpose, twice, and
+// from an UnverifiedToken that Unverified did not make.
+func TestUnverifiedOpen(t *testing.T) {
+	k1, _ := NewSymmetricKey(V4, bytes.Repeat([]byte{1}, 32))
+	k2, _ := NewSymmetricKey(V4, bytes.Repeat([]byte{2}, 32))
+	k3, _ := NewSymmetricKey(V3, bytes.Repeat([]byte{3}, 32))
+	sk1, _ := NewSecretKeyFromSeed(V4, bytes.Repeat([]byte{1}, 32))
+	sk2, _ := NewSecretKeyFromSeed(V4, bytes.Repeat([]byte{2}, 32))
+	sk3, _ := NewSecretKeyFromSeed(V2, bytes.Repeat([]byte{3}, 32))
+	ltok, _ := Encrypt(k1, []byte(`{"a":1}`), []byte(`{"kid":"x"}`), []byte("i"))
+	ptok, _ := Sign(sk1, []byte(`{"a":2}`), []byte(`{"kid":"y"}`), []byte("i"))
+
+	u, err := Unverified(ltok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		key  *SymmetricKey
+		impl string
+		want error
+	}{
+		{k2, "i", ErrInvalidMAC},
+		{k1, "j", ErrInvalidMAC},
+		{k3, "i", ErrWrongKey},
+		{nil, "i", ErrInvalidKey},
+		{k1, "i", nil},
+		{k1, "i", ErrMalformed}, // decrypted in place: spent
+	} {
+		p, f, err := u.Decrypt(tt.key, []byte(tt.impl))
+		if !errors.Is(err, tt.want) || (err == nil) != (tt.want == nil) {
+			t.Fatalf("Decrypt: %v, want %v", err, tt.want)
+		}
+		if err == nil && (string(p) != `{"a":1}` || string(f) != `{"kid":"x"}`) {
+			t.Fatalf("Decrypt: %q %q", p, f)
+		}
+	}
+
+	u, err = Unverified(ptok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		key  *PublicKey
+		impl string
+		want error
+	}{
+		{sk2.Public(), "i", ErrInvalidSignature},
+		{sk1.Public(), "", ErrInvalidSignature},
+		{sk3.Public(), "", ErrWrongKey},
+		{sk3.Public(), "i", ErrImplicitUnsupported},
+		{nil, "i", ErrInvalidKey},
+		{sk1.Public(), "i", nil},
+		{sk1.Public(), "i", nil}, // verifying changes nothing
+	} {
+		p, f, err := u.Verify(tt.key, []byte(tt.impl))
+		if !errors.Is(err, tt.want) || (err == nil) != (tt.want == nil) {
+			t.Fatalf("Verify: %v, want %v", err, tt.want)
+		}
+		if err == nil && (string(p) != `{"a":2}` || string(f) != `{"kid":"y"}`) {
+			t.Fatalf("Verify: %q %q", p, f)
+		}
+	}
+	if _, _, err := u.Decrypt(k1, nil); !errors.Is(err, ErrWrongKey) {
+		t.Fatalf("Decrypt of a public token: %v", err)
+	}
+
+	var zero UnverifiedToken
+	if _, _, err := zero.Verify(sk1.Public(), nil); !errors.Is(err, ErrMalformed) {
+		t.Fatalf("Verify of a zero UnverifiedToken: %v", err)
+	}
+	if _, _, err := (*UnverifiedToken)(nil).Decrypt(k1, nil); !errors.Is(err, ErrMalformed) {
+		t.Fatalf("Decrypt of a nil UnverifiedToken: %v", err)
+	}
+}

@@ -84,6 +84,7 @@ func TestVectors(t *testing.T) {
 						t.Fatal(kerr)
 					}
 					payload, footer, err = Decrypt(key, tv.Token, implicit)
+					checkSameOpen(t, payload, footer, err, func(u *UnverifiedToken) ([]byte, []byte, error) { return u.Decrypt(key, implicit) }, tv.Token)
 					if err == nil && !tv.ExpectFail {
 						tok, eerr := encrypt(key, append(mustHex(t, tv.Nonce), make([]byte, 8)...), payload, footer, implicit)
 						if eerr != nil {
@@ -113,6 +114,7 @@ func TestVectors(t *testing.T) {
 					}
 					checkVectorPEM(t, v, tv, sk, pk)
 					payload, footer, err = Verify(pk, tv.Token, implicit)
+					checkSameOpen(t, payload, footer, err, func(u *UnverifiedToken) ([]byte, []byte, error) { return u.Verify(pk, implicit) }, tv.Token)
 					if err == nil && !tv.ExpectFail {
 						tok, serr := Sign(sk, payload, footer, implicit)
 						if serr != nil {
@@ -170,6 +172,30 @@ func checkVectorPEM(t *testing.T, v Version, tv tokenVector, sk *SecretKey, pk *
 		}
 		if !got.Equal(pk) {
 			t.Fatal("public-key-pem is another key")
+		}
+	}
+}
+
+// checkSameOpen checks that opening token through [Unverified] and then
+// open (an [UnverifiedToken.Verify] or [UnverifiedToken.Decrypt]) gives what
+// [Verify] or [Decrypt] gave: the same payload and footer, or an error of
+// the same class.
+func checkSameOpen(t testing.TB, payload, footer []byte, err error, open func(*UnverifiedToken) ([]byte, []byte, error), token string) {
+	t.Helper()
+	u, uerr := Unverified(token)
+	if uerr != nil {
+		if err == nil {
+			t.Fatalf("Unverified refuses a token that opens: %v", uerr)
+		}
+		return
+	}
+	p2, f2, err2 := open(u)
+	if (err == nil) != (err2 == nil) || !bytes.Equal(p2, payload) || !bytes.Equal(f2, footer) {
+		t.Fatalf("opened after Unverified: %q %q %v; opened directly: %q %q %v", p2, f2, err2, payload, footer, err)
+	}
+	for _, class := range []error{ErrMalformed, ErrInvalidSignature, ErrInvalidMAC, ErrWrongKey, ErrImplicitUnsupported, ErrInvalidKey} {
+		if errors.Is(err, class) != errors.Is(err2, class) {
+			t.Fatalf("opened after Unverified: %v; opened directly: %v", err2, err)
 		}
 	}
 }

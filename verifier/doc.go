@@ -68,7 +68,9 @@
 // # Choosing the key
 //
 // The footer's kid, read with [paseto.Parser.Unverified] and
-// [paseto.FooterLimits.KeyID], is the only thing read before verification.
+// [paseto.FooterLimits.KeyID], is the only thing read before verification;
+// the same decoded bytes are then verified ([paseto.UnverifiedToken.Verify]),
+// so a token is decoded once.
 // A kid selects exactly one key, by a map lookup whose cost does not depend
 // on how many keys there are. An unknown kid is [ErrUnknownKey]: the verifier
 // never falls back to trying other keys. A kid naming a key of another

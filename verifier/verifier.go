@@ -333,7 +333,7 @@ func (v *Verifier) open(ctx context.Context, token string, implicit []byte, now 
 			return nil, nil, fmt.Errorf("%w: the kid names a %s.%s key for a %s.%s token",
 				ErrWrongKey, e.version, e.purpose, uv.Version, uv.Purpose)
 		}
-		if payload, footer, err = v.openWith(e, token, implicit); err != nil {
+		if payload, footer, err = v.openWith(e, uv, implicit); err != nil {
 			return nil, nil, err
 		}
 	} else {
@@ -341,7 +341,7 @@ func (v *Verifier) open(ctx context.Context, token string, implicit []byte, now 
 			// A key source's keys are found by kid only.
 			return nil, nil, fmt.Errorf("%w: %w", ErrMissingKeyID, ErrUnknownKey)
 		}
-		if e, payload, footer, err = v.tryAll(ctx, token, implicit, uv.Version, uv.Purpose, now); err != nil {
+		if e, payload, footer, err = v.tryAll(uv, implicit); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -423,9 +423,9 @@ func remoteKID(kid string, ver paseto.Version, p paseto.Purpose) bool {
 
 // tryAll opens a token without a kid with each key of its version and
 // purpose, and only those.
-func (v *Verifier) tryAll(ctx context.Context, token string, implicit []byte, ver paseto.Version, p paseto.Purpose, now time.Time) (*keyEntry, []byte, []byte, error) {
+func (v *Verifier) tryAll(uv *paseto.UnverifiedToken, implicit []byte) (*keyEntry, []byte, []byte, error) {
 	var lastErr error = ErrUnknownKey
-	for _, e := range v.snap.Load().byKind[kindIndex(ver, p)] {
+	for _, e := range v.snap.Load().byKind[kindIndex(uv.Version, uv.Purpose)] {
 		if e.set != nil {
 			// Key-set keys are selected by kid only: an issuer that
 			// publishes a key set writes kids, and trying up to
@@ -433,7 +433,7 @@ func (v *Verifier) tryAll(ctx context.Context, token string, implicit []byte, ve
 			// anyone burn CPU.
 			continue
 		}
-		payload, footer, err := v.openWith(e, token, implicit)
+		payload, footer, err := v.openWith(e, uv, implicit)
 		if err == nil {
 			return e, payload, footer, nil
 		}
@@ -445,14 +445,16 @@ func (v *Verifier) tryAll(ctx context.Context, token string, implicit []byte, ve
 	return nil, nil, nil, lastErr
 }
 
-// openWith checks token with one key.
-func (v *Verifier) openWith(e *keyEntry, token string, implicit []byte) (payload, footer []byte, err error) {
+// openWith checks the token uv was read from with one key, without
+// decoding it again. A local token is decrypted in place: once one key
+// has opened it, uv opens nothing more.
+func (v *Verifier) openWith(e *keyEntry, uv *paseto.UnverifiedToken, implicit []byte) (payload, footer []byte, err error) {
 	v.opens.Add(1)
 	switch k := e.key.(type) {
 	case *paseto.PublicKey:
-		return v.parser.Verify(k, token, implicit)
+		return uv.Verify(k, implicit)
 	case *paseto.SymmetricKey:
-		return v.parser.Decrypt(k, token, implicit)
+		return uv.Decrypt(k, implicit)
 	}
 	return nil, nil, ErrUnknownKey // unreachable: entries hold only these
 }

@@ -117,8 +117,20 @@ func MarshalJSON(v any, lim strictjson.Limits) ([]byte, error) {
 // into v with encoding/json. Numbers decoded into an interface value become
 // json.Number. Errors are *[Error].
 func UnmarshalJSON(data []byte, v any, lim strictjson.Limits) error {
+	return UnmarshalJSONWith(data, v, lim, nil)
+}
+
+// UnmarshalJSONWith is UnmarshalJSON with a shortcut: after the
+// validation, read (when not nil) may decode data into v itself and report
+// true; when it reports false, having left v as it was, encoding/json
+// decodes data. read must decode exactly as encoding/json would, or leave
+// the input to it.
+func UnmarshalJSONWith(data []byte, v any, lim strictjson.Limits, read func(data []byte) bool) error {
 	if err := strictjson.ValidateObject(data, lim); err != nil {
 		return jsonValidateError(err)
+	}
+	if read != nil && read(data) {
+		return nil
 	}
 	var err error
 	if needsUseNumber(v) {
