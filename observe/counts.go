@@ -16,7 +16,10 @@ type CountsConfig struct {
 }
 
 // Counts is a [Handler] that counts events by kind, component and reason,
-// and follows the staleness of each remote key set, in memory. It serves
+// and follows the staleness of each remote key set, in memory. It keeps at
+// most 1,024 distinct kind, component and reason triples and as many key
+// sets (far more than the fixed lists of this module give); past that, it
+// keeps counting those it has and leaves new ones out. It serves
 // them as JSON (expvar style) through ServeHTTP, for a metrics endpoint
 // that needs no metrics library; [Counts.Snapshot] returns the same data.
 // Make one with [NewCounts]; it is safe for concurrent use.
@@ -86,8 +89,10 @@ func (c *Counts) Handle(_ context.Context, e Event) {
 	k := countKey{e.Kind, e.Component, e.Reason}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if len(c.counts) < maxSlots {
-		c.counts[k]++
+	// A full table still counts the events it already knows; only new
+	// kinds, components and reasons are left out.
+	if n, ok := c.counts[k]; ok || len(c.counts) < maxSlots {
+		c.counts[k] = n + 1
 	}
 	if e.Kind != KindKeySetFetch || e.URL == "" {
 		return

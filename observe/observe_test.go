@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -279,5 +280,28 @@ func TestCountsHandleAllocs(t *testing.T) {
 	got := c.Snapshot().Events
 	if got["verify/verifier/ok"] != 102 || got["verify/a/b/c"] != 2 {
 		t.Errorf("counts %v", got)
+	}
+}
+
+// TestCountsFullTable: once the table holds as many triples as it keeps,
+// the events it already counts go on being counted.
+func TestCountsFullTable(t *testing.T) {
+	c, err := observe.NewCounts(observe.CountsConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	known := observe.Event{Kind: observe.KindVerify, Component: "verifier", Reason: "ok"}
+	c.Handle(ctx, known)
+	for i := range 2000 {
+		c.Handle(ctx, observe.Event{Kind: observe.KindVerify, Component: "c" + strconv.Itoa(i), Reason: "r"})
+	}
+	c.Handle(ctx, known)
+	got := c.Snapshot().Events
+	if n := got["verify/verifier/ok"]; n != 2 {
+		t.Errorf("known event counted %d times, want 2", n)
+	}
+	if len(got) != 1024 {
+		t.Errorf("%d triples kept, want 1024", len(got))
 	}
 }
