@@ -156,6 +156,24 @@ type Config struct {
 	// a *[verifier.RuleError].
 	Rules []verifier.Rule
 
+	// CacheSize, if positive, keeps up to this many verified access
+	// tokens ([verifier.Config.CacheSize]) so that verifying one again
+	// skips the signature or tag check and payload decoding, the larger
+	// part of a verification's CPU. Every other check still runs on every
+	// call: exp, nbf and iat with the current clock and Leeway, the
+	// issuer and audiences, the key still verifying (an entry is dropped
+	// once its key has left Access.Keys or Access.KeySource), and the
+	// rules, among them this package's own: the type, and the store's
+	// revocation, family and cutoff checks, so that a revoked or logged
+	// out token is refused on the next call, cached or not. Zero disables
+	// the cache; negative is an error. Only access tokens are cached:
+	// refresh tokens are single-use, and custom kinds are left uncached.
+	// Each entry holds the token's payload and footer, so the cache holds
+	// at most about CacheSize times twice the verifier's MaxTokenLength
+	// ([paseto.DefaultMaxTokenLength]) bytes; a typical access token's
+	// entry is well under one kilobyte.
+	CacheSize int
+
 	// AllowNumericDates makes every kind's verifier accept iat, nbf and
 	// exp written as integer Unix seconds, as tokens from some Python
 	// issuers carry them ([verifier.Config.AllowNumericDates]). Tokens
@@ -262,6 +280,9 @@ func New(cfg Config) (*Manager, error) {
 	}
 	if cfg.RetryWindow < 0 {
 		return nil, configError("RetryWindow", errors.New("negative"))
+	}
+	if cfg.CacheSize < 0 {
+		return nil, configError("CacheSize", errors.New("negative"))
 	}
 	if err := checkIssuers(cfg.Issuer, cfg.Issuers); err != nil {
 		return nil, err
@@ -496,6 +517,10 @@ func (m *Manager) newKind(cfg Config, field, name string, kc KindConfig, def tim
 		return nil, nested(field, keysField, err)
 	}
 	issuers, _ := acceptedIssuers(cfg.Issuer, cfg.Issuers)
+	cache := 0
+	if name == TypeAccess {
+		cache = cfg.CacheSize // refresh tokens are single-use: nothing to gain
+	}
 	k.ver, err = verifier.New(verifier.Config{
 		Keys:                   vkeys,
 		KeySource:              src,
@@ -509,6 +534,7 @@ func (m *Manager) newKind(cfg Config, field, name string, kc KindConfig, def tim
 		// only with one key).
 		RequireKeyID: !cfg.AllowMissingKeyID,
 		Rules:        append([]verifier.Rule{m.kindRule(name)}, cfg.Rules...),
+		CacheSize:    cache,
 		Now:          m.now,
 		Events:       cfg.Events,
 	})

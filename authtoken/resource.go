@@ -54,6 +54,15 @@ type VerifierConfig struct {
 	// Rules are checks of the caller's own, run after every other check,
 	// as [Config.Rules].
 	Rules []verifier.Rule
+	// CacheSize, if positive, keeps up to this many verified access
+	// tokens, as [Config.CacheSize]: the signature or tag check and the
+	// payload decoding are skipped for a token seen again, while exp, nbf
+	// and iat (with the current clock), the issuer, the audiences, the key
+	// still verifying, and the rules, among them the kind and the store's
+	// revocation, family and cutoff checks, still run on every call. Zero
+	// disables the cache; negative is an error. It bounds the cache's
+	// memory as [Config.CacheSize] says.
+	CacheSize int
 	// Now returns the current time; nil means time.Now. It must be safe
 	// for concurrent use and is not called by [NewVerifier].
 	Now func() time.Time
@@ -89,6 +98,9 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 	if cfg.Leeway < 0 {
 		return nil, configError("Leeway", errors.New("negative"))
 	}
+	if cfg.CacheSize < 0 {
+		return nil, configError("CacheSize", errors.New("negative"))
+	}
 	if len(cfg.Keys) == 0 && len(cfg.KeySets) == 0 && cfg.KeySource == nil {
 		return nil, configError("Keys", errors.New("no keys, no KeySource and no key sets"))
 	}
@@ -113,6 +125,7 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 		Leeway:       cfg.Leeway,
 		RequireKeyID: true,
 		Rules:        append([]verifier.Rule{m.kindRule(TypeAccess)}, cfg.Rules...),
+		CacheSize:    cfg.CacheSize,
 		Now:          m.now,
 		Events:       cfg.Events,
 	})
