@@ -98,6 +98,12 @@ type Config struct {
 	// needs plus room for 16 manual rotations. The ring refuses a cap its
 	// schedule cannot keep.
 	MaxKeys int
+	// VerifyCache is authtoken.Config.CacheSize: how many verified access
+	// tokens are kept so that a token seen again skips its signature check
+	// (expiry, issuer, audience, the type and the store's revocation and
+	// cut-off checks still run on every request). Zero, the default here,
+	// disables the cache; the demo command's -verify-cache sets 10000.
+	VerifyCache int
 	// RingBackend returns the backend of the key ring of one family
 	// (RingAccess, RingRefresh, RingSession, RingRemember); nil keeps
 	// every ring in memory. With a shared backend the secret keys are
@@ -232,12 +238,13 @@ func (a *App) newCookies(rememberStore store.RememberStore) error {
 func (a *App) newTokens() error {
 	var err error
 	a.tokens, err = authtoken.New(authtoken.Config{
-		Access:  authtoken.KindConfig{KeySource: a.rings.access, Lifetime: a.cfg.AccessLifetime},
-		Refresh: authtoken.KindConfig{KeySource: a.rings.refresh, Lifetime: a.cfg.RefreshLifetime},
-		Issuer:  tokenIssuer,
-		Store:   a.store,
-		Now:     a.cfg.Now,
-		Events:  a.cfg.Events, // reuse, and the verifiers' outcomes
+		Access:    authtoken.KindConfig{KeySource: a.rings.access, Lifetime: a.cfg.AccessLifetime},
+		Refresh:   authtoken.KindConfig{KeySource: a.rings.refresh, Lifetime: a.cfg.RefreshLifetime},
+		Issuer:    tokenIssuer,
+		Store:     a.store,
+		CacheSize: a.cfg.VerifyCache,
+		Now:       a.cfg.Now,
+		Events:    a.cfg.Events, // reuse, and the verifiers' outcomes
 		OnReuse: func(_ context.Context, subject, _ string) {
 			a.cfg.Logf("refresh token reused for user %q: family revoked", subject)
 		},

@@ -80,7 +80,14 @@ func tickRings(t *testing.T, a *App) {
 // startOn serves a new App on the clock now.
 func startOn(t *testing.T, now func() time.Time) (string, *App) {
 	t.Helper()
-	cfg := Config{Logf: t.Logf, Now: now}
+	return startWith(t, func(c *Config) { c.Now = now })
+}
+
+// startWith serves a new App whose Config edit changes (Logf and, with
+// Redis, the stores and rings are set first).
+func startWith(t *testing.T, edit func(*Config)) (string, *App) {
+	t.Helper()
+	cfg := Config{Logf: t.Logf}
 	if addr := os.Getenv("PASETOKIT_REDIS_ADDR"); addr != "" {
 		c := redis.NewClient(&redis.Options{Addr: addr, DialTimeout: time.Second})
 		t.Cleanup(func() { _ = c.Close() })
@@ -95,6 +102,7 @@ func startOn(t *testing.T, now func() time.Time) (string, *App) {
 			return redisstore.NewKeyring(c, redisstore.KeyringConfig{Prefix: fmt.Sprintf("demo-test:%x:", prefix), Name: family})
 		}
 	}
+	edit(&cfg)
 	a, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -470,6 +478,42 @@ func TestAPILogoutEverywhere(t *testing.T) {
 	}
 	if code, _ := bearerReq(t, c, "POST", base+"/api/refresh", p2.Refresh); code != 401 {
 		t.Fatalf("refresh after logout-everywhere: %d", code)
+	}
+}
+
+// With the verified-token cache on (-verify-cache), a token /api/me has
+// served, and so cached, is still refused once logged out, or once its
+// user has logged out everywhere: the revocation and cut-off checks run
+// on every request.
+func TestAPIVerifyCacheLogout(t *testing.T) {
+	base, _ := startWith(t, func(c *Config) { c.VerifyCache = 100 })
+	c := &http.Client{}
+	me := func(tok string) int {
+		code, _ := bearerReq(t, c, "GET", base+"/api/me", tok)
+		return code
+	}
+	p, p1, p2 := apiToken(t, c, base), apiToken(t, c, base), apiToken(t, c, base)
+	for i := range 2 {
+		for _, tok := range []string{p.Access, p2.Access} {
+			if code := me(tok); code != 200 {
+				t.Fatalf("me, call %d: %d", i, code)
+			}
+		}
+	}
+	if code, m := bearerReq(t, c, "POST", base+"/api/logout", p.Access); code != 200 {
+		t.Fatalf("logout: %d %v", code, m)
+	}
+	if code := me(p.Access); code != 401 {
+		t.Fatalf("me after logout: %d", code)
+	}
+	if code := me(p2.Access); code != 200 {
+		t.Fatalf("other login before logout-everywhere: %d", code)
+	}
+	if code, m := bearerReq(t, c, "POST", base+"/api/logout-everywhere", p1.Access); code != 200 {
+		t.Fatalf("logout-everywhere: %d %v", code, m)
+	}
+	if code := me(p2.Access); code != 401 {
+		t.Fatalf("me after logout-everywhere: %d", code)
 	}
 }
 
