@@ -12,10 +12,13 @@ import (
 	"github.com/pasetokit/pasetokit/tools/loadtest/internal/procs"
 )
 
-// runBench measures GET /api/me on a demo process and on a bare handler that
-// answers the same bytes without verifying anything. The bare handler is
-// served by a second process, this program started with -serve-bare, so
-// that both servers are processes of their own beside the load generator.
+// runBench measures GET /api/me on two demo processes, one with its
+// default verified-token cache (-verify-cache 10000) and one started with
+// -verify-cache 0, and on a bare handler that answers the same bytes
+// without verifying anything. The bare handler is served by another
+// process, this program started with -serve-bare, so that every server is
+// a process of its own beside the load generator. Each demo's clients use
+// tokens it issued (the two have keys of their own).
 func runBench(e *env, o options) ([]string, error) {
 	// One token per connection, from the demo itself.
 	r, err := e.startDemo("demo", procs.DemoConfig{}, o.conns, 8)
@@ -29,23 +32,31 @@ func runBench(e *env, o options) ([]string, error) {
 	}
 	r.setup.close()
 
+	nc, err := e.startDemo("demo -verify-cache 0", procs.DemoConfig{Extra: []string{"-verify-cache", "0"}}, o.conns, 8)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = nc.demo.Stop(5 * time.Second) }()
+	nc.setup.close()
+
 	bare, bareURL, err := procs.StartServer("bare handler", e.self, "-serve-bare", "127.0.0.1:0", "-bare-body", base64.StdEncoding.EncodeToString(body))
 	if err != nil {
 		return nil, err
 	}
 	defer func() { _ = bare.Stop(5 * time.Second) }()
 
-	fmt.Printf("%d connections, %d distinct tokens, /api/me body %d bytes; %d round(s) of bare handler then demo, each warm-up %s then measured %s\n\n",
+	fmt.Printf("%d connections, %d distinct tokens, /api/me body %d bytes; %d round(s) of bare handler, demo, demo without cache, each warm-up %s then measured %s\n\n",
 		o.conns, len(r.toks), len(body), o.rounds, o.warmup, o.duration/time.Duration(o.rounds))
 	rows := []*benchRow{
-		{name: "bare handler (own process)", url: bareURL, fails: &failureLog{}},
-		{name: "demo GET /api/me", url: r.demo.URL, fails: &failureLog{}},
+		{name: "bare handler (own process)", url: bareURL, toks: r.toks, fails: &failureLog{}},
+		{name: "demo GET /api/me", url: r.demo.URL, toks: r.toks, fails: &failureLog{}},
+		{name: "demo -verify-cache 0 GET /api/me", url: nc.demo.URL, toks: nc.toks, fails: &failureLog{}},
 	}
-	// The handlers take turns, so that both see the same machine (other
+	// The handlers take turns, so that all see the same machine (other
 	// processes may come and go).
 	for range o.rounds {
 		for _, row := range rows {
-			row.measure(o, r.toks)
+			row.measure(o)
 		}
 	}
 	printBench(o, rows)
@@ -53,8 +64,10 @@ func runBench(e *env, o options) ([]string, error) {
 	for _, row := range rows {
 		failures = append(failures, row.fails.list()...)
 	}
-	if f := logFailure(r.demo, nil); f != "" {
-		failures = append(failures, f)
+	for _, d := range []*procs.Demo{r.demo, nc.demo} {
+		if f := logFailure(d, nil); f != "" {
+			failures = append(failures, f)
+		}
 	}
 	return failures, nil
 }
@@ -62,16 +75,17 @@ func runBench(e *env, o options) ([]string, error) {
 // benchRow is one handler's measurements over the rounds.
 type benchRow struct {
 	name, url    string
+	toks         []token // one per connection, issued by the server's demo
 	res          loadResult
 	fails        *failureLog
 	opened, peak int64
 }
 
 // measure runs one round on fresh connections.
-func (row *benchRow) measure(o options, toks []token) {
+func (row *benchRow) measure(o options) {
 	c := newClient(row.url, o.conns)
 	res := load(o.conns, o.warmup, o.duration/time.Duration(o.rounds), func(w int) {
-		status, b, err := c.do("GET", "/api/me", toks[w].access, "")
+		status, b, err := c.do("GET", "/api/me", row.toks[w].access, "")
 		if err != nil || status != http.StatusOK {
 			row.fails.add("%s", errStatus(row.name, status, b, err))
 		}
@@ -95,8 +109,9 @@ func printBench(o options, rows []*benchRow) {
 	}
 	if rows[0].res.requests() > 0 {
 		fmt.Printf("the demo serves %.0f%% of the bare handler's rate\n", 100*rows[1].res.rate()/rows[0].res.rate())
+		fmt.Printf("the demo with -verify-cache 0 serves %.0f%% of the bare handler's rate\n", 100*rows[2].res.rate()/rows[0].res.rate())
 	}
-	fmt.Println("verification cache: not in play (authtoken does not set verifier.Config.CacheSize), so every request verifies the signature and checks revocation")
+	fmt.Println("verification cache: the demo keeps up to 10000 verified access tokens (-verify-cache), so a token seen again skips the Ed25519 check; expiry, revocation and cut-off are still checked on every request. The -verify-cache 0 demo verifies every signature.")
 }
 
 // serveBare is this program started with -serve-bare: a handler that

@@ -8,12 +8,13 @@
 //     GET /api/me with valid access tokens at -conns concurrent keep-alive
 //     connections (default 1000, one goroutine per connection, one token per
 //     goroutine), beside a bare handler that writes a JSON body of the same
-//     size without verifying anything, measured the same way in the same run
-//     (the two take turns, -rounds times, so that both see the same machine).
-//     The bare handler is served by this program started again as a process
-//     of its own (-serve-bare), so that both servers are separate processes
-//     beside the load generator. Any non-200 answer or transport error fails
-//     the run.
+//     size without verifying anything and beside a second demo started with
+//     -verify-cache 0 (no verified-token cache), measured the same way in
+//     the same run (the three take turns, -rounds times, so that all see the
+//     same machine). The bare handler is served by this program started
+//     again as a process of its own (-serve-bare), so that every server is a
+//     separate process beside the load generator. Any non-200 answer or
+//     transport error fails the run.
 //   - soak: the same load while this program rotates the demo's signing key
 //     (POST /admin/rotate every -rotate-every, default 1s) and every client
 //     fetches a new token about every -refetch-every, so tokens of many keys
@@ -89,10 +90,11 @@
 // second.
 //
 // The load generator and the servers share the machine, so the figures are
-// for comparing the demo with the bare handler, not absolute. The demo's
-// access-token verification is not cached (authtoken does not set
-// verifier.Config.CacheSize), so every /api/me request checks an Ed25519
-// signature and asks the store about revocation.
+// for comparing the demo with the bare handler, not absolute. The default
+// demo caches verified access tokens (-verify-cache 10000, through
+// authtoken.Config.CacheSize), so a token seen again skips its Ed25519
+// check; every /api/me request still asks the store about revocation. The
+// -verify-cache 0 demo checks every signature.
 //
 // The processes are managed by internal/procs (start, SIGTERM, SIGKILL,
 // restart on the same address; logs kept for the report), which a fleet run

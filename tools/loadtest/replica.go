@@ -63,13 +63,13 @@ func runReplica(e *env, o options) ([]string, error) {
 		}
 		r.setup.close()
 		runs = append(runs, r)
-		rows = append(rows, &benchRow{name: c.name + " GET /api/me", url: r.demo.URL, fails: &failureLog{}})
+		rows = append(rows, &benchRow{name: c.name + " GET /api/me", url: r.demo.URL, toks: r.toks, fails: &failureLog{}})
 	}
 	fmt.Printf("redis-server %s (notify-keyspace-events Kg$hxe); %d connections; %d round(s) of memory, redis, redis+replica, each warm-up %s then measured %s\n\n",
 		rs.Addr(), o.conns, o.rounds, o.warmup, o.duration/time.Duration(o.rounds))
 	for range o.rounds {
-		for i, row := range rows {
-			row.measure(o, runs[i].toks)
+		for _, row := range rows {
+			row.measure(o)
 		}
 	}
 	fmt.Println("| handler | conns | requests | req/s | p50 | p99 | errors |")
