@@ -178,6 +178,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -308,6 +309,7 @@ const redisPrefix = "pasetokit-demo:"
 // configures, and makes the store the demo keeps its revocations, refresh
 // tokens, cut-offs and remember-me series in.
 func redisStore(addrs []string, master string, events observe.Handler) (redis.UniversalClient, *redisstore.Store, error) {
+	redis.SetLogger(&redisLog{})
 	client, err := redisstore.NewClient(redisstore.ClientConfig{Addrs: addrs, MasterName: master})
 	if err != nil {
 		return nil, nil, err
@@ -324,4 +326,33 @@ func redisStore(addrs []string, master string, events observe.Handler) (redis.Un
 		return nil, nil, err
 	}
 	return client, s, nil
+}
+
+// redisLog takes go-redis's own log lines (while Redis is down, one per
+// failed dial) and writes at most one a minute, with the number left out
+// since, so that an outage stays the few lines the demo's outage log
+// writes rather than one line per connection attempt.
+type redisLog struct {
+	mu   sync.Mutex
+	next time.Time
+	left int
+}
+
+// Printf implements go-redis's logging interface.
+func (l *redisLog) Printf(_ context.Context, format string, v ...any) {
+	now := time.Now()
+	l.mu.Lock()
+	if now.Before(l.next) {
+		l.left++
+		l.mu.Unlock()
+		return
+	}
+	left := l.left
+	l.left, l.next = 0, now.Add(time.Minute)
+	l.mu.Unlock()
+	msg := fmt.Sprintf(format, v...)
+	if left > 0 {
+		msg += fmt.Sprintf(" (and %d more lines from the Redis client in the last minute)", left)
+	}
+	log.Print("redis client: " + msg)
 }
