@@ -104,7 +104,7 @@
 //
 //	go run ./tools/loadtest -mode=all
 //	go run ./tools/loadtest -mode=bench -duration 20s -warmup 3s
-//	go run ./tools/loadtest -mode=soak -soak 30s
+//	go run ./tools/loadtest -mode=soak -soak 20s
 //	go run ./tools/loadtest -mode=redis -phase 10s
 //	go run ./tools/loadtest -mode=fleet -fleet 60s
 //	go run ./tools/loadtest -mode=replica -conns 200 -duration 30s -rounds 6
@@ -160,7 +160,7 @@ func main() {
 	flag.DurationVar(&o.warmup, "warmup", time.Second, "bench and soak: load before measuring")
 	flag.DurationVar(&o.soak, "soak", 5*time.Second, "soak: measured time")
 	flag.DurationVar(&o.rotateEvery, "rotate-every", time.Second, "soak: key rotation interval")
-	flag.IntVar(&o.maxKeys, "max-keys", 0, "soak: the demo's -max-keys (0: its default, room for 16 manual rotations; a rotation beyond the cap answers 503)")
+	flag.IntVar(&o.maxKeys, "max-keys", 0, "soak: the demo's -max-keys (0: room for every rotation of the run; the demo answers 503 to a rotation beyond the cap)")
 	flag.DurationVar(&o.refetchEvery, "refetch-every", time.Second, "soak: mean interval between a client's token fetches")
 	flag.IntVar(&o.redisConns, "redis-conns", 200, "redis: concurrent connections")
 	flag.DurationVar(&o.phase, "phase", 3*time.Second, "redis: length of each phase (up, down, recovered)")
@@ -188,6 +188,14 @@ func main() {
 	}
 	if o.rounds < 1 || o.conns < 1 || o.redisConns < 1 || o.logoutEvery < 2 || o.maxKeys < 0 || o.fleetConns < 1 || o.fleet < 4*time.Second || o.probeEvery <= 0 || o.visibleSlack < 0 {
 		fmt.Fprintln(os.Stderr, "loadtest: -rounds, -conns, -redis-conns, -fleet-conns must be positive, -max-keys not negative, -logout-every at least 2, -fleet at least 4s, -fleet-probe-every positive, -fleet-visible-slack not negative")
+		os.Exit(2)
+	}
+	// Every POST /admin/rotate rotates each of the demo's rings, and its
+	// session, remember-me and refresh rings keep retired keys for their
+	// long lifetimes with room for 16 extra rotations beyond their
+	// schedule: a longer soak would see rotations answered 503.
+	if n := (o.warmup + o.soak) / o.rotateEvery; (*mode == "soak" || *mode == "all") && n > maxSoakRotations {
+		fmt.Fprintf(os.Stderr, "loadtest: -warmup plus -soak makes %d rotations at -rotate-every %v; the demo's rings have room for %d: shorten -soak or lengthen -rotate-every\n", n, o.rotateEvery, maxSoakRotations)
 		os.Exit(2)
 	}
 	// Each client connection takes a descriptor here. Refuse up front

@@ -22,7 +22,7 @@ func runSoak(e *env, o options) ([]string, error) {
 	// signs -publish-ahead later, and a request while one is under way
 	// starts no other. Retired keys stay for the access tokens' lifetime
 	// (the fleet mode, with short lifetimes, sees them dropped).
-	r, err := e.startDemo("demo", procs.DemoConfig{MaxKeys: o.maxKeys, Extra: []string{"-publish-ahead", "1s"}}, o.conns, 8)
+	r, err := e.startDemo("demo", procs.DemoConfig{MaxKeys: soakMaxKeys(o), Extra: []string{"-publish-ahead", "1s"}}, o.conns, 8)
 	if err != nil {
 		return nil, err
 	}
@@ -50,6 +50,21 @@ func runSoak(e *env, o options) ([]string, error) {
 		failures = append(failures, f)
 	}
 	return failures, nil
+}
+
+// maxSoakRotations bounds the rotations of one soak (see main).
+const maxSoakRotations = 24
+
+// soakMaxKeys is the demo's -max-keys for a soak: -max-keys when set,
+// else room for every rotation of the run. Retired keys stay for the
+// access tokens' lifetime (15 minutes), so a rotation every second fills
+// the demo's default (room for 16 manual rotations) in a soak longer than
+// about 15 s, and each rotation after that answers 503.
+func soakMaxKeys(o options) int {
+	if o.maxKeys > 0 {
+		return o.maxKeys
+	}
+	return min(int((o.warmup+o.soak)/o.rotateEvery)+8, 1000) // keyring.MaxKeysLimit
 }
 
 // soak is the state of one soak run.
@@ -195,7 +210,7 @@ func (s *soak) report(res loadResult, clients []soakClient) {
 	}
 	o := s.o
 	fmt.Printf("%d connections, rotation (POST /admin/rotate) every %s, the demo keeps %d keys (-max-keys), a new token per client about every %s (one client in ten keeps its first); warm-up %s, measured %s\n\n",
-		o.conns, o.rotateEvery, o.maxKeys, o.refetchEvery, o.warmup, o.soak)
+		o.conns, o.rotateEvery, soakMaxKeys(o), o.refetchEvery, o.warmup, o.soak)
 	fmt.Println("| rotations | requests | req/s | p50 | p99 | token fetches | keys of accepted tokens | keys in set | rejected, key dropped (allowed) | rejected, key in set (failures) | accepted, key dropped (failures) |")
 	fmt.Println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	fmt.Printf("| %d | %d | %.0f | %s | %s | %d | %d | %d | %d | %d | %d |\n",
