@@ -48,9 +48,9 @@ func runBench(e *env, o options) ([]string, error) {
 	fmt.Printf("%d connections, %d distinct tokens, /api/me body %d bytes; %d round(s) of bare handler, demo, demo without cache, each warm-up %s then measured %s\n\n",
 		o.conns, len(r.toks), len(body), o.rounds, o.warmup, o.duration/time.Duration(o.rounds))
 	rows := []*benchRow{
-		{name: "bare handler (own process)", url: bareURL, toks: r.toks, fails: &failureLog{}},
-		{name: "demo GET /api/me", url: r.demo.URL, toks: r.toks, fails: &failureLog{}},
-		{name: "demo -verify-cache 0 GET /api/me", url: nc.demo.URL, toks: nc.toks, fails: &failureLog{}},
+		{name: "bare handler (own process)", url: bareURL, pid: bare.Pid(), toks: r.toks, fails: &failureLog{}},
+		{name: "demo GET /api/me", url: r.demo.URL, pid: r.demo.Pid(), toks: r.toks, fails: &failureLog{}},
+		{name: "demo -verify-cache 0 GET /api/me", url: nc.demo.URL, pid: nc.demo.Pid(), toks: nc.toks, fails: &failureLog{}},
 	}
 	// The handlers take turns, so that all see the same machine (other
 	// processes may come and go).
@@ -79,16 +79,39 @@ type benchRow struct {
 	res          loadResult
 	fails        *failureLog
 	opened, peak int64
+	pid          int // the server process, whose CPU time is sampled
+	// CPU time used over the measured windows by the server and by the
+	// load generator (this process), while cpuOK.
+	serverCPU, genCPU time.Duration
+	cpuOK             bool
 }
 
 // measure runs one round on fresh connections.
 func (row *benchRow) measure(o options) {
 	c := newClient(row.url, o.conns)
-	res := load(o.conns, o.warmup, o.duration/time.Duration(o.rounds), func(w int) {
+	if row.res.requests() == 0 {
+		row.cpuOK = true
+	}
+	var srv0, gen0 time.Duration
+	var ok0 bool
+	res := loadMarked(o.conns, o.warmup, o.duration/time.Duration(o.rounds), func(w int) {
 		status, b, err := c.do("GET", "/api/me", row.toks[w].access, "")
 		if err != nil || status != http.StatusOK {
 			row.fails.add("%s", errStatus(row.name, status, b, err))
 		}
+	}, func(end bool) {
+		srv, ok1 := procCPU(row.pid)
+		gen, ok2 := selfCPU()
+		if !end {
+			srv0, gen0, ok0 = srv, gen, ok1 && ok2
+			return
+		}
+		if !ok0 || !ok1 || !ok2 {
+			row.cpuOK = false
+			return
+		}
+		row.serverCPU += srv - srv0
+		row.genCPU += gen - gen0
 	})
 	c.close()
 	row.res = row.res.add(res)
@@ -97,11 +120,15 @@ func (row *benchRow) measure(o options) {
 }
 
 func printBench(o options, rows []*benchRow) {
-	fmt.Println("| handler | conns | requests | req/s | p50 | p99 | errors |")
-	fmt.Println("|---|---:|---:|---:|---:|---:|---:|")
+	fmt.Println("| handler | conns | requests | req/s | p50 | p99 | errors | server CPU/req | load generator CPU/req |")
+	fmt.Println("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, r := range rows {
-		fmt.Printf("| %s | %d | %d | %.0f | %s | %s | %d |\n",
-			r.name, o.conns, r.res.requests(), r.res.rate(), ms(r.res.p50()), ms(r.res.p99()), r.fails.count())
+		srv, gen := "-", "-"
+		if n := r.res.requests(); r.cpuOK && n > 0 {
+			srv, gen = perRequest(r.serverCPU, n), perRequest(r.genCPU, n)
+		}
+		fmt.Printf("| %s | %d | %d | %.0f | %s | %s | %d | %s | %s |\n",
+			r.name, o.conns, r.res.requests(), r.res.rate(), ms(r.res.p50()), ms(r.res.p99()), r.fails.count(), srv, gen)
 	}
 	fmt.Println()
 	for _, r := range rows {
@@ -111,7 +138,13 @@ func printBench(o options, rows []*benchRow) {
 		fmt.Printf("the demo serves %.0f%% of the bare handler's rate\n", 100*rows[1].res.rate()/rows[0].res.rate())
 		fmt.Printf("the demo with -verify-cache 0 serves %.0f%% of the bare handler's rate\n", 100*rows[2].res.rate()/rows[0].res.rate())
 	}
+	fmt.Println("CPU/req: user+system CPU time over the measured windows (/proc/PID/stat for the server, getrusage for this process), divided by the requests measured; the server's includes its garbage collector and the connections' goroutines, the generator's its own client work.")
 	fmt.Println("verification cache: the demo keeps up to 10000 verified access tokens (-verify-cache), so a token seen again skips the Ed25519 check; expiry, revocation and cut-off are still checked on every request. The -verify-cache 0 demo verifies every signature.")
+}
+
+// perRequest formats cpu spread over n requests in microseconds.
+func perRequest(cpu time.Duration, n int) string {
+	return fmt.Sprintf("%.1f µs", float64(cpu)/float64(n)/float64(time.Microsecond))
 }
 
 // serveBare is this program started with -serve-bare: a handler that

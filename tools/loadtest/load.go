@@ -31,8 +31,27 @@ func (r loadResult) add(s loadResult) loadResult {
 // window count as requests, with their latency; fn reports failures itself.
 // Each goroutine keeps its latencies in its own slice, merged at the end.
 func load(n int, warmup, dur time.Duration, fn func(w int)) loadResult {
+	return loadMarked(n, warmup, dur, fn, nil)
+}
+
+// loadMarked is load that also calls mark(false) when the measured window
+// opens and mark(true) when it closes, from one goroutine of its own while
+// the calls run, for a caller that samples something over the window
+// (the bench's CPU time). mark may be nil.
+func loadMarked(n int, warmup, dur time.Duration, fn func(w int), mark func(end bool)) loadResult {
 	start := time.Now()
 	from, until := start.Add(warmup), start.Add(warmup+dur)
+	if mark != nil {
+		done := make(chan struct{})
+		go func() { // one goroutine: the two marks are ordered
+			defer close(done)
+			time.Sleep(time.Until(from))
+			mark(false)
+			time.Sleep(time.Until(until))
+			mark(true)
+		}()
+		defer func() { <-done }()
+	}
 	lats := make([][]time.Duration, n)
 	var wg sync.WaitGroup
 	for w := range n {
