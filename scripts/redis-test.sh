@@ -2,7 +2,10 @@
 # redis-test.sh: run the tests of the modules that use Redis against a real
 # Redis server: the Redis store (store/redisstore), the one-time refresh
 # example (examples/onetime_refresh) and the demo (examples/demo, whose app
-# tests run twice: on the in-memory stores and on Redis).
+# tests run twice: on the in-memory stores and on Redis; its process tests
+# run the built demo on the Cluster and the Sentinel set-up below, two
+# processes sharing one fleet's state, and on a redis-server of their own
+# stopped with SIGSTOP).
 #
 # The Redis store's tests also run against a private Redis Cluster (six
 # nodes, scripts/redis-cluster.sh) and a private Sentinel set-up (master,
@@ -103,5 +106,12 @@ go vet ./...
 go test -race -count=1 ./...
 cd "$root/examples/demo"
 go vet ./...
-PASETOKIT_REDIS_ADDR= go test -race -count=1 ./...
-go test -race -count=1 ./...
+# The app's tests on the in-memory stores; the process tests (main_test.go)
+# run once, below.
+PASETOKIT_REDIS_ADDR= go test -race -count=1 -skip '^TestProcess' ./...
+# The app's tests on Redis, and the demo as a process: two processes on
+# the Cluster (-redis with every node) and on the Sentinels (-redis-master)
+# sharing one fleet's state, and one on a redis-server of its own that it
+# stops with SIGSTOP (503 with Retry-After within the store's timeout).
+"$root/scripts/redis-cluster.sh" "$root/scripts/redis-sentinel.sh" \
+	go test -race -count=1 ./...

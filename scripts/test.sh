@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # test.sh: the README's test command: the whole test suite.
 #
-#   1. go test -race over the library module, then over the modules of
-#      their own that need no server (grpcauth);
+#   1. go test -race over the library module, then over every other
+#      module go.work lists except the three of step 2 (today bench,
+#      bench/session, examples/resource_server, grpcauth, otelmetrics and
+#      tools/loadtest; examples/resource_server's tests build the demo
+#      and start a redis-server of their own, when one is installed);
 #   2. scripts/redis-test.sh: the modules that use Redis (store/redisstore,
 #      examples/onetime_refresh, examples/demo) against a real redis-server
 #      on 127.0.0.1 (installed with apt-get and started when missing);

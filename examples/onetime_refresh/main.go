@@ -60,7 +60,10 @@ func main() {
 
 	var st store.Store
 	if *redisAddr != "" {
-		c := newRedisClient(*redisAddr)
+		c, err := newRedisClient(*redisAddr, 0)
+		if err != nil {
+			log.Fatal(err)
+		}
 		defer c.Close()
 		s, err := redisstore.New(c, redisstore.Config{Prefix: redisPrefix})
 		if err != nil {
@@ -83,15 +86,15 @@ func main() {
 	log.Fatal(serve(ln, h))
 }
 
-// newRedisClient returns a client for the Redis server at addr that honours
-// the store's per-operation timeout (ContextTimeoutEnabled) and gives up
-// quickly on a server that is down.
-func newRedisClient(addr string) *redis.Client {
-	return redis.NewClient(&redis.Options{
-		Addr:                  addr,
-		ContextTimeoutEnabled: true,
-		DialTimeout:           time.Second,
-	})
+// newRedisClient returns a client for the Redis server at addr built by
+// redisstore.NewClient, as the Store needs it: it honours the Store's
+// per-operation deadline, bounds every dial, read and write by timeout
+// (the Store's Config.Timeout; 0 means redisstore.DefaultTimeout, the
+// Store's default), so that a hung server costs at most that per request,
+// and never retries a command that may have reached Redis (a retried
+// refresh could find its own first attempt and be taken as reuse).
+func newRedisClient(addr string, timeout time.Duration) (redis.UniversalClient, error) {
+	return redisstore.NewClient(redisstore.ClientConfig{Addrs: []string{addr}, Timeout: timeout})
 }
 
 // serve serves h on ln until the listener fails.

@@ -305,7 +305,10 @@ func redisEnv(t *testing.T) string {
 // whose keys are deleted when t ends.
 func newRedisStore(t *testing.T, addr string, timeout time.Duration) store.Store {
 	t.Helper()
-	c := newRedisClient(addr)
+	c, err := newRedisClient(addr, timeout)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var b [8]byte
 	_, _ = rand.Read(b[:])
 	prefix := "onetime-refresh-test:" + hex.EncodeToString(b[:]) + ":"
