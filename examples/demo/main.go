@@ -320,7 +320,7 @@ func redisStore(addrs []string, master string, events observe.Handler) (redis.Un
 		client.Close()
 		return nil, nil, fmt.Errorf("redis %s: %w", strings.Join(addrs, ","), err)
 	}
-	s, err := redisstore.New(client, redisstore.Config{Prefix: redisPrefix, MaxFamiliesPerUser: app.MaxFamiliesPerUser, Events: events})
+	s, err := redisstore.New(client, redisstore.Config{Prefix: redisPrefix, MaxFamiliesPerUser: app.MaxFamiliesPerUser, MaxSeriesPerUser: app.MaxSeriesPerUser, Events: events})
 	if err != nil {
 		client.Close()
 		return nil, nil, err

@@ -141,6 +141,13 @@ type App struct {
 // many more.
 const MaxFamiliesPerUser = 1 << 16
 
+// MaxSeriesPerUser is how many remember-me logins (series) one user keeps
+// in the demo's stores, for the same reason as [MaxFamiliesPerUser]: with
+// the store's default of 32, the 33rd browser to tick "remember me" as
+// test (a load test's clients, whose logouts fail while a demo is killed)
+// would end the remembered login of the first.
+const MaxSeriesPerUser = 1 << 16
+
 func New(cfg Config) (*App, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -178,7 +185,7 @@ func New(cfg Config) (*App, error) {
 	}
 	rememberStore := cfg.RememberStore
 	if rememberStore == nil {
-		if rememberStore, err = store.NewMemoryRemember(store.MemoryConfig{Now: cfg.Now}); err != nil {
+		if rememberStore, err = store.NewMemoryRemember(store.MemoryConfig{Now: cfg.Now, MaxSeriesPerUser: MaxSeriesPerUser}); err != nil {
 			return nil, err
 		}
 	}

@@ -93,7 +93,7 @@ func startWith(t *testing.T, edit func(*Config)) (string, *App) {
 		t.Cleanup(func() { _ = c.Close() })
 		prefix := make([]byte, 8)
 		_, _ = rand.Read(prefix)
-		s, err := redisstore.New(c, redisstore.Config{Prefix: fmt.Sprintf("demo-test:%x:", prefix), MaxFamiliesPerUser: MaxFamiliesPerUser})
+		s, err := redisstore.New(c, redisstore.Config{Prefix: fmt.Sprintf("demo-test:%x:", prefix), MaxFamiliesPerUser: MaxFamiliesPerUser, MaxSeriesPerUser: MaxSeriesPerUser})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -257,6 +257,25 @@ func TestWebRememberFlow(t *testing.T) {
 	}
 	if w := who(t, c, base); w.User != "" {
 		t.Fatalf("still logged in: %+v", w)
+	}
+}
+
+// TestWebRememberManyBrowsers: more browsers than the store's default
+// bound remember the one demo user, as a load test's web clients do
+// (their failed logouts leave series behind); the first one's remembered
+// login must still work (with the default bound the store would have
+// ended it as the user's oldest).
+func TestWebRememberManyBrowsers(t *testing.T) {
+	base, _, clk := startClock(t)
+	first := newClient(t)
+	login(t, first, base, true)
+	for range store.DefaultMaxSeriesPerUser + 8 {
+		clk.Add(time.Second) // the first series is the oldest
+		login(t, newClient(t), base, true)
+	}
+	dropCookie(first, base, "session")
+	if w := who(t, first, base); w.User != "test" || w.Fresh {
+		t.Fatalf("the first browser's remembered login after %d others: %+v", store.DefaultMaxSeriesPerUser+8, w)
 	}
 }
 
@@ -1399,7 +1418,7 @@ func TestRedisReplica(t *testing.T) {
 	t.Cleanup(func() { _ = c.Close() })
 	prefix := make([]byte, 8)
 	_, _ = rand.Read(prefix)
-	s, err := redisstore.New(c, redisstore.Config{Prefix: fmt.Sprintf("demo-test:%x:", prefix), MaxFamiliesPerUser: MaxFamiliesPerUser})
+	s, err := redisstore.New(c, redisstore.Config{Prefix: fmt.Sprintf("demo-test:%x:", prefix), MaxFamiliesPerUser: MaxFamiliesPerUser, MaxSeriesPerUser: MaxSeriesPerUser})
 	if err != nil {
 		t.Fatal(err)
 	}
