@@ -33,7 +33,7 @@ func TestClusterMasterKill(t *testing.T) {
 	cc := c.(*redis.ClusterClient)
 	prefix := freshPrefix(t, c)
 	wait := killWaitReplicas(t)
-	s := newStore(t, c, redisstore.Config{Prefix: prefix, WaitReplicas: wait, WaitTimeout: 500 * time.Millisecond})
+	s := newStore(t, c, redisstore.Config{Prefix: prefix, WaitReplicas: wait, WaitTimeout: 250 * time.Millisecond})
 
 	// Every key of the writers holds the hash tag {k}: one slot.
 	const tag = "{k}"

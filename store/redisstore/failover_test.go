@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/pasetokit/pasetokit/store/redisstore"
 	"github.com/redis/go-redis/v9"
@@ -24,7 +25,7 @@ func TestSentinelMasterKill(t *testing.T) {
 	addrs, master := sentinelEnv(t)
 	ctx := context.Background()
 	c := newUniversal(t, redisstore.ClientConfig{Addrs: addrs, MasterName: master})
-	s := newStore(t, c, redisstore.Config{Prefix: freshPrefix(t, c), WaitReplicas: killWaitReplicas(t)})
+	s := newStore(t, c, redisstore.Config{Prefix: freshPrefix(t, c), WaitReplicas: killWaitReplicas(t), WaitTimeout: 250 * time.Millisecond})
 
 	sc := redis.NewSentinelClient(&redis.Options{Addr: addrs[0]})
 	defer sc.Close()
