@@ -8,11 +8,15 @@
 # keyspace notifications on, which redisstore's Replica needs),
 # joins them with `redis-cli --cluster create ... --cluster-replicas 1
 # --cluster-yes` (three masters, three replicas), waits until every node
-# reports cluster_state:ok, then runs COMMAND with
+# reports cluster_state:ok and every replica has synced, then runs
+# COMMAND with
 #   PASETOKIT_REDIS_CLUSTER_ADDRS=127.0.0.1:P1,...,127.0.0.1:P6
 # exported, and exits with its status. Without COMMAND it prints the
 # addresses and waits until interrupted. Every server is stopped and its
 # directory removed on exit (trap), whatever happens.
+# PASETOKIT_REDIS_CLUSTER_REPLICAS=N (default 1) gives each of the three
+# masters N replicas (3 + 3N nodes): a master kill with WAIT 1 needs a
+# second replica to acknowledge writes once the first is promoted.
 set -euo pipefail
 
 # shellcheck source=scripts/lib-redis.sh
@@ -21,8 +25,11 @@ redis_init redis-cluster
 
 # PASETOKIT_REDIS_CLUSTER_PORT moves the first port tried (default 16400).
 first="${PASETOKIT_REDIS_CLUSTER_PORT:-16400}"
+replicas="${PASETOKIT_REDIS_CLUSTER_REPLICAS:-1}"
+[[ "$replicas" =~ ^[1-9]$ ]] || { echo "redis-cluster: PASETOKIT_REDIS_CLUSTER_REPLICAS=$replicas: want 1 to 9" >&2; exit 1; }
+nodes=$((3 + 3 * replicas))
 port=$first
-while ((${#ports[@]} < 6)); do
+while ((${#ports[@]} < nodes)); do
 	((port < first + 300)) || { echo "redis-cluster: no free ports from $first" >&2; exit 1; }
 	if redis_free "$port" && redis_free $((port + 10000)); then
 		mkdir -p "$dir/$port"
@@ -41,7 +48,7 @@ redis_wait_pong "${ports[@]}"
 
 addrs=()
 for p in "${ports[@]}"; do addrs+=("127.0.0.1:$p"); done
-redis-cli --cluster create "${addrs[@]}" --cluster-replicas 1 --cluster-yes >"$dir/create.log" 2>&1 || {
+redis-cli --cluster create "${addrs[@]}" --cluster-replicas "$replicas" --cluster-yes >"$dir/create.log" 2>&1 || {
 	cat "$dir/create.log" >&2
 	exit 1
 }

@@ -11,9 +11,11 @@
 # nodes, scripts/redis-cluster.sh) and a private Sentinel set-up (master,
 # two replicas, three Sentinels, scripts/redis-sentinel.sh): the
 # conformance suites of both stores on each, and last, each alone on a
-# fresh set-up, a kill -9 of a master under load (TestSentinelMasterKill,
-# TestClusterMasterKill, and TestClusterReplicaMasterKill for the local
-# replica of revocations on Cluster).
+# fresh set-up, a kill -9 of a master under load with WaitReplicas 1 (no
+# acknowledged write lost: TestSentinelMasterKill, and
+# TestClusterMasterKill on a Cluster with two replicas per master), and
+# TestClusterReplicaMasterKill and TestClusterReplicaManualFailover for the
+# local replica of revocations on Cluster.
 #
 # Installs redis-server if missing (apt-get, waiting for another install's
 # package lock), starts a private one on the first free 127.0.0.1 port from
@@ -95,7 +97,9 @@ PASETOKIT_REDIS_SENTINEL_KILL= PASETOKIT_REDIS_CLUSTER_KILL= \
 # The kill tests change their set-up for good: each runs alone, last.
 PASETOKIT_REDIS_SENTINEL_KILL=1 "$root/scripts/redis-sentinel.sh" \
 	go test -race -count=1 -run '^TestSentinelMasterKill$' ./...
-PASETOKIT_REDIS_CLUSTER_KILL=1 "$root/scripts/redis-cluster.sh" \
+# Two replicas per master: with WaitReplicas 1, writes go on after the
+# promotion only if another replica follows the promoted one.
+PASETOKIT_REDIS_CLUSTER_KILL=1 PASETOKIT_REDIS_CLUSTER_REPLICAS=2 "$root/scripts/redis-cluster.sh" \
 	go test -race -count=1 -run '^TestClusterMasterKill$' ./...
 PASETOKIT_REDIS_CLUSTER_KILL=1 "$root/scripts/redis-cluster.sh" \
 	go test -race -count=1 -run '^TestClusterReplicaMasterKill$' ./...

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/redis/go-redis/v9/maintnotifications"
 )
 
 // DefaultClusterStateReloadInterval is how often a Cluster client built by
@@ -92,6 +93,10 @@ type ClientConfig struct {
 //     its own first attempt and report a first use as a reuse. A Cluster
 //     client keeps go-redis's 3 redirects, which it needs to follow
 //     MOVED and ASK during failovers and resharding.
+//   - go-redis's maintenance notifications (Redis Enterprise) off: in
+//     their default "auto" mode, connections made at once through
+//     Client.Conn, as the Store makes them with [Config.WaitReplicas],
+//     race on the client's options.
 //
 // It does not contact Redis. The caller closes the client.
 func NewClient(cfg ClientConfig) (redis.UniversalClient, error) {
@@ -170,21 +175,35 @@ func NewClient(cfg ClientConfig) (redis.UniversalClient, error) {
 			PoolTimeout:                timeout,
 			ContextTimeoutEnabled:      true,
 			PoolSize:                   cfg.PoolSize,
+			MaintNotificationsConfig:   noMaintNotifications(),
 		}), nil
 	default:
 		return redis.NewClient(&redis.Options{
-			Addr:                  addrs[0],
-			Username:              cfg.Username,
-			Password:              cfg.Password,
-			DB:                    cfg.DB,
-			TLSConfig:             tlsConfig,
-			MaxRetries:            -1,
-			DialTimeout:           timeout,
-			ReadTimeout:           timeout,
-			WriteTimeout:          timeout,
-			PoolTimeout:           timeout,
-			ContextTimeoutEnabled: true,
-			PoolSize:              cfg.PoolSize,
+			Addr:                     addrs[0],
+			Username:                 cfg.Username,
+			Password:                 cfg.Password,
+			DB:                       cfg.DB,
+			TLSConfig:                tlsConfig,
+			MaxRetries:               -1,
+			DialTimeout:              timeout,
+			ReadTimeout:              timeout,
+			WriteTimeout:             timeout,
+			PoolTimeout:              timeout,
+			ContextTimeoutEnabled:    true,
+			PoolSize:                 cfg.PoolSize,
+			MaintNotificationsConfig: noMaintNotifications(),
 		}), nil
 	}
+}
+
+// noMaintNotifications turns off go-redis's maintenance notifications
+// (a Redis Enterprise feature; go-redis's default "auto" mode asks every
+// server for them). In auto mode, a connection whose handshake the server
+// refuses writes the mode into the client's options under a lock of its
+// own, and every connection made through Client.Conn has its own lock: a
+// data race (go test -race) when several are made at once, as the store
+// does for each write followed by WAIT (Config.WaitReplicas). Failover
+// (Sentinel) clients have them off already.
+func noMaintNotifications() *maintnotifications.Config {
+	return &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -233,7 +234,9 @@ func TestRoundTrips(t *testing.T) {
 }
 
 // TestRoundTripsCluster: on Redis Cluster too, a verified request is one
-// round trip (every key of a subject in one slot) and a refresh two.
+// round trip (every key of a subject in one slot) and a refresh two,
+// counted with a hook on the client and, as scripts run, with INFO
+// commandstats summed over the masters.
 func TestRoundTripsCluster(t *testing.T) {
 	addrs := os.Getenv("PASETOKIT_REDIS_CLUSTER_ADDRS")
 	if addrs == "" {
@@ -248,6 +251,39 @@ func TestRoundTripsCluster(t *testing.T) {
 	uc.AddHook(&rtt)
 	m := managerOn(t, newStore(t, uc, redisstore.Config{Prefix: "rtt-" + strconv.FormatInt(time.Now().UnixNano(), 36) + ":"}), nil)
 	ctx := context.Background()
+	// The masters' script calls, through connections of their own (the
+	// hook counts only the store's).
+	cc := uc.(*redis.ClusterClient)
+	var (
+		mu      sync.Mutex
+		masters []*redis.Client
+	)
+	err = cc.ForEachMaster(ctx, func(ctx context.Context, n *redis.Client) error {
+		mc := redis.NewClient(&redis.Options{Addr: n.Options().Addr})
+		t.Cleanup(func() { _ = mc.Close() })
+		mu.Lock()
+		masters = append(masters, mc)
+		mu.Unlock()
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reset := func() {
+		rtt.n.Store(0)
+		for _, mc := range masters {
+			if err := mc.ConfigResetStat(ctx).Err(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	scripts := func() int {
+		n := 0
+		for _, mc := range masters {
+			n += scriptCalls(t, mc)
+		}
+		return n
+	}
 	for i := range 20 { // 20 subjects: several slots and shards
 		sub := "user" + strconv.Itoa(i)
 		p, err := m.Login(ctx, sub, nil)
@@ -264,19 +300,19 @@ func TestRoundTripsCluster(t *testing.T) {
 		if p, err = m.Refresh(ctx, p.Refresh); err != nil {
 			t.Fatal(err)
 		}
-		rtt.n.Store(0)
+		reset()
 		if _, err := m.Verify(ctx, authtoken.TypeAccess, p.Access); err != nil {
 			t.Fatal(err)
 		}
-		if got := rtt.n.Load(); got != 1 {
-			t.Fatalf("%s: a verification took %d round trips, want 1", sub, got)
+		if got, server := rtt.n.Load(), scripts(); got != 1 || server != 1 {
+			t.Fatalf("%s: a verification took %d round trips and %d scripts, want 1", sub, got, server)
 		}
-		rtt.n.Store(0)
+		reset()
 		if _, err := m.Refresh(ctx, p.Refresh); err != nil {
 			t.Fatal(err)
 		}
-		if got := rtt.n.Load(); got != 2 {
-			t.Fatalf("%s: a refresh took %d round trips, want 2", sub, got)
+		if got, server := rtt.n.Load(), scripts(); got != 2 || server != 2 {
+			t.Fatalf("%s: a refresh took %d round trips and %d scripts, want 2", sub, got, server)
 		}
 	}
 }

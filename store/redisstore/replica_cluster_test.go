@@ -167,19 +167,7 @@ func TestClusterReplicaMasterKill(t *testing.T) {
 	e.warm(t, qo)
 	vc := redis.NewClient(&redis.Options{Addr: victim})
 	defer vc.Close()
-	info, err := vc.Info(ctx, "server").Result()
-	if err != nil {
-		t.Fatal(err)
-	}
-	pid := 0
-	for line := range strings.Lines(info) {
-		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "process_id:"); ok {
-			pid, _ = strconv.Atoi(v)
-		}
-	}
-	if pid <= 0 {
-		t.Fatal("no process_id in INFO server")
-	}
+	pid := serverPID(t, vc)
 	oc := redis.NewClient(&redis.Options{Addr: other})
 	defer oc.Close()
 	slot, err := oc.ClusterKeySlot(ctx, e.prefix+"r:"+qv.Keys[0]).Result()

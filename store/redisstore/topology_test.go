@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/pasetokit/pasetokit/store/redisstore"
 	"github.com/pasetokit/pasetokit/store/storetest"
 	"github.com/redis/go-redis/v9"
+	"github.com/redis/go-redis/v9/maintnotifications"
 )
 
 // clusterAddrs returns the seed addresses of the test Redis Cluster
@@ -255,17 +257,42 @@ func TestNewClient(t *testing.T) {
 			case *redis.Client:
 				o := c.Options()
 				if !o.ContextTimeoutEnabled || o.ReadTimeout != redisstore.DefaultTimeout || o.WriteTimeout != redisstore.DefaultTimeout ||
-					o.DialTimeout != redisstore.DefaultTimeout || o.MaxRetries != 0 {
-					t.Fatalf("options %+v: want context timeouts, 1 s timeouts, no retries", o)
+					o.DialTimeout != redisstore.DefaultTimeout || o.MaxRetries != 0 ||
+					o.MaintNotificationsConfig == nil || o.MaintNotificationsConfig.Mode != maintnotifications.ModeDisabled {
+					t.Fatalf("options %+v: want context timeouts, 1 s timeouts, no retries, no maintenance notifications", o)
 				}
 			case *redis.ClusterClient:
 				o := c.Options()
 				if !o.ContextTimeoutEnabled || o.ReadTimeout != redisstore.DefaultTimeout || o.ReadOnly ||
-					o.ClusterStateReloadInterval != redisstore.DefaultClusterStateReloadInterval {
-					t.Fatalf("options %+v: want context timeouts, 1 s timeouts, 1 s reloads, no replica reads", o)
+					o.ClusterStateReloadInterval != redisstore.DefaultClusterStateReloadInterval ||
+					o.MaintNotificationsConfig == nil || o.MaintNotificationsConfig.Mode != maintnotifications.ModeDisabled {
+					t.Fatalf("options %+v: want context timeouts, 1 s timeouts, 1 s reloads, no replica reads, no maintenance notifications", o)
 				}
 			}
 		})
+	}
+}
+
+// TestNewClientConcurrentConns makes connections at once through
+// Client.Conn, as the store does for each write followed by WAIT: with
+// go-redis's maintenance notifications in "auto" mode, their handshakes
+// raced on the client's options (go test -race; seen in
+// TestClusterMasterKill after the failover).
+func TestNewClientConcurrentConns(t *testing.T) {
+	addr := redisAddr(t)
+	for range 10 {
+		c := newUniversal(t, redisstore.ClientConfig{Addrs: []string{addr}}).(*redis.Client)
+		var wg sync.WaitGroup
+		for range 8 {
+			wg.Go(func() {
+				conn := c.Conn()
+				defer conn.Close()
+				if err := conn.Ping(context.Background()).Err(); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
 	}
 }
 
