@@ -145,6 +145,7 @@ type options struct {
 	replicaLogouts int
 	replicaWithin  time.Duration
 	replicaStale   time.Duration
+	replicaRedis   string // replica: the demos' -redis; empty starts a redis-server
 	fleetReplica   bool
 	probeEvery     time.Duration
 	visibleSlack   time.Duration
@@ -177,6 +178,7 @@ func main() {
 	flag.StringVar(&o.resourceBin, "resource-bin", "", "fleet: the resource server binary; empty builds examples/resource_server, and runs without resource servers when it does not build")
 	flag.IntVar(&o.replicaLogouts, "replica-logouts", 300, "replica: logouts whose visibility at the replica demo is measured")
 	flag.DurationVar(&o.replicaWithin, "replica-within", 2*time.Second, "replica: a logged-out token still accepted by the replica demo after this fails the run")
+	flag.StringVar(&o.replicaRedis, "replica-redis", "", "replica: ADDR[,ADDR...] of a running Redis for the demos' -redis (several: a Redis Cluster, as scripts/redis-cluster.sh starts one; keyspace notifications on, and no keys of the demo's prefix); empty starts a redis-server of its own")
 	flag.DurationVar(&o.replicaStale, "replica-max-stale", 0, "replica and fleet: the replica demos' -redis-replica-max-stale (0: its default, 100ms)")
 	bareAddr := flag.String("serve-bare", "", "internal: serve the bench's bare handler on this address (the bench starts this program so)")
 	bareBody := flag.String("bare-body", "", "internal: the bare handler's body, standard base64")

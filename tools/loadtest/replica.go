@@ -27,12 +27,19 @@ import (
 //     an answer other than 200 or 401, or a token still accepted after
 //     -replica-within, fails the run. The logouts run one at a time,
 //     without other load.
+//
+// With -replica-redis the demos use the Redis given (a Cluster when it
+// names several nodes) instead of a redis-server of the tool's own.
 func runReplica(e *env, o options) ([]string, error) {
-	rs, err := e.startRedis(o)
-	if err != nil {
-		return nil, err
+	redisAddr, redisName := o.replicaRedis, "Redis "+o.replicaRedis
+	if redisAddr == "" {
+		rs, err := e.startRedis(o)
+		if err != nil {
+			return nil, err
+		}
+		defer func() { _ = rs.StopWith(syscall.SIGTERM) }()
+		redisAddr, redisName = rs.Addr(), "redis-server "+rs.Addr()+" (notify-keyspace-events Kg$hxe)"
 	}
-	defer func() { _ = rs.StopWith(syscall.SIGTERM) }()
 	keyFile := filepath.Join(e.dir, "replica-keys.json")
 	if err := procs.WriteKeyFile(keyFile); err != nil {
 		return nil, err
@@ -46,8 +53,8 @@ func runReplica(e *env, o options) ([]string, error) {
 		cfg  procs.DemoConfig
 	}{
 		{"demo, memory store", procs.DemoConfig{}},
-		{"demo, -redis", procs.DemoConfig{Redis: rs.Addr(), KeyFile: keyFile}},
-		{"demo, -redis -redis-replica", procs.DemoConfig{Redis: rs.Addr(), KeyFile: keyFile, Extra: replicaFlags}},
+		{"demo, -redis", procs.DemoConfig{Redis: redisAddr, KeyFile: keyFile}},
+		{"demo, -redis -redis-replica", procs.DemoConfig{Redis: redisAddr, KeyFile: keyFile, Extra: replicaFlags}},
 	}
 	var runs []*running
 	defer func() {
@@ -65,8 +72,8 @@ func runReplica(e *env, o options) ([]string, error) {
 		runs = append(runs, r)
 		rows = append(rows, &benchRow{name: c.name + " GET /api/me", url: r.demo.URL, toks: r.toks, fails: &failureLog{}})
 	}
-	fmt.Printf("redis-server %s (notify-keyspace-events Kg$hxe); %d connections; %d round(s) of memory, redis, redis+replica, each warm-up %s then measured %s\n\n",
-		rs.Addr(), o.conns, o.rounds, o.warmup, o.duration/time.Duration(o.rounds))
+	fmt.Printf("%s; %d connections; %d round(s) of memory, redis, redis+replica, each warm-up %s then measured %s\n\n",
+		redisName, o.conns, o.rounds, o.warmup, o.duration/time.Duration(o.rounds))
 	for range o.rounds {
 		for _, row := range rows {
 			row.measure(o)
