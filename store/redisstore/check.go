@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 
 	"github.com/pasetokit/pasetokit/store"
 	"github.com/redis/go-redis/v9"
@@ -60,6 +61,42 @@ func checkClient(client redis.UniversalClient) error {
 			}
 		}
 	}
+	return nil
+}
+
+// serverCheck runs checkServers for a Store or a Keyring until the checks
+// pass once: before the first operation, and again before each later one
+// while Redis could not be asked.
+type serverCheck struct {
+	client          redis.UniversalClient
+	noEvictionCheck bool
+	checked         atomic.Bool   // the servers passed checkServers
+	checking        chan struct{} // a one-slot semaphore held while checking
+}
+
+func newServerCheck(client redis.UniversalClient, noEvictionCheck bool) *serverCheck {
+	return &serverCheck{client: client, noEvictionCheck: noEvictionCheck, checking: make(chan struct{}, 1)}
+}
+
+// ready runs checkServers until it passes once. Callers wait for another
+// caller's check no longer than ctx allows.
+func (sc *serverCheck) ready(ctx context.Context) error {
+	if sc.checked.Load() {
+		return nil
+	}
+	select {
+	case sc.checking <- struct{}{}:
+	case <-ctx.Done():
+		return fmt.Errorf("%w: redisstore: checking the servers: %w", store.ErrUnavailable, ctx.Err())
+	}
+	defer func() { <-sc.checking }()
+	if sc.checked.Load() {
+		return nil
+	}
+	if err := checkServers(ctx, sc.client, sc.noEvictionCheck); err != nil {
+		return err
+	}
+	sc.checked.Store(true)
 	return nil
 }
 

@@ -33,6 +33,10 @@ type KeyringConfig struct {
 	// context. Zero means [DefaultTimeout]; negative is an error. As for
 	// a Store, the client must be created with ContextTimeoutEnabled.
 	Timeout time.Duration
+	// NoEvictionCheck skips the maxmemory-policy check, as
+	// [Config.NoEvictionCheck] does for a Store: only for servers that
+	// hide CONFIG and whose real policy is noeviction.
+	NoEvictionCheck bool
 }
 
 // Keyring is a [keyring.Backend] in Redis: the [keyring.Ring] values of
@@ -52,12 +56,22 @@ type KeyringConfig struct {
 // ring state hash. Load is a script too: it checks the value's type and
 // bounds the size of the data ([keyring.MaxStateSize]) before sending it.
 //
+// Before its first Load or CompareAndSwap, a Keyring checks the servers
+// as [New] does for a Store, and refuses with a [*ConfigError] a server
+// that may evict keys (maxmemory-policy other than noeviction, matching
+// [ErrEvictionPolicy]; or one that hides CONFIG, unless
+// KeyringConfig.NoEvictionCheck is set) and a plain client connected to a
+// replica or a Cluster node: [keyring.New] then fails at start-up. The
+// checks run again until they pass once, so a ring can be built while
+// Redis is down no more than a Store can be used then.
+//
 // Errors reaching Redis match [store.ErrUnavailable]: a [keyring.Ring]
 // then keeps its last good copy (see [keyring.ErrStale]). Stored state
 // that is not a ring state (another type, missing fields, an unreadable
 // version, oversized data) is a *[keyring.StateError]. After Redis loses
-// the ring (a restart without persistence, an eviction under an allkeys-
-// maxmemory-policy, a failover to a replica that missed the last write),
+// the ring (a restart without persistence, a failover to a replica that
+// missed the last write, a server whose eviction policy was changed after
+// the check),
 // the first ring to reach it stores its last good copy again, and the
 // other rings read that copy: no process keeps or stores keys the others
 // do not have.
@@ -77,6 +91,7 @@ type Keyring struct {
 	c       redis.UniversalClient
 	key     string
 	timeout time.Duration
+	check   *serverCheck
 }
 
 var _ keyring.Backend = (*Keyring)(nil)
@@ -85,8 +100,10 @@ var _ keyring.Backend = (*Keyring)(nil)
 const maxKeyringName = 200
 
 // NewKeyring returns a Keyring that uses client, which the caller keeps
-// and closes. It does not contact Redis, so it succeeds while Redis is
-// down. Every error is a [*ConfigError] matching [ErrInvalidConfig].
+// and closes. It does not contact Redis (the server checks run before the
+// first Load, see [Keyring]), so it succeeds while Redis is down. Every
+// error is a [*ConfigError] matching [ErrInvalidConfig], including a
+// client that reads from replicas ([ErrReplicaReads]).
 func NewKeyring(client redis.UniversalClient, cfg KeyringConfig) (*Keyring, error) {
 	switch {
 	case client == nil:
@@ -98,7 +115,10 @@ func NewKeyring(client redis.UniversalClient, cfg KeyringConfig) (*Keyring, erro
 	case len(cfg.Name) > maxKeyringName:
 		return nil, configError("Name", fmt.Errorf("longer than %d bytes", maxKeyringName))
 	}
-	k := &Keyring{c: client, timeout: cfg.Timeout}
+	if err := checkClient(client); err != nil {
+		return nil, err
+	}
+	k := &Keyring{c: client, timeout: cfg.Timeout, check: newServerCheck(client, cfg.NoEvictionCheck)}
 	if k.timeout == 0 {
 		k.timeout = DefaultTimeout
 	}
@@ -176,6 +196,9 @@ func (k *Keyring) corrupt(err error) error {
 func (k *Keyring) Load(ctx context.Context) (keyring.Record, error) {
 	ctx, cancel := context.WithTimeout(ctx, k.timeout)
 	defer cancel()
+	if err := k.check.ready(ctx); err != nil {
+		return keyring.Record{}, err
+	}
 	res, err := loadScript.Run(ctx, k.c, []string{k.key}, keyring.MaxStateSize).Slice()
 	if err != nil {
 		return keyring.Record{}, unavailable("keyring load", err)
@@ -223,6 +246,9 @@ func (k *Keyring) CompareAndSwap(ctx context.Context, old uint64, rec keyring.Re
 	}
 	ctx, cancel := context.WithTimeout(ctx, k.timeout)
 	defer cancel()
+	if err := k.check.ready(ctx); err != nil {
+		return err
+	}
 	n, err := casScript.Run(ctx, k.c, []string{k.key},
 		strconv.FormatUint(old, 10), strconv.FormatUint(rec.Version, 10), rec.Data,
 		keyring.FormatVersion, keyring.MaxStateSize).Int64()

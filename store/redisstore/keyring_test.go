@@ -124,6 +124,8 @@ func TestKeyringBackend(t *testing.T) {
 func TestNewKeyring(t *testing.T) {
 	c := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"}) // never contacted
 	defer c.Close()
+	readOnly := redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{"127.0.0.1:1"}, ReadOnly: true})
+	defer readOnly.Close()
 	tests := []struct {
 		name     string
 		client   redis.UniversalClient
@@ -137,6 +139,7 @@ func TestNewKeyring(t *testing.T) {
 		{"negative timeout", c, redisstore.KeyringConfig{Timeout: -1}, "", "Timeout"},
 		{"brace in name", c, redisstore.KeyringConfig{Name: "a{b}"}, "", "Name"},
 		{"long name", c, redisstore.KeyringConfig{Name: strings.Repeat("n", 201)}, "", "Name"},
+		{"replica reads", readOnly, redisstore.KeyringConfig{}, "", "client"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -165,9 +165,7 @@ type Store struct {
 	events     observe.Handler
 	down       atomic.Bool // an operation failed with store.ErrUnavailable since the last success
 
-	noEvictionCheck bool
-	checked         atomic.Bool   // the servers passed checkServers
-	checking        chan struct{} // a one-slot semaphore held while checking
+	check *serverCheck // the servers' checks, run until they pass once
 }
 
 // New returns a Store that uses client, which the caller keeps and closes.
@@ -210,7 +208,7 @@ func New(client redis.UniversalClient, cfg Config) (*Store, error) {
 	}
 	s := &Store{c: client, prefix: cfg.Prefix, timeout: cfg.Timeout, now: cfg.Now,
 		perUser: cfg.MaxSeriesPerUser, famPerUser: cfg.MaxFamiliesPerUser, waitN: cfg.WaitReplicas, waitT: cfg.WaitTimeout,
-		noEvictionCheck: cfg.NoEvictionCheck, checking: make(chan struct{}, 1), events: cfg.Events}
+		check: newServerCheck(client, cfg.NoEvictionCheck), events: cfg.Events}
 	if s.perUser == 0 {
 		s.perUser = store.DefaultMaxSeriesPerUser
 	}
@@ -255,27 +253,8 @@ func New(client redis.UniversalClient, cfg Config) (*Store, error) {
 	return s, nil
 }
 
-// ready runs checkServers until it passes once. Callers wait for another
-// caller's check no longer than ctx allows.
-func (s *Store) ready(ctx context.Context) error {
-	if s.checked.Load() {
-		return nil
-	}
-	select {
-	case s.checking <- struct{}{}:
-	case <-ctx.Done():
-		return fmt.Errorf("%w: redisstore: checking the servers: %w", store.ErrUnavailable, ctx.Err())
-	}
-	defer func() { <-s.checking }()
-	if s.checked.Load() {
-		return nil
-	}
-	if err := checkServers(ctx, s.c, s.noEvictionCheck); err != nil {
-		return err
-	}
-	s.checked.Store(true)
-	return nil
-}
+// ready runs the server checks until they pass once (see [serverCheck]).
+func (s *Store) ready(ctx context.Context) error { return s.check.ready(ctx) }
 
 func (s *Store) markKey(key string) string   { return s.prefix + "r:" + key }
 func (s *Store) cutoffKey(key string) string { return s.prefix + "c:" + key }

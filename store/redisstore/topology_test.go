@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pasetokit/pasetokit/keyring"
+	"github.com/pasetokit/pasetokit/paseto"
 	"github.com/pasetokit/pasetokit/store"
 	"github.com/pasetokit/pasetokit/store/redisstore"
 	"github.com/pasetokit/pasetokit/store/storetest"
@@ -324,16 +326,37 @@ func TestEvictionPolicy(t *testing.T) {
 				if err := s.Revoke(context.Background(), "jti:1", time.Now().Add(time.Hour)); err != nil {
 					t.Fatal(err)
 				}
+			} else {
+				wantEvictionError(t, "New", err, tt.wantField, tt.wantIs)
+			}
+			// A key ring on the same server: refused the same way, when
+			// the ring is made (keyring.New), or made and stored.
+			k := newKeyring(t, c, redisstore.KeyringConfig{NoEvictionCheck: tt.cfg.NoEvictionCheck})
+			r, err := keyring.New(t.Context(), ringConfig(k, wrappingKey(t, paseto.V4), nil))
+			if tt.wantField == "" {
+				if err != nil {
+					t.Fatalf("keyring.New: %v", err)
+				}
+				if rec, err := k.Load(t.Context()); err != nil || rec.Version == 0 || len(r.Snapshot().Keys()) == 0 {
+					t.Fatalf("ring not stored: version %d, %v", rec.Version, err)
+				}
 				return
 			}
-			var ce *redisstore.ConfigError
-			if !errors.As(err, &ce) || ce.Field != tt.wantField || (tt.wantIs != nil && !errors.Is(err, tt.wantIs)) {
-				t.Fatalf("New error = %v, want a ConfigError on %s", err, tt.wantField)
-			}
-			if !strings.Contains(err.Error(), "maxmemory-policy") {
-				t.Fatalf("error %q does not name maxmemory-policy", err)
-			}
+			wantEvictionError(t, "keyring.New", err, tt.wantField, tt.wantIs)
 		})
+	}
+}
+
+// wantEvictionError fails t unless err is a *redisstore.ConfigError on
+// field (matching is, when not nil) that names maxmemory-policy.
+func wantEvictionError(t *testing.T, what string, err error, field string, is error) {
+	t.Helper()
+	ce, ok := errors.AsType[*redisstore.ConfigError](err)
+	if !ok || ce.Field != field || (is != nil && !errors.Is(err, is)) {
+		t.Fatalf("%s error = %v, want a ConfigError on %s", what, err, field)
+	}
+	if !strings.Contains(err.Error(), "maxmemory-policy") {
+		t.Fatalf("%s error %q does not name maxmemory-policy", what, err)
 	}
 }
 
