@@ -81,17 +81,14 @@ type benchRow struct {
 	opened, peak int64
 	pid          int // the server process, whose CPU time is sampled
 	// CPU time used over the measured windows by the server and by the
-	// load generator (this process), while cpuOK.
+	// load generator (this process), unless a sample failed (noCPU).
 	serverCPU, genCPU time.Duration
-	cpuOK             bool
+	noCPU             bool
 }
 
 // measure runs one round on fresh connections.
 func (row *benchRow) measure(o options) {
 	c := newClient(row.url, o.conns)
-	if row.res.requests() == 0 {
-		row.cpuOK = true
-	}
 	var srv0, gen0 time.Duration
 	var ok0 bool
 	res := loadMarked(o.conns, o.warmup, o.duration/time.Duration(o.rounds), func(w int) {
@@ -107,7 +104,7 @@ func (row *benchRow) measure(o options) {
 			return
 		}
 		if !ok0 || !ok1 || !ok2 {
-			row.cpuOK = false
+			row.noCPU = true
 			return
 		}
 		row.serverCPU += srv - srv0
@@ -124,7 +121,7 @@ func printBench(o options, rows []*benchRow) {
 	fmt.Println("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, r := range rows {
 		srv, gen := "-", "-"
-		if n := r.res.requests(); r.cpuOK && n > 0 {
+		if n := r.res.requests(); !r.noCPU && n > 0 {
 			srv, gen = perRequest(r.serverCPU, n), perRequest(r.genCPU, n)
 		}
 		fmt.Printf("| %s | %d | %d | %.0f | %s | %s | %d | %s | %s |\n",
