@@ -82,7 +82,7 @@ end
 // evictScript: KEYS[1] an owner's index, KEYS[i+1] the entry (a hash) of
 // the member ARGV[i+3]; ARGV[1] the bound, ARGV[2] the entry's field that
 // names its owner, ARGV[3] the owner. Returns the number of entries
-// deleted. See the package comment above: declared members whose entry is
+// deleted. See the comment at the top of this file: declared members whose entry is
 // gone or another owner's leave the index; then, while the index holds
 // more than the bound, the declared entries that expire soonest are
 // deleted. Members not declared are not touched. Every key it touches is

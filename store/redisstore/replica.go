@@ -112,7 +112,6 @@ type Replica struct {
 	epoch    uint64              // bumped by every invalidation and resubscription
 	feeds    map[string]*feed    // by master address
 	synced   time.Time           // every feed has heard a heartbeat sent at or after this (zero: not all)
-	resetAt  time.Time           // the latest (re)subscription or break of any feed
 	kicking  bool                // a Check is publishing heartbeats
 	advanced chan struct{}       // closed (and replaced) when synced changes or a feed resets
 	closed   bool
@@ -123,7 +122,7 @@ type Replica struct {
 	wg      sync.WaitGroup
 }
 
-// feed is the subscription to one master. Its fields after ps are
+// feed is the subscription to one master. Its fields from up on are
 // guarded by the Replica's mu.
 type feed struct {
 	addr    string
@@ -207,30 +206,23 @@ func (s *Store) NewReplica(ctx context.Context, cfg ReplicaConfig) (*Replica, er
 	if cfg.hooks != nil && cfg.hooks.now != nil {
 		r.now = cfg.hooks.now
 	}
-	r.resetAt = r.now()
 	r.pattern = r.ksPrefix + escapeGlob(s.prefix) + "*"
 	r.ctx, r.cancel = context.WithCancel(context.Background())
 	cctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
+	var storeClient *redis.Client // a single server: the feed uses the Store's client
+	var addrs []string
 	if single {
-		f, err := r.newFeed(cctx, c.Options().Addr, c, false)
-		if err != nil {
+		storeClient, addrs = c, []string{c.Options().Addr}
+	} else {
+		var err error
+		if addrs, err = r.masters(cctx); err != nil {
 			r.cancel()
 			return nil, err
 		}
-		r.mu.Lock()
-		r.feeds[f.addr] = f
-		r.mu.Unlock()
-		r.start(f)
-		return r, nil
-	}
-	addrs, err := r.masters(cctx)
-	if err != nil {
-		r.cancel()
-		return nil, err
 	}
 	for _, a := range addrs {
-		f, err := r.newFeed(cctx, a, nil, true)
+		f, err := r.newFeed(cctx, a, storeClient)
 		if err != nil {
 			_ = r.Close()
 			return nil, err
@@ -240,15 +232,18 @@ func (s *Store) NewReplica(ctx context.Context, cfg ReplicaConfig) (*Replica, er
 		r.mu.Unlock()
 		r.start(f)
 	}
-	r.wg.Add(1)
-	go r.watch()
+	if !single {
+		r.wg.Add(1)
+		go r.watch()
+	}
 	return r, nil
 }
 
 // newFeed checks the notify-keyspace-events of the master at addr (c, or
 // a client of the Replica's own when c is nil) and subscribes to it.
-func (r *Replica) newFeed(ctx context.Context, addr string, c *redis.Client, own bool) (*feed, error) {
-	if c == nil {
+func (r *Replica) newFeed(ctx context.Context, addr string, c *redis.Client) (*feed, error) {
+	own := c == nil
+	if own {
 		c = r.nodeClient(addr)
 	}
 	fail := func(err error) (*feed, error) {
@@ -538,13 +533,12 @@ func (r *Replica) reset(f *feed, up bool) {
 	f.synced = time.Time{}
 	f.view = nil
 	f.resetAt = r.now()
-	r.dropAll(f.resetAt)
+	r.dropAll()
 }
 
 // dropAll drops every answer. The caller holds r.mu.
-func (r *Replica) dropAll(at time.Time) {
+func (r *Replica) dropAll() {
 	r.epoch++
-	r.resetAt = at
 	clear(r.answers)
 	clear(r.byKey)
 	r.recompute()

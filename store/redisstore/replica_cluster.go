@@ -191,7 +191,7 @@ func (r *Replica) follow() {
 		}
 	}
 	if len(gone) > 0 {
-		r.dropAll(r.now())
+		r.dropAll()
 	}
 	var missing []string
 	for _, a := range addrs {
@@ -204,7 +204,7 @@ func (r *Replica) follow() {
 		_ = r.stop(f)
 	}
 	for _, a := range missing {
-		f, err := r.newFeed(ctx, a, nil, true)
+		f, err := r.newFeed(ctx, a, nil)
 		if err != nil {
 			continue // not counted fresh until it can be followed
 		}
@@ -216,7 +216,7 @@ func (r *Replica) follow() {
 			return
 		}
 		r.feeds[a] = f
-		r.dropAll(r.now())
+		r.dropAll()
 		r.start(f)
 		r.mu.Unlock()
 	}
