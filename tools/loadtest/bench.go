@@ -79,7 +79,7 @@ type benchRow struct {
 	res          loadResult
 	fails        *failureLog
 	opened, peak int64
-	pid          int // the server process, whose CPU time is sampled
+	pid          int // the server process, whose CPU time is sampled (0: none)
 	// CPU time used over the measured windows by the server and by the
 	// load generator (this process), unless a sample failed (noCPU).
 	serverCPU, genCPU time.Duration
@@ -91,25 +91,31 @@ func (row *benchRow) measure(o options) {
 	c := newClient(row.url, o.conns)
 	var srv0, gen0 time.Duration
 	var ok0 bool
+	var sample func(end bool) // nil: a row without a server process to sample
+	if row.pid > 0 {
+		sample = func(end bool) {
+			srv, ok1 := procCPU(row.pid)
+			gen, ok2 := selfCPU()
+			if !end {
+				srv0, gen0, ok0 = srv, gen, ok1 && ok2
+				return
+			}
+			if !ok0 || !ok1 || !ok2 {
+				row.noCPU = true
+				return
+			}
+			row.serverCPU += srv - srv0
+			row.genCPU += gen - gen0
+		}
+	} else {
+		row.noCPU = true
+	}
 	res := loadMarked(o.conns, o.warmup, o.duration/time.Duration(o.rounds), func(w int) {
 		status, b, err := c.do("GET", "/api/me", row.toks[w].access, "")
 		if err != nil || status != http.StatusOK {
 			row.fails.add("%s", errStatus(row.name, status, b, err))
 		}
-	}, func(end bool) {
-		srv, ok1 := procCPU(row.pid)
-		gen, ok2 := selfCPU()
-		if !end {
-			srv0, gen0, ok0 = srv, gen, ok1 && ok2
-			return
-		}
-		if !ok0 || !ok1 || !ok2 {
-			row.noCPU = true
-			return
-		}
-		row.serverCPU += srv - srv0
-		row.genCPU += gen - gen0
-	})
+	}, sample)
 	c.close()
 	row.res = row.res.add(res)
 	row.opened = max(row.opened, c.opened.Load())

@@ -18,8 +18,8 @@ import (
 // the first demo, and from the logout's 200 on asks each of them every
 // probePoll until it refuses the token (401). The time from the logout's
 // 200 to the end of the first 401 is the token's visibility at that
-// process (as in -mode=replica). The probes run beside the clients, through the kill and
-// the Redis restart:
+// process (as in -mode=replica). The probes run beside the clients,
+// through the kill and the Redis restart:
 //   - a 200 to a request sent later than visibleWithin (the replicas'
 //     -redis-replica-max-stale plus -fleet-visible-slack; zero without
 //     replicas) after the logout's 200 fails the run, whatever else
@@ -42,9 +42,10 @@ const defaultMaxStale = 100 * time.Millisecond
 // visibilityAim is issue 12's aim for the visibility's p99 in the fleet.
 const visibilityAim = 100 * time.Millisecond
 
-// probePoll is the pause between two requests of a probe to one demo: a
-// few probes a second, each asking two demos every few milliseconds for
-// about as long as visibility takes, add little to the fleet's load.
+// probePoll is the pause between two requests of a probe to one process:
+// a few probes a second, each asking the other demos and the resource
+// servers every few milliseconds for about as long as visibility takes,
+// add little to the fleet's load.
 const probePoll = 3 * time.Millisecond
 
 // probeResult is what one probe saw at one demo.
@@ -153,15 +154,8 @@ func (f *fleet) poll(c *client, at, target int, tok string, loggedOut time.Time)
 		url = f.resources[-1-target] + "/me"
 	}
 	for {
-		req, _ := http.NewRequest("GET", url, nil)
-		req.Header.Set("Authorization", "Bearer "+tok)
 		start := time.Now()
-		status := 0
-		if resp, err := c.hc.Do(req); err == nil {
-			if _, err := readAll(resp); err == nil {
-				status = resp.StatusCode
-			}
-		}
+		status, _, _ := c.do("GET", url, tok, "") // a transport error: status 0
 		end := time.Now()
 		switch status {
 		case http.StatusUnauthorized:
