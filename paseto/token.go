@@ -320,9 +320,10 @@ func (u *UnverifiedToken) Verify(key *PublicKey, implicit []byte) (payload, foot
 
 // Decrypt opens the local token u was read from, as [Parser.Decrypt] does,
 // without splitting or decoding the token again. It decrypts in place, in
-// u's memory: u may be tried with several keys until one opens it, and
-// after that it opens nothing more (a further call fails with
-// [ErrMalformed]). It is not safe for concurrent use.
+// u's memory (v2: into a new buffer, as a failed v2 check would wipe u's):
+// u may be tried with several keys until one opens it, and after that it
+// opens nothing more (a further call fails with [ErrMalformed]). It is not
+// safe for concurrent use.
 func (u *UnverifiedToken) Decrypt(key *SymmetricKey, implicit []byte) (payload, footer []byte, err error) {
 	if key == nil || !key.version.valid() {
 		return nil, nil, fmt.Errorf("%w: nil or zero key", ErrInvalidKey)

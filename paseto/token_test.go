@@ -346,6 +346,25 @@ func TestUnverifiedOpen(t *testing.T) {
 		}
 	}
 
+	// v2.local: the right key after a wrong one (a failed v2 check must
+	// not wipe the body the next key opens).
+	k4, _ := NewSymmetricKey(V2, bytes.Repeat([]byte{4}, 32))
+	k5, _ := NewSymmetricKey(V2, bytes.Repeat([]byte{5}, 32))
+	v2tok, _ := Encrypt(k5, []byte(`{"a":3}`), nil, nil)
+	u, err = Unverified(v2tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := u.Decrypt(k4, nil); !errors.Is(err, ErrInvalidMAC) {
+		t.Fatalf("v2 Decrypt with a wrong key: %v", err)
+	}
+	if p, _, err := u.Decrypt(k5, nil); err != nil || string(p) != `{"a":3}` {
+		t.Fatalf("v2 Decrypt with the right key after a wrong one: %q, %v", p, err)
+	}
+	if _, _, err := u.Decrypt(k5, nil); !errors.Is(err, ErrMalformed) {
+		t.Fatalf("v2 Decrypt after it opened: %v", err)
+	}
+
 	u, err = Unverified(ptok)
 	if err != nil {
 		t.Fatal(err)

@@ -32,7 +32,9 @@ func v2Decrypt(key *SymmetricKey, body, footer []byte) ([]byte, error) {
 	}
 	n, c := body[:24], body[24:]
 	aead, _ := chacha20poly1305.NewX(key.key[:])
-	m, err := aead.Open(c[:0], n, c, pae([]byte("v2.local."), n, footer))
+	// Not in place: on a wrong key Open zeroes its output, and an
+	// UnverifiedToken's body may be tried with another key next.
+	m, err := aead.Open(nil, n, c, pae([]byte("v2.local."), n, footer))
 	if err != nil {
 		return nil, ErrInvalidMAC
 	}
