@@ -566,3 +566,21 @@ func TestErrorsQuoteNothing(t *testing.T) {
 		t.Errorf("error %q quotes the kid", err)
 	}
 }
+
+// TestKidlessLocalAfterWrongKey: a local token without a kid is tried with
+// each key of its version in turn; the right key must open it after a
+// wrong one (a failed v2 check once wiped the shared body).
+func TestKidlessLocalAfterWrongKey(t *testing.T) {
+	for _, ver := range []paseto.Version{paseto.V2, paseto.V3, paseto.V4} {
+		t.Run(ver.String(), func(t *testing.T) {
+			wrong, right := newSigner(t, ver, true), newSigner(t, ver, true)
+			v := newVerifier(t, verifier.Config{Keys: []keyring.Key{wrong.key(""), right.key("")}, Now: newClock().Now})
+			if _, err := v.Verify(t.Context(), right.token(t, claims(), "", nil), nil); err != nil {
+				t.Fatalf("Verify: %v", err)
+			}
+			if got := verifier.Opens(v); got != 2 {
+				t.Errorf("%d tag checks, want 2 (the wrong key first)", got)
+			}
+		})
+	}
+}
