@@ -23,8 +23,8 @@ type own struct {
 // non-string type is ErrWrongType; fresh must be a boolean when present,
 // fam a string and gen an unsigned integer.
 //
-// It runs up to three times per request (the type rule, the revocation
-// rule, and Fresh or TokenType in the handler), so it decodes nothing but
+// It runs up to twice per request (the kind rule, which checks the type
+// and the revocation, and Fresh or TokenType in the handler), so it decodes nothing but
 // these four values: the payload is validated as the default JSON
 // serializer does (a single object, no duplicate keys, within the default
 // limits), then its top-level members are walked for the four names. A

@@ -554,10 +554,17 @@ type groupTag [18]byte
 // key returns the group followed by kind and id, in one allocation.
 func (g *groupTag) key(kind, id string) string { return string(g[:]) + kind + id }
 
-func jtiKey(subject, jti string) string { g := group(subject); return g.key("jti:", jti) }
-func famKey(subject, fam string) string { g := group(subject); return g.key("fam:", fam) }
-func ownerKey(subject string) string    { g := group(subject); return g.key("fams", "") }
-func cutoffKey(subject string) string   { g := group(subject); return g.key("sub:", subject) }
+// The store keys of a subject's group: a revoked jti, a refresh family,
+// the subject's index of families, and its cutoff.
+func (g *groupTag) jti(id string) string     { return g.key("jti:", id) }
+func (g *groupTag) fam(id string) string     { return g.key("fam:", id) }
+func (g *groupTag) owner() string            { return g.key("fams", "") }
+func (g *groupTag) cutoff(sub string) string { return g.key("sub:", sub) }
+
+func jtiKey(subject, jti string) string { g := group(subject); return g.jti(jti) }
+func famKey(subject, fam string) string { g := group(subject); return g.fam(fam) }
+func ownerKey(subject string) string    { g := group(subject); return g.owner() }
+func cutoffKey(subject string) string   { g := group(subject); return g.cutoff(subject) }
 
 // Logout revokes accessToken and, when it belongs to a refresh family, the
 // whole family: the refresh token made with it and every token rotated

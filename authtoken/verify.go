@@ -35,12 +35,12 @@ func (m *Manager) kindRule(name string) verifier.Rule {
 func (m *Manager) checkRevocation(ctx context.Context, t *verifier.Token, o own) error {
 	sub := t.Claims.Subject
 	g := group(sub)
-	c := store.Check{Cutoff: g.key("sub:", sub)}
+	c := store.Check{Cutoff: g.cutoff(sub)}
 	if t.Claims.TokenID != "" {
-		c.Keys = []string{g.key("jti:", t.Claims.TokenID)}
+		c.Keys = []string{g.jti(t.Claims.TokenID)}
 	}
 	if o.fam != "" {
-		c.Family = g.key("fam:", o.fam)
+		c.Family = g.fam(o.fam)
 	}
 	st, err := m.store.Check(ctx, c)
 	if err != nil {
@@ -73,7 +73,7 @@ func footerType(token string) (typ string, ok bool) {
 }
 
 // footerTypeJSON is footerType of a non-empty footer, through the JSON
-// decoder.
+// decoder (FuzzFooterType holds kidOnly's shortcut to it).
 func footerTypeJSON(footer []byte) (typ string, ok bool) {
 	// A map, not a struct: the name must be exactly "type", where
 	// encoding/json would also take "TYPE" into a struct field.

@@ -11,16 +11,6 @@ import (
 // standard decoder still skips CR and LF, so decode checks for those first.
 var b64 = base64.RawURLEncoding.Strict()
 
-// decodeB64 decodes s strictly into a new slice: no padding, no CR or LF, no
-// non-zero trailing bits.
-func decodeB64(s string) ([]byte, bool) {
-	dst := make([]byte, b64.DecodedLen(len(s)))
-	if !decodeB64Into(dst, s) {
-		return nil, false
-	}
-	return dst, true
-}
-
 // decodeB64Into decodes s strictly into dst, which must be exactly
 // b64.DecodedLen(len(s)) long.
 func decodeB64Into(dst []byte, s string) bool {

@@ -54,3 +54,13 @@ func TestDecodeB64(t *testing.T) {
 		}
 	}
 }
+
+// decodeB64 decodes s strictly into a new slice: no padding, no CR or LF, no
+// non-zero trailing bits (decodeB64Into with the buffer made for it).
+func decodeB64(s string) ([]byte, bool) {
+	dst := make([]byte, b64.DecodedLen(len(s)))
+	if !decodeB64Into(dst, s) {
+		return nil, false
+	}
+	return dst, true
+}
