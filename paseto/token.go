@@ -154,7 +154,8 @@ func (p *Parser) Decrypt(key *SymmetricKey, token string, implicit []byte) (payl
 }
 
 // decryptBody checks the tag of body (nonce, ciphertext, tag) of a local
-// token of key's version and decrypts it in place.
+// token of key's version and decrypts it, in place for v3 and v4 (which
+// check the tag first) and into a new buffer for v2.
 func decryptBody(key *SymmetricKey, body, footer, implicit []byte) (payload, _ []byte, err error) {
 	switch key.version {
 	case V2:
