@@ -100,21 +100,10 @@ func TestClusterReplicaRevocations(t *testing.T) {
 			if err := e.writer.Revoke(ctx, key, hour); err != nil {
 				t.Fatal(err)
 			}
-			revokedAt := time.Now()
-			for {
-				began := time.Now()
+			seenWithin(t, "a revocation on master "+addr, time.Now(), func() (bool, error) {
 				st, err := e.rep.Check(ctx, q)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if st.Revoked {
-					break
-				}
-				if began.Sub(revokedAt) > maxStale {
-					t.Fatalf("master %s: a Check begun %v after a revocation missed it (MaxStale %v)", addr, began.Sub(revokedAt), maxStale)
-				}
-				time.Sleep(time.Millisecond) // polling
-			}
+				return st.Revoked, err
+			})
 		}
 		// A cut-off set on that master.
 		q := store.Check{Keys: []string{tag + "jti:cut"}, Cutoff: tag + "sub"}
@@ -123,20 +112,10 @@ func TestClusterReplicaRevocations(t *testing.T) {
 		if err := e.writer.SetCutoff(ctx, tag+"sub", cut, hour); err != nil {
 			t.Fatal(err)
 		}
-		for {
-			began := time.Now()
+		seenWithin(t, "a cut-off on master "+addr, cut, func() (bool, error) {
 			st, err := e.rep.Check(ctx, q)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !st.Cutoff.IsZero() {
-				break
-			}
-			if began.Sub(cut) > maxStale {
-				t.Fatalf("master %s: a Check begun %v after a cut-off missed it", addr, began.Sub(cut))
-			}
-			time.Sleep(time.Millisecond)
-		}
+			return !st.Cutoff.IsZero(), err
+		})
 	}
 }
 
@@ -220,16 +199,7 @@ func TestClusterReplicaMasterKill(t *testing.T) {
 	}
 	// A revocation on the new master is seen by every Check begun
 	// MaxStale after it was acknowledged.
-	var revokedAt time.Time
-	for revokedAt.IsZero() {
-		if time.Now().After(promoted.Add(15 * time.Second)) {
-			t.Fatal("the revocation on the new master was not acknowledged within 15s")
-		}
-		if err := e.writer.Revoke(ctx, qv.Keys[0], time.Now().Add(time.Hour)); err == nil {
-			revokedAt = time.Now()
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	revokedAt := e.revokeAcked(t, qv.Keys[0], promoted, 20*time.Millisecond)
 	var back time.Time
 	for back.IsZero() {
 		if time.Now().After(promoted.Add(20 * time.Second)) {
@@ -247,6 +217,22 @@ func TestClusterReplicaMasterKill(t *testing.T) {
 	}
 	t.Logf("promotion %v after the kill; the revocation on the new master acknowledged %v after it; Checks local again %v after the promotion",
 		promoted.Sub(killed), revokedAt.Sub(promoted), back.Sub(promoted))
+}
+
+// revokeAcked revokes key through e.writer every pause until a revocation
+// is acknowledged, and returns when; it fails t past 15 s after promoted
+// (the new master of key's slot may take that long to take writes).
+func (e *clusterReplicaEnv) revokeAcked(t *testing.T, key string, promoted time.Time, pause time.Duration) time.Time {
+	t.Helper()
+	for {
+		if time.Since(promoted) > 15*time.Second {
+			t.Fatal("the revocation on the new master was not acknowledged within 15s")
+		}
+		if err := e.writer.Revoke(context.Background(), key, time.Now().Add(time.Hour)); err == nil {
+			return time.Now()
+		}
+		time.Sleep(pause)
+	}
 }
 
 // TestClusterReplicaManualFailover promotes a replica with CLUSTER
@@ -271,18 +257,7 @@ func TestClusterReplicaManualFailover(t *testing.T) {
 	qv := store.Check{Keys: []string{e.tags[victim] + "jti:f"}}
 	e.warm(t, qv)
 	// The victim's replica.
-	var replica string
-	for _, a := range clusterAddrs(t) {
-		n := redis.NewClient(&redis.Options{Addr: a})
-		info, err := n.Info(ctx, "replication").Result()
-		_ = n.Close()
-		if err == nil && strings.Contains(info, "role:slave") && strings.Contains(info, "master_port:"+victim[strings.LastIndexByte(victim, ':')+1:]+"\r") {
-			replica = a
-		}
-	}
-	if replica == "" {
-		t.Fatalf("no replica of %s", victim)
-	}
+	replica := replicaAddrs(t, newClient(t, victim))[0]
 	rc := redis.NewClient(&redis.Options{Addr: replica})
 	defer rc.Close()
 	if err := rc.Do(ctx, "CLUSTER", "FAILOVER").Err(); err != nil {
@@ -299,16 +274,7 @@ func TestClusterReplicaManualFailover(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	promoted := time.Now()
-	var revokedAt time.Time
-	for revokedAt.IsZero() {
-		if time.Since(promoted) > 15*time.Second {
-			t.Fatal("the revocation on the new master was not acknowledged within 15s")
-		}
-		if err := e.writer.Revoke(ctx, qv.Keys[0], time.Now().Add(time.Hour)); err == nil {
-			revokedAt = time.Now()
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	revokedAt := e.revokeAcked(t, qv.Keys[0], promoted, 5*time.Millisecond)
 	var back time.Time
 	for back.IsZero() {
 		if time.Since(promoted) > 20*time.Second {
