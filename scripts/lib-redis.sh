@@ -15,6 +15,8 @@
 # sets ports=() and traps EXIT to stop every server whose port is in ports
 # (SHUTDOWN NOSAVE), then kill -9 each process named by a $dir/*.pid file,
 # and remove $dir, whatever happens; INT and TERM exit with 130.
+# redis_install alone installs redis-server when it is missing (for a
+# script that runs its servers itself, as redis-test.sh does).
 # redis_free PORT succeeds when nothing listens on 127.0.0.1:PORT.
 # redis_wait_pong PORT... waits up to 10 s for each server to answer PING.
 # redis_wait_ready MESSAGE waits up to 30 s for ready, else prints "NAME:
@@ -22,10 +24,14 @@
 # its arguments as a command and exits with its status; without arguments
 # it says the set-up is running and waits until interrupted.
 
-redis_init() {
-	redis_name="$1"
+redis_install() {
 	command -v redis-server >/dev/null || (apt-get -o DPkg::Lock::Timeout=600 update &&
 		apt-get -o DPkg::Lock::Timeout=600 install -y redis-server)
+}
+
+redis_init() {
+	redis_name="$1"
+	redis_install
 	dir="$(mktemp -d)"
 	ports=()
 	trap redis_cleanup EXIT

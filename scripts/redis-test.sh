@@ -31,8 +31,9 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 command -v go >/dev/null || export PATH="/usr/local/go/bin:$PATH"
 
-command -v redis-server >/dev/null ||
-	(apt-get -o DPkg::Lock::Timeout=600 update && apt-get -o DPkg::Lock::Timeout=600 install -y redis-server)
+# shellcheck source=scripts/lib-redis.sh
+source "$root/scripts/lib-redis.sh" # functions only: redis_install, redis_free
+redis_install
 
 # The servers run in the foreground as children of this script, so their
 # process ids are known from the start (a daemonized server's pid file may
@@ -61,7 +62,7 @@ if [[ -z "${PASETOKIT_REDIS_ADDR:-}" ]]; then
 	tmp="$(mktemp -d)"
 	port=""
 	for p in $(seq 16379 16399); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && continue # taken
+		redis_free "$p" || continue # taken
 		# Keyspace notifications: the demo's -redis-replica test needs them.
 		redis-server --port "$p" --bind 127.0.0.1 --daemonize no \
 			--save "" --appendonly no --dir "$tmp" \
