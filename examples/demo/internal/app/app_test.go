@@ -83,23 +83,32 @@ func startOn(t *testing.T, now func() time.Time) (string, *App) {
 	return startWith(t, func(c *Config) { c.Now = now })
 }
 
+// redisTestStore returns a client of the Redis server at addr and a store
+// on it with the demo's bounds, under a prefix of the test's own.
+func redisTestStore(t *testing.T, addr string) (*redis.Client, *redisstore.Store, string) {
+	t.Helper()
+	c := redis.NewClient(&redis.Options{Addr: addr, DialTimeout: time.Second})
+	t.Cleanup(func() { _ = c.Close() })
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	prefix := fmt.Sprintf("demo-test:%x:", b)
+	s, err := redisstore.New(c, redisstore.Config{Prefix: prefix, MaxFamiliesPerUser: MaxFamiliesPerUser, MaxSeriesPerUser: MaxSeriesPerUser})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, s, prefix
+}
+
 // startWith serves a new App whose Config edit changes (Logf and, with
 // Redis, the stores and rings are set first).
 func startWith(t *testing.T, edit func(*Config)) (string, *App) {
 	t.Helper()
 	cfg := Config{Logf: t.Logf}
 	if addr := os.Getenv("PASETOKIT_REDIS_ADDR"); addr != "" {
-		c := redis.NewClient(&redis.Options{Addr: addr, DialTimeout: time.Second})
-		t.Cleanup(func() { _ = c.Close() })
-		prefix := make([]byte, 8)
-		_, _ = rand.Read(prefix)
-		s, err := redisstore.New(c, redisstore.Config{Prefix: fmt.Sprintf("demo-test:%x:", prefix), MaxFamiliesPerUser: MaxFamiliesPerUser, MaxSeriesPerUser: MaxSeriesPerUser})
-		if err != nil {
-			t.Fatal(err)
-		}
+		c, s, prefix := redisTestStore(t, addr)
 		cfg.Store, cfg.RememberStore = s, s
 		cfg.RingBackend = func(family string) (keyring.Backend, error) {
-			return redisstore.NewKeyring(c, redisstore.KeyringConfig{Prefix: fmt.Sprintf("demo-test:%x:", prefix), Name: family})
+			return redisstore.NewKeyring(c, redisstore.KeyringConfig{Prefix: prefix, Name: family})
 		}
 	}
 	edit(&cfg)
@@ -1414,14 +1423,7 @@ func TestRedisReplica(t *testing.T) {
 	if addr == "" {
 		t.Skip("PASETOKIT_REDIS_ADDR not set")
 	}
-	c := redis.NewClient(&redis.Options{Addr: addr, DialTimeout: time.Second})
-	t.Cleanup(func() { _ = c.Close() })
-	prefix := make([]byte, 8)
-	_, _ = rand.Read(prefix)
-	s, err := redisstore.New(c, redisstore.Config{Prefix: fmt.Sprintf("demo-test:%x:", prefix), MaxFamiliesPerUser: MaxFamiliesPerUser, MaxSeriesPerUser: MaxSeriesPerUser})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, s, _ := redisTestStore(t, addr)
 	const maxStale = 100 * time.Millisecond
 	r, err := s.NewReplica(context.Background(), redisstore.ReplicaConfig{MaxStale: maxStale})
 	if err != nil {
