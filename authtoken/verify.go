@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/pasetokit/pasetokit/httpauth"
+	"github.com/pasetokit/pasetokit/internal/strictjson"
 	"github.com/pasetokit/pasetokit/paseto"
 	"github.com/pasetokit/pasetokit/store"
 	"github.com/pasetokit/pasetokit/verifier"
@@ -96,17 +97,11 @@ func footerTypeJSON(footer []byte) (typ string, ok bool) {
 // footer of every access token, which has no type and needs no decoder
 // (FooterLimits would accept it, and find no "type" in it).
 func kidOnly(footer []byte) bool {
-	const head, tail = `{"kid":"`, `"}`
-	if len(footer) > paseto.DefaultMaxFooterJSONLength || len(footer) < len(head)+len(tail) ||
-		string(footer[:len(head)]) != head || string(footer[len(footer)-len(tail):]) != tail {
+	if len(footer) > paseto.DefaultMaxFooterJSONLength {
 		return false
 	}
-	for _, c := range footer[len(head) : len(footer)-len(tail)] {
-		if c < ' ' || c > '~' || c == '"' || c == '\\' {
-			return false
-		}
-	}
-	return true
+	_, ok := strictjson.OnlyPlainString(footer, "kid")
+	return ok
 }
 
 // verify verifies token as a token of k: first its kind, from the footer,

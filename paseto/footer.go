@@ -102,17 +102,8 @@ func checkKID(kid string) (string, error) {
 // printable ASCII other than '"' and '\' (so the bytes are the string),
 // the footer issuers write; ok is false for anything else.
 func plainKID(footer []byte) (kid string, ok bool) {
-	const head, tail = `{"kid":"`, `"}`
-	if len(footer) < len(head)+len(tail) || string(footer[:len(head)]) != head || string(footer[len(footer)-len(tail):]) != tail {
-		return "", false
-	}
-	s := footer[len(head) : len(footer)-len(tail)]
-	for _, c := range s {
-		if c < ' ' || c > '~' || c == '"' || c == '\\' {
-			return "", false
-		}
-	}
-	return string(s), true
+	s, ok := strictjson.OnlyPlainString(footer, "kid")
+	return string(s), ok
 }
 
 // UnmarshalFooter is FooterLimits{}.Unmarshal: the default limits.

@@ -72,3 +72,24 @@ func valueEnd(data []byte, i int) int {
 		}
 	}
 }
+
+// OnlyPlainString returns s when data is exactly {"name":"s"}, with no
+// space and s of printable ASCII other than '"' and '\' (so the bytes are
+// the string, and ValidateObject would accept data): the footer issuers
+// write, {"kid":"…"}, read without a decoder. ok is false for anything
+// else, which the caller then decodes.
+func OnlyPlainString(data []byte, name string) (s []byte, ok bool) {
+	// {"name":"s"}: 2 + len(name) + 3 bytes before s, 2 after.
+	n := len(name)
+	if len(data) < n+7 || data[0] != '{' || data[1] != '"' || string(data[2:2+n]) != name ||
+		string(data[2+n:5+n]) != `":"` || string(data[len(data)-2:]) != `"}` {
+		return nil, false
+	}
+	s = data[5+n : len(data)-2]
+	for _, c := range s {
+		if c < ' ' || c > '~' || c == '"' || c == '\\' {
+			return nil, false
+		}
+	}
+	return s, true
+}

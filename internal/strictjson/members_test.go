@@ -31,3 +31,30 @@ func TestTopMembers(t *testing.T) {
 		}
 	}
 }
+
+func TestOnlyPlainString(t *testing.T) {
+	for _, tt := range []struct {
+		in, want string
+		ok       bool
+	}{
+		{`{"kid":"k4.pid.abc"}`, "k4.pid.abc", true},
+		{`{"kid":""}`, "", true},
+		{`{"kid":"a b~"}`, "a b~", true},
+		{`{"kid":"a\"b"}`, "", false},
+		{`{"kid":"a\\b"}`, "", false},
+		{"{\"kid\":\"a\x7fb\"}", "", false},
+		{"{\"kid\":\"\xc3\xa9\"}", "", false},
+		{`{"kid": "x"}`, "", false},
+		{`{"kid":"x"} `, "", false},
+		{`{"kid":"x","type":"y"}`, "", false},
+		{`{"KID":"x"}`, "", false},
+		{`{"kid":1}`, "", false},
+		{`{"kid":"`, "", false},
+		{``, "", false},
+	} {
+		s, ok := OnlyPlainString([]byte(tt.in), "kid")
+		if ok != tt.ok || string(s) != tt.want {
+			t.Errorf("OnlyPlainString(%q) = %q, %v; want %q, %v", tt.in, s, ok, tt.want, tt.ok)
+		}
+	}
+}
